@@ -1,0 +1,1 @@
+"""Dropout Lab library: everything importable without Streamlit."""
