@@ -102,6 +102,7 @@ def test_moons_on_their_circles_at_noise_zero():
 def test_circles_radii_separate_at_noise_zero():
     x, y = _all(make_dataset("circles", seed=2, n=500, noise=0.0))
     r = np.hypot(x[:, 0], x[:, 1])
+    assert r[y == 0].max() < r[y == 1].min()  # a gap between disk and ring
     assert r[y == 0].max() <= datasets.CIRCLE_INNER + 1e-6
     assert r[y == 1].min() >= datasets.CIRCLE_RING[0] - 1e-6
     assert r[y == 1].max() <= datasets.CIRCLE_RING[1] + 1e-6
@@ -178,7 +179,7 @@ def test_split_is_a_partition_and_stratified():
     np.testing.assert_array_equal(np.sort(joined, axis=0), np.sort(x_all, axis=0))
     assert np.bincount(ds.y_test).tolist() == [45, 45]
     # Not sorted by class inside a split.
-    assert len(np.unique(ds.y_train[:20])) == 2
+    assert len(np.unique(ds.y_train[:20])) == 2 and len(np.unique(ds.y_test[:20])) == 2
 
 
 def test_stratified_keeps_each_class_on_both_sides():
@@ -298,11 +299,11 @@ def test_parse_points_happy_path():
 
 
 def test_parse_points_header_order_extras_bom_blank_lines_and_integer_labels():
-    rows = [f"note{i}, {i % 3 * 10} ,{i}.5,{-i}" for i in range(12)]
+    raw_labels = [9, 10, -1]  # numeric order -1 < 9 < 10; as strings "-1" < "10" < "9"
+    rows = [f"note{i}, {raw_labels[i % 3]} ,{i}.5,{-i}" for i in range(12)]
     data = b"\xef\xbb\xbf" + _csv(rows + [""], header="comment,Label,X2,x1")
     x, y = parse_points_csv(data)
-    # Integer labels sort numerically: 0 < 10 < 20, not as strings.
-    np.testing.assert_array_equal(y, [i % 3 for i in range(12)])
+    np.testing.assert_array_equal(y, [[1, 2, 0][i % 3] for i in range(12)])
     assert x.shape == (12, 2)
     assert np.argmax(x[:, 0]) == 0  # x1 = -i is largest in row 0
 
