@@ -1,0 +1,73 @@
+# Dropout Lab. Two entry points: `make run` serves the app on http://localhost:8501 and `make test`
+# runs every test. Both first build the project-local virtual environment .venv from the pinned
+# requirements; nothing else needs installing by hand.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check --no-input
+PORT ?= 8501
+ADDRESS ?= 0.0.0.0
+# Playwright cannot download its own browser here; the tests drive Debian's Chromium instead.
+CHROMIUM ?= /usr/bin/chromium
+# Extra pytest arguments, e.g. make test PYTEST_ARGS='-m "not browser"'.
+PYTEST_ARGS ?=
+
+.PHONY: help run test bench lint-docker clean distclean
+
+help:
+	@echo "make run          serve the app on http://localhost:$(PORT) (builds .venv first)"
+	@echo "make test         run every test: unit, AppTest and real-browser (installs Chromium if missing)"
+	@echo "make bench        print the performance figures as JSON"
+	@echo "make lint-docker  lint the Dockerfile with hadolint"
+	@echo "make clean        remove test artifacts and caches; make distclean also removes .venv"
+
+run: $(VENV)/.stamp-run
+	@echo "Dropout Lab: open http://localhost:$(PORT)  (Ctrl+C stops it)"
+	$(PY) -m streamlit run app.py --server.headless true --server.address $(ADDRESS) \
+	    --server.port $(PORT) --browser.gatherUsageStats false
+
+test: $(VENV)/.stamp-dev $(CHROMIUM)
+	DROPOUT_LAB_CHROMIUM=$(CHROMIUM) $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.stamp-run
+	$(PY) -m dropout_viz.bench
+
+lint-docker: $(VENV)/.stamp-dev
+	$(VENV)/bin/hadolint Dockerfile
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	    || { echo "error: Dropout Lab needs Python >= 3.11; $(PYTHON) is older (set PYTHON=...)" >&2; exit 1; }
+	@echo "Creating $(VENV) with $$($(PYTHON) --version)"
+	@# Debian ships venv's pip bootstrap separately (python3-venv).
+	@$(PYTHON) -m venv $(VENV) \
+	    || { rm -rf $(VENV) && scripts/apt-install python3-venv && $(PYTHON) -m venv $(VENV); }
+
+# A stamp says which requirements .venv holds: editing a requirements file reinstalls, and
+# nothing else does, so a second `make test` goes straight to the tests.
+$(VENV)/.stamp-run: requirements.txt | $(PY)
+	@echo "Installing requirements.txt into $(VENV) ..."
+	@$(PIP_INSTALL) -r requirements.txt
+	@touch $@
+
+# requirements-dev.txt includes requirements.txt, so it also brings the runtime stamp up to date.
+$(VENV)/.stamp-dev: requirements.txt requirements-dev.txt | $(PY)
+	@echo "Installing requirements-dev.txt into $(VENV) ..."
+	@$(PIP_INSTALL) -r requirements-dev.txt
+	@touch $@ $(VENV)/.stamp-run
+
+$(CHROMIUM):
+	@echo "$(CHROMIUM) is missing: installing Debian's chromium for the browser tests"
+	@scripts/apt-install chromium
+
+clean:
+	rm -rf artifacts .pytest_cache
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)
