@@ -1,0 +1,172 @@
+"""Shared page furniture: page setup, presenter mode, URL-bound widgets, messages, charts.
+
+This package is the only part of the library that imports streamlit. Every widget made here is bound to
+the URL (``bind="query-params"``), so a copied link reproduces the page; a value in the URL that the
+widget cannot take is dropped with a visible notice.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from ..figures.style import keep_text
+
+PRESENTER_KEY = "presenter"
+
+# Plotly's camera button exports at slide resolution (1920 px wide at 2x scale).
+CHART_CONFIG = {
+    "displaylogo": False,
+    "toImageButtonOptions": {"format": "png", "width": 1600, "height": 900, "scale": 2},
+    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+}
+
+PRESENTER_CSS = """
+<style>
+html, body, [data-testid="stAppViewContainer"] { font-size: 22px; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.25rem; }
+[data-testid="stWidgetLabel"] p { font-size: 1.15rem; }
+h1 { font-size: 3rem !important; } h2 { font-size: 2.3rem !important; } h3 { font-size: 1.9rem !important; }
+[data-testid="stCaptionContainer"] { font-size: 1.05rem; }
+</style>
+"""
+
+
+def page_setup(title: str, icon: str = "🎲") -> bool:
+    """Configure the page, draw the shared sidebar (presenter mode) and return whether presenter mode is on."""
+    st.set_page_config(page_title=f"{title} · Dropout Lab", page_icon=icon, layout="wide")
+    with st.sidebar:
+        presenter = st.toggle("Presenter mode", key=PRESENTER_KEY, bind="query-params",
+                              help="Large fonts and figures for the back row of a lecture hall. "
+                                   "The link keeps it on (…?presenter=true).")
+    if presenter:
+        st.markdown(PRESENTER_CSS, unsafe_allow_html=True)
+    _remember_url_params()
+    return presenter
+
+
+def _remember_url_params() -> None:
+    """Snapshot the URL's parameters before widgets read them, so rejected values can be reported."""
+    st.session_state["_url_params"] = {k: st.query_params.get_all(k) for k in st.query_params}
+
+
+def _note_rejected(key: str, value) -> None:
+    """If the URL asked for a value this widget did not take, say so once (the widget keeps its default)."""
+    raw = st.session_state.get("_url_params", {}).get(key)
+    if not raw:
+        return
+    asked = raw[-1]
+    if _same(asked, value):
+        return
+    seen = st.session_state.setdefault("_url_notices_seen", set())
+    if (key, asked) not in seen:
+        seen.add((key, asked))
+        st.session_state.setdefault("_url_notices", []).append(
+            f"The link's value `{key}={asked}` is not allowed here, so the default is used instead.")
+
+
+def _same(asked: str, value) -> bool:
+    if isinstance(value, bool):
+        return asked.lower() in (("true", "1") if value else ("false", "0"))
+    if isinstance(value, (int, float)):
+        try:
+            return abs(float(asked) - float(value)) <= 1e-9 * max(1.0, abs(float(value)))
+        except ValueError:
+            return False
+    return str(value) == asked
+
+
+def show_url_notices() -> None:
+    """Show (once) the notices about link parameters that were ignored."""
+    for text in st.session_state.pop("_url_notices", []):
+        st.warning(text, icon="🔗")
+
+
+def slider(label: str, key: str, lo, hi, default, step=None, *, help: str | None = None, fmt: str | None = None,
+           container=st):
+    """A slider bound to the URL parameter ``key``."""
+    value = container.slider(label, min_value=lo, max_value=hi, value=default, step=step, key=key, help=help,
+                             format=fmt, bind="query-params")
+    _note_rejected(key, value)
+    return value
+
+
+def select(label: str, key: str, options, default, *, format_func=str, help: str | None = None, container=st,
+           horizontal: bool = False, radio: bool = False):
+    """A selectbox (or radio) bound to the URL parameter ``key``."""
+    options = list(options)
+    idx = options.index(default)
+    if radio:
+        value = container.radio(label, options, index=idx, format_func=format_func, key=key, help=help,
+                                horizontal=horizontal, bind="query-params")
+    else:
+        value = container.selectbox(label, options, index=idx, format_func=format_func, key=key, help=help,
+                                    bind="query-params")
+    _note_rejected(key, value)
+    return value
+
+
+def number(label: str, key: str, lo: int, hi: int, default: int, *, help: str | None = None, container=st):
+    """An integer input (seeds, sizes) bound to the URL parameter ``key``."""
+    value = container.number_input(label, min_value=lo, max_value=hi, value=default, step=1, key=key, help=help,
+                                   bind="query-params")
+    _note_rejected(key, value)
+    return int(value)
+
+
+def toggle(label: str, key: str, default: bool = False, *, help: str | None = None, container=st) -> bool:
+    """A toggle bound to the URL parameter ``key``."""
+    value = container.toggle(label, value=default, key=key, help=help, bind="query-params")
+    _note_rejected(key, value)
+    return bool(value)
+
+
+def keep_slider(label: str, key: str, default: float, *, lo: float = 0.05, container=st, help: str | None = None):
+    """Keep-probability slider in (0, 1]; the caption names both conventions."""
+    q = slider(label, key, lo, 1.0, default, 0.05, fmt="%.2f", container=container,
+               help=help or "Keep probability q: each unit survives with probability q. The drop rate is p = 1 − q. "
+                             "q = 0 is not offered: inverted dropout divides by q.")
+    return float(round(q, 4))
+
+
+def chart(fig, *, key: str | None = None) -> None:
+    """Show a Plotly figure at full width with slide-resolution export."""
+    st.plotly_chart(fig, width="stretch", config=CHART_CONFIG, key=key)
+
+
+def counter(key: str) -> int:
+    """A per-session integer (e.g. how many masks were resampled), also kept in the URL so links reproduce it."""
+    if key not in st.session_state:
+        raw = st.query_params.get(key)
+        try:
+            st.session_state[key] = max(0, min(10**6, int(raw))) if raw is not None else 0
+        except ValueError:
+            st.session_state[key] = 0
+            st.session_state.setdefault("_url_notices", []).append(
+                f"The link's value `{key}={raw}` is not a whole number, so it starts from 0.")
+    return st.session_state[key]
+
+
+def bump(key: str, by: int = 1) -> None:
+    """Advance a counter and record it in the URL."""
+    st.session_state[key] = counter(key) + by
+    st.query_params[key] = str(st.session_state[key])
+
+
+def error(exc: Exception) -> None:
+    """Show a library ValueError as a readable message instead of a traceback."""
+    st.error(str(exc), icon="⚠️")
+
+
+__all__ = ["page_setup", "slider", "select", "number", "toggle", "keep_slider", "chart", "counter", "bump",
+           "error", "show_url_notices", "keep_text", "CHART_CONFIG"]
+
+# The map of the lab, in teaching order: (page file, title, one line). The home page lists those present.
+PAGES = [
+    ("pages/1_Masks_and_subnetworks.py", "Masks and subnetworks", "what one dropout step does to a network"),
+    ("pages/2_Live_training.py", "Live training", "the same network trained with and without dropout"),
+    ("pages/3_Ensemble_vs_weight_scaling.py", "Ensemble vs weight scaling",
+     "the average of many subnetworks against one scaled network"),
+    ("pages/4_Bagging_and_boosting.py", "Bagging and boosting", "ensembles with and without shared weights"),
+    ("pages/5_Dropout_as_regularisation.py", "Dropout as regularisation",
+     "an L2 penalty in disguise, and its rivals"),
+    ("pages/6_Inside_the_network.py", "Inside the network", "co-adaptation, paths, Jensen's gap, flat minima"),
+]

@@ -1,0 +1,19 @@
+"""Cached library calls behind the home page."""
+from __future__ import annotations
+
+import jax
+import numpy as np
+import streamlit as st
+
+from .. import masks
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def sample_masks(sizes: tuple[int, ...], keep: tuple[float, ...], seed: int, draw: int) -> list[np.ndarray]:
+    """Unit masks for draw number ``draw`` of a seed: one 0/1 array per layer of units (output all ones).
+
+    The uniforms behind a draw do not depend on keep, so raising keep only ever adds units back.
+    """
+    key = jax.random.fold_in(jax.random.PRNGKey(seed), draw)
+    per_layer = masks.sample_layer_masks(key, sizes, keep)
+    return [np.asarray(m) for m in per_layer] + [np.ones(sizes[-1], np.float32)]
