@@ -9,7 +9,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check --no-input
+# -qq: errors only (a failed install still says why); progress and warnings are noise here.
+PIP_INSTALL := $(PY) -m pip install -qq --disable-pip-version-check --no-input
 PORT ?= 8501
 ADDRESS ?= 0.0.0.0
 # Playwright cannot download its own browser here; the tests drive Debian's Chromium instead.
