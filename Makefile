@@ -62,9 +62,10 @@ $(VENV)/.stamp-dev: requirements.txt requirements-dev.txt | $(PY)
 	@$(PIP_INSTALL) -r requirements-dev.txt
 	@touch $@ $(VENV)/.stamp-run
 
+# The emoji font only makes screenshots show the app's icons instead of empty boxes.
 $(CHROMIUM):
 	@echo "$(CHROMIUM) is missing: installing Debian's chromium for the browser tests"
-	@scripts/apt-install chromium
+	@scripts/apt-install chromium fonts-noto-color-emoji
 
 clean:
 	rm -rf artifacts .pytest_cache

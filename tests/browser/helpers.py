@@ -235,14 +235,19 @@ def set_slider(
 
 
 def click_button(page: Page, label: str) -> None:
-    """Click the button with exactly this label and wait for the rerun it starts."""
-    button = page.locator('[data-testid="stMain"], [data-testid="stSidebar"]').get_by_role(
-        "button", name=label, exact=True
-    )
-    if not button.count():
+    """Click the button labelled label (exactly, else containing it) and wait for the rerun it starts."""
+    app = page.locator('[data-testid="stMain"], [data-testid="stSidebar"]')
+    for exact in (True, False):
+        # Not exact: a button's accessible name also holds its keyboard shortcut ("Sample N").
+        buttons = app.get_by_role("button", name=label, exact=exact)
+        if buttons.count():
+            break
+    else:
         raise LookupError(f"no button labelled {label!r}")
+    if buttons.count() > 1:
+        raise LookupError(f"{buttons.count()} buttons match {label!r}; use the full label")
     runs = _runs(page)
-    button.first.click()
+    buttons.click()
     wait_idle(page, runs_before=runs)
     assert_no_exception(page)
 
@@ -278,6 +283,7 @@ def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOT_DIR / f"{re.sub(r'[^A-Za-z0-9._-]+', '_', name).strip('_') or 'page'}.png"
     # Streamlit scrolls inside its own container, so a "full page" shot is only the viewport:
     # grow the viewport to the content's height for the shot, then put it back.
+    page.mouse.move(0, 0)  # no hover tooltip left over from the last click
     size = page.viewport_size
     height = page.evaluate(
         """() => Math.max(document.documentElement.scrollHeight, ...Array.from(
