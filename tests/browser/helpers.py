@@ -116,7 +116,7 @@ def _is_idle(page: Page) -> bool:
 
 
 def wait_idle(page: Page, timeout_ms: int = TIMEOUT_MS, runs_before: int | None = None) -> None:
-    """Wait until the app has finished running (and, given runs_before, until a newer run has started first)."""
+    """Wait until the app is idle; given runs_before, first wait (briefly) for a newer run to start."""
     deadline = time.monotonic() + timeout_ms / 1000
     if runs_before is None:
         # No counter to watch: give a debounced widget time to send its value.
