@@ -1,0 +1,105 @@
+"""Figures about masks themselves: a batch of masks as a heatmap, and one vector through inverted dropout."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from . import style as st
+
+MAX_MASK_CELLS = 200_000  # a heatmap larger than this is unreadable and slow to ship to the browser
+
+
+def _check_q(keep, name: str = "keep") -> float | None:
+    if keep is None:
+        return None
+    if np.ndim(keep) != 0:
+        raise ValueError(f"{name} must be one keep probability q in (0, 1], got shape {np.shape(keep)}")
+    q = float(keep)
+    if not 0.0 < q <= 1.0:
+        raise ValueError(f"{name} must lie in (0, 1] (keep probability q), got {q}")
+    return q
+
+
+def mask_heatmap(masks, *, keep=None, presenter: bool = False, title: str | None = None) -> go.Figure:
+    """A batch of dropout masks (kept / dropped cells) above the kept fraction of each unit.
+
+    Args:
+      masks: (examples, units) array; 0 = dropped, anything positive (1, or 1/q) = kept.
+      keep: optional keep probability q: drawn as the expected kept fraction in the lower panel.
+    """
+    m = st.as_array(masks, "masks", 2)
+    if m.size == 0 or m.size > MAX_MASK_CELLS:
+        raise ValueError(f"masks must have between 1 and {MAX_MASK_CELLS} entries, got shape {m.shape}")
+    if not np.all(np.isfinite(m)) or np.any(m < 0):
+        raise ValueError("masks must hold 0 (dropped) or 1 (kept)")
+    q = _check_q(keep)
+    kept = (m > 0).astype(float)
+    n_ex, n_units = kept.shape
+    frac = kept.mean(axis=0)
+    s = st.scale(presenter)
+    units = np.arange(n_units)
+
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.68, 0.32], vertical_spacing=0.06)
+    # Two discrete colours: dropped = pale grey (absent), kept = blue (present); cell gaps keep cells distinct.
+    gap = 1 if max(n_ex, n_units) <= 64 else 0
+    fig.add_trace(go.Heatmap(
+        z=kept, x=units, y=np.arange(n_ex), zmin=0, zmax=1, xgap=gap, ygap=gap,
+        colorscale=[[0.0, st.NEUTRAL], [0.5, st.NEUTRAL], [0.5, st.BLUE], [1.0, st.BLUE]],
+        colorbar=st.colorbar(presenter, tickvals=[0.25, 0.75], ticktext=["dropped", "kept"],
+                             len=0.62, y=1.0, yanchor="top", ticks=""),
+        customdata=np.where(kept > 0, "kept", "dropped"),
+        hovertemplate="example %{y}, unit %{x}: %{customdata}<extra></extra>",
+        name="mask",
+    ), row=1, col=1)
+    fig.add_trace(go.Bar(
+        x=units, y=frac, marker=dict(color=st.BLUE), name="kept fraction",
+        hovertemplate="unit %{x}: kept in %{y:.0%} of examples<extra></extra>", showlegend=False,
+    ), row=2, col=1)
+    if q is not None:
+        fig.add_hline(y=q, row=2, col=1, line=dict(color=st.VERMILLION, width=st.line_width(presenter), dash="dash"),
+                      annotation=dict(text=f"q = {q:g}", font=dict(size=st.font_size(presenter, st.SMALL_FONT),
+                                                                   color=st.VERMILLION),
+                                      xanchor="left", x=1.0, xref="paper", bgcolor="rgba(255,255,255,0.8)"))
+
+    if title is None:
+        title = f"Dropout masks: {n_ex} examples × {n_units} units, {kept.mean():.0%} kept"
+        if q is not None:
+            title += f"; {st.keep_text(q)}"
+    st.base_layout(fig, title, presenter)
+    fig.update_layout(height=int((520 if n_ex <= 64 else 600) * s), bargap=0.15 if n_units <= 64 else 0.0,
+                      margin=dict(r=int(90 * s)))
+    fig.update_yaxes(title_text="example", autorange="reversed", showgrid=False, ticks="", row=1, col=1)
+    fig.update_yaxes(title_text="kept<br>fraction", range=[0, 1.05], tickformat=".0%", row=2, col=1)
+    fig.update_xaxes(showgrid=False, zeroline=False)
+    fig.update_xaxes(title_text="unit index", row=2, col=1)
+    return fig
+
+
+def vector_bars(x, rows: dict, *, presenter: bool = False, title: str | None = None) -> go.Figure:
+    """Grouped bars comparing one vector at several stages, e.g. x, mask m, x*m, x*m/q.
+
+    Args:
+      x: (n,) the input vector (only its length is used for the element axis).
+      rows: name -> (n,) values, in display order.
+    """
+    xv = st.as_array(x, "x", 1)
+    if not rows:
+        raise ValueError("rows must name at least one vector")
+    n = xv.shape[0]
+    if not 1 <= n <= 64:
+        raise ValueError(f"x must have 1 to 64 elements, got {n}")
+    fig = go.Figure()
+    colors = (st.GHOST, st.BLACK, st.BLUE, st.VERMILLION, st.GREEN, st.PURPLE, st.ORANGE)
+    for i, (name, vals) in enumerate(rows.items()):
+        v = st.as_array(vals, f"rows[{name!r}]", 1)
+        if v.shape != (n,):
+            raise ValueError(f"rows[{name!r}] must have shape ({n},) like x, got {v.shape}")
+        fig.add_trace(go.Bar(x=np.arange(n), y=v, name=name, marker=dict(color=colors[i % len(colors)]),
+                             hovertemplate=f"{name}<br>element %{{x}}: %{{y:.3g}}<extra></extra>"))
+    st.base_layout(fig, title or "One vector through inverted dropout", presenter, height=int(440 * st.scale(presenter)))
+    fig.update_layout(barmode="group", bargap=0.2, bargroupgap=0.05,
+                      legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"))
+    fig.update_xaxes(title_text="element index", tickmode="linear", dtick=1 if n <= 20 else 5, showgrid=False)
+    fig.update_yaxes(title_text="value")
+    return fig

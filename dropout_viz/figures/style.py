@@ -1,0 +1,187 @@
+"""Shared look of every figure: Okabe-Ito palette, font sizes, presenter scaling, base layout.
+
+The figures are projected in a lecture hall and read on laptops, so text is large, lines are thick,
+colours come from the Okabe-Ito palette (distinguishable with the common colour-vision deficiencies),
+and ``presenter=True`` scales text, lines and markers by PRESENTER_SCALE for the back row.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+import plotly.graph_objects as go
+
+# Okabe & Ito (2008), "Color Universal Design": eight colours safe for deuteranopia and protanopia.
+BLACK = "#000000"
+ORANGE = "#E69F00"
+SKY_BLUE = "#56B4E9"
+GREEN = "#009E73"
+YELLOW = "#F0E442"
+BLUE = "#0072B2"
+VERMILLION = "#D55E00"
+PURPLE = "#CC79A7"
+# Yellow is left out of line/marker cycles: it vanishes on a white background under a projector.
+PALETTE = (BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY_BLUE, BLACK)
+
+TEXT = "#1A1A1A"
+GRID = "#DDDDDD"
+GHOST = "#9A9A9A"  # dropped units: present in the full network, absent from this thinned one
+NEUTRAL = "#BDBDBD"  # exact zeros in gradient maps, "dropped" cells in mask maps
+
+NO_DROPOUT = VERMILLION
+DROPOUT = BLUE
+MODEL_CYCLE = (BLUE, GREEN, PURPLE, ORANGE, SKY_BLUE, BLACK)
+
+# Class colours: class 0 blue, class 1 vermillion (the ends of DIVERGING), then the rest of the palette.
+CLASS_COLORS = (BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY_BLUE, BLACK, YELLOW)
+POSITIVE = BLUE
+NEGATIVE = VERMILLION
+
+# Blue -> white -> vermillion: symmetric, colour-blind safe, white marks the centre (0, or p = 0.5).
+DIVERGING = [
+    [0.0, "#00446B"],
+    [0.2, BLUE],
+    [0.5, "#FFFFFF"],
+    [0.8, VERMILLION],
+    [1.0, "#7F3800"],
+]
+GREYS = [[0.0, "#FFFFFF"], [1.0, "#000000"]]
+
+PRESENTER_SCALE = 1.5
+# Base sizes (px) at laptop scale; 16 px body text is readable from the middle rows of a hall.
+FONT = 16
+TITLE_FONT = 20
+SMALL_FONT = 14
+LINE_WIDTH = 2.5
+MARKER_SIZE = 9
+FONT_FAMILY = "Open Sans, Helvetica Neue, Arial, sans-serif"
+
+
+def scale(presenter: bool) -> float:
+    """Size multiplier: PRESENTER_SCALE in presenter mode, else 1."""
+    return PRESENTER_SCALE if presenter else 1.0
+
+
+def font_size(presenter: bool, base: float = FONT) -> int:
+    """A font size in px, scaled for presenter mode."""
+    return int(round(base * scale(presenter)))
+
+
+def line_width(presenter: bool, base: float = LINE_WIDTH) -> float:
+    """A line width in px, scaled for presenter mode."""
+    return base * scale(presenter)
+
+
+def marker_size(presenter: bool, base: float = MARKER_SIZE) -> float:
+    """A marker size in px, scaled for presenter mode."""
+    return base * scale(presenter)
+
+
+def model_colors(names: Iterable[str]) -> dict[str, str]:
+    """One colour per model; any name starting with "no dropout" (or "baseline") gets NO_DROPOUT."""
+    out, i = {}, 0
+    for name in names:
+        low = name.lower()
+        if low.startswith("no dropout") or low.startswith("baseline") or low == "plain":
+            out[name] = NO_DROPOUT
+        else:
+            out[name] = MODEL_CYCLE[i % len(MODEL_CYCLE)]
+            i += 1
+    return out
+
+
+def rgba(hex_color: str, alpha: float) -> str:
+    """'#RRGGBB' -> 'rgba(r,g,b,alpha)' for translucent fills."""
+    h = hex_color.lstrip("#")
+    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha:g})"
+
+
+def mix_white(hex_color: str, t: float) -> str:
+    """Blend a colour toward white: t = 0 gives white, t = 1 the colour itself."""
+    h = hex_color.lstrip("#")
+    rgb = np.array([int(h[i:i + 2], 16) for i in (0, 2, 4)], dtype=float)
+    out = 255.0 + (rgb - 255.0) * float(t)
+    return "#" + "".join(f"{int(round(v)):02X}" for v in out)
+
+
+def keep_text(q: float) -> str:
+    """User-facing keep probability naming both conventions: 'keep q = 0.8 (drop rate p = 0.2)'."""
+    return f"keep q = {q:.3g} (drop rate p = {1.0 - q:.3g})"
+
+
+def axis_style(presenter: bool) -> dict:
+    """Axis defaults: readable ticks, light grid, dark axis line."""
+    return dict(
+        tickfont=dict(size=font_size(presenter, SMALL_FONT), color=TEXT),
+        title=dict(font=dict(size=font_size(presenter), color=TEXT)),
+        gridcolor=GRID,
+        zerolinecolor="#BBBBBB",
+        linecolor="#444444",
+        showline=True,
+        ticks="outside",
+        automargin=True,
+    )
+
+
+def base_layout(fig: go.Figure, title: str | None, presenter: bool = False, *, height: int | None = None) -> go.Figure:
+    """Apply the shared look (fonts, white background, title, legend, hover) to fig in place and return it."""
+    s = scale(presenter)
+    fig.update_layout(
+        template="plotly_white",
+        font=dict(family=FONT_FAMILY, size=font_size(presenter), color=TEXT),
+        title=dict(
+            text=title or None,
+            font=dict(size=font_size(presenter, TITLE_FONT), color=TEXT),
+            x=0.0,
+            xanchor="left",
+            xref="paper",
+            y=0.98,
+            yanchor="top",
+            yref="container",
+        ),
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        margin=dict(l=int(60 * s), r=int(24 * s), t=int((64 if title else 24) * s), b=int(56 * s)),
+        legend=dict(font=dict(size=font_size(presenter, SMALL_FONT)), bgcolor="rgba(255,255,255,0.85)"),
+        hoverlabel=dict(font=dict(size=font_size(presenter, SMALL_FONT))),
+        colorway=list(PALETTE),
+    )
+    if height is not None:
+        fig.update_layout(height=int(height))
+    # No vertical zero line: x is steps, indices or features here, and the line reads as data.
+    fig.update_xaxes(**axis_style(presenter), zeroline=False)
+    fig.update_yaxes(**axis_style(presenter))
+    return fig
+
+
+def subplot_title_fonts(fig: go.Figure, presenter: bool, base: float = FONT) -> go.Figure:
+    """Scale the subplot titles (make_subplots makes them annotations with a fixed 16 px font); call it first."""
+    fig.update_annotations(font=dict(size=font_size(presenter, base), color=TEXT))
+    return fig
+
+
+def colorbar(presenter: bool, title: str | None = None, side: str = "right", **kw) -> dict:
+    """Colour bar settings with readable fonts."""
+    cb = dict(
+        tickfont=dict(size=font_size(presenter, SMALL_FONT)),
+        thickness=int(16 * scale(presenter)),
+        outlinewidth=0,
+    )
+    if title:
+        cb["title"] = dict(text=title, font=dict(size=font_size(presenter, SMALL_FONT)), side=side)
+    cb.update(kw)
+    return cb
+
+
+def as_array(value, name: str, ndim: int | tuple[int, ...] | None = None) -> np.ndarray:
+    """np.asarray(value, float) with a ValueError naming the argument if it is not numeric or has the wrong ndim."""
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be a numeric array, got {type(value).__name__}") from exc
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else ndim
+        if arr.ndim not in allowed:
+            raise ValueError(f"{name} must have {' or '.join(map(str, allowed))} dimensions, got shape {arr.shape}")
+    return arr
