@@ -26,8 +26,6 @@ from .network import ACTIVATIONS, check_sizes, forward, head_logits, init_mlp, s
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
 NOISES = ("bernoulli", "gaussian", "dropconnect")
-# Layers with at most this many weights use the fused multiply-and-sum form (0 disables it; see bench).
-SMALL_LAYER = 0
 LOSSES = {"softmax": "cross-entropy", "sigmoid": "cross-entropy", "identity": "squared error"}
 
 
@@ -181,22 +179,14 @@ def step_draws(key, step, config: TrainConfig, keep, n_train: int):
     return idx, _noise_draw(k_noise, config, keep, config.batch_size), k_in
 
 
-def _matmul(h, w):
-    """h @ w; for tiny layers as multiply-and-sum, which XLA fuses with the mask and activation instead of
-    calling a matrix library per model and step (library calls dominate the cost of 16-unit layers on a CPU)."""
-    if w.shape[0] * w.shape[1] <= SMALL_LAYER:
-        return jnp.sum(h[..., :, None] * w, axis=-2)
-    return h @ w
-
-
 def _forward_noisy(params, x, mult, config: TrainConfig):
     act = ACTIVATIONS[config.activation]
     h = x
     for i, ((w, b), m) in enumerate(zip(params, mult)):
         if config.noise == "dropconnect":
-            h = _matmul(h, w * m) + b
+            h = h @ (w * m) + b
         else:
-            h = _matmul(h * m, w) + b
+            h = (h * m) @ w + b
         if i < config.n_layers - 1:
             h = act(h)
     return h
