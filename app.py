@@ -22,7 +22,6 @@ st.markdown(
 st.info("**Convention used everywhere in this app:** keep probability q, drop rate p = 1 − q, and inverted "
         "dropout unless a page says otherwise. Papers differ: Srivastava et al. call the keep probability p, "
         "while most frameworks' `rate` is the drop rate.", icon="📐")
-ui.show_url_notices()
 
 controls, picture = st.columns([1, 2.2], gap="large")
 with controls:
@@ -38,8 +37,9 @@ with controls:
     keep = (keep_in, keep_hidden, keep_hidden)
     unit_masks = home.sample_masks(SIZES, keep, seed, draw)
     d = masks.n_subnetworks_log2(SIZES, keep)
-    st.metric("Subnetworks this network can be thinned into", f"2^{d} = {2 ** d:,}",
-              help="d = number of droppable units (those with keep < 1); every subset of them is one subnetwork.")
+    st.metric("Subnetworks", f"2{ui.superscript(d)} = {2 ** d:,}",
+              help="2^d, where d = the number of droppable units (those with keep < 1): every choice of which of "
+                   "them to keep is one subnetwork, and all share the same weights.")
     kept = [int(m.sum()) for m in unit_masks[:-1]]
     st.caption(f"Mask #{draw} of seed {seed}: kept {kept[0]}/{SIZES[0]} inputs "
                f"({ui.keep_text(keep_in)}), {kept[1]}/{SIZES[1]} and {kept[2]}/{SIZES[2]} hidden units "
@@ -49,6 +49,7 @@ with picture:
     fig = figures.network_diagram(list(SIZES), unit_masks, keep=list(keep), presenter=presenter,
                                   title=f"One thinned network: mask #{draw}")
     ui.chart(fig, key="home_network")
+ui.show_url_notices()
 
 st.caption(f"Computing with JAX {system.backend_info()['jax']} on **{system.backend_info()['label']}**.")
 

@@ -39,6 +39,8 @@ def page_setup(title: str, icon: str = "🎲") -> bool:
                                    "The link keeps it on (…?presenter=true).")
     if presenter:
         st.markdown(PRESENTER_CSS, unsafe_allow_html=True)
+    # Notices about the link are drawn here, at the top, but only known once the widgets have run.
+    st.session_state["_notice_box"] = st.container()
     _remember_url_params()
     return presenter
 
@@ -75,9 +77,13 @@ def _same(asked: str, value) -> bool:
 
 
 def show_url_notices() -> None:
-    """Show (once) the notices about link parameters that were ignored."""
+    """Show (once, at the top of the page) the notices about link parameters that were ignored.
+
+    Call it after the page's widgets, which are what find the bad values.
+    """
+    box = st.session_state.get("_notice_box", st)
     for text in st.session_state.pop("_url_notices", []):
-        st.warning(text, icon="🔗")
+        box.warning(text, icon="🔗")
 
 
 def slider(label: str, key: str, lo, hi, default, step=None, *, help: str | None = None, fmt: str | None = None,
@@ -151,13 +157,18 @@ def bump(key: str, by: int = 1) -> None:
     st.query_params[key] = str(st.session_state[key])
 
 
+def superscript(n: int) -> str:
+    """n in Unicode superscript digits, for powers such as 2¹⁸ in metrics (which cannot show LaTeX)."""
+    return str(n).translate(str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"))
+
+
 def error(exc: Exception) -> None:
     """Show a library ValueError as a readable message instead of a traceback."""
     st.error(str(exc), icon="⚠️")
 
 
 __all__ = ["page_setup", "slider", "select", "number", "toggle", "keep_slider", "chart", "counter", "bump",
-           "error", "show_url_notices", "keep_text", "CHART_CONFIG"]
+           "error", "superscript", "show_url_notices", "keep_text", "CHART_CONFIG"]
 
 # The map of the lab, in teaching order: (page file, title, one line). The home page lists those present.
 PAGES = [

@@ -1,0 +1,62 @@
+"""The home page under AppTest: it runs, its keep sliders and resample button change what it shows."""
+import json
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def _run(**params):
+    at = AppTest.from_file(APP, default_timeout=120)
+    for k, v in params.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def _diagram(at):
+    return json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+
+
+def test_home_runs_and_counts_subnetworks():
+    at = _run()
+    assert not at.exception
+    # 2-8-8-2 with inputs and both hidden layers droppable: d = 2 + 8 + 8 = 18.
+    assert at.metric[0].value == "2¹⁸ = 262,144"
+    assert "CPU" in " ".join(c.value for c in at.caption)
+
+
+def test_keep_one_removes_layers_from_the_count():
+    at = _run()
+    at.slider(key="keep_in").set_value(1.0).run()
+    assert not at.exception
+    assert at.metric[0].value == "2¹⁶ = 65,536"
+    at.slider(key="keep_hidden").set_value(1.0).run()
+    assert at.metric[0].value == "2⁰ = 1"
+    assert "8/8 and 8/8 hidden units" in at.caption[0].value
+
+
+def test_keep_slider_and_resample_change_the_diagram():
+    at = _run()
+    before = _diagram(at)
+    at.slider(key="keep_hidden").set_value(0.2).run()
+    after_keep = _diagram(at)
+    assert after_keep != before
+    at.button[0].click().run()
+    assert not at.exception
+    assert "Mask #1 of seed 0" in at.caption[0].value
+    assert _diagram(at) != after_keep
+
+
+def test_same_seed_and_draw_give_the_same_mask():
+    a, b = _run(seed="3", draw="2"), _run(seed="3", draw="2")
+    assert _diagram(a) == _diagram(b)
+    assert "Mask #2 of seed 3" in a.caption[0].value
+    assert _diagram(_run(seed="4", draw="2")) != _diagram(a)
+
+
+def test_malformed_link_gives_a_notice_not_a_crash():
+    at = _run(draw="banana")
+    assert not at.exception
+    assert any("draw=banana" in w.value for w in at.warning)
+    assert "Mask #0" in at.caption[0].value
