@@ -24,3 +24,12 @@ def test_home_presenter_mode_from_link(page, app_server):
     assert "keep q = 0.3" in page.locator('[data-testid="stCaptionContainer"]').first.inner_text()
     assert_no_exception(page)
     screenshot(page, "home-presenter")
+
+
+def test_home_bad_link_values_give_notices(page, app_server):
+    open_page(page, f"{app_server}/?keep_hidden=5&seed=abc")
+    warnings = " ".join(page.locator('[data-testid="stAlertContentWarning"]').all_inner_texts())
+    assert "keep_hidden=5" in warnings and "seed=abc" in warnings
+    # The defaults are used and the page still works.
+    assert "keep q = 0.5" in page.locator('[data-testid="stCaptionContainer"]').first.inner_text()
+    assert_no_exception(page)
