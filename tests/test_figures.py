@@ -235,7 +235,7 @@ def test_mask_heatmap_cells_and_kept_fraction():
     np.testing.assert_allclose(np.asarray(bars.y), (m > 0).mean(axis=0))
     assert [s.y0 for s in fig.layout.shapes] == [0.6]
     assert list(heat.colorbar.ticktext) == ["dropped", "kept"]
-    assert "keep q = 0.6 (drop rate p = 0.4)" in fig.layout.title.text
+    assert "keep q = 0.6 (drop rate p = 0.4)" in fig.layout.annotations[0].text
 
 
 def test_mask_heatmap_rejects_bad_arguments():
@@ -276,8 +276,8 @@ def test_gradient_heatmaps_grey_zeros_and_symmetric_scale():
     assert fig.layout.coloraxis.cmin == -vmax and fig.layout.coloraxis.cmax == vmax
     assert "✕" in fig.layout.xaxis.ticktext[1] and "✕" not in fig.layout.xaxis.ticktext[0]
     assert "✕" in fig.layout.yaxis2.ticktext[1]
-    assert "2/8 exactly 0" in fig.layout.annotations[0].text
-    assert "3/12 exactly 0" in fig.layout.annotations[1].text
+    assert fig.layout.annotations[0].text == "W1 2→4: 2/8 zero"
+    assert fig.layout.annotations[1].text == "W2 4→3: 3/12 zero"
 
 
 def test_gradient_heatmaps_reject_bad_arguments():

@@ -154,7 +154,7 @@ def image_gallery(images, captions, *, cols: int = 6, presenter: bool = False, t
         ), row=i // cols + 1, col=i % cols + 1)
     st.base_layout(fig, title, presenter, height=int((rows * 150 + (70 if title else 30)) * s))
     fig.update_xaxes(visible=False, showgrid=False, constrain="domain")
-    fig.update_yaxes(visible=False, showgrid=False, autorange="reversed", constrain="domain")
+    fig.update_yaxes(visible=False, showgrid=False, autorange="reversed", constrain="domain", constraintoward="top")
     # Square pixels in every panel: each y axis is tied to its own x axis.
     for i in range(n):
         suffix = "" if i == 0 else str(i + 1)

@@ -50,7 +50,7 @@ def gradient_heatmaps(grads, masks=None, *, presenter: bool = False, title: str 
     n = len(mats)
     s = st.scale(presenter)
     zero_counts = [int((g == 0).sum()) for g in mats]
-    titles = [f"W{i + 1}: {g.shape[0]}→{g.shape[1]}, {z}/{g.size} exactly 0" for i, (g, z) in enumerate(zip(mats, zero_counts))]
+    titles = [f"W{i + 1} {g.shape[0]}→{g.shape[1]}: {z}/{g.size} zero" for i, (g, z) in enumerate(zip(mats, zero_counts))]
     fig = make_subplots(rows=1, cols=n, subplot_titles=titles, horizontal_spacing=min(0.08, 0.4 / n))
     st.subplot_title_fonts(fig, presenter, st.SMALL_FONT)
     for i, g in enumerate(mats):
@@ -82,7 +82,7 @@ def gradient_heatmaps(grads, masks=None, *, presenter: bool = False, title: str 
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="exactly 0 (a dropped unit's row or column)",
                              marker=dict(symbol="square", size=st.marker_size(presenter, 14), color=st.NEUTRAL)))
 
-    st.base_layout(fig, title or "Weight gradients after one dropout step (shared symmetric scale)", presenter,
+    st.base_layout(fig, title or "Weight gradients dL/dW (one scale, white = 0)", presenter,
                    height=int(470 * s))
     fig.update_layout(
         coloraxis=dict(colorscale=st.DIVERGING, cmin=-vmax, cmax=vmax, cmid=0.0,

@@ -40,7 +40,7 @@ def mask_heatmap(masks, *, keep=None, presenter: bool = False, title: str | None
     s = st.scale(presenter)
     units = np.arange(n_units)
 
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.68, 0.32], vertical_spacing=0.06)
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.68, 0.32], vertical_spacing=0.09)
     # Two discrete colours: dropped = pale grey (absent), kept = blue (present); cell gaps keep cells distinct.
     gap = 1 if max(n_ex, n_units) <= 64 else 0
     fig.add_trace(go.Heatmap(
@@ -57,18 +57,18 @@ def mask_heatmap(masks, *, keep=None, presenter: bool = False, title: str | None
         hovertemplate="unit %{x}: kept in %{y:.0%} of examples<extra></extra>", showlegend=False,
     ), row=2, col=1)
     if q is not None:
-        fig.add_hline(y=q, row=2, col=1, line=dict(color=st.VERMILLION, width=st.line_width(presenter), dash="dash"),
-                      annotation=dict(text=f"q = {q:g}", font=dict(size=st.font_size(presenter, st.SMALL_FONT),
-                                                                   color=st.VERMILLION),
-                                      xanchor="left", x=1.0, xref="paper", bgcolor="rgba(255,255,255,0.8)"))
+        fig.add_hline(y=q, row=2, col=1, line=dict(color=st.VERMILLION, width=st.line_width(presenter), dash="dash"))
+        # Above the bars, in the gap between the panels, so no bar hides it.
+        fig.add_annotation(text=f"dashed line: expected fraction, {st.keep_text(q)}", x=0, y=1, xref="x domain",
+                           yref="y domain", xanchor="left", yanchor="bottom", showarrow=False, row=2, col=1,
+                           font=dict(size=st.font_size(presenter, st.SMALL_FONT), color=st.VERMILLION))
 
     if title is None:
-        title = f"Dropout masks: {n_ex} examples × {n_units} units, {kept.mean():.0%} kept"
-        if q is not None:
-            title += f"; {st.keep_text(q)}"
+        # The keep convention is spelled out on the q line below; a longer title would not fit a projector.
+        title = f"Dropout masks, {n_ex} examples × {n_units} units: {kept.mean():.0%} kept"
     st.base_layout(fig, title, presenter)
     fig.update_layout(height=int((520 if n_ex <= 64 else 600) * s), bargap=0.15 if n_units <= 64 else 0.0,
-                      margin=dict(r=int(90 * s)))
+                      margin=dict(r=int(30 * s)))
     fig.update_yaxes(title_text="example", autorange="reversed", showgrid=False, ticks="", row=1, col=1)
     fig.update_yaxes(title_text="kept<br>fraction", range=[0, 1.05], tickformat=".0%", row=2, col=1)
     fig.update_xaxes(showgrid=False, zeroline=False)

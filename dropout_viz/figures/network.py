@@ -225,7 +225,8 @@ def network_diagram(sizes, masks=None, weights=None, *, keep=None, presenter: bo
     top = int((86 if (masks is not None or weights is not None) else 64) * s)
     bottom = int(label_lines * label_font * 1.35 + 18 * s)
     if height is None:
-        height = int(min(760 * s, (150 + 40 * widest) * s) + bottom)
+        # Presenter mode grows less than 1.5x here: a 16-unit column must still fit a 1080p projector.
+        height = int(min(720, 150 + 40 * widest) * (1.2 if presenter else 1.0) + bottom)
     plot_h = max(80, height - top - bottom)
     pitch = plot_h / (widest + 0.2)
     unit_px = float(np.clip(0.62 * pitch, 7, 26 * s))

@@ -129,8 +129,9 @@ def _square_axes(fig, xs, ys, presenter, *, idx: int | None = None, titles: bool
                                         zeroline=False, title_text="x₁" if titles else None,
                                         # Left-aligned, so legend and colour bar (placed at the left) stay next to it.
                                         constraintoward="left" if not idx else "center")
+    # constraintoward="top": when the square is shorter than its cell, it stays under its title and legend.
     fig.layout[f"yaxis{suffix}"].update(range=[ys[0] - dy, ys[-1] + dy], constrain="domain", showgrid=False,
-                                        zeroline=False, scaleanchor=f"x{suffix}", scaleratio=1,
+                                        zeroline=False, scaleanchor=f"x{suffix}", scaleratio=1, constraintoward="top",
                                         title_text="x₂" if titles else None)
 
 
@@ -226,7 +227,7 @@ def decision_surfaces(panels, *, xs=None, ys=None, cols: int = 3, presenter: boo
     rows = math.ceil(len(panels) / cols)
     s = st.scale(presenter)
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=[c[0] for c in checked],
-                        horizontal_spacing=0.04, vertical_spacing=min(0.1, 0.35 / rows))
+                        horizontal_spacing=0.05, vertical_spacing=min(0.1, 0.35 / rows))
     st.subplot_title_fonts(fig, presenter)
     legend_shown = set()
     for i, (_, gx, gy, p, train, test) in enumerate(checked):
@@ -236,13 +237,20 @@ def decision_surfaces(panels, *, xs=None, ys=None, cols: int = 3, presenter: boo
             _add_points(fig, pts, split, presenter, where, split not in legend_shown)
             if pts is not None:
                 legend_shown.add(split)
-    panel_px = 360 if cols <= 3 else 280
-    st.base_layout(fig, title, presenter, height=height or int((rows * panel_px + 120) * s))
+    # A panel is about as tall as a typical page column is wide divided by cols; presenter mode only adds
+    # room for the larger titles, since the screen does not get wider.
+    panel_px = {1: 480, 2: 400, 3: 300}.get(cols, 230)
+    top, bottom = int((90 if title else 50) * s), int(70 * s)
+    st.base_layout(fig, title, presenter, height=height or int(rows * (panel_px + 30 * s) + top + bottom))
+    same_grid = all(np.array_equal(c[1], checked[0][1]) and np.array_equal(c[2], checked[0][2]) for c in checked)
     for i, (_, gx, gy, *_rest) in enumerate(checked):
         _square_axes(fig, gx, gy, presenter, idx=i + 1, titles=False)
+        if same_grid and i % cols:
+            # Same grid everywhere: inner y tick labels only repeat the first column's and crowd the gaps.
+            fig.layout[f"yaxis{i + 1}"].showticklabels = False
     fig.update_layout(
         legend=dict(orientation="h", x=0, y=0, yanchor="bottom", yref="container"),
-        margin=dict(t=int((90 if title else 50) * s), b=int(70 * s)),
+        margin=dict(t=top, b=bottom),
     )
     return fig
 
