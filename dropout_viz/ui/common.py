@@ -135,7 +135,8 @@ def keep_slider(label: str, key: str, default: float, *, lo: float = 0.05, conta
 
 def chart(fig, *, key: str | None = None) -> None:
     """Show a Plotly figure at full width with slide-resolution export."""
-    st.plotly_chart(fig, width="stretch", config=CHART_CONFIG, key=key)
+    # theme=None: the figure keeps its own fonts and palette (presenter sizes, colour-blind-safe colours).
+    st.plotly_chart(fig, width="stretch", theme=None, config=CHART_CONFIG, key=key)
 
 
 def counter(key: str) -> int:
