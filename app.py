@@ -23,7 +23,7 @@ st.info("**Convention used everywhere in this app:** keep probability q, drop ra
         "dropout unless a page says otherwise. Papers differ: Srivastava et al. call the keep probability p, "
         "while most frameworks' `rate` is the drop rate.", icon="📐")
 
-controls, picture = st.columns([1, 2.2], gap="large")
+controls, picture = st.columns([1, 2.2] if not presenter else [1, 1.6], gap="large")
 with controls:
     st.subheader("Drop some units")
     keep_in = ui.keep_slider("Keep q for the input units", "keep_in", 0.8)

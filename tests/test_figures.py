@@ -142,8 +142,8 @@ def test_network_labels_name_layers_keep_and_kept_counts():
     fig = F.network_diagram(sizes, masks, keep=[1.0, 0.8, 0.5])
     texts = [a.text for a in fig.layout.annotations]
     assert [t.split("<br>")[0] for t in texts] == ["<b>input</b>", "<b>hidden 1</b>", "<b>hidden 2</b>", "<b>output</b>"]
-    assert "keep q=0.8 (p=0.2)" in texts[1] and "kept 4/6" in texts[1]
-    assert "keep q=0.5 (p=0.5)" in texts[2] and "kept 5/6" in texts[2]
+    assert "keep q=0.8<br>drop p=0.2" in texts[1] and "kept 4/6" in texts[1]
+    assert "keep q=0.5<br>drop p=0.5" in texts[2] and "kept 5/6" in texts[2]
     assert "3 of 14" in fig.layout.title.text
 
 

@@ -240,8 +240,8 @@ def network_diagram(sizes, masks=None, weights=None, *, keep=None, presenter: bo
         if i < n_layers - 1:
             if keep is not None:
                 q = keep[i]
-                # Narrow columns (many layers) get the two conventions on two lines.
-                lines += [f"keep q={q:g} (p={1 - q:.2g})"] if n_layers <= 5 else [f"keep q={q:g}"]
+                # One short line per convention: columns stay narrow enough not to collide, even in presenter mode.
+                lines += [f"keep q={q:g}", f"drop p={1 - q:.2g}"] if n_layers <= 5 else [f"keep q={q:g}"]
             if masks is not None:
                 lines.append(f"kept {int(kept[i].sum())}/{n}")
         fig.add_annotation(x=i, y=0, xref="x", yref="y domain", yanchor="top", yshift=-4, showarrow=False,

@@ -32,7 +32,10 @@ h1 { font-size: 3rem !important; } h2 { font-size: 2.3rem !important; } h3 { fon
 
 def page_setup(title: str, icon: str = "🎲") -> bool:
     """Configure the page, draw the shared sidebar (presenter mode) and return whether presenter mode is on."""
-    st.set_page_config(page_title=f"{title} · Dropout Lab", page_icon=icon, layout="wide")
+    # Presenter mode starts with the sidebar folded away: the hall sees the content, not the settings.
+    folded = st.query_params.get(PRESENTER_KEY, "").lower() in ("true", "1")
+    st.set_page_config(page_title=f"{title} · Dropout Lab", page_icon=icon, layout="wide",
+                       initial_sidebar_state="collapsed" if folded else "auto")
     with st.sidebar:
         presenter = st.toggle("Presenter mode", key=PRESENTER_KEY, bind="query-params",
                               help="Large fonts and figures for the back row of a lecture hall. "
