@@ -1,0 +1,490 @@
+"""What one dropout step does: thinned networks, path survival, a vector through dropout, one SGD step,
+and standard vs inverted dropout on a trained net.
+
+Conventions (DESIGN.md): ``keep`` is the keep probability q per weight layer's inputs (the drop rate is
+p = 1 - q); keep = 1 never drops. Every random function takes a ``jax.random`` key first.
+"""
+from __future__ import annotations
+
+import math
+import re
+from functools import partial
+from typing import NamedTuple, Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.flatten_util import ravel_pytree
+
+from . import datasets
+from . import masks as masks_mod
+from . import train
+from .network import forward, head_logits, init_mlp, scale_weights
+
+# A diagram stays readable on a projector up to 8 layers of 16 units (figures.network's limits); one
+# hidden layer at least, since this page is about dropping hidden units.
+MIN_LAYERS, MAX_LAYERS, MAX_WIDTH = 3, 8, 16
+MAX_VECTOR = 20  # elements of the demo vector: more bars than this cannot be told apart
+MAX_DRAWS = 100_000  # draws of the vector demo; its uniforms are drawn once at this size (one compile)
+N_CHECKPOINTS = 64  # points on the running-mean curve (log-spaced), a fixed shape
+MAX_STEPS = 10_000  # training steps the one-step demo replays before the step it shows
+GALLERY_SIZES = (2, 2, 1)  # the textbook's figure: 2 inputs, 2 hidden units, 1 output -> 2^4 subnetworks
+
+
+# --- parsing ------------------------------------------------------------------------------------------
+
+
+def parse_sizes(text: str) -> tuple[int, ...]:
+    """'2-6-6-2' (or '2, 6, 6, 2', '2 6 6 2') -> (2, 6, 6, 2), checked against the diagram's limits."""
+    parts = [p for p in re.split(r"[\s,;x×\-]+", str(text).strip()) if p]
+    if not parts or not all(p.isdigit() for p in parts):
+        raise ValueError(f"sizes must be whole numbers separated by '-', e.g. 2-6-6-2; got {text!r}")
+    sizes = tuple(int(p) for p in parts)
+    if not MIN_LAYERS <= len(sizes) <= MAX_LAYERS:
+        raise ValueError(f"sizes must have {MIN_LAYERS} to {MAX_LAYERS} layers (input, hidden..., output), "
+                         f"got {len(sizes)} in {text!r}")
+    if any(not 1 <= s <= MAX_WIDTH for s in sizes):
+        raise ValueError(f"every layer must have 1 to {MAX_WIDTH} units (wider layers are unreadable in the "
+                         f"diagram), got {list(sizes)}")
+    return sizes
+
+
+def parse_vector(text: str) -> np.ndarray:
+    """'1, 2, 3' (commas or spaces) -> float64 array of 1 to MAX_VECTOR finite numbers."""
+    parts = [p for p in re.split(r"[\s,;]+", str(text).strip()) if p]
+    try:
+        x = np.array([float(p) for p in parts], np.float64)
+    except ValueError:
+        raise ValueError(f"the vector must be numbers separated by commas, e.g. 1, 2, 3; got {text!r}") from None
+    if not 1 <= x.size <= MAX_VECTOR:
+        raise ValueError(f"the vector must have 1 to {MAX_VECTOR} numbers, got {x.size}")
+    if not np.all(np.isfinite(x)) or np.any(np.abs(x) > 1e6):
+        raise ValueError(f"the vector's entries must be finite numbers in [-1e6, 1e6], got {x.tolist()}")
+    return x
+
+
+def check_sizes_keep(sizes: Sequence[int], keep) -> tuple[tuple[int, ...], tuple[float, ...]]:
+    """Checked (sizes, keep): keep has one q in (0, 1] per weight layer's inputs."""
+    sizes = tuple(int(s) for s in sizes)
+    if len(sizes) < 2 or any(s < 1 for s in sizes):
+        raise ValueError(f"sizes must list at least 2 positive layer widths, got {list(sizes)}")
+    return sizes, masks_mod.keep_tuple(keep, len(sizes) - 1)
+
+
+# --- counting subnetworks and paths -------------------------------------------------------------------
+
+
+def path_survival(sizes: Sequence[int], keep) -> float:
+    """P(some input still reaches the output) under independent unit dropout, for a fully connected MLP.
+
+    Every kept unit of a layer connects to every kept unit of the next, so a path survives iff each layer
+    keeps at least one unit: prod_i (1 - (1 - q_i)^{n_i}) over the dropped layers (outputs never drop).
+    """
+    sizes, keep = check_sizes_keep(sizes, keep)
+    return float(np.prod([1.0 - (1.0 - q) ** n for n, q in zip(sizes[:-1], keep)]))
+
+
+def single_path_survival(keep) -> float:
+    """P(one given input-to-output path survives) = prod_i q_i: one unit per dropped layer must be kept."""
+    keep = np.asarray(keep, np.float64).reshape(-1)
+    masks_mod.check_keep(keep)
+    return float(np.prod(keep))
+
+
+def has_path(layer_masks: Sequence[np.ndarray]) -> bool:
+    """Whether some input reaches the output through kept units, by propagating reachability layer by layer.
+
+    Args:
+      layer_masks: one 0/1 array per layer of units before the output (the output is always kept).
+    """
+    reach = np.asarray(layer_masks[0]) > 0
+    for m in layer_masks[1:]:
+        # Fully connected: a kept unit is reached iff any unit of the previous layer is reached.
+        reach = (np.asarray(m) > 0) & bool(reach.any())
+    return bool(reach.any())
+
+
+class SubnetCount(NamedTuple):
+    d: int  # droppable units (those in layers with keep < 1)
+    exact: str  # "2^d = 4,096" (digits while they fit on a slide, else "≈ 5.19 × 10^33")
+    log10: float  # log10(2^d)
+    scale: str  # one sentence giving a sense of scale
+
+
+def _sci(v: float) -> str:
+    """1234 -> '1,234'; 1.2e10 -> '1.2 × 10^10' (slides read exponents better than 'e+10')."""
+    if v < 1e6:
+        return f"{v:,.3g}" if v < 1000 else f"{v:,.0f}"
+    exp = int(math.floor(math.log10(v)))
+    return f"{v / 10 ** exp:.2g} × 10^{exp}"
+
+
+def _duration(seconds: float) -> str:
+    """Seconds as the largest sensible unit, up to multiples of the age of the universe."""
+    age_s = 13.8e9 * 3.156e7
+    if seconds < 1:
+        return "under a second"
+    if seconds >= age_s:
+        return f"about {_sci(seconds / age_s)} times the age of the universe"
+    for unit, size in (("years", 3.156e7), ("days", 86400), ("hours", 3600), ("minutes", 60), ("seconds", 1)):
+        if seconds >= size:
+            return f"about {_sci(seconds / size)} {unit}"
+    return "under a second"  # unreachable
+
+
+def count_subnetworks(sizes: Sequence[int], keep, *, steps: int = 10_000, batch: int = 32) -> SubnetCount:
+    """2^d subnetworks for the droppable units, with a sentence on how large that is.
+
+    The sentence compares 2^d with what training can visit: a run of ``steps`` steps with ``batch``
+    examples samples at most steps * batch masks.
+    """
+    sizes, keep = check_sizes_keep(sizes, keep)
+    d = masks_mod.n_subnetworks_log2(sizes, keep)
+    log10 = d * math.log10(2.0)
+    if d <= 40:
+        exact = f"2^{d} = {2 ** d:,}"
+    else:
+        mant, exp = 10 ** (log10 % 1), int(log10)
+        exact = f"2^{d} ≈ {mant:.3g} × 10^{exp}"
+    visits = steps * batch
+    if d == 0:
+        scale = "Nothing is dropped (keep q = 1 everywhere): the one subnetwork is the full network."
+    elif 2 ** d <= visits:
+        scale = (f"Small: a training run of {steps:,} steps × {batch} examples samples {visits:,} masks, "
+                 f"so each subnetwork is drawn about {_sci(visits / 2 ** d)} times on average.")
+    else:
+        frac = visits / 2 ** d
+        frac_text = f"{frac:.2%}" if frac >= 1e-4 else f"10^{math.floor(math.log10(frac))}"
+        scale = (f"Checking one per microsecond would take {_duration(2 ** d * 1e-6)}. A run of {steps:,} steps "
+                 f"× {batch} examples samples at most {visits:,} masks — a fraction {frac_text} of them; the "
+                 f"rest are trained only through the weights they share.")
+    return SubnetCount(d, exact, log10, scale)
+
+
+class LayerStats(NamedTuple):
+    """Kept units per layer of one mask against the binomial expectation (one entry per dropped layer)."""
+
+    n: np.ndarray  # (L,) units
+    keep: np.ndarray  # (L,) q
+    kept: np.ndarray  # (L,) kept in this mask
+    expected: np.ndarray  # (L,) q n
+    std: np.ndarray  # (L,) sqrt(n q (1 - q)), the binomial spread
+
+
+def layer_stats(sizes: Sequence[int], keep, layer_masks: Sequence[np.ndarray]) -> LayerStats:
+    """Kept counts of a mask (one 0/1 array per layer before the output) against q n and its spread."""
+    sizes, keep = check_sizes_keep(sizes, keep)
+    if len(layer_masks) < len(keep):
+        raise ValueError(f"layer_masks needs one array per weight layer ({len(keep)}), got {len(layer_masks)}")
+    n = np.array(sizes[:-1], np.float64)
+    q = np.array(keep, np.float64)
+    kept = np.array([float(np.sum(np.asarray(m) > 0)) for m in layer_masks[:len(keep)]])
+    return LayerStats(n.astype(int), q, kept.astype(int), q * n, np.sqrt(n * q * (1.0 - q)))
+
+
+def sample_masks(key, sizes: Sequence[int], keep, batch: int | None = None) -> list[np.ndarray]:
+    """One 0/1 float32 mask per layer before the output: (sizes[i],), or (batch, sizes[i]) per example."""
+    sizes, keep = check_sizes_keep(sizes, keep)
+    if batch is not None and not 1 <= int(batch) <= 4096:
+        raise ValueError(f"batch must lie in [1, 4096], got {batch}")
+    return [np.asarray(m) for m in _sample(key, sizes, jnp.asarray(keep, jnp.float32),
+                                           None if batch is None else int(batch))]
+
+
+@partial(jax.jit, static_argnames=("sizes", "batch"))
+def _sample(key, sizes, keep, batch):
+    # keep is traced: moving a keep slider draws from the same uniforms without compiling.
+    return masks_mod.sample_layer_masks(key, sizes, [keep[i] for i in range(len(sizes) - 1)], batch=batch)
+
+
+class Gallery(NamedTuple):
+    """Every mask of the 2-2-1 network: per-layer masks, probabilities and path flags, full network first."""
+
+    layer_masks: list[np.ndarray]  # [(16, 2) inputs, (16, 2) hidden]
+    probs: np.ndarray  # (16,) p(mask) under the keep values
+    has_path: np.ndarray  # (16,) bool
+    p_no_path: float  # total probability of the masks without an input-output path
+
+
+def small_network_gallery(keep_in: float, keep_hidden: float) -> Gallery:
+    """All 2^4 subnetworks of the 2-2-1 network (inputs kept with keep_in, hidden units with keep_hidden).
+
+    A layer with keep 1 is never dropped, so masks that drop one of its units get probability 0; they are
+    still listed, as in the textbook's figure.
+    """
+    keep = masks_mod.keep_tuple((keep_in, keep_hidden), 2)
+    all_masks = masks_mod.enumerate_masks(4)
+    # Full network first, then by how many units are left (stable: ties keep enumeration order).
+    order = np.argsort(-all_masks.sum(axis=1), kind="stable")
+    all_masks = all_masks[order]
+    q_unit = np.array([keep[0], keep[0], keep[1], keep[1]])
+    probs = masks_mod.mask_prob(all_masks, q_unit)
+    layer_masks = [all_masks[:, :2], all_masks[:, 2:]]
+    paths = np.array([has_path([m[:2], m[2:]]) for m in all_masks])
+    return Gallery(layer_masks, probs, paths, float(probs[~paths].sum()))
+
+
+# --- one vector through dropout -------------------------------------------------------------------------
+
+
+class VectorDraw(NamedTuple):
+    mask: np.ndarray  # (n,) 0/1
+    standard: np.ndarray  # x * m: standard dropout, E = q x
+    inverted: np.ndarray  # x * m / q: inverted dropout, E = x
+
+
+def vector_draw(key, x, keep: float) -> VectorDraw:
+    """One mask for the vector x and the two training-time outputs it gives."""
+    x = np.asarray(x, np.float64)
+    masks_mod.check_keep(keep)
+    m = np.asarray(masks_mod.bernoulli_mask(key, keep, x.shape), np.float64)
+    return VectorDraw(m, x * m, x * m / keep)
+
+
+class VectorStats(NamedTuple):
+    """Statistics of N independent masks on one vector x (draw i uses row i of one fixed table of uniforms)."""
+
+    draws: np.ndarray  # (c,) checkpoints 1..N, log-spaced
+    kept_fraction: np.ndarray  # (c, n) running fraction of draws keeping each element
+    mean_standard: np.ndarray  # (n,) mean of x*m over N draws  -> q x
+    mean_inverted: np.ndarray  # (n,) mean of x*m/q             -> x
+    var_inverted: np.ndarray  # (n,) sample variance (ddof 1) of x*m/q
+    var_inverted_exact: np.ndarray  # (n,) x^2 (1 - q) / q
+    var_standard: np.ndarray  # (n,) sample variance of x*m
+    var_standard_exact: np.ndarray  # (n,) x^2 q (1 - q)
+
+
+def vector_statistics(key, x, keep: float, n_draws: int) -> VectorStats:
+    """Means and variances of standard (x m) and inverted (x m / q) dropout over n_draws masks.
+
+    Draw i's mask is row i of a (MAX_DRAWS, n) table of uniforms, so raising n_draws extends the same
+    sequence and moving keep or n_draws compiles nothing. Every statistic is exact arithmetic on the kept
+    counts K: mean of x m / q = x K / (N q), sample variance = (x / q)^2 K (N - K) / (N (N - 1)).
+    """
+    x = np.asarray(x, np.float64)
+    if x.ndim != 1 or not 1 <= x.size <= MAX_VECTOR:
+        raise ValueError(f"x must be a vector of 1 to {MAX_VECTOR} numbers, got shape {x.shape}")
+    masks_mod.check_keep(keep)
+    if int(n_draws) != n_draws or not 2 <= n_draws <= MAX_DRAWS:
+        raise ValueError(f"n_draws must be an integer in [2, {MAX_DRAWS:,}], got {n_draws}")
+    n_draws = int(n_draws)
+    points = np.unique(np.round(np.logspace(0, math.log10(n_draws), N_CHECKPOINTS)).astype(np.int64))
+    padded = np.full(N_CHECKPOINTS, n_draws, np.int32)  # fixed shape: repeats of N are dropped below
+    padded[:points.size] = points
+    counts = np.asarray(_kept_counts(key, jnp.float32(keep), jnp.asarray(padded), x.size), np.float64)
+    counts = counts[:points.size]
+    k, n, q = counts[-1], float(n_draws), float(keep)
+    return VectorStats(
+        draws=points.astype(np.float64),
+        kept_fraction=counts / points[:, None],
+        mean_standard=x * k / n,
+        mean_inverted=x * k / (n * q),
+        var_inverted=(x / q) ** 2 * k * (n - k) / (n * (n - 1.0)),
+        var_inverted_exact=x ** 2 * (1.0 - q) / q,
+        var_standard=x ** 2 * k * (n - k) / (n * (n - 1.0)),
+        var_standard_exact=x ** 2 * q * (1.0 - q),
+    )
+
+
+@partial(jax.jit, static_argnames=("n",))
+def _kept_counts(key, keep, checkpoints, n):
+    """Kept counts of each element after the first c draws, for each checkpoint c: (checkpoints, n) int32."""
+    kept = (jax.random.uniform(key, (MAX_DRAWS, n)) < keep).astype(jnp.int32)
+    return jnp.cumsum(kept, axis=0)[checkpoints - 1]
+
+
+def vector_draw_table(key, x, keep: float, n_draws: int) -> np.ndarray:
+    """The (n_draws, n) masks behind vector_statistics (for tests and downloads)."""
+    x = np.asarray(x)
+    table = jax.random.uniform(key, (MAX_DRAWS, x.size)) < keep
+    return np.asarray(table[:n_draws], np.float64)
+
+
+# --- one training step on a subnetwork --------------------------------------------------------------
+
+
+def _head(sizes) -> str:
+    # One output unit is a logistic regression head (two classes); more are softmax classes.
+    return "sigmoid" if sizes[-1] == 1 else "softmax"
+
+
+def _batch(key, teacher, sizes, batch):
+    """A minibatch x ~ N(0, I) labelled by a fixed random linear teacher (argmax of x @ teacher)."""
+    x = jax.random.normal(key, (batch, sizes[0]))
+    return x, jnp.argmax(x @ teacher, axis=-1)
+
+
+def _loss(params, x, y, layer_masks, keep, head):
+    """Mean cross-entropy of the thinned network (inverted dropout: kept units scaled by 1/q)."""
+    logits = head_logits(forward(params, x, layer_masks, keep), head)
+    return -jnp.mean(jnp.take_along_axis(jax.nn.log_softmax(logits), y[:, None], axis=-1))
+
+
+def _step_draws(k_run, t, sizes, keep, teacher, batch):
+    """Minibatch and mask of step t: one mask shared by the batch, so the step trains one subnetwork."""
+    k_batch, k_mask = jax.random.split(jax.random.fold_in(k_run, t))
+    x, y = _batch(k_batch, teacher, sizes, batch)
+    layer_masks = masks_mod.sample_layer_masks(k_mask, sizes, [keep[i] for i in range(len(sizes) - 1)])
+    return x, y, layer_masks
+
+
+@partial(jax.jit, static_argnames=("sizes", "batch"))
+def _step_demo(key, keep, lr, t, *, sizes, batch):
+    head = _head(sizes)
+    k_init, k_teacher, k_run = jax.random.split(key, 3)
+    params = init_mlp(k_init, sizes)
+    teacher = jax.random.normal(k_teacher, (sizes[0], max(2, sizes[-1])))
+
+    def sgd(s, p):
+        x, y, ms = _step_draws(k_run, s, sizes, keep, teacher, batch)
+        g = jax.grad(_loss)(p, x, y, ms, keep, head)
+        return jax.tree.map(lambda a, b: a - lr * b, p, g)
+
+    before = jax.lax.fori_loop(0, t, sgd, params)  # t is traced: any step number, one compile
+    x, y, ms = _step_draws(k_run, t, sizes, keep, teacher, batch)
+    loss, grads = jax.value_and_grad(_loss)(before, x, y, ms, keep, head)
+    after = jax.tree.map(lambda a, b: a - lr * b, before, grads)
+    full = [None] * len(ms)
+    return (before, after, grads, ms, loss, _loss(before, x, y, full, keep, head),
+            _loss(after, x, y, full, keep, head), x, y)
+
+
+class StepDemo(NamedTuple):
+    """Training step t of inverted-dropout SGD on one subnetwork (see training_step)."""
+
+    step: int
+    masks: list[np.ndarray]  # one 0/1 (sizes[i],) per layer of units, output (all ones) included
+    params_before: list[tuple[np.ndarray, np.ndarray]]
+    params_after: list[tuple[np.ndarray, np.ndarray]]
+    grads: list[np.ndarray]  # dL/dW_i, (fan_in, fan_out)
+    touching_dropped: list[np.ndarray]  # bool (fan_in, fan_out): W_i[a, b] enters or leaves a dropped unit
+    loss_thinned: float  # loss of this step's subnetwork on its minibatch
+    loss_full_before: float  # full network (no dropout) on the same minibatch, before and after the step
+    loss_full_after: float
+    n_touching: int  # weights touching a dropped unit
+    n_touching_zero: int  # of those, how many have gradient exactly 0 (all of them)
+    n_other_zero: int  # weights with zero gradient that touch no dropped unit (ReLU units off for the batch)
+    n_weights: int
+    x: np.ndarray  # (batch, sizes[0]) this step's minibatch
+    y: np.ndarray  # (batch,) its labels
+
+
+def training_step(key, sizes: Sequence[int], keep, step: int, *, lr: float = 0.1, batch: int = 32) -> StepDemo:
+    """Replay ``step`` SGD steps of inverted dropout, then take step number ``step`` and report it.
+
+    Each step: (1) sample one mask (shared by the minibatch, so the step trains exactly one subnetwork),
+    (2) forward and backward on the thinned network, (3) update the weights, (4) restore all units. The
+    minibatch is x ~ N(0, I) labelled by a random linear teacher. Moving keep, lr or step compiles nothing.
+    """
+    sizes, keep = check_sizes_keep(sizes, keep)
+    if int(step) != step or not 0 <= step <= MAX_STEPS:
+        raise ValueError(f"step must be an integer in [0, {MAX_STEPS:,}], got {step}")
+    if not 0 < lr <= 10:
+        raise ValueError(f"lr must lie in (0, 10], got {lr}")
+    before, after, grads, ms, loss, full_b, full_a, x, y = _step_demo(
+        key, jnp.asarray(keep, jnp.float32), jnp.float32(lr), jnp.int32(step), sizes=sizes, batch=int(batch))
+    unit_masks = [np.asarray(m) for m in ms] + [np.ones(sizes[-1], np.float32)]
+    g = [np.asarray(w) for w, _ in grads]
+    touching = [(unit_masks[i][:, None] == 0) | (unit_masks[i + 1][None, :] == 0) for i in range(len(g))]
+    n_touch = int(sum(t.sum() for t in touching))
+    return StepDemo(
+        step=int(step), masks=unit_masks,
+        params_before=[(np.asarray(w), np.asarray(b)) for w, b in before],
+        params_after=[(np.asarray(w), np.asarray(b)) for w, b in after],
+        grads=g, touching_dropped=touching,
+        loss_thinned=float(loss), loss_full_before=float(full_b), loss_full_after=float(full_a),
+        n_touching=n_touch,
+        n_touching_zero=int(sum(((gi == 0) & t).sum() for gi, t in zip(g, touching))),
+        n_other_zero=int(sum(((gi == 0) & ~t).sum() for gi, t in zip(g, touching))),
+        n_weights=int(sum(gi.size for gi in g)),
+        x=np.asarray(x), y=np.asarray(y),
+    )
+
+
+# --- standard vs inverted dropout on a trained net -------------------------------------------------------
+
+EQUIV_SIZES = (2, 8, 8, 2)  # a tiny net on two moons: trains in a few hundred steps
+EQUIV_STEPS = 500
+EQUIV_LR = 0.2  # plain SGD: the equivalence below is exact for it (for Adam only up to its epsilon)
+EQUIV_CHUNK = 50
+
+
+class Equivalence(NamedTuple):
+    """Three runs of the engine from one key (same minibatches, same masks), compared at test time.
+
+    inverted: inverted dropout, init W_0, step lr; tested as is.
+    matched: standard dropout, init W_0 / q, step lr / q^2 on each weight matrix (biases lr); tested with
+      weights multiplied by q.
+    naive: standard dropout, same init W_0 and same lr; tested with weights multiplied by q.
+    """
+
+    keep: tuple[float, ...]
+    steps: int
+    lr: float
+    test_probs: dict  # name -> (n_test, classes)
+    test_acc: dict  # name -> accuracy of the test-time network
+    max_prob_gap: dict  # "matched" / "naive" -> max |p - p_inverted| over test points and classes
+    max_weight_gap: float  # max |q W_matched - W_inverted| over all weights: the two runs' weights
+    max_loss_gap: float  # max |batch loss matched - batch loss inverted| over the training steps
+    agree: dict  # "matched" / "naive" -> fraction of test points with the same predicted class
+
+
+def _lr_tree(params, lr, keep, matched):
+    """Per-parameter learning rates in the engine's flat order: lr / q^2 on W_i when matched, else lr."""
+    tree = [(jnp.full(w.shape, lr / q ** 2 if matched else lr), jnp.full(b.shape, lr))
+            for (w, b), q in zip(params, keep)]
+    return ravel_pytree(tree)[0]
+
+
+def standard_vs_inverted(seed: int, keep, *, steps: int = EQUIV_STEPS, lr: float = EQUIV_LR) -> Equivalence:
+    """Train EQUIV_SIZES on two moons with inverted and with standard dropout and compare the test networks.
+
+    Why matched works: the inverted forward pass (m h / q) W_inv equals the standard one (m h) W_std exactly
+    when W_inv = q W_std. Then dL/dW_std = q dL/dW_inv, so an SGD step of size lr / q^2 on W_std moves
+    q W_std by lr dL/dW_inv, the inverted step: the runs stay the same network in different units, and the
+    standard one tested with q W_std is the inverted one tested as is. With the same init and lr (naive)
+    the two runs take different steps and end at different, similar networks.
+    """
+    keep = masks_mod.keep_tuple(keep, len(EQUIV_SIZES) - 1)
+    if int(steps) != steps or steps < EQUIV_CHUNK or steps % EQUIV_CHUNK or steps > 5000:
+        raise ValueError(f"steps must be a multiple of {EQUIV_CHUNK} in [{EQUIV_CHUNK}, 5000], got {steps}")
+    if not 0 < lr <= 1:
+        raise ValueError(f"lr must lie in (0, 1], got {lr}")
+    ds = datasets.make_dataset("moons", seed, 400, 0.2)
+    cfg = {inv: train.TrainConfig(sizes=EQUIV_SIZES, optimizer="sgd", inverted=inv, chunk=EQUIV_CHUNK,
+                                  eval_every=EQUIV_CHUNK) for inv in (True, False)}
+    data = train.make_data(ds.x_train, ds.y_train, ds.x_test, ds.y_test, cfg[True])
+    base = train.init_state(jax.random.PRNGKey(seed), cfg[True])
+    hp0 = train.hyper(keep, lr, n_layers=len(keep))
+
+    def run(state, lr_flat, config):
+        # One model per call (train_chunk): compiles faster than the vmapped form, and the two standard
+        # runs share one compile.
+        hp, losses = hp0._replace(lr=lr_flat), []
+        for _ in range(steps // EQUIV_CHUNK):
+            state, m = train.train_chunk(state, data, hp, config)
+            losses.append(np.asarray(m["batch_loss"]))
+        return state.params, np.concatenate(losses)
+
+    # A per-parameter learning rate (same flat order as the engine's optimizer) is a traced value too.
+    inv_params, inv_loss = run(base, _lr_tree(base.params, lr, keep, False), cfg[True])
+    matched = base._replace(params=[(w / q, b) for (w, b), q in zip(base.params, keep)])
+    matched_params, matched_loss = run(matched, _lr_tree(base.params, lr, keep, True), cfg[False])
+    naive_params, _ = run(base, _lr_tree(base.params, lr, keep, False), cfg[False])
+
+    x_test = data.x_test
+    nets = {"inverted": inv_params, "matched": scale_weights(matched_params, keep),
+            "naive": scale_weights(naive_params, keep)}
+    probs = {k: np.asarray(jax.nn.softmax(forward(p, x_test), axis=-1), np.float64) for k, p in nets.items()}
+    y = np.asarray(data.y_test)
+    pred = {k: p.argmax(-1) for k, p in probs.items()}
+    w_gap = max(float(np.max(np.abs(np.asarray(a[0]) - np.asarray(b[0]))))
+                for a, b in zip(nets["matched"], nets["inverted"]))
+    return Equivalence(
+        keep=keep, steps=int(steps), lr=float(lr), test_probs=probs,
+        test_acc={k: float(np.mean(p == y)) for k, p in pred.items()},
+        max_prob_gap={k: float(np.max(np.abs(probs[k] - probs["inverted"]))) for k in ("matched", "naive")},
+        max_weight_gap=w_gap,
+        max_loss_gap=float(np.max(np.abs(matched_loss - inv_loss))),
+        agree={k: float(np.mean(pred[k] == pred["inverted"])) for k in ("matched", "naive")},
+    )
