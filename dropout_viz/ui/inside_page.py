@@ -1,0 +1,118 @@
+"""Cached library calls behind the "Inside the network" page (plain scalars in, NumPy and floats out)."""
+from __future__ import annotations
+
+import jax
+import numpy as np
+import streamlit as st
+
+from .. import datasets, probes
+
+# Classification sets of the registry; the page's data-set select is driven by this.
+DATASET_NAMES = tuple(n for n, spec in datasets.DATASETS.items() if spec.task == "classification")
+# 600 digits (300 to train on) are few enough that the plain network overfits and dropout visibly helps;
+# 400 points suffice for the 2-D sets.
+DATA_POINTS = {"digits": 600}
+DEFAULT_POINTS = 400
+HIDDEN_LAYERS = 2
+ABLATION_FRACTIONS = np.linspace(0.0, 1.0, 21)  # remove 0 %, 5 %, ..., 100 % of each hidden layer
+LANDSCAPE_POINTS = 25  # odd, so t = 0 (the trained weights) is on the grid
+JENSEN_SWEEP = np.round(np.linspace(0.1, 1.0, 19), 2)
+
+
+def _key(seed: int, stream: int):
+    """The page's key for one experiment: PRNGKey(seed) folded with the experiment's number."""
+    return jax.random.fold_in(jax.random.PRNGKey(int(seed)), stream)
+
+
+def _data(name: str, seed: int) -> datasets.Dataset:
+    spec = datasets.DATASETS[name]
+    return datasets.make_dataset(name, seed, DATA_POINTS.get(name, DEFAULT_POINTS), spec.default_noise)
+
+
+def sizes_for(name: str, width: int) -> tuple[int, ...]:
+    """Layer widths of the page's network for a data set: inputs, two hidden layers of width, classes."""
+    spec = datasets.DATASETS[name]
+    return (spec.n_features,) + (int(width),) * HIDDEN_LAYERS + (spec.n_classes,)
+
+
+@st.cache_data(max_entries=32, show_spinner="Training the two networks (the first run also compiles)…")
+def trained_pair(name: str, width: int, keep: float, steps: int, seed: int) -> dict:
+    """Train without / with dropout on a data set; the split and the networks both come from seed."""
+    ds = _data(name, seed)
+    res = probes.train_pair(_key(seed, 0), ds.x_train, ds.y_train, ds.x_test, ds.y_test, sizes_for(name, width),
+                            keep, steps=steps)
+    return {"params": res.params, "test_acc": res.test_acc[:, -1].astype(float),
+            "train_acc": res.train_acc[:, -1].astype(float), "train_loss": res.train_loss[:, -1].astype(float),
+            "test_loss": res.test_loss[:, -1].astype(float), "n_train": len(ds.y_train), "n_test": len(ds.y_test)}
+
+
+@st.cache_data(max_entries=32, show_spinner="Switching hidden units off…")
+def ablation(name: str, width: int, keep: float, steps: int, seed: int, n_orders: int) -> dict:
+    """Test accuracy of both networks as a growing fraction of hidden units is zeroed (same units for both)."""
+    pair = trained_pair(name, width, keep, steps, seed)
+    ds = _data(name, seed)
+    out = {"percent": 100 * ABLATION_FRACTIONS, "n_orders": n_orders, "chance": 1.0 / datasets.DATASETS[name].n_classes,
+           "full_acc": pair["test_acc"], "train_acc": pair["train_acc"],
+           "n_train": pair["n_train"], "n_test": pair["n_test"]}
+    half = int(np.argmin(np.abs(ABLATION_FRACTIONS - 0.5)))
+    for i, label in enumerate(("plain", "dropout")):
+        acc = probes.unit_ablation(_key(seed, 1), probes.model(pair["params"], i), ds.x_test, ds.y_test,
+                                   ABLATION_FRACTIONS, n_orders)
+        out[label] = probes.summarize(acc)
+        out[f"{label}_half"] = float(out[label][0][half])
+    return out
+
+
+@st.cache_data(max_entries=32, show_spinner="Walking away from the trained weights…")
+def landscape(name: str, width: int, keep: float, steps: int, seed: int, n_dirs: int, t_max: float,
+              split: str) -> dict:
+    """Loss of both networks along the same filter-normalised random directions."""
+    pair = trained_pair(name, width, keep, steps, seed)
+    ds = _data(name, seed)
+    x, y = (ds.x_train, ds.y_train) if split == "train" else (ds.x_test, ds.y_test)
+    ts = np.linspace(-t_max, t_max, LANDSCAPE_POINTS)
+    out = {"ts": ts, "n_dirs": n_dirs}
+    for i, label in enumerate(("plain", "dropout")):
+        losses = probes.loss_along_directions(_key(seed, 2), probes.model(pair["params"], i), x, y, ts, n_dirs)
+        out[label] = probes.summarize(losses)
+        out[f"{label}_rise"] = probes.loss_rise(losses, ts)
+    return out
+
+
+@st.cache_data(max_entries=64, show_spinner="Sampling masks…")
+def paths(keep: float, keep_input: float, width: int, max_depth: int, n_samples: int, seed: int) -> dict:
+    """Path survival against depth: closed forms, Monte Carlo estimates and their differences."""
+    depth = np.arange(1, max_depth + 1)
+    sample = probes.sample_path_survival(_key(seed, 3), max_depth, width, keep, n_samples, keep_input=keep_input,
+                                         n_inputs=width)
+    one = probes.path_survival(keep, depth, keep_input=keep_input)
+    anyp = probes.any_path_survival(keep, depth, width, keep_input=keep_input, n_inputs=width)
+    def rows(closed, sampled):
+        return [{"L": int(L), "closed form": f"{c:.4f}", "sampled": f"{e:.4f}", "sampled − closed": f"{e - c:+.4f}"}
+                for L, c, e in zip(depth, closed, sampled)]
+
+    return {"depth": depth, "one_closed": one, "one_mc": sample.one_path, "one_se": sample.one_path_se,
+            "any_closed": anyp, "any_mc": sample.any_path, "any_se": sample.any_path_se,
+            "one_rows": rows(one, sample.one_path), "any_rows": rows(anyp, sample.any_path)}
+
+
+@st.cache_data(max_entries=64, show_spinner="Enumerating every mask…")
+def jensen(d: int, keep: float, inverted: bool, bias: float, seed: int, k: int) -> dict:
+    """One unit's Jensen gaps: closed form, exact enumeration of 2^d masks, and k sampled masks."""
+    w, x = probes.jensen_unit(_key(seed, 4), d)
+    mean, var = probes.preactivation_moments(w, x, keep, bias=bias, inverted=inverted)
+    ex = probes.jensen_exact(w, x, keep, bias=bias, inverted=inverted)
+    mc = probes.jensen_mc(_key(seed, 5), w, x, keep, k, bias=bias, inverted=inverted)
+    closed = {"mean": mean, "var": var, "gap_sq": var, "gap_relu": None}
+    names = {"mean": "E z", "var": "Var z", "gap_sq": "gap for z²", "gap_relu": "gap for ReLU"}
+
+    def fmt(v):
+        return "—" if v is None else f"{v:.5f}"
+
+    rows = [{"quantity": names[q], "closed form": fmt(closed[q]), f"exact (all {2**d:,})": fmt(ex[q]),
+             f"sampled ({k:,})": fmt(mc[q]),
+             "exact − closed": "—" if closed[q] is None else f"{ex[q] - closed[q]:+.1e}",
+             "sampled − exact": f"{mc[q] - ex[q]:+.1e}"} for q in names]
+    sweep = probes.jensen_gap_sweep(w, x, JENSEN_SWEEP, bias=bias, inverted=inverted)
+    return {"w": w, "x": x, "z": ex["z"], "prob": ex["prob"], "exact": {q: ex[q] for q in names},
+            "mc": {q: mc[q] for q in names}, "closed": closed, "rows": rows, "sweep": sweep, "n_masks": 2**d}

@@ -1,0 +1,131 @@
+"""The "Inside the network" page under AppTest: each experiment runs and its main controls change what it shows."""
+import json
+from pathlib import Path
+
+import base64
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dropout_viz.ui import inside_page
+
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "6_Inside_the_network.py")
+
+
+def _run(tab=None, **params):
+    at = AppTest.from_file(PAGE, default_timeout=240)
+    if tab:
+        at.query_params["in_tab"] = tab
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _charts(at):
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def _array(value):
+    """A Plotly array from figure JSON: a list, or plotly.py's base64 {dtype, bdata} form."""
+    if isinstance(value, dict) and "bdata" in value:
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+    return np.asarray(value, float)
+
+
+def _metrics(at):
+    return {m.label: m.value for m in at.metric}
+
+
+def _table(at, i):
+    return at.dataframe[i].value
+
+
+def test_co_adaptation_runs_and_dropout_survives_ablation_better():
+    at = _run()
+    charts = _charts(at)
+    assert len(charts) == 1 and "switched off" in charts[0]["layout"]["title"]["text"]
+    m = _metrics(at)
+    # The page's claim on its default setting: with half the hidden units gone, the dropout net keeps more accuracy.
+    assert float(m["Dropout, half off"].rstrip("%")) > float(m["No dropout, half off"].rstrip("%")) + 10
+    assert "keep q = 0.5 (drop rate p = 0.5)" in " ".join(c.value for c in at.caption)
+    before = charts[0]["data"]
+    at.slider(key="in_keep").set_value(0.8).run()
+    assert not at.exception
+    assert _charts(at)[0]["data"] != before
+    assert any("keep q = 0.8" in t.get("name", "") for t in _charts(at)[0]["data"])
+    at.selectbox(key="in_orders").set_value(5).run()
+    assert "Each of 5 random orders" in " ".join(c.value for c in at.caption)
+
+
+def test_flat_minima_shares_the_trained_pair_and_its_controls_change_the_curves():
+    at = _run("Flat minima")
+    charts = _charts(at)
+    assert len(charts) == 1
+    m = _metrics(at)
+    assert float(m["Dropout: loss climbs by"]) < float(m["No dropout: loss climbs by"])
+    before = charts[0]["data"]
+    at.radio(key="in_split").set_value("test").run()
+    assert not at.exception
+    assert _charts(at)[0]["data"] != before
+    assert "test set" in _charts(at)[0]["layout"]["yaxis"]["title"]["text"]
+    at.slider(key="in_tmax").set_value(0.5).run()
+    xs = _array([t for t in _charts(at)[0]["data"] if t.get("meta") == "line"][0]["x"])
+    assert min(xs) == pytest.approx(-0.5) and max(xs) == pytest.approx(0.5)
+
+
+def test_paths_tables_show_closed_form_sampled_and_difference():
+    at = _run("Paths")
+    charts = _charts(at)
+    assert len(charts) == 1
+    one, anyp = _table(at, 0), _table(at, 1)
+    assert list(one.columns) == ["L", "closed form", "sampled", "sampled − closed"]
+    assert one["closed form"].tolist()[:3] == ["0.5000", "0.2500", "0.1250"]  # q^L with q = 0.5, inputs kept
+    assert anyp["closed form"].iloc[0] == f"{1 - 0.5**4:.4f}"  # n = 4: 1 - (1 - q)^n
+    diffs = [float(v) for v in one["sampled − closed"]]
+    assert max(abs(v) for v in diffs) < 0.02
+    before = charts[0]["data"]
+    at.slider(key="in_path_width").set_value(8).run()
+    assert _table(at, 1)["closed form"].iloc[0] == f"{1 - 0.5**8:.4f}"
+    assert _charts(at)[0]["data"] != before
+    at.slider(key="in_keep_in").set_value(0.8).run()
+    assert _table(at, 0)["closed form"].iloc[0] == "0.4000"  # q_in q^1
+    at.slider(key="in_depth").set_value(4).run()
+    assert len(_table(at, 0)) == 4
+
+
+def test_jensen_gap_table_matches_closed_form_and_switches_convention():
+    at = _run("Jensen's gap")
+    charts = _charts(at)
+    assert len(charts) == 3
+    rows = _table(at, 0).set_index("quantity")
+    assert abs(float(rows.loc["gap for z²", "exact − closed"])) < 1e-9
+    assert rows.loc["gap for z²", "closed form"] == rows.loc["Var z", "closed form"]
+    assert float(rows.loc["gap for ReLU", rows.columns[2]]) >= 0
+    assert "frac{1-q}{q}" in " ".join(l.proto.body for l in at.latex)
+    at.radio(key="in_kind").set_value("standard").run()
+    assert not at.exception
+    assert "q(1-q)" in " ".join(l.proto.body for l in at.latex)
+    standard = _table(at, 0).set_index("quantity")
+    assert standard.loc["Var z", "closed form"] != rows.loc["Var z", "closed form"]
+    at.slider(key="in_d").set_value(3).run()
+    assert "All 8 subnetworks" in _charts(at)[0]["layout"]["title"]["text"]
+    gap_sq = _table(at, 0).set_index("quantity").loc["gap for z²", "closed form"]
+    at.slider(key="in_bias").set_value(1.5).run()
+    assert _table(at, 0).set_index("quantity").loc["gap for z²", "closed form"] == gap_sq  # z² gap ignores b
+
+
+def test_bad_link_values_give_notices_and_library_errors_show_as_messages(monkeypatch):
+    at = _run("Jensen's gap", in_d="40", in_keep="0")
+    assert any("in_d=40" in w.value for w in at.warning)
+    assert any("in_keep=0" in w.value for w in at.warning)
+
+    def refuse(*args, **kwargs):
+        raise ValueError("k must be an integer in [1, 1000000], got 0")
+
+    monkeypatch.setattr(inside_page, "jensen", refuse)
+    at = _run("Jensen's gap")
+    assert [e.value for e in at.error] == ["k must be an integer in [1, 1000000], got 0"]
+    assert at.slider(key="in_d").value == 6  # the controls are still there
