@@ -106,17 +106,22 @@ def has_path(layer_masks: Sequence[np.ndarray]) -> bool:
 
 class SubnetCount(NamedTuple):
     d: int  # droppable units (those in layers with keep < 1)
-    exact: str  # "2^d = 4,096" (digits while they fit on a slide, else "≈ 5.19 × 10^33")
+    exact: str  # "2¹² = 4,096" (digits while they fit on a slide, else "2¹¹² ≈ 5.19 × 10³³")
     log10: float  # log10(2^d)
     scale: str  # one sentence giving a sense of scale
 
 
+def sup(n: int) -> str:
+    """n in Unicode superscript digits: 2 + sup(14) reads as 2¹⁴ in text that cannot show LaTeX."""
+    return str(n).translate(str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"))
+
+
 def _sci(v: float) -> str:
-    """1234 -> '1,234'; 1.2e10 -> '1.2 × 10^10' (slides read exponents better than 'e+10')."""
+    """1234 -> '1,234'; 1.2e10 -> '1.2 × 10¹⁰' (slides read exponents better than 'e+10')."""
     if v < 1e6:
         return f"{v:,.3g}" if v < 1000 else f"{v:,.0f}"
     exp = int(math.floor(math.log10(v)))
-    return f"{v / 10 ** exp:.2g} × 10^{exp}"
+    return f"{v / 10 ** exp:.2g} × 10{sup(exp)}"
 
 
 def _duration(seconds: float) -> str:
@@ -142,10 +147,10 @@ def count_subnetworks(sizes: Sequence[int], keep, *, steps: int = 10_000, batch:
     d = masks_mod.n_subnetworks_log2(sizes, keep)
     log10 = d * math.log10(2.0)
     if d <= 40:
-        exact = f"2^{d} = {2 ** d:,}"
+        exact = f"2{sup(d)} = {2 ** d:,}"
     else:
         mant, exp = 10 ** (log10 % 1), int(log10)
-        exact = f"2^{d} ≈ {mant:.3g} × 10^{exp}"
+        exact = f"2{sup(d)} ≈ {mant:.3g} × 10{sup(exp)}"
     visits = steps * batch
     if d == 0:
         scale = "Nothing is dropped (keep q = 1 everywhere): the one subnetwork is the full network."
@@ -154,7 +159,7 @@ def count_subnetworks(sizes: Sequence[int], keep, *, steps: int = 10_000, batch:
                  f"so each subnetwork is drawn about {_sci(visits / 2 ** d)} times on average.")
     else:
         frac = visits / 2 ** d
-        frac_text = f"{frac:.2%}" if frac >= 1e-4 else f"10^{math.floor(math.log10(frac))}"
+        frac_text = f"{frac:.2%}" if frac >= 1e-4 else f"10{sup(math.floor(math.log10(frac)))}"
         scale = (f"Checking one per microsecond would take {_duration(2 ** d * 1e-6)}. A run of {steps:,} steps "
                  f"× {batch} examples samples at most {visits:,} masks — a fraction {frac_text} of them; the "
                  f"rest are trained only through the weights they share.")
@@ -203,7 +208,8 @@ class Gallery(NamedTuple):
     layer_masks: list[np.ndarray]  # [(16, 2) inputs, (16, 2) hidden]
     probs: np.ndarray  # (16,) p(mask) under the keep values
     has_path: np.ndarray  # (16,) bool
-    p_no_path: float  # total probability of the masks without an input-output path
+    n_no_path: int  # masks without an input-output path (7: both inputs or both hidden units dropped)
+    p_no_path: float  # their total probability
 
 
 def small_network_gallery(keep_in: float, keep_hidden: float) -> Gallery:
@@ -221,7 +227,7 @@ def small_network_gallery(keep_in: float, keep_hidden: float) -> Gallery:
     probs = masks_mod.mask_prob(all_masks, q_unit)
     layer_masks = [all_masks[:, :2], all_masks[:, 2:]]
     paths = np.array([has_path([m[:2], m[2:]]) for m in all_masks])
-    return Gallery(layer_masks, probs, paths, float(probs[~paths].sum()))
+    return Gallery(layer_masks, probs, paths, int((~paths).sum()), float(probs[~paths].sum()))
 
 
 # --- one vector through dropout -------------------------------------------------------------------------
@@ -291,6 +297,17 @@ def _kept_counts(key, keep, checkpoints, n):
     """Kept counts of each element after the first c draws, for each checkpoint c: (checkpoints, n) int32."""
     kept = (jax.random.uniform(key, (MAX_DRAWS, n)) < keep).astype(jnp.int32)
     return jnp.cumsum(kept, axis=0)[checkpoints - 1]
+
+
+def running_mean_bands(stats: VectorStats, keep: float) -> dict:
+    """Running means divided by x, summarised over the elements: name -> (mean (c,), (min (c,), max (c,))).
+
+    For x_j != 0 the running mean of x_j m / q divided by x_j is the kept fraction / q (tends to 1), and that
+    of x_j m is the kept fraction (tends to q); the band spans the elements.
+    """
+    inv, std = stats.kept_fraction / keep, stats.kept_fraction
+    return {"inverted x·m/q": (inv.mean(1), (inv.min(1), inv.max(1))),
+            "standard x·m": (std.mean(1), (std.min(1), std.max(1)))}
 
 
 def vector_draw_table(key, x, keep: float, n_draws: int) -> np.ndarray:
