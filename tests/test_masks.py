@@ -8,14 +8,16 @@ import pytest
 
 from dropout_viz import masks
 
-# Draws for the moment checks: N samples of each of D values of x.
+# Draws for the moment checks: N samples of each of 5 values of x. Every test here draws arrays of this one
+# shape, so each random primitive compiles once for the whole file.
 N, XS = 20_000, np.array([-2.0, -0.5, 0.3, 1.0, 3.0], np.float32)
+SHAPE = (N, len(XS))
 KEEPS = (0.2, 0.5, 0.8)
 
 
 def draws(fn, key, q):
     """(N, len(XS)) outputs of fn(key, x, q) with x broadcast over N independent rows."""
-    return np.asarray(fn(key, jnp.broadcast_to(XS, (N, len(XS))), q), np.float64)
+    return np.asarray(fn(key, jnp.broadcast_to(XS, SHAPE), q), np.float64)
 
 
 def bernoulli_var_tol(x, q, n, z=5.0):
@@ -32,7 +34,7 @@ def bernoulli_var_tol(x, q, n, z=5.0):
 
 @pytest.mark.parametrize("q", KEEPS)
 def test_inverted_dropout_entries_are_zero_or_x_over_q(q):
-    x = jnp.asarray(np.random.default_rng(1).normal(size=(500, 7)) * 3, jnp.float32)
+    x = jnp.asarray(np.random.default_rng(1).normal(size=SHAPE) * 3, jnp.float32)
     y = np.asarray(masks.inverted_dropout(jax.random.key(2), x, q))
     # The kept value is JAX's x / q (XLA may divide via the reciprocal, one ulp off NumPy's quotient).
     scaled = np.asarray(x / q)
@@ -74,13 +76,13 @@ def test_gaussian_noise_matches_inverted_dropout_moments(q):
 
 
 def test_gaussian_noise_at_keep_one_is_identity():
-    x = jnp.asarray(XS)
-    np.testing.assert_array_equal(masks.gaussian_noise(jax.random.key(0), x, 1.0), XS)
-    np.testing.assert_array_equal(masks.inverted_dropout(jax.random.key(0), x, 1.0), XS)
+    x = jnp.broadcast_to(XS, SHAPE)
+    np.testing.assert_array_equal(masks.gaussian_noise(jax.random.key(0), x, 1.0), x)
+    np.testing.assert_array_equal(masks.inverted_dropout(jax.random.key(0), x, 1.0), x)
 
 
 def test_dropconnect_entries_are_zero_or_w_over_q():
-    w = jnp.asarray(np.random.default_rng(7).normal(size=(40, 30)), jnp.float32)
+    w = jnp.asarray(np.random.default_rng(7).normal(size=SHAPE), jnp.float32)
     y = np.asarray(masks.dropconnect(jax.random.key(8), w, 0.6))
     assert y.shape == w.shape
     assert np.all((y == 0) | (y == np.asarray(w / 0.6)))
@@ -88,15 +90,15 @@ def test_dropconnect_entries_are_zero_or_w_over_q():
 
 
 def test_bernoulli_mask_is_binary_float_with_rate_keep():
-    m = np.asarray(masks.bernoulli_mask(jax.random.key(9), 0.3, (200, 100)))
-    assert m.dtype == np.float32 and m.shape == (200, 100)
+    m = np.asarray(masks.bernoulli_mask(jax.random.key(9), 0.3, SHAPE))
+    assert m.dtype == np.float32 and m.shape == SHAPE
     assert set(np.unique(m)) <= {0.0, 1.0}
     assert abs(m.mean() - 0.3) < 5 * math.sqrt(0.3 * 0.7 / m.size)
-    assert np.all(np.asarray(masks.bernoulli_mask(jax.random.key(9), 1.0, (50,))) == 1.0)
+    assert np.all(np.asarray(masks.bernoulli_mask(jax.random.key(9), 1.0, SHAPE)) == 1.0)
 
 
 def test_same_key_same_mask_different_key_different_mask():
-    x = jnp.ones((1000,))
+    x = jnp.ones(SHAPE)
     a = masks.inverted_dropout(jax.random.key(10), x, 0.5)
     b = masks.inverted_dropout(jax.random.key(10), x, 0.5)
     c = masks.inverted_dropout(jax.random.key(11), x, 0.5)
@@ -112,18 +114,19 @@ def test_sample_layer_masks_split_the_key_per_layer():
     for i in range(3):
         for j in range(i + 1, 3):
             assert not np.array_equal(ms[i], ms[j])
-    batched = masks.sample_layer_masks(jax.random.key(12), sizes, keep, batch=5)
-    assert [m.shape for m in batched] == [(5, 64)] * 3
-    assert len({tuple(np.asarray(r)) for r in batched[0]}) == 5  # every example has its own mask
-    again = masks.sample_layer_masks(jax.random.key(12), sizes, keep, batch=5)
+    batched = masks.sample_layer_masks(jax.random.key(12), sizes, keep, batch=100)
+    assert [m.shape for m in batched] == [(100, 64)] * 3
+    assert len({tuple(np.asarray(r)) for r in batched[0]}) == 100  # every example has its own mask
+    again = masks.sample_layer_masks(jax.random.key(12), sizes, keep, batch=100)
     for a, b in zip(batched, again):
         np.testing.assert_array_equal(a, b)
 
 
 def test_sample_layer_masks_respect_per_layer_keep():
-    ms = masks.sample_layer_masks(jax.random.key(13), (5, 400, 2), (1.0, 0.25), batch=100)
+    ms = masks.sample_layer_masks(jax.random.key(13), (64, 64, 64, 3), (1.0, 0.25, 0.5), batch=100)
     assert np.all(np.asarray(ms[0]) == 1.0)
-    assert abs(np.asarray(ms[1]).mean() - 0.25) < 5 * math.sqrt(0.25 * 0.75 / 40_000)
+    assert abs(np.asarray(ms[1]).mean() - 0.25) < 5 * math.sqrt(0.25 * 0.75 / 6400)
+    assert abs(np.asarray(ms[2]).mean() - 0.5) < 5 * math.sqrt(0.25 / 6400)
 
 
 @pytest.mark.parametrize("d", [0, 1, 3, 7])
