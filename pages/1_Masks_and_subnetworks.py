@@ -2,7 +2,7 @@
 import streamlit as st
 
 from dropout_viz import figures
-from dropout_viz.figures.masks_page import labelled_diagram
+from dropout_viz.figures.masks_page import gradient_grid, labelled_diagram
 from dropout_viz.ui import common as ui
 from dropout_viz.ui import masks_page as mp
 
@@ -36,7 +36,7 @@ def resample_button(box=st):
 if tabs[0].open:
     with tabs[0]:
         playing = mp.is_playing()
-        row = st.columns([1.6, 1, 1.3, 2.5], vertical_alignment="bottom")
+        row = st.columns([2, 1.1, 1.3, 1.6], vertical_alignment="bottom")
         resample_button(row[0])
         row[1].button("⏸ Pause" if playing else "▶ Play", key="m_play", shortcut="P", on_click=mp.toggle_play,
                       help="Draw a new mask every few seconds, as consecutive minibatches would (keyboard: P).")
@@ -48,18 +48,19 @@ if tabs[0].open:
                 ui.bump("m_draw")
             draw = ui.counter("m_draw")
             res = mp.thinned(sizes, keep, seed, draw)
-            left, right = st.columns([1.7, 1], gap="large")
-            with left:
+            box, side_a, side_b = mp.diagram_layout(sizes, 1.7)
+            with box:
                 fig = labelled_diagram(list(sizes), res["masks"], keep=list(keep), presenter=presenter)
                 ui.chart(fig, key="m_diagram")
                 st.caption(f"Mask #{draw} of seed {seed}" + (" — playing" if playing else "") + ". Dashed grey "
                            "circles with a cross are dropped units; none of their connections remain.")
-            with right:
+            with side_a:
                 count = res["count"]
                 st.metric("Subnetworks", count.exact,
                           help="d = number of droppable units (in layers with keep q < 1); each subset of them "
                                "that is kept is one subnetwork, so there are 2^d.")
                 st.caption(count.scale)
+            with side_b:
                 st.table(mp.layer_table(sizes, res["stats"]), hide_index=True)
                 st.caption("Kept units per layer follow a binomial law: expected q·n, give or take the "
                            "standard deviation √(n q (1 − q)).")
@@ -69,7 +70,7 @@ if tabs[1].open:
     with tabs[1]:
         st.markdown("In training, **every example of a minibatch gets its own mask**: a batch of 32 trains up to "
                     "32 different subnetworks at once, all sharing the same weights.")
-        left, right = st.columns([1, 2.6], gap="large")
+        left, right = st.columns([1.3, 2.6], gap="large")
         with left:
             resample_button()
             batch = ui.slider("Examples in the minibatch", "m_batch", 4, 64, 32, 4)
@@ -88,7 +89,7 @@ if tabs[2].open:
         st.markdown("The classic NumPy example drops entries of x = (1, …, 10) with **drop level 0.4**, which is "
                     "the drop rate: **p = 0.4, keep q = 0.6**. A mask m has independent entries, 1 with "
                     "probability q. *Standard* dropout trains on x·m, *inverted* dropout on x·m/q.")
-        left, right = st.columns([1, 2.6], gap="large")
+        left, right = st.columns([1.3, 2.6], gap="large")
         with left:
             x = mp.vector_text()
             q_vec = ui.keep_slider("Keep q for the vector", "m_vec_keep", 0.6)
@@ -143,7 +144,7 @@ if tabs[2].open:
 if tabs[3].open:
     with tabs[3]:
         g = mp.gallery(keep[0], keep[1])
-        left, right = st.columns([1.5, 1], gap="large")
+        left, right = st.columns([2, 1], gap="large")
         with left:
             fig = figures.subnetwork_gallery([2, 2, 1], g.layer_masks, g.probs, has_path=g.has_path, cols=4,
                                              presenter=presenter, title="All 16 subnetworks of 2-2-1, with P(mask)")
@@ -152,13 +153,16 @@ if tabs[3].open:
             st.markdown(f"The network of the textbook figure — 2 inputs, 2 hidden units, 1 output — has 4 droppable "
                         f"units, hence 2⁴ = 16 subnetworks. Each is drawn with its probability under this page's "
                         f"keep values: inputs {ui.keep_text(keep[0])}, hidden units {ui.keep_text(keep[1])}.")
-            st.metric("Subnetworks with no input-to-output path", f"{g.n_no_path} of 16",
-                      help="Both inputs or both hidden units dropped. Such a subnetwork outputs a constant.")
+            st.metric("Subnetworks without a path", f"{g.n_no_path} of 16",
+                      help="No path from an input to the output: both inputs or both hidden units are dropped, "
+                           "and the subnetwork outputs a constant.")
             st.metric("Their total probability", f"{g.p_no_path:.4f}")
             res = mp.thinned(sizes, keep, seed, 0)
             st.subheader(f"Your network, {'-'.join(map(str, sizes))}")
-            st.metric("P(some input still reaches the output)", f"{res['path']:.6g}")
-            st.metric("P(one given input-to-output path survives)", f"{res['single_path']:.4g}")
+            st.metric("P(some path survives)", f"{res['path']:.6g}",
+                      help="Probability that at least one input still reaches the output through kept units.")
+            st.metric("P(a given path survives)", f"{res['single_path']:.4g}",
+                      help="Probability that one particular input-to-output path keeps all its units.")
         st.latex(r"P(\text{some path}) = \prod_{i} \bigl(1 - (1 - q_i)^{n_i}\bigr),\qquad "
                  r"P(\text{a given path}) = \prod_i q_i")
         st.caption("Products over the layers before the output, layer i having n_i units with keep q_i, every unit "
@@ -174,7 +178,7 @@ if tabs[4].open:
                     "the next step samples a new mask. Here one mask is shared by the whole minibatch, so the step "
                     "trains exactly one subnetwork (the engine normally gives each example its own, as in *One "
                     "minibatch*). Plain SGD, η = 0.1, on a random labelled minibatch of 32.")
-        row = st.columns([0.9, 1.0, 5.1], vertical_alignment="bottom")
+        row = st.columns([1.0, 1.1, 5.9], vertical_alignment="bottom")
         row[0].button("Next ▶", key="m_next", type="primary", shortcut="S", on_click=mp.next_phase,
                       help="The next phase; after phase 4 the next training step (keyboard: S).")
         row[1].button("⟲ Step 0", key="m_restart", on_click=mp.restart_steps, help="Back to the first training step.")
@@ -184,17 +188,16 @@ if tabs[4].open:
         except ValueError as exc:
             ui.error(exc)
         else:
-            left, right = st.columns([1.4, 1], gap="large")
-            with left:
+            box, side, _ = mp.diagram_layout(sizes, 1.4)
+            with box:
                 fig = labelled_diagram(list(sizes), None if phase == 4 else demo.masks,
                                        weights=demo.params_before if phase <= 2 else demo.params_after,
                                        keep=list(keep), presenter=presenter, title=mp.step_title(demo, phase))
                 ui.chart(fig, key="m_step_diagram")
-            with right:
+            with side:
                 mp.step_text(demo, phase)
             if phase in (2, 3):
-                fig = figures.gradient_heatmaps(demo.grads, demo.masks, presenter=presenter,
-                                                title=mp.gradient_title(demo, phase))
+                fig = gradient_grid(demo.grads, demo.masks, presenter=presenter, title=mp.gradient_title(demo, phase))
                 ui.chart(fig, key="m_gradients")
 
 ui.show_url_notices()

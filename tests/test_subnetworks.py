@@ -264,3 +264,33 @@ def test_standard_vs_inverted_equivalence_needs_matched_init_and_step():
     # keep = 1: no dropout, so the three runs are one.
     one = sn.standard_vs_inverted(0, 1.0, steps=200)
     assert one.max_prob_gap["naive"] < 1e-5 and one.max_prob_gap["matched"] < 1e-5
+
+
+# --- the page's own figure builders -----------------------------------------------------------------------
+
+def test_labelled_diagram_leaves_room_for_every_label_line():
+    from dropout_viz.figures.masks_page import labelled_diagram
+    from dropout_viz.figures.style import SMALL_FONT
+
+    sizes = [2, 6, 6, 2]
+    fig = labelled_diagram(sizes, [np.ones(2), np.array([1, 0, 1, 0, 1, 1]), np.ones(6)], keep=[0.8, 0.5, 0.5])
+    lines = max(a.text.count("<br>") + 1 for a in fig.layout.annotations if a.yref == "y domain")
+    assert lines == 4  # layer, keep q, drop p, kept k/n
+    assert fig.layout.margin.b >= lines * SMALL_FONT * 1.35
+
+
+def test_gradient_grid_wraps_and_marks_exact_zeros():
+    from dropout_viz.figures.masks_page import gradient_grid
+
+    d = sn.training_step(KEY, (2, 6, 6, 2), (0.8, 0.5, 0.5), 1)
+    fig = gradient_grid(d.grads, d.masks)
+    zeros = [t for t in fig.data if t.meta == "zeros"]
+    assert len(zeros) == 3
+    for t, g in zip(zeros, d.grads):
+        np.testing.assert_array_equal(np.isfinite(np.asarray(t.z, float)), g == 0)
+    deep = [np.ones((4, 4))] * 7
+    fig = gradient_grid(deep, cols=4)
+    rows = {tuple(fig.layout[f"yaxis{i if i > 1 else ''}"].domain) for i in range(1, 8)}
+    assert len(rows) == 2  # seven matrices wrap onto two rows
+    with pytest.raises(ValueError, match="fan_in"):
+        gradient_grid([np.ones((2, 3)), np.ones((4, 2))])

@@ -20,7 +20,7 @@ DRAW_OPTIONS = (10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 
 SPEEDS = (0.5, 1.0, 2.0, 3.0)  # seconds per mask while playing; 1 s is slow enough to count the dropped units
 STEP_LR = 0.1  # plain SGD in the one-step demo
 # The stepper's phases; the labels are the radio's options (and its URL values).
-PHASES = ("1 · sample a mask", "2 · forward + backward", "3 · update", "4 · restore")
+PHASES = ("1 · mask", "2 · forward + backward", "3 · update", "4 · restore")
 STREAMS = {"network": 0, "batch": 1, "vector": 2, "vector_stats": 3, "step": 4}
 
 
@@ -56,7 +56,7 @@ def keep_sliders(sizes: tuple[int, ...]) -> tuple[float, ...]:
     for i in range(n):
         name = layer_name(i, len(sizes))
         # The literature's defaults: keep most inputs (0.8), half of the hidden units (0.5).
-        q = ui.keep_slider(f"Keep q, {name} layer", f"m_keep_{i}", 0.8 if i == 0 else 0.5, container=cols[i])
+        q = ui.keep_slider(f"Keep q, {name}", f"m_keep_{i}", 0.8 if i == 0 else 0.5, container=cols[i])
         cols[i].caption(f"{sizes[i]} units · drop rate p = {1 - q:.2g}")
         keep.append(q)
     return tuple(keep)
@@ -228,9 +228,9 @@ def step_text(demo: sn.StepDemo, phase: int) -> None:
         st.markdown(f"Training step **{demo.step}** draws its mask: **{_dropped_text(demo)}**. Every connection "
                     "into or out of a dropped unit is gone for this step. Kept units are multiplied by 1/q "
                     "(inverted dropout).")
-        st.metric("Loss of the full network on this minibatch", f"{demo.loss_full_before:.4f}")
+        st.metric("Full network's loss on this batch", f"{demo.loss_full_before:.4f}")
     elif phase == 2:
-        st.metric("Loss of this subnetwork on the minibatch", f"{demo.loss_thinned:.4f}")
+        st.metric("Subnetwork's loss on this batch", f"{demo.loss_thinned:.4f}")
         st.markdown(f"**{demo.n_touching} of {demo.n_weights}** weights enter or leave a dropped unit, and "
                     f"**{demo.n_touching_zero}** of them have a gradient of **exactly 0**: a dropped unit's output "
                     "is multiplied by 0, so nothing flows back through it.")
@@ -241,10 +241,24 @@ def step_text(demo: sn.StepDemo, phase: int) -> None:
         st.markdown(f"SGD moves every weight by −η ∂L/∂W. The **{demo.n_touching}** weights of dropped units do "
                     "**not move**: this step trained only the subnetwork. (Momentum or Adam would still move "
                     "them, from earlier steps' gradients.)")
-        st.metric("Loss of the full network on this minibatch", f"{demo.loss_full_after:.4f}",
+        st.metric("Full network's loss on this batch", f"{demo.loss_full_after:.4f}",
                   delta=f"{demo.loss_full_after - demo.loss_full_before:+.4f}", delta_color="inverse")
     else:
         st.markdown("Every unit comes back with its weights: the dropped ones exactly as before the step. The full "
                     f"network now starts step **{demo.step + 1}**, which draws a new mask — press **Next ▶**.")
-        st.metric("Loss of the full network on this minibatch", f"{demo.loss_full_after:.4f}",
+        st.metric("Full network's loss on this batch", f"{demo.loss_full_after:.4f}",
                   delta=f"{demo.loss_full_after - demo.loss_full_before:+.4f} in this step", delta_color="inverse")
+
+
+def diagram_layout(sizes, ratio: float):
+    """(diagram box, side box, second side box): beside the diagram for up to 5 layers, else below it.
+
+    Deep networks need the full width for their column labels; their side text then goes underneath in
+    two columns. For small networks both side boxes are the same column.
+    """
+    if len(sizes) > 5:
+        box = st.container()
+        a, b = st.columns([1, 1.4], gap="large")
+        return box, a, b
+    box, side = st.columns([ratio, 1], gap="large")
+    return box, side, side

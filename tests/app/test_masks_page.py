@@ -1,0 +1,190 @@
+"""The masks-and-subnetworks page under AppTest: every control runs and changes what the page shows."""
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "1_Masks_and_subnetworks.py")
+TABS = ["The thinned network", "One minibatch", "Inverted vs standard", "All subnetworks", "One training step"]
+
+
+def _run(tab: str | None = None, **params):
+    at = AppTest.from_file(PAGE, default_timeout=240)
+    if tab is not None:
+        at.query_params["m_tab"] = tab
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _chart(at, key: str):
+    """Trace data of the chart with this widget key (charts are found by key, not position)."""
+    for c in at.get("plotly_chart"):
+        if c.proto.id and key in c.proto.id:
+            return json.loads(c.proto.spec)["data"]
+    raise LookupError(f"no chart {key}; ids: {[c.proto.id for c in at.get('plotly_chart')]}")
+
+
+def _shape(arr) -> tuple[int, ...]:
+    """Shape of a trace array, whether plotly shipped it as a list or base64 ({'bdata', 'shape'})."""
+    if isinstance(arr, dict):
+        return tuple(int(n) for n in str(arr["shape"]).split(","))
+    return (len(arr), len(arr[0]))
+
+
+def _metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _captions(at) -> str:
+    return " ".join(c.value for c in at.caption)
+
+
+def test_thinned_network_defaults():
+    at = _run()
+    assert _metric(at, "Subnetworks") == "2¹⁴ = 16,384"  # 2 inputs + 6 + 6 hidden units, all droppable
+    assert "Mask #0 of seed 0" in _captions(at)
+    assert [s.key for s in at.slider] == ["m_keep_0", "m_keep_1", "m_keep_2"]
+    assert [s.value for s in at.slider] == [0.8, 0.5, 0.5]  # the literature's defaults
+    assert "drop rate p = 0.2" in _captions(at)
+    assert _chart(at, "m_diagram")
+
+
+def test_keep_sliders_seed_and_resample_change_the_diagram():
+    at = _run()
+    first = _chart(at, "m_diagram")
+    at.slider(key="m_keep_1").set_value(0.2).run()
+    assert _chart(at, "m_diagram") != first
+    at.slider(key="m_keep_0").set_value(1.0).run()  # keep 1: the inputs are no longer droppable
+    assert _metric(at, "Subnetworks") == "2¹² = 4,096"
+    after_keep = _chart(at, "m_diagram")
+    at.button(key="m_resample").click().run()
+    assert "Mask #1 of seed 0" in _captions(at)
+    assert _chart(at, "m_diagram") != after_keep
+    after_resample = _chart(at, "m_diagram")
+    at.number_input(key="m_seed").set_value(5).run()
+    assert _chart(at, "m_diagram") != after_resample
+    assert not at.exception
+
+
+def test_play_advances_and_pause_stops():
+    at = _run()
+    assert at.button(key="m_play").label == "▶ Play"
+    at.button(key="m_play").click().run()
+    assert at.button(key="m_play").label == "⏸ Pause"
+    assert "Mask #1 of seed 0 — playing" in _captions(at)  # each run while playing draws the next mask
+    at.selectbox(key="m_speed").set_value(2.0).run()
+    assert "Mask #2 of seed 0 — playing" in _captions(at)
+    at.button(key="m_play").click().run()
+    assert at.button(key="m_play").label == "▶ Play"
+    paused = _captions(at)
+    at.run()
+    assert "playing" not in _captions(at) and _captions(at) == paused  # paused: reruns draw nothing
+
+
+def test_sizes_box_and_its_limits():
+    at = _run()
+    at.text_input(key="m_sizes").input("4-16-16-16-3").run()
+    assert [s.key for s in at.slider] == ["m_keep_0", "m_keep_1", "m_keep_2", "m_keep_3"]
+    assert _metric(at, "Subnetworks") == "2⁵² ≈ 4.5 × 10¹⁵"
+    big = _chart(at, "m_diagram")
+    for bad in ("2-40-2", "2-2", "-".join(["3"] * 9), "two-six"):
+        at.text_input(key="m_sizes").input(bad).run()
+        assert not at.exception
+        assert at.error and "Showing 2-6-6-2 instead" in at.error[0].value
+        assert _metric(at, "Subnetworks") == "2¹⁴ = 16,384"
+    assert _chart(at, "m_diagram") != big
+
+
+@pytest.mark.parametrize("tab", TABS)
+def test_every_tab_runs_with_keep_one_everywhere(tab):
+    at = _run(tab, m_keep_0="1.0", m_keep_1="1.0", m_keep_2="1.0", m_vec_keep="1.0")
+    assert not at.error
+    if tab == TABS[0]:
+        assert _metric(at, "Subnetworks") == "2⁰ = 1"
+    if tab == TABS[3]:
+        assert _metric(at, "P(some path survives)") == "1"
+        assert _metric(at, "Their total probability") == "0.0000"
+
+
+def test_minibatch_controls_change_the_heatmap():
+    at = _run(TABS[1])
+    first = _chart(at, "m_batch_heatmap")
+    assert _shape(first[0]["z"]) == (32, 6)  # one row per example, hidden layer 1
+    at.slider(key="m_batch").set_value(8).run()
+    small = _chart(at, "m_batch_heatmap")
+    assert _shape(small[0]["z"]) == (8, 6)
+    at.selectbox(key="m_layer").set_value("input").run()
+    inputs = _chart(at, "m_batch_heatmap")
+    assert _shape(inputs[0]["z"]) == (8, 2)
+    at.button(key="m_resample").click().run()
+    assert _chart(at, "m_batch_heatmap") != inputs
+
+
+def _table_rows(at, index: int) -> list[dict]:
+    return at.table[index].value.to_dict("records")
+
+
+def test_vector_tab_controls_and_equivalence():
+    at = _run(TABS[2])
+    assert "p = 0.4, keep q = 0.6" in at.markdown[1].value
+    rows = _table_rows(at, 0)
+    assert [r["x"] for r in rows] == [str(i) for i in range(1, 11)]
+    assert rows[0]["x²(1−q)/q"] == "0.6667"  # 1 * 0.4 / 0.6
+    eq = {r["run"]: r for r in _table_rows(at, 1)}
+    assert float(eq["standard, matched"]["largest |Δ probability| vs inverted"]) < 1e-5
+    assert float(eq["standard, same W₀ and η"]["largest |Δ probability| vs inverted"]) > 1e-3
+    bars = _chart(at, "m_vector_bars")
+    at.select_slider(key="m_draws").set_value(100_000).run()
+    assert _table_rows(at, 0) != rows
+    at.slider(key="m_vec_keep").set_value(0.8).run()
+    assert _table_rows(at, 0)[1]["q·x"] == "1.6"
+    at.text_input(key="m_vec").input("3, -1, 0").run()
+    assert [r["x"] for r in _table_rows(at, 0)] == ["3", "-1", "0"]
+    at.button(key="m_resample").click().run()
+    assert _chart(at, "m_vector_bars") != bars
+    at.text_input(key="m_vec").input("1, two").run()
+    assert not at.exception and "vector" in at.error[0].value
+
+
+def test_all_subnetworks_follow_the_keep_sliders():
+    at = _run(TABS[3])
+    assert _metric(at, "Subnetworks without a path") == "7 of 16"
+    assert _metric(at, "Their total probability") == "0.2800"  # 1 - (1 - 0.2²)(1 - 0.5²)
+    assert _metric(at, "P(a given path survives)") == "0.2"
+    gallery = _chart(at, "m_gallery")
+    at.slider(key="m_keep_1").set_value(0.9).run()
+    assert _metric(at, "Their total probability") == "0.0496"  # 1 - 0.96 * 0.99
+    assert _chart(at, "m_gallery") == gallery  # the pictures stay; their probabilities are in the titles
+    assert not at.exception
+
+
+def test_training_stepper():
+    at = _run(TABS[4])
+    assert _metric(at, "Training step") == "0" and len(at.get("plotly_chart")) == 1
+    at.button(key="m_next").click().run()
+    assert at.radio(key="m_phase").value.startswith("2")
+    assert len(at.get("plotly_chart")) == 2  # the gradient heatmaps appear
+    assert any("exactly 0" in m.value for m in at.markdown)
+    at.button(key="m_next").click().run()
+    at.button(key="m_next").click().run()
+    assert at.radio(key="m_phase").value.startswith("4")
+    restored = _chart(at, "m_step_diagram")
+    at.button(key="m_next").click().run()  # after restoring: the next training step, a new mask
+    assert at.radio(key="m_phase").value.startswith("1") and _metric(at, "Training step") == "1"
+    assert _chart(at, "m_step_diagram") != restored
+    at.radio(key="m_phase").set_value(at.radio(key="m_phase").options[2]).run()
+    assert len(at.get("plotly_chart")) == 2
+    at.button(key="m_restart").click().run()
+    assert _metric(at, "Training step") == "0" and at.radio(key="m_phase").value.startswith("1")
+
+
+def test_bad_link_values_give_messages_not_crashes():
+    at = _run(m_draw="banana", m_keep_1="5")
+    warnings = " ".join(w.value for w in at.warning)
+    assert "m_draw=banana" in warnings and "m_keep_1=5" in warnings
+    at = _run(TABS[4], m_step="999999")
+    assert at.error and "step must be an integer" in at.error[0].value
