@@ -184,18 +184,43 @@ def test_gradient_of_a_dropped_unit_is_exactly_zero(moons, pair):
     assert np.any(grads[1][0][kept[1]] != 0)  # ...while kept units do learn
 
 
-def test_changing_hyperparameter_values_does_not_recompile(moons, pair):
+@pytest.fixture(scope="module")
+def varied(moons, pair):
+    """The pair's initial states run with other values of every hyperparameter; compile counts around it."""
     _, data = moons
-    _, (s0, *_), _ = pair
-    before = train.train_chunk_many._cache_size()
-    assert before >= 1
     hps = train.stack([hp((0.9, 0.8), lr=0.005, l2=0.01, input_noise=0.1),
-                       hp((0.7, 0.3), lr=0.05, l1=0.001, label_smoothing=0.1)])
-    _, m = train.train_chunk_many(s0, data, hps, CONFIG)
-    assert train.train_chunk_many._cache_size() == before
+                       hp((0.7, 0.3), lr=0.05, l1=0.001, input_noise=0.3, label_smoothing=0.2)])
+    before = train.train_chunk_many._cache_size()
+    _, m = train.train_chunk_many(pair[1][0], data, hps, CONFIG)
+    return hps, m, before, train.train_chunk_many._cache_size()
+
+
+def test_changing_hyperparameter_values_does_not_recompile(varied):
+    _, m, before, after = varied
+    assert before >= 1 and after == before
     # Both models drew the same uniforms: a unit kept at keep 0.3 is also kept at keep 0.8.
     m08, m03 = np.asarray(m["last_mults"][1])
     assert np.all((m03 == 0) | (m08 > 0)) and np.any((m03 == 0) & (m08 > 0))
+
+
+def test_first_step_loss_is_the_thinned_network_on_its_noisy_minibatch(moons, pair, varied):
+    # Step 0 runs on the initial weights, so its loss is a closed form of the step's draws: minibatch,
+    # input noise, masks scaled by 1/q, label smoothing (the penalty is not part of the reported loss).
+    d, _ = moons
+    hps, m, *_ = varied
+    for i in range(2):
+        state, h = train.unstack(pair[1][0], i), train.unstack(hps, i)
+        idx, mults, noise_in = draws(state.key, 0, CONFIG, h.keep, len(d.x_train))
+        x = d.x_train[np.asarray(idx)] + float(h.input_noise) * np.asarray(noise_in)
+        (w0, b0), (w1, b1) = [(np.asarray(w, np.float64), np.asarray(b, np.float64)) for w, b in state.params]
+        hidden = np.maximum((x * np.asarray(mults[0])) @ w0 + b0, 0.0)
+        logits = (hidden * np.asarray(mults[1])) @ w1 + b1
+        z = logits - logits.max(-1, keepdims=True)
+        lsm = z - np.log(np.exp(z).sum(-1, keepdims=True))
+        s = float(h.label_smoothing)
+        target = np.eye(2)[d.y_train[np.asarray(idx)]] * (1 - s) + s / 2
+        want = np.mean(-(target * lsm).sum(-1))
+        assert float(np.asarray(m["batch_loss"])[i, 0]) == pytest.approx(want, rel=1e-4)
 
 
 def test_penalties_shrink_weights(moons, pair):
