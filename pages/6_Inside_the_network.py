@@ -29,8 +29,9 @@ def keep_and_seed(box):
 
 def training_controls(box):
     """Settings of the trained pair, shared by the co-adaptation and flat-minima experiments."""
-    name = ui.select("Data set", "in_data", inside.DATASET_NAMES, "digits", container=box,
-                     format_func=lambda n: DATASETS[n].label)
+    # Options are the labels themselves: a bound widget writes its displayed text into the link.
+    label = ui.select("Data set", "in_data", list(inside.DATASET_LABELS), DATASETS["digits"].label, container=box)
+    name = inside.DATASET_LABELS[label]
     keep, seed = keep_and_seed(box)
     width = ui.select("Hidden units per layer (2 hidden layers)", "in_width", (16, 32, 64, 128), 64, container=box)
     steps = ui.select("Training steps (Adam, batch 32)", "in_steps", (500, 1000, 2000, 4000), 2000, container=box)
@@ -92,8 +93,7 @@ if tabs[1].open:
                                  help="1.0: inputs are never dropped. Input drop rates are usually small (p_in ≈ 0.2).")
         width = ui.slider("Units per layer n", "in_path_width", 1, 32, 4, container=left)
         depth = ui.slider("Deepest net (hidden layers)", "in_depth", 2, 24, 12, container=left)
-        n_samples = ui.select("Sampled masks", "in_samples", (1_000, 10_000, 50_000), 10_000,
-                              container=left, format_func=lambda v: f"{v:,}")
+        n_samples = ui.select("Sampled masks", "in_samples", (1_000, 10_000, 50_000), 10_000, container=left)
         try:
             res = inside.paths(keep, keep_in, width, depth, n_samples, seed)
         except ValueError as exc:
@@ -125,11 +125,10 @@ if tabs[2].open:
         keep, seed = keep_and_seed(left)
         d = ui.slider("Inputs d of the unit", "in_d", 1, 12, 6, container=left)
         kind = ui.select("Dropout on the inputs", "in_kind", ("inverted", "standard"), "inverted", container=left,
-                         radio=True, format_func=lambda k: {"inverted": "inverted (× 1/q)",
-                                                            "standard": "standard (no scaling)"}[k])
+                         radio=True, help="Inverted: kept inputs are multiplied by 1/q. Standard: kept inputs are "
+                                          "left as they are (the weight-scaled unit multiplies w by q instead).")
         bias = ui.slider("Bias b", "in_bias", -2.0, 2.0, 0.0, 0.1, container=left, fmt="%.1f")
-        k = ui.select("Sampled masks k", "in_k", (100, 1_000, 10_000, 100_000), 10_000, container=left,
-                      format_func=lambda v: f"{v:,}")
+        k = ui.select("Sampled masks k", "in_k", (100, 1_000, 10_000, 100_000), 10_000, container=left)
         inverted = kind == "inverted"
         try:
             res = inside.jensen(d, keep, inverted, bias, seed, k)
@@ -180,8 +179,8 @@ if tabs[3].open:
         name, keep, width, steps, seed = training_controls(left)
         n_dirs = ui.select("Random directions", "in_dirs", (4, 8, 16), 8, container=left)
         t_max = ui.slider("Walk up to t =", "in_tmax", 0.25, 2.0, 1.0, 0.25, container=left, fmt="%.2f")
-        split = ui.select("Loss on", "in_split", ("train", "test"), "train", container=left, radio=True,
-                          horizontal=True, format_func=lambda s: {"train": "training set", "test": "test set"}[s])
+        split = ui.select("Loss on the", "in_split", ("train", "test"), "train", container=left, radio=True,
+                          horizontal=True, help="The data the loss is averaged over: the training or the test split.")
         with right:
             try:
                 res = inside.landscape(name, width, keep, steps, seed, n_dirs, t_max, split)

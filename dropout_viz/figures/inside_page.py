@@ -20,7 +20,7 @@ def _legend_on_top(fig: go.Figure, presenter: bool) -> go.Figure:
     """A horizontal legend between title and plot, so the plot keeps the full width of a narrow column."""
     s = st.scale(presenter)
     fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=1.02, yanchor="bottom"),
-                      margin=dict(t=int(110 * s)))
+                      margin=dict(t=int(100 * s)))
     return fig
 
 

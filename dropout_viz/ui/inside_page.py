@@ -9,6 +9,7 @@ from .. import datasets, probes
 
 # Classification sets of the registry; the page's data-set select is driven by this.
 DATASET_NAMES = tuple(n for n, spec in datasets.DATASETS.items() if spec.task == "classification")
+DATASET_LABELS = {datasets.DATASETS[n].label: n for n in DATASET_NAMES}  # what the select shows -> registry name
 # 600 digits (300 to train on) are few enough that the plain network overfits and dropout visibly helps;
 # 400 points suffice for the 2-D sets.
 DATA_POINTS = {"digits": 600}
