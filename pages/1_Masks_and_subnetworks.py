@@ -136,10 +136,16 @@ if tabs[2].open:
             ui.error(exc)
         else:
             st.table(mp.equivalence_table(eq), hide_index=True)
+            if eq.test_acc["inverted"] < 0.6:
+                st.warning(f"With {ui.keep_text(q_vec)} on every layer, inputs included, this small network does "
+                           "not learn (test accuracy near chance), so the comparison says little here. Try "
+                           "keep q ≥ 0.4.", icon="⚠️")
             st.caption(f"Three runs of the training engine on two moons: a 2-8-8-2 ReLU network, "
                        f"{ui.keep_text(q_vec)} on every layer, plain SGD (η = {eq.lr:g}), {eq.steps} steps, the "
-                       f"same minibatches and the same masks. Largest weight difference |q·W_std − W_inv| after "
-                       f"training: {eq.max_weight_gap:.1e} (float32 rounding).")
+                       f"same minibatches and the same masks. After training, the largest |q·W_std − W_inv| is "
+                       f"{eq.weight_gap:.1e} of the largest weight (float32 rounding). With momentum the same η/q² "
+                       f"matches; Adam divides by the gradient's scale, so there the matching step is η/q (equal up "
+                       f"to Adam's ε).")
 
 if tabs[3].open:
     with tabs[3]:

@@ -130,8 +130,11 @@ def layer_table(sizes, stats: sn.LayerStats) -> list[dict]:
 
 def vector_table(x, stats: sn.VectorStats, keep: float) -> list[dict]:
     """Per element: x, the two sample means against their limits, the inverted variance against its closed form."""
-    return [{"x": f"{xi:g}", "mean x·m": f"{ms:.4g}", "q·x": f"{keep * xi:.4g}", "mean x·m/q": f"{mi:.4g}",
-             "var x·m/q": f"{v:.4g}", "x²(1−q)/q": f"{ve:.4g}"}
+    def fmt(v):
+        return f"{v + 0.0:.4g}"  # + 0.0 turns -0.0 (x = -20 never kept) into 0
+
+    return [{"x": f"{xi:g}", "mean x·m": fmt(ms), "q·x": fmt(keep * xi), "mean x·m/q": fmt(mi),
+             "var x·m/q": fmt(v), "x²(1−q)/q": fmt(ve)}
             for xi, ms, mi, v, ve in zip(x, stats.mean_standard, stats.mean_inverted, stats.var_inverted,
                                          stats.var_inverted_exact)]
 
