@@ -1,0 +1,445 @@
+"""Cached library calls and figures behind the ensemble page (pages/3_Ensemble_vs_weight_scaling.py).
+
+Every cached function takes plain values (a ModelSpec is a tuple of scalars and tuples). Results are
+st.cache_data (NumPy, copied per caller), so a class opening the same link shares one training run and one
+enumeration. Figures are st.cache_resource (shared, never mutated): building a Plotly figure costs more
+than most of the computations behind it, so a slider rebuilds only the figures that depend on it. Keys: the page's integer seed
+becomes jax.random.PRNGKey(seed); fold_in(., TRAIN) trains, fold_in(fold_in(., MASKS), j) is mask sequence
+j. The Monte Carlo panels show sequence 0, which is also the first of the convergence chart's sequences.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import numpy as np
+import streamlit as st
+
+from .. import datasets, ensembles, figures, inference
+from ..ensembles import ModelSpec
+from ..figures.ensemble_page import convergence_chart, difference_pair, ensemble_grid, uncertainty_maps, vote_bars
+from .common import superscript
+
+TRAIN, MASKS = 0, 1
+RESOLUTION = 60  # 60 x 60 = 3,600 grid points: smooth surfaces, and the benchmark's grid
+K_MAX = 1000
+N_SEQUENCES = 5  # mask sequences behind each convergence band
+PROGRESS_ABOVE = 2**12  # enumerations bigger than this show a progress bar (a few hundred ms and up)
+AUTO_EXACT_UNITS = 16  # up to 2^16 subnetworks the exact ensemble is computed without asking
+N_STRIP = 6
+
+DATASETS = ("moons", "circles", "xor", "spiral", "gaussians")
+# Hidden layer widths offered for the page's classifier; with the inputs kept, d = sum of the widths.
+ARCHITECTURES = {
+    "2-8-8-2": (8, 8),
+    "2-6-6-2": (6, 6),
+    "2-16-2": (16,),
+    "2-12-2": (12,),
+    "2-10-10-2": (10, 10),
+    "2-12-12-2": (12, 12),
+}
+STEPS = (500, 1000, 2000, 4000)
+PREDICTORS = ("weight-scaled", "MC arithmetic", "MC geometric", "exact arithmetic", "exact geometric")
+
+
+def classifier_spec(dataset: str, seed: int, arch: str, keep_in: float, keep_hidden: float, steps: int,
+                    activation: str = "relu") -> ModelSpec:
+    """The page's main classifier: 2-D inputs (keep_in), every hidden layer at keep_hidden."""
+    if arch not in ARCHITECTURES:
+        raise ValueError(f"arch must be one of {list(ARCHITECTURES)}, got {arch!r}")
+    hidden = ARCHITECTURES[arch]
+    return ModelSpec(dataset, int(seed), (2, *hidden, 2), (float(keep_in),) + (float(keep_hidden),) * len(hidden),
+                     activation=activation, steps=int(steps))
+
+
+def regression_spec(seed: int, keep: float) -> ModelSpec:
+    """1-64-64-1 on 30 noisy-sine points, hidden units at keep q: wide enough to be confident near the data."""
+    return ModelSpec("sine", int(seed), (1, 64, 64, 1), (1.0, float(keep), float(keep)), head="identity",
+                     steps=3000, lr=0.005, n=60)
+
+
+def _key(seed: int, purpose: int, j: int | None = None):
+    key = jax.random.fold_in(jax.random.PRNGKey(int(seed)), purpose)
+    return key if j is None else jax.random.fold_in(key, j)
+
+
+def grid():
+    """xs, ys (R,) and the (R*R, 2) grid points of every surface on the page."""
+    return datasets.surface_grid(RESOLUTION)
+
+
+def _points(model: ensembles.TrainedModel) -> np.ndarray:
+    """Model inputs for the grid followed by the test points: every evaluation on the page uses these."""
+    _, _, pts = grid()
+    return ensembles.input_features(np.concatenate([pts, model.x_test]), model.spec.features)
+
+
+def _as_surface(p) -> np.ndarray:
+    """P(class 1) of the first R*R rows (the grid) as an (R, R) image."""
+    return np.asarray(p)[: RESOLUTION**2, 1].reshape(RESOLUTION, RESOLUTION)
+
+
+@st.cache_data(max_entries=64, show_spinner="Training the network (the first visitor with these settings waits "
+                                            "a few seconds; everyone after gets it from the cache)…")
+def trained(spec: ModelSpec) -> ensembles.TrainedModel:
+    """The trained model of a spec (the key comes from spec.seed)."""
+    return ensembles.train_model(_key(spec.seed, TRAIN), spec)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def weight_scaled(spec: ModelSpec) -> np.ndarray:
+    """(R*R + n_test, C) predictions of the weight-scaled network."""
+    model = trained(spec)
+    return inference.predict_weight_scaled(model.params, _points(model), spec.keep, activation=spec.activation,
+                                           head=spec.head)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def exact(spec: ModelSpec) -> inference.Ensemble:
+    """Exact arithmetic and geometric ensembles on the grid and test points, with a progress bar if big.
+
+    The bar is made inside the cached function, so a cache hit replays it (created, then emptied) instead
+    of referring to an element of another run.
+    """
+    model = trained(spec)
+    d = ensembles.droppable_units(spec)
+    bar = st.empty() if 2**d > PROGRESS_ABOVE else None
+
+    def progress(frac: float) -> None:
+        bar.progress(frac, text=f"Enumerating all 2{superscript(d)} = {2**d:,} subnetworks… {frac:.0%}")
+
+    ens = inference.exact_ensemble(model.params, _points(model), spec.keep, activation=spec.activation,
+                                   head=spec.head, progress=progress if bar is not None else None)
+    if bar is not None:
+        bar.empty()
+    return ens
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def monte_carlo(spec: ModelSpec, k: int) -> inference.Ensemble:
+    """Monte Carlo means over the first k masks of sequence 0 (k is traced: a new k compiles nothing)."""
+    model = trained(spec)
+    return inference.mc_ensemble(_key(spec.seed, MASKS, 0), model.params, _points(model), spec.keep, int(k),
+                                 activation=spec.activation, head=spec.head)
+
+
+class Panels(NamedTuple):
+    """Surfaces (R, R) of P(class 1) by predictor name, with the test accuracy of each."""
+
+    xs: np.ndarray
+    ys: np.ndarray
+    surfaces: dict
+    test_acc: dict
+    probs: dict  # name -> (R*R + n_test, C), for differences
+
+
+def panels(spec: ModelSpec, k: int, with_exact: bool) -> Panels:
+    """Weight-scaled, Monte Carlo (k masks) and, if asked, exact predictions (each from a cached call)."""
+    model = trained(spec)
+    mc = monte_carlo(spec, k)
+    probs = {"weight-scaled": weight_scaled(spec), "MC arithmetic": mc.arithmetic, "MC geometric": mc.geometric}
+    if with_exact:
+        ens = exact(spec)
+        probs.update({"exact arithmetic": ens.arithmetic, "exact geometric": ens.geometric})
+    n_grid = RESOLUTION**2
+    xs, ys, _ = grid()
+    return Panels(xs, ys, {name: _as_surface(p) for name, p in probs.items()},
+                  {name: ensembles.accuracy(p[n_grid:], model.y_test) for name, p in probs.items()}, probs)
+
+
+def difference(p: Panels, a: str, b: str) -> tuple[np.ndarray, float, float]:
+    """(R, R) P_a(class 1) - P_b(class 1), and the mean total variation between a and b over grid and test points."""
+    n_grid = RESOLUTION**2
+    diff = ensembles.class1_difference(p.probs[a], p.probs[b])[:n_grid].reshape(RESOLUTION, RESOLUTION)
+    tv = ensembles.total_variation(p.probs[a], p.probs[b])
+    return diff, float(tv[:n_grid].mean()), float(tv[n_grid:].mean())
+
+
+class Strip(NamedTuple):
+    """A few single subnetworks: (R, R) P(class 1) each, and which units each keeps, as text."""
+
+    surfaces: list
+    kept: list  # e.g. "5 + 3" kept per dropped layer, with "(no path)" when a layer is empty
+    of: str  # the dropped layers' widths, e.g. "8 + 8"
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def strip(spec: ModelSpec, n: int = N_STRIP) -> Strip:
+    """The first n subnetworks of sequence 0, predictions on the grid only."""
+    model = trained(spec)
+    _, _, pts = grid()
+    sub = ensembles.subnetworks(_key(spec.seed, MASKS, 0), model.params, ensembles.input_features(pts, spec.features),
+                                spec.keep, n, activation=spec.activation, head=spec.head)
+    layers = [i for i, q in enumerate(spec.keep) if q < 1.0]
+    total = " + ".join(str(spec.sizes[j]) for j in layers)
+    kept = [" + ".join(str(sub.kept[i, j]) for j in layers) + ("" if sub.has_path[i] else " (no path)")
+            for i in range(n)] if layers else ["all"] * n
+    return Strip([_as_surface(p) for p in sub.probs], kept, total or "-")
+
+
+class ConvergenceView(NamedTuple):
+    """Bands (mean and range over N_SEQUENCES) at log-spaced k, and flat reference values; keys "grid"/"test"."""
+
+    ks: np.ndarray
+    tv: dict  # "grid" or "test points" -> {"MC arithmetic": Band, "MC geometric": Band}
+    tv_refs: dict  # where -> {"weight-scaled": float, "exact geometric": float}
+    acc: dict  # {"MC arithmetic": Band, "MC geometric": Band}
+    acc_refs: dict  # {"weight-scaled": float, "exact arithmetic": float, "exact geometric": float}
+
+
+@st.cache_data(max_entries=32, show_spinner="Following 5 sequences of 1,000 sampled masks…")
+def convergence(spec: ModelSpec) -> ConvergenceView:
+    """Distance to the exact arithmetic ensemble and test accuracy against k, over N_SEQUENCES mask sequences."""
+    model = trained(spec)
+    ens = exact(spec)
+    ws = weight_scaled(spec)
+    n_grid = RESOLUTION**2
+    n_test = len(model.y_test)
+    labels = np.concatenate([np.full(n_grid, -1), model.y_test])
+    groups = np.concatenate([np.zeros(n_grid, int), np.ones(n_test, int)])
+    keys = jax.numpy.stack([_key(spec.seed, MASKS, j) for j in range(N_SEQUENCES)])
+    conv = ensembles.convergence(keys, model.params, _points(model), spec.keep, K_MAX, ens.arithmetic, labels, groups,
+                                 activation=spec.activation, head=spec.head)
+    ks = ensembles.log_ks(K_MAX)
+    tv, tv_refs = {}, {}
+    for g, where in enumerate(("grid", "test points")):
+        part = slice(0, n_grid) if where == "grid" else slice(n_grid, None)
+        tv[where] = {"MC arithmetic": ensembles.band(conv.tv_arith[:, :, g], ks),
+                     "MC geometric": ensembles.band(conv.tv_geo[:, :, g], ks)}
+        tv_refs[where] = {
+            "weight-scaled": float(ensembles.total_variation(ws[part], ens.arithmetic[part]).mean()),
+            "exact geometric": float(ensembles.total_variation(ens.geometric[part], ens.arithmetic[part]).mean())}
+    acc = {"MC arithmetic": ensembles.band(conv.acc_arith, ks), "MC geometric": ensembles.band(conv.acc_geo, ks)}
+    y = model.y_test
+    acc_refs = {"weight-scaled": ensembles.accuracy(ws[n_grid:], y),
+                "exact arithmetic": ensembles.accuracy(ens.arithmetic[n_grid:], y),
+                "exact geometric": ensembles.accuracy(ens.geometric[n_grid:], y)}
+    return ConvergenceView(ks, tv, tv_refs, acc, acc_refs)
+
+
+# --- when weight scaling is exact -------------------------------------------------------------------------
+
+# Radio label (also the URL value) -> case id; the labels are short so that links stay readable.
+CASES = {
+    "softmax regression": "softmax",
+    "one sigmoid unit": "sigmoid",
+    "network, last layer dropped": "last",
+    "network, both layers dropped": "all",
+}
+DESCRIPTIONS = {
+    "softmax": "Softmax regression, dropout on its inputs",
+    "sigmoid": "One sigmoid unit, dropout on its inputs",
+    "last": "Network, dropout on the last hidden layer only",
+    "all": "Network, dropout on both hidden layers",
+}
+
+
+def case_spec(case: str, main: ModelSpec, activation: str) -> ModelSpec:
+    """The model of one 'when is it exact' case, on the data, seed, steps and hidden keep q of the page's classifier.
+
+    The linear models see 9 cubic features. The networks take the classifier's architecture when it has two
+    hidden layers (else 2-8-8-2), so at keep_in = 1 the 'both layers' case is that very model, from the cache.
+    """
+    q = float(main.keep[-1])
+    sizes = tuple(main.sizes) if len(main.sizes) == 4 else (2, 8, 8, 2)
+    common = dict(steps=int(main.steps))
+    if case == "softmax":
+        return ModelSpec(main.dataset, main.seed, (9, 2), (q,), features="cubic", **common)
+    if case == "sigmoid":
+        return ModelSpec(main.dataset, main.seed, (9, 1), (q,), head="sigmoid", features="cubic", **common)
+    if case == "last":
+        return ModelSpec(main.dataset, main.seed, sizes, (1.0, 1.0, q), activation=activation, **common)
+    if case == "all":
+        return ModelSpec(main.dataset, main.seed, sizes, (1.0, q, q), activation=activation, **common)
+    raise ValueError(f"case must be one of {list(DESCRIPTIONS)}, got {case!r}")
+
+
+class CaseView(NamedTuple):
+    """Weight-scaled against exact ensembles for one case: surfaces (R, R), differences and their maxima."""
+
+    spec: ModelSpec
+    d: int
+    test_acc: float
+    surfaces: dict  # "weight-scaled", "exact arithmetic", "exact geometric"
+    geo_minus_ws: np.ndarray
+    arith_minus_ws: np.ndarray
+    max_geo_ws: float  # over grid and test points, in P(class 1)
+    max_arith_ws: float
+    jensen: ensembles.JensenGap | None
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def case_view(spec: ModelSpec) -> CaseView:
+    """Everything the 'when is it exact' section shows for one model."""
+    model = trained(spec)
+    ws = weight_scaled(spec)
+    ens = exact(spec)
+    geo = ensembles.class1_difference(ens.geometric, ws)
+    arith = ensembles.class1_difference(ens.arithmetic, ws)
+    n_grid = RESOLUTION**2
+    _, _, pts = grid()
+    jensen = None
+    if spec.features == "raw":
+        jensen = ensembles.jensen_gap(model.params, pts, spec.keep, activation=spec.activation)
+    return CaseView(spec, ensembles.droppable_units(spec), model.test_acc,
+                    {"weight-scaled": _as_surface(ws), "exact arithmetic": _as_surface(ens.arithmetic),
+                     "exact geometric": _as_surface(ens.geometric)},
+                    geo[:n_grid].reshape(RESOLUTION, RESOLUTION), arith[:n_grid].reshape(RESOLUTION, RESOLUTION),
+                    float(np.abs(geo).max()), float(np.abs(arith).max()), jensen)
+
+
+# --- Monte Carlo dropout ----------------------------------------------------------------------------------
+
+REG_LO, REG_HI = -3.0, 3.0  # twice the data's range: the band should widen where there are no points
+
+
+class RegressionView(NamedTuple):
+    xs: np.ndarray
+    band: ensembles.RegressionBand
+    x_train: np.ndarray
+    y_train: np.ndarray
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def regression(seed: int, keep: float, passes: int) -> RegressionView:
+    """Monte Carlo dropout on the noisy sine: mean and std over `passes` thinned networks, and the full net."""
+    spec = regression_spec(seed, keep)
+    model = trained(spec)
+    xs, pts = datasets.curve_grid(300, REG_LO, REG_HI)
+    rb = ensembles.regression_band(_key(seed, MASKS, 0), model.params, pts, spec.keep, int(passes))
+    return RegressionView(xs, rb, model.x_train[:, 0], model.y_train)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def uncertainty(spec: ModelSpec, passes: int) -> dict:
+    """(R, R) maps in bits of the classifier's predictive entropy and mutual information over `passes` masks."""
+    model = trained(spec)
+    _, _, pts = grid()
+    u = ensembles.mc_uncertainty(_key(spec.seed, MASKS, 0), model.params, ensembles.input_features(pts, spec.features),
+                                 spec.keep, int(passes), activation=spec.activation, head=spec.head)
+    ws = weight_scaled(spec)[: RESOLUTION**2]
+    shape = (RESOLUTION, RESOLUTION)
+    return {"weight-scaled: entropy": ensembles.entropy_bits(ws).reshape(shape),
+            "MC dropout: entropy": u.predictive_entropy.reshape(shape),
+            "MC dropout: mutual information": u.mutual_information.reshape(shape)}
+
+
+# --- voting -----------------------------------------------------------------------------------------------
+
+DEFAULT_VOTES = ((0.49, 0.51), (0.49, 0.51), (0.99, 0.01))
+
+
+def table_rows(table) -> tuple:
+    """The edited table (a dict of columns or a DataFrame) as a tuple of row tuples; empty cells become NaN."""
+    columns = list(table.values()) if isinstance(table, dict) else [table[c].tolist() for c in table.columns]
+    return tuple(tuple(float("nan") if v is None else float(v) for v in row) for row in zip(*columns))
+
+
+def votes(rows: tuple, normalise: bool) -> ensembles.Votes:
+    """Combine the table's rows; ValueError (shown on the page) for an empty or invalid table."""
+    if not rows:
+        raise ValueError("the table needs at least one model (row)")
+    return ensembles.combine_votes(np.array(rows, dtype=np.float64), normalise=normalise)
+
+
+# --- figures (shared read-only objects) -------------------------------------------------------------------
+
+def _height(presenter: bool, px: int) -> int:
+    return int(px * (1.5 if presenter else 1.0))
+
+
+SHORT = {"weight-scaled": "weight-scaled", "MC arithmetic": "MC arith.", "MC geometric": "MC geo.",
+         "exact arithmetic": "exact arith.", "exact geometric": "exact geo."}
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def surfaces_figure(spec: ModelSpec, k: int, with_exact: bool, presenter: bool):
+    """Weight-scaled | MC arithmetic | MC geometric, exact means below, training points on each."""
+    model = trained(spec)
+    view = panels(spec, k, with_exact)
+    d = ensembles.droppable_units(spec)
+    what = {"weight-scaled": "weight-scaled, 1 pass", "MC arithmetic": f"MC arithmetic, k = {k}",
+            "MC geometric": f"MC geometric, k = {k}", "exact arithmetic": f"exact arithmetic, 2{superscript(d)}",
+            "exact geometric": f"exact geometric, 2{superscript(d)}"}
+    titles = {n: f"{what[n]}<br>test accuracy {view.test_acc[n]:.1%}" for n in view.surfaces}
+    surf = view.surfaces
+    exact_means = ({"arithmetic": surf["exact arithmetic"], "geometric": surf["exact geometric"]} if with_exact
+                   else None)
+    return ensemble_grid(view.xs, view.ys, surf["weight-scaled"],
+                         {"arithmetic": surf["MC arithmetic"], "geometric": surf["MC geometric"]}, exact_means,
+                         x_train=model.x_train, y_train=model.y_train, titles=titles, presenter=presenter,
+                         title="P(class 1) on one colour scale; black line: P = 0.5")
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def difference_figure(spec: ModelSpec, k: int, with_exact: bool, a: str, b: str, presenter: bool):
+    diff, _, _ = difference(panels(spec, k, with_exact), a, b)
+    xs, ys, _ = grid()
+    return figures.difference_heatmap(xs, ys, diff, title=f"{SHORT[a]} − {SHORT[b]}", presenter=presenter,
+                                      height=_height(presenter, 460))
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def strip_figure(spec: ModelSpec, presenter: bool):
+    s = strip(spec)
+    xs, ys, _ = grid()
+    items = [{"probs": p, "title": f"#{i + 1}: {kept}"} for i, (p, kept) in enumerate(zip(s.surfaces, s.kept))]
+    return figures.decision_surfaces(items, xs=xs, ys=ys, cols=3 if presenter else 6, presenter=presenter,
+                                     height=660 if presenter else 300,
+                                     title=f"Single members: the first {len(items)} subnetworks the Monte Carlo means "
+                                           f"average (units kept of {s.of})")
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def convergence_figures(spec: ModelSpec, where: str, k: int, presenter: bool):
+    """(distance chart, accuracy chart) with a marker at the page's k."""
+    conv = convergence(spec)
+    place = "grid points" if where == "grid" else "test points"
+    tv = convergence_chart(conv.ks, {n: (b.mean, b.lo, b.hi) for n, b in conv.tv[where].items()},
+                           references=conv.tv_refs[where], current_k=k, presenter=presenter,
+                           y_title="mean TV to exact arithmetic",
+                           title=f"Distance to exact arithmetic ({place})")
+    acc = convergence_chart(conv.ks, {n: (b.mean, b.lo, b.hi) for n, b in conv.acc.items()}, references=conv.acc_refs,
+                            current_k=k, presenter=presenter, y_title="test accuracy", title="Test accuracy against k")
+    return tv, acc
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def case_figures(spec: ModelSpec, title: str, presenter: bool):
+    """(surfaces, differences from the weight-scaled network) for one 'when is it exact' model."""
+    cv = case_view(spec)
+    xs, ys, _ = grid()
+    surf = figures.decision_surfaces([{"probs": p, "title": n} for n, p in cv.surfaces.items()], xs=xs, ys=ys, cols=3,
+                                     presenter=presenter, title=f"{title}: test accuracy {cv.test_acc:.1%}")
+    diffs = difference_pair(xs, ys, {"exact geometric − weight-scaled": cv.geo_minus_ws,
+                                     "exact arithmetic − weight-scaled": cv.arith_minus_ws}, presenter=presenter,
+                            title="Differences in P(class 1), each map on its own scale")
+    return surf, diffs
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def vote_figure(rows: tuple, normalise: bool, presenter: bool):
+    v = ensembles.combine_votes(np.array(rows, dtype=np.float64), normalise=normalise)
+    names = ("majority vote<br>(share of votes)", "arithmetic mean", "geometric mean<br>(renormalised)")
+    return vote_bars(dict(zip(names, (v.vote_share, v.arithmetic, v.geometric))),
+                     dict(zip(names, (v.vote, v.arithmetic_decision, v.geometric_decision))),
+                     presenter=presenter, title=f"{len(v.probs)} models combined three ways")
+
+
+@st.cache_resource(max_entries=128, show_spinner=False)
+def regression_figure(seed: int, keep: float, passes: int, presenter: bool):
+    rv = regression(seed, keep, passes)
+    return figures.regression_fit(
+        rv.x_train, rv.y_train, {f"MC dropout mean of {passes} passes": (rv.xs, rv.band.mean),
+                                 "weight-scaled network (1 pass)": (rv.xs, rv.band.weight_scaled)},
+        band=(rv.xs, rv.band.mean, rv.band.std), presenter=presenter,
+        title=f"Noisy sine, 1-64-64-1 ReLU, {figures.keep_text(keep)}: mean ± 2 std of {passes} passes")
+
+
+@st.cache_resource(max_entries=128, show_spinner=False)
+def uncertainty_figure(spec: ModelSpec, passes: int, presenter: bool):
+    model = trained(spec)
+    xs, ys, _ = grid()
+    return uncertainty_maps(xs, ys, uncertainty(spec, passes), x_train=model.x_train, y_train=model.y_train,
+                            presenter=presenter,
+                            title=f"The classifier above: entropy of its prediction, in bits (T = {passes} passes)")

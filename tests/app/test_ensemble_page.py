@@ -1,0 +1,175 @@
+"""The ensemble page under AppTest: it runs, and each control changes what it shows.
+
+Every test starts from a smaller model than the page's default (500 training steps) so that the first
+run stays short; the caches are shared by all tests of this process, so later runs reuse its results.
+"""
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dropout_viz.ui import ensemble_page as ens
+
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "3_Ensemble_vs_weight_scaling.py")
+BASE = {"e_steps": "500"}
+
+
+def _run(**params):
+    at = AppTest.from_file(PAGE, default_timeout=600)
+    for k, v in {**BASE, **params}.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def _charts(at) -> dict:
+    """Chart title -> its traces, for every Plotly chart on the page."""
+    out = {}
+    for el in at.get("plotly_chart"):
+        spec = json.loads(el.proto.spec)
+        title = (spec["layout"].get("title") or {}).get("text") or ""
+        out[title] = spec["data"]
+    return out
+
+
+def _chart(at, start: str):
+    hits = [data for title, data in _charts(at).items() if title.startswith(start)]
+    assert len(hits) == 1, f"expected one chart titled {start!r}, got titles {list(_charts(at))}"
+    return hits[0]
+
+
+def _metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _ok(at):
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_page_runs_and_shows_every_section():
+    at = _run()
+    _ok(at)
+    heads = [h.value for h in at.header]
+    assert heads == ["One network, five predictions", "How many masks are enough?", "When weight scaling is exact",
+                     "Voting against averaging", "Uncertainty from dropout (Monte Carlo dropout)"]
+    # Default: 2-8-8-2 with the hidden units droppable, d = 16.
+    assert _metric(at, "Subnetworks") == "2¹⁶ = 65,536"
+    surfaces = _chart(at, "P(class 1) on one colour scale")
+    assert sum(t["meta"] == "surface" for t in surfaces) == 5  # weight-scaled, 2 Monte Carlo, 2 exact
+    # Softmax regression with dropped inputs: the geometric ensemble is the weight-scaled model to float precision.
+    assert float(_metric(at, "Largest |P_geo − P_ws|")) < 1e-5
+    assert float(_metric(at, "Largest |P_arith − P_ws|")) > 1e-2
+    assert len(_charts(at)) == 10
+    # The vote chart's decisions: the vote says class 1, both averages say class 0.
+    votes = _chart(at, "3 models combined three ways")
+    assert [x.split("<b>")[1][:7] for x in votes[0]["x"]] == ["class 1", "class 0", "class 0"]
+
+
+def test_k_moves_the_monte_carlo_panels_the_difference_and_the_convergence_marker():
+    at = _run()
+    surf0 = _chart(at, "P(class 1) on one colour scale")
+    conv0 = _chart(at, "Distance to exact arithmetic")
+    tv0 = _metric(at, "Mean total variation, grid")
+    strip0 = _chart(at, "Single members")
+    at.slider(key="e_k").set_value(300).run()
+    _ok(at)
+    surf1 = _chart(at, "P(class 1) on one colour scale")
+    heat = [i for i, t in enumerate(surf0) if t["meta"] == "surface"]
+    # Panels: weight-scaled, MC arithmetic, MC geometric, exact arithmetic, exact geometric.
+    assert surf1[heat[0]] == surf0[heat[0]] and surf1[heat[3]] == surf0[heat[3]]
+    assert surf1[heat[1]]["z"] != surf0[heat[1]]["z"] and surf1[heat[2]]["z"] != surf0[heat[2]]["z"]
+    conv1 = _chart(at, "Distance to exact arithmetic")
+    marker = lambda data: next(t for t in data if t["meta"] == "current_k")["x"]  # noqa: E731
+    assert marker(conv0) == [20, 20] and marker(conv1) == [300, 300]
+    # More masks: the Monte Carlo arithmetic mean is closer to the exact one.
+    assert float(_metric(at, "Mean total variation, grid")) < float(tv0)
+    assert _chart(at, "Single members") == strip0
+
+
+def test_difference_selects_and_distance_measure():
+    at = _run(e_diff_a="exact geometric", e_diff_b="weight-scaled")
+    _ok(at)
+    assert any(t.startswith("exact geo. − weight-scaled") for t in _charts(at))
+    tv_grid = float(_metric(at, "Mean total variation, grid"))
+    at.selectbox(key="e_diff_b").set_value("exact arithmetic").run()
+    assert any(t.startswith("exact geo. − exact arith.") for t in _charts(at))
+    assert float(_metric(at, "Mean total variation, grid")) != tv_grid
+    before = _chart(at, "Distance to exact arithmetic (grid points)")
+    at.radio(key="e_where").set_value("test points").run()
+    _ok(at)
+    after = _chart(at, "Distance to exact arithmetic (test points)")
+    assert after != before
+
+
+@pytest.mark.parametrize("case, exact", [("one sigmoid unit", True), ("network, last layer dropped", True),
+                                         ("network, both layers dropped", False)])
+def test_each_model_of_the_exactness_section(case, exact):
+    at = _run(e_case=case)
+    _ok(at)
+    gap = float(_metric(at, "Largest |P_geo − P_ws|"))
+    assert (gap < 1e-5) if exact else (gap > 1e-3)
+    assert float(_metric(at, "Largest |P_arith − P_ws|")) > 1e-3
+    texts = " ".join(m.value for m in at.markdown)
+    both = case == "network, both layers dropped"
+    assert ("Jensen" in texts and "ranges from" in texts) == both
+    if both:
+        relu = _chart(at, "Network, dropout on both hidden layers")
+        at.selectbox(key="e_act").set_value("tanh").run()
+        _ok(at)
+        assert _chart(at, "Network, dropout on both hidden layers") != relu
+
+
+def test_mc_dropout_controls_change_their_charts():
+    at = _run()
+    reg0 = _chart(at, "Noisy sine")
+    ent0 = _chart(at, "The classifier above: entropy")
+    at.slider(key="e_passes").set_value(300).run()
+    _ok(at)
+    reg1 = _chart(at, "Noisy sine")
+    assert reg1 != reg0 and _chart(at, "The classifier above: entropy") != ent0
+    at.slider(key="e_reg_keep").set_value(0.5).run()
+    _ok(at)
+    band = lambda data: next(t for t in data if t["meta"] == "band")["y"]  # noqa: E731
+    assert band(_chart(at, "Noisy sine")) != band(reg1)
+
+
+def test_more_droppable_units_ask_before_enumerating():
+    # Inputs droppable too: d = 2 + 8 + 8 = 18 > 16, so the exact panels wait for the switch.
+    at = _run(e_keep_in="0.5")
+    _ok(at)
+    assert _metric(at, "Subnetworks") == "2¹⁸ = 262,144"
+    assert any("on request" in i.value for i in at.info)
+    assert sum(t["meta"] == "surface" for t in _chart(at, "P(class 1) on one colour scale")) == 3
+    assert not any(t.startswith("Distance") for t in _charts(at))
+
+
+def test_progress_bar_path_runs_and_replays_from_the_cache():
+    # 2-6-6-2 with inputs droppable: d = 14, above the progress threshold 2^12 (the bar is made inside a
+    # cached function, so the second run replays it from the cache).
+    for _ in range(2):
+        at = _run(e_arch="2-6-6-2", e_keep_in="0.5")
+        _ok(at)
+        assert _metric(at, "Subnetworks") == "2¹⁴ = 16,384"
+        assert sum(t["meta"] == "surface" for t in _chart(at, "P(class 1) on one colour scale")) == 5
+
+
+def test_bad_link_values_give_notices_not_errors():
+    at = _run(e_k="5000", e_data="banana", e_case="nonsense")
+    assert not at.exception
+    notes = " ".join(w.value for w in at.warning)
+    assert "e_k=5000" in notes and "e_data=banana" in notes and "e_case=nonsense" in notes
+    assert at.slider(key="e_k").value == 20 and at.radio(key="e_case").value == "softmax regression"
+
+
+def test_vote_table_rows_and_errors():
+    rows = ens.table_rows({"P(class 0)": [0.49, None], "P(class 1)": [0.51, 0.5]})
+    assert rows[0] == (0.49, 0.51) and math.isnan(rows[1][0])
+    with pytest.raises(ValueError, match="empty"):
+        ens.votes(rows, False)
+    with pytest.raises(ValueError, match="at least one model"):
+        ens.votes((), False)
+    v = ens.votes(ens.table_rows({"a": [0.2, 0.1], "b": [0.2, 0.3]}), True)
+    assert np.allclose(v.probs, [[0.5, 0.5], [0.25, 0.75]])
