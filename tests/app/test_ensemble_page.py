@@ -1,7 +1,8 @@
-"""The ensemble page under AppTest: it runs, and each control changes what it shows.
+"""The ensemble page under AppTest: every tab runs, and each control changes what it shows.
 
 Every test starts from a smaller model than the page's default (500 training steps) so that the first
 run stays short; the caches are shared by all tests of this process, so later runs reuse its results.
+Tabs run lazily: a test opens one with the e_tab link parameter.
 """
 import json
 import math
@@ -15,6 +16,8 @@ from dropout_viz.ui import ensemble_page as ens
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "3_Ensemble_vs_weight_scaling.py")
 BASE = {"e_steps": "500"}
+PREDICTIONS, CONVERGENCE, EXACT, VOTING, UNCERTAINTY = ens_tabs = (
+    "Five predictions", "How many masks?", "When is it exact?", "Voting vs averaging", "Uncertainty (MC dropout)")
 
 
 def _run(**params):
@@ -49,29 +52,36 @@ def _ok(at):
     assert not at.error, [e.value for e in at.error]
 
 
-def test_page_runs_and_shows_every_section():
+def test_page_opens_on_the_five_predictions_only():
     at = _run()
     _ok(at)
-    heads = [h.value for h in at.header]
-    assert heads == ["One network, five predictions", "How many masks are enough?", "When weight scaling is exact",
-                     "Voting against averaging", "Uncertainty from dropout (Monte Carlo dropout)"]
+    assert [t.label for t in at.tabs] == list(ens_tabs)
     # Default: 2-8-8-2 with the hidden units droppable, d = 16.
     assert _metric(at, "Subnetworks") == "2¹⁶ = 65,536"
     surfaces = _chart(at, "P(class 1) on one colour scale")
     assert sum(t["meta"] == "surface" for t in surfaces) == 5  # weight-scaled, 2 Monte Carlo, 2 exact
+    # Lazy tabs: only the open one has computed anything.
+    titles = list(_charts(at))
+    assert len(titles) == 3 and any(t.startswith("Single members") for t in titles)
+
+
+def test_every_tab_runs():
+    for tab, n_charts in zip(ens_tabs, (3, 2, 2, 1, 2)):
+        at = _run(e_tab=tab)
+        _ok(at)
+        assert len(_charts(at)) == n_charts, tab
     # Softmax regression with dropped inputs: the geometric ensemble is the weight-scaled model to float precision.
+    at = _run(e_tab=EXACT)
     assert float(_metric(at, "Largest |P_geo − P_ws|")) < 1e-5
     assert float(_metric(at, "Largest |P_arith − P_ws|")) > 1e-2
-    assert len(_charts(at)) == 10
     # The vote chart's decisions: the vote says class 1, both averages say class 0.
-    votes = _chart(at, "3 models combined three ways")
+    votes = _chart(_run(e_tab=VOTING), "3 models combined three ways")
     assert [x.split("<b>")[1][:7] for x in votes[0]["x"]] == ["class 1", "class 0", "class 0"]
 
 
 def test_k_moves_the_monte_carlo_panels_the_difference_and_the_convergence_marker():
     at = _run()
     surf0 = _chart(at, "P(class 1) on one colour scale")
-    conv0 = _chart(at, "Distance to exact arithmetic")
     tv0 = _metric(at, "Mean total variation, grid")
     strip0 = _chart(at, "Single members")
     at.slider(key="e_k").set_value(300).run()
@@ -81,12 +91,14 @@ def test_k_moves_the_monte_carlo_panels_the_difference_and_the_convergence_marke
     # Panels: weight-scaled, MC arithmetic, MC geometric, exact arithmetic, exact geometric.
     assert surf1[heat[0]] == surf0[heat[0]] and surf1[heat[3]] == surf0[heat[3]]
     assert surf1[heat[1]]["z"] != surf0[heat[1]]["z"] and surf1[heat[2]]["z"] != surf0[heat[2]]["z"]
-    conv1 = _chart(at, "Distance to exact arithmetic")
-    marker = lambda data: next(t for t in data if t["meta"] == "current_k")["x"]  # noqa: E731
-    assert marker(conv0) == [20, 20] and marker(conv1) == [300, 300]
     # More masks: the Monte Carlo arithmetic mean is closer to the exact one.
     assert float(_metric(at, "Mean total variation, grid")) < float(tv0)
     assert _chart(at, "Single members") == strip0
+    marker = lambda data: next(t for t in data if t["meta"] == "current_k")["x"]  # noqa: E731
+    for k in (20, 300):
+        conv = _run(e_tab=CONVERGENCE, e_k=str(k))
+        assert marker(_chart(conv, "Distance to exact arithmetic")) == [k, k]
+        assert marker(_chart(conv, "Test accuracy against k")) == [k, k]
 
 
 def test_difference_selects_and_distance_measure():
@@ -97,6 +109,7 @@ def test_difference_selects_and_distance_measure():
     at.selectbox(key="e_diff_b").set_value("exact arithmetic").run()
     assert any(t.startswith("exact geo. − exact arith.") for t in _charts(at))
     assert float(_metric(at, "Mean total variation, grid")) != tv_grid
+    at = _run(e_tab=CONVERGENCE)
     before = _chart(at, "Distance to exact arithmetic (grid points)")
     at.radio(key="e_where").set_value("test points").run()
     _ok(at)
@@ -107,7 +120,7 @@ def test_difference_selects_and_distance_measure():
 @pytest.mark.parametrize("case, exact", [("one sigmoid unit", True), ("network, last layer dropped", True),
                                          ("network, both layers dropped", False)])
 def test_each_model_of_the_exactness_section(case, exact):
-    at = _run(e_case=case)
+    at = _run(e_tab=EXACT, e_case=case)
     _ok(at)
     gap = float(_metric(at, "Largest |P_geo − P_ws|"))
     assert (gap < 1e-5) if exact else (gap > 1e-3)
@@ -123,7 +136,7 @@ def test_each_model_of_the_exactness_section(case, exact):
 
 
 def test_mc_dropout_controls_change_their_charts():
-    at = _run()
+    at = _run(e_tab=UNCERTAINTY)
     reg0 = _chart(at, "Noisy sine")
     ent0 = _chart(at, "The classifier above: entropy")
     at.slider(key="e_passes").set_value(300).run()
@@ -143,7 +156,8 @@ def test_more_droppable_units_ask_before_enumerating():
     assert _metric(at, "Subnetworks") == "2¹⁸ = 262,144"
     assert any("on request" in i.value for i in at.info)
     assert sum(t["meta"] == "surface" for t in _chart(at, "P(class 1) on one colour scale")) == 3
-    assert not any(t.startswith("Distance") for t in _charts(at))
+    at = _run(e_keep_in="0.5", e_tab=CONVERGENCE)
+    assert any("need it" in i.value for i in at.info) and not _charts(at)
 
 
 def test_progress_bar_path_runs_and_replays_from_the_cache():
@@ -157,7 +171,7 @@ def test_progress_bar_path_runs_and_replays_from_the_cache():
 
 
 def test_bad_link_values_give_notices_not_errors():
-    at = _run(e_k="5000", e_data="banana", e_case="nonsense")
+    at = _run(e_k="5000", e_data="banana", e_case="nonsense", e_tab=EXACT)
     assert not at.exception
     notes = " ".join(w.value for w in at.warning)
     assert "e_k=5000" in notes and "e_data=banana" in notes and "e_case=nonsense" in notes
