@@ -116,7 +116,7 @@ def test_sample_layer_masks_split_the_key_per_layer():
             assert not np.array_equal(ms[i], ms[j])
     batched = masks.sample_layer_masks(jax.random.key(12), sizes, keep, batch=100)
     assert [m.shape for m in batched] == [(100, 64)] * 3
-    assert len({tuple(np.asarray(r)) for r in batched[0]}) == 100  # every example has its own mask
+    assert len({tuple(r) for r in np.asarray(batched[0])}) == 100  # every example has its own mask
     again = masks.sample_layer_masks(jax.random.key(12), sizes, keep, batch=100)
     for a, b in zip(batched, again):
         np.testing.assert_array_equal(a, b)

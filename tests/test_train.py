@@ -13,6 +13,7 @@ from dropout_viz.network import forward, scale_weights
 # One base structure shared by most tests, so they reuse its compiled chunks: every new structure costs
 # seconds of XLA compilation on a CPU, so this file compiles as few as it can.
 CONFIG = train.TrainConfig(sizes=(2, 16, 2), batch_size=16, chunk=50, eval_every=10)
+CONFIG10 = dataclasses.replace(CONFIG, chunk=10)  # the same run in chunks of 10 steps
 N_LAYERS = CONFIG.n_layers
 LR = 0.02
 NO_DROP, HIDDEN_HALF = (1.0, 1.0), (1.0, 0.5)
@@ -79,33 +80,51 @@ def test_training_lowers_the_loss(moons, pair):
         train.train(s2, data, hps, CONFIG, 0)
 
 
+METRICS = ("batch_loss", "train_loss", "test_loss", "train_acc", "test_acc", "eval_step")
+
+
+def run_alone(key, h, n_chunks):
+    """One model trained alone with train_chunk in chunks of 10: states every 50 steps, metrics per 50 steps."""
+    data = train.make_data(*MOONS_ARRAYS, CONFIG10)
+    state = train.init_state(key, CONFIG10)
+    states, metrics, chunk = [state], [], []
+    for _ in range(n_chunks):
+        state, m = train.train_chunk(state, data, h, CONFIG10)
+        chunk.append(m)
+        if len(chunk) == 5:
+            states.append(state)
+            metrics.append({k: np.concatenate([np.asarray(mm[k]) for mm in chunk]) for k in METRICS}
+                           | {"last_mults": chunk[-1]["last_mults"]})
+            chunk = []
+    return states, metrics
+
+
 @pytest.fixture(scope="module")
-def separate(moons, pair):
-    """Each model of the pair trained alone with train_chunk: its states after 0, 1 and 2 chunks, metrics."""
-    _, data = moons
-    out = []
-    for i in range(2):
-        states, metrics = [train.init_state(jax.random.key(0), CONFIG)], []
-        for _ in range(2):
-            st, m = train.train_chunk(states[-1], data, train.unstack(pair[0], i), CONFIG)
-            states.append(st)
-            metrics.append(m)
-        out.append((states, metrics))
-    return out
+def separate(pair):
+    """Each model of the pair trained alone, in chunks of 10 steps instead of the pair's 50."""
+    before = train.train_chunk._cache_size()
+    runs = [run_alone(jax.random.key(0), train.unstack(pair[0], i), 10) for i in range(2)]
+    return runs, before, train.train_chunk._cache_size()
 
 
-def test_vmapped_training_equals_separate_runs(pair, separate):
+def test_vmapped_chunks_of_fifty_equal_separate_runs_in_chunks_of_ten(pair, separate):
+    # Two invariants at once (one compile fewer): vmapped models train as they would alone, and a run is the
+    # same whatever the chunk length, because step t draws from fold_in(key, t).
     _, stacked_states, stacked_metrics = pair
-    for i, (states, metrics) in enumerate(separate):
-        for c in range(3):  # same initial weights, then the same after each chunk
+    runs, before, after = separate
+    assert after == before + 1  # chunk length is structure: one compile; the advancing step compiles nothing
+    for i, (states, metrics) in enumerate(runs):
+        for c in range(3):  # same initial weights, then the same after every 50 steps
             assert_trees_close(states[c].params, train.unstack(stacked_states[c], i).params, atol=0 if c == 0 else 1e-5)
         assert int(states[2].step) == 100
         for c in range(2):
-            for key in ("batch_loss", "train_loss", "test_loss", "train_acc", "test_acc"):
+            for key in METRICS:
                 np.testing.assert_allclose(metrics[c][key], np.asarray(stacked_metrics[c][key])[i], atol=1e-5,
                                            rtol=1e-5)
+            for got, want in zip(metrics[c]["last_mults"], stacked_metrics[c]["last_mults"]):
+                np.testing.assert_array_equal(got, np.asarray(want)[i])
     # The two models really differ (dropout changed the second one's training).
-    assert np.max(np.abs(np.asarray(separate[0][0][2].params[0][0]) - np.asarray(separate[1][0][2].params[0][0]))) > 1e-3
+    assert np.max(np.abs(np.asarray(runs[0][0][2].params[0][0]) - np.asarray(runs[1][0][2].params[0][0]))) > 1e-3
 
 
 def test_vmapped_seed_sweep_equals_separate_runs(moons):
@@ -115,31 +134,10 @@ def test_vmapped_seed_sweep_equals_separate_runs(moons):
     hps = train.stack([hp(HIDDEN_HALF)] * 2)
     stacked, m = train.train_chunk_many(train.init_states_seeds(keys, CONFIG), data, hps, CONFIG)
     for i, key in enumerate(keys):
-        alone, m_alone = train.train_chunk(train.init_state(key, CONFIG), data, hp(HIDDEN_HALF), CONFIG)
-        assert_trees_close(alone.params, train.unstack(stacked, i).params)
-        np.testing.assert_array_equal(m_alone["last_mults"][1], np.asarray(m["last_mults"][1])[i])
+        states, metrics = run_alone(key, hp(HIDDEN_HALF), 5)
+        assert_trees_close(states[1].params, train.unstack(stacked, i).params)
+        np.testing.assert_allclose(metrics[0]["batch_loss"], np.asarray(m["batch_loss"])[i], atol=1e-5, rtol=1e-5)
     assert not np.array_equal(*np.asarray(m["last_mults"][1]))
-
-
-def test_one_chunk_of_fifty_equals_five_chunks_of_ten(moons, pair, separate):
-    _, data = moons
-    h = train.unstack(pair[0], 1)
-    config10 = dataclasses.replace(CONFIG, chunk=10)
-    (state, big), m_big = separate[1][0][:2], separate[1][1][0]
-    before = train.train_chunk._cache_size()
-    small, losses, evals, steps = state, [], [], []
-    for c in range(5):
-        small, m = train.train_chunk(small, data, h, config10)
-        # A new structure compiles once; the advancing step is a traced value and compiles nothing.
-        assert train.train_chunk._cache_size() == before + 1
-        losses.append(np.asarray(m["batch_loss"]))
-        evals.append(np.asarray(m["train_loss"]))
-        steps.append(np.asarray(m["eval_step"]))
-    assert int(small.step) == int(big.step) == 50
-    assert_trees_close(small.params, big.params)
-    np.testing.assert_allclose(np.concatenate(losses), m_big["batch_loss"], atol=1e-5, rtol=1e-5)
-    np.testing.assert_allclose(np.concatenate(evals), m_big["train_loss"], atol=1e-5, rtol=1e-5)
-    np.testing.assert_array_equal(np.concatenate(steps), m_big["eval_step"])
 
 
 def test_last_step_multipliers_are_recomputable(moons, pair):
@@ -260,7 +258,7 @@ def test_gaussian_noise_trains_and_is_noise_free_at_keep_one(separate):
     plain, _, m = run_single(config, NO_DROP)
     # Multipliers 1 + sqrt((1-q)/q) eps are exactly 1 at keep 1: the same run as Bernoulli keep 1.
     assert np.all(np.asarray(m["last_mults"][1]) == 1.0)
-    assert_trees_close(plain.params, separate[0][0][2].params)
+    assert_trees_close(plain.params, separate[0][0][0][2].params)
     _, loss, m = run_single(config, HIDDEN_HALF)
     noisy = np.asarray(m["last_mults"][1])
     assert len(np.unique(noisy)) == noisy.size  # continuous multipliers, not 0 or 1/q
