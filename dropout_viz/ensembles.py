@@ -209,7 +209,8 @@ def band(curves, ks) -> Band:
     c = np.asarray(curves, np.float64)
     ks = np.asarray(ks, int)
     if c.ndim != 2 or ks.ndim != 1 or ks.min() < 1 or ks.max() > c.shape[1]:
-        raise ValueError(f"curves must be (sequences, k_max) and ks in [1, k_max]; got {c.shape} and ks {ks.min()}..{ks.max()}")
+        raise ValueError(f"curves must be (sequences, k_max) and ks in [1, k_max]; got {c.shape} and ks "
+                         f"{ks.min()}..{ks.max()}")
     sel = c[:, ks - 1]
     return Band(ks, sel.mean(axis=0), sel.min(axis=0), sel.max(axis=0))
 

@@ -169,8 +169,9 @@ def exactness_tab(spec):
     if case in ("softmax", "sigmoid"):
         st.markdown("The linear models see nine fixed features of the point, x₁, x₂, x₁², x₁x₂, x₂², x₁³, x₁²x₂, "
                     "x₁x₂², x₂³ (so the boundary can bend), and dropout removes features: d = 9, 512 subnetworks.")
-    for formula in DERIVATIONS[case]:
-        st.latex(formula)
+    for step, formula in enumerate(DERIVATIONS[case], 1):
+        # Numbered on the left (a KaTeX \tag sits at the right edge and collides with wide formulas).
+        st.latex(rf"\text{{({step})}}\qquad " + formula)
     if case in ("softmax", "sigmoid"):
         st.caption(EXPLANATIONS[case])
     else:

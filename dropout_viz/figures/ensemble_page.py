@@ -80,7 +80,7 @@ def convergence_chart(ks, series: dict, *, references: dict | None = None, curre
         ally = np.concatenate(ys_all)
         y0, y1 = (y_range if y_range is not None else (float(ally.min()), float(ally.max())))
         fig.add_trace(go.Scatter(
-            x=[current_k, current_k], y=[y0, y1], mode="lines", name=f"k = {current_k} (the panels above)",
+            x=[current_k, current_k], y=[y0, y1], mode="lines", name=f"k = {current_k} (the k slider)",
             meta="current_k", line=dict(color="#666666", width=st.line_width(presenter, 1.5)),
             hovertemplate=f"k = {current_k}<extra></extra>"))
     st.base_layout(fig, title, presenter, height=int(480 * s))
@@ -250,7 +250,7 @@ def difference_pair(xs, ys, diffs: dict, *, presenter: bool = False, title: str 
         checked[name] = arr
     n = len(checked)
     maxes = {name: float(np.abs(a).max()) for name, a in checked.items()}
-    fig = make_subplots(rows=1, cols=n, horizontal_spacing=0.12,
+    fig = make_subplots(rows=1, cols=n, horizontal_spacing=0.16,
                         subplot_titles=[f"{name}<br>max |difference| = {maxes[name]:.2g}" for name in checked])
     st.subplot_title_fonts(fig, presenter)
     for i, (name, arr) in enumerate(checked.items()):
@@ -265,5 +265,7 @@ def difference_pair(xs, ys, diffs: dict, *, presenter: bool = False, title: str 
     for i in range(n):
         _square_axes(fig, xs, ys, presenter, idx=i + 1, titles=False)
         fig.layout["xaxis" if i == 0 else f"xaxis{i + 1}"].constraintoward = "right"
+        if i:  # same y range as the first panel: its labels would only crowd the colour bar to their left
+            fig.layout[f"yaxis{i + 1}"].showticklabels = False
     fig.update_layout(margin=dict(t=int((110 if title else 70) * s), b=int(30 * s)))
     return fig

@@ -3,9 +3,11 @@
 Every cached function takes plain values (a ModelSpec is a tuple of scalars and tuples). Results are
 st.cache_data (NumPy, copied per caller), so a class opening the same link shares one training run and one
 enumeration. Figures are st.cache_resource (shared, never mutated): building a Plotly figure costs more
-than most of the computations behind it, so a slider rebuilds only the figures that depend on it. Keys: the page's integer seed
-becomes jax.random.PRNGKey(seed); fold_in(., TRAIN) trains, fold_in(fold_in(., MASKS), j) is mask sequence
-j. The Monte Carlo panels show sequence 0, which is also the first of the convergence chart's sequences.
+than most of the computations behind it, so a slider rebuilds only the figures that depend on it.
+
+Keys: the page's integer seed becomes jax.random.PRNGKey(seed); fold_in(., TRAIN) trains and
+fold_in(fold_in(., MASKS), j) is mask sequence j. The Monte Carlo panels show sequence 0, which is also the
+first of the convergence chart's sequences.
 """
 from __future__ import annotations
 
