@@ -163,6 +163,9 @@ def exactness_tab(spec):
         "mask: when no nonlinearity sits between a dropped unit and the output. Four models, all trained on the data "
         f"above with {ui.keep_text(spec.keep[-1])} on their dropped units; the networks have the classifier's "
         "architecture (2-8-8-2 if it has one hidden layer).")
+    if spec.keep[-1] == 1.0:
+        st.info("With keep q = 1 nothing is dropped: every model below is its own single subnetwork, and all the "
+                "differences are zero. Lower the hidden keep q above to see the identities at work.")
     c1, c2 = st.columns([2, 1])
     case = ens.CASES[ui.select("Model", "e_case", list(ens.CASES), "softmax regression", radio=True, container=c1)]
     act = ui.select("Hidden activation of the networks", "e_act", ("relu", "tanh"), "relu", container=c2)
