@@ -294,8 +294,10 @@ def compare_ensembles(key, x_train, y_train, x_test, y_test, grid, config: Ensem
 
     # Models without masks train together at one mask per example: the no-dropout network (the family's
     # initialisation and minibatches, every training point) first, then the bagged networks.
-    bag_keys = jax.random.split(k_bags, cfg.n_bags)
-    pools = np.concatenate([np.arange(n, dtype=np.int32)[None], bootstrap_pools(k_boot, n, cfg.n_bags)])
+    # fold_in, not split: bagged network i gets the same key (and results) whatever n_bags is.
+    bag_keys = [jax.random.fold_in(k_bags, i) for i in range(cfg.n_bags)]
+    pools = np.concatenate([np.arange(n, dtype=np.int32)[None]]
+                           + [bootstrap_pools(jax.random.fold_in(k_boot, i), n, 1) for i in range(cfg.n_bags)])
     plain = _Member(jnp.asarray(pools), jnp.ones((cfg.n_bags + 1, n_layers)), jnp.zeros(cfg.n_bags + 1),
                     jnp.stack([jax.random.fold_in(k, 1) for k in [k_family, *bag_keys]]))
     plain_states = states([jax.random.fold_in(k, 0) for k in [k_family, *bag_keys]])

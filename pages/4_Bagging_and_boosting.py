@@ -16,7 +16,6 @@ st.markdown(
     "- **Dropout boosting** (the control experiment of Warde-Farley et al., 2014): the *same* masks and the same "
     "shared weights as dropout, but the loss rewards the subnetworks' **average** prediction instead of each "
     "subnetwork's own. Only the objective differs — and the regularisation largely goes.")
-ui.show_url_notices()
 
 controls, top = st.columns([1, 2.6], gap="large")
 with controls:
@@ -31,6 +30,7 @@ with controls:
     steps = ui.select("Training steps (Adam, batch 32)", "bb_steps", (500, 1000, 2000, 4000), 2000)
     seed = ui.number("Seed", "bb_seed", 0, 10_000, 0,
                      help="Same seed: same data, initial weights, bootstrap samples, minibatches and masks.")
+ui.show_url_notices()
 
 try:
     res = bag.results(name, noise, width, keep, steps, seed, k)

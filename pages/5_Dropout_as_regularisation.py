@@ -12,7 +12,6 @@ st.markdown("Dropout's noise keeps a network from fitting its training set too w
             "noise adds to the loss of a linear model, what it does to one prediction, how it fares against the "
             "other regularisers, and which kinds of noise do the same job. **q is the keep probability** (drop rate "
             "p = 1 − q) throughout; every formula says whether it is for inverted or standard dropout.")
-ui.show_url_notices()
 
 TABS = ["Linear regression", "Bias and variance", "Rival regularisers", "Noise variants"]
 tabs = st.tabs(TABS, key="rg_tab", bind="query-params")  # bound to the URL; only the open tab computes
@@ -49,9 +48,9 @@ if tabs[0].open:
         with controls:
             keep = ui.keep_slider("Keep probability q", "rg_keep", 0.5, lo=0.1)
             inverted = form_input(controls)
-            n_samples = ui.select("Monte Carlo samples", "rg_samples", (1_000, 10_000, 100_000), 10_000,
-                                  format_func="{:,}".format)
+            n_samples = ui.select("Monte Carlo samples", "rg_samples", (1_000, 10_000, 100_000), 10_000)
             seed = seed_input(controls)
+        ui.show_url_notices()
         try:
             lin = reg.linear(keep, inverted, n_samples, seed)
         except ValueError as exc:
@@ -106,6 +105,7 @@ if tabs[1].open:
             inverted = form_input(controls)
             noise = ui.slider("Target noise σ", "rg_noise", 0.0, 2.0, 0.5, 0.1)
             seed = seed_input(controls)
+        ui.show_url_notices()
         try:
             bv = reg.bias_variance(inverted, noise, keep, seed)
         except ValueError as exc:
@@ -137,6 +137,7 @@ if tabs[2].open:
                                   help="Targets (1 − s)·one-hot + s/2.")
             steps = ui.select("Training steps (SGD with momentum 0.9)", "rg_steps", (1000, 2000, 4000, 8000), 4000)
             seed = seed_input(controls)
+        ui.show_url_notices()
         try:
             rv = reg.rivals(reg.DATASET_LABELS[label], keep, l2, l1, input_noise, smoothing, steps, seed)
         except ValueError as exc:
@@ -183,6 +184,7 @@ if tabs[3].open:
             keep = ui.keep_slider("Keep probability q", "rg_keep", 0.5, lo=0.1)
             steps = ui.select("Training steps (Adam, batch 32)", "rg_noise_steps", (1000, 2000, 3000, 6000), 3000)
             seed = seed_input(controls)
+        ui.show_url_notices()
         try:
             nz = reg.noises(reg.DATASET_LABELS[label], keep, steps, seed)
         except ValueError as exc:

@@ -1,0 +1,76 @@
+"""The bagging page under AppTest: it runs, k re-averages without retraining, keep retrains, links are checked."""
+import json
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "4_Bagging_and_boosting.py")
+FAST = {"bb_steps": "500"}  # short training keeps the test quick; the page logic is the same
+
+
+def _run(**params):
+    at = AppTest.from_file(PAGE, default_timeout=300)
+    for k, v in {**FAST, **params}.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _charts(at):
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def _table(at, i=0):
+    return at.dataframe[i].value
+
+
+def test_default_page_shows_the_four_models_and_exact_decomposition():
+    at = _run()
+    bars = _charts(at)[0]["data"][0]
+    assert bars["x"] == ["no dropout", "bagging, k = 8", "dropout", "dropout boosting"]
+    table = _table(at)
+    assert list(table["model"]) == bars["x"]
+    params = [int(v.replace(",", "")) for v in table["parameters"]]
+    assert params[1] == 8 * params[0] and params[2] == params[3] == params[0]
+    assert table["predictors"][2] == "2⁶⁴"  # two droppable hidden layers of 32
+    # The ambiguity identity holds to rounding on both kinds of members; the vote table does not.
+    amb = _table(at, 1)
+    assert all(abs(float(d)) < 1e-9 for d in amb["difference"])
+    votes = _table(at, 2)
+    assert list(votes["members"]) == ["8 bagged networks", "8 dropout subnetworks"]
+    check = _table(at, 4)
+    assert check["majority-vote error"][0] == "0.6000" and check["mean member error"][0] == "0.4000"
+
+
+def test_k_reaverages_the_bagged_networks_only():
+    at = _run()
+    before = _table(at)
+    at.slider(key="bb_k").set_value(3).run()
+    assert not at.exception
+    after = _table(at)
+    assert after["model"][1] == "bagging, k = 3"
+    assert after["memory"][1] != before["memory"][1]
+    # Dropout and boosting are not retrained by k.
+    assert list(after.iloc[2:]["test loss"]) == list(before.iloc[2:]["test loss"])
+    at.slider(key="bb_k").set_value(1).run()
+    assert not at.exception
+    assert any("k ≥ 2" in i.value for i in at.info)
+
+
+def test_keep_retrains_dropout_and_boosting():
+    at = _run()
+    before = _charts(at)
+    at.slider(key="bb_keep").set_value(0.8).run()
+    assert not at.exception
+    after = _charts(at)
+    assert after[0]["data"][0]["y"] != before[0]["data"][0]["y"] or after[2] != before[2]
+    assert "keep q = 0.8 (drop rate p = 0.2)" in after[0]["layout"]["title"]["text"]
+    assert list(_table(at)["test loss"])[0] == list(_table(_run())["test loss"])[0]  # no dropout: unchanged
+
+
+def test_bad_link_values_give_notices():
+    at = _run(bb_k="99", bb_width="7")
+    assert any("bb_k=99" in w.value for w in at.warning)
+    assert any("bb_width=7" in w.value for w in at.warning)
+    assert _table(at)["model"][1] == "bagging, k = 8"

@@ -1,0 +1,105 @@
+"""The regularisation page under AppTest: every tab runs, its controls change what it shows, checks agree."""
+import json
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "5_Dropout_as_regularisation.py")
+
+
+def _run(tab=None, **params):
+    at = AppTest.from_file(PAGE, default_timeout=300)
+    if tab:
+        at.query_params["rg_tab"] = tab
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _charts(at):
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def _metrics(at):
+    return {m.label: m for m in at.metric}
+
+
+def _number(text):
+    return float(text.split()[0].replace("±", "").replace("(", ""))
+
+
+def test_linear_regression_closed_form_enumeration_and_sampling_agree():
+    at = _run(rg_samples="100000")
+    m = _metrics(at)
+    closed = float(m["Closed form"].value)
+    assert float(m["All 2⁵ = 32 masks enumerated"].value) == closed
+    mc = m["Monte Carlo, 100,000 samples"]
+    two_se = float(mc.delta.split("±")[1].split()[0])
+    assert abs(float(mc.value) - closed) <= 2 * two_se  # within 4 standard errors
+    table = at.dataframe[0].value
+    assert len(table) == 5
+    assert all(abs(float(d)) < 0.05 for d in table["trained − ridge"])
+
+
+def test_keep_and_form_change_the_linear_tab():
+    at = _run()
+    closed = _metrics(at)["Closed form"].value
+    charts = _charts(at)
+    at.slider(key="rg_keep").set_value(0.8).run()
+    assert not at.exception
+    assert _metrics(at)["Closed form"].value != closed
+    assert _charts(at)[0] != charts[0]
+    inverted = _metrics(at)["Closed form"].value
+    at.radio(key="rg_form").set_value("standard").run()
+    assert not at.exception
+    assert any("standard (kept inputs unscaled)" in md.value for md in at.markdown)
+    assert _metrics(at)["Closed form"].value != inverted
+    assert float(_metrics(at)["All 2⁵ = 32 masks enumerated"].value) == float(_metrics(at)["Closed form"].value)
+
+
+def test_bias_variance_tab_checks_each_part():
+    at = _run("Bias and variance")
+    rows = at.dataframe[0].value
+    assert list(rows["quantity"]) == ["bias²", "variance", "noise", "MSE"]
+    closed = [float(v) for v in rows["closed form"]]
+    assert closed[0] == 0.0  # inverted dropout is unbiased
+    assert closed[3] == round(sum(closed[:3]), 4)
+    before = _charts(at)[0]
+    at.radio(key="rg_form").set_value("standard").run()
+    rows = at.dataframe[0].value
+    assert float(rows["closed form"][0]) > 0  # standard dropout without rescaling is biased
+    at.slider(key="rg_noise").set_value(1.0).run()
+    assert not at.exception
+    assert float(at.dataframe[0].value["closed form"][2]) == 1.0  # noise = sigma^2
+    assert _charts(at)[0] != before
+
+
+def test_rivals_tab_runs_and_l2_changes_the_result():
+    at = _run("Rival regularisers", rg_steps="1000")
+    table = at.dataframe[0].value
+    assert len(table) == 7 and table["regulariser"][4] == "early stopping"
+    bars = _charts(at)[0]["data"][0]
+    at.selectbox(key="rg_l2").set_value(0.1).run()
+    assert not at.exception
+    after = at.dataframe[0].value
+    assert after["regulariser"][2] == "L2 λ = 0.1"
+    assert float(after["weight std"][2]) < float(table["weight std"][2])
+    assert list(after["test loss"])[:2] == list(table["test loss"])[:2]  # the others do not depend on λ₂
+    assert _charts(at)[0]["data"][0]["x"] != bars["x"]
+
+
+def test_noise_tab_runs_and_ratios_check():
+    at = _run("Noise variants", rg_noise_steps="1000")
+    table = at.dataframe[0].value
+    assert len(table) == 5
+    for i in (1, 2, 4):
+        assert abs(float(table["sampled − closed"][i])) < 0.1
+    assert float(table["hidden rms: end"][4]) > float(table["hidden rms: end"][1])  # additive noise is outgrown
+
+
+def test_bad_link_values_give_notices():
+    at = _run(rg_keep="2", rg_samples="7")
+    assert any("rg_keep=2" in w.value for w in at.warning)
+    assert any("rg_samples=7" in w.value for w in at.warning)
