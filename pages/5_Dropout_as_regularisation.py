@@ -2,7 +2,7 @@
 import streamlit as st
 
 from dropout_viz import figures
-from dropout_viz.figures.regularisation_page import checked_curves, grouped_bars, line_chart
+from dropout_viz.figures.regularisation_page import checked_curves, grouped_bars, histogram_panels, line_chart
 from dropout_viz.ui import common as ui
 from dropout_viz.ui import regularisation_page as reg
 
@@ -35,10 +35,9 @@ if tabs[0].open:
         st.markdown("Drop the **inputs** of a linear model y ≈ Xw, mask mᵢⱼ ~ Bernoulli(q) for feature j of example "
                     "i. Averaged over the masks, the squared error is the ordinary one plus an L2 penalty with its "
                     "own coefficient cⱼ for each feature — larger for features with a larger spread.")
-        left, right = st.columns(2)
-        left.latex(r"\text{inverted: } \mathbb{E}_m\bigl\|y - X\bigl(\tfrac{m}{q}\odot w\bigr)\bigr\|^2 = \|y - Xw\|^2 "
+        st.latex(r"\text{inverted: } \mathbb{E}_m\bigl\|y - X\bigl(\tfrac{m}{q}\odot w\bigr)\bigr\|^2 = \|y - Xw\|^2 "
                    r"+ \sum_j \underbrace{\tfrac{1-q}{q}\textstyle\sum_i x_{ij}^2}_{c_j} w_j^2")
-        right.latex(r"\text{standard: } \mathbb{E}_m\bigl\|y - X(m\odot w)\bigr\|^2 = \|y - qXw\|^2 "
+        st.latex(r"\text{standard: } \mathbb{E}_m\bigl\|y - X(m\odot w)\bigr\|^2 = \|y - qXw\|^2 "
                     r"+ \sum_j \underbrace{q(1-q)\textstyle\sum_i x_{ij}^2}_{c_j} w_j^2")
         st.caption("Sum of squared errors over the n examples, no intercept (x and y centred), masks independent with "
                    "keep probability q. Fresh masks per example or one mask for all give the same expectation. The "
@@ -62,13 +61,16 @@ if tabs[0].open:
                 a, b, c = st.columns(3)
                 a.metric("Closed form", f"{lin['closed']:.3f}",
                          help=f"Plain loss {lin['plain']:.3f} + penalty Σ cⱼ wⱼ² = {lin['penalty']:.3f}.")
-                b.metric("All 2⁵ = 32 masks enumerated", f"{lin['enumerated']:.3f}",
-                         delta=f"{lin['enumerated'] - lin['closed']:+.1e} vs closed form", delta_color="off")
-                c.metric(f"Monte Carlo, {lin['n_samples']:,} samples", f"{lin['mc']:.3f}",
-                         delta=f"{lin['mc'] - lin['closed']:+.3f} vs closed form (±{2 * lin['se']:.3f} = 2 SE)",
-                         delta_color="off", help="Each sample draws a fresh mask for every example, as training does.")
+                b.metric("All 2⁵ masks enumerated", f"{lin['enumerated']:.3f}",
+                         delta=f"{lin['enumerated'] - lin['closed']:+.1e}", delta_color="off",
+                         help="Σ over the 32 input masks of p(mask) × loss. Delta: enumerated − closed form.")
+                c.metric("Monte Carlo", f"{lin['mc']:.3f}",
+                         delta=f"{lin['mc'] - lin['closed']:+.3f} (2 SE = {2 * lin['se']:.3f})", delta_color="off",
+                         help=f"Mean over {lin['n_samples']:,} samples, each with a fresh mask for every example, as "
+                              "training draws them. Delta: sampled − closed form, and two standard errors.")
                 ui.chart(grouped_bars(lin["features"], {"penalty coefficient cⱼ": lin["coef"]}, presenter=presenter,
-                                      y_title="cⱼ", title="Dropout's penalty coefficient per feature",
+                                      y_title="cⱼ", title="Dropout's penalty coefficient per feature", fmt=".4g",
+                                      log_y=True,
                                       colors={"penalty coefficient cⱼ": figures.style.BLUE}), key="rg_coef")
             ui.chart(grouped_bars(lin["features"], lin["shrink"], presenter=presenter, fmt=".2f",
                                   y_title="weight ÷ least-squares weight",
@@ -90,10 +92,9 @@ if tabs[1].open:
     with tabs[1]:
         st.markdown("Take the true weights w and predict with one thinned copy of them, ŷ = s Σⱼ wⱼ mⱼ xⱼ, as a "
                     "training step does. How far is ŷ from a fresh noisy target y = w·x + ε?")
-        left, right = st.columns(2)
-        left.latex(r"\text{inverted } (s = 1/q):\ \ \mathbb{E}\,\hat y = w\cdot x,\quad "
+        st.latex(r"\text{inverted } (s = 1/q):\ \ \mathbb{E}\,\hat y = w\cdot x,\quad "
                    r"\operatorname{Var}\hat y = \tfrac{p}{1-p}\textstyle\sum_j w_j^2 x_j^2")
-        right.latex(r"\text{standard } (s = 1):\ \ \mathbb{E}\,\hat y - w\cdot x = -p\, w\cdot x,\quad "
+        st.latex(r"\text{standard } (s = 1):\ \ \mathbb{E}\,\hat y - w\cdot x = -p\, w\cdot x,\quad "
                     r"\operatorname{Var}\hat y = p(1-p)\textstyle\sum_j w_j^2 x_j^2")
         st.latex(r"\mathbb{E}(y - \hat y)^2 = \text{bias}^2 + \text{variance} + \sigma^2")
         st.caption("Drop rate p = 1 − q. Expectations over the masks (and the target noise), averaged over 200 inputs "
@@ -143,11 +144,12 @@ if tabs[2].open:
         except ValueError as exc:
             ui.error(exc)
         else:
+            colors = figures.model_colors(rv["labels"])  # the bar chart's colours, for every chart of the tab
             with results:
                 ui.chart(figures.bar_compare(rv["labels"], rv["test_error"], y_title="test error", fmt=".1%",
                                              presenter=presenter,
                                              title=f"Test error on {rv['n_test']} held-out points"), key="rg_errors")
-                ui.chart(line_chart(rv["steps"], rv["curves"], x_title="training step",
+                ui.chart(line_chart(rv["steps"], rv["curves"], x_title="training step", colors=colors,
                                     y_title="validation loss (cross-entropy)", presenter=presenter,
                                     vline=rv["stop_step"], vline_label="early stopping keeps this step",
                                     title="Loss on the validation split during training"), key="rg_val")
@@ -158,9 +160,11 @@ if tabs[2].open:
             st.dataframe(rv["table"], hide_index=True, width="stretch")
             ui.chart(figures.decision_surfaces(rv["panels"], xs=rv["xs"], ys=rv["ys"], cols=4, presenter=presenter,
                                                title="Predicted P(class 1); dots: training points"), key="rg_surfaces")
-            ui.chart(figures.histograms(rv["weights"], bins=80, x_title="weight value", presenter=presenter,
-                                        title="All weights of the final networks: L1 sets many to zero, "
-                                              "L2 shrinks them all"), key="rg_hist")
+            ui.chart(histogram_panels(rv["weights"], bins=60, x_title="weight value", presenter=presenter,
+                                      colors=colors, title="Every weight of the final networks"), key="rg_hist")
+            st.caption("L1's penalty pulls each weight towards zero by a constant step, so weights that do little "
+                       "land exactly at zero (a spike); L2's pull is proportional to the weight, so every weight "
+                       "shrinks and the idle ones decay away. Outliers beyond the axis are counted in the end bins.")
             st.caption("Two hidden layers of 32 ReLU units, momentum SGD (Adam would rescale the penalties' gradients "
                        "and blur the L1/L2 contrast). Biases are never penalised.")
 
@@ -170,10 +174,9 @@ if tabs[3].open:
                     "and variance works as well; DropConnect drops single weights instead of units. **Additive** "
                     "noise is different: a ReLU unit can grow its activations until the fixed noise is negligible, "
                     "while multiplicative noise grows with the activation and cannot be outgrown.")
-        left, right = st.columns(2)
-        left.latex(r"\text{Bernoulli: } h\,\tfrac{m}{q} \qquad \text{Gaussian: } h\,(1 + \sqrt{\tfrac{1-q}{q}}\,"
+        st.latex(r"\text{Bernoulli: } h\,\tfrac{m}{q} \qquad \text{Gaussian: } h\,(1 + \sqrt{\tfrac{1-q}{q}}\,"
                    r"\varepsilon) \qquad \text{DropConnect: } x\,(W \odot \tfrac{M}{q})")
-        right.latex(r"\frac{\operatorname{std}(h\,m/q)}{|h|} = \sqrt{\tfrac{1-q}{q}} \qquad"
+        st.latex(r"\frac{\operatorname{std}(h\,m/q)}{|h|} = \sqrt{\tfrac{1-q}{q}} \qquad"
                     r"\frac{\operatorname{std}(h + \sigma\varepsilon)}{|h|} = \frac{\sigma}{|h|}")
         st.caption("m ~ Bernoulli(q), ε ~ N(0, 1); inverted scaling, so every variant keeps E[noisy h] = h. The "
                    "additive noise's σ is set per layer so that at initialisation it equals dropout's noise std, "
@@ -190,13 +193,18 @@ if tabs[3].open:
         except ValueError as exc:
             ui.error(exc)
         else:
+            colors = figures.model_colors(nz["labels"])
+            ratio_colors = {"additive Gaussian": colors["additive Gaussian"],
+                            "Bernoulli or Gaussian (multiplicative)": colors["Bernoulli dropout"]}
             with results:
                 ui.chart(line_chart(nz["steps"], nz["rms"], x_title="training step",
                                     y_title="rms of the hidden activations", presenter=presenter,
                                     title="How large the hidden activations grow"), key="rg_rms")
                 ui.chart(line_chart(nz["steps"], nz["ratio"], x_title="training step", y_title="noise std / signal rms",
-                                    presenter=presenter, title=f"Noise relative to the signal, {ui.keep_text(keep)}"),
+                                    presenter=presenter, colors=ratio_colors, title="Noise relative to the signal"),
                          key="rg_ratio")
+                st.caption(f"Closed forms with the measured activations, {ui.keep_text(keep)}: √((1−q)/q) for "
+                           "multiplicative noise, σ / rms(h) (pooled over the hidden units) for additive noise.")
             st.dataframe(nz["table"], hide_index=True, width="stretch")
             st.caption("Noise/signal of the final network on the training set: closed form (above) and measured with "
                        "one sampled noise draw for every hidden unit and training point. DropConnect's noise sits on "
@@ -204,6 +212,6 @@ if tabs[3].open:
             ui.chart(figures.bar_compare(nz["labels"], nz["test_error"], y_title="test error", fmt=".1%",
                                          presenter=presenter, title=f"Test error on {nz['n_test']} held-out points"),
                      key="rg_noise_errors")
-            ui.chart(figures.decision_surfaces(nz["panels"], xs=nz["xs"], ys=nz["ys"], cols=5, presenter=presenter,
+            ui.chart(figures.decision_surfaces(nz["panels"], xs=nz["xs"], ys=nz["ys"], cols=3, presenter=presenter,
                                                title="Predicted P(class 1); dots: training points"),
                      key="rg_noise_surfaces")

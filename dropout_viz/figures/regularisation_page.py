@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from . import style as st
 
@@ -18,7 +19,8 @@ def _legend_on_top(fig: go.Figure, presenter: bool) -> go.Figure:
 
 
 def grouped_bars(categories, series: dict, *, title: str | None = None, x_title: str = "", y_title: str = "",
-                 presenter: bool = False, fmt: str = ".3g", colors: dict | None = None) -> go.Figure:
+                 presenter: bool = False, fmt: str = ".3g", colors: dict | None = None,
+                 log_y: bool = False) -> go.Figure:
     """Side-by-side bars: one group per category (e.g. feature), one bar per series (e.g. method).
 
     Args:
@@ -35,6 +37,8 @@ def grouped_bars(categories, series: dict, *, title: str | None = None, x_title:
         v = st.as_array(values, f"series[{name!r}]", 1)
         if v.shape != (len(cats),):
             raise ValueError(f"series[{name!r}] must have one value per category ({len(cats)}), got {v.shape}")
+        if log_y and np.any(v <= 0):
+            raise ValueError(f"series[{name!r}] must be positive when log_y=True")
         fig.add_trace(go.Bar(
             x=cats, y=v, name=name, meta=name, marker=dict(color=colors.get(name, st.GHOST)),
             text=[format(x, fmt) for x in v], textposition="outside", cliponaxis=False,
@@ -44,7 +48,10 @@ def grouped_bars(categories, series: dict, *, title: str | None = None, x_title:
     st.base_layout(fig, title, presenter, height=int(440 * st.scale(presenter)))
     fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.05)
     fig.update_xaxes(title_text=x_title, showgrid=False, ticks="")
-    fig.update_yaxes(title_text=y_title)
+    fig.update_yaxes(title_text=y_title + (" (log scale)" if log_y else ""), type="log" if log_y else "linear")
+    if len(series) == 1:  # the title names the only series
+        fig.update_layout(showlegend=False)
+        return fig
     return _legend_on_top(fig, presenter)
 
 
@@ -107,9 +114,11 @@ def checked_curves(x_line, lines: dict, x_points, points: dict, *, x_title: str,
                       annotation=dict(text=vline_label, font=dict(size=st.font_size(presenter, st.SMALL_FONT))),
                       annotation_position="top right")
     st.base_layout(fig, title, presenter, height=int(480 * st.scale(presenter)))
+    # A legend column at the right: a closed form and its samples sit next to each other.
+    fig.update_layout(legend=dict(x=1.02, xanchor="left", y=1, yanchor="top", tracegroupgap=8))
     fig.update_xaxes(title_text=x_title)
     fig.update_yaxes(title_text=y_title, rangemode="tozero")
-    return _legend_on_top(fig, presenter)
+    return fig
 
 
 def line_chart(x, series: dict, *, x_title: str, y_title: str, presenter: bool = False, title: str | None = None,
@@ -147,3 +156,36 @@ def line_chart(x, series: dict, *, x_title: str, y_title: str, presenter: bool =
     fig.update_xaxes(title_text=x_title)
     fig.update_yaxes(title_text=y_title + (" (log scale)" if log_y else ""), type="log" if log_y else "linear")
     return _legend_on_top(fig, presenter)
+
+
+def histogram_panels(series: dict, *, bins: int = 60, x_title: str = "value", presenter: bool = False,
+                     title: str | None = None, colors: dict | None = None, quantile: float = 0.995) -> go.Figure:
+    """One histogram per series side by side, on shared bins and x range, each with its own count axis.
+
+    The shared range covers the central `quantile` of all values pooled (a few outliers would otherwise
+    squeeze every bar into the middle); values outside it are counted in the end bins.
+    """
+    if not series or len(series) > 6:
+        raise ValueError(f"series must name 1 to 6 arrays, got {len(series)}")
+    bins = int(bins)
+    if not 2 <= bins <= 400:
+        raise ValueError(f"bins must lie in [2, 400], got {bins}")
+    data = {name: st.as_array(v, f"series[{name!r}]").reshape(-1) for name, v in series.items()}
+    if any(a.size == 0 or not np.all(np.isfinite(a)) for a in data.values()):
+        raise ValueError("every series must hold finite values")
+    r = float(np.quantile(np.abs(np.concatenate(list(data.values()))), quantile)) or 1.0
+    edges = np.linspace(-r, r, bins + 1)
+    centres, width = (edges[:-1] + edges[1:]) / 2, edges[1] - edges[0]
+    colors = colors or st.model_colors(data)
+    fig = make_subplots(rows=1, cols=len(data), subplot_titles=list(data), horizontal_spacing=0.06)
+    st.subplot_title_fonts(fig, presenter)
+    for i, (name, a) in enumerate(data.items()):
+        counts, _ = np.histogram(np.clip(a, -r, r), bins=edges)
+        fig.add_trace(go.Bar(x=centres, y=counts, width=width, name=name, meta=name, showlegend=False,
+                             marker=dict(color=colors.get(name, st.GHOST), line=dict(width=0)),
+                             hovertemplate=f"{name}<br>%{{x:.3g}}: %{{y}}<extra></extra>"), row=1, col=i + 1)
+    st.base_layout(fig, title, presenter, height=int(400 * st.scale(presenter)))
+    fig.update_layout(bargap=0)
+    fig.update_xaxes(title_text=x_title, range=[-r, r])
+    fig.update_yaxes(title_text="count", row=1, col=1)
+    return fig

@@ -14,8 +14,9 @@ from .. import ensemble_training as et
 SPREADS = (0.25, 0.5, 1.0, 2.0, 4.0)
 N_LINEAR = 200
 NOISE_LINEAR = 0.5
-BV_KEEPS = np.round(np.linspace(1.0, 0.1, 10), 2)  # sampled points of the bias/variance sweep: p = 0 ... 0.9
-BV_LINE = np.linspace(0.0, 0.9, 91)  # drop rates of the closed-form lines
+# Drop rates up to 0.8: beyond it inverted dropout's variance (p/(1-p)) dwarfs every other part of the plot.
+BV_KEEPS = np.round(np.linspace(1.0, 0.2, 9), 2)  # sampled points of the bias/variance sweep: p = 0 ... 0.8
+BV_LINE = np.linspace(0.0, 0.8, 81)  # drop rates of the closed-form lines
 BV_SAMPLES = 2000  # masks per point and keep (200 points x 5 features x 2000 = 2M draws per keep)
 
 # --- trained networks ------------------------------------------------------------------------------------
@@ -113,7 +114,7 @@ def _classification(name: str, seed: int) -> datasets.Dataset:
 
 def rival_labels(keep: float, l2: float, l1: float, input_noise: float, smoothing: float) -> list[str]:
     """Display names of the regularisers with their strengths, in et.REGULARISERS order."""
-    return ["no regularisation", f"dropout q = {keep:.2g}", f"L2 λ = {l2:g}", f"L1 λ = {l1:g}", "early stopping",
+    return ["baseline (none)", f"dropout q = {keep:.2g}", f"L2 λ = {l2:g}", f"L1 λ = {l1:g}", "early stopping",
             f"input noise σ = {input_noise:g}", f"label smoothing s = {smoothing:g}"]
 
 
@@ -158,9 +159,8 @@ def noises(name: str, keep: float, steps: int, seed: int) -> dict:
         return "—" if np.isnan(v) else format(v, spec)
 
     table = [{"noise": label, "test error": f"{run.test_error[i]:.1%}", "test loss": f"{run.test_loss[i]:.3f}",
-              "hidden rms: start": f"{run.hidden_rms[i, 0]:.2f}", "hidden rms: end": f"{run.hidden_rms[i, -1]:.2f}",
-              "noise/signal: closed form": fmt(run.ratio_closed[i]),
-              "noise/signal: sampled": fmt(run.ratio_sampled[i]),
+              "rms h, start": f"{run.hidden_rms[i, 0]:.2f}", "rms h, end": f"{run.hidden_rms[i, -1]:.2f}",
+              "ratio, closed": fmt(run.ratio_closed[i]), "ratio, sampled": fmt(run.ratio_sampled[i]),
               "sampled − closed": fmt(run.ratio_sampled[i] - run.ratio_closed[i], "+.3f")}
              for i, label in enumerate(labels)]
     panels = [{"probs": run.grid_probs[i].reshape(GRID, GRID, -1), "title": label, "x_train": ds.x_train,

@@ -65,7 +65,7 @@ def test_keep_retrains_dropout_and_boosting():
     assert not at.exception
     after = _charts(at)
     assert after[0]["data"][0]["y"] != before[0]["data"][0]["y"] or after[2] != before[2]
-    assert "keep q = 0.8 (drop rate p = 0.2)" in after[0]["layout"]["title"]["text"]
+    assert any("keep q = 0.8 (drop rate p = 0.2)" in c.value for c in at.caption)
     assert list(_table(at)["test loss"])[0] == list(_table(_run())["test loss"])[0]  # no dropout: unchanged
 
 
