@@ -50,6 +50,10 @@ with top:
                "Bagging predicts with the arithmetic mean of its k networks' class probabilities.")
 
 st.dataframe(res["table"], hide_index=True, width="stretch")
+if keep == 1.0:
+    st.info("With keep q = 1 nothing is dropped: dropout and dropout boosting are the no-dropout network (same start, "
+            "same minibatches). Any difference late in a long run is floating-point rounding — the batch sums run in "
+            "another order — amplified by training.", icon="ℹ️")
 st.caption(f"Loss = mean cross-entropy. Full net test error: the one deterministic network with the weight scaling "
            f"rule (inverted dropout: the trained weights as they are) instead of sampled subnetworks. One network has "
            f"{res['n_params']:,} weights and biases; bagging stores k copies, dropout one, from which "

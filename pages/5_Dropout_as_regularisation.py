@@ -25,9 +25,10 @@ def seed_input(box):
 
 
 def form_input(box):
+    # The options are their own labels: a bound widget writes the displayed text into the link (rg_form=standard).
     return FORMS[ui.select("Dropout form", "rg_form", list(FORMS), "inverted", container=box, radio=True,
-                           horizontal=True, format_func={"inverted": "inverted (× 1/q)",
-                                                         "standard": "standard (no scaling)"}.get)]
+                           horizontal=True, help="Inverted: kept inputs are multiplied by 1/q while training. "
+                                                 "Standard: kept inputs are left as they are.")]
 
 
 if tabs[0].open:
