@@ -1,0 +1,461 @@
+"""The live-training playground: copies of one network trained side by side, with and without dropout.
+
+A ``Live`` run holds every model as one stacked TrainState (same initial weights, same minibatch order,
+same uniforms behind the masks), so one jitted, vmapped chunk advances them all. ``Setup`` fixes shapes
+and data: changing it starts a new run. Keep, learning rate and penalty are traced values (a ``Hyper``
+stack): changing them between chunks never resets the weights and never recompiles.
+
+Sweeps train many models as one vmapped computation: keep values x seeds (the U shape of test error
+against keep), and training-set size x keep x seeds. Training sets of different sizes are made the same
+shape by repetition: a set of n points is tiled to the largest size N (n must divide N), so a minibatch
+drawn uniformly from the tiled set is drawn uniformly from the n points, and the training loss over the
+tiled set equals the loss over the n points. The smaller sets are prefixes of the largest one.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import lru_cache, partial
+from typing import Callable, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import datasets, masks, train
+from .network import ACTIVATIONS, forward, head_logits
+
+MAX_HIDDEN_LAYERS = 4  # deeper nets add nothing to this demonstration and train visibly slower
+MAX_WIDTH = 64
+TRAIN_POINTS = (10, 1000)  # fewer cannot be split into minibatches sensibly; more stops being "few data"
+TEST_SHARE = (0.1, 0.9)
+MAX_MODELS = 3  # no dropout, dropout, and one more keep value
+BATCH_SIZES = (8, 16, 32, 64, 128)
+CHUNK = 50  # steps per animation frame: one jitted call
+EVAL_EVERY = 10  # a train/test evaluation every 10 steps: five curve points per frame
+MAX_HISTORY = 1500  # curve points kept per series; older points are thinned two to one beyond this
+SURFACE_RESOLUTION = 50  # 2500 grid points: a smooth surface that still ships quickly every frame
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Everything that fixes the data or the compiled shapes; changing any field starts a new run."""
+
+    dataset: str = "moons"
+    noise: float = 0.3  # moons overlap at 0.3: a network that fits every point must bend around noise
+    n_train: int = 100
+    test_share: float = 0.5  # as many test points as training points: enough for smooth test curves
+    data_seed: int = 0
+    layers: int = 2
+    width: int = 32
+    activation: str = "relu"
+    optimizer: str = "adam"
+    batch_size: int = 32
+    seed: int = 0
+    n_models: int = 2
+
+    def __post_init__(self):
+        if self.dataset not in datasets.DATASETS:
+            raise ValueError(f"dataset must be one of {', '.join(datasets.DATASETS)}, got {self.dataset!r}")
+        if not 1 <= self.layers <= MAX_HIDDEN_LAYERS:
+            raise ValueError(f"layers (hidden layers) must lie in [1, {MAX_HIDDEN_LAYERS}], got {self.layers}")
+        if not 1 <= self.width <= MAX_WIDTH:
+            raise ValueError(f"width (units per hidden layer) must lie in [1, {MAX_WIDTH}], got {self.width}")
+        lo, hi = TRAIN_POINTS
+        if not lo <= self.n_train <= hi:
+            raise ValueError(f"n_train (training points) must lie in [{lo}, {hi}], got {self.n_train}")
+        if not TEST_SHARE[0] <= self.test_share <= TEST_SHARE[1]:
+            raise ValueError(f"test_share must lie in [{TEST_SHARE[0]}, {TEST_SHARE[1]}], got {self.test_share}")
+        spec = datasets.DATASETS[self.dataset]
+        if self.n_total > spec.max_n:
+            raise ValueError(f"n_train = {self.n_train} with test share {self.test_share:.0%} needs "
+                             f"{self.n_total} points, but {spec.label} has at most {spec.max_n}: use fewer "
+                             f"training points or a smaller test share")
+        if not 0.0 <= self.noise <= spec.max_noise:
+            raise ValueError(f"noise must lie in [0, {spec.max_noise}] for {spec.label}, got {self.noise}")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}")
+        if self.optimizer not in train.OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {train.OPTIMIZERS}, got {self.optimizer!r}")
+        if self.batch_size not in BATCH_SIZES:
+            raise ValueError(f"batch_size must be one of {BATCH_SIZES}, got {self.batch_size}")
+        if not 2 <= self.n_models <= MAX_MODELS:
+            raise ValueError(f"n_models must lie in [2, {MAX_MODELS}], got {self.n_models}")
+        if self.seed < 0 or self.data_seed < 0:
+            raise ValueError(f"seed and data_seed must be integers >= 0, got {self.seed} and {self.data_seed}")
+
+    @property
+    def spec(self) -> datasets.DatasetSpec:
+        return datasets.DATASETS[self.dataset]
+
+    @property
+    def n_test(self) -> int:
+        """Test points: the test share of all points, at least one."""
+        return max(1, round(self.n_train * self.test_share / (1.0 - self.test_share)))
+
+    @property
+    def n_total(self) -> int:
+        return self.n_train + self.n_test
+
+    @property
+    def regression(self) -> bool:
+        return self.spec.task == "regression"
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        out = 1 if self.regression else self.spec.n_classes
+        return (self.spec.n_features,) + (self.width,) * self.layers + (out,)
+
+    def config(self, chunk: int = CHUNK, eval_every: int = EVAL_EVERY) -> train.TrainConfig:
+        """The engine's static config for this setup."""
+        return train.TrainConfig(sizes=self.sizes, activation=self.activation,
+                                 head="identity" if self.regression else "softmax", optimizer=self.optimizer,
+                                 batch_size=self.batch_size, chunk=chunk, eval_every=eval_every)
+
+
+def make_split(setup: Setup) -> datasets.Dataset:
+    """The setup's data: exactly n_train training points and n_test test points."""
+    return datasets.make_dataset(setup.dataset, setup.data_seed, setup.n_total, setup.noise,
+                                 setup.n_test / setup.n_total)
+
+
+def model_keeps(keep_in: float, keep_hidden: float, layers: int, third: float | None = None):
+    """Per-layer keep tuples: no dropout, dropout, and optionally dropout at hidden keep ``third``.
+
+    Returns a list of (layers + 1)-tuples: keep[0] for the inputs, keep[i] for hidden layer i.
+    """
+    keeps = [(1.0,) * (layers + 1), (keep_in,) + (keep_hidden,) * layers]
+    if third is not None:
+        keeps.append((keep_in,) + (third,) * layers)
+    for k in keeps:
+        masks.check_keep(k)
+    return keeps
+
+
+def model_names(keeps) -> list[str]:
+    """Legend names: 'no dropout' for all-ones keep, else 'dropout q=<hidden keep>' (made unique)."""
+    names = []
+    for k in keeps:
+        name = "no dropout" if all(q == 1.0 for q in k) else f"dropout q={k[-1]:g}"
+        while name in names:
+            name += "′"  # a prime keeps two models with equal keep apart without a longer label
+        names.append(name)
+    return names
+
+
+def hypers(keeps, lr: float, l2: float = 0.0) -> train.Hyper:
+    """One stacked Hyper for the models (traced values: changing them recompiles nothing)."""
+    return train.stack([train.hyper(k, lr, n_layers=len(k), l2=l2) for k in keeps])
+
+
+class Divergence(NamedTuple):
+    """Where a chunk first produced a non-finite loss."""
+
+    model: int
+    step: int  # the training step (1-based count of updates) whose loss was NaN or inf
+    value: float
+
+
+class Live(NamedTuple):
+    """A live run: stacked models, their history, and the last sampled mask. Replaced, never mutated."""
+
+    setup: Setup
+    config: train.TrainConfig
+    data: train.Data
+    init: train.TrainState  # the initial stacked state, for "reset to the same weights"
+    state: train.TrainState
+    history: dict  # "step" (T,) and "train_loss", "test_loss", "train_acc", "test_acc" (models, T)
+    mask: list | None  # per layer of units, 0/1 (n,) of the dropout model's first example, last step
+    diverged: Divergence | None
+
+
+HISTORY_KEYS = ("train_loss", "test_loss", "train_acc", "test_acc")
+
+
+def _empty_history(n_models: int) -> dict:
+    out = {"step": np.zeros(0, np.int64)}
+    out.update({k: np.zeros((n_models, 0), np.float32) for k in HISTORY_KEYS})
+    return out
+
+
+def start(setup: Setup, data: datasets.Dataset) -> Live:
+    """A fresh run: every model starts from the weights of PRNGKey(setup.seed)."""
+    config = setup.config()
+    d = train.make_data(data.x_train, data.y_train, data.x_test, data.y_test, config)
+    init = train.init_states(jax.random.PRNGKey(setup.seed), config, setup.n_models)
+    return Live(setup, config, d, init, init, _empty_history(setup.n_models), None, None)
+
+
+def reset(live: Live) -> Live:
+    """Back to step 0 with the same initial weights (and so the same minibatches and masks as before)."""
+    return live._replace(state=live.init, history=_empty_history(live.setup.n_models), mask=None, diverged=None)
+
+
+def step_of(live: Live) -> int:
+    """Training steps taken so far (shared by all models)."""
+    return int(live.state.step[0])
+
+
+def thin(history: dict, max_points: int = MAX_HISTORY) -> dict:
+    """Drop every other curve point while there are more than max_points; the newest point is always kept."""
+    n = history["step"].size
+    if n <= max_points:
+        return history
+    idx = np.arange(n - 1, -1, -2)[::-1]
+    return {k: v[..., idx] for k, v in history.items()}
+
+
+def first_divergence(metrics: dict, start_step: int) -> Divergence | None:
+    """The first model and step whose minibatch or evaluation loss is not finite, or None.
+
+    Args:
+      metrics: a chunk's metrics as NumPy: "batch_loss" (models, chunk), "train_loss", "test_loss" (models, blocks).
+      start_step: the step count before the chunk.
+    """
+    batch = np.asarray(metrics["batch_loss"])
+    bad = ~np.isfinite(batch)
+    for name in ("train_loss", "test_loss"):
+        ev = ~np.isfinite(np.asarray(metrics[name]))
+        # An evaluation after step s covers the weights of step s: mark the block's last step.
+        per = batch.shape[1] // ev.shape[1]
+        bad[:, per - 1::per] |= ev
+    if not bad.any():
+        return None
+    hits = [(int(np.argmax(row)), m) for m, row in enumerate(bad) if row.any()]
+    t, m = min(hits)
+    value = batch[m, t] if not np.isfinite(batch[m, t]) else np.inf
+    return Divergence(m, start_step + t + 1, float(value))
+
+
+def advance(live: Live, hps: train.Hyper) -> Live:
+    """One chunk (CHUNK steps) of every model, as one jitted vmapped call.
+
+    A chunk whose losses are not all finite is thrown away: the run keeps its last finite weights and
+    reports the divergence (the caller pauses and offers a reset).
+    """
+    start_step = step_of(live)
+    state, metrics = train.train_chunk_many(live.state, live.data, hps, live.config)
+    m = jax.device_get({k: v for k, v in metrics.items() if k != "last_mults"})
+    bad = first_divergence(m, start_step)
+    if bad is not None:
+        return live._replace(diverged=bad)
+    history = {"step": np.concatenate([live.history["step"], m["eval_step"][0].astype(np.int64)])}
+    for k in HISTORY_KEYS:
+        history[k] = np.concatenate([live.history[k], m[k]], axis=1)
+    # The dropout model's multipliers (0 or 1/q) at the chunk's last step, first example of the batch.
+    mask = [np.asarray(mult[1, 0] > 0, np.float32) for mult in metrics["last_mults"]]
+    mask.append(np.ones(live.config.sizes[-1], np.float32))
+    return live._replace(state=state, history=thin(history), mask=mask, diverged=None)
+
+
+@partial(jax.jit, static_argnames=("activation", "head"))
+def _predict_stacked(params, x, *, activation, head):
+    out = jax.vmap(lambda p: forward(p, x, activation=activation))(params)
+    return out if head == "identity" else jax.nn.softmax(head_logits(out, head), axis=-1)
+
+
+def predict(live: Live, x) -> np.ndarray:
+    """Test-time outputs of every model: class probabilities (models, n, classes), or (models, n) for regression.
+
+    Inverted dropout: the trained weights already are the weight-scaled network, so this is one plain
+    forward pass per model (the same as inference.predict_weight_scaled).
+    """
+    x = jnp.asarray(x, jnp.float32)
+    if x.ndim != 2 or x.shape[1] != live.config.sizes[0]:
+        raise ValueError(f"x must have shape (n, {live.config.sizes[0]}), got {tuple(x.shape)}")
+    out = np.asarray(_predict_stacked(live.state.params, x, activation=live.config.activation,
+                                      head=live.config.head))
+    return out[..., 0] if live.config.head == "identity" else out
+
+
+def surfaces(live: Live, resolution: int = SURFACE_RESOLUTION):
+    """P(class 1) of every model over the plotting grid: xs (R,), ys (R,), probs (models, R, R)."""
+    if live.setup.spec.n_features != 2 or live.setup.regression:
+        raise ValueError(f"surfaces need 2-D classification data, not {live.setup.spec.label}")
+    xs, ys, points = datasets.surface_grid(resolution)
+    probs = predict(live, points)
+    return xs, ys, probs[..., 1].reshape(-1, ys.size, xs.size)
+
+
+def curves(live: Live, resolution: int = 200):
+    """Fitted regression curves: xs (R,), ys (models, R)."""
+    if not live.setup.regression:
+        raise ValueError(f"curves need regression data, not {live.setup.spec.label}")
+    xs, points = datasets.curve_grid(resolution)
+    return xs, predict(live, points)
+
+
+def mistakes(probs, y, k: int = 8):
+    """Per model, the first k test examples it gets wrong: list of (indices, predicted labels).
+
+    Args:
+      probs: (models, n, classes) class probabilities; y: (n,) true labels.
+    """
+    probs = np.asarray(probs)
+    y = np.asarray(y)
+    if probs.ndim != 3 or probs.shape[1] != y.shape[0]:
+        raise ValueError(f"probs must have shape (models, {y.shape[0]}, classes), got {probs.shape}")
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    pred = probs.argmax(-1)
+    out = []
+    for p in pred:
+        idx = np.flatnonzero(p != y)[:k]
+        out.append((idx, p[idx]))
+    return out
+
+
+def final_metrics(live: Live) -> dict | None:
+    """The latest evaluation of every model: {"train_loss": (models,), ...}, or None before the first chunk."""
+    if live.history["step"].size == 0:
+        return None
+    return {k: live.history[k][:, -1] for k in HISTORY_KEYS}
+
+
+# --- sweeps ---------------------------------------------------------------------------------------------
+
+SWEEP_KEEPS = tuple(np.round(np.arange(0.1, 1.001, 0.1), 2).tolist())
+SWEEP_SIZES = (25, 50, 100, 200, 400)  # each divides the largest: the tiling below is then exact
+SWEEP_SIZE_KEEPS = (0.2, 0.35, 0.5, 0.65, 0.8, 1.0)
+MAX_SWEEP_MODELS = 256
+
+
+def _error(metrics: dict, regression: bool) -> np.ndarray:
+    """Final test error per model: misclassified share, or mean squared error for regression."""
+    return metrics["test_loss"][:, -1] if regression else 1.0 - metrics["test_acc"][:, -1]
+
+
+def _check_sweep(keeps, n_seeds: int, steps: int, n_models: int):
+    masks.check_keep(keeps, "keeps")
+    if not 1 <= n_seeds <= 10:
+        raise ValueError(f"n_seeds must lie in [1, 10], got {n_seeds}")
+    if not CHUNK <= steps <= 20_000 or steps % CHUNK:
+        raise ValueError(f"steps must be a multiple of {CHUNK} in [{CHUNK}, 20000], got {steps}")
+    if n_models > MAX_SWEEP_MODELS:
+        raise ValueError(f"a sweep may train at most {MAX_SWEEP_MODELS} models at once, asked for {n_models}")
+
+
+def _seed_states(setup: Setup, config: train.TrainConfig, n_seeds: int, repeats: int) -> train.TrainState:
+    """States for seed s = fold_in(PRNGKey(setup.seed), s), tiled ``repeats`` times: model r * n_seeds + s."""
+    keys = [jax.random.fold_in(jax.random.PRNGKey(setup.seed), s) for s in range(n_seeds)]
+    states = train.init_states_seeds(keys, config)
+    return jax.tree.map(lambda a: jnp.concatenate([a] * repeats), states)
+
+
+def _run_chunks(step_fn, states, n_chunks: int, on_chunk):
+    metrics = None
+    for i in range(n_chunks):
+        states, metrics = step_fn(states)
+        if on_chunk is not None:
+            jax.block_until_ready(states.step)  # progress should follow the work, not the dispatch
+            on_chunk(i + 1, n_chunks)
+    return jax.device_get({k: v for k, v in metrics.items() if k != "last_mults"})
+
+
+def keep_sweep(setup: Setup, *, keeps=SWEEP_KEEPS, n_seeds: int = 3, steps: int = 3000, lr: float = 0.003,
+               l2: float = 0.0, keep_in: float = 1.0,
+               on_chunk: Callable[[int, int], None] | None = None) -> dict:
+    """Test error against hidden keep q over seeds, all (keep, seed) models as one vmapped computation.
+
+    Every keep value starts from the same initial weights for a given seed, so differences between keep
+    values are paired. Input units keep ``keep_in`` except at keep 1 (no dropout at all).
+    Returns:
+      {"keeps": (K,), "error": (K, S) final test error (share misclassified, or MSE), "metric": name}.
+    """
+    keeps = tuple(float(k) for k in keeps)
+    _check_sweep(keeps, n_seeds, steps, len(keeps) * n_seeds)
+    config = setup.config(chunk=CHUNK, eval_every=CHUNK)
+    ds = make_split(setup)
+    data = train.make_data(ds.x_train, ds.y_train, ds.x_test, ds.y_test, config)
+    per_keep = [(1.0 if k == 1.0 else keep_in,) + (k,) * setup.layers for k in keeps]
+    hps = hypers([k for k in per_keep for _ in range(n_seeds)], lr, l2)
+    states = _seed_states(setup, config, n_seeds, len(keeps))
+    m = _run_chunks(lambda s: train.train_chunk_many(s, data, hps, config), states, steps // CHUNK, on_chunk)
+    err = _error(m, setup.regression).reshape(len(keeps), n_seeds)
+    return {"keeps": np.asarray(keeps), "error": err, "metric": _metric_name(setup)}
+
+
+def _metric_name(setup: Setup) -> str:
+    return "test mean squared error" if setup.regression else "test error (share misclassified)"
+
+
+@lru_cache(maxsize=8)
+def _chunk_per_data(config: train.TrainConfig):
+    """A jitted chunk vmapped over states, data and hypers together (each model has its own training set)."""
+    return jax.jit(jax.vmap(partial(train.train_chunk, config=config)))
+
+
+def tile_rows(x: np.ndarray, n: int, total: int) -> np.ndarray:
+    """The first n rows of x repeated to ``total`` rows (n must divide total): row i is x[i % n]."""
+    if n < 1 or total % n:
+        raise ValueError(f"n ({n}) must be a positive divisor of total ({total})")
+    return np.asarray(x)[np.arange(total) % n]
+
+
+def size_keep_sweep(setup: Setup, *, sizes=SWEEP_SIZES, keeps=SWEEP_SIZE_KEEPS, n_seeds: int = 2,
+                    steps: int = 3000, lr: float = 0.003, l2: float = 0.0, keep_in: float = 1.0,
+                    on_chunk: Callable[[int, int], None] | None = None) -> dict:
+    """Test error over training-set size x hidden keep x seeds, as one vmapped computation.
+
+    The training sets are prefixes of one draw of max(sizes) points, each tiled to max(sizes) rows (see
+    the module docstring); every model sees the same test set (setup.n_test points).
+    Returns:
+      {"sizes": (N,), "keeps": (K,), "error": (N, K, S), "metric": name}.
+    """
+    sizes = tuple(int(n) for n in sizes)
+    keeps = tuple(float(k) for k in keeps)
+    big = max(sizes)
+    if min(sizes) < 2 or any(big % n for n in sizes):
+        raise ValueError(f"sizes must be at least 2 and each must divide the largest ({big}), got {sizes}")
+    _check_sweep(keeps, n_seeds, steps, len(sizes) * len(keeps) * n_seeds)
+    base = replace(setup, n_train=big, test_share=setup.n_test / (big + setup.n_test))
+    if base.n_total > base.spec.max_n:
+        raise ValueError(f"sizes up to {big} training points plus {setup.n_test} test points exceed the "
+                         f"{base.spec.max_n} points of {base.spec.label}")
+    ds = make_split(base)
+    config = setup.config(chunk=CHUNK, eval_every=CHUNK)
+    one = train.make_data(ds.x_train, ds.y_train, ds.x_test, ds.y_test, config)
+    n_models = len(sizes) * len(keeps) * n_seeds
+    x_tr = np.stack([tile_rows(ds.x_train, n, big) for n in sizes])
+    y_tr = np.stack([tile_rows(ds.y_train, n, big) for n in sizes])
+    # Model order: size outermost, then keep, then seed.
+    rep = len(keeps) * n_seeds
+    data = train.Data(jnp.repeat(jnp.asarray(x_tr), rep, 0), jnp.repeat(jnp.asarray(y_tr, one.y_train.dtype), rep, 0),
+                      jnp.broadcast_to(one.x_test, (n_models,) + one.x_test.shape),
+                      jnp.broadcast_to(one.y_test, (n_models,) + one.y_test.shape))
+    per_keep = [(1.0 if k == 1.0 else keep_in,) + (k,) * setup.layers for k in keeps]
+    hps = hypers([k for _ in sizes for k in per_keep for _ in range(n_seeds)], lr, l2)
+    states = _seed_states(setup, config, n_seeds, len(sizes) * len(keeps))
+    step_fn = _chunk_per_data(config)
+    m = _run_chunks(lambda s: step_fn(s, data, hps), states, steps // CHUNK, on_chunk)
+    err = _error(m, setup.regression).reshape(len(sizes), len(keeps), n_seeds)
+    return {"sizes": np.asarray(sizes), "keeps": np.asarray(keeps), "error": err, "metric": _metric_name(setup)}
+
+
+def sweep_summary(error: np.ndarray):
+    """Mean and (min, max) over the last axis (seeds)."""
+    error = np.asarray(error, np.float64)
+    return error.mean(-1), (error.min(-1), error.max(-1))
+
+
+def dropout_gain(error: np.ndarray, keeps) -> np.ndarray:
+    """Mean error minus the no-dropout (keep 1) mean error at the same size: negative where dropout helps.
+
+    Args:
+      error: (sizes, keeps, seeds); keeps must contain 1.0.
+    """
+    keeps = list(np.asarray(keeps, np.float64))
+    if 1.0 not in keeps:
+        raise ValueError("keeps must contain 1.0 (the no-dropout baseline)")
+    mean = np.asarray(error, np.float64).mean(-1)
+    return mean - mean[:, [keeps.index(1.0)]]
+
+
+def best_keep(error: np.ndarray, keeps) -> np.ndarray:
+    """The keep with the lowest mean error for each row of error (rows, keeps, seeds)."""
+    return np.asarray(keeps)[np.asarray(error).mean(-1).argmin(-1)]
+
+
+__all__ = ["Setup", "Live", "Divergence", "make_split", "model_keeps", "model_names", "hypers", "start", "reset",
+           "advance", "step_of", "thin", "first_divergence", "predict", "surfaces", "curves", "mistakes",
+           "final_metrics", "keep_sweep", "size_keep_sweep", "tile_rows", "sweep_summary", "dropout_gain",
+           "best_keep"]
