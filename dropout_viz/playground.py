@@ -13,7 +13,7 @@ tiled set equals the loss over the n points. The smaller sets are prefixes of th
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Callable, NamedTuple
 
@@ -110,6 +110,25 @@ class Setup:
         return train.TrainConfig(sizes=self.sizes, activation=self.activation,
                                  head="identity" if self.regression else "softmax", optimizer=self.optimizer,
                                  batch_size=self.batch_size, chunk=chunk, eval_every=eval_every)
+
+
+# Settings under which each data set shows the lesson within a minute or two of playing (checked over
+# seeds in tests/test_playground.py: the dropout model ends with the lower test loss). The 2-D sets
+# share the moons recipe: 100 noisy points overfit by a 2 x 32 ReLU net; the spiral needs more data and
+# capacity to be learnable at all, the sine fewer points to be overfit, the digits input dropout too.
+PRESETS = {
+    "moons": dict(noise=0.3, n_train=100, test_share=0.5, layers=2, width=32, keep_in=1.0, keep_hidden=0.5, lr=0.003),
+    "circles": dict(noise=0.25, n_train=100, test_share=0.5, layers=2, width=32, keep_in=1.0, keep_hidden=0.5,
+                    lr=0.003),
+    "xor": dict(noise=0.3, n_train=100, test_share=0.5, layers=2, width=32, keep_in=1.0, keep_hidden=0.5, lr=0.003),
+    "spiral": dict(noise=0.1, n_train=200, test_share=0.5, layers=3, width=64, keep_in=1.0, keep_hidden=0.8,
+                   lr=0.003),
+    "gaussians": dict(noise=0.3, n_train=100, test_share=0.5, layers=2, width=32, keep_in=1.0, keep_hidden=0.5,
+                      lr=0.003),
+    "sine": dict(noise=0.3, n_train=20, test_share=0.8, layers=2, width=64, keep_in=1.0, keep_hidden=0.5, lr=0.01),
+    "digits": dict(noise=0.0, n_train=100, test_share=0.5, layers=2, width=64, keep_in=0.8, keep_hidden=0.5,
+                   lr=0.003),
+}
 
 
 def make_split(setup: Setup) -> datasets.Dataset:
@@ -313,6 +332,7 @@ def final_metrics(live: Live) -> dict | None:
 
 # --- sweeps ---------------------------------------------------------------------------------------------
 
+SWEEP_TEST_POINTS = 1000  # fresh test points per sweep: differences of a few percent must not be sampling noise
 SWEEP_KEEPS = tuple(np.round(np.arange(0.1, 1.001, 0.1), 2).tolist())
 SWEEP_SIZES = (25, 50, 100, 200, 400)  # each divides the largest: the tiling below is then exact
 SWEEP_SIZE_KEEPS = (0.2, 0.35, 0.5, 0.65, 0.8, 1.0)
@@ -356,22 +376,39 @@ def keep_sweep(setup: Setup, *, keeps=SWEEP_KEEPS, n_seeds: int = 3, steps: int 
                on_chunk: Callable[[int, int], None] | None = None) -> dict:
     """Test error against hidden keep q over seeds, all (keep, seed) models as one vmapped computation.
 
+    The data are the sweep's own draw (sweep_split): setup.n_train training points, up to 1000 test points.
     Every keep value starts from the same initial weights for a given seed, so differences between keep
     values are paired. Input units keep ``keep_in`` except at keep 1 (no dropout at all).
     Returns:
-      {"keeps": (K,), "error": (K, S) final test error (share misclassified, or MSE), "metric": name}.
+      {"keeps": (K,), "error": (K, S) final test error (share misclassified, or MSE), "test_loss" and
+      "train_loss": (K, S) final losses of the full networks, "metric": name}.
     """
     keeps = tuple(float(k) for k in keeps)
     _check_sweep(keeps, n_seeds, steps, len(keeps) * n_seeds)
     config = setup.config(chunk=CHUNK, eval_every=CHUNK)
-    ds = make_split(setup)
+    ds = sweep_split(setup, setup.n_train)
     data = train.make_data(ds.x_train, ds.y_train, ds.x_test, ds.y_test, config)
     per_keep = [(1.0 if k == 1.0 else keep_in,) + (k,) * setup.layers for k in keeps]
     hps = hypers([k for k in per_keep for _ in range(n_seeds)], lr, l2)
     states = _seed_states(setup, config, n_seeds, len(keeps))
     m = _run_chunks(lambda s: train.train_chunk_many(s, data, hps, config), states, steps // CHUNK, on_chunk)
-    err = _error(m, setup.regression).reshape(len(keeps), n_seeds)
-    return {"keeps": np.asarray(keeps), "error": err, "metric": _metric_name(setup)}
+    shape = (len(keeps), n_seeds)
+    return {"keeps": np.asarray(keeps), "error": _error(m, setup.regression).reshape(shape),
+            "test_loss": m["test_loss"][:, -1].reshape(shape), "train_loss": m["train_loss"][:, -1].reshape(shape),
+            "metric": _metric_name(setup)}
+
+
+def sweep_split(setup: Setup, n_train: int) -> datasets.Dataset:
+    """A sweep's own draw from the setup's generator: n_train training points, SWEEP_TEST_POINTS test points.
+
+    Fewer test points when the data set is finite (digits): all that n_train leaves, at most SWEEP_TEST_POINTS.
+    """
+    spec = setup.spec
+    n_test = min(SWEEP_TEST_POINTS, spec.max_n - n_train)
+    if n_test < 1:
+        raise ValueError(f"n_train = {n_train} leaves no test points in {spec.label} ({spec.max_n} points)")
+    n = n_train + n_test
+    return datasets.make_dataset(setup.dataset, setup.data_seed, n, setup.noise, n_test / n)
 
 
 def _metric_name(setup: Setup) -> str:
@@ -397,7 +434,7 @@ def size_keep_sweep(setup: Setup, *, sizes=SWEEP_SIZES, keeps=SWEEP_SIZE_KEEPS, 
     """Test error over training-set size x hidden keep x seeds, as one vmapped computation.
 
     The training sets are prefixes of one draw of max(sizes) points, each tiled to max(sizes) rows (see
-    the module docstring); every model sees the same test set (setup.n_test points).
+    the module docstring); every model sees the same test set (sweep_split: up to 1000 points).
     Returns:
       {"sizes": (N,), "keeps": (K,), "error": (N, K, S), "metric": name}.
     """
@@ -407,11 +444,7 @@ def size_keep_sweep(setup: Setup, *, sizes=SWEEP_SIZES, keeps=SWEEP_SIZE_KEEPS, 
     if min(sizes) < 2 or any(big % n for n in sizes):
         raise ValueError(f"sizes must be at least 2 and each must divide the largest ({big}), got {sizes}")
     _check_sweep(keeps, n_seeds, steps, len(sizes) * len(keeps) * n_seeds)
-    base = replace(setup, n_train=big, test_share=setup.n_test / (big + setup.n_test))
-    if base.n_total > base.spec.max_n:
-        raise ValueError(f"sizes up to {big} training points plus {setup.n_test} test points exceed the "
-                         f"{base.spec.max_n} points of {base.spec.label}")
-    ds = make_split(base)
+    ds = sweep_split(setup, big)
     config = setup.config(chunk=CHUNK, eval_every=CHUNK)
     one = train.make_data(ds.x_train, ds.y_train, ds.x_test, ds.y_test, config)
     n_models = len(sizes) * len(keeps) * n_seeds
@@ -455,7 +488,7 @@ def best_keep(error: np.ndarray, keeps) -> np.ndarray:
     return np.asarray(keeps)[np.asarray(error).mean(-1).argmin(-1)]
 
 
-__all__ = ["Setup", "Live", "Divergence", "make_split", "model_keeps", "model_names", "hypers", "start", "reset",
+__all__ = ["PRESETS", "Setup", "Live", "Divergence", "make_split", "model_keeps", "model_names", "hypers", "start", "reset",
            "advance", "step_of", "thin", "first_divergence", "predict", "surfaces", "curves", "mistakes",
            "final_metrics", "keep_sweep", "size_keep_sweep", "tile_rows", "sweep_summary", "dropout_gain",
            "best_keep"]

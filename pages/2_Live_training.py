@@ -1,8 +1,7 @@
 """Live training: the same network, the same data and minibatches, trained with and without dropout."""
 import streamlit as st
 
-from dropout_viz import datasets, figures, playground
-from dropout_viz.figures.training_page import dropout_gain_heatmap
+from dropout_viz import datasets, playground
 from dropout_viz.ui import common as ui
 from dropout_viz.ui import training_page as tp
 
@@ -10,6 +9,9 @@ LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 
 PENALTIES = (0.0, 0.00001, 0.0001, 0.001, 0.01, 0.1)
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 OPTIMIZERS = {"sgd": "SGD", "momentum": "SGD with momentum 0.9", "adam": "Adam"}
+# Widgets a data set's tuned settings (playground.PRESETS) are loaded into when the data set changes.
+PRESET_KEYS = {"noise": "t_noise", "n_train": "t_ntrain", "test_share": "t_share", "layers": "t_layers",
+               "width": "t_width", "keep_in": "t_keep_in", "keep_hidden": "t_keep_h", "lr": "t_lr"}
 
 presenter = ui.page_setup("Live training")
 st.title("Live training: the same network with and without dropout")
@@ -24,7 +26,9 @@ with st.sidebar:
     st.header("Data")
     name = ui.select("Data set", "t_data", list(datasets.DATASETS), "moons",
                      format_func=lambda k: datasets.DATASETS[k].label, help="2-D sets show decision surfaces; "
-                     "the noisy sine is regression; digits are real 8x8 handwritten images (64 inputs, 10 classes).")
+                     "the noisy sine is regression; digits are real 8x8 handwritten images (64 inputs, 10 classes). "
+                     "Picking a data set loads settings tuned to show the effect on it.")
+    tp.load_preset_on_change(name, PRESET_KEYS)
     noise = ui.slider("Noise", "t_noise", 0.0, 0.5, 0.3, 0.05, help="Standard deviation of the jitter added to "
                       "each coordinate (2-D), to y (sine) or to each pixel (digits).")
     n_train = ui.number("Training points", "t_ntrain", *playground.TRAIN_POINTS, 100,
@@ -62,9 +66,9 @@ with rates:
     l2 = ui.select("L2 penalty (both models)", "t_l2", PENALTIES, 0.0, format_func=lambda v: f"{v:g}",
                    help="Adds (λ/2)·Σw² to both models' loss (biases not penalised).")
 with extra:
-    third = ui.toggle("Add a third model", "t_third", help="A second dropout model at another hidden keep. "
+    third = ui.toggle("Third model", "t_third", help="A second dropout model at another hidden keep. "
                       "Adding or removing it restarts every model from the same initial weights.")
-    keep3 = ui.keep_slider("Its keep q for the hidden units", "t_keep3", 0.8) if third else None
+    keep3 = ui.keep_slider("Its keep q (hidden units)", "t_keep3", 0.8) if third else None
     st.caption(f"Models: no dropout (keep q = 1 everywhere) and dropout with inputs at "
                f"{ui.keep_text(keep_in)}, hidden units at {ui.keep_text(keep_h)}"
                + (f"; third: hidden units at {ui.keep_text(keep3)}" if third else "")
@@ -101,59 +105,23 @@ else:
                "(train) and dashed (test) curves stays narrow.")
 
 st.header("Sweeps: how much dropout, and when does it help?")
-st.markdown("Each button trains many copies of the network above (same data, optimizer, learning rate and "
-            "penalty) as **one vmapped computation** and caches the result on its settings. Input keep stays as "
-            "set above; the sweep moves the keep q of the hidden units.")
+st.markdown("Each button trains many copies of the network above (same data generator, optimizer, learning rate "
+            "and penalty) as **one vmapped computation**, and caches the result on its settings. Input keep stays "
+            "as set above; the sweep moves the keep q of the hidden units. Test error is measured on "
+            f"{playground.SWEEP_TEST_POINTS:,} fresh test points (fewer for digits), so small differences are real.")
 c1, c2 = st.columns(2)
 n_seeds = ui.slider("Seeds per setting", "t_sw_seeds", 1, 5, 2, container=c1)
 steps = ui.select("Training steps per model", "t_sw_steps", (1000, 2000, 3000, 5000), 2000, container=c2,
                   format_func=lambda v: f"{v:,}")
-fields = tp.sweep_fields(setup)
-keep_settings = (fields, n_seeds, steps, lr, l2, keep_in)
-size_settings = keep_settings
+settings = (tp.sweep_fields(setup), n_seeds, steps, lr, l2, keep_in)
 
-left, right = st.columns(2, gap="large")
-with left:
-    st.subheader("Test error against keep")
-    st.button("Run the keep sweep", key="t_sw_keep", shortcut="K", on_click=tp.remember_sweep,
-              args=("keep", keep_settings), help=f"{len(playground.SWEEP_KEEPS)} keep values × {n_seeds} seeds "
-              "(keyboard: K).")
-    asked = tp.asked_sweep("keep")
-    if asked is not None:
-        try:
-            res = tp.keep_sweep(*asked)
-        except ValueError as e:
-            ui.error(e)
-        else:
-            mean, spread = playground.sweep_summary(res["error"])
-            fig = figures.band_chart(res["keeps"], {f"{res['metric']}, mean of {asked[1]} seeds": (mean, spread)},
-                                     x_title="keep q for hidden units (drop rate p = 1 − q)", y_title=res["metric"],
-                                     presenter=presenter, title=f"After {asked[2]:,} steps: mean and range over seeds")
-            ui.chart(fig, key="t_sw_keep_fig")
-            best = playground.best_keep(res["error"][None], res["keeps"])[0]
-            st.caption(f"Too little keep (left) underfits: the network is thinned so hard it cannot learn the "
-                       f"pattern. Keep q = 1 (right) is no dropout and overfits. The best here is "
-                       f"{ui.keep_text(best)}." + (" These settings differ from the page's current ones."
-                                                   if asked != keep_settings else ""))
-with right:
-    st.subheader("Where dropout helps: training-set size × keep")
-    st.button("Run the size × keep sweep", key="t_sw_size", shortcut="H", on_click=tp.remember_sweep,
-              args=("size", size_settings), help=f"{len(playground.SWEEP_SIZES)} sizes × "
-              f"{len(playground.SWEEP_SIZE_KEEPS)} keep values × {n_seeds} seeds (keyboard: H).")
-    asked = tp.asked_sweep("size")
-    if asked is not None:
-        try:
-            res = tp.size_keep_sweep(*asked)
-        except ValueError as e:
-            ui.error(e)
-        else:
-            gain = playground.dropout_gain(res["error"], res["keeps"])
-            mean, _ = playground.sweep_summary(res["error"])
-            fig = dropout_gain_heatmap(
-                res["sizes"], res["keeps"], gain, mean, metric=res["metric"], percent=not setup.regression,
-                presenter=presenter, title="Change in test error against no dropout (blue: dropout helps)")
-            ui.chart(fig, key="t_sw_size_fig")
-            st.caption("Each row is one training-set size (smaller sets are repeated to the largest size so every "
-                       "model has the same shape; minibatches are still uniform over the small set). Blue cells "
-                       "beat no dropout at that size. On tiny sets dropout mostly costs: too little data to learn "
-                       "from even before it is thinned. On large sets there is little overfitting left to cure.")
+st.subheader("Test error against keep: too little, too much, just right")
+st.button("Run the keep sweep", key="t_sw_keep", shortcut="K", on_click=tp.remember_sweep, args=("keep", settings),
+          help=f"{len(playground.SWEEP_KEEPS)} keep values × {n_seeds} seeds, one computation (keyboard: K).")
+tp.show_keep_sweep(settings, presenter)
+
+st.subheader("Where dropout helps: training-set size × keep")
+st.button("Run the size × keep sweep", key="t_sw_size", shortcut="H", on_click=tp.remember_sweep,
+          args=("size", settings), help=f"{len(playground.SWEEP_SIZES)} sizes × {len(playground.SWEEP_SIZE_KEEPS)} "
+          f"keep values × {n_seeds} seeds, one computation (keyboard: H).")
+tp.show_size_sweep(settings, presenter)

@@ -268,7 +268,7 @@ def live_surfaces(xs, ys, probs, titles, *, x_train=None, y_train=None, x_test=N
                                  sizey=y_range[1] - y_range[0], sizing="stretch", layer="above")
     if mask is not None:
         _add_mask(fig, m_sizes, m_kept, m_keep, presenter, dict(row=1, col=n + 1))
-    st.base_layout(fig, None, presenter, height=int((460 if n <= 2 else 380) * s))
+    st.base_layout(fig, None, presenter, height=int((500 if n <= 2 else 400) * s))
     for i in range(n):
         suffix = "" if i == 0 else str(i + 1)
         fig.layout[f"xaxis{suffix}"].update(range=list(x_range), constrain="domain",
@@ -399,18 +399,14 @@ def _check_kept(sizes, kept):
 
 
 def _mask_labels(sizes, kept, keep):
-    """Column labels: layer name, keep q and how many units this mask kept (short names when crowded)."""
+    """Column labels: layer name (short: the panel is narrow), keep q and how many units this mask kept."""
     out = []
-    short = len(sizes) > 4
     for i, n in enumerate(sizes):
         name = layer_name(i, len(sizes))
-        if short:
-            name = {"input": "in", "output": "out"}.get(name, name.replace("hidden ", "h"))
+        name = {"input": "in", "output": "out"}.get(name, name.replace("hidden ", "h"))
         text = f"<b>{name}</b>"
         if i < len(sizes) - 1:
             text += f"<br>q={keep[i]:g}<br>{int((kept[i] > 0).sum())}/{n}"
-        if n > SHOWN_UNITS:
-            text += f"<br>({SHOWN_UNITS} shown)"
         out.append(text)
     return out
 
@@ -541,16 +537,19 @@ def update_live_fits(fig: go.Figure, ys) -> go.Figure:
 
 # --- digits each model gets wrong ----------------------------------------------------------------------
 
+CELL = DIGIT_SIZE + 1  # one blank pixel between digits in a row
+ROW = DIGIT_SIZE + 4  # rows of digits are further apart: the captions sit in the gap
+
+
 def _mosaic(rows_of_images, k: int) -> np.ndarray:
-    """Rows of 8x8 images side by side, one blank pixel between cells; empty cells are NaN."""
-    cell = DIGIT_SIZE + 1
-    z = np.full((len(rows_of_images) * cell - 1, k * cell - 1), np.nan)
+    """Rows of 8x8 images side by side (CELL apart), rows ROW apart; empty cells are NaN."""
+    z = np.full((len(rows_of_images) * ROW - (ROW - DIGIT_SIZE), k * CELL - 1), np.nan)
     for r, images in enumerate(rows_of_images):
         im = st.as_array(images, "images").reshape(-1, DIGIT_SIZE, DIGIT_SIZE)
         if im.shape[0] > k:
             raise ValueError(f"each row may hold at most {k} images, got {im.shape[0]}")
         for c, one in enumerate(im):
-            z[r * cell:r * cell + DIGIT_SIZE, c * cell:c * cell + DIGIT_SIZE] = one
+            z[r * ROW:r * ROW + DIGIT_SIZE, c * CELL:c * CELL + DIGIT_SIZE] = one
     return z
 
 
@@ -569,16 +568,16 @@ def digit_mistakes(rows_of_images, rows_of_captions, row_titles, *, k: int = 8, 
     z = _mosaic(rows_of_images, k)
     fig = go.Figure(go.Heatmap(z=z, zmin=0, zmax=1, colorscale=st.GREYS, showscale=False, meta="digits",
                                hoverinfo="skip", xgap=0, ygap=0))
-    cell = DIGIT_SIZE + 1
-    for r in range(len(row_titles)):
+    rows = len(row_titles)
+    for r in range(rows):
         for c in range(k):
-            fig.add_annotation(x=c * cell + (DIGIT_SIZE - 1) / 2, y=r * cell - 0.6, yanchor="bottom", showarrow=False,
+            fig.add_annotation(x=c * CELL + (DIGIT_SIZE - 1) / 2, y=r * ROW - 0.7, yanchor="bottom", showarrow=False,
                                text="", font=dict(size=st.font_size(presenter, st.SMALL_FONT), color=st.VERMILLION))
-    st.base_layout(fig, None, presenter, height=int((80 + 120 * len(row_titles)) * s))
-    fig.update_xaxes(visible=False, showgrid=False, constrain="domain", range=[-0.5, k * cell - 1.5])
-    fig.update_yaxes(showgrid=False, autorange="reversed", scaleanchor="x", constrain="domain", ticks="",
-                     showline=False, zeroline=False, tickvals=[r * cell + (DIGIT_SIZE - 1) / 2 for r in range(len(row_titles))],
-                     ticktext=list(row_titles), range=[len(row_titles) * cell - 0.5, -2.6])
+    st.base_layout(fig, None, presenter, height=int((40 + 105 * rows) * s))
+    fig.update_xaxes(visible=False, showgrid=False, constrain="domain", range=[-0.5, k * CELL - 1.5])
+    fig.update_yaxes(showgrid=False, scaleanchor="x", constrain="domain", ticks="", showline=False, zeroline=False,
+                     tickvals=[r * ROW + (DIGIT_SIZE - 1) / 2 for r in range(rows)], ticktext=list(row_titles),
+                     range=[rows * ROW - (ROW - DIGIT_SIZE) - 0.5, -(ROW - DIGIT_SIZE) + 0.2])
     fig.layout.meta = {"k": k}
     _fast(fig, presenter, l=140, r=8, t=16, b=8)
     return update_digit_mistakes(fig, rows_of_images, rows_of_captions, row_titles)

@@ -14,6 +14,7 @@ import numpy as np
 import streamlit as st
 
 from .. import datasets, playground
+from ..figures import band_chart
 from ..figures import training_page as tfig
 from ..figures.style import CLASS_COLORS, keep_text, model_colors
 from . import common as ui
@@ -42,6 +43,22 @@ def dataset(name: str, noise: float, n_train: int, test_share: float, data_seed:
 
 def data_of(setup: playground.Setup) -> datasets.Dataset:
     return dataset(setup.dataset, setup.noise, setup.n_train, setup.test_share, setup.data_seed)
+
+
+def load_preset_on_change(name: str, keys: dict) -> None:
+    """When the user picks another data set, load the settings tuned for it into the widgets ``keys``.
+
+    Args:
+      keys: preset field -> widget key, for widgets drawn after this call (their values can still be set).
+    The first run keeps whatever the link asked for.
+    """
+    last = st.session_state.get("t_last_data")
+    st.session_state["t_last_data"] = name
+    if last is None or last == name:
+        return
+    for field, key in keys.items():
+        st.session_state[key] = playground.PRESETS[name][field]
+    st.toast(f"Loaded the settings tuned for {datasets.DATASETS[name].label}.", icon="🎛️")
 
 
 # --- the live run ----------------------------------------------------------------------------------
@@ -128,6 +145,8 @@ def _live_body(names, keeps, hps, lr, presenter) -> None:
 
 
 def _metrics_row(live, names) -> None:
+    st.caption("Full networks on the test set: " + ("mean squared error" if live.setup.regression else
+               "cross-entropy loss · share classified right") + "; the gap is test minus training loss.")
     cols = st.columns(1 + len(names))
     step = playground.step_of(live)
     cols[0].metric("Training step", f"{step:,}", help=f"{playground.CHUNK} steps per frame, one minibatch of "
@@ -135,13 +154,13 @@ def _metrics_row(live, names) -> None:
     last = playground.final_metrics(live)
     for col, m, name in zip(cols[1:], range(len(names)), names):
         if last is None:
-            col.metric(f"{name}: test loss", "–")
+            col.metric(name, "–")
             continue
         gap = last["test_loss"][m] - last["train_loss"][m]
         value = f"{last['test_loss'][m]:.3f}"
         if not live.setup.regression:
             value += f" · {last['test_acc'][m]:.0%} right"
-        col.metric(f"{name}: test loss", value, f"gap to train {gap:+.3f}", delta_color="inverse",
+        col.metric(name, value, f"gap to train {gap:+.3f}", delta_color="inverse",
                    help="Test loss of the full network (inverted dropout: the weight-scaled network). The gap is "
                         "test loss minus training loss: how much the model fits the training points and not the "
                         "pattern.")
@@ -177,14 +196,14 @@ def _main_figure(live, names, keeps, presenter) -> None:
         with right:
             fig = _figure("mask", (sizes, keeps[1], presenter),
                           lambda: tfig.mask_network(sizes, live.mask, keeps[1], presenter=presenter,
-                                                    title="The dropout model's mask"))
+                                                    title="a sampled mask"))
             if live.mask is not None:
                 tfig.update_mask_network(fig, sizes, live.mask)
             ui.chart(fig, key="t_mask")
     else:
         xs, ys, probs = playground.surfaces(live)
-        titles = [f"{name} · step {step:,}" for name in names]
-        mask = dict(sizes=sizes, kept=live.mask, keep=keeps[1], title=f"mask of {names[1]}")
+        titles = list(names)
+        mask = dict(sizes=sizes, kept=live.mask, keep=keeps[1], title="a sampled mask")
         fig = _figure("surfaces", (names, setup, presenter),
                       lambda: tfig.live_surfaces(xs, ys, probs, titles, x_train=ds.x_train, y_train=ds.y_train,
                                                  x_test=ds.x_test, y_test=ds.y_test, mask=mask, presenter=presenter))
@@ -192,8 +211,10 @@ def _main_figure(live, names, keeps, presenter) -> None:
         if live.mask is not None:
             tfig.update_mask_network(fig, sizes, live.mask)
         ui.chart(fig, key="t_surfaces")
-    st.caption(f"Right: the mask {names[1]} used for one example of its minibatch at step {step:,}. Crossed units "
-               f"are dropped, with all their connections; a fresh mask is drawn for every example at every step. "
+    shown = "" if max(sizes) <= tfig.SHOWN_UNITS else f" (the first {tfig.SHOWN_UNITS} units of each layer are drawn)"
+    st.caption(f"Right: the mask {names[1]} used for one example of its minibatch at step {step:,}{shown}; in = "
+               f"inputs, h1, h2, … = hidden layers, out = outputs. Crossed units are dropped, with all their "
+               f"connections; a fresh mask is drawn for every example at every step. "
                f"{keep_text(keeps[1][0])} for inputs, {keep_text(keeps[1][-1])} for hidden units, inverted "
                "dropout (kept units are scaled by 1/q while training, so the test-time network is the full one).")
 
@@ -267,3 +288,56 @@ def legend(names, setup: playground.Setup) -> None:
     elif setup.regression:
         html += "<br><span style='margin-left:.9em'>● training point &nbsp; ○ test point</span>"
     st.markdown(f"<div style='font-size:1.05rem;line-height:2'>{html}</div>", unsafe_allow_html=True)
+
+
+def show_keep_sweep(settings: tuple, presenter: bool) -> None:
+    """The keep sweep asked for in this session (computed now or taken from the cache), as a U-shaped band."""
+    asked = asked_sweep("keep")
+    if asked is None:
+        return
+    try:
+        res = keep_sweep(*asked)
+    except ValueError as e:
+        ui.error(e)
+        return
+    mean, spread = playground.sweep_summary(res["error"])
+    fig = band_chart(res["keeps"], {f"mean of {asked[1]} seeds": (mean, spread)},
+                     x_title="keep q for hidden units (drop rate p = 1 − q)", y_title=res["metric"], presenter=presenter,
+                     title=f"After {asked[2]:,} steps: mean over seeds, band from best to worst seed")
+    fig.update_layout(showlegend=False)
+    ui.chart(fig, key="t_sw_keep_fig")
+    best = playground.best_keep(res["error"][None], res["keeps"])[0]
+    st.caption(f"Left end: so little is kept that the thinned networks cannot learn the pattern (underfitting). "
+               f"Right end, keep q = 1: no dropout, and the network overfits the training points. The lowest mean "
+               f"error here is at {keep_text(best)}."
+               + (" *These results are for earlier settings; press the button to redo them.*"
+                  if asked != settings else ""))
+
+
+def show_size_sweep(settings: tuple, presenter: bool) -> None:
+    """The size x keep sweep asked for in this session, as a heatmap of the change against no dropout."""
+    asked = asked_sweep("size")
+    if asked is None:
+        return
+    try:
+        res = size_keep_sweep(*asked)
+    except ValueError as e:
+        ui.error(e)
+        return
+    regression = playground.Setup(*asked[0]).regression
+    gain = playground.dropout_gain(res["error"], res["keeps"])
+    mean, _ = playground.sweep_summary(res["error"])
+    fig = tfig.dropout_gain_heatmap(res["sizes"], res["keeps"], gain, mean, metric=res["metric"],
+                                    percent=not regression, presenter=presenter,
+                                    title="Test error with dropout minus without, after "
+                                          f"{asked[2]:,} steps ({'percentage points' if not regression else 'MSE'})")
+    ui.chart(fig, key="t_sw_size_fig")
+    best = playground.best_keep(res["error"], res["keeps"])
+    st.caption("Blue cells: dropout at that keep beats no dropout trained on the same points; vermillion: it does "
+               "worse. With very few points dropout mostly costs, since there is too little signal to spare; with "
+               "many points there is little overfitting left to cure. Best keep per size: "
+               + ", ".join(f"{n} → q = {q:g}" for n, q in zip(res["sizes"], best))
+               + ". Smaller training sets are the first rows of the largest one, repeated to its length so every "
+               "model has the same shape (minibatches stay uniform over the small set)."
+               + (" *These results are for earlier settings; press the button to redo them.*"
+                  if asked != settings else ""))

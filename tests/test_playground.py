@@ -1,0 +1,383 @@
+"""dropout_viz.playground and the live page's figures: limits, same-init runs, divergence, sweeps, geometry."""
+import base64
+import dataclasses
+import io
+import re
+import zlib
+
+import jax
+import numpy as np
+import pytest
+
+from dropout_viz import inference, playground as pg, train
+from dropout_viz.figures import training_page as tf
+from dropout_viz.network import forward
+from dropout_viz.system import CompileCounter
+
+# Small shapes shared by most tests, so their chunks compile once (XLA compiles cost seconds on a CPU).
+SMALL = pg.Setup(n_train=40, test_share=0.5, width=8, layers=1)
+SMALL_DATA = pg.make_split(SMALL)
+
+
+@pytest.fixture(scope="module")
+def live2():
+    """A two-model run (no dropout, hidden keep 0.5) after two chunks."""
+    live = pg.start(SMALL, SMALL_DATA)
+    hps = pg.hypers(pg.model_keeps(1.0, 0.5, SMALL.layers), 0.01)
+    for _ in range(2):
+        live = pg.advance(live, hps)
+    return live, hps
+
+
+# ---------------------------------------------------------------- settings and data
+
+
+@pytest.mark.parametrize("field, value, words", [
+    ("layers", 0, "layers"), ("layers", 5, "[1, 4]"), ("width", 0, "width"), ("width", 65, "[1, 64]"),
+    ("n_train", 9, "n_train"), ("n_train", 1001, "[10, 1000]"), ("test_share", 0.95, "test_share"),
+    ("batch_size", 33, "batch_size"), ("n_models", 4, "n_models"), ("dataset", "iris", "dataset"),
+    ("activation", "gelu", "activation"), ("optimizer", "lbfgs", "optimizer"), ("noise", 0.9, "noise"),
+])
+def test_setup_refuses_values_beyond_the_limits(field, value, words):
+    with pytest.raises(ValueError, match=re.escape(words)):
+        pg.Setup(**{field: value})
+
+
+def test_setup_refuses_more_digits_than_exist():
+    with pytest.raises(ValueError, match="at most 1797"):
+        pg.Setup(dataset="digits", n_train=1000, test_share=0.9)
+
+
+@pytest.mark.parametrize("name, n_train, share", [("moons", 100, 0.5), ("moons", 37, 0.75), ("sine", 20, 0.8),
+                                                  ("digits", 50, 0.3)])
+def test_split_has_exactly_the_promised_sizes(name, n_train, share):
+    s = pg.Setup(dataset=name, n_train=n_train, test_share=share, noise=0.1)
+    ds = pg.make_split(s)
+    assert ds.x_train.shape == (n_train, s.spec.n_features)
+    assert ds.x_test.shape[0] == s.n_test == max(1, round(n_train * share / (1 - share)))
+    assert s.sizes[0] == s.spec.n_features and s.sizes[-1] == (1 if s.regression else s.spec.n_classes)
+
+
+def test_model_keeps_and_names():
+    keeps = pg.model_keeps(0.8, 0.5, 2, third=0.5)
+    assert keeps == [(1.0, 1.0, 1.0), (0.8, 0.5, 0.5), (0.8, 0.5, 0.5)]  # layers=2: inputs and two hidden layers
+    names = pg.model_names(keeps)
+    assert names[0] == "no dropout" and len(set(names)) == 3
+    with pytest.raises(ValueError, match="keep"):
+        pg.model_keeps(1.0, 0.0, 2)
+
+
+def test_every_preset_is_a_valid_setting():
+    for name, p in pg.PRESETS.items():
+        s = pg.Setup(dataset=name, noise=p["noise"], n_train=p["n_train"], test_share=p["test_share"],
+                     layers=p["layers"], width=p["width"])
+        hps = pg.hypers(pg.model_keeps(p["keep_in"], p["keep_hidden"], s.layers), p["lr"])
+        assert hps.keep.shape == (2, s.layers + 1)
+    assert set(pg.PRESETS) == set(pg.datasets.DATASETS)
+
+
+# ---------------------------------------------------------------- the live run
+
+
+def test_models_start_from_the_same_weights_and_reset_returns_to_them(live2):
+    live, _ = live2
+    for leaf in jax.tree.leaves(live.init.params):
+        np.testing.assert_array_equal(np.asarray(leaf[0]), np.asarray(leaf[1]))
+    back = pg.reset(live)
+    assert pg.step_of(back) == 0 and back.history["step"].size == 0 and back.mask is None
+    for a, b in zip(jax.tree.leaves(back.state), jax.tree.leaves(live.init)):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_advance_runs_one_chunk_and_records_its_evaluations(live2):
+    live, _ = live2
+    assert pg.step_of(live) == 2 * pg.CHUNK
+    h = live.history
+    np.testing.assert_array_equal(h["step"], np.arange(1, 2 * pg.CHUNK // pg.EVAL_EVERY + 1) * pg.EVAL_EVERY)
+    assert all(h[k].shape == (2, h["step"].size) for k in pg.HISTORY_KEYS)
+    # The same as the engine's own multi-chunk training from the same initial state.
+    state, m = train.train(live.init, live.data, pg.hypers(pg.model_keeps(1.0, 0.5, SMALL.layers), 0.01),
+                           live.config, 2)
+    for a, b in zip(jax.tree.leaves(state.params), jax.tree.leaves(live.state.params)):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=1e-6)
+    for k in pg.HISTORY_KEYS:
+        np.testing.assert_allclose(h[k], m[k], atol=1e-6)
+
+
+def test_two_models_without_dropout_stay_identical():
+    live = pg.start(SMALL, SMALL_DATA)
+    hps = pg.hypers([(1.0,) * 2, (1.0,) * 2], 0.01)
+    live = pg.advance(live, hps)
+    for leaf in jax.tree.leaves(live.state.params):
+        np.testing.assert_array_equal(np.asarray(leaf[0]), np.asarray(leaf[1]))
+
+
+def test_the_shown_mask_is_the_one_the_last_step_used(live2):
+    live, hps = live2
+    step = pg.step_of(live) - 1  # the chunk's last step
+    _, mults, _ = train.step_draws(live.state.key[1], step, live.config, hps.keep[1], SMALL.n_train)
+    for shown, mult in zip(live.mask[:-1], mults):
+        np.testing.assert_array_equal(shown, (np.asarray(mult[0]) > 0).astype(np.float32))
+    assert set(np.unique(np.concatenate(live.mask))) <= {0.0, 1.0}
+    np.testing.assert_array_equal(live.mask[-1], np.ones(live.config.sizes[-1]))
+
+
+def test_new_values_apply_from_the_next_chunk_without_reset_or_recompile(live2):
+    live, _ = live2
+    other = pg.hypers(pg.model_keeps(0.9, 0.3, SMALL.layers), 0.003, l2=0.001)
+    pg.advance(live, other)  # the chunk is compiled for this shape already; warm the dispatch path too
+    with CompileCounter() as c:
+        nxt = pg.advance(live, pg.hypers(pg.model_keeps(0.7, 0.2, SMALL.layers), 0.03, l2=0.01))
+    assert c.count == 0
+    assert pg.step_of(nxt) == pg.step_of(live) + pg.CHUNK
+    assert nxt.history["step"].size == live.history["step"].size + pg.CHUNK // pg.EVAL_EVERY
+    # Continued from the trained weights: the same as one more chunk of the engine from live.state.
+    state, _ = train.train_chunk_many(live.state, live.data, pg.hypers(pg.model_keeps(0.7, 0.2, SMALL.layers), 0.03,
+                                                                         l2=0.01), live.config)
+    for a, b in zip(jax.tree.leaves(state.params), jax.tree.leaves(nxt.state.params)):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=1e-6)
+
+
+def test_a_diverging_chunk_is_thrown_away_and_reported(live2):
+    """A NaN loss (here from a NaN input; on the page from too high a learning rate) stops the run where it was."""
+    live, hps = live2
+    x = np.array(SMALL_DATA.x_train)
+    x[3] = np.nan
+    broken = live._replace(data=live.data._replace(x_train=x))
+    bad = pg.advance(broken, hps)
+    assert bad.diverged is not None and bad.diverged.model == 0 and np.isnan(bad.diverged.value)
+    assert pg.step_of(live) < bad.diverged.step <= pg.step_of(live) + pg.CHUNK
+    assert pg.step_of(bad) == pg.step_of(live) and bad.history is live.history and bad.state is live.state
+    ok = pg.advance(bad._replace(data=live.data), hps)
+    assert ok.diverged is None and pg.step_of(ok) == pg.step_of(live) + pg.CHUNK
+
+
+def test_first_divergence_finds_the_earliest_bad_step():
+    batch = np.ones((3, 50))
+    ev = np.ones((3, 5))
+    assert pg.first_divergence({"batch_loss": batch, "train_loss": ev, "test_loss": ev}, 100) is None
+    batch[2, 7] = np.nan
+    batch[1, 30] = np.inf
+    d = pg.first_divergence({"batch_loss": batch, "train_loss": ev, "test_loss": ev}, 100)
+    assert (d.model, d.step) == (2, 108) and np.isnan(d.value)
+    ev2 = ev.copy()
+    ev2[0, 0] = np.inf  # the evaluation after step 10 of the chunk
+    d = pg.first_divergence({"batch_loss": np.ones((3, 50)), "train_loss": ev, "test_loss": ev2}, 0)
+    assert (d.model, d.step) == (0, 10)
+
+
+def test_thin_keeps_the_newest_point_and_even_spacing():
+    h = {"step": np.arange(1, 2002) * 10, "test_loss": np.arange(2001.0)[None]}
+    t = pg.thin(h, max_points=1500)
+    assert t["step"][-1] == h["step"][-1] and t["step"].size == 1001
+    assert np.all(np.diff(t["step"]) == 20)
+    np.testing.assert_array_equal(t["test_loss"][0], t["step"] / 10 - 1)
+    assert pg.thin(h, max_points=5000) is h
+
+
+def test_predict_is_the_weight_scaled_network(live2):
+    live, hps = live2
+    x = SMALL_DATA.x_test
+    probs = pg.predict(live, x)
+    for m in range(2):
+        params = jax.tree.map(lambda a: a[m], live.state.params)
+        want = inference.predict_weight_scaled(params, x, tuple(np.asarray(hps.keep[m])))
+        np.testing.assert_allclose(probs[m], want, atol=1e-6)
+    xs, ys, surf = pg.surfaces(live, 20)
+    assert surf.shape == (2, 20, 20) and xs.shape == ys.shape == (20,)
+    np.testing.assert_allclose(surf[1].ravel()[:5], pg.predict(live, np.stack(
+        [np.tile(xs, 20), np.repeat(ys, 20)], 1)[:5])[1, :, 1], atol=1e-6)
+    with pytest.raises(ValueError, match="regression"):
+        pg.curves(live)
+
+
+def test_regression_curves_are_the_network_outputs():
+    s = pg.Setup(dataset="sine", n_train=20, width=8, test_share=0.5)
+    live = pg.start(s, pg.make_split(s))
+    xs, ys = pg.curves(live, 30)
+    for m in range(2):
+        params = jax.tree.map(lambda a: a[m], live.state.params)
+        np.testing.assert_allclose(ys[m], np.asarray(forward(params, xs[:, None]))[:, 0], atol=1e-6)
+    with pytest.raises(ValueError, match="2-D"):
+        pg.surfaces(live)
+
+
+def test_mistakes_lists_the_first_wrong_predictions():
+    rng = np.random.default_rng(0)
+    probs = rng.dirichlet(np.ones(4), size=(2, 30))
+    y = rng.integers(0, 4, 30)
+    got = pg.mistakes(probs, y, k=5)
+    for m, (idx, pred) in enumerate(got):
+        wrong = [i for i in range(30) if probs[m, i].argmax() != y[i]][:5]
+        assert list(idx) == wrong and list(pred) == [probs[m, i].argmax() for i in wrong]
+
+
+# ---------------------------------------------------------------- sweeps and the lesson itself
+# Both sweeps run on the page's default setup (one compile each): their invariants and the teaching claim
+# are checked on the same results.
+
+SWEEP_KEEPS = (1.0, 1.0, 0.5)
+
+
+@pytest.fixture(scope="module")
+def keep_sweep():
+    calls = []
+    res = pg.keep_sweep(pg.Setup(), keeps=SWEEP_KEEPS, n_seeds=3, steps=3000, lr=pg.PRESETS["moons"]["lr"],
+                        on_chunk=lambda i, n: calls.append((i, n)))
+    return res, calls
+
+
+def test_keep_sweep_is_paired_over_keeps_and_reports_progress(keep_sweep):
+    res, calls = keep_sweep
+    assert res["error"].shape == (3, 3) and calls == [(i, 60) for i in range(1, 61)]
+    np.testing.assert_array_equal(res["error"][0], res["error"][1])  # same keep and seeds: the same models
+    assert np.all((res["error"] >= 0) & (res["error"] <= 1))
+    with pytest.raises(ValueError, match="steps"):
+        pg.keep_sweep(pg.Setup(), steps=120)
+
+
+def test_default_moons_overfit_without_dropout_and_not_with_it(keep_sweep):
+    """The page's defaults after 3000 steps, three seeds: dropout ends with the lower test loss, the narrower gap."""
+    p = pg.PRESETS["moons"]
+    s = pg.Setup()
+    assert (s.noise, s.n_train, s.width) == (p["noise"], p["n_train"], p["width"]) and p["keep_hidden"] == 0.5
+    res, _ = keep_sweep
+    test, gap = res["test_loss"], res["test_loss"] - res["train_loss"]
+    assert np.all(test[2] < test[0]), test
+    assert np.all(gap[2] < gap[0]), gap
+    assert np.all(res["error"][2] < res["error"][0])  # and it misclassifies fewer test points
+    assert np.all(res["train_loss"][0] < res["train_loss"][2])  # without dropout it fits the training points closer
+
+
+def test_size_sweep_agrees_with_the_keep_sweep_and_with_itself(keep_sweep):
+    res = pg.size_keep_sweep(pg.Setup(), sizes=(100, 50, 100), keeps=SWEEP_KEEPS, n_seeds=3, steps=3000,
+                             lr=pg.PRESETS["moons"]["lr"])
+    assert res["error"].shape == (3, 3, 3)
+    np.testing.assert_array_equal(res["error"][0], res["error"][2])
+    # 100 points, the largest size: nothing tiled, the same data and seeds as the keep sweep.
+    np.testing.assert_allclose(res["error"][0], keep_sweep[0]["error"], atol=1e-6)
+    assert not np.array_equal(res["error"][1], res["error"][0])
+    with pytest.raises(ValueError, match="divide"):
+        pg.size_keep_sweep(pg.Setup(), sizes=(10, 15), steps=50)
+
+
+def test_tiling_keeps_the_training_loss_of_the_small_set(live2):
+    live, _ = live2
+    x = np.arange(10.0).reshape(5, 2)
+    np.testing.assert_array_equal(pg.tile_rows(x, 5, 20)[7], x[2])
+    params = jax.tree.map(lambda a: a[0], live.state.params)
+    ds, cfg = SMALL_DATA, live.config
+    small = train.evaluate(params, ds.x_train[:5], ds.y_train[:5], (1.0, 1.0), cfg)
+    tiled = train.evaluate(params, pg.tile_rows(ds.x_train, 5, 40), pg.tile_rows(ds.y_train, 5, 40), (1.0, 1.0), cfg)
+    np.testing.assert_allclose(np.asarray(small), np.asarray(tiled), atol=1e-6)
+    with pytest.raises(ValueError, match="divisor"):
+        pg.tile_rows(x, 3, 20)
+
+
+def test_sweep_summaries():
+    err = np.array([[[0.2, 0.4], [0.1, 0.3]], [[0.5, 0.5], [0.2, 0.2]]])  # (sizes, keeps, seeds)
+    mean, (lo, hi) = pg.sweep_summary(err)
+    np.testing.assert_allclose(mean, [[0.3, 0.2], [0.5, 0.2]])
+    np.testing.assert_allclose(lo, [[0.2, 0.1], [0.5, 0.2]])
+    np.testing.assert_allclose(hi, [[0.4, 0.3], [0.5, 0.2]])
+    gain = pg.dropout_gain(err, [0.5, 1.0])
+    np.testing.assert_allclose(gain, [[0.1, 0.0], [0.3, 0.0]])
+    np.testing.assert_array_equal(pg.best_keep(err, [0.5, 1.0]), [1.0, 1.0])
+    with pytest.raises(ValueError, match="1.0"):
+        pg.dropout_gain(err, [0.5, 0.8])
+
+
+# ---------------------------------------------------------------- figures of the page
+
+
+def test_level_segments_follow_the_level_set():
+    xs = np.linspace(-1, 1, 41)
+    X, Y = np.meshgrid(xs, xs)
+    x, y = tf.level_segments(xs, xs, X**2 + Y**2, 0.25)
+    pts = np.stack([x, y], 1).reshape(-1, 3, 2)
+    assert np.all(np.isnan(pts[:, 2])) and pts.shape[0] > 20
+    r = np.hypot(pts[:, :2, 0], pts[:, :2, 1])
+    np.testing.assert_allclose(r, 0.5, atol=0.01)  # linear interpolation of r^2 along grid edges
+    x, y = tf.level_segments(xs, xs, X + 0 * Y, 0.3)  # a plane: the line x = 0.3 exactly
+    np.testing.assert_allclose(x[~np.isnan(x)], 0.3, atol=1e-12)
+    assert tf.level_segments(xs, xs, np.zeros_like(X), 0.5)[0].size == 0
+    assert tf.segments_path([], []) == "M0,0"
+    assert tf.segments_path([0, 1, np.nan], [2, 3, np.nan]) == "M0,2L1,3"
+
+
+def _decode_png(data: bytes) -> np.ndarray:
+    """Minimal reader for the PNGs png_rgba writes (one IDAT, filter 0)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    w, h = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    pos, idat = 8, b""
+    while pos < len(data):
+        n = int.from_bytes(data[pos:pos + 4], "big")
+        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + n]
+        assert zlib.crc32(kind + body) & 0xFFFFFFFF == int.from_bytes(data[pos + 8 + n:pos + 12 + n], "big")
+        if kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    raw = np.frombuffer(zlib.decompress(idat), np.uint8).reshape(h, 1 + 4 * w)
+    assert np.all(raw[:, 0] == 0)
+    return raw[:, 1:].reshape(h, w, 4)
+
+
+def test_png_round_trip_and_points_land_where_they_belong():
+    img = np.random.default_rng(1).integers(0, 256, (7, 5, 4), dtype=np.uint8)
+    np.testing.assert_array_equal(_decode_png(tf.png_rgba(img)), img)
+    sprite = tf._sprite("circle", 6, 1, "#0072B2", "#FFFFFF")
+    uri = tf.points_image((0, 1), (0, 1), [(np.array([[0.25, 0.75]]), sprite)], px=100)
+    out = _decode_png(base64.b64decode(uri.split(",", 1)[1]))
+    assert out[25, 25, 3] == 255 and out[75, 75, 3] == 0  # x = 0.25 is column 25; y = 0.75 is row 25
+    np.testing.assert_array_equal(out[25, 25, :3], [0x00, 0x72, 0xB2])
+
+
+def test_live_figures_update_in_place(live2):
+    live, hps = live2
+    ds = SMALL_DATA
+    xs, ys, probs = pg.surfaces(live, 20)
+    mask = dict(sizes=live.config.sizes, kept=live.mask, keep=np.asarray(hps.keep[1]).tolist(), title="m")
+    fig = tf.live_surfaces(xs, ys, probs, ["a", "b"], x_train=ds.x_train, y_train=ds.y_train, x_test=ds.x_test,
+                           y_test=ds.y_test, mask=mask)
+    assert [t.meta for t in fig.data].count("surface") == 2 and len(fig.layout.images) == 2
+    new = 1 - probs
+    tf.update_live_surfaces(fig, new, ["c", "d"])
+    heat = [t for t in fig.data if t.meta == "surface"]
+    np.testing.assert_allclose(np.asarray(heat[1].z), new[1])
+    assert [a.text for a in fig.layout.annotations[:2]] == ["c", "d"]
+    boundary = [s for s in fig.layout.shapes if s.name == "boundary"]
+    assert boundary[0].path == tf.segments_path(*tf.level_segments(xs, ys, new[0]))
+    # The mask panel: one marker per shown kept unit, one edge per pair of shown kept units.
+    kept = [np.ones(n) for n in live.config.sizes]
+    kept[1][:3] = 0
+    tf.update_mask_network(fig, live.config.sizes, kept)
+    units = [t for t in fig.data if t.meta == "units"][0]
+    dropped = [t for t in fig.data if t.meta == "dropped"][0]
+    assert len(units.x) == sum(live.config.sizes) - 3 and len(dropped.x) == 3
+    edges = [s for s in fig.layout.shapes if s.name == "edges"][0].path.count("M")
+    assert edges == 2 * 5 + 5 * 2  # sizes (2, 8, 2), three units of the hidden layer dropped
+    curves = tf.update_live_curves(tf.live_curves(["a", "b"]), live.history)
+    for tr in curves.data:
+        m, key = tr.meta.split("|")
+        np.testing.assert_allclose(np.asarray(tr.y), live.history[key][int(m)])
+    with pytest.raises(ValueError, match="probs"):
+        tf.update_live_surfaces(fig, probs[:1])
+
+
+def test_digit_mistakes_places_each_digit_and_caption():
+    rows = [np.full((2, 64), 0.5), np.zeros((0, 64))]
+    fig = tf.digit_mistakes(rows, [["3→8", "1→7"], []], ["a", "b"], k=4)
+    z = np.asarray(fig.data[0].z, float)
+    assert np.all(z[0:8, 0:8] == 0.5) and np.all(z[0:8, 9:17] == 0.5) and np.all(np.isnan(z[0:8, 18:26]))
+    assert np.all(np.isnan(z[tf.ROW:tf.ROW + 8]))
+    assert [a.text for a in fig.layout.annotations][:3] == ["3→8", "1→7", ""]
+    tf.update_digit_mistakes(fig, [np.ones((1, 64)), np.ones((1, 64))], [["9→4"], ["2→3"]])
+    assert fig.layout.annotations[0].text == "9→4" and fig.layout.annotations[4].text == "2→3"
+
+
+def test_gain_heatmap_shows_the_change_in_points():
+    fig = tf.dropout_gain_heatmap([25, 50], [0.5, 1.0], np.array([[0.02, 0.0], [-0.03, 0.0]]),
+                                  np.array([[0.2, 0.18], [0.1, 0.13]]))
+    hm = fig.data[0]
+    assert [list(r) for r in hm.text] == [["+2.0", "0"], ["-3.0", "0"]]
+    assert hm.zmin == -hm.zmax == -0.03
