@@ -46,18 +46,19 @@ with st.sidebar:
 playing = tp.is_playing()
 transport, values, rates, extra = st.columns([1.25, 1, 0.8, 1], gap="medium")
 with transport:
-    with st.container(horizontal=True):
+    buttons = st.container(horizontal=True)  # filled below, once the seed it offers to change is known
+    seed = ui.number("Weight seed", "t_seed", 0, 10_000, 0, help="Seed of the initial weights, the minibatch "
+                     "order and the masks; every model shares it.")
+    with buttons:
         st.button("Pause" if playing else "Play", key="t_play", type="primary", shortcut="P",
-                  icon=":material/pause:" if playing else ":material/play_arrow:", on_click=tp.toggle_play,
-                  help="Train one chunk per frame until paused (keyboard: P).")
+                  icon=":material/pause:" if playing else ":material/play_arrow:", on_click=tp.set_playing,
+                  args=(not playing,), help="Train one chunk per frame until paused (keyboard: P).")
         st.button("Step", key="t_step", shortcut="S", icon=":material/skip_next:", on_click=tp.request,
-                  args=("step",), help=f"Train one chunk of {playground.CHUNK} steps (keyboard: S).")
+                  args=("step", tp.step_token()), help=f"Train one chunk of {playground.CHUNK} steps (keyboard: S).")
         st.button("Reset", key="t_reset", shortcut="I", icon=":material/replay:", on_click=tp.request,
                   args=("reset",), help="Back to step 0 with the same initial weights (keyboard: I).")
         st.button("New seed", key="t_newseed", shortcut="N", icon=":material/casino:", on_click=tp.new_seed,
-                  args=("t_seed",), help="New initial weights, minibatch order and masks (keyboard: N).")
-    seed = ui.number("Weight seed", "t_seed", 0, 10_000, 0, help="Seed of the initial weights, the minibatch "
-                     "order and the masks; every model shares it.")
+                  args=("t_seed", seed), help="New initial weights, minibatch order and masks (keyboard: N).")
 with values:
     keep_in = ui.keep_slider("Keep q for the inputs", "t_keep_in", 1.0)
     keep_h = ui.keep_slider("Keep q for the hidden units", "t_keep_h", 0.5)

@@ -24,6 +24,7 @@ LIVE = "t_live"
 PLAYING = "t_playing"
 FIGS = "t_figs"
 PENDING = "t_pending"  # "step" or "reset", set by a button callback, done once the hyperparameters are known
+STEP_TOKEN = "t_step_token"
 SWEEPS = "t_sweeps"  # the settings of the last sweep of each kind that was asked for
 
 
@@ -67,6 +68,11 @@ def is_playing() -> bool:
     return bool(st.session_state.get(PLAYING, False))
 
 
+def step_token() -> int:
+    """How many step requests this session has made: the Step button carries it, so a repeat is ignored."""
+    return int(st.session_state.get(STEP_TOKEN, 0))
+
+
 def live_run(setup: playground.Setup) -> playground.Live:
     """This session's run for these settings; new settings start a new run (same weights for every model)."""
     live = st.session_state.get(LIVE)
@@ -76,20 +82,29 @@ def live_run(setup: playground.Setup) -> playground.Live:
     return live
 
 
-def toggle_play() -> None:
-    st.session_state[PLAYING] = not is_playing()
+# Button callbacks set values instead of toggling or counting: a click that lands while the play loop's
+# timer fires can reach the server twice (once with the frame's request, once with its own), and a toggle
+# would then undo itself.
+
+def set_playing(value: bool) -> None:
+    """Button callback: play (True) or pause (False)."""
+    st.session_state[PLAYING] = bool(value)
 
 
-def request(action: str) -> None:
-    """Button callback: remember a step or reset for this run of the script."""
+def request(action: str, token: int | None = None) -> None:
+    """Button callback: a "reset", or a "step" (once per step_token the button was drawn with)."""
+    if action == "step":
+        if token != step_token():
+            return
+        st.session_state[STEP_TOKEN] = token + 1
     st.session_state[PENDING] = action
     if action == "reset":
         st.session_state[PLAYING] = False
 
 
-def new_seed(key: str) -> None:
-    """Button callback: the next weight seed (a new run from new initial weights)."""
-    st.session_state[key] = int(st.session_state.get(key, 0)) + 1
+def new_seed(key: str, drawn_with: int) -> None:
+    """Button callback: the seed after the one the button was drawn with (a new run from new weights)."""
+    st.session_state[key] = int(drawn_with) + 1
 
 
 def apply_pending(hps) -> None:
@@ -135,7 +150,8 @@ def _live_body(names, keeps, hps, lr, presenter) -> None:
                  f"{'NaN' if np.isnan(d.value) else 'infinite'} at step {d.step:,} with learning rate {lr:g}. "
                  "Training is paused and the weights are those of the last finite step. Lower the learning rate "
                  "and press Play to go on, or reset to the initial weights.", icon="💥")
-        st.button("↺ Reset to the initial weights", key="t_reset_diverged", on_click=request, args=("reset",))
+        st.button("Reset to the initial weights", key="t_reset_diverged", icon=":material/replay:", on_click=request,
+                  args=("reset",))
     _metrics_row(live, names)
     _main_figure(live, names, keeps, presenter)
     curves = _figure("curves", (names, setup.regression, presenter),
@@ -164,6 +180,11 @@ def _metrics_row(live, names) -> None:
                    help="Test loss of the full network (inverted dropout: the weight-scaled network). The gap is "
                         "test loss minus training loss: how much the model fits the training points and not the "
                         "pattern.")
+
+
+def _kept(live) -> list:
+    """The mask to draw: the last step's, or every unit before the first step (and after a reset)."""
+    return live.mask if live.mask is not None else [np.ones(n, np.float32) for n in live.config.sizes]
 
 
 def _main_figure(live, names, keeps, presenter) -> None:
@@ -197,8 +218,7 @@ def _main_figure(live, names, keeps, presenter) -> None:
             fig = _figure("mask", (sizes, keeps[1], presenter),
                           lambda: tfig.mask_network(sizes, live.mask, keeps[1], presenter=presenter,
                                                     title="a sampled mask"))
-            if live.mask is not None:
-                tfig.update_mask_network(fig, sizes, live.mask)
+            tfig.update_mask_network(fig, sizes, _kept(live))
             ui.chart(fig, key="t_mask")
     else:
         xs, ys, probs = playground.surfaces(live)
@@ -208,8 +228,7 @@ def _main_figure(live, names, keeps, presenter) -> None:
                       lambda: tfig.live_surfaces(xs, ys, probs, titles, x_train=ds.x_train, y_train=ds.y_train,
                                                  x_test=ds.x_test, y_test=ds.y_test, mask=mask, presenter=presenter))
         tfig.update_live_surfaces(fig, probs, titles)
-        if live.mask is not None:
-            tfig.update_mask_network(fig, sizes, live.mask)
+        tfig.update_mask_network(fig, sizes, _kept(live))
         ui.chart(fig, key="t_surfaces")
     shown = "" if max(sizes) <= tfig.SHOWN_UNITS else f" (the first {tfig.SHOWN_UNITS} units of each layer are drawn)"
     st.caption(f"Right: the mask {names[1]} used for one example of its minibatch at step {step:,}{shown}; in = "
