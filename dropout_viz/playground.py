@@ -112,10 +112,12 @@ class Setup:
                                  batch_size=self.batch_size, chunk=chunk, eval_every=eval_every)
 
 
-# Settings under which each data set shows the lesson within a minute or two of playing (checked over
-# seeds in tests/test_playground.py: the dropout model ends with the lower test loss). The 2-D sets
-# share the moons recipe: 100 noisy points overfit by a 2 x 32 ReLU net; the spiral needs more data and
-# capacity to be learnable at all, the sine fewer points to be overfit, the digits input dropout too.
+# Settings under which each data set shows the lesson within a minute or two of playing. Tuned by running
+# them over seeds (the moons defaults are checked in tests/test_playground.py). The 2-D sets share the
+# moons recipe: 100 noisy points overfit by a 2 x 32 ReLU net; the spiral needs more data and capacity
+# to be learnable at all, the digits input dropout too. The sine is the weak case: with 20 points the
+# no-dropout fit bends through the noise, but dropout's own noise in the output costs squared error too,
+# and it wins on test loss in only 5 of 6 seeds at hidden keep 0.8 (fewer at 0.5).
 PRESETS = {
     "moons": dict(noise=0.3, n_train=100, test_share=0.5, layers=2, width=32, keep_in=1.0, keep_hidden=0.5, lr=0.003),
     "circles": dict(noise=0.25, n_train=100, test_share=0.5, layers=2, width=32, keep_in=1.0, keep_hidden=0.5,
@@ -125,7 +127,8 @@ PRESETS = {
                    lr=0.003),
     "gaussians": dict(noise=0.3, n_train=100, test_share=0.5, layers=2, width=32, keep_in=1.0, keep_hidden=0.5,
                       lr=0.003),
-    "sine": dict(noise=0.3, n_train=20, test_share=0.8, layers=2, width=64, keep_in=1.0, keep_hidden=0.5, lr=0.01),
+    "sine": dict(noise=0.4, n_train=20, test_share=0.8, layers=2, width=64, keep_in=1.0, keep_hidden=0.8,
+                 lr=0.003),
     "digits": dict(noise=0.0, n_train=100, test_share=0.5, layers=2, width=64, keep_in=0.8, keep_hidden=0.5,
                    lr=0.003),
 }
