@@ -154,29 +154,44 @@ def init_states_seeds(keys, config: TrainConfig) -> TrainState:
     return stack([init_state(k, config) for k in keys])
 
 
-def _noise_draw(key, config: TrainConfig, keep, batch: int):
-    """Per-layer multipliers for one step: on units (batch, fan_in) or, for DropConnect, on weights."""
+def _raw_draws(key, step, config: TrainConfig, n_train: int):
+    """The random numbers of one step, before keep enters: minibatch indices, per-layer uniforms (Bernoulli,
+    DropConnect) or normals (Gaussian noise), and input-noise normals. Models sharing a key share these."""
+    k_idx, k_noise, k_in = jax.random.split(jax.random.fold_in(key, step), 3)
+    idx = jax.random.randint(k_idx, (config.batch_size,), 0, n_train)
+    raw = []
+    for k, n_in, n_out in zip(jax.random.split(k_noise, config.n_layers), config.sizes[:-1], config.sizes[1:]):
+        if config.noise == "gaussian":
+            raw.append(jax.random.normal(k, (config.batch_size, n_in)))
+        elif config.noise == "dropconnect":
+            raw.append(jax.random.uniform(k, (n_in, n_out)))
+        else:
+            raw.append(jax.random.uniform(k, (config.batch_size, n_in)))
+    return idx, raw, jax.random.normal(k_in, (config.batch_size, config.sizes[0]))
+
+
+def _multipliers(raw, keep, config: TrainConfig):
+    """Per-layer multipliers from a step's raw draws and the keep values (u < q keeps a unit)."""
     out = []
-    for i, (k, n_in, n_out) in enumerate(zip(jax.random.split(key, config.n_layers), config.sizes[:-1],
-                                             config.sizes[1:])):
-        q = keep[i]
+    for r, q in zip(raw, keep):
         if config.noise == "gaussian":
             # Same mean (1) and variance ((1-q)/q) as inverted Bernoulli dropout.
-            out.append(1.0 + jnp.sqrt((1.0 - q) / q) * jax.random.normal(k, (batch, n_in)))
-        elif config.noise == "dropconnect":
-            m = (jax.random.uniform(k, (n_in, n_out)) < q).astype(jnp.float32)
-            out.append(m / q if config.inverted else m)
+            out.append(1.0 + jnp.sqrt((1.0 - q) / q) * r)
         else:
-            m = (jax.random.uniform(k, (batch, n_in)) < q).astype(jnp.float32)
+            m = (r < q).astype(jnp.float32)
             out.append(m / q if config.inverted else m)
     return out
 
 
 def step_draws(key, step, config: TrainConfig, keep, n_train: int):
-    """The minibatch indices (batch,) and per-layer multipliers that step ``step`` of a run uses."""
-    k_idx, k_noise, k_in = jax.random.split(jax.random.fold_in(key, step), 3)
-    idx = jax.random.randint(k_idx, (config.batch_size,), 0, n_train)
-    return idx, _noise_draw(k_noise, config, keep, config.batch_size), k_in
+    """The minibatch indices (batch,), per-layer multipliers and input-noise normals that step ``step`` uses."""
+    idx, raw, noise_in = _raw_draws(key, step, config, n_train)
+    return idx, _multipliers(raw, keep, config), noise_in
+
+
+def _chunk_draws(key, step0, config: TrainConfig, n_train: int):
+    """Raw draws of config.chunk consecutive steps, stacked on a leading step axis."""
+    return jax.vmap(lambda t: _raw_draws(key, t, config, n_train))(step0 + jnp.arange(config.chunk))
 
 
 def _forward_noisy(params, x, mult, config: TrainConfig):
@@ -217,14 +232,14 @@ def evaluate(params, x, y, keep, config: TrainConfig):
     return jnp.mean(loss), jnp.mean(correct)
 
 
-def _train_chunk_single(state: TrainState, data: Data, hp: Hyper, config: TrainConfig):
+def _train_chunk_single(state: TrainState, data: Data, hp: Hyper, config: TrainConfig, draws=None):
     tx = _transform(config)
-    n_train = data.x_train.shape[0]
-    steps = state.step + jnp.arange(config.chunk)
-    # Draw the whole chunk's minibatches and masks before the loop: the scan body is then only arithmetic.
-    idx, mults, k_in = jax.vmap(lambda t: step_draws(state.key, t, config, hp.keep, n_train))(steps)
-    x_in = data.x_train[idx] + hp.input_noise * jax.vmap(
-        lambda k: jax.random.normal(k, (config.batch_size, config.sizes[0])))(k_in)
+    # The whole chunk's minibatches and masks are drawn before the loop: the scan body is only arithmetic.
+    if draws is None:
+        draws = _chunk_draws(state.key, state.step, config, data.x_train.shape[0])
+    idx, raw, noise_in = draws
+    mults = jax.vmap(lambda r: _multipliers(r, hp.keep, config))(raw)
+    x_in = data.x_train[idx] + hp.input_noise * noise_in
     y_in = data.y_train[idx]
 
     def objective(params, x, y, mult):
@@ -267,8 +282,22 @@ def train_chunk(state: TrainState, data: Data, hp: Hyper, config: TrainConfig):
 
 @partial(jax.jit, static_argnames=("config",))
 def train_chunk_many(states: TrainState, data: Data, hps: Hyper, config: TrainConfig):
-    """Advance stacked models (axis 0 of states and hps) by one chunk, as one vmapped computation."""
-    return jax.vmap(_train_chunk_single, in_axes=(0, None, 0, None))(states, data, hps, config)
+    """Advance stacked models (axis 0 of states and hps) by one chunk, as one vmapped computation.
+
+    Models compared side by side share key and step, hence every random number: those are then drawn once
+    for all of them (random numbers are a large part of a tiny network's step). Models with their own keys
+    (a sweep over seeds) draw their own.
+    """
+    n_train = data.x_train.shape[0]
+    shared = jnp.all(states.key == states.key[0]) & jnp.all(states.step == states.step[0])
+    n_models = states.step.shape[0]
+    draws = jax.lax.cond(
+        shared,
+        lambda: jax.tree.map(lambda a: jnp.broadcast_to(a, (n_models,) + a.shape),
+                             _chunk_draws(states.key[0], states.step[0], config, n_train)),
+        lambda: jax.vmap(lambda k, s: _chunk_draws(k, s, config, n_train))(states.key, states.step),
+    )
+    return jax.vmap(_train_chunk_single, in_axes=(0, None, 0, None, 0))(states, data, hps, config, draws)
 
 
 def train(states: TrainState, data: Data, hps: Hyper, config: TrainConfig, n_chunks: int):
