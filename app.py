@@ -11,21 +11,28 @@ SIZES = (2, 8, 8, 2)  # small enough to see every connection, big enough that th
 
 presenter = ui.page_setup("Dropout Lab")
 st.title("Dropout Lab")
-st.markdown(
+st.markdown(ui.tr(
     "**Dropout** trains a network while randomly switching units off. At every training step each unit is "
     "kept with probability **q** (the *keep probability*) and silenced otherwise, together with all its "
     "connections; the next minibatch gets a fresh random choice. Each choice is a *subnetwork*, and all "
     "of them share the same weights — so training with dropout trains an enormous ensemble at the cost "
     "of one network. At test time nothing is dropped: with **inverted dropout** (kept units are scaled by "
-    "1/q while training) the full network approximates the average of the whole ensemble."
-)
-st.info("**Convention used everywhere in this app:** keep probability q, drop rate p = 1 − q, and inverted "
-        "dropout unless a page says otherwise. Papers differ: Srivastava et al. call the keep probability p, "
-        "while most frameworks' `rate` is the drop rate.", icon="📐")
+    "1/q while training) the full network approximates the average of the whole ensemble.",
+    "**Dropout（随机失活）** 在训练时随机关闭一部分单元。每个训练步中，每个单元以概率 **q**（*保留概率*）"
+    "被保留，否则连同它的所有连接一起被置零；下一个小批量重新随机选择。每一种选择就是一个*子网络*，所有子网络"
+    "共享同一组权重——因此用 dropout 训练一个网络，相当于以一个网络的代价训练一个极其庞大的集成。测试时不丢弃"
+    "任何单元：采用**反向 dropout**（训练时被保留的单元乘以 1/q）时，完整网络近似于整个集成的平均。"))
+st.info(ui.tr(
+    "**Convention used everywhere in this app:** keep probability q, drop rate p = 1 − q, and inverted "
+    "dropout unless a page says otherwise. Papers differ: Srivastava et al. call the keep probability p, "
+    "while most frameworks' `rate` is the drop rate.",
+    "**本应用统一的约定：** 保留概率 q，丢弃率 p = 1 − q；除非页面另有说明，均采用反向 dropout。"
+    "文献的记法并不一致：Srivastava 等人把保留概率记作 p，而多数深度学习框架的 `rate` 指的是丢弃率。"),
+    icon="📐")
 
 controls, picture = st.columns([1, 2.2] if not presenter else [1, 1.6], gap="large")
 with controls:
-    st.subheader("Drop some units")
+    st.subheader(ui.tr("Drop some units", "随机丢弃一些单元"))
     keep_in = ui.keep_slider("Keep q for the input units", "keep_in", 0.8)
     keep_hidden = ui.keep_slider("Keep q for the hidden units", "keep_hidden", 0.5)
     seed = ui.number("Seed", "seed", 0, 10_000, 0, help="Same seed, same sequence of masks, on every machine.")
@@ -53,7 +60,7 @@ ui.show_url_notices()
 
 st.caption(f"Computing with JAX {system.backend_info()['jax']} on **{system.backend_info()['label']}**.")
 
-st.header("The lab")
+st.header(ui.tr("The lab", "实验目录"))
 for page, title, blurb in ui.PAGES:
     if (Path(__file__).parent / page).exists():
         st.page_link(page, label=f"**{title}** — {blurb}")

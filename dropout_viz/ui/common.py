@@ -11,6 +11,10 @@ import streamlit as st
 from ..figures.style import keep_text
 
 PRESENTER_KEY = "presenter"
+LANG_KEY = "lang"
+LANGUAGES = {"en": "English", "zh": "中文"}
+IMAGE_KEY = "img"
+IMAGE_FORMATS = {"png": "PNG", "svg": "SVG"}
 
 # Plotly's camera button exports at slide resolution (1920 px wide at 2x scale).
 CHART_CONFIG = {
@@ -36,16 +40,39 @@ def page_setup(title: str, icon: str = "🎲") -> bool:
     folded = st.query_params.get(PRESENTER_KEY, "").lower() in ("true", "1")
     st.set_page_config(page_title=f"{title} · Dropout Lab", page_icon=icon, layout="wide",
                        initial_sidebar_state="collapsed" if folded else "auto")
+    _remember_url_params()
     with st.sidebar:
         presenter = st.toggle("Presenter mode", key=PRESENTER_KEY, bind="query-params",
                               help="Large fonts and figures for the back row of a lecture hall. "
                                    "The link keeps it on (…?presenter=true).")
+        lang = st.radio("Language · 语言", list(LANGUAGES), format_func=LANGUAGES.get, key=LANG_KEY,
+                        horizontal=True, bind="query-params",
+                        help="The explanatory text in English or Chinese (…?lang=中文). Numbers, formulas and "
+                             "figures are the same in both.")
+        img = st.radio("Figure download (camera button)", list(IMAGE_FORMATS), format_func=IMAGE_FORMATS.get,
+                 key=IMAGE_KEY, horizontal=True, bind="query-params",
+                 help="Every figure's camera button (top right of the figure) saves it in this format: PNG at "
+                      "3200 × 1800 pixels, or SVG for slides that scale without blur.")
+    _note_rejected(LANG_KEY, LANGUAGES[lang])
+    _note_rejected(IMAGE_KEY, IMAGE_FORMATS[img])
+    st.session_state["_lang"] = lang
     if presenter:
         st.markdown(PRESENTER_CSS, unsafe_allow_html=True)
     # Notices about the link are drawn here, at the top, but only known once the widgets have run.
     st.session_state["_notice_box"] = st.container()
-    _remember_url_params()
     return presenter
+
+
+def tr(en: str, zh: str) -> str:
+    """The explanatory text in the language chosen in the sidebar (English unless ``?lang=中文``)."""
+    return zh if st.session_state.get("_lang") == "zh" else en
+
+
+def chart_config() -> dict:
+    """Plotly's config for the current figure-download format (camera button: PNG or SVG)."""
+    fmt = st.session_state.get(IMAGE_KEY, "png")
+    return {**CHART_CONFIG, "toImageButtonOptions": {**CHART_CONFIG["toImageButtonOptions"],
+                                                     "format": fmt if fmt in IMAGE_FORMATS else "png"}}
 
 
 def _remember_url_params() -> None:
@@ -109,7 +136,8 @@ def select(label: str, key: str, options, default, *, format_func=str, help: str
     else:
         value = container.selectbox(label, options, index=idx, format_func=format_func, key=key, help=help,
                                     bind="query-params")
-    _note_rejected(key, value)
+    # The URL holds the option as it is shown (format_func's label), so compare with that.
+    _note_rejected(key, format_func(value))
     return value
 
 
@@ -139,7 +167,7 @@ def keep_slider(label: str, key: str, default: float, *, lo: float = 0.05, conta
 def chart(fig, *, key: str | None = None) -> None:
     """Show a Plotly figure at full width with slide-resolution export."""
     # theme=None: the figure keeps its own fonts and palette (presenter sizes, colour-blind-safe colours).
-    st.plotly_chart(fig, width="stretch", theme=None, config=CHART_CONFIG, key=key)
+    st.plotly_chart(fig, width="stretch", theme=None, config=chart_config(), key=key)
 
 
 def counter(key: str) -> int:
@@ -171,7 +199,7 @@ def error(exc: Exception) -> None:
     st.error(str(exc), icon="⚠️")
 
 
-__all__ = ["page_setup", "slider", "select", "number", "toggle", "keep_slider", "chart", "counter", "bump",
+__all__ = ["page_setup", "tr", "chart_config", "LANGUAGES", "slider", "select", "number", "toggle", "keep_slider", "chart", "counter", "bump",
            "error", "superscript", "show_url_notices", "keep_text", "CHART_CONFIG"]
 
 # The map of the lab, in teaching order: (page file, title, one line). The home page lists those present.
