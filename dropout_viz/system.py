@@ -1,7 +1,32 @@
 """What JAX computes on: shown on the home page so a lecturer knows whether the GPU is in use."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import jax
+
+CACHE_ENV = "DROPOUT_LAB_CACHE_DIR"
+
+
+def enable_compilation_cache(path: str | os.PathLike | None = None) -> str | None:
+    """Keep compiled XLA programs on disk so a restarted app (or another replica) skips recompiling.
+
+    The directory is, in order: ``path``; JAX's own ``JAX_COMPILATION_CACHE_DIR`` if set (left untouched);
+    ``$DROPOUT_LAB_CACHE_DIR``; ``~/.cache/dropout-lab/jax``. Replicas may share it (a volume): entries are keyed
+    by the program, the JAX version and the device. Returns the directory in use (None if it cannot be created).
+    """
+    if path is None and jax.config.jax_compilation_cache_dir:
+        return jax.config.jax_compilation_cache_dir
+    folder = Path(path or os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "dropout-lab" / "jax")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:  # a read-only home: run without the cache rather than fail
+        return None
+    jax.config.update("jax_compilation_cache_dir", str(folder))
+    # Our programs are small: cache anything that took more than a tenth of a second to compile.
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.1)
+    return str(folder)
 
 
 def backend_info() -> dict:
@@ -16,7 +41,9 @@ def backend_info() -> dict:
 class CompileCounter:
     """Counts XLA compilations while active: ``with CompileCounter() as c: ...; c.count``.
 
-    Used by the benchmark and tests to prove that moving a value slider compiles nothing.
+    Used by the benchmark and tests to prove that moving a value slider compiles nothing. An executable
+    loaded from the persistent compilation cache counts too (JAX times the lookup as a backend compile):
+    either way a new program was needed.
     """
 
     _EVENT = "/jax/core/compile/backend_compile_duration"

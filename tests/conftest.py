@@ -10,6 +10,13 @@ if str(ROOT) not in sys.path:
 
 # Before anything imports jax: tests never probe for (or warn about) an accelerator.
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
+# Compiled programs are kept in the checkout's .cache/jax: the browser tests' app server (a subprocess that
+# inherits this environment) loads what the in-process tests compiled, and a re-run starts warm.
+os.environ.setdefault("DROPOUT_LAB_CACHE_DIR", str(ROOT / ".cache" / "jax"))
+
+from dropout_viz import system  # noqa: E402  (after the environment above)
+
+system.enable_compilation_cache()
 
 
 def pytest_configure(config):

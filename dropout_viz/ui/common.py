@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from .. import system
 from ..figures.style import keep_text
+
+# Every page imports this module: compiled programs survive a restart of the app (see system.py).
+system.enable_compilation_cache()
 
 PRESENTER_KEY = "presenter"
 LANG_KEY = "lang"

@@ -65,9 +65,13 @@ def test_voting_table_edits_and_validation(page, app_server):
     grid.scroll_into_view_if_needed()  # the mouse only reaches what is inside the viewport
     box = grid.bounding_box()
     # Glide's canvas grid, drawn without DOM cells: the index column (about 33 px) and two value columns
-    # (about 112 px each) under a 39 px header. Aim at the middle of the first row's "P(class 1)" cell.
+    # (about 112 px each). Click some body row of the "P(class 1)" column, walk up to the first row with the
+    # keyboard (row heights vary with fonts), open its editor with Enter and replace the value.
     runs = page.evaluate("() => window.__dlabRuns")
-    page.mouse.dblclick(box["x"] + 33 + 112 + 56, box["y"] + 39 + 19)  # opens the cell's editor
+    page.mouse.click(box["x"] + 33 + 112 + 56, box["y"] + box["height"] / 2)
+    for _ in range(5):
+        page.keyboard.press("ArrowUp")  # stops at the first body row
+    page.keyboard.press("Enter")
     page.locator("input.gdg-input").wait_for()
     page.keyboard.press("Control+A")
     page.keyboard.type("0.9")
