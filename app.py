@@ -1,6 +1,4 @@
 """Dropout Lab home: what dropout is, one live network with keep sliders, and the map of the pages."""
-from pathlib import Path
-
 import streamlit as st
 
 from dropout_viz import figures, masks, system
@@ -61,6 +59,5 @@ ui.show_url_notices()
 st.caption(f"Computing with JAX {system.backend_info()['jax']} on **{system.backend_info()['label']}**.")
 
 st.header(ui.tr("The lab", "实验目录"))
-for page, title, blurb in ui.PAGES:
-    if (Path(__file__).parent / page).exists():
-        st.page_link(page, label=f"**{title}** — {blurb}")
+for page, title, blurb in ui.page_map():
+    ui.page_link(page, label=f"**{title}** — {blurb}")

@@ -220,7 +220,7 @@ def network_diagram(sizes, masks=None, weights=None, *, keep=None, presenter: bo
     s = st.scale(presenter)
     n_layers, widest = len(sizes), max(sizes)
 
-    label_lines = 1 + (keep is not None) + (masks is not None)
+    label_lines = 1 + ((2 if n_layers <= 5 else 1) if keep is not None else 0) + (masks is not None)
     label_font = st.font_size(presenter, st.SMALL_FONT)
     top = int((86 if (masks is not None or weights is not None) else 64) * s)
     bottom = int(label_lines * label_font * 1.35 + 18 * s)

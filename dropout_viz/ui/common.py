@@ -6,6 +6,8 @@ widget cannot take is dropped with a visible notice.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from .. import system
@@ -45,7 +47,10 @@ def page_setup(title: str, icon: str = "🎲") -> bool:
     st.set_page_config(page_title=f"{title} · Dropout Lab", page_icon=icon, layout="wide",
                        initial_sidebar_state="collapsed" if folded else "auto")
     _remember_url_params()
+    _carry_shared_settings()
     with st.sidebar:
+        nav = st.container()  # filled once the language is known
+        st.divider()
         presenter = st.toggle("Presenter mode", key=PRESENTER_KEY, bind="query-params",
                               help="Large fonts and figures for the back row of a lecture hall. "
                                    "The link keeps it on (…?presenter=true).")
@@ -60,6 +65,9 @@ def page_setup(title: str, icon: str = "🎲") -> bool:
     _note_rejected(LANG_KEY, LANGUAGES[lang])
     _note_rejected(IMAGE_KEY, IMAGE_FORMATS[img])
     st.session_state["_lang"] = lang
+    st.session_state["_shared"] = {k: st.session_state[k] for k in SHARED_PARAMS}
+    with nav:
+        _navigation()
     if presenter:
         st.markdown(PRESENTER_CSS, unsafe_allow_html=True)
     # Notices about the link are drawn here, at the top, but only known once the widgets have run.
@@ -203,17 +211,70 @@ def error(exc: Exception) -> None:
     st.error(str(exc), icon="⚠️")
 
 
-__all__ = ["page_setup", "tr", "chart_config", "LANGUAGES", "slider", "select", "number", "toggle", "keep_slider", "chart", "counter", "bump",
+__all__ = ["page_setup", "page_link", "page_map", "tr", "chart_config", "LANGUAGES", "slider", "select", "number", "toggle", "keep_slider", "chart", "counter", "bump",
            "error", "superscript", "show_url_notices", "keep_text", "CHART_CONFIG"]
 
-# The map of the lab, in teaching order: (page file, title, one line). The home page lists those present.
+# The map of the lab, in teaching order: page file, then (title, one line) in English and in Chinese.
 PAGES = [
-    ("pages/1_Masks_and_subnetworks.py", "Masks and subnetworks", "what one dropout step does to a network"),
-    ("pages/2_Live_training.py", "Live training", "the same network trained with and without dropout"),
-    ("pages/3_Ensemble_vs_weight_scaling.py", "Ensemble vs weight scaling",
-     "the average of many subnetworks against one scaled network"),
-    ("pages/4_Bagging_and_boosting.py", "Bagging and boosting", "ensembles with and without shared weights"),
-    ("pages/5_Dropout_as_regularisation.py", "Dropout as regularisation",
-     "an L2 penalty in disguise, and its rivals"),
-    ("pages/6_Inside_the_network.py", "Inside the network", "co-adaptation, paths, Jensen's gap, flat minima"),
+    ("pages/1_Masks_and_subnetworks.py",
+     ("Masks and subnetworks", "what one dropout step does to a network"),
+     ("掩码与子网络", "一次 dropout 训练步对网络做了什么")),
+    ("pages/2_Live_training.py",
+     ("Live training", "the same network trained with and without dropout"),
+     ("实时训练", "同一个网络，有无 dropout 并排训练")),
+    ("pages/3_Ensemble_vs_weight_scaling.py",
+     ("Ensemble vs weight scaling", "the average of many subnetworks against one scaled network"),
+     ("集成平均与权重缩放", "众多子网络的平均，对比一次缩放后的前向传播")),
+    ("pages/4_Bagging_and_boosting.py",
+     ("Bagging and boosting", "ensembles with and without shared weights"),
+     ("Bagging 与 dropout boosting", "共享权重与不共享权重的集成")),
+    ("pages/5_Dropout_as_regularisation.py",
+     ("Dropout as regularisation", "an L2 penalty in disguise, and its rivals"),
+     ("作为正则化的 dropout", "变相的 L2 惩罚，以及其他正则化方法")),
+    ("pages/6_Inside_the_network.py",
+     ("Inside the network", "co-adaptation, paths, Jensen's gap, flat minima"),
+     ("网络内部", "协同适应、路径存活、Jensen 差距、平坦极小值")),
 ]
+
+
+def page_map() -> list[tuple[str, str, str]]:
+    """(page file, title, one line) for each page of the lab present in this checkout, in the current language."""
+    root = Path(__file__).resolve().parents[2]
+    zh = st.session_state.get("_lang") == "zh"
+    return [(page, *(z if zh else e)) for page, e, z in PAGES if (root / page).exists()]
+
+
+SHARED_PARAMS = (PRESENTER_KEY, LANG_KEY, IMAGE_KEY)
+
+
+def shared_params() -> dict:
+    """The settings every page shares (presenter mode, language, download format), to carry across page links."""
+    return {k: st.query_params[k] for k in SHARED_PARAMS if k in st.query_params}
+
+
+def page_link(page: str, label: str, **kw) -> None:
+    """A link to another page of the lab that keeps presenter mode, language and download format."""
+    st.page_link(page, label=label, query_params=shared_params(), **kw)
+
+
+def _carry_shared_settings() -> None:
+    """Keep presenter mode, language and download format when the user changes page.
+
+    Streamlit forgets a page's widgets (and their URL parameters) when another page opens; these three are the
+    same widget on every page, so the new page starts from the session's last values unless its link says
+    otherwise.
+    """
+    as_url = {PRESENTER_KEY: lambda v: "true" if v else None, LANG_KEY: lambda v: None if v == "en" else LANGUAGES[v],
+              IMAGE_KEY: lambda v: None if v == "png" else IMAGE_FORMATS[v]}
+    for k, v in st.session_state.get("_shared", {}).items():
+        if k not in st.query_params and as_url[k](v) is not None:
+            st.query_params[k] = as_url[k](v)
+            st.session_state[k] = v
+
+
+def _navigation() -> None:
+    """The sidebar's page list in the current language (Streamlit's own calls the home page "app" and forgets
+    the shared settings when it changes page)."""
+    page_link("app.py", label=tr("Home", "首页"), icon="🏠")
+    for page, title, _ in page_map():
+        page_link(page, label=title)
