@@ -7,8 +7,10 @@ widget cannot take is dropped with a visible notice.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 from .. import system
 from ..figures.style import keep_text
@@ -255,9 +257,28 @@ def shared_params() -> dict:
     return {k: st.query_params[k] for k in SHARED_PARAMS if k in st.query_params}
 
 
+def page_url(page: str) -> str:
+    """The address Streamlit serves a page file at: "" for app.py, "Masks_and_subnetworks" for
+    pages/1_Masks_and_subnetworks.py (the number that orders the page list is not part of it)."""
+    name = Path(page).stem
+    if name == "app":
+        return ""
+    head, _, rest = name.partition("_")
+    return rest if head.isdigit() and rest else name
+
+
 def page_link(page: str, label: str, **kw) -> None:
-    """A link to another page of the lab that keeps presenter mode, language and download format."""
-    st.page_link(page, label=label, query_params=shared_params(), **kw)
+    """A link to another page of the lab that keeps presenter mode, language and download format.
+
+    Streamlit resolves page files against the script it was started with. Started on app.py (``make run``,
+    the browser tests) every page resolves; a single page run on its own (AppTest.from_file on a page) knows
+    no other page, and gets a plain link to the page's address instead of a crash.
+    """
+    try:
+        st.page_link(page, label=label, query_params=shared_params(), **kw)
+    except StreamlitPageNotFoundError:
+        query = urlencode(shared_params())
+        st.markdown(f"[{label}](/{page_url(page)}{'?' + query if query else ''})")
 
 
 def _carry_shared_settings() -> None:

@@ -60,3 +60,24 @@ def test_malformed_link_gives_a_notice_not_a_crash():
     assert not at.exception
     assert any("draw=banana" in w.value for w in at.warning)
     assert "Mask #0" in at.caption[0].value
+
+
+def test_a_page_run_on_its_own_links_home_by_address():
+    """AppTest on a page file knows no other page: the sidebar's links fall back to the pages' addresses,
+    still carrying the shared settings, instead of raising StreamlitPageNotFoundError."""
+    page = Path(APP).parent / "pages" / "4_Bagging_and_boosting.py"
+    at = AppTest.from_file(str(page), default_timeout=300)
+    at.query_params["lang"] = "中文"
+    at.run()
+    assert not at.exception
+    links = " ".join(m.value for m in at.sidebar.markdown)
+    assert "[首页](/?lang=%E4%B8%AD%E6%96%87)" in links
+    assert "(/Masks_and_subnetworks?lang=%E4%B8%AD%E6%96%87)" in links
+
+
+def test_page_url_is_the_file_name_without_its_order_number():
+    from dropout_viz.ui.common import page_url
+
+    assert page_url("app.py") == ""
+    assert page_url("pages/1_Masks_and_subnetworks.py") == "Masks_and_subnetworks"
+    assert page_url("pages/Notes.py") == "Notes"
