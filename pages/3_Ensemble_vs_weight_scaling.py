@@ -208,15 +208,31 @@ def voting_tab():
                 "only counts which class each model ranks first; the **averages** also weigh how sure each model is.")
     c1, c2 = st.columns([1, 2], gap="large")
     columns = ("P(class 0)", "P(class 1)")
+    # The link holds the table (e_votes=0.49,0.51;...). It is read once per session, as the editor's starting
+    # table: the editor keeps its edits on top of that, and every edit is written back to the link.
+    if "_e_votes_base" not in st.session_state:
+        base = ens.DEFAULT_VOTES
+        if "e_votes" in st.query_params:
+            try:
+                base = ens.rows_from_param(st.query_params["e_votes"])
+            except ValueError as exc:
+                ui.notice(f"{exc}; the default table is shown instead.")
+        st.session_state["_e_votes_base"] = base
+    base = st.session_state["_e_votes_base"]
     with c1:
         table = st.data_editor(
-            {c: [row[i] for row in ens.DEFAULT_VOTES] for i, c in enumerate(columns)}, num_rows="dynamic",
+            {c: [row[i] for row in base] for i, c in enumerate(columns)}, num_rows="dynamic",
             key="e_votes", width="stretch",
             column_config={c: st.column_config.NumberColumn(c, min_value=0.0, max_value=1.0, step=0.01, format="%.2f")
                            for c in columns})
         normalise = ui.toggle("Normalise each row to sum 1", "e_norm", False)
     with c2:
         rows = ens.table_rows(table)
+        param = ens.rows_to_param(rows)
+        if param is None:
+            st.query_params.pop("e_votes", None)
+        elif st.query_params.get("e_votes") != param:
+            st.query_params["e_votes"] = param
         try:
             ens.votes(rows, normalise)
         except ValueError as exc:

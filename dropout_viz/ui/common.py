@@ -123,6 +123,11 @@ def _same(asked: str, value) -> bool:
     return str(value) == asked
 
 
+def notice(text: str) -> None:
+    """A notice about the link, shown at the top of the page by show_url_notices (e.g. a malformed table)."""
+    st.session_state.setdefault("_url_notices", []).append(text)
+
+
 def show_url_notices() -> None:
     """Show (once, at the top of the page) the notices about link parameters that were ignored.
 
@@ -217,7 +222,7 @@ def error(exc: Exception) -> None:
 
 
 __all__ = ["page_setup", "page_link", "page_map", "tr", "chart_config", "LANGUAGES", "slider", "select", "number", "toggle", "keep_slider", "chart", "counter", "bump",
-           "error", "superscript", "show_url_notices", "keep_text", "CHART_CONFIG"]
+           "error", "superscript", "notice", "show_url_notices", "keep_text", "CHART_CONFIG"]
 
 # The map of the lab, in teaching order: page file, then (title, one line) in English and in Chinese.
 PAGES = [

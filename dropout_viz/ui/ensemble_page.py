@@ -337,6 +337,39 @@ def table_rows(table) -> tuple:
     return tuple(tuple(float("nan") if v is None else float(v) for v in row) for row in zip(*columns))
 
 
+MAX_VOTE_ROWS = 50  # models in the voting table
+
+
+def rows_to_param(rows: tuple) -> str | None:
+    """The table as a link parameter: "0.49,0.51;0.49,0.51;0.99,0.01" (None for the default table)."""
+    if rows == DEFAULT_VOTES:
+        return None
+    return ";".join(",".join("" if v != v else f"{v:.6g}" for v in row) for row in rows)
+
+
+def rows_from_param(text: str) -> tuple:
+    """Parse rows_to_param's text: rows split by ";", two numbers (or an empty cell) per row.
+
+    Raises ValueError naming what is wrong; the numbers themselves are checked later, by votes(), so a link to
+    a table with a bad row shows that row's message, as editing the table would.
+    """
+    if len(text) > 2000:
+        raise ValueError("the table in the link is longer than 2,000 characters")
+    rows = []
+    for i, part in enumerate(text.split(";")):
+        cells = part.split(",")
+        if len(cells) != 2:
+            raise ValueError(f"row {i + 1} of the table in the link has {len(cells)} cells; each row needs 2 "
+                             f"(P(class 0), P(class 1))")
+        try:
+            rows.append(tuple(float(c) if c.strip() else float("nan") for c in cells))
+        except ValueError:
+            raise ValueError(f"row {i + 1} of the table in the link holds something that is not a number") from None
+    if not 1 <= len(rows) <= MAX_VOTE_ROWS:
+        raise ValueError(f"the table in the link must have 1 to {MAX_VOTE_ROWS} rows")
+    return tuple(rows)
+
+
 def votes(rows: tuple, normalise: bool) -> ensembles.Votes:
     """Combine the table's rows; ValueError (shown on the page) for an empty or invalid table."""
     if not rows:

@@ -187,3 +187,40 @@ def test_vote_table_rows_and_errors():
         ens.votes((), False)
     v = ens.votes(ens.table_rows({"a": [0.2, 0.1], "b": [0.2, 0.3]}), True)
     assert np.allclose(v.probs, [[0.5, 0.5], [0.25, 0.75]])
+
+
+def test_vote_table_link_round_trip_and_refusals():
+    assert ens.rows_to_param(ens.DEFAULT_VOTES) is None  # the default table leaves the link alone
+    rows = ((0.49, 0.9), (0.2, float("nan")), (1.0, 0.0))
+    text = ens.rows_to_param(rows)
+    assert text == "0.49,0.9;0.2,;1,0"
+    back = ens.rows_from_param(text)
+    assert back[0] == (0.49, 0.9) and back[2] == (1.0, 0.0) and math.isnan(back[1][1])
+    with pytest.raises(ValueError, match="row 2 .* 3 cells"):
+        ens.rows_from_param("0.5,0.5;0.1,0.2,0.7")
+    with pytest.raises(ValueError, match="row 1 .* not a number"):
+        ens.rows_from_param("half,0.5")
+    with pytest.raises(ValueError, match="1 to 50 rows"):
+        ens.rows_from_param(";".join(["0.5,0.5"] * 51))
+
+
+def test_vote_table_from_the_link_and_its_notices():
+    # A table with a row that does not sum to 1: the page says so and draws no chart, like an edit would.
+    at = _run(e_tab=VOTING, e_votes="0.49,0.9;0.49,0.51;0.99,0.01")
+    assert not at.exception
+    assert "sum to 1.39" in " ".join(e.value for e in at.error)
+    assert not at.get("plotly_chart")
+    assert at.query_params["e_votes"] == "0.49,0.9;0.49,0.51;0.99,0.01"  # kept for the next copy of the link
+    at.toggle(key="e_norm").set_value(True).run()
+    assert not at.exception and not at.error
+    bars = _chart(at, "3 models combined three ways")
+    assert len(bars[0]["x"]) == 3
+    # Four models from the link; the vote chart counts them.
+    at = _run(e_tab=VOTING, e_votes="0.2,0.8;0.3,0.7;0.6,0.4;0.9,0.1")
+    assert not at.exception and _chart(at, "4 models combined three ways")
+    # A malformed table: a notice at the top, the default table, and the link cleaned of it.
+    at = _run(e_tab=VOTING, e_votes="0.5;x")
+    assert not at.exception
+    assert "1 cells" in " ".join(w.value for w in at.warning)
+    assert _chart(at, "3 models combined three ways")
+    assert "e_votes" not in at.query_params
