@@ -17,12 +17,15 @@ ADDRESS ?= 0.0.0.0
 CHROMIUM ?= /usr/bin/chromium
 # Extra pytest arguments, e.g. make test PYTEST_ARGS='-m "not browser"'.
 PYTEST_ARGS ?=
+# Load-test options, e.g. make load LOAD_ARGS='--sessions 5 --duration 30 --json-out artifacts/load.json'.
+LOAD_ARGS ?=
 
-.PHONY: help run test bench lint-docker clean distclean
+.PHONY: help run test load bench lint-docker clean distclean
 
 help:
 	@echo "make run          serve the app on http://localhost:$(PORT) (builds .venv first)"
 	@echo "make test         run every test: unit, AppTest and real-browser (installs Chromium if missing)"
+	@echo "make load         lecture-hall load test: 30 browser sessions on one server (LOAD_ARGS=...)"
 	@echo "make bench        print the performance figures as JSON"
 	@echo "make lint-docker  lint the Dockerfile with hadolint"
 	@echo "make clean        remove test artifacts and caches; make distclean also removes .venv"
@@ -34,6 +37,10 @@ run: $(VENV)/.stamp-run
 
 test: $(VENV)/.stamp-dev $(CHROMIUM)
 	DROPOUT_LAB_CHROMIUM=$(CHROMIUM) $(PY) -m pytest $(PYTEST_ARGS)
+
+# Not part of `make test`: minutes of 30 headless browsers. Exit status 1 when a target is missed.
+load: $(VENV)/.stamp-dev $(CHROMIUM)
+	DROPOUT_LAB_CHROMIUM=$(CHROMIUM) $(PY) scripts/load_test.py $(LOAD_ARGS)
 
 bench: $(VENV)/.stamp-run
 	$(PY) -m dropout_viz.bench
