@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import functools
+import hashlib
 import io
 import math
 import operator
@@ -297,7 +298,12 @@ def make_dataset(name: str, seed: int, n: int, noise: float, test_fraction: floa
     """
     if name not in DATASETS:
         raise ValueError(f"name must be one of {', '.join(DATASETS)}; got {name!r}")
-    spec = DATASETS[name]
+    return draw_dataset(DATASETS[name], seed, n, noise, test_fraction)
+
+
+def draw_dataset(spec: DatasetSpec, seed: int, n: int, noise: float, test_fraction: float = 0.5) -> Dataset:
+    """make_dataset for any spec, registry or not (points_spec: a pool of uploaded points)."""
+    name = spec.name
     seed = _check_seed(seed)
     n = _check_int(n, "n", 4, spec.max_n)
     try:
@@ -344,6 +350,80 @@ def dataset_from_points(
     rng = np.random.default_rng(seed)
     x_train, y_train, x_test, y_test = _split(rng, x, y.astype(np.int32), n_test, stratify=True)
     return Dataset(x_train, y_train, x_test, y_test, name, "classification", n_classes, 2)
+
+
+# --- a pool of uploaded points as a data set ------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Points:
+    """User-given 2-D classification points (parse_points_csv's output), equal when their contents are.
+
+    x: float32 (n, 2) finite; y: int32 (n,) labels 0..C-1, every one of them present, C >= 2. Both are
+    stored as read-only copies; ``digest`` (SHA-256 of the arrays) stands for them in equality and hashing.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    source: str = "uploaded"  # a file name, for the UI
+    digest: str = dataclasses.field(init=False)
+
+    def __post_init__(self):
+        x = np.array(self.x, dtype=np.float32)
+        y = np.asarray(self.y)
+        if x.ndim != 2 or x.shape[1] != 2:
+            raise ValueError(f"x must have shape (n, 2), got {x.shape}")
+        if y.shape != (x.shape[0],):
+            raise ValueError(f"y must have shape ({x.shape[0]},) to match x, got {y.shape}")
+        if not 4 <= x.shape[0] <= MAX_POINTS:
+            raise ValueError(f"points must number between 4 and {MAX_POINTS}, got {x.shape[0]}")
+        if not np.all(np.isfinite(x)):
+            raise ValueError("x must be finite (no NaN or infinity)")
+        if not np.issubdtype(y.dtype, np.integer):
+            raise ValueError("y must hold integer labels")
+        classes = np.unique(y)
+        if classes.size < 2 or not np.array_equal(classes, np.arange(classes.size)):
+            raise ValueError(f"y must hold the labels 0..C-1 (each at least once, C >= 2), got {classes.tolist()[:10]}")
+        y = y.astype(np.int32)
+        x.flags.writeable = False
+        y.flags.writeable = False
+        object.__setattr__(self, "x", x)
+        object.__setattr__(self, "y", y)
+        object.__setattr__(self, "digest", hashlib.sha256(x.tobytes() + y.tobytes()).hexdigest())
+
+    def __eq__(self, other):
+        return isinstance(other, Points) and other.digest == self.digest
+
+    def __hash__(self):
+        return hash(self.digest)
+
+    def __len__(self):
+        return int(self.y.size)
+
+    @property
+    def n_classes(self) -> int:
+        return int(self.y.max()) + 1
+
+
+def _from_pool(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, n: int, noise: float):
+    """n of the pool's points, drawn without replacement, plus Gaussian jitter on each coordinate."""
+    pick = rng.choice(len(y), size=n, replace=False)
+    jitter = rng.standard_normal((n, 2))  # drawn whatever noise is, as in the generators above
+    return (x[pick] + noise * jitter).astype(np.float32), y[pick].copy()
+
+
+POINTS_NAME = "csv"
+POINTS_LABEL = "Your CSV"
+
+
+def points_spec(points: Points) -> DatasetSpec:
+    """A data set spec drawing from uploaded points like digits draws from its images: at most all of them."""
+    if not isinstance(points, Points):
+        raise ValueError(f"points must be a Points, got {type(points).__name__}")
+    return DatasetSpec(POINTS_NAME, POINTS_LABEL, "classification", 2, points.n_classes,
+                       functools.partial(_from_pool, points.x, points.y), 0.0, 0.5,
+                       f"Your {len(points):,} points ({points.source}), {points.n_classes} classes.",
+                       max_n=len(points))
 
 
 # --- plotting grids --------------------------------------------------------------------------------
@@ -477,8 +557,11 @@ def parse_points_csv(
     if len(labels) < 10:
         raise ValueError(f"too few points: got {len(labels)}, need at least 10")
     order = _label_order(labels)
-    if not 2 <= len(order) <= max_classes:
-        raise ValueError(f"label must take between 2 and {max_classes} distinct values, got {len(order)}")
+    if len(order) < 2:
+        raise ValueError(f"label must take at least 2 distinct values (classes), got {len(order)}")
+    if len(order) > max_classes:
+        raise ValueError(f"too many classes: label takes {len(order)} distinct values, at most {max_classes} "
+                         f"are allowed")
     code = {label: i for i, label in enumerate(order)}
     y = np.array([code[label] for label in labels], dtype=np.int32)
 

@@ -1,4 +1,4 @@
-"""A trained model as JSON (weights, sizes, keep values, seed, activation) and back, checked strictly.
+"""Trained models as JSON (weights, sizes, keep values, seed, activation) and back, checked strictly.
 
 Loading parses JSON only: nothing is executed or unpickled. Every field is checked; a bad file raises
 ValueError saying what is wrong.
@@ -45,46 +45,171 @@ def _matrix(value, shape, where: str) -> np.ndarray:
     return arr.astype(np.float32)
 
 
-def loads(data: bytes | str) -> dict:
-    """Parse and check a model file. Returns {"params", "sizes", "keep", "seed", "activation", "head", ...}."""
+def _parse(data: bytes | str):
+    """JSON only, size-limited; NaN and Infinity literals become NaN (refused later where numbers are read)."""
     if isinstance(data, str):
         data = data.encode()
     if len(data) > MAX_BYTES:
         raise ValueError(f"the model file is {len(data):,} bytes; at most {MAX_BYTES:,} are accepted")
     try:
-        doc = json.loads(data.decode("utf-8"), parse_constant=lambda c: math.nan)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return json.loads(data.decode("utf-8"), parse_constant=lambda c: math.nan)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise ValueError(f"the model file is not valid JSON ({exc})") from None
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise ValueError(f"not a Dropout Lab model: the field 'format' must be {FORMAT!r}")
+
+
+def _header(doc, fmt: str) -> dict:
+    """The fields every model file has: format, version, sizes, activation, head, seed, steps."""
+    if not isinstance(doc, dict) or doc.get("format") != fmt:
+        raise ValueError(f"not a Dropout Lab model file of this kind: the field 'format' must be {fmt!r}")
     if doc.get("version") != VERSION:
         raise ValueError(f"unsupported model version {doc.get('version')!r}; this app reads version {VERSION}")
     sizes = doc.get("sizes")
     if (not isinstance(sizes, list) or not 2 <= len(sizes) <= MAX_LAYERS + 1
-            or not all(isinstance(s, int) and 1 <= s <= MAX_WIDTH for s in sizes)):
+            or not all(_is_int(s) and 1 <= s <= MAX_WIDTH for s in sizes)):
         raise ValueError(f"'sizes' must list 2 to {MAX_LAYERS + 1} layer widths, each in [1, {MAX_WIDTH}]")
     activation, head = doc.get("activation"), doc.get("head")
     if activation not in ACTIVATIONS:
         raise ValueError(f"'activation' must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
     if head not in HEADS:
         raise ValueError(f"'head' must be one of {list(HEADS)}, got {head!r}")
-    keep = doc.get("keep")
-    if not isinstance(keep, list) or not all(isinstance(k, (int, float)) for k in keep):
-        raise ValueError("'keep' must be a list of numbers")
-    keep = keep_tuple(keep, len(sizes) - 1)
     seed = doc.get("seed")
-    if not isinstance(seed, int) or not 0 <= seed < 2**31:
+    if not _is_int(seed) or not 0 <= seed < 2**31:
         raise ValueError(f"'seed' must be an integer in [0, 2^31), got {seed!r}")
-    layers = doc.get("layers")
+    return {"sizes": tuple(sizes), "activation": activation, "head": head, "seed": seed}
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _keep(value, n_layers: int, where: str) -> tuple:
+    if not isinstance(value, list) or not all(isinstance(k, (int, float)) and not isinstance(k, bool) for k in value):
+        raise ValueError(f"{where} must be a list of numbers")
+    try:
+        return keep_tuple(value, n_layers)
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None
+
+
+def _layers(layers, sizes, where: str = "layers") -> list:
     if not isinstance(layers, list) or len(layers) != len(sizes) - 1:
-        raise ValueError(f"'layers' must hold {len(sizes) - 1} weight layers")
+        raise ValueError(f"'{where}' must hold {len(sizes) - 1} weight layers")
     params = []
     for i, (layer, n_in, n_out) in enumerate(zip(layers, sizes[:-1], sizes[1:])):
         if not isinstance(layer, dict):
-            raise ValueError(f"layers[{i}] must be an object with 'W' and 'b'")
-        params.append((_matrix(layer.get("W"), (n_in, n_out), f"layers[{i}].W"),
-                       _matrix(layer.get("b"), (n_out,), f"layers[{i}].b")))
+            raise ValueError(f"{where}[{i}] must be an object with 'W' and 'b'")
+        params.append((_matrix(layer.get("W"), (n_in, n_out), f"{where}[{i}].W"),
+                       _matrix(layer.get("b"), (n_out,), f"{where}[{i}].b")))
+    return params
+
+
+def loads(data: bytes | str) -> dict:
+    """Parse and check a model file. Returns {"params", "sizes", "keep", "seed", "activation", "head", ...}."""
+    doc = _parse(data)
+    out = _header(doc, FORMAT)
+    keep = _keep(doc.get("keep"), len(out["sizes"]) - 1, "'keep'")
+    params = _layers(doc.get("layers"), out["sizes"])
     steps = doc.get("steps")
-    return {"params": params, "sizes": tuple(sizes), "keep": keep, "seed": seed, "activation": activation,
-            "head": head, "dataset": doc.get("dataset") if isinstance(doc.get("dataset"), str) else None,
-            "steps": steps if isinstance(steps, int) else None}
+    return {**out, "params": params, "keep": keep,
+            "dataset": doc.get("dataset") if isinstance(doc.get("dataset"), str) else None,
+            "steps": steps if _is_int(steps) else None}
+
+
+# --- several models of one architecture in one file (the live-training page's models) ---------------
+
+MODELS_FORMAT = "dropout-lab-models"
+MAX_MODELS = 8
+MAX_STEPS = 10**9  # the step counter is an int32 in the engine
+MAX_POINTS = 5000  # as datasets.MAX_POINTS: a file cannot carry more data than an upload could
+MAX_SETTINGS = 40
+
+
+def dumps_models(models, *, seed: int, steps: int, activation: str = "relu", head: str = "softmax",
+                 settings: dict | None = None, points=None) -> str:
+    """Serialise models that share sizes and activation: weights as float32 values (exact round trip).
+
+    Args:
+      models: a list of (name, params, keep): params a list of (W (fan_in, fan_out), b (fan_out,)).
+      settings: flat {str: str | int | float | bool | None}, e.g. the page's data set and optimizer settings.
+      points: optional (x (n, 2), y (n,)) training data that cannot be regenerated from settings (an upload).
+    """
+    if not 1 <= len(models) <= MAX_MODELS:
+        raise ValueError(f"models must hold 1 to {MAX_MODELS} models, got {len(models)}")
+    entries, sizes = [], None
+    for name, params, keep in models:
+        params = [(np.asarray(w, np.float32), np.asarray(b, np.float32)) for w, b in params]
+        these = [int(params[0][0].shape[0])] + [int(w.shape[1]) for w, _ in params]
+        if sizes is not None and these != sizes:
+            raise ValueError(f"every model must have the sizes {sizes}, got {these} for {name!r}")
+        sizes = these
+        entries.append({"name": str(name), "keep": list(keep_tuple(keep, len(params))),
+                        "layers": [{"W": w.tolist(), "b": b.tolist()} for w, b in params]})
+    doc = {
+        "format": MODELS_FORMAT, "version": VERSION, "sizes": sizes, "activation": activation, "head": head,
+        "keep_convention": "keep probability q per weight layer's inputs",
+        "dropout": "inverted (the stored weights are the weight-scaled network)",
+        "seed": int(seed), "steps": int(steps), "settings": _settings(settings or {}),
+        "points": None if points is None else {"x": np.asarray(points[0], np.float32).tolist(),
+                                               "y": np.asarray(points[1]).astype(int).tolist()},
+        "models": entries,
+    }
+    return json.dumps(doc, separators=(",", ":"), allow_nan=False)
+
+
+def _settings(settings) -> dict:
+    if not isinstance(settings, dict) or len(settings) > MAX_SETTINGS:
+        raise ValueError(f"'settings' must be an object of at most {MAX_SETTINGS} fields")
+    for k, v in settings.items():
+        if not isinstance(k, str) or len(k) > 40:
+            raise ValueError("'settings' names must be strings of at most 40 characters")
+        if isinstance(v, str):
+            if len(v) > 200:
+                raise ValueError(f"settings.{k} is longer than 200 characters")
+        elif isinstance(v, float):
+            if not math.isfinite(v):
+                raise ValueError(f"settings.{k} is NaN or infinity")
+        elif v is not None and not isinstance(v, (int, bool)):
+            raise ValueError(f"settings.{k} must be a string, number, true/false or null")
+    return dict(settings)
+
+
+def _points(value):
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError("'points' must be null or an object with 'x' and 'y'")
+    y = value.get("y")
+    if not isinstance(y, list) or not 1 <= len(y) <= MAX_POINTS or not all(_is_int(v) for v in y):
+        raise ValueError(f"points.y must list 1 to {MAX_POINTS:,} integer labels")
+    x = _matrix(value.get("x"), (len(y), 2), "points.x")
+    return x, np.asarray(y, np.int64)
+
+
+def loads_models(data: bytes | str) -> dict:
+    """Parse and check a file of dumps_models.
+
+    Returns:
+      {"models": [{"name", "keep", "params"}], "sizes", "activation", "head", "seed", "steps",
+       "settings": dict, "points": (x float32 (n, 2), y int64 (n,)) or None}.
+    Raises:
+      ValueError naming the first field that is missing, of the wrong type or shape, or not finite.
+    """
+    doc = _parse(data)
+    out = _header(doc, MODELS_FORMAT)
+    steps = doc.get("steps")
+    if not _is_int(steps) or not 0 <= steps <= MAX_STEPS:
+        raise ValueError(f"'steps' must be an integer in [0, {MAX_STEPS:,}], got {steps!r}")
+    entries = doc.get("models")
+    if not isinstance(entries, list) or not 1 <= len(entries) <= MAX_MODELS:
+        raise ValueError(f"'models' must list 1 to {MAX_MODELS} models")
+    models = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise ValueError(f"models[{i}] must be an object with 'name', 'keep' and 'layers'")
+        name = entry.get("name")
+        if not isinstance(name, str) or not 1 <= len(name) <= 60:
+            raise ValueError(f"models[{i}].name must be a string of 1 to 60 characters")
+        models.append({"name": name, "keep": _keep(entry.get("keep"), len(out["sizes"]) - 1, f"models[{i}].keep"),
+                       "params": _layers(entry.get("layers"), out["sizes"], f"models[{i}].layers")})
+    return {**out, "steps": steps, "models": models, "settings": _settings(doc.get("settings", {})),
+            "points": _points(doc.get("points"))}

@@ -21,7 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import datasets, masks, train
+from . import datasets, masks, model_io, train
 from .network import ACTIVATIONS, forward, head_logits
 
 MAX_HIDDEN_LAYERS = 4  # deeper nets add nothing to this demonstration and train visibly slower
@@ -34,6 +34,7 @@ CHUNK = 50  # steps per animation frame: one jitted call
 EVAL_EVERY = 10  # a train/test evaluation every 10 steps: five curve points per frame
 MAX_HISTORY = 1500  # curve points kept per series; older points are thinned two to one beyond this
 SURFACE_RESOLUTION = 50  # 2500 grid points: a smooth surface that still ships quickly every frame
+CSV = datasets.POINTS_NAME  # the data set made of uploaded points (Setup.points)
 
 
 @dataclass(frozen=True)
@@ -52,10 +53,18 @@ class Setup:
     batch_size: int = 32
     seed: int = 0
     n_models: int = 2
+    points: datasets.Points | None = None  # the pool of uploaded points when dataset is CSV, else None
 
     def __post_init__(self):
-        if self.dataset not in datasets.DATASETS:
+        if self.dataset == CSV:
+            if not isinstance(self.points, datasets.Points):
+                raise ValueError("the data set 'Your CSV' needs uploaded points: upload a CSV with columns x1, x2, label")
+            if self.points.n_classes != 2:
+                raise ValueError(f"this page trains on two classes; the uploaded points have {self.points.n_classes}")
+        elif self.dataset not in datasets.DATASETS:
             raise ValueError(f"dataset must be one of {', '.join(datasets.DATASETS)}, got {self.dataset!r}")
+        elif self.points is not None:
+            raise ValueError(f"points belong to the data set {CSV!r} only, not {self.dataset!r}")
         if not 1 <= self.layers <= MAX_HIDDEN_LAYERS:
             raise ValueError(f"layers (hidden layers) must lie in [1, {MAX_HIDDEN_LAYERS}], got {self.layers}")
         if not 1 <= self.width <= MAX_WIDTH:
@@ -65,7 +74,7 @@ class Setup:
             raise ValueError(f"n_train (training points) must lie in [{lo}, {hi}], got {self.n_train}")
         if not TEST_SHARE[0] <= self.test_share <= TEST_SHARE[1]:
             raise ValueError(f"test_share must lie in [{TEST_SHARE[0]}, {TEST_SHARE[1]}], got {self.test_share}")
-        spec = datasets.DATASETS[self.dataset]
+        spec = self.spec
         if self.n_total > spec.max_n:
             raise ValueError(f"n_train = {self.n_train} with test share {self.test_share:.0%} needs "
                              f"{self.n_total} points, but {spec.label} has at most {spec.max_n}: use fewer "
@@ -85,12 +94,11 @@ class Setup:
 
     @property
     def spec(self) -> datasets.DatasetSpec:
-        return datasets.DATASETS[self.dataset]
+        return datasets.points_spec(self.points) if self.dataset == CSV else datasets.DATASETS[self.dataset]
 
     @property
     def n_test(self) -> int:
-        """Test points: the test share of all points, at least one."""
-        return max(1, round(self.n_train * self.test_share / (1.0 - self.test_share)))
+        return test_points(self.n_train, self.test_share)
 
     @property
     def n_total(self) -> int:
@@ -131,12 +139,28 @@ PRESETS = {
                  lr=0.003),
     "digits": dict(noise=0.0, n_train=100, test_share=0.5, layers=2, width=64, keep_in=0.8, keep_hidden=0.5,
                    lr=0.003),
+    # Uploaded points: the moons recipe without added noise; the number of training points is set from the
+    # file when it is uploaded (csv_train_points), so it is not part of the preset.
+    CSV: dict(noise=0.0, test_share=0.5, layers=2, width=32, keep_in=1.0, keep_hidden=0.5, lr=0.003),
 }
+
+
+def test_points(n_train: int, test_share: float) -> int:
+    """Test points that go with n_train training points: the test share of all points, at least one."""
+    return max(1, round(n_train * test_share / (1.0 - test_share)))
+
+
+def csv_train_points(points: datasets.Points, test_share: float) -> int:
+    """The most training points a pool of uploaded points allows at this test share, within TRAIN_POINTS."""
+    n = min(int(len(points) * (1.0 - test_share)) + 1, TRAIN_POINTS[1])
+    while n > TRAIN_POINTS[0] and n + test_points(n, test_share) > len(points):
+        n -= 1
+    return n
 
 
 def make_split(setup: Setup) -> datasets.Dataset:
     """The setup's data: exactly n_train training points and n_test test points."""
-    return datasets.make_dataset(setup.dataset, setup.data_seed, setup.n_total, setup.noise,
+    return datasets.draw_dataset(setup.spec, setup.data_seed, setup.n_total, setup.noise,
                                  setup.n_test / setup.n_total)
 
 
@@ -333,6 +357,125 @@ def final_metrics(live: Live) -> dict | None:
     return {k: live.history[k][:, -1] for k in HISTORY_KEYS}
 
 
+# --- saving and loading the models ---------------------------------------------------------------------
+
+PAGE_TAG = "live-training"  # settings["page"] of a file saved here: other pages' files are refused
+SETUP_FIELDS = {"dataset": str, "noise": float, "n_train": int, "test_share": float, "data_seed": int,
+                "layers": int, "width": int, "activation": str, "optimizer": str, "batch_size": int,
+                "n_models": int}
+
+
+def export_models(live: Live, names, keeps, *, lr: float, l2: float) -> str:
+    """Every model of the run as one JSON file (model_io.dumps_models): weights, sizes, keep values, seed,
+    the settings that rebuild its data and optimizer, the step count, and uploaded points if any."""
+    stacked = jax.device_get(live.state.params)
+    models = [(name, [(w[m], b[m]) for w, b in stacked], keep) for m, (name, keep) in enumerate(zip(names, keeps))]
+    settings = {"page": PAGE_TAG, "lr": float(lr), "l2": float(l2)}
+    settings.update({f: getattr(live.setup, f) for f in SETUP_FIELDS})
+    points = live.setup.points
+    if points is not None:
+        settings["points_source"] = points.source
+    return model_io.dumps_models(models, seed=live.setup.seed, steps=step_of(live), activation=live.config.activation,
+                                 head=live.config.head, settings=settings,
+                                 points=None if points is None else (points.x, points.y))
+
+
+class Saved(NamedTuple):
+    """A checked model file of this page: what the page needs to show and go on training its models."""
+
+    setup: Setup
+    keeps: list  # per model, the keep tuple (the same structure as model_keeps gives)
+    lr: float
+    l2: float
+    params: list  # per model, a list of (W, b) float32 arrays
+    steps: int
+
+
+def _setting(settings: dict, name: str, kind: type):
+    value = settings.get(name)
+    ok = (isinstance(value, str) if kind is str else
+          isinstance(value, (int, float)) and not isinstance(value, bool) and (kind is float or isinstance(value, int)))
+    if not ok:
+        raise ValueError(f"settings.{name} must be {'a string' if kind is str else 'a number'}, got {value!r}")
+    return kind(value)
+
+
+def load_models(data: bytes | str) -> Saved:
+    """Read a file of export_models and check it against this page's rules (ValueError says what is wrong).
+
+    Checked beyond the file format: the settings make a valid Setup; the stored sizes, activation and output
+    head are the ones that Setup builds; the models are no dropout, dropout, and optionally a second dropout
+    model with the same input keep (model_keeps); learning rate and penalty are in the engine's ranges.
+    """
+    doc = model_io.loads_models(data)
+    settings = doc["settings"]
+    if settings.get("page") != PAGE_TAG:
+        raise ValueError(f"this file was not saved by the live-training page (settings.page must be {PAGE_TAG!r})")
+    fields = {f: _setting(settings, f, kind) for f, kind in SETUP_FIELDS.items()}
+    points = None
+    if doc["points"] is not None:
+        source = settings.get("points_source")
+        try:
+            points = datasets.Points(*doc["points"], source=source if isinstance(source, str) else "model file")
+        except ValueError as exc:
+            raise ValueError(f"the file's points: {exc}") from None
+    setup = Setup(**fields, seed=doc["seed"], points=points)
+    if doc["sizes"] != setup.sizes:
+        raise ValueError(f"the file's network has layer sizes {list(doc['sizes'])}, but its settings build "
+                         f"{list(setup.sizes)}")
+    config = setup.config()
+    if doc["activation"] != config.activation or doc["head"] != config.head:
+        raise ValueError(f"the file's activation and output ({doc['activation']}, {doc['head']}) do not match its "
+                         f"settings ({config.activation}, {config.head})")
+    models = doc["models"]
+    if len(models) != setup.n_models:
+        raise ValueError(f"the file holds {len(models)} models, but its settings say {setup.n_models}")
+    keeps = [m["keep"] for m in models]
+    third = keeps[2][-1] if len(keeps) == 3 else None
+    if keeps != model_keeps(keeps[1][0], keeps[1][-1], setup.layers, third):
+        raise ValueError("the models' keep values are not this page's models: no dropout (keep 1 everywhere), then "
+                         "dropout with one keep for the inputs and one for every hidden layer")
+    lr, l2 = _setting(settings, "lr", float), _setting(settings, "l2", float)
+    hypers(keeps, lr, l2)  # raises on a learning rate or penalty the engine refuses
+    return Saved(setup, keeps, lr, l2, [m["params"] for m in models], doc["steps"])
+
+
+@partial(jax.jit, static_argnames="config")
+def _evaluate_stacked(params, data: train.Data, config: train.TrainConfig):
+    keep = jnp.ones(len(config.sizes) - 1)  # inverted dropout: the full network, weights as they are
+
+    def one(p):
+        return jnp.stack([*train.evaluate(p, data.x_train, data.y_train, keep, config),
+                          *train.evaluate(p, data.x_test, data.y_test, keep, config)])
+    return jax.vmap(one)(params)
+
+
+def restore(setup: Setup, data: datasets.Dataset, params, steps: int) -> Live:
+    """A run whose models have the given weights at step ``steps``, ready to train on.
+
+    Reset still returns to the initial weights of setup.seed (the run the file came from started there);
+    the minibatches and masks go on from step ``steps``. The optimizer's running averages start from zero:
+    they are not stored. The history starts with one evaluation of the loaded weights.
+    """
+    live = start(setup, data)
+    if len(params) != setup.n_models:
+        raise ValueError(f"params must hold {setup.n_models} models, got {len(params)}")
+    treedef = jax.tree.structure(live.init.params)
+    per_model = [jax.tree.leaves([tuple(layer) for layer in p]) for p in params]
+    leaves = [jnp.stack([jnp.asarray(m[i], jnp.float32) for m in per_model]) for i in range(len(per_model[0]))]
+    for leaf, ref in zip(leaves, jax.tree.leaves(live.init.params)):
+        if leaf.shape != ref.shape:
+            raise ValueError(f"params do not fit the network {setup.sizes}: a layer has shape {leaf.shape[1:]}, "
+                             f"expected {ref.shape[1:]}")
+    stacked = jax.tree.unflatten(treedef, leaves)
+    state = live.init._replace(params=stacked, step=jnp.full_like(live.init.step, steps))
+    ev = np.asarray(_evaluate_stacked(stacked, live.data, live.config))
+    history = {"step": np.array([steps], np.int64)}
+    columns = {"train_loss": 0, "train_acc": 1, "test_loss": 2, "test_acc": 3}  # _evaluate_stacked's order
+    history.update({k: ev[:, columns[k], None].astype(np.float32) for k in HISTORY_KEYS})
+    return live._replace(state=state, history=history)
+
+
 # --- sweeps ---------------------------------------------------------------------------------------------
 
 SWEEP_TEST_POINTS = 1000  # fresh test points per sweep: differences of a few percent must not be sampling noise
@@ -411,7 +554,7 @@ def sweep_split(setup: Setup, n_train: int) -> datasets.Dataset:
     if n_test < 1:
         raise ValueError(f"n_train = {n_train} leaves no test points in {spec.label} ({spec.max_n} points)")
     n = n_train + n_test
-    return datasets.make_dataset(setup.dataset, setup.data_seed, n, setup.noise, n_test / n)
+    return datasets.draw_dataset(spec, setup.data_seed, n, setup.noise, n_test / n)
 
 
 def _metric_name(setup: Setup) -> str:
@@ -494,4 +637,5 @@ def best_keep(error: np.ndarray, keeps) -> np.ndarray:
 __all__ = ["PRESETS", "Setup", "Live", "Divergence", "make_split", "model_keeps", "model_names", "hypers", "start", "reset",
            "advance", "step_of", "thin", "first_divergence", "predict", "surfaces", "curves", "mistakes",
            "final_metrics", "keep_sweep", "size_keep_sweep", "tile_rows", "sweep_summary", "dropout_gain",
-           "best_keep"]
+           "best_keep", "CSV", "csv_train_points", "test_points", "export_models", "load_models", "Saved",
+           "restore"]

@@ -316,8 +316,8 @@ def test_parse_points_header_order_extras_bom_blank_lines_and_integer_labels():
         (_csv(GOOD_ROWS[:5] + ["1,oops,a"] + GOOD_ROWS[5:]), r"row 7: x2 = 'oops' is not a number"),
         (_csv(GOOD_ROWS + ["nan,1,a"]), r"row 14: x1 is 'nan'; NaN and infinity"),
         (_csv(GOOD_ROWS + ["1,-inf,a"]), r"row 14: x2 is '-inf'"),
-        (_csv([f"{i},{i},a" for i in range(12)]), r"label must take between 2 and 8 distinct values, got 1"),
-        (_csv([f"{i},{i},{i}" for i in range(12)]), r"between 2 and 8 distinct values, got 12"),
+        (_csv([f"{i},{i},a" for i in range(12)]), r"label must take at least 2 distinct values \(classes\), got 1"),
+        (_csv([f"{i},{i},{i}" for i in range(12)]), r"too many classes: label takes 12 distinct values, at most 8"),
         (_csv(GOOD_ROWS[:9]), r"too few points: got 9, need at least 10"),
         (_csv(GOOD_ROWS + ["1,2"]), r"row 14: has 2 field\(s\), expected at least 3"),
         (_csv(GOOD_ROWS + ["1,2,"]), r"row 14: label is empty"),
@@ -335,7 +335,7 @@ def test_parse_points_limits():
         parse_points_csv(b"x" * 2000, max_bytes=1000)
     with pytest.raises(ValueError, match=r"too many points: the limit is 11"):
         parse_points_csv(_csv(GOOD_ROWS), max_points=11)
-    with pytest.raises(ValueError, match=r"got 3"):
+    with pytest.raises(ValueError, match=r"too many classes: label takes 3 distinct values, at most 2"):
         parse_points_csv(_csv([f"{i},{i},{i % 3}" for i in range(12)]), max_classes=2)
     with pytest.raises(ValueError, match=r"max_points must be in"):
         parse_points_csv(_csv(GOOD_ROWS), max_points=0)
@@ -379,3 +379,89 @@ def test_dataset_from_points_round_trip():
 def test_dataset_from_points_errors(x, y, match):
     with pytest.raises(ValueError, match=match):
         dataset_from_points(x, y, seed=0)
+
+
+# --- uploaded points as a data set (Points, points_spec, draw_dataset) ----------------------------------
+
+
+def _points(n=40, seed=0, source="mine.csv"):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1.5, 1.5, size=(n, 2))
+    return datasets.Points(x, (x[:, 0] > 0).astype(int), source=source)
+
+
+def test_points_are_frozen_read_only_copies_equal_by_content():
+    x = np.random.default_rng(0).uniform(-1, 1, size=(10, 2))
+    y = np.array([0, 1] * 5)
+    p = datasets.Points(x, y, source="a.csv")
+    assert p.x.dtype == np.float32 and p.y.dtype == np.int32 and len(p) == 10 and p.n_classes == 2
+    x[0, 0] = 99.0  # the caller's array is not the stored one
+    assert p.x[0, 0] != 99.0
+    with pytest.raises(ValueError):
+        p.x[0, 0] = 1.0  # read-only
+    same = datasets.Points(p.x.copy(), p.y.copy(), source="another name.csv")
+    assert same == p and hash(same) == hash(p) and same.digest == p.digest  # the name is not the content
+    moved = p.x.copy()
+    moved[3, 1] += 1e-3
+    assert datasets.Points(moved, p.y) != p
+    flipped = p.y.copy()
+    flipped[:2] = flipped[1::-1]
+    assert datasets.Points(p.x, flipped) != p
+    assert p != (p.x, p.y)
+
+
+@pytest.mark.parametrize("x, y, match", [
+    (np.zeros((10, 3)), np.zeros(10, int), r"x must have shape \(n, 2\)"),
+    (np.zeros((10, 2)), np.zeros(9, int), r"y must have shape \(10,\)"),
+    (np.zeros((3, 2)), np.array([0, 1, 0]), r"between 4 and 5000, got 3"),
+    (np.zeros((5001, 2)), np.arange(5001) % 2, r"between 4 and 5000, got 5001"),
+    (np.array([[0, 0], [1, np.inf], [2, 2], [3, 3]]), np.array([0, 1, 0, 1]), r"finite"),
+    (np.array([[0, 0], [1, np.nan], [2, 2], [3, 3]]), np.array([0, 1, 0, 1]), r"finite"),
+    (np.zeros((4, 2)), np.array([0.0, 1.0, 0.0, 1.0]), r"integer labels"),
+    (np.zeros((4, 2)), np.array([0, 0, 0, 0]), r"labels 0..C-1"),
+    (np.zeros((4, 2)), np.array([0, 2, 0, 2]), r"labels 0..C-1"),
+])
+def test_points_refuse_malformed_arrays(x, y, match):
+    with pytest.raises(ValueError, match=match):
+        datasets.Points(x, y)
+
+
+def test_points_spec_draws_from_the_pool_like_a_registry_set():
+    p = _points(40)
+    spec = datasets.points_spec(p)
+    assert spec.name == datasets.POINTS_NAME == "csv" and spec.label == "Your CSV"
+    assert spec.task == "classification" and spec.n_features == 2 and spec.n_classes == 2 and spec.max_n == 40
+    ds = datasets.draw_dataset(spec, seed=3, n=40, noise=0.0, test_fraction=0.5)
+    assert len(ds.y_train) == len(ds.y_test) == 20 and ds.name == "csv" and ds.n_classes == 2
+    joined = np.concatenate([ds.x_train, ds.x_test])
+    labels = np.concatenate([ds.y_train, ds.y_test])
+    order, ref = np.lexsort(joined.T), np.lexsort(p.x.T)
+    np.testing.assert_array_equal(joined[order], p.x[ref])  # every point once, none invented
+    np.testing.assert_array_equal(labels[order], p.y[ref])  # with its own label
+    again = datasets.draw_dataset(spec, seed=3, n=40, noise=0.0, test_fraction=0.5)
+    np.testing.assert_array_equal(again.x_train, ds.x_train)
+    other = datasets.draw_dataset(spec, seed=4, n=40, noise=0.0, test_fraction=0.5)
+    assert not np.array_equal(other.x_train, ds.x_train)
+    # Noise jitters the same draw: same labels, points moved.
+    noisy = datasets.draw_dataset(spec, seed=3, n=40, noise=0.1, test_fraction=0.5)
+    np.testing.assert_array_equal(noisy.y_train, ds.y_train)
+    assert 0 < np.abs(noisy.x_train - ds.x_train).max() < 1.0
+    small = datasets.draw_dataset(spec, seed=3, n=10, noise=0.0, test_fraction=0.5)
+    assert len(small.y_train) + len(small.y_test) == 10
+    with pytest.raises(ValueError, match="40"):
+        datasets.draw_dataset(spec, seed=3, n=41, noise=0.0)  # more than the pool holds
+    with pytest.raises(ValueError, match="must be a Points"):
+        datasets.points_spec((p.x, p.y))
+
+
+def test_draw_dataset_matches_make_dataset_for_registry_sets():
+    a = datasets.make_dataset("moons", 2, 50, 0.2)
+    b = datasets.draw_dataset(datasets.DATASETS["moons"], 2, 50, 0.2)
+    np.testing.assert_array_equal(a.x_train, b.x_train)
+    np.testing.assert_array_equal(a.y_test, b.y_test)
+
+
+def test_parse_points_too_large_file_is_refused_before_reading():
+    big = _csv(GOOD_ROWS) + b"0,0,a\n" * 200_000
+    with pytest.raises(ValueError, match=r"file is too large: [\d,]+ bytes; the limit is 1,000,000 bytes"):
+        parse_points_csv(big)

@@ -2,6 +2,7 @@
 import base64
 import dataclasses
 import io
+import json
 import re
 import zlib
 
@@ -9,7 +10,7 @@ import jax
 import numpy as np
 import pytest
 
-from dropout_viz import inference, playground as pg, train
+from dropout_viz import datasets, inference, playground as pg, train
 from dropout_viz.figures import training_page as tf
 from dropout_viz.network import forward
 from dropout_viz.system import CompileCounter
@@ -69,11 +70,13 @@ def test_model_keeps_and_names():
 
 def test_every_preset_is_a_valid_setting():
     for name, p in pg.PRESETS.items():
-        s = pg.Setup(dataset=name, noise=p["noise"], n_train=p["n_train"], test_share=p["test_share"],
-                     layers=p["layers"], width=p["width"])
+        points = _pool(200) if name == pg.CSV else None  # uploaded points: n_train comes from the file
+        n_train = pg.csv_train_points(points, p["test_share"]) if points else p["n_train"]
+        s = pg.Setup(dataset=name, noise=p["noise"], n_train=n_train, test_share=p["test_share"],
+                     layers=p["layers"], width=p["width"], points=points)
         hps = pg.hypers(pg.model_keeps(p["keep_in"], p["keep_hidden"], s.layers), p["lr"])
         assert hps.keep.shape == (2, s.layers + 1)
-    assert set(pg.PRESETS) == set(pg.datasets.DATASETS)
+    assert set(pg.PRESETS) == {*pg.datasets.DATASETS, pg.CSV}
 
 
 # ---------------------------------------------------------------- the live run
@@ -381,3 +384,107 @@ def test_gain_heatmap_shows_the_change_in_points():
     hm = fig.data[0]
     assert [list(r) for r in hm.text] == [["+2.0", "0"], ["-3.0", "0"]]
     assert hm.zmin == -hm.zmax == -0.03
+
+
+# ---------------------------------------------------------------- uploaded points, saving and loading
+
+
+def _pool(n=60, n_classes=2, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1.5, 1.5, size=(n, 2))
+    y = (x[:, 0] > 0).astype(int) if n_classes == 2 else np.arange(n) % n_classes
+    return datasets.Points(x, y, source="pool.csv")
+
+
+def test_csv_setup_needs_two_class_points_and_fits_the_pool():
+    pool = _pool(60)
+    setup = pg.Setup(dataset=pg.CSV, noise=0.0, n_train=30, width=8, layers=1, points=pool)
+    assert setup.sizes == (2, 8, 2) and not setup.regression and setup.spec.max_n == 60
+    ds = pg.make_split(setup)
+    assert len(ds.y_train) == 30 and len(ds.y_test) == 30
+    assert pg.Setup(dataset=pg.CSV, n_train=30, points=datasets.Points(pool.x, pool.y, source="b")) == \
+        pg.Setup(dataset=pg.CSV, n_train=30, points=pool)  # the same points under another file name
+    with pytest.raises(ValueError, match="needs uploaded points"):
+        pg.Setup(dataset=pg.CSV)
+    with pytest.raises(ValueError, match="two classes"):
+        pg.Setup(dataset=pg.CSV, n_train=10, points=_pool(60, n_classes=3))
+    with pytest.raises(ValueError, match="points belong to the data set 'csv' only"):
+        pg.Setup(dataset="moons", points=pool)
+    with pytest.raises(ValueError, match="Your CSV has at most 60"):
+        pg.Setup(dataset=pg.CSV, n_train=31, points=pool)
+
+
+@pytest.mark.parametrize("n, share", [(20, 0.5), (60, 0.5), (61, 0.5), (100, 0.1), (100, 0.9), (5000, 0.5)])
+def test_csv_train_points_uses_as_much_of_the_pool_as_fits(n, share):
+    pool = _pool(n)
+    n_train = pg.csv_train_points(pool, share)
+    assert pg.TRAIN_POINTS[0] <= n_train <= pg.TRAIN_POINTS[1]
+    fits = lambda k: k + pg.test_points(k, share) <= n  # noqa: E731
+    assert fits(n_train) or n_train == pg.TRAIN_POINTS[0]
+    assert n_train == pg.TRAIN_POINTS[1] or not fits(n_train + 1)  # the largest that fits
+
+
+@pytest.fixture(scope="module")
+def saved_csv_run():
+    """A three-model run on uploaded points after two chunks, saved to JSON."""
+    setup = pg.Setup(dataset=pg.CSV, noise=0.0, n_train=30, width=8, layers=1, n_models=3, seed=4, points=_pool())
+    keeps = pg.model_keeps(0.9, 0.5, setup.layers, 0.75)
+    hps = pg.hypers(keeps, 0.01, 0.001)
+    live = pg.start(setup, pg.make_split(setup))
+    for _ in range(2):
+        live = pg.advance(live, hps)
+    return live, keeps, hps, pg.export_models(live, pg.model_names(keeps), keeps, lr=0.01, l2=0.001)
+
+
+def test_export_load_restore_predicts_the_same_and_trains_on(saved_csv_run):
+    live, keeps, hps, text = saved_csv_run
+    saved = pg.load_models(text)
+    assert saved.setup == live.setup and saved.setup.points.source == "pool.csv"
+    assert saved.keeps == keeps and saved.lr == 0.01 and saved.l2 == 0.001 and saved.steps == 100
+    restored = pg.restore(saved.setup, pg.make_split(saved.setup), saved.params, saved.steps)
+    assert pg.step_of(restored) == 100
+    grid = np.random.default_rng(2).uniform(-1.5, 1.5, size=(50, 2)).astype(np.float32)
+    np.testing.assert_array_equal(pg.predict(restored, grid), pg.predict(live, grid))
+    for k in pg.HISTORY_KEYS:  # the restored run starts its curves at the saved run's last evaluation
+        np.testing.assert_allclose(restored.history[k][:, -1], live.history[k][:, -1], rtol=1e-6, atol=1e-7)
+    on = pg.advance(restored, hps)
+    assert pg.step_of(on) == 150 and on.diverged is None
+    assert not np.array_equal(pg.predict(on, grid), pg.predict(restored, grid))
+    assert np.all(np.isfinite(on.history["test_loss"]))
+    # Reset goes back to the initial weights of the saved seed, as in the run the file came from.
+    np.testing.assert_array_equal(pg.predict(pg.reset(on), grid), pg.predict(pg.reset(live), grid))
+
+
+def _edit(text, change):
+    doc = json.loads(text)
+    change(doc)
+    return json.dumps(doc)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda d: d["settings"].update(page="ensemble"), "not saved by the live-training page"),
+    (lambda d: d["settings"].pop("n_train"), "settings.n_train must be a number"),
+    (lambda d: d["settings"].update(dataset=3), "settings.dataset must be a string"),
+    (lambda d: d["settings"].update(width=9), r"layer sizes \[2, 8, 2\], but its settings build \[2, 9, 2\]"),
+    (lambda d: d["settings"].update(n_train=5), r"n_train \(training points\) must lie in"),
+    (lambda d: d["settings"].update(dataset="moons"), "points belong to the data set 'csv' only"),
+    (lambda d: d.update(points=None), "needs uploaded points"),
+    (lambda d: d["points"]["y"].__setitem__(slice(None), [0] * 60), "the file's points"),
+    (lambda d: d.update(activation="tanh"), "do not match its settings"),
+    (lambda d: d["models"].pop(), "holds 2 models, but its settings say 3"),
+    (lambda d: d["models"][0].update(keep=[0.5, 0.5]), "keep values are not this page's models"),
+    (lambda d: d["models"][2].update(keep=[0.8, 0.75]), "keep values are not this page's models"),
+    (lambda d: d["settings"].update(lr=-1.0), "lr"),
+])
+def test_load_models_refuses_files_this_page_cannot_continue(saved_csv_run, change, message):
+    text = saved_csv_run[3]
+    with pytest.raises(ValueError, match=message):
+        pg.load_models(_edit(text, change))
+
+
+def test_sweep_split_on_uploaded_points_uses_what_the_pool_leaves():
+    setup = pg.Setup(dataset=pg.CSV, noise=0.0, n_train=20, width=8, layers=1, points=_pool(60))
+    ds = pg.sweep_split(setup, 20)
+    assert len(ds.y_train) == 20 and len(ds.y_test) == 40
+    with pytest.raises(ValueError, match="leaves no test points in Your CSV"):
+        pg.sweep_split(setup, 60)
