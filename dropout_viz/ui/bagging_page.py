@@ -8,6 +8,7 @@ import streamlit as st
 from .. import datasets, theory
 from .. import ensemble_training as et
 from ..figures.style import keep_text
+from .common import tr
 
 # The 2-D classification sets: their decision surfaces can be drawn.
 DATASET_NAMES = tuple(n for n, s in datasets.DATASETS.items() if s.task == "classification" and s.n_features == 2)
@@ -118,3 +119,44 @@ def results(name: str, noise: float, width: int, keep: float, steps: int, seed: 
         out["votes"] = [_vote_row(f"{k} bagged networks", theory.majority_vote_check(bag.argmax(-1), run.y_test)),
                         _vote_row(f"{k} dropout subnetworks", theory.majority_vote_check(sub.argmax(-1), run.y_test))]
     return out
+
+
+# --- the page's text in the chosen language (the cached results above stay in English) -------------------
+
+KEEP_HELP_ZH = ("保留概率 q：每个单元以概率 q 被保留，丢弃率 p = 1 − q。不提供 q = 0，因为反向 dropout 要除以 q。")
+
+# Column names of the page's tables, English -> Chinese.
+COLUMNS_ZH = {
+    "model": "模型", "test error": "测试误差", "test loss": "测试损失", "train loss": "训练损失",
+    "full net test error": "完整网络测试误差", "predictors": "平均的预测器数", "parameters": "参数量", "memory": "内存",
+    "members": "成员", "individual error": "个体平均误差", "ensemble error": "集成误差", "gain (measured)": "增益（实测）",
+    "difference": "差值", "mean member error": "成员平均误差", "majority-vote error": "多数投票误差",
+    "(T−1)/(2T) · disagreement": "(T−1)/(2T) · 分歧", "point": "点",
+}
+
+
+def is_chinese() -> bool:
+    return tr("en", "zh") == "zh"
+
+
+def keep_phrase(q: float) -> str:
+    """keep_text in the chosen language: 'keep q = 0.5 (drop rate p = 0.5)' or '保留概率 q = 0.5（丢弃率 p = 0.5）'."""
+    return tr(keep_text(q), f"保留概率 q = {q:.3g}（丢弃率 p = {1.0 - q:.3g}）")
+
+
+def shown(rows, values: dict | None = None):
+    """A table (one dict per row) as the page shows it: in Chinese, with Chinese column names and the cell texts
+    listed in `values` translated; in English, unchanged. Numbers are never touched."""
+    if not is_chinese():
+        return rows
+    values = values or {}
+    def one(row):
+        return {COLUMNS_ZH.get(k, k): values.get(v, v) if isinstance(v, str) else v for k, v in row.items()}
+    return [one(r) for r in rows] if isinstance(rows, list) else one(rows)
+
+
+def members_zh(k: int) -> dict:
+    """Chinese names of the decomposition tables' rows for k members."""
+    return {f"{k} bagged networks": f"{k} 个 Bagging 网络", f"{k} dropout subnetworks": f"{k} 个 dropout 子网络",
+            "the three voters": "三个投票者", "majority vote": "多数投票", "true label": "真实标签",
+            **{f"voter {chr(65 + i)}": f"投票者 {chr(65 + i)}" for i in range(3)}}

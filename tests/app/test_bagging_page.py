@@ -74,3 +74,29 @@ def test_bad_link_values_give_notices():
     assert any("bb_k=99" in w.value for w in at.warning)
     assert any("bb_width=7" in w.value for w in at.warning)
     assert _table(at)["model"][1] == "bagging, k = 8"
+
+
+def test_chinese_page_shows_the_same_numbers_in_chinese():
+    en = _run()
+    zh = _run(lang="中文")
+    assert zh.title[0].value.startswith("装袋")
+    assert zh.slider(key="bb_k").label == "参与平均的 Bagging 网络数 k"
+    captions = " ".join(c.value for c in zh.caption)
+    assert "保留概率 q = 0.5（丢弃率 p = 0.5）" in captions and "keep q" not in captions
+    assert "测试误差" in _charts(zh)[0]["layout"]["title"]["text"]
+    # Same results, Chinese column names: every cell of every table is the same as in English.
+    assert len(zh.dataframe) == len(en.dataframe) == 5
+    table = _table(zh)
+    assert list(table.columns)[:3] == ["模型", "测试误差", "测试损失"]
+    assert table.values.tolist() == _table(en).values.tolist()
+    for i in (1, 2, 4):
+        assert _table(zh, i)["成员"][0] in ("8 个 Bagging 网络", "三个投票者")
+        assert _table(zh, i).values.tolist()[0][1:] == _table(en, i).values.tolist()[0][1:]
+    assert _charts(zh)[0]["data"][0]["y"] == _charts(en)[0]["data"][0]["y"]
+    # The k = 1 and keep q = 1 branches speak Chinese too.
+    zh.slider(key="bb_k").set_value(1).run()
+    assert not zh.exception
+    assert any("k 设为 ≥ 2" in i.value for i in zh.info)
+    zh.slider(key="bb_keep").set_value(1.0).run()
+    assert not zh.exception
+    assert any("没有任何单元被丢弃" in i.value for i in zh.info)
