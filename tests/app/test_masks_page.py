@@ -1,5 +1,6 @@
 """The masks-and-subnetworks page under AppTest: every control runs and changes what the page shows."""
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -188,3 +189,70 @@ def test_bad_link_values_give_messages_not_crashes():
     assert "m_draw=banana" in warnings and "m_keep_1=5" in warnings
     at = _run(TABS[4], m_step="999999")
     assert at.error and "step must be an integer" in at.error[0].value
+
+
+# --- the page in Chinese (?lang=中文): the same numbers, the explanations translated --------------------------
+
+ZH = {"lang": "中文"}
+
+
+def _has_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def _texts(at) -> str:
+    return " ".join([m.value for m in at.markdown] + [c.value for c in at.caption])
+
+
+def _numbers(at) -> dict:
+    """What must not depend on the language: metric values, table cells, chart data (trace names aside)."""
+    charts = []
+    for c in at.get("plotly_chart"):
+        data = json.loads(c.proto.spec)["data"]
+        charts.append([{k: v for k, v in t.items() if k in ("x", "y", "z")} for t in data])
+    tables = [[_digits(" ".join(map(str, r.values()))) for r in at.table[i].value.to_dict("records")]
+              for i in range(len(at.table))]
+    return {"metrics": [_digits(m.value) for m in at.metric], "tables": tables, "charts": charts,
+            "sliders": [(s.key, s.value) for s in at.slider]}
+
+
+def _digits(text: str) -> list[str]:
+    """The numbers in a text ("7 of 16" and "7 / 16" both give ["7", "16"]; "2¹⁴ = 16,384" keeps ¹⁴)."""
+    return re.findall(r"[-+−]?\d[\d,.]*(?:e[-+]\d+)?%?|[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+", text)
+
+
+def test_chinese_page_has_chinese_text_and_the_same_numbers():
+    en, zh = _run(), _run(**ZH)
+    assert not zh.exception and not zh.error
+    assert zh.title[0].value == "掩码与子网络" and en.title[0].value == "Masks and subnetworks"
+    assert "子网络" in zh.markdown[0].value and not _has_chinese(_texts(en))
+    assert "种子 0 的第 0 号掩码" in _captions(zh)
+    assert _metric(zh, "子网络个数") == _metric(en, "Subnetworks") == "2¹⁴ = 16,384"
+    assert _numbers(zh) == _numbers(en)
+    assert [s.label for s in zh.slider] == ["保留概率 q，输入层", "保留概率 q，隐藏层 1", "保留概率 q，隐藏层 2"]
+    assert zh.button(key="m_resample").label == "🎲 重新抽取掩码"
+    # The tab titles are the link's values (m_tab=...), so they stay English; a caption translates them.
+    assert [t.label for t in zh.tabs] == TABS and "一个小批量" in _captions(zh)
+    zh.button(key="m_resample").click().run()
+    assert "种子 0 的第 1 号掩码" in _captions(zh) and zh.query_params["m_draw"] == "1"
+
+
+@pytest.mark.parametrize("tab", TABS)
+def test_every_tab_runs_in_chinese_with_the_same_numbers(tab):
+    en, zh = _run(tab), _run(tab, **ZH)
+    assert not zh.error
+    assert _has_chinese(_texts(zh)) and not _has_chinese(_texts(en))
+    assert _numbers(zh) == _numbers(en)
+    assert zh.get("plotly_chart") and zh.query_params.get("m_tab", TABS[0]) == tab and zh.query_params["lang"] == "中文"
+
+
+def test_chinese_stepper_and_bad_sizes():
+    at = _run(TABS[4], **ZH)
+    assert _metric(at, "训练步") == "0" and at.button(key="m_next").label == "下一步 ▶"
+    at.button(key="m_next").click().run()
+    assert not at.exception and len(at.get("plotly_chart")) == 2
+    assert any("恰好为 0" in m.value for m in at.markdown)
+    title = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
+    assert title.startswith("第 0 步 · 2/4")
+    at.text_input(key="m_sizes").input("2-40-2").run()
+    assert not at.exception and "改为显示 2-6-6-2" in at.error[0].value
