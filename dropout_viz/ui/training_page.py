@@ -9,6 +9,7 @@ of training per frame. Sweeps are st.cache_data functions of plain scalars, shar
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 
 import numpy as np
@@ -34,6 +35,36 @@ FIGS = "t_figs"
 PENDING = "t_pending"  # "step" or "reset", set by a button callback, done once the hyperparameters are known
 STEP_TOKEN = "t_step_token"
 SWEEPS = "t_sweeps"  # the settings of the last sweep of each kind that was asked for
+CSV_POINTS = "t_csv_points"  # the last good upload (datasets.Points): a bad one leaves it in place
+CSV_FILE = "t_csv_file"
+CSV_NOTE = "t_csv_note"  # (kind, text) about the last CSV upload
+MODEL_FILE = "t_model_file"
+MODEL_NOTE = "t_model_note"  # (kind, text) about the last model upload
+EXPORT = "t_export"  # what the save button's deferred download reads when clicked (see save_and_load)
+
+# The page's choices. A loaded model file must use values these widgets can show.
+LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+PENALTIES = (0.0, 0.00001, 0.0001, 0.001, 0.01, 0.1)
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
+OPTIMIZERS = {"sgd": "SGD", "momentum": "SGD with momentum 0.9", "adam": "Adam"}
+DATA_CHOICES = (*datasets.DATASETS, playground.CSV)
+SEEDS = (0, 10_000)
+NOISE = (0.0, 0.5, 0.05)  # slider range and step
+SHARE = (0.1, 0.9, 0.05)
+KEEP = (0.05, 1.0, 0.05)
+# Widgets a data set's tuned settings (playground.PRESETS) are loaded into when the data set changes.
+PRESET_KEYS = {"noise": "t_noise", "n_train": "t_ntrain", "test_share": "t_share", "layers": "t_layers",
+               "width": "t_width", "keep_in": "t_keep_in", "keep_hidden": "t_keep_h", "lr": "t_lr"}
+
+
+def data_label(name: str) -> str:
+    """The data set's name in the select box (and the URL): the registry's label, or "Your CSV"."""
+    return datasets.POINTS_LABEL if name == playground.CSV else datasets.DATASETS[name].label
+
+
+def keep_words(q: float) -> str:
+    """'keep q = 0.8 (drop rate p = 0.2)' in the page's language."""
+    return ui.tr(keep_text(q), f"保留概率 q = {q:.3g}（丢弃率 p = {1.0 - q:.3g}）")
 
 
 # --- settings and data -----------------------------------------------------------------------------
@@ -44,30 +75,237 @@ def setup_from(fields: dict) -> playground.Setup:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def dataset(name: str, noise: float, n_train: int, test_share: float, data_seed: int) -> datasets.Dataset:
-    """The page's data split (shared by every session with the same settings)."""
+def dataset(name: str, noise: float, n_train: int, test_share: float, data_seed: int, points_digest: str | None,
+            _points: datasets.Points | None) -> datasets.Dataset:
+    """The page's data split (shared by every session with the same settings; uploaded points by digest)."""
     return playground.make_split(playground.Setup(dataset=name, noise=noise, n_train=n_train,
-                                                  test_share=test_share, data_seed=data_seed))
+                                                  test_share=test_share, data_seed=data_seed, points=_points))
 
 
 def data_of(setup: playground.Setup) -> datasets.Dataset:
-    return dataset(setup.dataset, setup.noise, setup.n_train, setup.test_share, setup.data_seed)
+    points = setup.points
+    return dataset(setup.dataset, setup.noise, setup.n_train, setup.test_share, setup.data_seed,
+                   None if points is None else points.digest, points)
 
 
-def load_preset_on_change(name: str, keys: dict) -> None:
+def load_preset_on_change(name: str, keys: dict = PRESET_KEYS) -> None:
     """When the user picks another data set, load the settings tuned for it into the widgets ``keys``.
 
     Args:
       keys: preset field -> widget key, for widgets drawn after this call (their values can still be set).
-    The first run keeps whatever the link asked for.
+    The first run keeps whatever the link asked for. Uploaded points set the number of training points
+    to what the file allows.
     """
     last = st.session_state.get("t_last_data")
     st.session_state["t_last_data"] = name
     if last is None or last == name:
         return
+    preset = playground.PRESETS[name]
     for field, key in keys.items():
-        st.session_state[key] = playground.PRESETS[name][field]
-    st.toast(f"Loaded the settings tuned for {datasets.DATASETS[name].label}.", icon="🎛️")
+        if field in preset:
+            st.session_state[key] = preset[field]
+    points = st.session_state.get(CSV_POINTS)
+    if name == playground.CSV and points is not None:
+        st.session_state["t_ntrain"] = playground.csv_train_points(points, preset["test_share"])
+    st.toast(ui.tr(f"Loaded the settings tuned for {data_label(name)}.",
+                   f"已载入为「{data_label(name)}」调好的设置。"), icon="🎛️")
+
+
+# --- your own points (CSV upload) ------------------------------------------------------------------
+
+CSV_MAX_BYTES = 1_000_000
+CSV_MIN_POINTS = 20  # 10 training points (playground.TRAIN_POINTS) and as many test points at share 0.5
+
+
+def md_escape(text: str, limit: int = 300) -> str:
+    """User-given text (a file name, a cell) shown in markdown as plain characters, cut to ``limit``."""
+    text = str(text)[:limit]
+    return "".join("\\" + c if c in "\\`*_[]<>#|$~" else c for c in text)
+
+
+def _note(kind: str, en: str, zh: str) -> tuple:
+    """A message for a later run, kept in both languages (the reader may switch language in between)."""
+    return (kind, en, zh)
+
+
+def show_note(key: str) -> None:
+    note = st.session_state.get(key)
+    if note is not None:
+        kind, en, zh = note
+        (st.error if kind == "error" else st.success)(ui.tr(en, zh), icon="⚠️" if kind == "error" else "✅")
+
+
+def csv_input() -> datasets.Points | None:
+    """The CSV uploader of "Your CSV", its messages, and the points in use (the last good upload), or None."""
+    st.file_uploader(
+        ui.tr("Your CSV (columns x1, x2, label)", "你的 CSV（列：x1、x2、label）"), type=["csv"], key=CSV_FILE,
+        on_change=_csv_changed, max_upload_size=1,
+        help=ui.tr(f"A header row naming x1, x2 and label, then one point per row; two classes (any two label "
+                   f"values), {CSV_MIN_POINTS} to {datasets.MAX_POINTS:,} points, at most 1 MB. The points are "
+                   "scaled into the plotting box. The file is read as text: nothing in it is executed. The "
+                   "points stay in this browser session (a link does not carry them).",
+                   f"第一行是列名 x1、x2、label，之后每行一个点；两个类别（label 取任意两个值），"
+                   f"{CSV_MIN_POINTS} 到 {datasets.MAX_POINTS:,} 个点，文件不超过 1 MB。点的坐标会缩放到作图范围内。"
+                   "文件只按文本读取，其中的内容不会被执行。这些点只保存在本次浏览器会话中（链接不会带上它们）。"))
+    show_note(CSV_NOTE)
+    points = st.session_state.get(CSV_POINTS)
+    if points is not None:
+        counts = np.bincount(points.y)
+        src = md_escape(points.source, 80)
+        st.caption(ui.tr(f"In use: **{src}**, {len(points):,} points ({counts[0]:,} of class 0, "
+                         f"{counts[1]:,} of class 1).",
+                         f"正在使用：**{src}**，共 {len(points):,} 个点（类别 0 有 {counts[0]:,} 个，"
+                         f"类别 1 有 {counts[1]:,} 个）。"))
+    return points
+
+
+def _csv_changed() -> None:
+    """Uploader callback: parse the new file; keep the previous points (and say why) when it is refused."""
+    file = st.session_state.get(CSV_FILE)
+    if file is None:
+        st.session_state.pop(CSV_NOTE, None)  # the file was removed from the box: its points stay in use
+        return
+    name = md_escape(file.name, 80)
+    try:
+        points = read_csv(file.getvalue(), file.name)
+    except ValueError as exc:
+        kept = CSV_POINTS in st.session_state
+        why = md_escape(exc)
+        st.session_state[CSV_NOTE] = _note(
+            "error", f"**{name}** cannot be used: {why}." + (" The previous points stay in use." if kept else ""),
+            f"无法使用 **{name}**：{why}。" + ("仍在使用之前的数据。" if kept else ""))
+        return
+    st.session_state[CSV_POINTS] = points
+    share = st.session_state.get("t_share", playground.PRESETS[playground.CSV]["test_share"])
+    st.session_state["t_ntrain"] = playground.csv_train_points(points, share)
+    st.session_state["t_noise"] = playground.PRESETS[playground.CSV]["noise"]  # your points as they are
+    st.session_state[CSV_NOTE] = _note(
+        "success", f"Read {len(points):,} points from **{name}**; training points set to use all of them, "
+                   "with no added noise.",
+        f"已从 **{name}** 读入 {len(points):,} 个点；训练点数已设为用上全部数据，不另加噪声。")
+
+
+def read_csv(data: bytes, source: str) -> datasets.Points:
+    """Checked points from an uploaded CSV: two classes, the page's size limits (ValueError otherwise)."""
+    x, y = datasets.parse_points_csv(data, max_bytes=CSV_MAX_BYTES, max_points=datasets.MAX_POINTS, max_classes=2)
+    if len(y) < CSV_MIN_POINTS:
+        raise ValueError(f"too few points: got {len(y)}, this page needs at least {CSV_MIN_POINTS} "
+                         f"({playground.TRAIN_POINTS[0]} to train on and some to test on)")
+    return datasets.Points(x, y, source=source)
+
+
+# --- saving and loading the models (JSON) ----------------------------------------------------------
+
+RESTORE = "t_restore"  # a checked model file (playground.Saved) waiting for the run its settings make
+MODEL_MAX_MB = 2
+
+
+def _export_json(box: dict) -> str:
+    """The deferred download: the run as it is when the button is clicked (the live area keeps box current)."""
+    return playground.export_models(box["live"], box["names"], box["keeps"], lr=box["lr"], l2=box["l2"])
+
+
+def save_and_load(setup: playground.Setup) -> None:
+    """The download button (every model of the run, as JSON) and the uploader that loads such a file back."""
+    box = st.session_state.setdefault(EXPORT, {})
+    left, right = st.columns([1, 2], gap="medium")
+    with left:
+        st.download_button(
+            ui.tr("Download models (JSON)", "下载模型（JSON）"), data=functools.partial(_export_json, box),
+            file_name=f"dropout-lab-{setup.dataset}-models.json", mime="application/json", key="t_download",
+            on_click="ignore", icon=":material/download:",
+            help=ui.tr("Every model of this run as it is at the moment you click (also while playing): weights, "
+                       "layer sizes, keep values, seed, step count and the settings that rebuild its data; "
+                       "uploaded points are included.",
+                       "下载本次运行的全部模型（点击时的状态，播放中也可以）：权重、各层大小、保留概率、随机种子、"
+                       "训练步数，以及重建数据所需的设置；上传的点也一并保存。"))
+        st.caption(ui.tr("The optimizer's running averages are not saved: after loading, Adam and momentum start "
+                         "them afresh.", "优化器的滑动平均不保存：载入后 Adam 与动量法会从零重新累计。"))
+    with right:
+        st.file_uploader(
+            ui.tr("Load models (a JSON file downloaded here)", "载入模型（此处下载的 JSON 文件）"), type=["json"],
+            key=MODEL_FILE, on_change=_model_changed, max_upload_size=MODEL_MAX_MB,
+            help=ui.tr("Restores the weights, the settings and the step count; training goes on from there. "
+                       "The file is read as JSON and checked field by field: nothing in it is executed or "
+                       "unpickled. A file that does not fit changes nothing.",
+                       "恢复权重、设置与训练步数，之后可以接着训练。文件只按 JSON 读取并逐项检查，"
+                       "其中的内容不会被执行或反序列化（unpickle）。不合格的文件不会改变任何东西。"))
+        show_note(MODEL_NOTE)
+
+
+def _on_grid(value: float, lo: float, hi: float, step: float, what: str) -> float:
+    k = round((value - lo) / step)
+    if not lo - 1e-9 <= value <= hi + 1e-9 or abs(lo + k * step - value) > 1e-6:
+        raise ValueError(f"{what} = {value:g} is not one of this page's values ({lo:g} to {hi:g} in steps of {step:g})")
+    return value
+
+
+def _choice(value, options, what: str):
+    for option in options:
+        if isinstance(option, float) and abs(option - value) <= 1e-12 * max(1.0, abs(option)) or option == value:
+            return option
+    shown = ", ".join(f"{o:g}" if isinstance(o, float) else str(o) for o in options)
+    raise ValueError(f"{what} = {value!r} is not one of this page's choices ({shown})")
+
+
+def widget_values(saved: playground.Saved) -> dict:
+    """The page's widget values (key -> value) that show a loaded file's settings; ValueError if a widget
+    cannot show one of them (the file came from another version of the page, or was edited)."""
+    s = saved.setup
+    for what, seed in (("the data seed", s.data_seed), ("the weight seed", s.seed)):
+        if not SEEDS[0] <= seed <= SEEDS[1]:
+            raise ValueError(f"{what} {seed} is outside this page's range [{SEEDS[0]}, {SEEDS[1]:,}]")
+    values = {
+        "t_data": s.dataset, "t_last_data": s.dataset, "t_noise": _on_grid(s.noise, *NOISE, "noise"),
+        "t_ntrain": s.n_train, "t_share": _on_grid(s.test_share, *SHARE, "test share"), "t_dseed": s.data_seed,
+        "t_layers": s.layers, "t_width": s.width, "t_act": _choice(s.activation, ACTIVATIONS, "activation"),
+        "t_opt": _choice(s.optimizer, list(OPTIMIZERS), "optimizer"), "t_batch": s.batch_size, "t_seed": s.seed,
+        "t_keep_in": _on_grid(saved.keeps[1][0], *KEEP, "input keep"),
+        "t_keep_h": _on_grid(saved.keeps[1][-1], *KEEP, "hidden keep"),
+        "t_third": s.n_models == 3, "t_lr": _choice(saved.lr, LEARNING_RATES, "learning rate"),
+        "t_l2": _choice(saved.l2, PENALTIES, "L2 penalty"),
+    }
+    if s.n_models == 3:
+        values["t_keep3"] = _on_grid(saved.keeps[2][-1], *KEEP, "third model's keep")
+    return values
+
+
+def load_file(data: bytes) -> tuple[playground.Saved, dict]:
+    """A checked model file and the widget values that show it (ValueError says what does not fit)."""
+    saved = playground.load_models(data)
+    return saved, widget_values(saved)
+
+
+def _model_changed() -> None:
+    """Uploader callback: check the file; if it fits, stage its settings in the widgets and its weights for
+    live_run. A file that does not fit leaves everything as it was and says why."""
+    file = st.session_state.get(MODEL_FILE)
+    if file is None:
+        st.session_state.pop(MODEL_NOTE, None)
+        return
+    name = md_escape(file.name, 80)
+    try:
+        saved, values = load_file(file.getvalue())
+    except ValueError as exc:
+        why = md_escape(exc)
+        st.session_state[MODEL_NOTE] = _note(
+            "error", f"**{name}** cannot be loaded: {why}. Nothing was changed.",
+            f"无法载入 **{name}**：{why}。没有做任何改动。")
+        return
+    st.session_state.update(values)
+    points = saved.setup.points
+    if points is not None:
+        st.session_state[CSV_POINTS] = points
+        st.session_state[CSV_NOTE] = _note(
+            "success", f"{len(points):,} points taken from the model file **{name}**.",
+            f"已从模型文件 **{name}** 取得 {len(points):,} 个点。")
+    st.session_state[RESTORE] = saved
+    st.session_state[PLAYING] = False
+    st.session_state.pop(PENDING, None)
+    st.session_state[MODEL_NOTE] = _note(
+        "success", f"Loaded {len(saved.params)} models from **{name}** at step {saved.steps:,}; press Play to "
+                   "train on.",
+        f"已从 **{name}** 载入 {len(saved.params)} 个模型（第 {saved.steps:,} 步）；按“播放”继续训练。")
 
 
 # --- the live run ----------------------------------------------------------------------------------
@@ -82,8 +320,22 @@ def step_token() -> int:
 
 
 def live_run(setup: playground.Setup) -> playground.Live:
-    """This session's run for these settings; new settings start a new run (same weights for every model)."""
+    """This session's run for these settings; new settings start a new run (same weights for every model).
+
+    A model file loaded just before (RESTORE) replaces the run with its weights and step count, if these
+    settings are the file's (its callback put them into the widgets).
+    """
     live = st.session_state.get(LIVE)
+    saved = st.session_state.pop(RESTORE, None)
+    if saved is not None:
+        if saved.setup == setup:
+            live = playground.restore(setup, data_of(setup), saved.params, saved.steps)
+            st.session_state[LIVE] = live
+            return live
+        st.session_state[MODEL_NOTE] = _note(
+            "error", "The model file's settings could not all be applied (a link parameter may have overridden "
+                     "one); its weights were not loaded.",
+            "模型文件中的设置未能全部生效（可能被链接中的参数覆盖）；其权重没有载入。")
     if live is None or live.setup != setup:
         live = playground.start(setup, data_of(setup))
         st.session_state[LIVE] = live
@@ -136,13 +388,13 @@ def _figure(name: str, signature, build):
     return figs[name][1]
 
 
-def live_area(names, keeps, hps, lr: float, presenter: bool) -> None:
+def live_area(names, keeps, hps, lr: float, presenter: bool, l2: float = 0.0) -> None:
     """The fragment: while playing it reruns every FRAME_S seconds and trains one chunk per run."""
     run_every = FRAME_S if is_playing() else None
-    st.fragment(run_every=run_every)(_live_body)(tuple(names), tuple(keeps), hps, lr, presenter)
+    st.fragment(run_every=run_every)(_live_body)(tuple(names), tuple(keeps), hps, lr, presenter, l2)
 
 
-def _live_body(names, keeps, hps, lr, presenter) -> None:
+def _live_body(names, keeps, hps, lr, presenter, l2=0.0) -> None:
     apply_pending(hps)  # here, not in the page: the reset button below reruns only this fragment
     live = st.session_state[LIVE]
     if is_playing():
@@ -151,30 +403,42 @@ def _live_body(names, keeps, hps, lr, presenter) -> None:
         if live.diverged is not None:
             st.session_state[PLAYING] = False
             st.rerun()  # the whole page: the Play button and the frame timer must see the pause
+    # What the download button saves when clicked (it is drawn outside this fragment, once per page run).
+    st.session_state.setdefault(EXPORT, {}).update(live=live, names=list(names), keeps=list(keeps), lr=lr, l2=l2)
     setup = live.setup
     if live.diverged is not None:
         d = live.diverged
-        st.error(f"**Training diverged.** The {names[d.model]} model's loss became "
-                 f"{'NaN' if np.isnan(d.value) else 'infinite'} at step {d.step:,} with learning rate {lr:g}. "
-                 "Training is paused and the weights are those of the last finite step. Lower the learning rate "
-                 "and press Play to go on, or reset to the initial weights.", icon="💥")
-        st.button("Reset to the initial weights", key="t_reset_diverged", icon=":material/replay:", on_click=request,
-                  args=("reset",))
+        bad = "NaN" if np.isnan(d.value) else "infinite"
+        st.error(ui.tr(f"**Training diverged.** The {names[d.model]} model's loss became "
+                       f"{bad} at step {d.step:,} with learning rate {lr:g}. "
+                       "Training is paused and the weights are those of the last finite step. Lower the learning "
+                       "rate and press Play to go on, or reset to the initial weights.",
+                       f"**训练发散了。**模型 {names[d.model]} 的损失在第 {d.step:,} 步（学习率 {lr:g}）变成了 "
+                       f"{'NaN' if bad == 'NaN' else '无穷大'}。训练已暂停，权重停在最后一个有限的步。"
+                       "调低学习率后按“播放”继续，或重置到初始权重。"), icon="💥")
+        st.button(ui.tr("Reset to the initial weights", "重置到初始权重"), key="t_reset_diverged",
+                  icon=":material/replay:", on_click=request, args=("reset",))
     _metrics_row(live, names)
     _main_figure(live, names, keeps, presenter)
-    curves = _figure("curves", (names, setup.regression, presenter),
+    curves = _figure("curves", (names, setup.regression, presenter, ui.tr("en", "zh")),
                      lambda: tfig.live_curves(names, classification=not setup.regression, presenter=presenter,
                                               loss_name="squared error" if setup.regression else "cross-entropy"))
     ui.chart(tfig.update_live_curves(curves, live.history), key="t_curves")
 
 
 def _metrics_row(live, names) -> None:
-    st.caption("Full networks on the test set: " + ("mean squared error" if live.setup.regression else
-               "cross-entropy loss · share classified right") + "; the gap is test minus training loss.")
+    regression = live.setup.regression
+    st.caption(ui.tr("Full networks on the test set: " + ("mean squared error" if regression else
+                     "cross-entropy loss · share classified right") + "; the gap is test minus training loss.",
+                     "完整网络在测试集上的表现：" + ("均方误差" if regression else "交叉熵损失 · 分类正确的比例")
+                     + "；差距 = 测试损失 − 训练损失。"))
     cols = st.columns(1 + len(names))
     step = playground.step_of(live)
-    cols[0].metric("Training step", f"{step:,}", help=f"{playground.CHUNK} steps per frame, one minibatch of "
-                   f"{live.setup.batch_size} each; every model sees the same minibatches.")
+    cols[0].metric(ui.tr("Training step", "训练步数"), f"{step:,}",
+                   help=ui.tr(f"{playground.CHUNK} steps per frame, one minibatch of {live.setup.batch_size} each; "
+                              "every model sees the same minibatches.",
+                              f"每帧 {playground.CHUNK} 步，每步一个大小为 {live.setup.batch_size} 的小批量；"
+                              "所有模型看到相同的小批量。"))
     last = playground.final_metrics(live)
     for col, m, name in zip(cols[1:], range(len(names)), names):
         if last is None:
@@ -182,12 +446,14 @@ def _metrics_row(live, names) -> None:
             continue
         gap = last["test_loss"][m] - last["train_loss"][m]
         value = f"{last['test_loss'][m]:.3f}"
-        if not live.setup.regression:
-            value += f" · {last['test_acc'][m]:.0%} right"
-        col.metric(name, value, f"gap to train {gap:+.3f}", delta_color="inverse",
-                   help="Test loss of the full network (inverted dropout: the weight-scaled network). The gap is "
-                        "test loss minus training loss: how much the model fits the training points and not the "
-                        "pattern.")
+        if not regression:
+            value += ui.tr(f" · {last['test_acc'][m]:.0%} right", f" · 正确 {last['test_acc'][m]:.0%}")
+        col.metric(name, value, ui.tr(f"gap to train {gap:+.3f}", f"与训练的差距 {gap:+.3f}"), delta_color="inverse",
+                   help=ui.tr("Test loss of the full network (inverted dropout: the weight-scaled network). The gap "
+                              "is test loss minus training loss: how much the model fits the training points and not "
+                              "the pattern.",
+                              "完整网络的测试损失（反向 dropout：即权重缩放后的网络）。差距 = 测试损失 − 训练损失："
+                              "模型在多大程度上拟合了训练点本身，而不是其中的规律。"))
 
 
 def _kept(live) -> list:
@@ -201,7 +467,8 @@ def _main_figure(live, names, keeps, presenter) -> None:
     ds = data_of(setup)
     step = playground.step_of(live)
     sizes = live.config.sizes
-    mask_title = f"Its mask at step {step:,}"
+    lang = ui.tr("en", "zh")
+    mask_title = ui.tr("a sampled mask", "一个抽样掩码")
     if setup.regression or setup.dataset == "digits":
         left, right = st.columns([2.4, 1], gap="medium")
         with left:
@@ -217,33 +484,42 @@ def _main_figure(live, names, keeps, presenter) -> None:
                 images = [ds.x_test[idx] for idx, _ in wrong]
                 captions = [[f"{ds.y_test[i]}→{p}" for i, p in zip(idx, pred)] for idx, pred in wrong]
                 n_wrong = (probs.argmax(-1) != ds.y_test).sum(-1)
-                titles = [f"{name}<br>{n:,}/{ds.y_test.size} wrong" for name, n in zip(names, n_wrong)]
+                titles = [ui.tr(f"{name}<br>{n:,}/{ds.y_test.size} wrong", f"{name}<br>错 {n:,}/{ds.y_test.size}")
+                          for name, n in zip(names, n_wrong)]
                 fig = _figure("digits", (len(names), presenter),
                               lambda: tfig.digit_mistakes(images, captions, titles, presenter=presenter))
-                st.markdown(f"**Test digits each model gets wrong at step {step:,}** (true→predicted)")
+                st.markdown(ui.tr(f"**Test digits each model gets wrong at step {step:,}** (true→predicted)",
+                                  f"**第 {step:,} 步时各模型分错的测试数字**（真实→预测）"))
                 ui.chart(tfig.update_digit_mistakes(fig, images, captions, titles), key="t_digits")
         with right:
-            fig = _figure("mask", (sizes, keeps[1], presenter),
+            fig = _figure("mask", (sizes, keeps[1], presenter, lang),
                           lambda: tfig.mask_network(sizes, live.mask, keeps[1], presenter=presenter,
-                                                    title="a sampled mask"))
+                                                    title=mask_title))
             tfig.update_mask_network(fig, sizes, _kept(live))
             ui.chart(fig, key="t_mask")
     else:
         xs, ys, probs = playground.surfaces(live)
         titles = list(names)
-        mask = dict(sizes=sizes, kept=live.mask, keep=keeps[1], title="a sampled mask")
-        fig = _figure("surfaces", (names, setup, presenter),
+        mask = dict(sizes=sizes, kept=live.mask, keep=keeps[1], title=mask_title)
+        fig = _figure("surfaces", (names, setup, presenter, lang),
                       lambda: tfig.live_surfaces(xs, ys, probs, titles, x_train=ds.x_train, y_train=ds.y_train,
                                                  x_test=ds.x_test, y_test=ds.y_test, mask=mask, presenter=presenter))
         tfig.update_live_surfaces(fig, probs, titles)
         tfig.update_mask_network(fig, sizes, _kept(live))
         ui.chart(fig, key="t_surfaces")
-    shown = "" if max(sizes) <= tfig.SHOWN_UNITS else f" (the first {tfig.SHOWN_UNITS} units of each layer are drawn)"
-    st.caption(f"Right: the mask {names[1]} used for one example of its minibatch at step {step:,}{shown}; in = "
-               f"inputs, h1, h2, … = hidden layers, out = outputs. Crossed units are dropped, with all their "
-               f"connections; a fresh mask is drawn for every example at every step. "
-               f"{keep_text(keeps[1][0])} for inputs, {keep_text(keeps[1][-1])} for hidden units, inverted "
-               "dropout (kept units are scaled by 1/q while training, so the test-time network is the full one).")
+    big = max(sizes) > tfig.SHOWN_UNITS
+    st.caption(ui.tr(
+        f"Right: the mask {names[1]} used for one example of its minibatch at step {step:,}"
+        + (f" (the first {tfig.SHOWN_UNITS} units of each layer are drawn)" if big else "")
+        + "; in = inputs, h1, h2, … = hidden layers, out = outputs. Crossed units are dropped, with all their "
+        "connections; a fresh mask is drawn for every example at every step. "
+        f"{keep_text(keeps[1][0])} for inputs, {keep_text(keeps[1][-1])} for hidden units, inverted "
+        "dropout (kept units are scaled by 1/q while training, so the test-time network is the full one).",
+        f"右侧：{names[1]} 在第 {step:,} 步为其小批量中的一个样本使用的掩码"
+        + (f"（每层只画出前 {tfig.SHOWN_UNITS} 个单元）" if big else "")
+        + "；in = 输入，h1、h2、… = 隐藏层，out = 输出。打叉的单元连同它的所有连接一起被丢弃；每一步都为每个样本"
+        f"重新抽取掩码。输入{keep_words(keeps[1][0])}，隐藏单元{keep_words(keeps[1][-1])}，反向（inverted）dropout"
+        "（训练时保留的单元乘以 1/q，因此测试时用的就是完整网络）。"))
 
 
 # --- sweeps ----------------------------------------------------------------------------------------
@@ -251,19 +527,21 @@ def _main_figure(live, names, keeps, presenter) -> None:
 def _progress():
     """A progress bar drawn inside the cached function (so a cache hit replays it, finished and removed)."""
     slot = st.empty()
-    bar = slot.progress(0.0, text="Training the sweep's models…")
+    bar = slot.progress(0.0, text=ui.tr("Training the sweep's models…", "正在训练扫描中的模型…"))
 
     def report(i: int, n: int) -> None:
         if i == n or i % max(1, n // 25) == 0:
-            bar.progress(i / n, text=f"Training all models together: step {i * playground.CHUNK:,} of "
-                                     f"{n * playground.CHUNK:,}")
+            done, total = f"{i * playground.CHUNK:,}", f"{n * playground.CHUNK:,}"
+            bar.progress(i / n, text=ui.tr(f"Training all models together: step {done} of {total}",
+                                           f"所有模型一起训练：第 {done} 步，共 {total} 步"))
     return slot, report
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def keep_sweep(setup_fields: tuple, n_seeds: int, steps: int, lr: float, l2: float, keep_in: float) -> dict:
+def keep_sweep(setup_fields: tuple, n_seeds: int, steps: int, lr: float, l2: float, keep_in: float,
+               _points: datasets.Points | None = None) -> dict:
     """Test error against hidden keep over seeds (one vmapped computation), with a progress bar."""
-    setup = playground.Setup(*setup_fields)
+    setup = sweep_setup(setup_fields, _points)  # the points' digest is in setup_fields: the cache key
     slot, report = _progress()
     out = playground.keep_sweep(setup, n_seeds=n_seeds, steps=steps, lr=lr, l2=l2, keep_in=keep_in,
                                 on_chunk=report)
@@ -272,9 +550,10 @@ def keep_sweep(setup_fields: tuple, n_seeds: int, steps: int, lr: float, l2: flo
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def size_keep_sweep(setup_fields: tuple, n_seeds: int, steps: int, lr: float, l2: float, keep_in: float) -> dict:
+def size_keep_sweep(setup_fields: tuple, n_seeds: int, steps: int, lr: float, l2: float, keep_in: float,
+                    _points: datasets.Points | None = None) -> dict:
     """Test error over training-set size x hidden keep x seeds (one vmapped computation), with a progress bar."""
-    setup = playground.Setup(*setup_fields)
+    setup = sweep_setup(setup_fields, _points)  # the points' digest is in setup_fields: the cache key
     slot, report = _progress()
     out = playground.size_keep_sweep(setup, n_seeds=n_seeds, steps=steps, lr=lr, l2=l2, keep_in=keep_in,
                                      on_chunk=report)
@@ -283,8 +562,22 @@ def size_keep_sweep(setup_fields: tuple, n_seeds: int, steps: int, lr: float, l2
 
 
 def sweep_fields(setup: playground.Setup) -> tuple:
-    """The setup as a plain tuple for a cache key; the sweep uses n_models = 2 whatever the live run has."""
-    return dataclasses.astuple(dataclasses.replace(setup, n_models=2))
+    """The setup as a plain tuple for a cache key; the sweep uses n_models = 2 whatever the live run has.
+
+    Uploaded points appear as their digest (the last field); sweep_setup puts the points back.
+    """
+    s = dataclasses.replace(setup, n_models=2)
+    return tuple(getattr(s, f.name) for f in dataclasses.fields(s) if f.name != "points") + (
+        None if s.points is None else s.points.digest,)
+
+
+def sweep_setup(fields: tuple, points: datasets.Points | None) -> playground.Setup:
+    return playground.Setup(*fields[:-1], points=points)
+
+
+def sweep_settings(setup: playground.Setup, n_seeds: int, steps: int, lr: float, l2: float, keep_in: float) -> tuple:
+    """What a sweep button remembers: the cached sweep functions' arguments, uploaded points last."""
+    return (sweep_fields(setup), n_seeds, steps, lr, l2, keep_in, setup.points)
 
 
 def remember_sweep(kind: str, settings: tuple) -> None:
@@ -304,16 +597,19 @@ def legend(names, setup: playground.Setup) -> None:
     swatch = ('<span style="display:inline-block;width:2.2em;border-top:4px {dash} {c};vertical-align:middle;'
               'margin:0 .35em 0 .9em"></span>')
     items = [swatch.format(dash="solid", c=colors[n]) + f"<b>{n}</b>" for n in names]
-    items.append(swatch.format(dash="solid", c="#444") + "train")
-    items.append(swatch.format(dash="dashed", c="#444") + "test (shaded: the gap)")
+    items.append(swatch.format(dash="solid", c="#444") + ui.tr("train", "训练"))
+    items.append(swatch.format(dash="dashed", c="#444") + ui.tr("test (shaded: the gap)", "测试（阴影：差距）"))
     html = " ".join(items)
     if not setup.regression and setup.spec.n_features == 2:
-        html += ("<br><span style='margin-left:.9em'>● training point &nbsp; ◇ test point &nbsp; "
-                 f"<span style='color:{CLASS_COLORS[0]}'>■</span> class 0 &nbsp; "
-                 f"<span style='color:{CLASS_COLORS[1]}'>■</span> class 1 &nbsp; (pale = unsure, "
-                 "white = 50/50, black line: P(class 1) = 0.5)</span>")
+        html += ("<br><span style='margin-left:.9em'>" + ui.tr("● training point &nbsp; ◇ test point",
+                                                                "● 训练点 &nbsp; ◇ 测试点") + " &nbsp; "
+                 f"<span style='color:{CLASS_COLORS[0]}'>■</span> {ui.tr('class 0', '类别 0')} &nbsp; "
+                 f"<span style='color:{CLASS_COLORS[1]}'>■</span> {ui.tr('class 1', '类别 1')} &nbsp; "
+                 + ui.tr("(pale = unsure, white = 50/50, black line: P(class 1) = 0.5)",
+                         "（浅色 = 不确定，白色 = 各半，黑线：P(类别 1) = 0.5）") + "</span>")
     elif setup.regression:
-        html += "<br><span style='margin-left:.9em'>● training point &nbsp; ○ test point</span>"
+        html += ("<br><span style='margin-left:.9em'>"
+                 + ui.tr("● training point &nbsp; ○ test point", "● 训练点 &nbsp; ○ 测试点") + "</span>")
     st.markdown(f"<div style='font-size:1.05rem;line-height:2'>{html}</div>", unsafe_allow_html=True)
 
 
@@ -328,17 +624,24 @@ def show_keep_sweep(settings: tuple, presenter: bool) -> None:
         ui.error(e)
         return
     mean, spread = playground.sweep_summary(res["error"])
-    fig = band_chart(res["keeps"], {f"mean of {asked[1]} seeds": (mean, spread)},
-                     x_title="keep q for hidden units (drop rate p = 1 − q)", y_title=res["metric"], presenter=presenter,
-                     title=f"After {asked[2]:,} steps: mean over seeds, band from best to worst seed")
+    fig = band_chart(res["keeps"], {ui.tr(f"mean of {asked[1]} seeds", f"{asked[1]} 个种子的平均"): (mean, spread)},
+                     x_title=ui.tr("keep q for hidden units (drop rate p = 1 − q)",
+                                   "隐藏单元的保留概率 q（丢弃率 p = 1 − q）"),
+                     y_title=res["metric"], presenter=presenter,
+                     title=ui.tr(f"After {asked[2]:,} steps: mean over seeds, band from best to worst seed",
+                                 f"训练 {asked[2]:,} 步后：各种子的平均，色带从最好到最差的种子"))
     fig.update_layout(showlegend=False)
     ui.chart(fig, key="t_sw_keep_fig")
     best = playground.best_keep(res["error"][None], res["keeps"])[0]
-    st.caption(f"Left end: so little is kept that the thinned networks cannot learn the pattern (underfitting). "
-               f"Right end, keep q = 1: no dropout, and the network overfits the training points. The lowest mean "
-               f"error here is at {keep_text(best)}."
-               + (" *These results are for earlier settings; press the button to redo them.*"
-                  if asked != settings else ""))
+    old = asked != settings
+    st.caption(ui.tr(
+        "Left end: so little is kept that the thinned networks cannot learn the pattern (underfitting). "
+        "Right end, keep q = 1: no dropout, and the network overfits the training points. The lowest mean "
+        f"error here is at {keep_text(best)}."
+        + (" *These results are for earlier settings; press the button to redo them.*" if old else ""),
+        "左端：保留的单元太少，稀疏后的子网络学不到规律（欠拟合）。右端，保留概率 q = 1：没有 dropout，网络过拟合"
+        f"训练点。这里平均误差最低处在{keep_words(best)}。"
+        + (" *这些结果来自之前的设置；按按钮重新计算。*" if old else "")))
 
 
 def show_size_sweep(settings: tuple, presenter: bool) -> None:
@@ -351,20 +654,28 @@ def show_size_sweep(settings: tuple, presenter: bool) -> None:
     except ValueError as e:
         ui.error(e)
         return
-    regression = playground.Setup(*asked[0]).regression
+    regression = sweep_setup(asked[0], asked[6]).regression
     gain = playground.dropout_gain(res["error"], res["keeps"])
     mean, _ = playground.sweep_summary(res["error"])
+    unit = ui.tr("percentage points" if not regression else "MSE", "百分点" if not regression else "均方误差")
     fig = tfig.dropout_gain_heatmap(res["sizes"], res["keeps"], gain, mean, metric=res["metric"],
                                     percent=not regression, presenter=presenter,
-                                    title="Test error with dropout minus without, after "
-                                          f"{asked[2]:,} steps ({'percentage points' if not regression else 'MSE'})")
+                                    title=ui.tr(f"Test error with dropout minus without, after {asked[2]:,} steps "
+                                                f"({unit})",
+                                                f"有 dropout 减去无 dropout 的测试误差，训练 {asked[2]:,} 步后（{unit}）"))
     ui.chart(fig, key="t_sw_size_fig")
     best = playground.best_keep(res["error"], res["keeps"])
-    st.caption("Blue cells: dropout at that keep beats no dropout trained on the same points; vermillion: it does "
-               "worse. With very few points dropout mostly costs, since there is too little signal to spare; with "
-               "many points there is little overfitting left to cure. Best keep per size: "
-               + ", ".join(f"{n} → q = {q:g}" for n, q in zip(res["sizes"], best))
-               + ". Smaller training sets are the first rows of the largest one, repeated to its length so every "
-               "model has the same shape (minibatches stay uniform over the small set)."
-               + (" *These results are for earlier settings; press the button to redo them.*"
-                  if asked != settings else ""))
+    per_size = ", ".join(f"{n} → q = {q:g}" for n, q in zip(res["sizes"], best))
+    old = asked != settings
+    st.caption(ui.tr(
+        "Blue cells: dropout at that keep beats no dropout trained on the same points; vermillion: it does "
+        "worse. With very few points dropout mostly costs, since there is too little signal to spare; with "
+        f"many points there is little overfitting left to cure. Best keep per size: {per_size}. Smaller training "
+        "sets are the first rows of the largest one, repeated to its length so every model has the same shape "
+        "(minibatches stay uniform over the small set)."
+        + (" *These results are for earlier settings; press the button to redo them.*" if old else ""),
+        "蓝色格子：在该保留概率下，dropout 胜过用相同训练点训练的无 dropout 网络；朱红色：dropout 更差。训练点很少时"
+        "dropout 多半得不偿失，因为信号本就不多；训练点很多时，已没有多少过拟合需要纠正。各训练集大小的最佳保留概率："
+        f"{per_size}。较小的训练集取自最大训练集的前若干行，并重复到同样长度，使每个模型形状相同"
+        "（小批量仍在小训练集上均匀抽取）。"
+        + (" *这些结果来自之前的设置；按按钮重新计算。*" if old else "")))

@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
+from dropout_viz import datasets
+
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "2_Live_training.py")
 
 
@@ -151,3 +153,132 @@ def test_sweeps_run_once_per_settings_and_show_their_figures():
     assert heat["meta"] == "gain" and len(heat["y"]) == 5 and len(heat["x"]) == 6
     at.slider(key="t_keep_in").set_value(0.9).run()  # other settings: the old results stay, marked as old
     assert sum("earlier settings" in c.value for c in at.caption) == 2
+
+
+# ---------------------------------------------------------------- your CSV, saving and loading, Chinese
+
+def _csv_bytes(n=60, seed=0) -> bytes:
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-3, 3, size=(n, 2))
+    rows = "".join(f"{a:.4f},{b:.4f},{'red' if a * b > 0 else 'blue'}\n" for a, b in x)
+    return ("x1,x2,label\n" + rows).encode()
+
+
+def _upload(at, key, name, data, mime="text/csv"):
+    at.file_uploader(key=key).set_value((name, data, mime)).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _texts(elements) -> str:
+    """The messages' text as the reader sees it (markdown escapes removed)."""
+    return " | ".join(e.value for e in elements).replace("\\", "")
+
+
+def test_your_csv_without_points_says_so_and_bad_files_get_a_message():
+    at = _run(t_data="Your CSV")
+    assert at.selectbox(key="t_data").value == "csv"
+    assert "no points are loaded yet" in _texts(at.info) and not at.get("plotly_chart")
+    assert at.file_uploader(key="t_csv_file").allowed_type == [".csv"]
+    cases = [
+        (b"x1,x2,class\n1,2,a\n", "missing column(s): label"),
+        (b"x1,x2,label\n" + b"1,2,a\n" * 15 + b"1,zwei,b\n", "row 17: x2 = 'zwei' is not a number"),
+        (b"x1,x2,label\n" + b"1,2,a\n3,4,b\n" * 10 + b"nan,1,a\n", "NaN and infinity are not allowed"),
+        (b"x1,x2,label\n" + b"1,2,a\n3,4,b\n5,6,c\n" * 10, "too many classes: label takes 3 distinct values"),
+        (b"x1,x2,label\n" + b"1,2,a\n3,4,b\n" * 6, "too few points: got 12, this page needs at least 20"),
+    ]
+    for data, words in cases:
+        _upload(at, "t_csv_file", "bad.csv", data)
+        errors = _texts(at.error)
+        assert "**bad.csv** cannot be used" in errors and words in errors, errors
+        assert "no points are loaded yet" in _texts(at.info)  # nothing was taken from the bad file
+
+
+def test_an_uploaded_csv_is_trained_on_and_a_bad_one_keeps_it():
+    at = _run(t_data="Your CSV")
+    _upload(at, "t_csv_file", "mine.csv", _csv_bytes(60))
+    assert "Read 60 points from **mine.csv**" in _texts(at.success) and not at.info
+    assert at.number_input(key="t_ntrain").value == 30  # all 60 points at test share 0.5
+    first = _surfaces(at)
+    assert len(first) == 2
+    live = at.session_state["t_live"]
+    x, _ = datasets.parse_points_csv(_csv_bytes(60))
+    used = np.concatenate([np.asarray(live.data.x_train), np.asarray(live.data.x_test)])
+    np.testing.assert_array_equal(np.sort(used, axis=0), np.sort(x, axis=0))  # trained on exactly those points
+    _click(at, "t_step")
+    assert _step(at) == 50 and not _same(_surfaces(at), first)
+    _upload(at, "t_csv_file", "broken.csv", b"x1,x2,label\n1,inf,a\n")
+    assert "The previous points stay in use" in _texts(at.error)
+    assert _step(at) == 50 and len(_surfaces(at)) == 2  # the run on mine.csv goes on
+    assert any("mine.csv" in c.value for c in at.caption)
+
+
+def _export(at) -> str:
+    """What the download button serves when clicked (AppTest has no server to fetch it from)."""
+    from dropout_viz.ui import training_page as tp
+    return tp._export_json(at.session_state["t_export"])
+
+
+def test_models_download_as_json_and_load_back_with_their_settings():
+    at = _run(t_data="Circles", t_third="true", t_keep3="0.3", t_lr="0.01", t_seed="7")
+    assert at.get("download_button")[0].label == "Download models (JSON)"
+    _click(at, "t_step")
+    _click(at, "t_step")
+    metrics = [(m.label, m.value, m.delta) for m in at.metric]
+    saved = _export(at)
+    doc = json.loads(saved)
+    assert doc["steps"] == 100 and doc["seed"] == 7 and len(doc["models"]) == 3
+    assert [m["keep"] for m in doc["models"]] == [[1.0, 1.0, 1.0], [1.0, 0.5, 0.5], [1.0, 0.3, 0.3]]
+    assert doc["settings"]["dataset"] == "circles" and doc["settings"]["lr"] == 0.01
+
+    fresh = _run()  # another session with the defaults: the file brings its settings and weights
+    _upload(fresh, "t_model_file", "run.json", saved.encode(), "application/json")
+    assert "Loaded 3 models from **run.json** at step 100" in _texts(fresh.success)
+    assert fresh.selectbox(key="t_data").value == "circles" and fresh.toggle(key="t_third").value
+    assert fresh.slider(key="t_keep3").value == 0.3 and fresh.selectbox(key="t_lr").value == 0.01
+    assert fresh.number_input(key="t_seed").value == 7
+    assert [(m.label, m.value, m.delta) for m in fresh.metric] == metrics  # same step, same test metrics
+    _click(fresh, "t_step")
+    assert _step(fresh) == 150  # training goes on from the loaded weights
+
+    # A bad file changes nothing and says what is wrong.
+    before = (_step(fresh), _surfaces(fresh))
+    bad = json.loads(saved)
+    bad["models"][1]["layers"][0]["W"] = [[1.0]]
+    _upload(fresh, "t_model_file", "edited.json", json.dumps(bad).encode(), "application/json")
+    errors = _texts(fresh.error)
+    assert "**edited.json** cannot be loaded" in errors and "models[1].layers[0].W must have shape" in errors
+    assert "Nothing was changed" in errors
+    assert _step(fresh) == before[0] and _same(_surfaces(fresh), before[1])
+    _upload(fresh, "t_model_file", "pickle.json", b"\x80\x04\x95\x00", "application/json")
+    assert "not valid JSON" in _texts(fresh.error) and _step(fresh) == before[0]
+
+
+def test_a_model_file_with_uploaded_points_brings_them_along():
+    at = _run(t_data="Your CSV")
+    _upload(at, "t_csv_file", "mine.csv", _csv_bytes(40, seed=3))
+    _click(at, "t_step")
+    saved = _export(at)
+    surfaces = _surfaces(at)
+    fresh = _run()
+    _upload(fresh, "t_model_file", "with_points.json", saved.encode(), "application/json")
+    assert fresh.selectbox(key="t_data").value == "csv" and _step(fresh) == 50
+    assert "40 points taken from the model file" in _texts(fresh.success)
+    assert _same(_surfaces(fresh), surfaces)  # the same weights on the same points: the same surfaces
+
+
+def test_the_page_in_chinese():
+    at = AppTest.from_file(PAGE, default_timeout=300)
+    at.query_params["lang"] = "中文"
+    at.run()
+    assert not at.exception, at.exception
+    assert "实时训练" in at.title[0].value and "同一个网络" in at.markdown[0].value
+    assert at.metric[0].label == "训练步数" and at.button(key="t_play").label == "播放"
+    assert at.get("download_button")[0].label == "下载模型（JSON）"
+    assert any("看点" in c.value for c in at.caption)
+    _click(at, "t_step")
+    assert _step(at) == 50 and "正确" in at.metric[1].value
+    at.selectbox(key="t_data").set_value("csv").run()
+    assert not at.exception and "还没有载入任何点" in _texts(at.info)
+    _upload(at, "t_csv_file", "bad.csv", b"x1,x2\n1,2\n")
+    assert "无法使用 **bad.csv**" in _texts(at.error)
