@@ -4,7 +4,10 @@ The load test itself (a server and 30 browsers) is not part of the test run: `ma
 """
 import importlib.util
 import json
+import os
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -214,3 +217,25 @@ def test_a_missing_browser_is_refused(tmp_path, capsys):
     with pytest.raises(SystemExit):
         lt.parse_args(["--chromium", str(tmp_path / "no-chromium")])
     assert "no Chromium" in capsys.readouterr().err
+
+
+# --- the client's niceness ---------------------------------------------------------------------------------
+
+def test_renice_lowers_every_thread_of_a_process_once():
+    child = subprocess.Popen([sys.executable, "-c", "import threading, time; "
+                              "threading.Thread(target=time.sleep, args=(30,)).start(); time.sleep(30)"])
+    try:
+        deadline = time.monotonic() + 10
+        while len(os.listdir(f"/proc/{child.pid}/task")) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        tids = {int(t) for t in os.listdir(f"/proc/{child.pid}/task")}
+        assert len(tids) == 2
+        target = os.getpriority(os.PRIO_PROCESS, 0) + 3
+        assert lt.renice({child.pid}, target) == tids
+        assert {os.getpriority(os.PRIO_PROCESS, t) for t in tids} == {target}
+        assert lt.renice({child.pid}, target) == set()  # already there: nothing to do
+        assert lt.renice({child.pid}, target - 1) == set()  # never raises a priority
+        assert lt.renice({2 ** 22 + 1}, target) == set()  # a process that is gone is skipped
+    finally:
+        child.kill()
+        child.wait()
