@@ -5,6 +5,7 @@ wait_idle cannot be used there; these tests poll what the page shows instead, wi
 """
 from __future__ import annotations
 
+import json
 import time
 
 from tests.browser import helpers as H
@@ -122,4 +123,81 @@ def test_presenter_mode_and_reset(app_server, page):
     page.keyboard.press("i")  # Reset, by its keyboard shortcut
     H.wait_idle(page, runs_before=runs)
     assert _step(page) == 0 and H.plotly_signature(page)[0] == first  # back to the same initial weights
+    H.assert_no_exception(page)
+
+
+METRICS_JS = """() => [...document.querySelectorAll('[data-testid="stMetric"]')].map((e) => e.innerText.trim())"""
+
+
+def _csv_text(n: int = 80) -> str:
+    """Two interleaved half-circles of points (labels 'left'/'right'), well inside the plotting box."""
+    import math
+    rows = ["x1,x2,label"]
+    for i in range(n):
+        t = math.pi * (i // 2) / (n // 2)
+        if i % 2:
+            rows.append(f"{math.cos(t):.4f},{math.sin(t):.4f},left")
+        else:
+            rows.append(f"{1 - math.cos(t):.4f},{0.5 - math.sin(t):.4f},right")
+    return "\n".join(rows) + "\n"
+
+
+def _upload(page, key: str, name: str, text: str, mime: str = "text/csv") -> None:
+    runs = H._runs(page)
+    page.locator(f'.st-key-{key} input[type="file"]').set_input_files(
+        {"name": name, "mimeType": mime, "buffer": text.encode()})
+    H.wait_idle(page, runs_before=runs)
+    H.assert_no_exception(page)
+
+
+def _click(page, key: str) -> None:
+    runs = H._runs(page)
+    page.locator(f".st-key-{key} button").first.click()
+    H.wait_idle(page, runs_before=runs)
+
+
+def test_your_csv_upload_download_and_load_back(app_server, page, tmp_path):
+    H.open_page(page, f"{app_server}/Live_training?t_data=Your+CSV")
+    assert "no points are loaded yet" in page.locator('[data-testid="stAlert"]').first.inner_text()
+    assert H.plotly_count(page) == 0
+
+    _upload(page, "t_csv_file", "half_circles.csv", _csv_text(80))
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    assert "Read 80 points from half_circles.csv" in sidebar.inner_text()
+    assert H.plotly_count(page) == 2 and _step(page) == 0  # surfaces with the points, and the curves
+    assert page.locator(".st-key-t_ntrain input").input_value() == "40"
+    page.screenshot(path="/tmp/train_csv.png", full_page=True)
+    H.screenshot(page, "training_csv")
+
+    _upload(page, "t_csv_file", "broken.csv", "x1,x2,label\n1,2,a\n1,two,b\n")
+    text = sidebar.inner_text()
+    assert "broken.csv cannot be used" in text and "The previous points stay in use" in text
+    assert H.plotly_count(page) == 2  # the run on half_circles.csv goes on
+
+    _click(page, "t_step")
+    _click(page, "t_step")
+    assert _step(page) == 100
+    metrics = page.evaluate(METRICS_JS)
+    with page.expect_download() as info:
+        page.locator(".st-key-t_download button").first.click()
+    download = info.value
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    assert download.suggested_filename == "dropout-lab-csv-models.json"
+    doc = json.loads(path.read_text())
+    assert doc["steps"] == 100 and doc["settings"]["dataset"] == "csv" and len(doc["points"]["y"]) == 80
+    assert [m["name"] for m in doc["models"]] == ["no dropout", "dropout q=0.5"]
+
+    _click(page, "t_newseed")  # another run: new weights, step 0
+    assert _step(page) == 0
+    _upload(page, "t_model_file", "edited.json", path.read_text().replace('"steps":100', '"steps":-5'),
+            "application/json")
+    alerts = " | ".join(page.locator('[data-testid="stAlert"]').all_inner_texts())
+    assert "edited.json cannot be loaded: 'steps' must be an integer" in alerts and "Nothing was changed" in alerts
+    assert _step(page) == 0  # nothing changed
+    _upload(page, "t_model_file", download.suggested_filename, path.read_text(), "application/json")
+    assert _step(page) == 100 and page.evaluate(METRICS_JS) == metrics  # the same weights, the same numbers
+    assert page.locator(".st-key-t_seed input").input_value() == "0"
+    _click(page, "t_step")
+    assert _step(page) == 150
     H.assert_no_exception(page)
