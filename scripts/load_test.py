@@ -760,10 +760,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--think", type=float, nargs=2, default=[1.0, 3.0], metavar=("MIN", "MAX"),
                    help="seconds a student waits between two actions, uniform in [MIN, MAX] (default 1 3)")
     p.add_argument("--play", type=float, default=8.0, help="seconds each Play lasts before Pause (default 8)")
-    p.add_argument("--client-nice", type=int, default=10, metavar="N",
-                   help="run Playwright and Chromium at this niceness (default 10; 0: same priority as the "
-                        "server). On one machine the simulated students' browsers would otherwise take CPU from "
-                        "the server that, in a lecture, their own laptops provide")
+    p.add_argument("--client-nice", type=int, default=0, metavar="N",
+                   help="run Playwright and Chromium at this niceness, 0..19 (default 0). The server and "
+                        "Chromium each run in a session of their own, which the kernel's autogroups already "
+                        "weigh as equals; N > 0 gives the server priority over the simulated students' "
+                        "browsers (in a lecture, their own laptops render). Only on an otherwise idle machine: "
+                        "next to other busy processes it starves the browsers, and their own rendering is part "
+                        "of the slider-to-figure time")
     p.add_argument("--chromium", default=os.environ.get("DROPOUT_LAB_CHROMIUM", "/usr/bin/chromium"),
                    help="browser binary (default: $DROPOUT_LAB_CHROMIUM or /usr/bin/chromium)")
     args = p.parse_args(argv)
