@@ -158,8 +158,9 @@ def line_chart(x, series: dict, *, x_title: str, y_title: str, presenter: bool =
     return _legend_on_top(fig, presenter)
 
 
-def histogram_panels(series: dict, *, bins: int = 60, x_title: str = "value", presenter: bool = False,
-                     title: str | None = None, colors: dict | None = None, quantile: float = 0.995) -> go.Figure:
+def histogram_panels(series: dict, *, bins: int = 60, x_title: str = "value", y_title: str = "count",
+                     presenter: bool = False, title: str | None = None, colors: dict | None = None,
+                     quantile: float = 0.995) -> go.Figure:
     """One histogram per series side by side, on shared bins and x range, each with its own count axis.
 
     The shared range covers the central `quantile` of all values pooled (a few outliers would otherwise
@@ -187,5 +188,5 @@ def histogram_panels(series: dict, *, bins: int = 60, x_title: str = "value", pr
     st.base_layout(fig, title, presenter, height=int(400 * st.scale(presenter)))
     fig.update_layout(bargap=0)
     fig.update_xaxes(title_text=x_title, range=[-r, r])
-    fig.update_yaxes(title_text="count", row=1, col=1)
+    fig.update_yaxes(title_text=y_title, row=1, col=1)
     return fig

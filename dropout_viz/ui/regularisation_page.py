@@ -7,6 +7,8 @@ import streamlit as st
 
 from .. import datasets, theory
 from .. import ensemble_training as et
+from ..figures.style import keep_text
+from .common import tr
 
 # --- linear regression -----------------------------------------------------------------------------------
 # Five features whose spreads differ 16-fold: the dropout penalty's per-feature coefficients then differ
@@ -45,7 +47,10 @@ def _task(seed: int) -> theory.LinearTask:
 
 
 def form_text(inverted: bool) -> str:
-    return "inverted (kept inputs × 1/q)" if inverted else "standard (kept inputs unscaled)"
+    """The dropout form in the chosen language, e.g. "inverted (kept inputs × 1/q)"."""
+    if inverted:
+        return tr("inverted (kept inputs × 1/q)", "反向（保留的输入乘以 1/q）")
+    return tr("standard (kept inputs unscaled)", "标准（保留的输入不缩放）")
 
 
 @st.cache_data(max_entries=64, show_spinner="Sampling masks and training the linear model…")
@@ -171,3 +176,53 @@ def noises(name: str, keep: float, steps: int, seed: int) -> dict:
                       "Bernoulli or Gaussian (multiplicative)": np.full(add_ratio.shape, mult)},
             "table": table, "panels": panels, "xs": grid[0], "ys": grid[1], "sigma": run.additive_sigma,
             "n_train": len(ds.y_train), "n_test": len(ds.y_test)}
+
+
+# --- the page's text in the chosen language (the cached results above stay in English) -------------------
+
+KEEP_HELP_ZH = "保留概率 q：每个单元以概率 q 被保留，丢弃率 p = 1 − q。不提供 q = 0，因为反向 dropout 要除以 q。"
+
+# Column names and fixed cell texts of the page's tables and legends, English -> Chinese.
+TEXT_ZH = {
+    "feature": "特征", "spread σⱼ": "分布宽度 σⱼ", "least squares": "最小二乘", "ridge with cⱼ": "岭回归（系数 cⱼ）",
+    "trained with dropout": "用 dropout 训练", "trained − ridge": "训练值 − 岭回归",
+    "ridge with dropout's cⱼ": "岭回归（dropout 的 cⱼ）", "ridge, one λ = mean cⱼ": "岭回归（统一 λ = cⱼ 的均值）",
+    "quantity": "量", "closed form": "闭式解", "sampled − closed": "采样 − 闭式解",
+    f"sampled ({BV_SAMPLES:,} masks per point)": f"采样（每点 {BV_SAMPLES:,} 个掩码）",
+    "bias²": "偏差²", "variance": "方差", "noise": "噪声", "MSE": "均方误差",
+    "regulariser": "正则化方法", "test error": "测试误差", "test loss": "测试损失", "train loss": "训练损失",
+    "weight std": "权重标准差", "rms h, start": "rms h（开始）", "rms h, end": "rms h（结束）",
+    "ratio, closed": "比值（闭式解）", "ratio, sampled": "比值（采样）",
+}
+
+
+def is_chinese() -> bool:
+    return tr("en", "zh") == "zh"
+
+
+def keep_phrase(q: float) -> str:
+    """keep_text in the chosen language: 'keep q = 0.5 (drop rate p = 0.5)' or '保留概率 q = 0.5（丢弃率 p = 0.5）'."""
+    return tr(keep_text(q), f"保留概率 q = {q:.3g}（丢弃率 p = {1.0 - q:.3g}）")
+
+
+def zh_text(text: str) -> str:
+    """A column name, cell or legend entry in Chinese where it is listed ("bias²: closed form" part by part)."""
+    if text in TEXT_ZH:
+        return TEXT_ZH[text]
+    head, sep, tail = text.partition(": ")
+    if sep and head in TEXT_ZH:
+        return f"{TEXT_ZH[head]}: {TEXT_ZH.get(tail, '采样' if tail == 'sampled' else tail)}"
+    return text
+
+
+def shown(rows: list[dict]) -> list[dict]:
+    """A table as the page shows it: column names and listed cell texts in Chinese in Chinese mode (numbers are
+    never touched); unchanged in English."""
+    if not is_chinese():
+        return rows
+    return [{zh_text(k): zh_text(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows]
+
+
+def named(series: dict) -> dict:
+    """A figure's series (name -> values) with the listed names in Chinese in Chinese mode."""
+    return {zh_text(k): v for k, v in series.items()} if is_chinese() else series

@@ -100,3 +100,37 @@ def test_bad_link_values_give_notices():
     at = _run(rg_keep="2", rg_samples="7")
     assert any("rg_keep=2" in w.value for w in at.warning)
     assert any("rg_samples=7" in w.value for w in at.warning)
+
+
+def _chinese(text):
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def test_every_tab_runs_in_chinese_with_the_numbers_of_the_english_page():
+    fast = {"rg_steps": "1000", "rg_noise_steps": "1000"}
+    heads = {"Linear regression": "**线性回归。**", "Bias and variance": "**偏差与方差。**",
+             "Rival regularisers": "**与其他正则化方法比较。**", "Noise variants": "**噪声的变体。**"}
+    for tab, head in heads.items():
+        en = _run(tab, **fast)
+        zh = _run(tab, lang="中文", **fast)
+        assert zh.title[0].value == "作为正则化的 dropout"
+        assert any(md.value.startswith(head) for md in zh.markdown), tab
+        assert zh.slider(key="rg_keep").label == "保留概率 q"
+        assert "keep q" not in " ".join(c.value for c in zh.caption)
+        # The same cells (numbers, model names) under Chinese column names.
+        table, table_en = zh.dataframe[0].value, en.dataframe[0].value
+        assert any(_chinese(c) for c in table.columns) and len(table.columns) == len(table_en.columns)
+        if tab == "Bias and variance":
+            assert list(table["量"]) == ["偏差²", "方差", "噪声", "均方误差"]
+            assert table.values[:, 1:].tolist() == table_en.values[:, 1:].tolist()
+        else:
+            assert table.values.tolist() == table_en.values.tolist()
+        assert [m.value for m in zh.metric] == [m.value for m in en.metric]
+        assert len(_charts(zh)) == len(_charts(en))
+        for c_zh, c_en in zip(_charts(zh), _charts(en)):
+            assert [t.get("y") for t in c_zh["data"]] == [t.get("y") for t in c_en["data"]]
+    m = _metrics(zh := _run(lang="中文"))
+    assert "闭式解" in m and "蒙特卡洛" in m
+    zh.radio(key="rg_form").set_value("standard").run()
+    assert not zh.exception
+    assert any("标准（保留的输入不缩放）" in md.value for md in zh.markdown)
