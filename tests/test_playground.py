@@ -488,3 +488,11 @@ def test_sweep_split_on_uploaded_points_uses_what_the_pool_leaves():
     assert len(ds.y_train) == 20 and len(ds.y_test) == 40
     with pytest.raises(ValueError, match="leaves no test points in Your CSV"):
         pg.sweep_split(setup, 60)
+
+
+def test_live_curves_axis_titles_can_be_given():
+    fig = tf.live_curves(["a", "b"], axis_titles={"loss": "损失", "accuracy": "准确率", "step": "训练步数"})
+    assert fig.layout.yaxis.title.text == "损失" and fig.layout.yaxis2.title.text == "准确率"
+    assert fig.layout.xaxis2.title.text == "训练步数"
+    plain = tf.live_curves(["a"], classification=False, loss_name="squared error")
+    assert plain.layout.yaxis.title.text == "loss (squared error)" and plain.layout.xaxis.title.text == "training step"

@@ -304,12 +304,13 @@ METRICS = {"loss": ("train_loss", "test_loss"), "accuracy": ("train_acc", "test_
 
 
 def live_curves(names, *, classification: bool = True, presenter: bool = False,
-                loss_name: str = "cross-entropy") -> go.Figure:
+                loss_name: str = "cross-entropy", axis_titles: dict | None = None) -> go.Figure:
     """Train (solid) and test (dashed) loss of every model, the gap between them shaded; accuracy below.
 
     Args:
       names: one legend name per model ("no dropout" is drawn in vermillion).
       classification: add the accuracy panel (regression has none).
+      axis_titles: optional {"loss", "accuracy", "step"} axis titles (e.g. in another language).
     Returns:
       A Figure with empty traces tagged "<model index>|<history key>"; fill them with update_live_curves.
     """
@@ -334,10 +335,11 @@ def live_curves(names, *, classification: bool = True, presenter: bool = False,
                 ), row=r + 1, col=1)
     st.base_layout(fig, None, presenter, height=int((440 if rows == 2 else 320) * s))
     fig.update_layout(hovermode="x unified")
-    fig.update_yaxes(title_text=f"loss ({loss_name})", row=1, col=1, rangemode="tozero")
+    titles = {"loss": f"loss ({loss_name})", "accuracy": "accuracy", "step": "training step", **(axis_titles or {})}
+    fig.update_yaxes(title_text=titles["loss"], row=1, col=1, rangemode="tozero")
     if rows == 2:
-        fig.update_yaxes(title_text="accuracy", row=2, col=1, range=[0.4, 1.02], tickformat=".0%")
-    fig.update_xaxes(title_text="training step", row=rows, col=1)
+        fig.update_yaxes(title_text=titles["accuracy"], row=2, col=1, range=[0.4, 1.02], tickformat=".0%")
+    fig.update_xaxes(title_text=titles["step"], row=rows, col=1)
     return _fast(fig, presenter, l=72, r=12, t=12, b=52)
 
 

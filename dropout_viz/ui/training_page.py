@@ -422,7 +422,10 @@ def _live_body(names, keeps, hps, lr, presenter, l2=0.0) -> None:
     _main_figure(live, names, keeps, presenter)
     curves = _figure("curves", (names, setup.regression, presenter, ui.tr("en", "zh")),
                      lambda: tfig.live_curves(names, classification=not setup.regression, presenter=presenter,
-                                              loss_name="squared error" if setup.regression else "cross-entropy"))
+                                              loss_name="squared error" if setup.regression else "cross-entropy",
+                                              axis_titles=None if ui.tr("en", "zh") == "en" else {
+                                                  "loss": "损失（" + ("平方误差" if setup.regression else "交叉熵")
+                                                          + "）", "accuracy": "准确率", "step": "训练步数"}))
     ui.chart(tfig.update_live_curves(curves, live.history), key="t_curves")
 
 

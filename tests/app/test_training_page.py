@@ -276,6 +276,7 @@ def test_the_page_in_chinese():
     assert at.metric[0].label == "训练步数" and at.button(key="t_play").label == "播放"
     assert at.get("download_button")[0].label == "下载模型（JSON）"
     assert any("看点" in c.value for c in at.caption)
+    assert _charts(at)[1]["layout"]["yaxis2"]["title"]["text"] == "准确率"
     _click(at, "t_step")
     assert _step(at) == 50 and "正确" in at.metric[1].value
     at.selectbox(key="t_data").set_value("csv").run()
