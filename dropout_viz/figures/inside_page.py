@@ -87,7 +87,14 @@ def closed_vs_sampled(x, lines: dict, points: dict, *, x_title: str, y_title: st
     return fig
 
 
-def jensen_picture(z, prob, *, presenter: bool = False, title: str | None = None) -> go.Figure:
+# The words of the Jensen picture (legend entries, gap label, x-axis title); a page may pass them translated.
+JENSEN_TEXT = {"subnetworks": "one subnetwork (area ∝ probability)", "gap": "gap",
+               "mean_of_f": "E[f(z)]: average of the subnetworks", "f_of_mean": "f(E z): the weight-scaled unit",
+               "x_title": "pre-activation z"}
+
+
+def jensen_picture(z, prob, *, presenter: bool = False, title: str | None = None,
+                   text: dict | None = None) -> go.Figure:
     """Jensen's inequality for one unit, two panels (f = z² and f = ReLU).
 
     Each subnetwork m is a dot at (z_m, f(z_m)) with area proportional to p(m). A hollow diamond marks
@@ -96,7 +103,9 @@ def jensen_picture(z, prob, *, presenter: bool = False, title: str | None = None
 
     Args:
       z: (M,) pre-activations of the M subnetworks; prob: (M,) their probabilities (summing to 1).
+      text: replacements for some of JENSEN_TEXT's words (e.g. in another language).
     """
+    words = {**JENSEN_TEXT, **(text or {})}
     zv = st.as_array(z, "z", 1)
     pv = st.as_array(prob, "prob", 1)
     if zv.shape != pv.shape or zv.size == 0:
@@ -121,35 +130,35 @@ def jensen_picture(z, prob, *, presenter: bool = False, title: str | None = None
                                  legendgroup="f", line=dict(color=st.GHOST, width=st.line_width(presenter, 2))),
                       row=1, col=col)
         fig.add_trace(go.Scatter(
-            x=zv, y=f(zv), mode="markers", name="one subnetwork (area ∝ probability)", meta="subnetworks",
+            x=zv, y=f(zv), mode="markers", name=words["subnetworks"], meta="subnetworks",
             showlegend=show, legendgroup="sub", customdata=pv,
             marker=dict(size=sizes, color=st.rgba(st.BLUE, 0.35), line=dict(color=st.BLUE, width=1)),
             hovertemplate=f"z = %{{x:.3g}}, {fname} = %{{y:.3g}}, p = %{{customdata:.3g}}<extra></extra>",
         ), row=1, col=col)
         fig.add_trace(go.Scatter(
-            x=[mean, mean], y=[f_mean, e_f], mode="lines", name="gap", meta="gap", showlegend=show,
+            x=[mean, mean], y=[f_mean, e_f], mode="lines", name=words["gap"], meta="gap", showlegend=show,
             legendgroup="gap", line=dict(color=st.VERMILLION, width=st.line_width(presenter, 4)),
-            hovertemplate=f"gap = {e_f - f_mean:.4g}<extra></extra>",
+            hovertemplate=f"{words['gap']} = {e_f - f_mean:.4g}<extra></extra>",
         ), row=1, col=col)
         fig.add_trace(go.Scatter(
-            x=[mean], y=[e_f], mode="markers", name="E[f(z)]: average of the subnetworks", meta="mean_of_f",
+            x=[mean], y=[e_f], mode="markers", name=words["mean_of_f"], meta="mean_of_f",
             showlegend=show, legendgroup="ef",
             marker=dict(symbol="diamond-open", size=st.marker_size(presenter, 16), color=st.VERMILLION,
                         line=dict(width=3 * s)),
             hovertemplate=f"E[{fname}(z)] = %{{y:.4g}}<extra></extra>",
         ), row=1, col=col)
         fig.add_trace(go.Scatter(
-            x=[mean], y=[f_mean], mode="markers", name="f(E z): the weight-scaled unit", meta="f_of_mean",
+            x=[mean], y=[f_mean], mode="markers", name=words["f_of_mean"], meta="f_of_mean",
             showlegend=show, legendgroup="fe",
             marker=dict(symbol="square", size=st.marker_size(presenter, 12), color=st.BLACK),
             hovertemplate=f"{fname}(E z) = %{{y:.4g}}<extra></extra>",
         ), row=1, col=col)
-        fig.add_annotation(x=mean, y=e_f, text=f"gap = {e_f - f_mean:.3g}", showarrow=True, arrowhead=0, ax=40 * s,
+        fig.add_annotation(x=mean, y=e_f, text=f"{words['gap']} = {e_f - f_mean:.3g}", showarrow=True, arrowhead=0, ax=40 * s,
                            ay=-36 * s, font=dict(size=st.font_size(presenter), color=st.VERMILLION),
                            bgcolor="rgba(255,255,255,0.85)", row=1, col=col)
     st.base_layout(fig, title, presenter, height=int(470 * s))
     fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.2, yanchor="top"),
                       margin=dict(b=int(120 * s)))
-    fig.update_xaxes(title_text="pre-activation z")
+    fig.update_xaxes(title_text=words["x_title"])
     fig.update_yaxes(title_text="f(z)", col=1)
     return fig

@@ -6,6 +6,8 @@ import numpy as np
 import streamlit as st
 
 from .. import datasets, probes
+from ..figures.style import keep_text
+from .common import tr
 
 # Classification sets of the registry; the page's data-set select is driven by this.
 DATASET_NAMES = tuple(n for n, spec in datasets.DATASETS.items() if spec.task == "classification")
@@ -117,3 +119,58 @@ def jensen(d: int, keep: float, inverted: bool, bias: float, seed: int, k: int) 
     sweep = probes.jensen_gap_sweep(w, x, JENSEN_SWEEP, bias=bias, inverted=inverted)
     return {"w": w, "x": x, "z": ex["z"], "prob": ex["prob"], "exact": {q: ex[q] for q in names},
             "mc": {q: mc[q] for q in names}, "closed": closed, "rows": rows, "sweep": sweep, "n_masks": 2**d}
+
+
+# --- the page's text in the chosen language (the cached results above stay in English) -------------------
+
+KEEP_HELP_ZH = "保留概率 q：每个单元以概率 q 被保留，丢弃率 p = 1 − q。不提供 q = 0，因为反向 dropout 要除以 q。"
+
+# Column names, cell texts and legend entries of the page, English -> Chinese.
+TEXT_ZH = {
+    "closed form": "闭式解", "sampled": "采样", "sampled − closed": "采样 − 闭式解", "quantity": "量",
+    "exact − closed": "精确 − 闭式解", "sampled − exact": "采样 − 精确",
+    "gap for z²": "z² 的差距", "gap for ReLU": "ReLU 的差距",
+    "one given path": "一条给定路径", "some path": "至少一条路径",
+    "exact enumeration": "精确枚举", "closed form Var z": "闭式解 Var z",
+}
+
+JENSEN_TEXT_ZH = {"subnetworks": "一个子网络（面积 ∝ 概率）", "gap": "差距",
+                  "mean_of_f": "E[f(z)]：子网络的平均", "f_of_mean": "f(E z)：权重缩放后的单元",
+                  "x_title": "预激活 z"}
+
+
+def is_chinese() -> bool:
+    return tr("en", "zh") == "zh"
+
+
+def keep_phrase(q: float) -> str:
+    """keep_text in the chosen language: 'keep q = 0.5 (drop rate p = 0.5)' or '保留概率 q = 0.5（丢弃率 p = 0.5）'."""
+    return tr(keep_text(q), f"保留概率 q = {q:.3g}（丢弃率 p = {1.0 - q:.3g}）")
+
+
+def zh_text(text: str) -> str:
+    """A column name, cell or legend entry in Chinese where it is listed ("one given path: sampled" part by part,
+    "exact (all 64)" and "sampled (10,000)" by their pattern)."""
+    if text in TEXT_ZH:
+        return TEXT_ZH[text]
+    head, sep, tail = text.partition(": ")
+    if sep:
+        return f"{TEXT_ZH.get(head, head)}: {TEXT_ZH.get(tail, tail)}"
+    if text.startswith("exact (all ") and text.endswith(")"):
+        return f"精确（全部 {text[len('exact (all '):-1]} 个）"
+    if text.startswith("sampled (") and text.endswith(")"):
+        return f"采样（{text[len('sampled ('):-1]} 个）"
+    return text
+
+
+def shown(rows: list[dict]) -> list[dict]:
+    """A table as the page shows it: column names and listed cell texts in Chinese in Chinese mode (numbers are
+    never touched); unchanged in English."""
+    if not is_chinese():
+        return rows
+    return [{zh_text(k): zh_text(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows]
+
+
+def named(series: dict) -> dict:
+    """A figure's series (name -> values) with the listed names in Chinese in Chinese mode."""
+    return {zh_text(k): v for k, v in series.items()} if is_chinese() else series

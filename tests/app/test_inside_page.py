@@ -129,3 +129,33 @@ def test_bad_link_values_give_notices_and_library_errors_show_as_messages(monkey
     at = _run("Jensen's gap")
     assert [e.value for e in at.error] == ["k must be an integer in [1, 1000000], got 0"]
     assert at.slider(key="in_d").value == 6  # the controls are still there
+
+
+def test_every_tab_runs_in_chinese_with_the_numbers_of_the_english_page():
+    heads = {"Co-adaptation": "**协同适应。**", "Paths": "**路径。**", "Jensen's gap": "**Jensen 差距。**",
+             "Flat minima": "**平坦极小值。**"}
+    for tab, head in heads.items():
+        en = _run(tab)
+        zh = _run(tab, lang="中文")
+        assert zh.title[0].value == "网络内部"
+        assert any(md.value.startswith(head) for md in zh.markdown), tab
+        assert zh.slider(key="in_keep").label == "隐藏单元的保留概率 q"
+        assert "keep q" not in " ".join(c.value for c in zh.caption)
+        # The same numbers: metrics, every table cell and every plotted value.
+        assert [m.value for m in zh.metric] == [m.value for m in en.metric]
+        assert len(zh.dataframe) == len(en.dataframe)
+        for t_zh, t_en in zip(zh.dataframe, en.dataframe):
+            assert t_zh.value.shape == t_en.value.shape
+            assert t_zh.value.iloc[:, 1:].values.tolist() == t_en.value.iloc[:, 1:].values.tolist()
+        charts, charts_en = _charts(zh), _charts(en)
+        assert len(charts) == len(charts_en) >= 1
+        for c_zh, c_en in zip(charts, charts_en):
+            assert [t.get("y") for t in c_zh["data"]] == [t.get("y") for t in c_en["data"]]
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in c_zh["layout"]["title"]["text"])
+    assert "无 dropout，关掉一半" in _metrics(_run(lang="中文"))
+    rows = _table(zh := _run("Jensen's gap", lang="中文"), 0).set_index("量")
+    assert abs(float(rows.loc["z² 的差距", "精确 − 闭式解"])) < 1e-9
+    zh.radio(key="in_kind").set_value("standard").run()
+    assert not zh.exception
+    assert "q(1-q)" in " ".join(l.proto.body for l in zh.latex)
+    assert any("标准 dropout" in c.value for c in zh.caption)
