@@ -19,6 +19,13 @@ REFERENCE_STYLE = {  # horizontal reference lines: colour and dash, by the start
 }
 
 
+def _check_lang(lang: str) -> bool:
+    """True for Chinese labels, False for English; anything else is an error."""
+    if lang not in ("en", "zh"):
+        raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
+    return lang == "zh"
+
+
 def _reference_style(name: str, i: int):
     low = name.lower()
     for start, style in REFERENCE_STYLE.items():
@@ -29,7 +36,7 @@ def _reference_style(name: str, i: int):
 
 def convergence_chart(ks, series: dict, *, references: dict | None = None, current_k: int | None = None,
                       y_title: str = "", title: str | None = None, presenter: bool = False,
-                      y_range=None) -> go.Figure:
+                      y_range=None, labels: dict | None = None, lang: str = "en") -> go.Figure:
     """Curves against the number of masks k (log axis) with bands, flat reference lines and a k marker.
 
     Args:
@@ -40,7 +47,12 @@ def convergence_chart(ks, series: dict, *, references: dict | None = None, curre
         close values do not stack labels on each other). "weight-scaled ..." is vermillion and dashed.
       current_k: draws a vertical marker at this k (the page's k slider).
       y_range: optional (lo, hi) for the y axis.
+      labels: optional name -> shown name (legend, hover) for series and references; colours and dashes still
+        follow the names above, so a translated label keeps its style.
+      lang: "en" or "zh", the language of the k axis and the k marker.
     """
+    zh = _check_lang(lang)
+    shown = lambda name: (labels or {}).get(name, name)  # noqa: E731
     k = st.as_array(ks, "ks", 1)
     if k.size < 2 or np.any(k <= 0):
         raise ValueError("ks must hold at least 2 positive values")
@@ -59,20 +71,21 @@ def convergence_chart(ks, series: dict, *, references: dict | None = None, curre
         fig.add_trace(go.Scatter(
             x=np.concatenate([k, k[::-1]]), y=np.concatenate([hi, lo[::-1]]), fill="toself", mode="lines",
             fillcolor=st.rgba(color, 0.2), line=dict(width=0), hoverinfo="skip", showlegend=False,
-            legendgroup=name, name=f"{name} range", meta="band"))
+            legendgroup=name, name=f"{shown(name)} {'范围' if zh else 'range'}", meta="band"))
         fig.add_trace(go.Scatter(
-            x=k, y=mean, mode="lines+markers", name=name, legendgroup=name, meta="curve",
+            x=k, y=mean, mode="lines+markers", name=shown(name), legendgroup=name, meta="curve",
             line=dict(color=color, width=st.line_width(presenter, 3)), marker=dict(size=st.marker_size(presenter, 6)),
             customdata=np.stack([lo, hi], axis=-1),
-            hovertemplate=f"{name}<br>k = %{{x}}: %{{y:.4g}} (range %{{customdata[0]:.3g}} to %{{customdata[1]:.3g}})"
+            hovertemplate=f"{shown(name)}<br>k = %{{x}}: %{{y:.4g}} ({'范围' if zh else 'range'} %{{customdata[0]:.3g}} "
+                          f"{'至' if zh else 'to'} %{{customdata[1]:.3g}})"
                           "<extra></extra>"))
         ys_all += [lo, hi]
     for i, (name, y) in enumerate((references or {}).items()):
         color, dash = _reference_style(name, i)
         fig.add_trace(go.Scatter(
-            x=[k[0], k[-1]], y=[float(y), float(y)], mode="lines", name=f"{name}: {float(y):.3g}", meta="reference",
-            line=dict(color=color, width=st.line_width(presenter, 2.5), dash=dash),
-            hovertemplate=f"{name}: {float(y):.4g}<extra></extra>"))
+            x=[k[0], k[-1]], y=[float(y), float(y)], mode="lines", name=f"{shown(name)}: {float(y):.3g}",
+            meta="reference", line=dict(color=color, width=st.line_width(presenter, 2.5), dash=dash),
+            hovertemplate=f"{shown(name)}: {float(y):.4g}<extra></extra>"))
         ys_all.append(np.array([float(y)]))
     if current_k is not None:
         if not k[0] <= current_k <= k[-1]:
@@ -80,14 +93,16 @@ def convergence_chart(ks, series: dict, *, references: dict | None = None, curre
         ally = np.concatenate(ys_all)
         y0, y1 = (y_range if y_range is not None else (float(ally.min()), float(ally.max())))
         fig.add_trace(go.Scatter(
-            x=[current_k, current_k], y=[y0, y1], mode="lines", name=f"k = {current_k} (the k slider)",
+            x=[current_k, current_k], y=[y0, y1], mode="lines",
+            name=f"k = {current_k}（k 滑块）" if zh else f"k = {current_k} (the k slider)",
             meta="current_k", line=dict(color="#666666", width=st.line_width(presenter, 1.5)),
             hovertemplate=f"k = {current_k}<extra></extra>"))
     st.base_layout(fig, title, presenter, height=int(480 * s))
     # Ticks at 1-2-5 steps only: Plotly's default log ticks label "2" and "5" in every decade, and a lone
     # "2" after "10" reads as two, not twenty.
     ticks = [v for v in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000) if k[0] <= v <= k[-1]]
-    fig.update_xaxes(type="log", title_text="number of sampled masks k (log scale)", tickvals=ticks,
+    fig.update_xaxes(type="log", title_text="采样掩码个数 k（对数坐标）" if zh else "number of sampled masks k (log scale)",
+                     tickvals=ticks,
                      ticktext=[str(v) for v in ticks], tickangle=0, minor=dict(showgrid=False))
     fig.update_yaxes(title_text=y_title)
     if y_range is not None:
@@ -139,13 +154,17 @@ def uncertainty_maps(xs, ys, maps: dict, *, x_train=None, y_train=None, zmax: fl
     return fig
 
 
-def vote_bars(methods: dict, decisions: dict, *, presenter: bool = False, title: str | None = None) -> go.Figure:
+def vote_bars(methods: dict, decisions: dict, *, presenter: bool = False, title: str | None = None,
+              lang: str = "en") -> go.Figure:
     """Grouped bars: for each way of combining models, its share for each class; the decision under each group.
 
     Args:
       methods: method name -> (C,) shares (vote fractions or probabilities), each in [0, 1].
       decisions: method name -> winning class index, or -1 for a tie.
+      lang: "en" or "zh", the language of the class names, "tie" and the axis title.
     """
+    zh = _check_lang(lang)
+    cls, tie = ("类别", "平局") if zh else ("class", "tie")
     if not methods:
         raise ValueError("methods must name at least one way of combining")
     arrays = {m: st.as_array(v, f"methods[{m!r}]", 1) for m, v in methods.items()}
@@ -158,25 +177,26 @@ def vote_bars(methods: dict, decisions: dict, *, presenter: bool = False, title:
     if n_classes > len(st.CLASS_COLORS):
         raise ValueError(f"at most {len(st.CLASS_COLORS)} classes, got {n_classes}")
     s = st.scale(presenter)
-    labels = [f"{m}<br><b>{'tie' if decisions[m] < 0 else f'class {decisions[m]}'}</b>" for m in arrays]
+    labels = [f"{m}<br><b>{tie if decisions[m] < 0 else f'{cls} {decisions[m]}'}</b>" for m in arrays]
     fig = go.Figure()
     for c in range(n_classes):
         vals = np.array([a[c] for a in arrays.values()])
         fig.add_trace(go.Bar(
-            x=labels, y=vals, name=f"class {c}", marker=dict(color=st.CLASS_COLORS[c]), meta=f"class {c}",
+            x=labels, y=vals, name=f"{cls} {c}", marker=dict(color=st.CLASS_COLORS[c]), meta=f"class {c}",
             text=[f"{v:.2f}" for v in vals], textposition="outside", textfont=dict(size=st.font_size(presenter)),
-            hovertemplate=f"class {c}: %{{y:.4f}}<extra></extra>"))
+            hovertemplate=f"{cls} {c}: %{{y:.4f}}<extra></extra>"))
     fig.add_hline(y=0.5, line=dict(color="#888888", width=st.line_width(presenter, 1.5), dash="dot"))
     st.base_layout(fig, title, presenter, height=int(420 * s))
     fig.update_layout(barmode="group", bargap=0.3, legend=dict(orientation="h", x=1, xanchor="right", y=1.02,
                                                                 yanchor="bottom"))
     fig.update_xaxes(showgrid=False, ticks="")
-    fig.update_yaxes(range=[0, 1.15], title_text="share of votes / probability")
+    fig.update_yaxes(range=[0, 1.15], title_text="得票比例 / 概率" if zh else "share of votes / probability")
     return fig
 
 
 def ensemble_grid(xs, ys, weight_scaled, mc: dict, exact: dict | None = None, *, x_train=None, y_train=None,
-                  titles: dict | None = None, presenter: bool = False, title: str | None = None) -> go.Figure:
+                  titles: dict | None = None, presenter: bool = False, title: str | None = None,
+                  lang: str = "en") -> go.Figure:
     """The weight-scaled prediction beside the arithmetic and geometric means, Monte Carlo above exact.
 
     Layout: row 1 = weight-scaled | MC arithmetic | MC geometric; row 2 (if exact is given) = a legend of
@@ -188,7 +208,9 @@ def ensemble_grid(xs, ys, weight_scaled, mc: dict, exact: dict | None = None, *,
       mc, exact: {"arithmetic": (ny, nx), "geometric": (ny, nx)}.
       titles: optional panel titles keyed "weight-scaled", "MC arithmetic", ..., "exact geometric".
       x_train, y_train: optional points drawn on every panel.
+      lang: "en" or "zh", the language of the note that explains the two rows.
     """
+    zh = _check_lang(lang)
     xs, ys = _grid(xs, ys)
     panels = {"weight-scaled": weight_scaled}
     for prefix, means in (("MC", mc), ("exact", exact)):
@@ -220,8 +242,10 @@ def ensemble_grid(xs, ys, weight_scaled, mc: dict, exact: dict | None = None, *,
         _add_points(fig, pts, "train", presenter, where, i == 0)
     if rows == 2:
         fig.add_annotation(
-            text="<b>top row</b>: Monte Carlo,<br>k sampled masks,<br>weight 1/k each<br><br>"
-                 "<b>bottom row</b>: exact,<br>every one of the 2ᵈ masks,<br>weight p(m)",
+            text=("<b>上排</b>：蒙特卡洛，<br>k 个采样掩码，<br>每个权重 1/k<br><br>"
+                  "<b>下排</b>：精确，<br>全部 2ᵈ 个掩码，<br>权重 p(m)") if zh else
+                 ("<b>top row</b>: Monte Carlo,<br>k sampled masks,<br>weight 1/k each<br><br>"
+                  "<b>bottom row</b>: exact,<br>every one of the 2ᵈ masks,<br>weight p(m)"),
             xref="paper", yref="paper", x=0.0, y=0.25, xanchor="left", yanchor="middle", showarrow=False, align="left",
             font=dict(size=st.font_size(presenter, st.FONT), color=st.TEXT))
     st.base_layout(fig, title, presenter, height=int((rows * 360 + 110) * s))
@@ -232,12 +256,15 @@ def ensemble_grid(xs, ys, weight_scaled, mc: dict, exact: dict | None = None, *,
     return fig
 
 
-def difference_pair(xs, ys, diffs: dict, *, presenter: bool = False, title: str | None = None) -> go.Figure:
+def difference_pair(xs, ys, diffs: dict, *, presenter: bool = False, title: str | None = None,
+                    lang: str = "en") -> go.Figure:
     """Two or three signed differences side by side, each on its own symmetric scale (its max |d| in its title).
 
     Own scales on purpose: one map may be float rounding (1e-7) and the next a real gap (0.3); a shared scale
-    would show the first as blank and hide that it is noise.
+    would show the first as blank and hide that it is noise. lang ("en" or "zh") is the language of the
+    "max |difference|" line.
     """
+    zh = _check_lang(lang)
     xs, ys = _grid(xs, ys)
     if not 1 <= len(diffs) <= 3:
         raise ValueError(f"diffs must hold 1 to 3 maps, got {len(diffs)}")
@@ -251,7 +278,8 @@ def difference_pair(xs, ys, diffs: dict, *, presenter: bool = False, title: str 
     n = len(checked)
     maxes = {name: float(np.abs(a).max()) for name, a in checked.items()}
     fig = make_subplots(rows=1, cols=n, horizontal_spacing=0.16,
-                        subplot_titles=[f"{name}<br>max |difference| = {maxes[name]:.2g}" for name in checked])
+                        subplot_titles=[f"{name}<br>{'最大 |差值|' if zh else 'max |difference|'} = {maxes[name]:.2g}"
+                                        for name in checked])
     st.subplot_title_fonts(fig, presenter)
     for i, (name, arr) in enumerate(checked.items()):
         m = maxes[name] if maxes[name] > 0 else 1.0

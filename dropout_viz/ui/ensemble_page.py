@@ -20,6 +20,7 @@ import streamlit as st
 from .. import datasets, ensembles, figures, inference
 from ..ensembles import ModelSpec
 from ..figures.ensemble_page import convergence_chart, difference_pair, ensemble_grid, uncertainty_maps, vote_bars
+from . import common as ui
 from .common import superscript
 
 TRAIN, MASKS = 0, 1
@@ -42,6 +43,21 @@ ARCHITECTURES = {
 }
 STEPS = (500, 1000, 2000, 4000)
 PREDICTORS = ("weight-scaled", "MC arithmetic", "MC geometric", "exact arithmetic", "exact geometric")
+# The predictors' names in Chinese, for legends and titles (the select boxes and the link keep the English names).
+PREDICTORS_ZH = {"weight-scaled": "权重缩放", "MC arithmetic": "蒙特卡洛算术平均", "MC geometric": "蒙特卡洛几何平均",
+                 "exact arithmetic": "精确算术平均", "exact geometric": "精确几何平均"}
+
+
+def lang() -> str:
+    """The page's language for figures: "zh" with ?lang=中文, else "en" (a cache key of every figure)."""
+    return ui.tr("en", "zh")
+
+
+def keep_words(q: float, language: str | None = None) -> str:
+    """'keep q = 0.8 (drop rate p = 0.2)' in the page's language (or in ``language``)."""
+    if (language or lang()) == "zh":
+        return f"保留概率 q = {q:.3g}（丢弃率 p = {1.0 - q:.3g}）"
+    return figures.keep_text(q)
 
 
 def classifier_spec(dataset: str, seed: int, arch: str, keep_in: float, keep_hidden: float, steps: int,
@@ -81,8 +97,14 @@ def _as_surface(p) -> np.ndarray:
     return np.asarray(p)[: RESOLUTION**2, 1].reshape(RESOLUTION, RESOLUTION)
 
 
-@st.cache_data(max_entries=64, show_spinner="Training the network (the first visitor with these settings waits "
-                                            "a few seconds; everyone after gets it from the cache)…")
+def training_spinner():
+    """The spinner around calls that may train a model (trained() itself shows none: its text has a language)."""
+    return st.spinner(ui.tr("Training the network (the first visitor with these settings waits a few seconds; "
+                            "everyone after gets it from the cache)…",
+                            "正在训练网络（使用这组设置的第一位访问者要等几秒，之后的人直接从缓存中取得）…"))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
 def trained(spec: ModelSpec) -> ensembles.TrainedModel:
     """The trained model of a spec (the key comes from spec.seed)."""
     return ensembles.train_model(_key(spec.seed, TRAIN), spec)
@@ -108,7 +130,9 @@ def exact(spec: ModelSpec) -> inference.Ensemble:
     bar = st.empty() if 2**d > PROGRESS_ABOVE else None
 
     def progress(frac: float) -> None:
-        bar.progress(frac, text=f"Enumerating all 2{superscript(d)} = {2**d:,} subnetworks… {frac:.0%}")
+        # In the language of whoever computes it first (a cache hit replays the same bar).
+        bar.progress(frac, text=ui.tr(f"Enumerating all 2{superscript(d)} = {2**d:,} subnetworks… {frac:.0%}",
+                                      f"正在枚举全部 2{superscript(d)} = {2**d:,} 个子网络… {frac:.0%}"))
 
     ens = inference.exact_ensemble(model.params, _points(model), spec.keep, activation=spec.activation,
                                    head=spec.head, progress=progress if bar is not None else None)
@@ -189,8 +213,15 @@ class ConvergenceView(NamedTuple):
     acc_refs: dict  # {"weight-scaled": float, "exact arithmetic": float, "exact geometric": float}
 
 
-@st.cache_data(max_entries=32, show_spinner="Following 5 sequences of 1,000 sampled masks…")
 def convergence(spec: ModelSpec) -> ConvergenceView:
+    """_convergence with a spinner in the page's language."""
+    with st.spinner(ui.tr(f"Following {N_SEQUENCES} sequences of {K_MAX:,} sampled masks…",
+                          f"正在跟踪 {N_SEQUENCES} 条序列，每条 {K_MAX:,} 个采样掩码…")):
+        return _convergence(spec)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _convergence(spec: ModelSpec) -> ConvergenceView:
     """Distance to the exact arithmetic ensemble and test accuracy against k, over N_SEQUENCES mask sequences."""
     model = trained(spec)
     ens = exact(spec)
@@ -233,6 +264,12 @@ DESCRIPTIONS = {
     "sigmoid": "One sigmoid unit, dropout on its inputs",
     "last": "Network, dropout on the last hidden layer only",
     "all": "Network, dropout on both hidden layers",
+}
+DESCRIPTIONS_ZH = {
+    "softmax": "softmax 回归，对输入做 dropout",
+    "sigmoid": "单个 sigmoid 单元，对输入做 dropout",
+    "last": "网络，只对最后一个隐藏层做 dropout",
+    "all": "网络，对两个隐藏层都做 dropout",
 }
 
 
@@ -385,96 +422,139 @@ def _height(presenter: bool, px: int) -> int:
 
 SHORT = {"weight-scaled": "weight-scaled", "MC arithmetic": "MC arith.", "MC geometric": "MC geo.",
          "exact arithmetic": "exact arith.", "exact geometric": "exact geo."}
+SHORT_ZH = {"weight-scaled": "权重缩放", "MC arithmetic": "MC 算术", "MC geometric": "MC 几何",
+            "exact arithmetic": "精确算术", "exact geometric": "精确几何"}
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
-def surfaces_figure(spec: ModelSpec, k: int, with_exact: bool, presenter: bool):
+def surfaces_figure(spec: ModelSpec, k: int, with_exact: bool, presenter: bool, lang: str = "en"):
     """Weight-scaled | MC arithmetic | MC geometric, exact means below, training points on each."""
     model = trained(spec)
     view = panels(spec, k, with_exact)
     d = ensembles.droppable_units(spec)
-    what = {"weight-scaled": "weight-scaled, 1 pass", "MC arithmetic": f"MC arithmetic, k = {k}",
-            "MC geometric": f"MC geometric, k = {k}", "exact arithmetic": f"exact arithmetic, 2{superscript(d)}",
-            "exact geometric": f"exact geometric, 2{superscript(d)}"}
-    titles = {n: f"{what[n]}<br>test accuracy {view.test_acc[n]:.1%}" for n in view.surfaces}
+    zh = lang == "zh"
+    if zh:
+        what = {"weight-scaled": "权重缩放，1 次前向传播", "MC arithmetic": f"MC 算术平均，k = {k}",
+                "MC geometric": f"MC 几何平均，k = {k}", "exact arithmetic": f"精确算术平均，2{superscript(d)}",
+                "exact geometric": f"精确几何平均，2{superscript(d)}"}
+    else:
+        what = {"weight-scaled": "weight-scaled, 1 pass", "MC arithmetic": f"MC arithmetic, k = {k}",
+                "MC geometric": f"MC geometric, k = {k}", "exact arithmetic": f"exact arithmetic, 2{superscript(d)}",
+                "exact geometric": f"exact geometric, 2{superscript(d)}"}
+    acc = "测试准确率" if zh else "test accuracy"
+    titles = {n: f"{what[n]}<br>{acc} {view.test_acc[n]:.1%}" for n in view.surfaces}
     surf = view.surfaces
     exact_means = ({"arithmetic": surf["exact arithmetic"], "geometric": surf["exact geometric"]} if with_exact
                    else None)
     return ensemble_grid(view.xs, view.ys, surf["weight-scaled"],
                          {"arithmetic": surf["MC arithmetic"], "geometric": surf["MC geometric"]}, exact_means,
                          x_train=model.x_train, y_train=model.y_train, titles=titles, presenter=presenter,
-                         title="P(class 1) on one colour scale; black line: P = 0.5")
+                         title=("P(类别 1)，所有面板共用一个色标；黑线：P = 0.5" if zh else
+                                "P(class 1) on one colour scale; black line: P = 0.5"), lang=lang)
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
-def difference_figure(spec: ModelSpec, k: int, with_exact: bool, a: str, b: str, presenter: bool):
+def difference_figure(spec: ModelSpec, k: int, with_exact: bool, a: str, b: str, presenter: bool, lang: str = "en"):
     diff, _, _ = difference(panels(spec, k, with_exact), a, b)
     xs, ys, _ = grid()
-    return figures.difference_heatmap(xs, ys, diff, title=f"{SHORT[a]} − {SHORT[b]}", presenter=presenter,
+    short = SHORT_ZH if lang == "zh" else SHORT
+    return figures.difference_heatmap(xs, ys, diff, title=f"{short[a]} − {short[b]}", presenter=presenter,
                                       height=_height(presenter, 460))
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def strip_figure(spec: ModelSpec, presenter: bool):
+def strip_figure(spec: ModelSpec, presenter: bool, lang: str = "en"):
     s = strip(spec)
     xs, ys, _ = grid()
-    items = [{"probs": p, "title": f"#{i + 1}: {kept}"} for i, (p, kept) in enumerate(zip(s.surfaces, s.kept))]
+    zh = lang == "zh"
+    kept = [k.replace(" (no path)", "（无通路）").replace("all", "全部") if zh else k for k in s.kept]
+    items = [{"probs": p, "title": f"#{i + 1}: {k}"} for i, (p, k) in enumerate(zip(s.surfaces, kept))]
+    title = (f"单个成员：蒙特卡洛平均所用的前 {len(items)} 个子网络（各层保留的单元数，共 {s.of} 个）" if zh else
+             f"Single members: the first {len(items)} subnetworks the Monte Carlo means average (units kept of {s.of})")
     return figures.decision_surfaces(items, xs=xs, ys=ys, cols=3 if presenter else 6, presenter=presenter,
-                                     height=660 if presenter else 300,
-                                     title=f"Single members: the first {len(items)} subnetworks the Monte Carlo means "
-                                           f"average (units kept of {s.of})")
+                                     height=660 if presenter else 300, title=title)
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
-def convergence_figures(spec: ModelSpec, where: str, k: int, presenter: bool):
+def convergence_figures(spec: ModelSpec, where: str, k: int, presenter: bool, lang: str = "en"):
     """(distance chart, accuracy chart) with a marker at the page's k."""
-    conv = convergence(spec)
-    place = "grid points" if where == "grid" else "test points"
+    conv = _convergence(spec)  # the page has called convergence() (with its spinner) before
+    zh = lang == "zh"
+    labels = PREDICTORS_ZH if zh else None
+    if zh:
+        place = "网格点" if where == "grid" else "测试点"
+        titles = ("到精确算术平均的平均总变差", f"到精确算术平均的距离（{place}）", "测试准确率", "测试准确率随 k 的变化")
+    else:
+        place = "grid points" if where == "grid" else "test points"
+        titles = ("mean TV to exact arithmetic", f"Distance to exact arithmetic ({place})", "test accuracy",
+                  "Test accuracy against k")
     tv = convergence_chart(conv.ks, {n: (b.mean, b.lo, b.hi) for n, b in conv.tv[where].items()},
                            references=conv.tv_refs[where], current_k=k, presenter=presenter,
-                           y_title="mean TV to exact arithmetic",
-                           title=f"Distance to exact arithmetic ({place})")
+                           y_title=titles[0], title=titles[1], labels=labels, lang=lang)
     acc = convergence_chart(conv.ks, {n: (b.mean, b.lo, b.hi) for n, b in conv.acc.items()}, references=conv.acc_refs,
-                            current_k=k, presenter=presenter, y_title="test accuracy", title="Test accuracy against k")
+                            current_k=k, presenter=presenter, y_title=titles[2], title=titles[3], labels=labels,
+                            lang=lang)
     return tv, acc
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def case_figures(spec: ModelSpec, title: str, presenter: bool):
+def case_figures(spec: ModelSpec, title: str, presenter: bool, lang: str = "en"):
     """(surfaces, differences from the weight-scaled network) for one 'when is it exact' model."""
     cv = case_view(spec)
     xs, ys, _ = grid()
-    surf = figures.decision_surfaces([{"probs": p, "title": n} for n, p in cv.surfaces.items()], xs=xs, ys=ys, cols=3,
-                                     presenter=presenter, title=f"{title}: test accuracy {cv.test_acc:.1%}")
-    diffs = difference_pair(xs, ys, {"exact geometric − weight-scaled": cv.geo_minus_ws,
-                                     "exact arithmetic − weight-scaled": cv.arith_minus_ws}, presenter=presenter,
-                            title="Differences in P(class 1), each map on its own scale")
+    zh = lang == "zh"
+    name = (lambda n: PREDICTORS_ZH.get(n, n)) if zh else (lambda n: n)  # noqa: E731
+    surf = figures.decision_surfaces([{"probs": p, "title": name(n)} for n, p in cv.surfaces.items()], xs=xs, ys=ys,
+                                     cols=3, presenter=presenter,
+                                     title=f"{title}：测试准确率 {cv.test_acc:.1%}" if zh else
+                                     f"{title}: test accuracy {cv.test_acc:.1%}")
+    diffs = difference_pair(xs, ys, {f"{name('exact geometric')} − {name('weight-scaled')}": cv.geo_minus_ws,
+                                     f"{name('exact arithmetic')} − {name('weight-scaled')}": cv.arith_minus_ws},
+                            presenter=presenter, lang=lang,
+                            title="P(类别 1) 的差值，每张图各用自己的色标" if zh else
+                            "Differences in P(class 1), each map on its own scale")
     return surf, diffs
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
-def vote_figure(rows: tuple, normalise: bool, presenter: bool):
+def vote_figure(rows: tuple, normalise: bool, presenter: bool, lang: str = "en"):
     v = ensembles.combine_votes(np.array(rows, dtype=np.float64), normalise=normalise)
-    names = ("majority vote<br>(share of votes)", "arithmetic mean", "geometric mean<br>(renormalised)")
+    zh = lang == "zh"
+    names = (("多数投票<br>（得票比例）", "算术平均", "几何平均<br>（重新归一化）") if zh else
+             ("majority vote<br>(share of votes)", "arithmetic mean", "geometric mean<br>(renormalised)"))
     return vote_bars(dict(zip(names, (v.vote_share, v.arithmetic, v.geometric))),
                      dict(zip(names, (v.vote, v.arithmetic_decision, v.geometric_decision))),
-                     presenter=presenter, title=f"{len(v.probs)} models combined three ways")
+                     presenter=presenter, lang=lang,
+                     title=f"{len(v.probs)} 个模型的三种组合方式" if zh else f"{len(v.probs)} models combined three ways")
 
 
 @st.cache_resource(max_entries=128, show_spinner=False)
-def regression_figure(seed: int, keep: float, passes: int, presenter: bool):
+def regression_figure(seed: int, keep: float, passes: int, presenter: bool, lang: str = "en"):
     rv = regression(seed, keep, passes)
+    if lang == "zh":
+        mean, ws = f"MC dropout：{passes} 次前向传播的平均", "权重缩放网络（1 次前向传播）"
+        title = f"带噪声的正弦，1-64-64-1 ReLU，{keep_words(keep, lang)}：{passes} 次前向传播的均值 ± 2 倍标准差"
+    else:
+        mean, ws = f"MC dropout mean of {passes} passes", "weight-scaled network (1 pass)"
+        title = f"Noisy sine, 1-64-64-1 ReLU, {figures.keep_text(keep)}: mean ± 2 std of {passes} passes"
     return figures.regression_fit(
-        rv.x_train, rv.y_train, {f"MC dropout mean of {passes} passes": (rv.xs, rv.band.mean),
-                                 "weight-scaled network (1 pass)": (rv.xs, rv.band.weight_scaled)},
-        band=(rv.xs, rv.band.mean, rv.band.std), presenter=presenter,
-        title=f"Noisy sine, 1-64-64-1 ReLU, {figures.keep_text(keep)}: mean ± 2 std of {passes} passes")
+        rv.x_train, rv.y_train, {mean: (rv.xs, rv.band.mean), ws: (rv.xs, rv.band.weight_scaled)},
+        band=(rv.xs, rv.band.mean, rv.band.std), presenter=presenter, title=title)
+
+
+UNCERTAINTY_ZH = {"weight-scaled: entropy": "权重缩放：熵", "MC dropout: entropy": "MC dropout：熵",
+                  "MC dropout: mutual information": "MC dropout：互信息"}
 
 
 @st.cache_resource(max_entries=128, show_spinner=False)
-def uncertainty_figure(spec: ModelSpec, passes: int, presenter: bool):
+def uncertainty_figure(spec: ModelSpec, passes: int, presenter: bool, lang: str = "en"):
     model = trained(spec)
     xs, ys, _ = grid()
-    return uncertainty_maps(xs, ys, uncertainty(spec, passes), x_train=model.x_train, y_train=model.y_train,
+    maps = uncertainty(spec, passes)
+    if lang == "zh":
+        return uncertainty_maps(xs, ys, {UNCERTAINTY_ZH.get(n, n): m for n, m in maps.items()}, x_train=model.x_train,
+                                y_train=model.y_train, presenter=presenter, z_title="比特",
+                                title=f"上面的分类器：其预测的熵，单位为比特（T = {passes} 次前向传播）")
+    return uncertainty_maps(xs, ys, maps, x_train=model.x_train, y_train=model.y_train,
                             presenter=presenter,
                             title=f"The classifier above: entropy of its prediction, in bits (T = {passes} passes)")

@@ -224,3 +224,84 @@ def test_vote_table_from_the_link_and_its_notices():
     assert "1 cells" in " ".join(w.value for w in at.warning)
     assert _chart(at, "3 models combined three ways")
     assert "e_votes" not in at.query_params
+
+
+# --- the page in Chinese (?lang=中文): the same numbers, the explanations translated --------------------------
+
+ZH = {"lang": "中文"}
+CHART_KEYS = {PREDICTIONS: ["e_surfaces", "e_difference", "e_strip"], CONVERGENCE: ["e_conv_tv", "e_conv_acc"],
+              EXACT: ["e_case_surfaces", "e_case_diff"], VOTING: ["e_votes_chart"],
+              UNCERTAINTY: ["e_regression", "e_entropy"]}
+
+
+def _has_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def _texts(at) -> str:
+    return " ".join([m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info])
+
+
+def _by_key(at) -> dict:
+    """Chart widget key -> (title, traces' numbers): charts found by key, so in either language."""
+    out = {}
+    for el in at.get("plotly_chart"):
+        spec = json.loads(el.proto.spec)
+        key = max((k for keys in CHART_KEYS.values() for k in keys if el.proto.id.endswith(k)), key=len)
+        out[key] = ((spec["layout"].get("title") or {}).get("text") or "", spec["data"])
+    return out
+
+
+def _numbers(at) -> dict:
+    """What must not depend on the language: metric values, slider values and the charts' data."""
+    def numeric(t):  # a bar chart's x holds its (translated) category names: leave those out
+        named = isinstance(t.get("x"), list) and t["x"] and isinstance(t["x"][0], str)
+        return {k: v for k, v in t.items() if k in ("y", "z") or (k == "x" and not named)}
+
+    charts = {key: [numeric(t) for t in data] for key, (_, data) in _by_key(at).items()}
+    return {"metrics": [m.value for m in at.metric], "sliders": [(s.key, s.value) for s in at.slider],
+            "charts": charts}
+
+
+@pytest.mark.parametrize("tab", ens_tabs)
+def test_every_tab_runs_in_chinese_with_the_same_numbers(tab):
+    en, zh = _run(e_tab=tab), _run(e_tab=tab, **ZH)
+    _ok(zh)
+    assert _has_chinese(_texts(zh)) and not _has_chinese(_texts(en))
+    assert sorted(_by_key(zh)) == sorted(CHART_KEYS[tab])  # the tab ran, and drew its charts
+    assert _numbers(zh) == _numbers(en)
+    # Tab titles are the link's values, so they stay English; a caption says what each holds.
+    assert [t.label for t in zh.tabs] == list(ens_tabs) and zh.query_params.get("e_tab", PREDICTIONS) == tab
+    assert any("投票与平均" in c.value for c in zh.caption)
+    titles = [t for t, _ in _by_key(zh).values()]
+    assert all(_has_chinese(t) for t in titles if t), titles
+
+
+def test_chinese_page_metrics_and_labels():
+    zh = _run(**ZH)
+    _ok(zh)
+    assert zh.title[0].value == "集成平均与权重缩放网络的对比"
+    assert "权重缩放推断规则" in zh.markdown[0].value
+    assert _metric(zh, "子网络个数") == "2¹⁶ = 65,536"
+    assert zh.slider(key="e_k").label == "蒙特卡洛：采样掩码个数 k"
+    tv = _metric(zh, "平均总变差（网格）")
+    assert tv == _metric(_run(), "Mean total variation, grid")
+    zh.slider(key="e_k").set_value(300).run()
+    _ok(zh)
+    assert float(_metric(zh, "平均总变差（网格）")) < float(tv)  # more masks: closer to the exact mean
+    assert zh.slider(key="e_k").value == 300 and zh.query_params["lang"] == "中文"
+
+
+def test_chinese_exactness_and_voting_text():
+    at = _run(e_tab=EXACT, e_case="network, both layers dropped", **ZH)
+    _ok(at)
+    texts = " ".join(m.value for m in at.markdown)
+    assert "Jensen 不等式" in texts and "介于" in texts
+    assert float(_metric(at, "最大 |P_geo − P_ws|")) > 1e-3
+    at = _run(e_tab=VOTING, **ZH)
+    _ok(at)
+    title, data = _by_key(at)["e_votes_chart"]
+    assert title == "3 个模型的三种组合方式"
+    assert [x.split("<b>")[1][:4] for x in data[0]["x"]] == ["类别 1", "类别 0", "类别 0"]  # same decisions
+    at = _run(e_tab=VOTING, e_votes="0.5;x", **ZH)
+    assert not at.exception and "改为显示默认表格" in " ".join(w.value for w in at.warning)

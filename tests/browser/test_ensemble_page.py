@@ -82,3 +82,20 @@ def test_uncertainty_tab_passes_slider(page, app_server):
     set_slider(page, "Passes T with dropout on", presses=10)
     assert _traces(page, 0, "band") != band
     screenshot(page, "ensemble-uncertainty")
+
+
+def test_chinese_exactness_tab(page, app_server):
+    """?lang=中文: the explanation and metrics in Chinese, the same numbers, the English link values."""
+    open_page(page, f"{app_server}{URL}?e_steps=500&e_tab=When+is+it+exact%3F&lang=%E4%B8%AD%E6%96%87")
+    assert page.locator("h1").first.inner_text().strip() == "集成平均与权重缩放网络的对比"
+    gap = page.locator('[data-testid="stMetric"]').filter(has_text="最大 |P_geo").locator(
+        '[data-testid="stMetricValue"]')
+    assert float(gap.inner_text()) < 1e-5
+    runs = page.evaluate("() => window.__dlabRuns")
+    page.get_by_text("network, both layers dropped", exact=True).click()  # radio options are link values
+    wait_idle(page, runs_before=runs)
+    assert_no_exception(page)
+    assert float(gap.inner_text()) > 1e-3
+    assert page.get_by_text("Jensen 不等式").count() == 1
+    assert "e_case=network" in page.url
+    screenshot(page, "ensemble-exact-chinese")
