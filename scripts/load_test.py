@@ -185,6 +185,10 @@ def format_summary(report: dict) -> str:
         f"{num(report['server_rss_mb']['after_warmup'], ' MB')}, ~{num(report['server_rss_mb']['per_session'], ' MB')} "
         f"per session",
     ]
+    split = report.get("slider_to_figure_s_while")
+    if split:
+        lines.insert(2, "    " + "; ".join(f"while {who.replace('_', ' ')}: p50 {num(d['p50'], ' s')}, p95 "
+                                        f"{num(d['p95'], ' s')} ({d['count']})" for who, d in split.items()))
     runs = report.get("server_script_run_s")
     if runs:
         lines.append("  server script runs: " + "; ".join(
@@ -496,9 +500,16 @@ class Results:
     plays: list = field(default_factory=list)
     errors: list = field(default_factory=list)
     actions: dict = field(default_factory=lambda: {"slider": 0, "page_change": 0, "play": 0})
+    playing: int = 0  # sessions between their press of Play and the end of their Pause, now
+    # Slider moves keyed while no session was playing, and while at least one was (its play loop loads the server).
+    latencies_quiet_s: list = field(default_factory=list)
+    latencies_busy_s: list = field(default_factory=list)
+    start: float | None = None  # when the load began (monotonic): errors carry their time from it
 
     def error(self, session: int, kind: str, message: str) -> None:
-        self.errors.append({"session": session, "kind": kind, "message": " ".join(str(message).split())[:1000]})
+        at = None if self.start is None else round(time.monotonic() - self.start, 1)
+        self.errors.append({"session": session, "kind": kind, "at_s": at,
+                            "message": " ".join(str(message).split())[:1000]})
 
 
 class Student:
@@ -567,6 +578,7 @@ class Student:
         if not await self.page.evaluate(SNAPSHOT_JS, chart):
             raise ActionError("check", f"no chart {chart} on {self.page.url}")
         runs = await self.runs()
+        players = self.res.playing
         await self.page.keyboard.press("ArrowLeft" if value > (lo + hi) / 2 else "ArrowRight")
         try:
             handle = await self.page.wait_for_function(CHANGED_JS, arg=chart, polling=50,
@@ -578,11 +590,19 @@ class Student:
         await self.check_page()
         if self.record:
             self.res.latencies_s.append(latency)
+            (self.res.latencies_busy_s if players else self.res.latencies_quiet_s).append(latency)
             self.res.actions["slider"] += 1
         return latency
 
     async def play(self) -> None:
         """Play on the Live training page for play_s seconds, check that it trained, and pause."""
+        self.res.playing += 1
+        try:
+            await self._play()
+        finally:
+            self.res.playing -= 1
+
+    async def _play(self) -> None:
         from playwright.async_api import TimeoutError as PwTimeout
 
         buttons = self.page.locator(".st-key-t_play button")
@@ -712,7 +732,7 @@ async def run_load(args, url: str, server_pid: int | None) -> dict:
 
         await asyncio.to_thread(sampler.sample)
         cpu0 = dict(sampler.cpu)
-        start = time.monotonic()
+        start = results.start = time.monotonic()
         deadline = start + args.duration
         tasks = [asyncio.create_task(s.lecture(deadline)) for s in students]
         done, pending = await asyncio.wait(tasks, timeout=args.duration + GRACE_S) if tasks else (set(), set())
@@ -802,6 +822,7 @@ def main(argv=None) -> int:
             stop_server(proc)
     res: Results = run["results"]
     server_runs = None
+    res.start = None  # the server log's tracebacks carry no time
     if proc is not None:
         for message in server_log_errors(log_path.read_text(errors="replace")):
             res.error(-1, "server", message)
@@ -816,6 +837,8 @@ def main(argv=None) -> int:
             "config": {"duration_s": args.duration, "play_s": args.play, "think_s": args.think,
                        "moves_per_page": MOVES_PER_PAGE, "client_nice": args.client_nice,
                        "client_threads_reniced": run["reniced"]},
+            "slider_to_figure_s_while": {"nobody_plays": describe(res.latencies_quiet_s),
+                                         "someone_plays": describe(res.latencies_busy_s)},
             "server_script_run_s": server_runs,
             "warmup_s": round(run["warmup_s"], 1), "join_all_s": round(run["join_s"], 1),
             "elapsed_s": round(run["elapsed_s"], 1),

@@ -239,3 +239,19 @@ def test_renice_lowers_every_thread_of_a_process_once():
     finally:
         child.kill()
         child.wait()
+
+
+def test_format_summary_shows_the_split_by_playing_sessions():
+    r = _report(extra={"slider_to_figure_s_while": {"nobody_plays": lt.describe([0.2, 0.4]),
+                                                     "someone_plays": lt.describe([])}})
+    text = lt.format_summary(r)
+    assert "while nobody plays: p50 0.3 s" in text and "while someone plays: p50 n/a, p95 n/a (0)" in text
+
+
+def test_errors_carry_their_time_from_the_start():
+    res = lt.Results()
+    res.error(1, "timeout", "before   the\nstart")
+    res.start = lt.time.monotonic() - 5
+    res.error(2, "check", "later")
+    assert res.errors[0] == {"session": 1, "kind": "timeout", "at_s": None, "message": "before the start"}
+    assert res.errors[1]["at_s"] >= 5
