@@ -262,11 +262,12 @@ if tabs[4].open:
                        "反向传播，**(3)** 更新权重，**(4)** 恢复所有单元；下一步再采样新的掩码。这里整个小批量共用"
                        "一个掩码，所以这一步恰好只训练一个子网络（训练引擎平时给每个样本各自的掩码，见 *One "
                        "minibatch* 标签页）。普通 SGD，η = 0.1，使用一个随机标注、含 32 个样本的小批量。"))
-        row = st.columns([1.0, 1.1, 5.9], vertical_alignment="bottom")
+        # Chinese labels are wider than "Next ▶" and "⟲ Step 0": wider columns keep them on the buttons.
+        row = st.columns([1.0, 1.1, 5.9] if lang == "en" else [1.4, 1.4, 5.2], vertical_alignment="bottom")
         row[0].button(tr("Next ▶", "下一步 ▶"), key="m_next", type="primary", shortcut="S", on_click=mp.next_phase,
                       help=tr("The next phase; after phase 4 the next training step (keyboard: S).",
                               "进入下一个阶段；第 4 阶段之后进入下一个训练步（快捷键：S）。"))
-        row[1].button(tr("⟲ Step 0", "⟲ 回到第 0 步"), key="m_restart", on_click=mp.restart_steps,
+        row[1].button(tr("⟲ Step 0", "⟲ 第 0 步"), key="m_restart", on_click=mp.restart_steps,
                       help=tr("Back to the first training step.", "回到第一个训练步。"))
         phase = mp.phase_choice(container=row[2])
         try:

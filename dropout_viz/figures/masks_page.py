@@ -105,8 +105,9 @@ def gradient_grid(grads, masks=None, *, cols: int = 4, presenter: bool = False, 
     rows = -(-n // cols)
     s = st.scale(presenter)
     vmax = max(float(np.abs(g).max()) for g in mats) or 1.0
-    titles = [(f"W{i + 1}：{g.shape[0]}→{g.shape[1]}，{int((g == 0).sum())}/{g.size} 为 0" if zh else
-               f"W{i + 1}: {g.shape[0]}→{g.shape[1]}, {int((g == 0).sum())}/{g.size} are 0") for i, g in enumerate(mats)]
+    zeros = [int((g == 0).sum()) for g in mats]
+    titles = [(f"W{i + 1}：{g.shape[0]}→{g.shape[1]}，{z}/{g.size} 为 0" if zh else
+               f"W{i + 1}: {g.shape[0]}→{g.shape[1]}, {z}/{g.size} are 0") for i, (g, z) in enumerate(zip(mats, zeros))]
     exactly_0 = "恰好为 0" if zh else "exactly 0"
     # Room between panels for the next panel's row labels ("12✕"), which sit left of its plot area.
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.1,

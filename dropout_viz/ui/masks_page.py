@@ -185,7 +185,7 @@ def layer_table(sizes, stats: sn.LayerStats) -> list[dict]:
     """Rows 'layer | keep q | drop p | kept now | expected q·n ± sd' for st.table."""
     if is_zh():
         return [{"层": layer_words(i, len(sizes)), "保留 q": f"{q:g}", "丢弃 p": f"{1 - q:.2g}",
-                 "本次保留": f"{k} / {n}", "期望 q·n ± 标准差": f"{e:.2g} ± {s:.2g}"}
+                 "本次保留": f"{k} / {n}", "期望": f"{e:.2g} ± {s:.2g}"}
                 for i, (n, q, k, e, s) in enumerate(zip(stats.n, stats.keep, stats.kept, stats.expected, stats.std))]
     return [{"layer": layer_name(i, len(sizes)), "keep q": f"{q:g}", "drop p": f"{1 - q:.2g}",
              "kept now": f"{k} of {n}", "expected": f"{e:.2g} ± {s:.2g}"}

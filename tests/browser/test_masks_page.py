@@ -64,3 +64,22 @@ def test_other_tabs_and_presenter_mode(page, app_server):
     click_button(page, "Next ▶")  # phase 2: forward and backward, with the gradient heatmaps
     assert plotly_count(page) == 2 and plotly_signature(page)[0] != before[0]
     screenshot(page, "masks-step-phase2")
+
+
+def test_chinese_page_same_numbers_and_controls(page, app_server):
+    """?lang=中文: the explanations in Chinese, the same numbers, the buttons and tabs still work."""
+    open_page(page, app_server + PATH + "?lang=%E4%B8%AD%E6%96%87")
+    assert page.locator("h1").first.inner_text().strip() == "掩码与子网络"
+    assert page.get_by_test_id("stMetricValue").first.inner_text().strip() == "2¹⁴ = 16,384"
+    screenshot(page, "masks-chinese")
+    first = _diagram(page)
+    click_button(page, "重新抽取掩码")
+    assert _diagram(page) != first and "m_draw=1" in page.url
+    runs = _runs(page)
+    page.get_by_role("tab", name="One training step").click()  # tab titles stay English: they are link values
+    wait_idle(page, runs_before=runs)
+    assert_no_exception(page)
+    click_button(page, "下一步 ▶")
+    assert plotly_count(page) == 2 and page.get_by_text("恰好为 0").count() >= 1
+    assert "m_tab=One+training+step" in page.url and "lang=" in page.url
+    screenshot(page, "masks-chinese-step")
