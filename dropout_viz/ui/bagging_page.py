@@ -36,9 +36,8 @@ def config(width: int) -> et.EnsembleConfig:
     return et.EnsembleConfig(sizes=(2, int(width), int(width), 2), n_bags=N_BAGS)
 
 
-@st.cache_data(max_entries=16, show_spinner="Training 13 networks without masks, and dropout and boosting with "
-                                            "them (the first run also compiles; later ones take seconds)…")
-def ensemble_run(name: str, noise: float, width: int, keep: float, steps: int, seed: int) -> et.EnsembleRun:
+@st.cache_data(max_entries=16, show_spinner=False)
+def _ensemble_run(name: str, noise: float, width: int, keep: float, steps: int, seed: int) -> et.EnsembleRun:
     """All models for one setting; the number k of bagged networks averaged is not part of it."""
     ds = _data(name, noise, seed)
     grid = datasets.surface_grid(GRID)[2]
@@ -81,9 +80,9 @@ def vote_counterexample_rows() -> tuple[list[dict], dict]:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def results(name: str, noise: float, width: int, keep: float, steps: int, seed: int, k: int) -> dict:
+def _results(name: str, noise: float, width: int, keep: float, steps: int, seed: int, k: int) -> dict:
     """Everything the page shows for k averaged bagged networks: table, curves, surfaces, decompositions."""
-    run = ensemble_run(name, noise, width, keep, steps, seed)
+    run = _ensemble_run(name, noise, width, keep, steps, seed)
     s = et.summarise_ensembles(run, k)
     labels = model_labels(k)
     ds = _data(name, noise, seed)
@@ -160,3 +159,25 @@ def members_zh(k: int) -> dict:
     return {f"{k} bagged networks": f"{k} 个 Bagging 网络", f"{k} dropout subnetworks": f"{k} 个 dropout 子网络",
             "the three voters": "三个投票者", "majority vote": "多数投票", "true label": "真实标签",
             **{f"voter {chr(65 + i)}": f"投票者 {chr(65 + i)}" for i in range(3)}}
+
+
+def _spinner(text: tuple[str, str]):
+    """A spinner in the page's language (English, Chinese), shown after half a second like the caches' own."""
+    return st.spinner(tr(*text))
+
+
+TRAINING_TEXT = ("Training 13 networks without masks, and dropout and boosting with them (the first run also "
+                 "compiles; later ones take seconds)…",
+                 "正在训练 13 个不加掩码的网络，以及使用掩码的 dropout 和 boosting（首次运行还需编译，之后只需几秒）…")
+
+
+def ensemble_run(name: str, noise: float, width: int, keep: float, steps: int, seed: int) -> et.EnsembleRun:
+    """The cached training run behind a spinner in the page's language."""
+    with _spinner(TRAINING_TEXT):
+        return _ensemble_run(name, noise, width, keep, steps, seed)
+
+
+def results(name: str, noise: float, width: int, keep: float, steps: int, seed: int, k: int) -> dict:
+    """The cached results for k averaged bagged networks; the training (if not cached yet) behind a spinner."""
+    ensemble_run(name, noise, width, keep, steps, seed)
+    return _results(name, noise, width, keep, steps, seed, k)

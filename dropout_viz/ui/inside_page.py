@@ -38,8 +38,8 @@ def sizes_for(name: str, width: int) -> tuple[int, ...]:
     return (spec.n_features,) + (int(width),) * HIDDEN_LAYERS + (spec.n_classes,)
 
 
-@st.cache_data(max_entries=32, show_spinner="Training the two networks (the first run also compiles)…")
-def trained_pair(name: str, width: int, keep: float, steps: int, seed: int) -> dict:
+@st.cache_data(max_entries=32, show_spinner=False)
+def _trained_pair(name: str, width: int, keep: float, steps: int, seed: int) -> dict:
     """Train without / with dropout on a data set; the split and the networks both come from seed."""
     ds = _data(name, seed)
     res = probes.train_pair(_key(seed, 0), ds.x_train, ds.y_train, ds.x_test, ds.y_test, sizes_for(name, width),
@@ -49,10 +49,10 @@ def trained_pair(name: str, width: int, keep: float, steps: int, seed: int) -> d
             "test_loss": res.test_loss[:, -1].astype(float), "n_train": len(ds.y_train), "n_test": len(ds.y_test)}
 
 
-@st.cache_data(max_entries=32, show_spinner="Switching hidden units off…")
-def ablation(name: str, width: int, keep: float, steps: int, seed: int, n_orders: int) -> dict:
+@st.cache_data(max_entries=32, show_spinner=False)
+def _ablation(name: str, width: int, keep: float, steps: int, seed: int, n_orders: int) -> dict:
     """Test accuracy of both networks as a growing fraction of hidden units is zeroed (same units for both)."""
-    pair = trained_pair(name, width, keep, steps, seed)
+    pair = _trained_pair(name, width, keep, steps, seed)
     ds = _data(name, seed)
     out = {"percent": 100 * ABLATION_FRACTIONS, "n_orders": n_orders, "chance": 1.0 / datasets.DATASETS[name].n_classes,
            "full_acc": pair["test_acc"], "train_acc": pair["train_acc"],
@@ -66,11 +66,11 @@ def ablation(name: str, width: int, keep: float, steps: int, seed: int, n_orders
     return out
 
 
-@st.cache_data(max_entries=32, show_spinner="Walking away from the trained weights…")
-def landscape(name: str, width: int, keep: float, steps: int, seed: int, n_dirs: int, t_max: float,
+@st.cache_data(max_entries=32, show_spinner=False)
+def _landscape(name: str, width: int, keep: float, steps: int, seed: int, n_dirs: int, t_max: float,
               split: str) -> dict:
     """Loss of both networks along the same filter-normalised random directions."""
-    pair = trained_pair(name, width, keep, steps, seed)
+    pair = _trained_pair(name, width, keep, steps, seed)
     ds = _data(name, seed)
     x, y = (ds.x_train, ds.y_train) if split == "train" else (ds.x_test, ds.y_test)
     ts = np.linspace(-t_max, t_max, LANDSCAPE_POINTS)
@@ -82,8 +82,8 @@ def landscape(name: str, width: int, keep: float, steps: int, seed: int, n_dirs:
     return out
 
 
-@st.cache_data(max_entries=64, show_spinner="Sampling masks…")
-def paths(keep: float, keep_input: float, width: int, max_depth: int, n_samples: int, seed: int) -> dict:
+@st.cache_data(max_entries=64, show_spinner=False)
+def _paths(keep: float, keep_input: float, width: int, max_depth: int, n_samples: int, seed: int) -> dict:
     """Path survival against depth: closed forms, Monte Carlo estimates and their differences."""
     depth = np.arange(1, max_depth + 1)
     sample = probes.sample_path_survival(_key(seed, 3), max_depth, width, keep, n_samples, keep_input=keep_input,
@@ -99,8 +99,8 @@ def paths(keep: float, keep_input: float, width: int, max_depth: int, n_samples:
             "one_rows": rows(one, sample.one_path), "any_rows": rows(anyp, sample.any_path)}
 
 
-@st.cache_data(max_entries=64, show_spinner="Enumerating every mask…")
-def jensen(d: int, keep: float, inverted: bool, bias: float, seed: int, k: int) -> dict:
+@st.cache_data(max_entries=64, show_spinner=False)
+def _jensen(d: int, keep: float, inverted: bool, bias: float, seed: int, k: int) -> dict:
     """One unit's Jensen gaps: closed form, exact enumeration of 2^d masks, and k sampled masks."""
     w, x = probes.jensen_unit(_key(seed, 4), d)
     mean, var = probes.preactivation_moments(w, x, keep, bias=bias, inverted=inverted)
@@ -174,3 +174,44 @@ def shown(rows: list[dict]) -> list[dict]:
 def named(series: dict) -> dict:
     """A figure's series (name -> values) with the listed names in Chinese in Chinese mode."""
     return {zh_text(k): v for k, v in series.items()} if is_chinese() else series
+
+
+def _spinner(text: tuple[str, str]):
+    """A spinner in the page's language (English, Chinese), shown after half a second like the caches' own."""
+    return st.spinner(tr(*text))
+
+
+TRAINING_TEXT = ("Training the two networks (the first run also compiles)…", "正在训练两个网络（首次运行还需编译）…")
+
+
+def trained_pair(name: str, width: int, keep: float, steps: int, seed: int) -> dict:
+    """_trained_pair, cached, behind a spinner in the page's language."""
+    with _spinner(TRAINING_TEXT):
+        return _trained_pair(name, width, keep, steps, seed)
+
+
+def ablation(name: str, width: int, keep: float, steps: int, seed: int, n_orders: int) -> dict:
+    """_ablation, cached; the training and the switching off each behind a spinner in the page's language."""
+    trained_pair(name, width, keep, steps, seed)
+    with _spinner(("Switching hidden units off…", "正在关掉隐藏单元…")):
+        return _ablation(name, width, keep, steps, seed, n_orders)
+
+
+def landscape(name: str, width: int, keep: float, steps: int, seed: int, n_dirs: int, t_max: float,
+              split: str) -> dict:
+    """_landscape, cached; the training and the walk each behind a spinner in the page's language."""
+    trained_pair(name, width, keep, steps, seed)
+    with _spinner(("Walking away from the trained weights…", "正在从训练所得权重出发向外走…")):
+        return _landscape(name, width, keep, steps, seed, n_dirs, t_max, split)
+
+
+def paths(keep: float, keep_input: float, width: int, max_depth: int, n_samples: int, seed: int) -> dict:
+    """_paths, cached, behind a spinner in the page's language."""
+    with _spinner(("Sampling masks…", "正在采样掩码…")):
+        return _paths(keep, keep_input, width, max_depth, n_samples, seed)
+
+
+def jensen(d: int, keep: float, inverted: bool, bias: float, seed: int, k: int) -> dict:
+    """_jensen, cached, behind a spinner in the page's language."""
+    with _spinner(("Enumerating every mask…", "正在枚举每一个掩码…")):
+        return _jensen(d, keep, inverted, bias, seed, k)

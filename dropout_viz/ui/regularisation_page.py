@@ -53,8 +53,8 @@ def form_text(inverted: bool) -> str:
     return tr("standard (kept inputs unscaled)", "标准（保留的输入不缩放）")
 
 
-@st.cache_data(max_entries=64, show_spinner="Sampling masks and training the linear model…")
-def linear(keep: float, inverted: bool, n_samples: int, seed: int) -> dict:
+@st.cache_data(max_entries=64, show_spinner=False)
+def _linear(keep: float, inverted: bool, n_samples: int, seed: int) -> dict:
     """The dropout loss at the least-squares weights three ways, and dropout-trained weights next to ridge."""
     t = _task(seed)
     w_ols = theory.least_squares_weights(t.x, t.y)
@@ -83,8 +83,8 @@ def linear(keep: float, inverted: bool, n_samples: int, seed: int) -> dict:
     }
 
 
-@st.cache_data(max_entries=64, show_spinner="Sampling masks for every drop rate…")
-def bias_variance(inverted: bool, noise_std: float, keep: float, seed: int) -> dict:
+@st.cache_data(max_entries=64, show_spinner=False)
+def _bias_variance(inverted: bool, noise_std: float, keep: float, seed: int) -> dict:
     """Bias², variance, noise and MSE of ŷ = s w·(m ⊙ x) against the drop rate: closed forms and sampling."""
     t = _task(seed)
     parts = ("bias²", "variance", "noise", "MSE")
@@ -123,8 +123,8 @@ def rival_labels(keep: float, l2: float, l1: float, input_noise: float, smoothin
             f"input noise σ = {input_noise:g}", f"label smoothing s = {smoothing:g}"]
 
 
-@st.cache_data(max_entries=32, show_spinner="Training one network per regulariser (the first run also compiles)…")
-def rivals(name: str, keep: float, l2: float, l1: float, input_noise: float, smoothing: float, steps: int,
+@st.cache_data(max_entries=32, show_spinner=False)
+def _rivals(name: str, keep: float, l2: float, l1: float, input_noise: float, smoothing: float, steps: int,
            seed: int) -> dict:
     """The same task and seed under each regulariser: errors, curves, surfaces and weights."""
     ds = _classification(name, seed)
@@ -149,8 +149,8 @@ def rivals(name: str, keep: float, l2: float, l1: float, input_noise: float, smo
             "n_fit": len(yf), "n_val": len(yv), "n_test": len(ds.y_test)}
 
 
-@st.cache_data(max_entries=32, show_spinner="Training under five kinds of noise (the first run also compiles)…")
-def noises(name: str, keep: float, steps: int, seed: int) -> dict:
+@st.cache_data(max_entries=32, show_spinner=False)
+def _noises(name: str, keep: float, steps: int, seed: int) -> dict:
     """Bernoulli, Gaussian, DropConnect and additive noise on one task: errors, activation size, noise ratio."""
     ds = _classification(name, seed)
     grid = datasets.surface_grid(GRID)
@@ -226,3 +226,35 @@ def shown(rows: list[dict]) -> list[dict]:
 def named(series: dict) -> dict:
     """A figure's series (name -> values) with the listed names in Chinese in Chinese mode."""
     return {zh_text(k): v for k, v in series.items()} if is_chinese() else series
+
+
+def _spinner(text: tuple[str, str]):
+    """A spinner in the page's language (English, Chinese), shown after half a second like the caches' own."""
+    return st.spinner(tr(*text))
+
+
+def linear(keep: float, inverted: bool, n_samples: int, seed: int) -> dict:
+    """_linear, cached, behind a spinner in the page's language."""
+    with _spinner(("Sampling masks and training the linear model…", "正在采样掩码并训练线性模型…")):
+        return _linear(keep, inverted, n_samples, seed)
+
+
+def bias_variance(inverted: bool, noise_std: float, keep: float, seed: int) -> dict:
+    """_bias_variance, cached, behind a spinner in the page's language."""
+    with _spinner(("Sampling masks for every drop rate…", "正在为每个丢弃率采样掩码…")):
+        return _bias_variance(inverted, noise_std, keep, seed)
+
+
+def rivals(name: str, keep: float, l2: float, l1: float, input_noise: float, smoothing: float, steps: int,
+           seed: int) -> dict:
+    """_rivals, cached, behind a spinner in the page's language."""
+    with _spinner(("Training one network per regulariser (the first run also compiles)…",
+                   "正在为每种正则化方法各训练一个网络（首次运行还需编译）…")):
+        return _rivals(name, keep, l2, l1, input_noise, smoothing, steps, seed)
+
+
+def noises(name: str, keep: float, steps: int, seed: int) -> dict:
+    """_noises, cached, behind a spinner in the page's language."""
+    with _spinner(("Training under five kinds of noise (the first run also compiles)…",
+                   "正在用五种噪声分别训练（首次运行还需编译）…")):
+        return _noises(name, keep, steps, seed)
