@@ -158,7 +158,7 @@ def open_page(page: Page, url: str, timeout_ms: int = TIMEOUT_MS) -> None:
 def _slider_thumb(page: Page, label: str, thumb: int) -> Locator:
     """The thumb of the st.slider / st.select_slider whose label is (exactly, else contains) label."""
     sliders = page.locator('[data-testid="stSlider"]')
-    quoted = json.dumps(label)  # a CSS string literal
+    quoted = json.dumps(label, ensure_ascii=False)  # a CSS string literal (CSS escapes are not JSON's)
     for op in ("=", "*="):
         # Streamlit puts the label, as written in the code, on the slider's group element.
         groups = sliders.filter(has=page.locator(f'[role="group"][aria-label{op}{quoted}]'))
