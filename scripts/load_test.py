@@ -13,8 +13,9 @@ context per session). For --duration seconds each session repeats what a student
 with a pause between actions (--think, 1-3 s by default), and changes page with the app's own sidebar links
 (one Streamlit session per browser tab, as a student's). A slider move is timed in the page, from the key
 press to the moment the chart's Plotly figure (traces and layout) differs from the one shown before. The
-server's memory (RSS of the server process and its children) and the CPU time of the server and of the
-client (Chromium, Playwright, this script) are sampled every second.
+server's memory (RSS of the server process and its children) and the CPU time of the server, of the client
+(Chromium, Playwright, this script) and of the whole machine are sampled every second. Slider times are also
+reported split by whether some session was playing at the key press (its play loop loads the server most).
 
 Output: a readable summary on stderr and one JSON object on stdout (and in --json-out). The exit status is 1
 when a target is missed: any error (an exception on a page or in the server log, a timeout), p95 of the
