@@ -13,6 +13,8 @@ tiled set equals the loss over the n points. The smaller sets are prefixes of th
 """
 from __future__ import annotations
 
+import math
+import threading
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Callable, NamedTuple
@@ -35,6 +37,78 @@ EVAL_EVERY = 10  # a train/test evaluation every 10 steps: five curve points per
 MAX_HISTORY = 1500  # curve points kept per series; older points are thinned two to one beyond this
 SURFACE_RESOLUTION = 50  # 2500 grid points: a smooth surface that still ships quickly every frame
 CSV = datasets.POINTS_NAME  # the data set made of uploaded points (Setup.points)
+
+
+
+FRAME_S = 0.1  # a session playing alone: a frame (one chunk) every 0.1 s at most, 500 steps a second
+PLAY_SHARE = 0.5  # the frames of all playing sessions together: at most about half of the server's Python core
+MAX_CHUNKS_PER_FRAME = 16  # 800 steps: a frame that comes rarely still carries as much training as it can
+
+
+class Pacer:
+    """Shares one server between the sessions that are playing (one instance per server process).
+
+    A frame costs the server CPU time c, mostly building and sending the figures (a chunk of training is
+    about a millisecond). n sessions at a frame every FRAME_S ask for n * c / FRAME_S of CPU: a class of 30
+    would queue every other page run behind play frames, and the sessions would starve each other. Instead
+    each session's frame interval is the smallest of FRAME_S * 2^j at or above n * c / PLAY_SHARE, and each
+    frame trains interval / FRAME_S chunks (at most MAX_CHUNKS_PER_FRAME): the picture updates less often, the
+    training per second of each session holds up, and the other half of the server stays free for slider
+    moves and page changes. A session playing alone always gets FRAME_S and one chunk.
+
+    Pure bookkeeping (no Streamlit, no clock of its own): the caller passes the session id, the time and each
+    frame's CPU seconds. Thread-safe: every Streamlit session runs its script in its own thread.
+    """
+
+    def __init__(self, frame_s: float = FRAME_S, share: float = PLAY_SHARE, max_chunks: int = MAX_CHUNKS_PER_FRAME):
+        if not (frame_s > 0 and 0 < share <= 1 and max_chunks >= 1):
+            raise ValueError(f"need frame_s > 0, share in (0, 1] and max_chunks >= 1; got {frame_s}, {share}, "
+                             f"{max_chunks}")
+        self.frame_s, self.share, self.max_chunks = frame_s, share, max_chunks
+        self._lock = threading.Lock()
+        self._seen: dict[str, tuple[float, float]] = {}  # session -> (time of its last frame, its interval)
+        self.cost = 0.0  # moving average of a frame's CPU seconds (0 until the first frame)
+
+    def _prune(self, now: float) -> None:
+        # A session that missed two of its frames (closed tab, paused without saying so) no longer counts.
+        for sid, (t, interval) in list(self._seen.items()):
+            if now - t > 2 * interval + 1.0:
+                del self._seen[sid]
+
+    def frame(self, session: str, cpu_s: float, now: float) -> None:
+        """Session ``session`` drew a frame at time ``now`` that cost ``cpu_s`` seconds of CPU."""
+        with self._lock:
+            self.cost = cpu_s if self.cost == 0 else 0.8 * self.cost + 0.2 * cpu_s
+            interval = self._seen.get(session, (now, self.frame_s))[1]
+            self._seen[session] = (now, interval)
+            self._prune(now)
+
+    def stop(self, session: str) -> None:
+        """The session paused (or left): it no longer shares the server."""
+        with self._lock:
+            self._seen.pop(session, None)
+
+    def playing(self, now: float) -> int:
+        """Sessions that count as playing at time ``now``."""
+        with self._lock:
+            self._prune(now)
+            return len(self._seen)
+
+    def interval(self, session: str, now: float) -> float:
+        """The frame interval (seconds) for ``session`` now: FRAME_S * 2^j, FRAME_S when it plays alone."""
+        with self._lock:
+            self._prune(now)
+            n = len(self._seen) + (session not in self._seen)
+            need = n * self.cost / self.share
+            j = 0 if n <= 1 or need <= self.frame_s else math.ceil(math.log2(need / self.frame_s) - 1e-9)
+            interval = self.frame_s * 2 ** min(j, 8)
+            if session in self._seen:
+                self._seen[session] = (self._seen[session][0], interval)
+            return interval
+
+    def chunks(self, interval: float) -> int:
+        """Chunks of training per frame at this interval: as many as frames of FRAME_S it replaces."""
+        return max(1, min(self.max_chunks, round(interval / self.frame_s)))
 
 
 @dataclass(frozen=True)
@@ -638,4 +712,4 @@ __all__ = ["PRESETS", "Setup", "Live", "Divergence", "make_split", "model_keeps"
            "advance", "step_of", "thin", "first_divergence", "predict", "surfaces", "curves", "mistakes",
            "final_metrics", "keep_sweep", "size_keep_sweep", "tile_rows", "sweep_summary", "dropout_gain",
            "best_keep", "CSV", "csv_train_points", "test_points", "export_models", "load_models", "Saved",
-           "restore"]
+           "restore", "Pacer", "FRAME_S"]

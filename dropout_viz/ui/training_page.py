@@ -11,6 +11,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import gc
+import time
+import uuid
 
 import numpy as np
 import streamlit as st
@@ -28,7 +30,10 @@ from . import common as ui
 # every later collection. (The server option runner.postScriptGC = false would save the rest.)
 gc.freeze()
 
-FRAME_S = 0.1  # at most 10 frames (500 steps) a second; requests made while a frame computes merge into one
+FRAME_S = playground.FRAME_S  # alone: at most 10 frames (500 steps) a second; requests made while a frame computes merge
+PACER = playground.Pacer()  # one per server process: the playing sessions share its time (see playground.Pacer)
+SESSION = "t_session"  # this browser session's id for the pacer
+INTERVAL = "t_interval"  # the frame interval the play loop's timer was set to at the last full page run
 LIVE = "t_live"
 PLAYING = "t_playing"
 FIGS = "t_figs"
@@ -388,21 +393,46 @@ def _figure(name: str, signature, build):
     return figs[name][1]
 
 
+def _session_id() -> str:
+    return st.session_state.setdefault(SESSION, uuid.uuid4().hex)
+
+
 def live_area(names, keeps, hps, lr: float, presenter: bool, l2: float = 0.0) -> None:
-    """The fragment: while playing it reruns every FRAME_S seconds and trains one chunk per run."""
-    run_every = FRAME_S if is_playing() else None
+    """The fragment: while playing it reruns every frame interval and trains one or more chunks per run.
+
+    The interval is FRAME_S for a session playing alone; when many sessions play on one server it grows
+    (PACER), each frame then carrying more chunks. The timer is set here, at a full page run: a frame that
+    finds its interval out of date asks for one.
+    """
+    if is_playing():
+        run_every = PACER.interval(_session_id(), time.monotonic())
+        st.session_state[INTERVAL] = run_every
+    else:
+        run_every = None
+        st.session_state.pop(INTERVAL, None)
+        PACER.stop(_session_id())
     st.fragment(run_every=run_every)(_live_body)(tuple(names), tuple(keeps), hps, lr, presenter, l2)
 
 
 def _live_body(names, keeps, hps, lr, presenter, l2=0.0) -> None:
+    cpu0 = time.thread_time()
     apply_pending(hps)  # here, not in the page: the reset button below reruns only this fragment
     live = st.session_state[LIVE]
+    retime = False
     if is_playing():
-        live = playground.advance(live, hps)
+        interval = st.session_state.get(INTERVAL, FRAME_S)
+        for _ in range(PACER.chunks(interval)):
+            live = playground.advance(live, hps)
+            if live.diverged is not None:
+                break
         st.session_state[LIVE] = live
         if live.diverged is not None:
             st.session_state[PLAYING] = False
+            PACER.stop(_session_id())
             st.rerun()  # the whole page: the Play button and the frame timer must see the pause
+        # Busier than when the timer was set: slow down at once; quieter: speed up once it is clearly so.
+        fair = PACER.interval(_session_id(), time.monotonic())
+        retime = fair > interval or fair < interval / 3
     # What the download button saves when clicked (it is drawn outside this fragment, once per page run).
     st.session_state.setdefault(EXPORT, {}).update(live=live, names=list(names), keeps=list(keeps), lr=lr, l2=l2)
     setup = live.setup
@@ -427,6 +457,10 @@ def _live_body(names, keeps, hps, lr, presenter, l2=0.0) -> None:
                                                   "loss": "损失（" + ("平方误差" if setup.regression else "交叉熵")
                                                           + "）", "accuracy": "准确率", "step": "训练步数"}))
     ui.chart(tfig.update_live_curves(curves, live.history), key="t_curves")
+    if is_playing():
+        PACER.frame(_session_id(), time.thread_time() - cpu0, time.monotonic())
+        if retime:
+            st.rerun()  # a full page run sets the fragment's timer to the new interval
 
 
 def _metrics_row(live, names) -> None:
@@ -439,9 +473,12 @@ def _metrics_row(live, names) -> None:
     step = playground.step_of(live)
     cols[0].metric(ui.tr("Training step", "训练步数"), f"{step:,}",
                    help=ui.tr(f"{playground.CHUNK} steps per frame, one minibatch of {live.setup.batch_size} each; "
-                              "every model sees the same minibatches.",
+                              "every model sees the same minibatches. When many people play on one server at "
+                              "once, frames come less often and each carries several chunks of "
+                              f"{playground.CHUNK} steps.",
                               f"每帧 {playground.CHUNK} 步，每步一个大小为 {live.setup.batch_size} 的小批量；"
-                              "所有模型看到相同的小批量。"))
+                              "所有模型看到相同的小批量。很多人同时在一台服务器上播放时，画面更新得少一些，"
+                              f"每帧训练若干段（每段 {playground.CHUNK} 步）。"))
     last = playground.final_metrics(live)
     for col, m, name in zip(cols[1:], range(len(names)), names):
         if last is None:

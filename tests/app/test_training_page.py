@@ -7,11 +7,22 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from dropout_viz import datasets
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "2_Live_training.py")
+
+
+@pytest.fixture(autouse=True)
+def _alone_on_the_server(monkeypatch):
+    """Each test's sessions share a fresh pacer: sessions of earlier tests in this process do not slow the
+    frames down (a session playing alone trains exactly one chunk per frame)."""
+    from dropout_viz import playground
+    from dropout_viz.ui import training_page
+
+    monkeypatch.setattr(training_page, "PACER", playground.Pacer())
 
 
 def _run(**params):
@@ -73,6 +84,32 @@ def test_transport_steps_resets_and_reseeds():
     _click(at, "t_newseed")
     assert at.number_input(key="t_seed").value == 1 and _step(at) == 0
     assert not _same(_surfaces(at), first)
+
+
+def test_a_busy_server_gives_rarer_frames_with_more_training_each():
+    """30 other sessions playing on this server: the frame timer slows down and each frame trains 16 chunks, so
+    the session keeps training while the server keeps half its time for page runs. Pausing leaves the pacer."""
+    import time
+
+    from dropout_viz.ui import training_page as tp
+
+    def others_play():
+        for i in range(30):
+            tp.PACER.frame(f"other{i}", 0.03, time.monotonic())
+
+    at = _run()
+    others_play()
+    _click(at, "t_play")
+    assert _step(at) == 16 * 50
+    assert at.session_state[tp.INTERVAL] >= 1.6  # 31 sessions * 30 ms / half a core = 1.86 s or more
+    assert tp.PACER.playing(time.monotonic()) == 31
+    others_play()
+    at.run()
+    assert _step(at) == 2 * 16 * 50
+    x, _ = _curve(at, "1|test_loss")
+    assert len(x) == 2 * 16 * 5  # every evaluation of every chunk is on the curve
+    _click(at, "t_play")  # pause
+    assert at.button(key="t_play").label == "Play" and tp.PACER.playing(time.monotonic()) == 30
 
 
 def test_play_trains_a_chunk_per_frame_and_values_change_without_reset():
