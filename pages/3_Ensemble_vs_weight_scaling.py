@@ -170,12 +170,12 @@ DERIVATIONS = {
     ],
     "last": [
         r"P_{\text{geo}}(y\mid x)=\operatorname{softmax}\big(\mathbb{E}_m[z(m)]\big)_y"
-        r"\quad\text{(as for softmax regression: the log-normaliser is common to all classes)}",
+        r"\quad\text{(as for softmax regression)}",
         r"z(m)=W_3^\top\!\big(\tfrac{m}{q}\odot h_2(x)\big)+b_3\;\Rightarrow\;\mathbb{E}_m[z(m)]=W_3^\top h_2(x)+b_3",
     ],
     "all": [
         r"P_{\text{geo}}(y\mid x)=\operatorname{softmax}\big(\mathbb{E}_m[z(m)]\big)_y"
-        r"\quad\text{(as for softmax regression: the log-normaliser is common to all classes)}",
+        r"\quad\text{(as for softmax regression)}",
         r"a(m_1)=W_2^\top\!\big(\tfrac{m_1}{q}\odot h_1\big)+b_2,\qquad \mathbb{E}[a]=W_2^\top h_1+b_2,"
         r"\qquad \mathbb{E}\big[\phi(a)\big]\;\ne\;\phi\big(\mathbb{E}[a]\big)",
     ],
