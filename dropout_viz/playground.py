@@ -43,6 +43,7 @@ CSV = datasets.POINTS_NAME  # the data set made of uploaded points (Setup.points
 FRAME_S = 0.1  # a session playing alone: a frame (one chunk) every 0.1 s at most, 500 steps a second
 PLAY_SHARE = 0.5  # the frames of all playing sessions together: at most about half of the server's Python core
 MAX_CHUNKS_PER_FRAME = 16  # 800 steps: a frame that comes rarely still carries as much training as it can
+MAX_FRAME_S = 1.6  # however busy the server, a playing session is promised a frame this often (16 chunks)
 
 
 class Pacer:
@@ -51,7 +52,8 @@ class Pacer:
     A frame costs the server CPU time c, mostly building and sending the figures (a chunk of training is
     about a millisecond). n sessions at a frame every FRAME_S ask for n * c / FRAME_S of CPU: a class of 30
     would queue every other page run behind play frames, and the sessions would starve each other. Instead
-    each session's frame interval is the smallest of FRAME_S * 2^j at or above n * c / PLAY_SHARE, and each
+    each session's frame interval is the smallest of FRAME_S * 2^j at or above n * c / PLAY_SHARE (at most
+    MAX_FRAME_S: a picture that stands still for longer looks broken, so beyond that the sessions queue), and each
     frame trains interval / FRAME_S chunks (at most MAX_CHUNKS_PER_FRAME): the picture updates less often, the
     training per second of each session holds up, and the other half of the server stays free for slider
     moves and page changes. A session playing alone always gets FRAME_S and one chunk.
@@ -60,11 +62,13 @@ class Pacer:
     frame's CPU seconds. Thread-safe: every Streamlit session runs its script in its own thread.
     """
 
-    def __init__(self, frame_s: float = FRAME_S, share: float = PLAY_SHARE, max_chunks: int = MAX_CHUNKS_PER_FRAME):
-        if not (frame_s > 0 and 0 < share <= 1 and max_chunks >= 1):
-            raise ValueError(f"need frame_s > 0, share in (0, 1] and max_chunks >= 1; got {frame_s}, {share}, "
-                             f"{max_chunks}")
+    def __init__(self, frame_s: float = FRAME_S, share: float = PLAY_SHARE, max_chunks: int = MAX_CHUNKS_PER_FRAME,
+                 max_frame_s: float = MAX_FRAME_S):
+        if not (frame_s > 0 and 0 < share <= 1 and max_chunks >= 1 and max_frame_s >= frame_s):
+            raise ValueError(f"need frame_s > 0, share in (0, 1], max_chunks >= 1 and max_frame_s >= frame_s; got "
+                             f"{frame_s}, {share}, {max_chunks}, {max_frame_s}")
         self.frame_s, self.share, self.max_chunks = frame_s, share, max_chunks
+        self.max_j = int(math.floor(math.log2(max_frame_s / frame_s) + 1e-9))
         self._lock = threading.Lock()
         self._seen: dict[str, tuple[float, float]] = {}  # session -> (time of its last frame, its interval)
         self.cost = 0.0  # moving average of a frame's CPU seconds (0 until the first frame)
@@ -101,7 +105,7 @@ class Pacer:
             n = len(self._seen) + (session not in self._seen)
             need = n * self.cost / self.share
             j = 0 if n <= 1 or need <= self.frame_s else math.ceil(math.log2(need / self.frame_s) - 1e-9)
-            interval = self.frame_s * 2 ** min(j, 8)
+            interval = self.frame_s * 2 ** min(j, self.max_j)
             if session in self._seen:
                 self._seen[session] = (self._seen[session][0], interval)
             return interval

@@ -512,11 +512,17 @@ def test_pacer_shares_the_server_and_keeps_training_per_second():
     p = pg.Pacer(frame_s=0.1, share=0.5, max_chunks=16)
     for i in range(30):
         p.frame(f"s{i}", cpu_s=0.03, now=0.0)
-    # 30 sessions at 30 ms of CPU a frame, half the server for play: one frame each per >= 1.8 s.
+    # 30 sessions at 30 ms of CPU a frame, half the server for play: one frame each per >= 1.8 s, but never
+    # rarer than MAX_FRAME_S (1.6 s).
     interval = p.interval("s0", 0.1)
-    assert interval == 0.1 * 2 ** 5  # 3.2 s, the first 0.1 * 2^j at or above 1.8 s
-    assert 30 * 0.03 / interval <= 0.5  # the frames of all of them use at most half of one core
-    assert p.chunks(interval) == 16  # 800 steps a frame: 250 steps/s per session instead of starving
+    assert interval == pytest.approx(1.6)
+    assert p.chunks(interval) == 16  # 800 steps a frame: 500 steps/s per session instead of starving
+    # Ten sessions: 10 * 0.03 / 0.5 = 0.6 s -> 0.8 s, and their frames take at most half of one core.
+    ten = pg.Pacer(frame_s=0.1, share=0.5, max_chunks=16)
+    for i in range(10):
+        ten.frame(f"s{i}", cpu_s=0.03, now=0.0)
+    assert ten.interval("s0", 0.1) == pytest.approx(0.8) and 10 * 0.03 / 0.8 <= 0.5
+    assert ten.chunks(0.8) == 8
     # A newcomer counts itself too.
     assert p.interval("new", 0.1) == interval
     # Two sessions sharing frames of 30 ms: 2 * 0.03 / 0.5 = 0.12 s -> 0.2 s and two chunks a frame.
@@ -548,3 +554,5 @@ def test_pacer_cost_is_a_moving_average_and_arguments_are_checked():
         pg.Pacer(share=0.0)
     with pytest.raises(ValueError, match="frame_s"):
         pg.Pacer(frame_s=0.0)
+    with pytest.raises(ValueError, match="max_frame_s"):
+        pg.Pacer(frame_s=0.2, max_frame_s=0.1)
