@@ -402,7 +402,7 @@ def live_area(names, keeps, hps, lr: float, presenter: bool, l2: float = 0.0) ->
 
     The interval is FRAME_S for a session playing alone; when many sessions play on one server it grows
     (PACER), each frame then carrying more chunks. The timer is set here, at a full page run: a frame that
-    finds its interval out of date asks for one.
+    finds its interval far too short asks for one.
     """
     if is_playing():
         run_every = PACER.interval(_session_id(), time.monotonic())
@@ -430,9 +430,10 @@ def _live_body(names, keeps, hps, lr, presenter, l2=0.0) -> None:
             st.session_state[PLAYING] = False
             PACER.stop(_session_id())
             st.rerun()  # the whole page: the Play button and the frame timer must see the pause
-        # Busier than when the timer was set: slow down at once; quieter: speed up once it is clearly so.
-        fair = PACER.interval(_session_id(), time.monotonic())
-        retime = fair > interval or fair < interval / 3
+        # Far busier than when the timer was set (8 times the interval or more): a full page run resets the
+        # timer. Smaller changes, and a quieter server, wait for the next full run (any widget the user moves):
+        # a full run redraws the whole page, which costs more than it saves for a factor 2 or 4.
+        retime = PACER.interval(_session_id(), time.monotonic()) >= 8 * interval
     # What the download button saves when clicked (it is drawn outside this fragment, once per page run).
     st.session_state.setdefault(EXPORT, {}).update(live=live, names=list(names), keeps=list(keeps), lr=lr, l2=l2)
     setup = live.setup

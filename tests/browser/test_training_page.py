@@ -75,7 +75,7 @@ def test_play_change_keep_while_playing_and_pause(app_server, page):
     _wait_for(page, "300 training steps", lambda: (_step(page) or 0) >= 300)
     grown_from = _wait_for(page, "the curves chart", lambda: _test_curve_points(page))
     _wait_for(page, "the curves to grow", lambda: _test_curve_points(page) > grown_from + 10)
-    assert H.plotly_signature(page)[0] != start_surfaces
+    _wait_for(page, "the surfaces to change", lambda: (H.plotly_signature(page) or (start_surfaces,))[0] != start_surfaces)
 
     # Frames per second in this browser for the default network: chunks shown per second.
     s0, t0 = _step(page), time.monotonic()
