@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from .. import system
 from ..figures.style import keep_text
@@ -93,7 +94,19 @@ def chart_config() -> dict:
 
 
 def _remember_url_params() -> None:
-    """Snapshot the URL's parameters before widgets read them, so rejected values can be reported."""
+    """Snapshot the URL's parameters before widgets read them, so rejected values can be reported.
+
+    Only at a page's first run in a session, when the URL is the link that was opened. Later the widgets write
+    the URL themselves, and a run can start with the URL of a half-finished earlier one (two quick key presses on
+    a slider: 0.45 in the URL, 0.4 in the widget), which is no rejected link value.
+    """
+    ctx = get_script_run_ctx()
+    page = getattr(ctx, "page_script_hash", "") if ctx is not None else ""
+    opened = st.session_state.setdefault("_url_pages_opened", set())
+    if page in opened:
+        st.session_state["_url_params"] = {}
+        return
+    opened.add(page)
     st.session_state["_url_params"] = {k: st.query_params.get_all(k) for k in st.query_params}
 
 
