@@ -14,7 +14,6 @@ import statistics
 import time
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from . import datasets, inference, network, reference, train

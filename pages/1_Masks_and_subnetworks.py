@@ -109,7 +109,7 @@ if tabs[1].open:
             st.caption(tr(f"{ui.keep_text(keep[layer])} on this layer. The bars below the masks are the fraction "
                           "of examples that kept each unit; they scatter around the dashed line q and tighten as "
                           "the batch grows.",
-                          f"这一层的{mp.keep_words(keep[layer])}。掩码下方的柱子是保留了各个单元的样本所占比例；"
+                          f"这一层的{ui.keep_words(keep[layer])}。掩码下方的柱子是保留了各个单元的样本所占比例；"
                           "它们散布在虚线 q 的上下，小批量越大就越集中。"))
         with right:
             bm = mp.batch_masks(sizes, keep, seed, ui.counter("m_draw"), batch)
@@ -131,7 +131,7 @@ if tabs[2].open:
             x = mp.vector_text()
             q_vec = ui.keep_slider(tr("Keep q for the vector", "向量的保留概率 q"), "m_vec_keep", 0.6,
                                    help=mp.KEEP_HELP_ZH if lang == "zh" else None)
-            st.caption(mp.keep_words(q_vec))
+            st.caption(ui.keep_words(q_vec))
             n_draws = mp.n_draws_slider()
             resample_button()
         if x is not None:
@@ -141,7 +141,7 @@ if tabs[2].open:
                 fig = figures.vector_bars(x, {"x": x, names[0]: one.mask, names[1]: one.standard,
                                               names[2]: one.inverted}, presenter=presenter, lang=lang,
                                           title=tr(f"One mask on x, {ui.keep_text(q_vec)}",
-                                                   f"对 x 施加一个掩码，{mp.keep_words(q_vec)}"))
+                                                   f"对 x 施加一个掩码，{ui.keep_words(q_vec)}"))
                 ui.chart(fig, key="m_vector_bars")
             st.latex(r"\mathbb{E}[x\,m] = q\,x,\qquad \mathbb{E}\!\left[\tfrac{x\,m}{q}\right] = x,\qquad "
                      r"\operatorname{Var}\!\left[\tfrac{x\,m}{q}\right] = x^2\,\frac{1-q}{q}"
@@ -191,7 +191,7 @@ if tabs[2].open:
                 st.warning(tr(f"With {ui.keep_text(q_vec)} on every layer, inputs included, this small network does "
                               "not learn (test accuracy near chance), so the comparison says little here. Try "
                               "keep q ≥ 0.4.",
-                              f"当包括输入层在内的每一层都取{mp.keep_words(q_vec)}时，这个小网络学不会（测试准确率"
+                              f"当包括输入层在内的每一层都取{ui.keep_words(q_vec)}时，这个小网络学不会（测试准确率"
                               "接近随机猜测），这里的比较也就说明不了什么。请尝试保留概率 q ≥ 0.4。"), icon="⚠️")
             st.caption(tr(f"Three runs of the training engine on two moons: a 2-8-8-2 ReLU network, "
                           f"{ui.keep_text(q_vec)} on every layer, plain SGD (η = {eq.lr:g}), {eq.steps} steps, the "
@@ -199,7 +199,7 @@ if tabs[2].open:
                           f"{eq.weight_gap:.1e} of the largest weight (float32 rounding). With momentum the same η/q² "
                           f"matches; Adam divides by the gradient's scale, so there the matching step is η/q (equal up "
                           f"to Adam's ε).",
-                          f"训练引擎在 two moons 数据上运行三次：2-8-8-2 的 ReLU 网络，每层{mp.keep_words(q_vec)}，"
+                          f"训练引擎在 two moons 数据上运行三次：2-8-8-2 的 ReLU 网络，每层{ui.keep_words(q_vec)}，"
                           f"普通 SGD（η = {eq.lr:g}），{eq.steps} 步，使用相同的小批量和相同的掩码。训练结束后，"
                           f"|q·W_std − W_inv| 的最大值是最大权重的 {eq.weight_gap:.1e}（float32 舍入误差）。"
                           f"使用动量时，同样的 η/q² 依然匹配；Adam 会除以梯度的尺度，因此匹配的步长是 η/q"
@@ -224,7 +224,7 @@ if tabs[3].open:
                            f"keep values: inputs {ui.keep_text(keep[0])}, hidden units {ui.keep_text(keep[1])}.",
                            f"教材插图中的网络——2 个输入、2 个隐藏单元、1 个输出——有 4 个可丢弃单元，因此有 "
                            f"2⁴ = 16 个子网络。每个子网络都标出了它在本页保留概率下出现的概率：输入单元"
-                           f"{mp.keep_words(keep[0])}，隐藏单元{mp.keep_words(keep[1])}。"))
+                           f"{ui.keep_words(keep[0])}，隐藏单元{ui.keep_words(keep[1])}。"))
             st.metric(tr("Subnetworks without a path", "没有通路的子网络"),
                       tr(f"{g.n_no_path} of 16", f"{g.n_no_path} / 16"),
                       help=tr("No path from an input to the output: both inputs or both hidden units are dropped, "

@@ -90,9 +90,9 @@ with extra:
                   f"{ui.keep_text(keep_in)}, hidden units at {ui.keep_text(keep_h)}"
                   + (f"; third: hidden units at {ui.keep_text(keep3)}" if third else "")
                   + ". Inverted dropout: the test-time network is the full one, weights as trained.",
-                  f"模型：无 dropout（处处保留概率 q = 1），以及 dropout 模型，输入{tp.keep_words(keep_in)}，"
-                  f"隐藏单元{tp.keep_words(keep_h)}"
-                  + (f"；第三个模型：隐藏单元{tp.keep_words(keep3)}" if third else "")
+                  f"模型：无 dropout（处处保留概率 q = 1），以及 dropout 模型，输入{ui.keep_words(keep_in)}，"
+                  f"隐藏单元{ui.keep_words(keep_h)}"
+                  + (f"；第三个模型：隐藏单元{ui.keep_words(keep3)}" if third else "")
                   + "。反向（inverted）dropout：测试时用完整网络，权重即训练所得。"))
 ui.show_url_notices()
 

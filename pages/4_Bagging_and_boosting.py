@@ -68,7 +68,7 @@ with top:
         f"example per step; they predict with the arithmetic mean of {res['eval_masks']} sampled subnetworks. "
         "Bagging predicts with the arithmetic mean of its k networks' class probabilities.",
         f"在 {res['n_train']} 个点上训练 {steps:,} 步。Dropout 与 dropout boosting：只丢弃隐藏单元（输入保留），"
-        f"{bag.keep_phrase(keep)}，反向 dropout，每个样本每步 {res['n_masks']} 个掩码；预测时取 "
+        f"{ui.keep_words(keep)}，反向 dropout，每个样本每步 {res['n_masks']} 个掩码；预测时取 "
         f"{res['eval_masks']} 个采样子网络的算术平均。Bagging 的预测是其 k 个网络类别概率的算术平均。"))
 
 st.dataframe(bag.shown(res["table"]), hide_index=True, width="stretch")
@@ -94,7 +94,7 @@ curves = figures.training_curves(res["steps"], res["curves"], metric=tr("loss (c
                                  presenter=presenter, shade_gap=False,
                                  title=tr("Loss during training: solid = training set, dashed = test set",
                                           "训练过程中的损失：实线 = 训练集，虚线 = 测试集"))
-if bag.is_chinese():
+if ui.is_chinese():
     curves.update_xaxes(title_text="训练步数")
 ui.chart(curves, key="bb_curves")
 st.caption(tr("A widening gap between a model's two lines is overfitting. Bagging's curve is the loss of the average "

@@ -92,7 +92,7 @@ if tabs[0].open:
             with results:
                 st.markdown(tr(f"**Expected dropout loss at the least-squares weights**, {ui.keep_text(keep)}, "
                                f"{reg.form_text(inverted)}, n = {lin['n']} examples, 5 features:",
-                               f"**最小二乘权重处的 dropout 期望损失**，{reg.keep_phrase(keep)}，"
+                               f"**最小二乘权重处的 dropout 期望损失**，{ui.keep_words(keep)}，"
                                f"{reg.form_text(inverted)}，n = {lin['n']} 个样本，5 个特征："))
                 a, b, c = st.columns(3)
                 a.metric(tr("Closed form", "闭式解"), f"{lin['closed']:.3f}",
@@ -112,7 +112,7 @@ if tabs[0].open:
                                     y_title="cⱼ", title=tr("Dropout's penalty coefficient per feature",
                                                            "Dropout 给每个特征的惩罚系数"), fmt=".4g",
                                     log_y=True, colors={"penalty coefficient cⱼ": figures.style.BLUE})
-                if reg.is_chinese():
+                if ui.is_chinese():
                     coef.update_yaxes(title_text="cⱼ（对数坐标）")
                 ui.chart(coef, key="rg_coef")
             ui.chart(grouped_bars(lin["features"], reg.named(lin["shrink"]), presenter=presenter, fmt=".2f",
@@ -174,7 +174,7 @@ if tabs[1].open:
                 ui.chart(checked_curves(bv["p_line"], reg.named(bv["lines"]), bv["p_points"], reg.named(bv["points"]),
                                         x_title=tr("drop rate p = 1 − q", "丢弃率 p = 1 − q"),
                                         y_title=tr("mean squared error and its parts", "均方误差及其各组成部分"),
-                                        presenter=presenter, vline=1.0 - keep, vline_label=reg.keep_phrase(keep),
+                                        presenter=presenter, vline=1.0 - keep, vline_label=ui.keep_words(keep),
                                         title=tr(f"A masked linear predictor, {reg.form_text(inverted)}",
                                                  f"带掩码的线性预测器，{reg.form_text(inverted)}")), key="rg_bv")
                 st.caption(tr("Lines: closed forms. Circles: 2,000 sampled masks (and noisy targets) per input.",
@@ -228,7 +228,7 @@ if tabs[2].open:
                     f"{ui.keep_text(keep)} on the hidden units, inverted.",
                     f"{rv['n_fit']} 个训练点；{rv['n_val']} 个验证点，供提前终止使用（每 50 步评估一次，保留未正则化"
                     f"网络验证损失最低的那次评估的参数）；{rv['n_test']} 个测试点，只用于表格。Dropout：作用于隐藏单元，"
-                    f"{reg.keep_phrase(keep)}，反向 dropout。"))
+                    f"{ui.keep_words(keep)}，反向 dropout。"))
             st.dataframe(reg.shown(rv["table"]), hide_index=True, width="stretch")
             ui.chart(figures.decision_surfaces(rv["panels"], xs=rv["xs"], ys=rv["ys"], cols=4, presenter=presenter,
                                                title=tr(*SURFACES_TITLE)), key="rg_surfaces")
@@ -296,7 +296,7 @@ if tabs[3].open:
                          key="rg_ratio")
                 st.caption(tr(f"Closed forms with the measured activations, {ui.keep_text(keep)}: √((1−q)/q) for "
                               "multiplicative noise, σ / rms(h) (pooled over the hidden units) for additive noise.",
-                              f"把实测的激活值代入闭式解，{reg.keep_phrase(keep)}：乘性噪声为 √((1−q)/q)，加性噪声为 "
+                              f"把实测的激活值代入闭式解，{ui.keep_words(keep)}：乘性噪声为 √((1−q)/q)，加性噪声为 "
                               "σ / rms(h)（rms 合并全部隐藏单元计算）。"))
             st.dataframe(reg.shown(nz["table"]), hide_index=True, width="stretch")
             st.caption(tr(

@@ -102,7 +102,7 @@ if tabs[0].open:
                     f"{n_orders} 个随机顺序中的每一个，都在两个网络的每个隐藏层里关掉同样比例的单元，比例逐步增大。"
                     "被关掉的单元置零，剩下的单元 **不** 重新缩放：这是破坏，而不是 dropout。线：对各顺序取平均；"
                     f"阴影：± 1 个标准差。准确率在 {res['n_test']} 个留出点上计算；两个网络都在 {res['n_train']} 个点上"
-                    f"训练，其中 dropout 网络对隐藏单元采用{inside.keep_phrase(keep)}（输入不丢弃）。"))
+                    f"训练，其中 dropout 网络对隐藏单元采用{ui.keep_words(keep)}（输入不丢弃）。"))
 
 if tabs[1].open:
     with tabs[1]:
@@ -148,13 +148,13 @@ if tabs[1].open:
                                   "some path: sampled": (res["any_mc"], res["any_se"])}),
                     x_title=tr("hidden layers L", "隐藏层数 L"), y_title=tr("probability of surviving", "存活概率"),
                     presenter=presenter,
-                    title=tr(f"Surviving paths, {ui.keep_text(keep)}", f"路径的存活，{inside.keep_phrase(keep)}")),
+                    title=tr(f"Surviving paths, {ui.keep_text(keep)}", f"路径的存活，{ui.keep_words(keep)}")),
                     key="in_paths")
                 st.caption(tr(
                     f"n = {width} units per layer, inputs: {ui.keep_text(keep_in)}. Lines: closed forms. "
                     f"Markers: share of {n_samples:,} sampled masks in which the path survives (one deep net, "
                     "cut at each depth); bars: ± 2 standard errors.",
-                    f"每层 n = {width} 个单元，输入：{inside.keep_phrase(keep_in)}。线：闭式解。标记：{n_samples:,} 个"
+                    f"每层 n = {width} 个单元，输入：{ui.keep_words(keep_in)}。线：闭式解。标记：{n_samples:,} 个"
                     "采样掩码中路径存活的比例（同一个深层网络，在每个深度处截断）；误差棒：± 2 个标准误。"))
             labels = (tr("**One given path** (L = hidden layers)", "**一条给定路径**（L = 隐藏层数）"),
                       tr("**Some path** (L = hidden layers)", "**至少一条路径**（L = 隐藏层数）"))
@@ -195,9 +195,9 @@ if tabs[2].open:
         if res is not None:
             with right:
                 ui.chart(jensen_picture(res["z"], res["prob"], presenter=presenter,
-                                        text=inside.JENSEN_TEXT_ZH if inside.is_chinese() else None,
+                                        text=inside.JENSEN_TEXT_ZH if ui.is_chinese() else None,
                                         title=tr(f"All {res['n_masks']:,} subnetworks, {ui.keep_text(keep)}",
-                                                 f"全部 {res['n_masks']:,} 个子网络，{inside.keep_phrase(keep)}")),
+                                                 f"全部 {res['n_masks']:,} 个子网络，{ui.keep_words(keep)}")),
                          key="in_jensen")
                 st.caption(tr(
                     f"{kind.capitalize()} dropout on the unit's {d} inputs. Dot area ∝ probability of the "

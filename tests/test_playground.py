@@ -1,7 +1,5 @@
 """dropout_viz.playground and the live page's figures: limits, same-init runs, divergence, sweeps, geometry."""
 import base64
-import dataclasses
-import io
 import json
 import re
 import zlib

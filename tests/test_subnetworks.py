@@ -1,5 +1,4 @@
 """subnetworks: every closed form the masks page shows, checked against enumeration or the raw draws."""
-import itertools
 
 import jax
 import numpy as np

@@ -8,7 +8,7 @@ import pytest
 
 from dropout_viz import train
 from dropout_viz.datasets import make_dataset
-from dropout_viz.network import forward, scale_weights
+from dropout_viz.network import scale_weights
 
 # One base structure shared by most tests, so they reuse its compiled chunks: every new structure costs
 # seconds of XLA compilation on a CPU, so this file compiles as few as it can.

@@ -71,7 +71,7 @@ def mask_heatmap(masks, *, keep=None, presenter: bool = False, title: str | None
     if q is not None:
         fig.add_hline(y=q, row=2, col=1, line=dict(color=st.VERMILLION, width=st.line_width(presenter), dash="dash"))
         # Above the bars, in the gap between the panels, so no bar hides it.
-        note = (f"虚线：期望比例，保留概率 q = {q:.3g}（丢弃率 p = {1.0 - q:.3g}）" if zh
+        note = (f"虚线：期望比例，{st.keep_text(q, 'zh')}" if zh
                 else f"dashed line: expected fraction, {st.keep_text(q)}")
         fig.add_annotation(text=note, x=0, y=1, xref="x domain",
                            yref="y domain", xanchor="left", yanchor="bottom", showarrow=False, row=2, col=1,

@@ -105,8 +105,11 @@ def mix_white(hex_color: str, t: float) -> str:
     return "#" + "".join(f"{int(round(v)):02X}" for v in out)
 
 
-def keep_text(q: float) -> str:
-    """User-facing keep probability naming both conventions: 'keep q = 0.8 (drop rate p = 0.2)'."""
+def keep_text(q: float, lang: str = "en") -> str:
+    """User-facing keep probability naming both conventions: 'keep q = 0.8 (drop rate p = 0.2)', or in Chinese
+    (lang="zh") '保留概率 q = 0.8（丢弃率 p = 0.2）'."""
+    if lang == "zh":
+        return f"保留概率 q = {q:.3g}（丢弃率 p = {1.0 - q:.3g}）"
     return f"keep q = {q:.3g} (drop rate p = {1.0 - q:.3g})"
 
 

@@ -8,7 +8,7 @@ import streamlit as st
 from .. import datasets, theory
 from .. import ensemble_training as et
 from ..figures.style import keep_text
-from .common import tr
+from . import common as ui
 
 # The 2-D classification sets: their decision surfaces can be drawn.
 DATASET_NAMES = tuple(n for n, s in datasets.DATASETS.items() if s.task == "classification" and s.n_features == 2)
@@ -134,24 +134,12 @@ COLUMNS_ZH = {
 }
 
 
-def is_chinese() -> bool:
-    return tr("en", "zh") == "zh"
-
-
-def keep_phrase(q: float) -> str:
-    """keep_text in the chosen language: 'keep q = 0.5 (drop rate p = 0.5)' or '保留概率 q = 0.5（丢弃率 p = 0.5）'."""
-    return tr(keep_text(q), f"保留概率 q = {q:.3g}（丢弃率 p = {1.0 - q:.3g}）")
-
 
 def shown(rows, values: dict | None = None):
-    """A table (one dict per row) as the page shows it: in Chinese, with Chinese column names and the cell texts
-    listed in `values` translated; in English, unchanged. Numbers are never touched."""
-    if not is_chinese():
-        return rows
-    values = values or {}
-    def one(row):
-        return {COLUMNS_ZH.get(k, k): values.get(v, v) if isinstance(v, str) else v for k, v in row.items()}
-    return [one(r) for r in rows] if isinstance(rows, list) else one(rows)
+    """A table (a dict per row, or one dict) as the page shows it: in Chinese, column names from COLUMNS_ZH and the
+    cell texts listed in ``values`` translated; in English, unchanged. Numbers are never touched."""
+    names = {**(values or {}), **COLUMNS_ZH}
+    return ui.translated_rows(rows, lambda text: names.get(text, text))
 
 
 def members_zh(k: int) -> dict:
@@ -161,10 +149,6 @@ def members_zh(k: int) -> dict:
             **{f"voter {chr(65 + i)}": f"投票者 {chr(65 + i)}" for i in range(3)}}
 
 
-def _spinner(text: tuple[str, str]):
-    """A spinner in the page's language (English, Chinese), shown after half a second like the caches' own."""
-    return st.spinner(tr(*text))
-
 
 TRAINING_TEXT = ("Training 13 networks without masks, and dropout and boosting with them (the first run also "
                  "compiles; later ones take seconds)…",
@@ -173,7 +157,7 @@ TRAINING_TEXT = ("Training 13 networks without masks, and dropout and boosting w
 
 def ensemble_run(name: str, noise: float, width: int, keep: float, steps: int, seed: int) -> et.EnsembleRun:
     """The cached training run behind a spinner in the page's language."""
-    with _spinner(TRAINING_TEXT):
+    with ui.spinner(*TRAINING_TEXT):
         return _ensemble_run(name, noise, width, keep, steps, seed)
 
 

@@ -83,7 +83,39 @@ def page_setup(title: str, icon: str = "🎲") -> bool:
 
 def tr(en: str, zh: str) -> str:
     """The explanatory text in the language chosen in the sidebar (English unless ``?lang=中文``)."""
-    return zh if st.session_state.get("_lang") == "zh" else en
+    return zh if is_chinese() else en
+
+
+def is_chinese() -> bool:
+    """Whether the session reads the pages in Chinese."""
+    return st.session_state.get("_lang") == "zh"
+
+
+def keep_words(q: float) -> str:
+    """'keep q = 0.8 (drop rate p = 0.2)' in the session's language."""
+    return keep_text(q, "zh" if is_chinese() else "en")
+
+
+def spinner(en: str, zh: str):
+    """st.spinner with its text in the session's language (cached functions show none of their own: their text
+    would be cached in the language of whoever computed them first)."""
+    return st.spinner(tr(en, zh))
+
+
+def translated_rows(rows, translate):
+    """A table (a dict per row, or one dict) as the page shows it: in Chinese, column names and text cells passed
+    through ``translate`` (numbers never); in English, unchanged."""
+    if not is_chinese():
+        return rows
+
+    def one(row):
+        return {translate(k): translate(v) if isinstance(v, str) else v for k, v in row.items()}
+    return [one(r) for r in rows] if isinstance(rows, list) else one(rows)
+
+
+def translated_names(series: dict, translate) -> dict:
+    """A figure's series (name -> values) with the names passed through ``translate`` in Chinese."""
+    return {translate(k): v for k, v in series.items()} if is_chinese() else series
 
 
 def chart_config() -> dict:
@@ -263,7 +295,7 @@ PAGES = [
 def page_map() -> list[tuple[str, str, str]]:
     """(page file, title, one line) for each page of the lab present in this checkout, in the current language."""
     root = Path(__file__).resolve().parents[2]
-    zh = st.session_state.get("_lang") == "zh"
+    zh = is_chinese()
     return [(page, *(z if zh else e)) for page, e, z in PAGES if (root / page).exists()]
 
 

@@ -54,10 +54,8 @@ def lang() -> str:
 
 
 def keep_words(q: float, language: str | None = None) -> str:
-    """'keep q = 0.8 (drop rate p = 0.2)' in the page's language (or in ``language``)."""
-    if (language or lang()) == "zh":
-        return f"保留概率 q = {q:.3g}（丢弃率 p = {1.0 - q:.3g}）"
-    return figures.keep_text(q)
+    """'keep q = 0.8 (drop rate p = 0.2)' in the page's language (or in ``language``, for cached figures)."""
+    return figures.keep_text(q, language or lang())
 
 
 def classifier_spec(dataset: str, seed: int, arch: str, keep_in: float, keep_hidden: float, steps: int,
@@ -99,9 +97,9 @@ def _as_surface(p) -> np.ndarray:
 
 def training_spinner():
     """The spinner around calls that may train a model (trained() itself shows none: its text has a language)."""
-    return st.spinner(ui.tr("Training the network (the first visitor with these settings waits a few seconds; "
-                            "everyone after gets it from the cache)…",
-                            "正在训练网络（使用这组设置的第一位访问者要等几秒，之后的人直接从缓存中取得）…"))
+    return ui.spinner("Training the network (the first visitor with these settings waits a few seconds; "
+                      "everyone after gets it from the cache)…",
+                      "正在训练网络（使用这组设置的第一位访问者要等几秒，之后的人直接从缓存中取得）…")
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

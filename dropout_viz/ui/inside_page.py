@@ -6,8 +6,7 @@ import numpy as np
 import streamlit as st
 
 from .. import datasets, probes
-from ..figures.style import keep_text
-from .common import tr
+from . import common as ui
 
 # Classification sets of the registry; the page's data-set select is driven by this.
 DATASET_NAMES = tuple(n for n, spec in datasets.DATASETS.items() if spec.task == "classification")
@@ -139,14 +138,6 @@ JENSEN_TEXT_ZH = {"subnetworks": "一个子网络（面积 ∝ 概率）", "gap"
                   "x_title": "预激活 z"}
 
 
-def is_chinese() -> bool:
-    return tr("en", "zh") == "zh"
-
-
-def keep_phrase(q: float) -> str:
-    """keep_text in the chosen language: 'keep q = 0.5 (drop rate p = 0.5)' or '保留概率 q = 0.5（丢弃率 p = 0.5）'."""
-    return tr(keep_text(q), f"保留概率 q = {q:.3g}（丢弃率 p = {1.0 - q:.3g}）")
-
 
 def zh_text(text: str) -> str:
     """A column name, cell or legend entry in Chinese where it is listed ("one given path: sampled" part by part,
@@ -164,21 +155,14 @@ def zh_text(text: str) -> str:
 
 
 def shown(rows: list[dict]) -> list[dict]:
-    """A table as the page shows it: column names and listed cell texts in Chinese in Chinese mode (numbers are
-    never touched); unchanged in English."""
-    if not is_chinese():
-        return rows
-    return [{zh_text(k): zh_text(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows]
+    """A table as the page shows it (column names and listed cell texts in Chinese in Chinese mode)."""
+    return ui.translated_rows(rows, zh_text)
 
 
 def named(series: dict) -> dict:
-    """A figure's series (name -> values) with the listed names in Chinese in Chinese mode."""
-    return {zh_text(k): v for k, v in series.items()} if is_chinese() else series
+    """A figure's series with the listed names in Chinese in Chinese mode."""
+    return ui.translated_names(series, zh_text)
 
-
-def _spinner(text: tuple[str, str]):
-    """A spinner in the page's language (English, Chinese), shown after half a second like the caches' own."""
-    return st.spinner(tr(*text))
 
 
 TRAINING_TEXT = ("Training the two networks (the first run also compiles)…", "正在训练两个网络（首次运行还需编译）…")
@@ -186,14 +170,14 @@ TRAINING_TEXT = ("Training the two networks (the first run also compiles)…", "
 
 def trained_pair(name: str, width: int, keep: float, steps: int, seed: int) -> dict:
     """_trained_pair, cached, behind a spinner in the page's language."""
-    with _spinner(TRAINING_TEXT):
+    with ui.spinner(*TRAINING_TEXT):
         return _trained_pair(name, width, keep, steps, seed)
 
 
 def ablation(name: str, width: int, keep: float, steps: int, seed: int, n_orders: int) -> dict:
     """_ablation, cached; the training and the switching off each behind a spinner in the page's language."""
     trained_pair(name, width, keep, steps, seed)
-    with _spinner(("Switching hidden units off…", "正在关掉隐藏单元…")):
+    with ui.spinner("Switching hidden units off…", "正在关掉隐藏单元…"):
         return _ablation(name, width, keep, steps, seed, n_orders)
 
 
@@ -201,17 +185,17 @@ def landscape(name: str, width: int, keep: float, steps: int, seed: int, n_dirs:
               split: str) -> dict:
     """_landscape, cached; the training and the walk each behind a spinner in the page's language."""
     trained_pair(name, width, keep, steps, seed)
-    with _spinner(("Walking away from the trained weights…", "正在从训练所得权重出发向外走…")):
+    with ui.spinner("Walking away from the trained weights…", "正在从训练所得权重出发向外走…"):
         return _landscape(name, width, keep, steps, seed, n_dirs, t_max, split)
 
 
 def paths(keep: float, keep_input: float, width: int, max_depth: int, n_samples: int, seed: int) -> dict:
     """_paths, cached, behind a spinner in the page's language."""
-    with _spinner(("Sampling masks…", "正在采样掩码…")):
+    with ui.spinner("Sampling masks…", "正在采样掩码…"):
         return _paths(keep, keep_input, width, max_depth, n_samples, seed)
 
 
 def jensen(d: int, keep: float, inverted: bool, bias: float, seed: int, k: int) -> dict:
     """_jensen, cached, behind a spinner in the page's language."""
-    with _spinner(("Enumerating every mask…", "正在枚举每一个掩码…")):
+    with ui.spinner("Enumerating every mask…", "正在枚举每一个掩码…"):
         return _jensen(d, keep, inverted, bias, seed, k)

@@ -13,7 +13,6 @@ import streamlit as st
 
 from .. import subnetworks as sn
 from ..figures.network import layer_name
-from ..figures.style import keep_text
 from . import common as ui
 
 DEFAULT_SIZES = (2, 6, 6, 2)
@@ -36,10 +35,6 @@ def layer_words(i: int, n_layers: int) -> str:
     return ui.tr(layer_name(i, n_layers),
                  "输入层" if i == 0 else "输出层" if i == n_layers - 1 else f"隐藏层 {i}")
 
-
-def keep_words(q: float) -> str:
-    """'keep q = 0.8 (drop rate p = 0.2)' in the page's language."""
-    return ui.tr(keep_text(q), f"保留概率 q = {q:.3g}（丢弃率 p = {1.0 - q:.3g}）")
 
 
 def _duration_zh(seconds: float) -> str:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from .. import datasets, theory
 from .. import ensemble_training as et
-from ..figures.style import keep_text
+from . import common as ui
 from .common import tr
 
 # --- linear regression -----------------------------------------------------------------------------------
@@ -94,7 +94,7 @@ def _bias_variance(inverted: bool, noise_std: float, keep: float, seed: int) -> 
 
     line = np.array([split(theory.masked_linear_bias_variance(t.x, t.w_true, 1.0 - p, inverted=inverted,
                                                               noise_std=noise_std)) for p in BV_LINE])
-    pts, mse = [], []
+    pts = []
     for i, q in enumerate(BV_KEEPS):
         bv, m = theory.mc_masked_linear_bias_variance(_key(seed, 10 + i), t.x, t.w_true, float(q), BV_SAMPLES,
                                                       inverted=inverted, noise_std=noise_std)
@@ -196,14 +196,6 @@ TEXT_ZH = {
 }
 
 
-def is_chinese() -> bool:
-    return tr("en", "zh") == "zh"
-
-
-def keep_phrase(q: float) -> str:
-    """keep_text in the chosen language: 'keep q = 0.5 (drop rate p = 0.5)' or '保留概率 q = 0.5（丢弃率 p = 0.5）'."""
-    return tr(keep_text(q), f"保留概率 q = {q:.3g}（丢弃率 p = {1.0 - q:.3g}）")
-
 
 def zh_text(text: str) -> str:
     """A column name, cell or legend entry in Chinese where it is listed ("bias²: closed form" part by part)."""
@@ -216,45 +208,38 @@ def zh_text(text: str) -> str:
 
 
 def shown(rows: list[dict]) -> list[dict]:
-    """A table as the page shows it: column names and listed cell texts in Chinese in Chinese mode (numbers are
-    never touched); unchanged in English."""
-    if not is_chinese():
-        return rows
-    return [{zh_text(k): zh_text(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows]
+    """A table as the page shows it (column names and listed cell texts in Chinese in Chinese mode)."""
+    return ui.translated_rows(rows, zh_text)
 
 
 def named(series: dict) -> dict:
-    """A figure's series (name -> values) with the listed names in Chinese in Chinese mode."""
-    return {zh_text(k): v for k, v in series.items()} if is_chinese() else series
+    """A figure's series with the listed names in Chinese in Chinese mode."""
+    return ui.translated_names(series, zh_text)
 
-
-def _spinner(text: tuple[str, str]):
-    """A spinner in the page's language (English, Chinese), shown after half a second like the caches' own."""
-    return st.spinner(tr(*text))
 
 
 def linear(keep: float, inverted: bool, n_samples: int, seed: int) -> dict:
     """_linear, cached, behind a spinner in the page's language."""
-    with _spinner(("Sampling masks and training the linear model…", "正在采样掩码并训练线性模型…")):
+    with ui.spinner("Sampling masks and training the linear model…", "正在采样掩码并训练线性模型…"):
         return _linear(keep, inverted, n_samples, seed)
 
 
 def bias_variance(inverted: bool, noise_std: float, keep: float, seed: int) -> dict:
     """_bias_variance, cached, behind a spinner in the page's language."""
-    with _spinner(("Sampling masks for every drop rate…", "正在为每个丢弃率采样掩码…")):
+    with ui.spinner("Sampling masks for every drop rate…", "正在为每个丢弃率采样掩码…"):
         return _bias_variance(inverted, noise_std, keep, seed)
 
 
 def rivals(name: str, keep: float, l2: float, l1: float, input_noise: float, smoothing: float, steps: int,
            seed: int) -> dict:
     """_rivals, cached, behind a spinner in the page's language."""
-    with _spinner(("Training one network per regulariser (the first run also compiles)…",
-                   "正在为每种正则化方法各训练一个网络（首次运行还需编译）…")):
+    with ui.spinner("Training one network per regulariser (the first run also compiles)…",
+                   "正在为每种正则化方法各训练一个网络（首次运行还需编译）…"):
         return _rivals(name, keep, l2, l1, input_noise, smoothing, steps, seed)
 
 
 def noises(name: str, keep: float, steps: int, seed: int) -> dict:
     """_noises, cached, behind a spinner in the page's language."""
-    with _spinner(("Training under five kinds of noise (the first run also compiles)…",
-                   "正在用五种噪声分别训练（首次运行还需编译）…")):
+    with ui.spinner("Training under five kinds of noise (the first run also compiles)…",
+                   "正在用五种噪声分别训练（首次运行还需编译）…"):
         return _noises(name, keep, steps, seed)

@@ -67,10 +67,6 @@ def data_label(name: str) -> str:
     return datasets.POINTS_LABEL if name == playground.CSV else datasets.DATASETS[name].label
 
 
-def keep_words(q: float) -> str:
-    """'keep q = 0.8 (drop rate p = 0.2)' in the page's language."""
-    return ui.tr(keep_text(q), f"保留概率 q = {q:.3g}（丢弃率 p = {1.0 - q:.3g}）")
-
 
 # --- settings and data -----------------------------------------------------------------------------
 
@@ -559,7 +555,7 @@ def _main_figure(live, names, keeps, presenter) -> None:
         f"右侧：{names[1]} 在第 {step:,} 步为其小批量中的一个样本使用的掩码"
         + (f"（每层只画出前 {tfig.SHOWN_UNITS} 个单元）" if big else "")
         + "；in = 输入，h1、h2、… = 隐藏层，out = 输出。打叉的单元连同它的所有连接一起被丢弃；每一步都为每个样本"
-        f"重新抽取掩码。输入{keep_words(keeps[1][0])}，隐藏单元{keep_words(keeps[1][-1])}，反向（inverted）dropout"
+        f"重新抽取掩码。输入{ui.keep_words(keeps[1][0])}，隐藏单元{ui.keep_words(keeps[1][-1])}，反向（inverted）dropout"
         "（训练时保留的单元乘以 1/q，因此测试时用的就是完整网络）。"))
 
 
@@ -681,7 +677,7 @@ def show_keep_sweep(settings: tuple, presenter: bool) -> None:
         f"error here is at {keep_text(best)}."
         + (" *These results are for earlier settings; press the button to redo them.*" if old else ""),
         "左端：保留的单元太少，稀疏后的子网络学不到规律（欠拟合）。右端，保留概率 q = 1：没有 dropout，网络过拟合"
-        f"训练点。这里平均误差最低处在{keep_words(best)}。"
+        f"训练点。这里平均误差最低处在{ui.keep_words(best)}。"
         + (" *这些结果来自之前的设置；按按钮重新计算。*" if old else "")))
 
 

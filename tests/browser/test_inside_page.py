@@ -65,25 +65,12 @@ def test_flat_minima_in_presenter_mode(page, app_server):
     screenshot(page, "inside-flat-minima-presenter")
 
 
-def _press(page, label, presses):
-    """Step the slider whose label contains `label` with the keyboard and return its value. (helpers.set_slider
-    finds sliders through a CSS string made by json.dumps, which cannot match a Chinese label.)"""
-    thumb = page.locator('[data-testid="stSlider"]').filter(has_text=label).locator('input[type="range"]')
-    assert thumb.count() == 1, f"{thumb.count()} sliders contain {label!r}"
-    thumb.focus()
-    runs = page.evaluate("() => window.__dlabRuns")
-    for _ in range(presses):
-        page.keyboard.press("ArrowRight")
-    wait_idle(page, runs_before=runs)
-    assert_no_exception(page)
-    return float(thumb.input_value())
-
 
 def test_tabs_in_chinese(page, app_server):
     open_page(page, f"{app_server}{URL}?lang=%E4%B8%AD%E6%96%87&in_tab=Paths")
     assert page.get_by_text("路径。", exact=False).count() >= 1
     paths = plotly_json(page, 0)
-    assert _press(page, "每层单元数 n", 4) == 8
+    assert set_slider(page, "每层单元数 n", presses=4) == 8
     assert plotly_json(page, 0) != paths
     _open_tab(page, "Jensen's gap")  # the tab titles stay English: they are the link's in_tab
     assert "in_tab=Jensen" in page.url and "lang=" in page.url

@@ -77,19 +77,6 @@ def test_regularisation_noise_tab_in_presenter_mode(page, app_server):
     screenshot(page, "regularisation-noise-presenter")
 
 
-def _press(page, label, presses):
-    """Step the slider whose label contains `label` with the keyboard and return its value. (helpers.set_slider
-    finds sliders through a CSS string made by json.dumps, which cannot match a Chinese label.)"""
-    thumb = page.locator('[data-testid="stSlider"]').filter(has_text=label).locator('input[type="range"]')
-    assert thumb.count() == 1, f"{thumb.count()} sliders contain {label!r}"
-    thumb.focus()
-    runs = page.evaluate("() => window.__dlabRuns")
-    for _ in range(presses):
-        page.keyboard.press("ArrowRight")
-    wait_idle(page, runs_before=runs)
-    assert_no_exception(page)
-    return float(thumb.input_value())
-
 
 ZH = "lang=%E4%B8%AD%E6%96%87"  # ?lang=中文
 
@@ -98,7 +85,7 @@ def test_bagging_page_in_chinese(page, app_server):
     open_page(page, f"{app_server}{BAGGING}?{ZH}")
     assert page.get_by_role("heading", name="装袋（Bagging）、dropout 与 dropout boosting").count() == 1
     assert plotly_json(page, 0)[0]["x"][1] == "bagging, k = 8"
-    assert _press(page, "参与平均的 Bagging 网络数 k", 3) == 11  # the Chinese label drives the same widget
+    assert set_slider(page, "参与平均的 Bagging 网络数 k", presses=3) == 11  # the Chinese label drives the same widget
     assert plotly_json(page, 0)[0]["x"][1] == "bagging, k = 11"
     assert "bb_k=11" in page.url and ZH in page.url
     assert page.get_by_text("保留概率 q = 0.5（丢弃率 p = 0.5）", exact=False).count() >= 1
@@ -112,6 +99,6 @@ def test_regularisation_tabs_in_chinese(page, app_server):
     assert "rg_tab=Bias" in page.url and ZH in page.url
     assert page.get_by_text("偏差与方差。", exact=False).count() >= 1
     curves = plotly_json(page, 0)
-    assert _press(page, "目标噪声 σ", 5) == 1.0
+    assert set_slider(page, "目标噪声 σ", presses=5) == 1.0
     assert plotly_json(page, 0) != curves
     screenshot(page, "regularisation-bias-variance-chinese")
