@@ -6,6 +6,7 @@ widget cannot take is dropped with a visible notice.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -168,6 +169,25 @@ def _same(asked: str, value) -> bool:
     return str(value) == asked
 
 
+# Characters left as they are when outside text is shown: letters, digits (any script) and spaces. Everything else
+# becomes a numeric character reference, which Markdown shows as that character and never reads as syntax:
+# no link, emphasis, code span, HTML tag, autolink (`https://`, `www.`), emoji shortcode or colour directive.
+_PLAIN_SAFE = re.compile(r"[^\W_]| ")
+
+
+def plain(value, limit: int = 60) -> str:
+    """Text that came from outside the app (a link, an upload, a file name), ready to put into Markdown.
+
+    Shown exactly as written, as plain text: never Markdown or HTML. At most ``limit`` characters are quoted; a
+    longer value is cut there and ends with "…". Control characters (newlines included) show as spaces.
+    """
+    text = str(value)
+    if len(text) > limit:
+        text = text[:limit] + "…"
+    text = "".join(" " if (ch.isspace() or not ch.isprintable()) else ch for ch in text)
+    return "".join(ch if ch == "…" or _PLAIN_SAFE.fullmatch(ch) else f"&#{ord(ch)};" for ch in text)
+
+
 def notice(text: str) -> None:
     """A notice about the link, shown at the top of the page by show_url_notices (e.g. a malformed table)."""
     st.session_state.setdefault("_url_notices", []).append(text)
@@ -267,7 +287,7 @@ def error(exc: Exception) -> None:
 
 
 __all__ = ["page_setup", "page_link", "page_map", "tr", "chart_config", "LANGUAGES", "slider", "select", "number", "toggle", "keep_slider", "chart", "counter", "bump",
-           "error", "superscript", "notice", "show_url_notices", "keep_text", "CHART_CONFIG"]
+           "error", "superscript", "notice", "plain", "show_url_notices", "keep_text", "CHART_CONFIG"]
 
 # The map of the lab, in teaching order: page file, then (title, one line) in English and in Chinese.
 PAGES = [
