@@ -123,6 +123,7 @@ class Page:
     figures: dict = field(default_factory=dict)  # Plotly chart id (or path) -> spec (JSON text)
     auto_reruns: dict = field(default_factory=dict)  # fragment_id -> interval in s
     exceptions: list = field(default_factory=list)  # exception elements of the current run (texts)
+    markdown: list = field(default_factory=list)  # markdown texts drawn by the current run
     run: int = 0  # counts runs: a new_session starts one
     run_fragments: tuple = ()  # fragment ids of the current run (empty: a full run)
     tree: list = field(default_factory=lambda: [Node(0, children=[]) for _ in range(ROOT_CONTAINERS)])
@@ -187,6 +188,7 @@ class Page:
         self.run += 1
         self.run_fragments = fragments
         self.exceptions = []
+        self.markdown = []
         self._changed, self._figures_in_run = set(), 0
         if ns.HasField("initialize") and ns.initialize.session_id:
             self.session_id = ns.initialize.session_id
@@ -296,6 +298,9 @@ class Page:
     def _element(self, path: tuple, kind: str, proto, element) -> None:
         if kind == "exception":
             self.exceptions.append(f"{proto.type}: {proto.message}")
+            return
+        if kind == "markdown":
+            self.markdown.append(proto.body)
             return
         widget_id = getattr(proto, "id", "") if proto is not None else ""
         if kind == "plotly_chart":
