@@ -37,14 +37,9 @@ from locust import User, between, events, task
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: `import loadtest`
 
 from loadtest import protocol as sp  # noqa: E402
-
-HOME = "app"  # the main script's page name in the app's navigation
-MASKS = "Masks and subnetworks"
-TRAINING = "Live training"
-HOME_SLIDER = "Keep q for the hidden units"
-MASKS_SLIDER = "Keep q, hidden 1"
-TRAINING_SLIDER = "Keep q for the hidden units"
-PLAY_KEY = "t_play"  # the Play/Pause button (one widget whose label changes)
+from loadtest.report import play_gaps  # noqa: E402
+from loadtest.app_map import (HOME, HOME_SLIDER, MASKS, MASKS_SLIDER, PLAY_KEY, TRAINING,  # noqa: E402
+                              TRAINING_SLIDER)
 ACTION_TIMEOUT_S = 60.0
 
 THINK = tuple(float(v) for v in os.environ.get("DLAB_THINK", "1 3").split())
@@ -268,12 +263,6 @@ PLAY_ACTIONS = {FragmentLoopPlay.name: FragmentLoopPlay}
 PLAY_ACTION = PLAY_ACTIONS[os.environ.get("DLAB_PLAY_ACTION", FragmentLoopPlay.name)]()
 
 
-def frame_gaps(frame_times: list, started: float, stopped: float) -> list:
-    """Seconds between frames while playing, from `started` (the first frame) up to the press of Pause."""
-    times = [started, *sorted(t for t in frame_times if started <= t <= stopped), stopped]
-    return [b - a for a, b in zip(times, times[1:])]
-
-
 class _Base(User):
     abstract = True
     wait_time = between(*THINK)
@@ -322,6 +311,16 @@ class _Base(User):
     def think(self) -> None:
         gevent.sleep(self.rng.uniform(*THINK))
 
+    def end_play(self, tab: Tab) -> None:
+        """Press Pause and record the play's frames: how long the student waited at most for a new one."""
+        frames = list(tab.frame_times or [])
+        stopped = time.monotonic()
+        self.act("pause", PLAY_ACTION.stop, tab)
+        tab.frame_times = None
+        gaps = play_gaps(frames, stopped)
+        PLAYS.append({"user": self.index, "frames": len(frames), "max_gap_s": round(max(gaps), 3) if gaps else None,
+                      "t": time.time()})
+
     def burst_due(self) -> bool:
         return BURST_AT is not None and not self.burst_done and time.time() >= BURST_AT - 20
 
@@ -331,8 +330,7 @@ class _Base(User):
         tab = self.tab
         if tab.page.page_script_hash != tab.page.page_hash(HOME):
             if tab.frame_times is not None:
-                self.act("pause", PLAY_ACTION.stop, tab)
-                tab.frame_times = None
+                self.end_play(tab)
             self.act("page_change", tab.go, HOME)
         gevent.sleep(max(BURST_AT - time.time(), 0) + self.rng.uniform(0, BURST_WINDOW_S))
         self.act("burst", tab.move_slider, HOME_SLIDER, BURST_VALUE)
@@ -375,21 +373,16 @@ class Player(_Base):
         if tab.page.page_script_hash != tab.page.pages.get(TRAINING):
             self.act("page_change", tab.go, TRAINING)
             tab = self.tab
-        started = time.monotonic()
         if self.act("play", PLAY_ACTION.start, tab) is None:
             return
-        end = started + PLAY_S
+        end = time.monotonic() + PLAY_S
         while time.monotonic() < end and not self.burst_due():
             gevent.sleep(min(self.rng.uniform(*THINK) * 2, max(end - time.monotonic(), 0)))
             if time.monotonic() < end:
                 self.act("slider_playing", tab.move_slider, TRAINING_SLIDER, None, False)
                 if self.tab is not tab:  # reconnected after an error: this play is over
                     return
-        frames = list(tab.frame_times or [])
-        stopped = time.monotonic()
-        self.act("pause", PLAY_ACTION.stop, tab)
-        tab.frame_times = None
-        gaps = frame_gaps(frames, frames[0], stopped) if frames else []
-        PLAYS.append({"user": self.index, "frames": len(frames), "seconds": round(stopped - started, 2),
-                      "max_gap_s": round(max(gaps), 3) if gaps else None, "t": time.time()})
+        if self.burst_due():
+            return self.burst()
+        self.end_play(tab)
         self.think()

@@ -213,29 +213,33 @@ class Page:
         return result
 
     def _prune(self, fragment_ids: set | None) -> None:
-        """Remove what the finished run did not write (the front end's clearStaleNodes): everything stale after a
-        full run, only the stale nodes inside this run's fragments after a fragment run."""
-        def keep(node: Node, inside: bool) -> bool:
-            if fragment_ids is None:
-                return node.run == self.run
-            return node.run == self.run or not inside
+        """Remove what the finished run did not write, as the front end's clearStaleNodes does: after a full run
+        every stale node; after a fragment run only stale nodes inside a block of this run's fragments that
+        the run wrote to."""
+        run = self.run
 
-        def walk(block: Node, inside: bool) -> None:
-            kept = []
-            for child in block.children:
-                child_inside = inside or (fragment_ids is not None and child.fragment_id in fragment_ids)
-                if keep(child, child_inside):
-                    if child.is_block:
-                        walk(child, child_inside)
-                    kept.append(child)
-            block.children[:] = kept
+        def clear(node: Node, in_fragment: bool) -> bool:  # True: keep the node
+            if node.is_block:
+                if not fragment_ids:
+                    if node.run != run:
+                        return False
+                else:
+                    if in_fragment and node.run != run:
+                        return False
+                    if node.fragment_id in fragment_ids and node.run == run:
+                        in_fragment = True
+                node.children[:] = [c for c in node.children if clear(c, in_fragment)]
+                node.run = run
+                return True
+            if fragment_ids and (not node.fragment_id or not in_fragment or node.run == run):
+                return True
+            return node.run == run
 
         for container in self.tree:
-            walk(container, False)
-        live = {w_id for w_id, w in self.widgets.items() if self._exists(w.path)}
-        for w_id in list(self.widgets):
-            if w_id not in live:
-                del self.widgets[w_id]
+            container.run = run
+            container.children[:] = [c for c in container.children if clear(c, False)]
+        for w_id in [w_id for w_id, w in self.widgets.items() if not self._exists(w.path)]:
+            del self.widgets[w_id]
 
     def _exists(self, path: tuple) -> bool:
         try:
@@ -279,11 +283,13 @@ class Page:
         """Put node at path, as the front end's BlockNode.setIn does: every block on the way must exist, and the
         last index may be at most one past the end of its block."""
         block = self.tree[path[0]]
+        on_path = [block]
         for depth, i in enumerate(path[1:-1], start=1):
             if not block.is_block or i >= len(block.children) or not block.children[i].is_block:
                 raise ProtocolError("bad_delta_path", f"Bad delta path index {i} at depth {depth} of "
                                                       f"{list(path)} (run {self.run})")
             block = block.children[i]
+            on_path.append(block)
         if len(path) == 1:
             raise ProtocolError("bad_delta_path", f"delta path {list(path)} names a root container")
         i = path[-1]
@@ -294,6 +300,8 @@ class Page:
             block.children.append(node)
         else:
             block.children[i] = node
+        for b in on_path:  # setIn stamps every block on the way with the current run
+            b.run = self.run
 
     def _element(self, path: tuple, kind: str, proto, element) -> None:
         if kind == "exception":

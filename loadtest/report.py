@@ -48,6 +48,16 @@ def by_action(samples) -> dict:
     return {a: {**describe(v["ok"]), "errors": v["errors"]} for a, v in sorted(out.items())}
 
 
+def play_gaps(frame_times, stopped: float) -> list:
+    """Seconds between consecutive frames of one play, from its first frame up to the press of Pause (the
+    wait from Play to the first frame is the play action's own time)."""
+    times = sorted(t for t in frame_times if t <= stopped)
+    if not times:
+        return []
+    times.append(stopped)
+    return [b - a for a, b in zip(times, times[1:])]
+
+
 def frame_gaps(plays) -> dict:
     """The longest wait for a frame over all plays, and how many plays waited longer than the target."""
     gaps = [p["max_gap_s"] for p in plays if p.get("max_gap_s") is not None]
