@@ -165,7 +165,16 @@ def format_report(report: dict) -> str:
     runs = srv.get("script_runs_s")
     if runs:
         lines.append("  server script runs (s): " + "; ".join(
-            f"{k} p50 {num(d['p50'])}, p95 {num(d['p95'])} ({d['count']})" for k, d in runs.items()))
+            f"{k} p50 {num(d['p50'])}, p95 {num(d['p95'])}, CPU p50 {num(d.get('cpu_p50'))} ({d['count']})"
+            for k, d in runs.items()))
+    if srv.get("cpu_s") is not None:
+        done = sum(d["count"] for d in report["actions"].values()) + (report.get("burst") or {}).get("count", 0)
+        lines.append(f"  server CPU: {num(srv['cpu_s'], ' s')} in {num(srv.get('seconds'), ' s')} for {done} actions "
+                     f"and {report['frames']['frames']} frames")
+    load = report.get("machine", {})
+    if load.get("loadavg_start"):
+        lines.append(f"  machine load average: {load['loadavg_start'][0]:.1f} at the start, "
+                     f"{load['loadavg_end'][0]:.1f} at the end")
     errs = report["errors"]
     lines.append(f"  errors: {errs['total']}" + (f" {errs['by_kind']}" if errs["total"] else ""))
     for e in errs["first"][:5]:

@@ -154,6 +154,7 @@ def cores_used(cpu0: dict, cpu1: dict) -> dict:
 def server_runs(runs_dir: Path, start: float, end: float) -> dict:
     """The replicas' script runs within [start, end] (monotonic), by kind, all replicas together."""
     merged: dict[str, list[float]] = {}
+    cpu: dict[str, list[float]] = {}
     for path in sorted(runs_dir.glob("*.jsonl")):
         for line in path.read_text().splitlines():
             try:
@@ -162,7 +163,13 @@ def server_runs(runs_dir: Path, start: float, end: float) -> dict:
                 continue
             if start <= run["t"] <= end:
                 merged.setdefault(run["kind"], []).append(run["s"])
-    return {kind: rep.describe(v) for kind, v in sorted(merged.items())}
+                if "cpu" in run:
+                    cpu.setdefault(run["kind"], []).append(run["cpu"])
+    out = {kind: rep.describe(v) for kind, v in sorted(merged.items())}
+    for kind, values in cpu.items():  # CPU seconds of the script thread: what a run costs however busy the box
+        out[kind]["cpu_p50"] = rep.describe(values)["p50"]
+        out[kind]["cpu_total"] = round(sum(values), 2)
+    return out
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -196,6 +203,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    loadavg_start = os.getloadavg()
     ARTIFACTS.mkdir(exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="dlab-load-", dir=ARTIFACTS))
     runs_dir = work / "runs"
@@ -266,6 +274,7 @@ def main(argv=None) -> int:
         sampler.halt.set()
         sampler.join(5)
         cpu = cores_used(cpu0, sampler.cpu) if cpu0 else {}
+        server_cpu_s = round(sampler.cpu["server"] - cpu0["server"], 1) if cpu0 else None
         if not server_pids:
             cpu["server"] = None
     finally:
@@ -294,12 +303,14 @@ def main(argv=None) -> int:
         browsers=browsers,
         server={"processes": len(server_pids), "replicas": args.replicas if not args.url else None,
                 "rss_peak_mb": sampler.peak_mb, "rss_after_warmup_mb": baseline_mb, "cpu_cores": cpu,
-                "machine_cores": os.cpu_count(), "script_runs_s": server_runs(runs_dir, start, end) or None},
+                "machine_cores": os.cpu_count(), "script_runs_s": server_runs(runs_dir, start, end) or None,
+                "cpu_s": server_cpu_s if server_pids else None, "seconds": round(end - start, 1)},
         extra={"url": url, "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
                "config": {"duration_s": args.duration, "ramp_s": round(ramp_s, 1), "burst": args.burst,
                           "think_s": args.think, "play_s": args.play, "replicas": args.replicas},
                "warmup_s": round(warmup_s, 1), "artifacts": str(work),
-               "machine": {"platform": platform.platform(), "loadavg_end": os.getloadavg()}})
+               "machine": {"platform": platform.platform(), "loadavg_start": loadavg_start,
+                           "loadavg_end": os.getloadavg()}})
     text = json.dumps(report, indent=2)
     (work / "report.json").write_text(text + "\n")
     if args.json_out:
