@@ -170,7 +170,8 @@ class Tab:
                 return result
 
     def wait_frame(self, timeout_s: float = ACTION_TIMEOUT_S) -> sp.RunResult:
-        """The next fragment run that delivered a changed figure."""
+        """The next run that delivered a changed figure: a fragment run, or a full run (the play loop asks for
+        one when the server's load has changed a lot, to reset its timer)."""
         deadline = time.monotonic() + timeout_s
         while True:
             left = deadline - time.monotonic()
@@ -182,7 +183,7 @@ class Tab:
                 continue
             if isinstance(result, ActionFailed):
                 raise result
-            if result.fragment and result.changed_figures:
+            if result.changed_figures and result.status in (sp.FINISHED, sp.FINISHED_FRAGMENT):
                 return result
 
     def rerun(self, *, states=(), page_hash: str | None = None, need_figure: bool = False) -> tuple[float, sp.RunResult]:
