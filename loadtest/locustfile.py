@@ -8,7 +8,7 @@ report. Two kinds of student, thinking 1-3 s between actions:
   Student  home page: three steps of "Keep q for the hidden units"; the Masks page: three steps of
            "Keep q, hidden 1"; the Live training page; back home; round and round.
   Player   the Live training page: Play, and while it trains a step of "Keep q for the hidden units" every
-           few seconds; Pause after --play seconds; again. How Play works is pluggable (PLAY_ACTIONS): today the
+           few seconds; Pause after --play seconds (or, one time in four, go home while it trains); again. How Play works is pluggable (PLAY_ACTIONS): today the
            page's play loop is an st.fragment with run_every, whose timer the front end (here: FragmentLoopPlay)
            keeps, asking for a fragment rerun at every interval.
 
@@ -41,6 +41,7 @@ from loadtest.report import play_gaps  # noqa: E402
 from loadtest.app_map import (HOME, HOME_SLIDER, MASKS, MASKS_SLIDER, PLAY_KEY, TRAINING,  # noqa: E402
                               TRAINING_SLIDER)
 ACTION_TIMEOUT_S = 60.0
+LEAVE_WHILE_PLAYING = 0.25  # the share of plays that end with a page change instead of Pause
 
 THINK = tuple(float(v) for v in os.environ.get("DLAB_THINK", "1 3").split())
 PLAY_S = float(os.environ.get("DLAB_PLAY_S", "20"))
@@ -312,11 +313,15 @@ class _Base(User):
     def think(self) -> None:
         gevent.sleep(self.rng.uniform(*THINK))
 
-    def end_play(self, tab: Tab) -> None:
-        """Press Pause and record the play's frames: how long the student waited at most for a new one."""
+    def end_play(self, tab: Tab, leave: bool = False) -> None:
+        """Press Pause (or, with leave, go home without pausing, as a student who clicks away while it trains)
+        and record the play's frames: how long the student waited at most for a new one."""
         frames = list(tab.frame_times or [])
         stopped = time.monotonic()
-        self.act("pause", PLAY_ACTION.stop, tab)
+        if leave:
+            self.act("page_change_playing", tab.go, HOME)
+        else:
+            self.act("pause", PLAY_ACTION.stop, tab)
         tab.frame_times = None
         gaps = play_gaps(frames, stopped)
         PLAYS.append({"user": self.index, "frames": len(frames), "max_gap_s": round(max(gaps), 3) if gaps else None,
@@ -385,5 +390,7 @@ class Player(_Base):
                     return
         if self.burst_due():
             return self.burst()
-        self.end_play(tab)
+        # One play in four ends by leaving the page while it trains: the fragment's timer requests still in
+        # flight then meet a page without that fragment (where a browser once showed "Bad delta path index").
+        self.end_play(tab, leave=self.rng.random() < LEAVE_WHILE_PLAYING)
         self.think()

@@ -13,7 +13,7 @@ TARGETS = {
     "p95_burst_s": 3.0,  # every student moves the same slider within a few seconds
 }
 # Actions held to p95_server_s. "join" (opening the app: a new session's first run) and "burst" have their own.
-TIMED_ACTIONS = ("slider", "slider_playing", "page_change", "play", "pause")
+TIMED_ACTIONS = ("slider", "slider_playing", "page_change", "page_change_playing", "play", "pause")
 
 
 def percentile(values, q: float) -> float | None:
