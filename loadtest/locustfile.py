@@ -20,6 +20,7 @@ that delivered the changed figure. Environment (set by scripts/load.py):
                      moves the same slider to DLAB_BURST_VALUE (default 0.2), as when a lecturer says so
   DLAB_PLAY_S        seconds each Play lasts (default 20)
   DLAB_THINK         "MIN MAX" seconds between actions (default "1 3")
+  DLAB_LEAVE         the share of plays that end by going home while training instead of Pause (default 0.25)
 """
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ from loadtest.report import play_gaps  # noqa: E402
 from loadtest.app_map import (HOME, HOME_SLIDER, MASKS, MASKS_SLIDER, PLAY_KEY, TRAINING,  # noqa: E402
                               TRAINING_SLIDER)
 ACTION_TIMEOUT_S = 60.0
-LEAVE_WHILE_PLAYING = 0.25  # the share of plays that end with a page change instead of Pause
+LEAVE_WHILE_PLAYING = float(os.environ.get("DLAB_LEAVE", "0.25"))  # share of plays ended by a page change, not Pause
 
 THINK = tuple(float(v) for v in os.environ.get("DLAB_THINK", "1 3").split())
 PLAY_S = float(os.environ.get("DLAB_PLAY_S", "20"))
