@@ -248,12 +248,13 @@ class FragmentLoopPlay:
         """Press Play; seconds until the first frame. A session that left the page while it trained comes back
         to a page still playing (the button says Pause): then the play goes on without a press."""
         t0 = time.monotonic()
-        tab.frame_times = []
         if tab.page.widget_by_key(PLAY_KEY).label == "Pause" and tab.page.auto_reruns:
+            tab.frame_times = []
             return tab.wait_frame().finished_at - t0
         _, run = tab.click(PLAY_KEY)
         if not run.auto_reruns:
             raise ActionFailed("check", "Play: the page set no fragment timer")
+        tab.frame_times = []
         frame = tab.wait_frame()
         return frame.finished_at - t0
 
