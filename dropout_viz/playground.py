@@ -24,6 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import datasets, masks, model_io, train
+from .checks import quote
 from .network import ACTIVATIONS, forward, head_logits
 
 MAX_HIDDEN_LAYERS = 4  # deeper nets add nothing to this demonstration and train visibly slower
@@ -140,9 +141,9 @@ class Setup:
             if self.points.n_classes != 2:
                 raise ValueError(f"this page trains on two classes; the uploaded points have {self.points.n_classes}")
         elif self.dataset not in datasets.DATASETS:
-            raise ValueError(f"dataset must be one of {', '.join(datasets.DATASETS)}, got {self.dataset!r}")
+            raise ValueError(f"dataset must be one of {', '.join(datasets.DATASETS)}, got {quote(self.dataset)}")
         elif self.points is not None:
-            raise ValueError(f"points belong to the data set {CSV!r} only, not {self.dataset!r}")
+            raise ValueError(f"points belong to the data set {CSV!r} only, not {quote(self.dataset)}")
         if not 1 <= self.layers <= MAX_HIDDEN_LAYERS:
             raise ValueError(f"layers (hidden layers) must lie in [1, {MAX_HIDDEN_LAYERS}], got {self.layers}")
         if not 1 <= self.width <= MAX_WIDTH:
@@ -160,9 +161,9 @@ class Setup:
         if not 0.0 <= self.noise <= spec.max_noise:
             raise ValueError(f"noise must lie in [0, {spec.max_noise}] for {spec.label}, got {self.noise}")
         if self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}")
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {quote(self.activation)}")
         if self.optimizer not in train.OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {train.OPTIMIZERS}, got {self.optimizer!r}")
+            raise ValueError(f"optimizer must be one of {train.OPTIMIZERS}, got {quote(self.optimizer)}")
         if self.batch_size not in BATCH_SIZES:
             raise ValueError(f"batch_size must be one of {BATCH_SIZES}, got {self.batch_size}")
         if not 2 <= self.n_models <= MAX_MODELS:
@@ -474,7 +475,7 @@ def _setting(settings: dict, name: str, kind: type):
     ok = (isinstance(value, str) if kind is str else
           isinstance(value, (int, float)) and not isinstance(value, bool) and (kind is float or isinstance(value, int)))
     if not ok:
-        raise ValueError(f"settings.{name} must be {'a string' if kind is str else 'a number'}, got {value!r}")
+        raise ValueError(f"settings.{name} must be {'a string' if kind is str else 'a number'}, got {quote(value)}")
     return kind(value)
 
 

@@ -18,6 +18,7 @@ from jax.flatten_util import ravel_pytree
 
 from . import datasets
 from . import masks as masks_mod
+from .checks import quote
 from . import train
 from .network import forward, head_logits, init_mlp, scale_weights
 
@@ -37,12 +38,14 @@ GALLERY_SIZES = (2, 2, 1)  # the textbook's figure: 2 inputs, 2 hidden units, 1 
 def parse_sizes(text: str) -> tuple[int, ...]:
     """'2-6-6-2' (or '2, 6, 6, 2', '2 6 6 2') -> (2, 6, 6, 2), checked against the diagram's limits."""
     parts = [p for p in re.split(r"[\s,;x×\-]+", str(text).strip()) if p]
-    if not parts or not all(p.isdigit() for p in parts):
-        raise ValueError(f"sizes must be whole numbers separated by '-', e.g. 2-6-6-2; got {text!r}")
+    # ASCII digits only: str.isdigit() also accepts '²' and other digits int() refuses.
+    if not parts or not all(re.fullmatch(r"[0-9]{1,4}", p) for p in parts):
+        raise ValueError(f"sizes must be whole numbers from 1 to {MAX_WIDTH} separated by '-', e.g. 2-6-6-2; "
+                         f"got {quote(text)}")
     sizes = tuple(int(p) for p in parts)
     if not MIN_LAYERS <= len(sizes) <= MAX_LAYERS:
         raise ValueError(f"sizes must have {MIN_LAYERS} to {MAX_LAYERS} layers (input, hidden..., output), "
-                         f"got {len(sizes)} in {text!r}")
+                         f"got {len(sizes)} in {quote(text)}")
     if any(not 1 <= s <= MAX_WIDTH for s in sizes):
         raise ValueError(f"every layer must have 1 to {MAX_WIDTH} units (wider layers are unreadable in the "
                          f"diagram), got {list(sizes)}")
@@ -55,7 +58,7 @@ def parse_vector(text: str) -> np.ndarray:
     try:
         x = np.array([float(p) for p in parts], np.float64)
     except ValueError:
-        raise ValueError(f"the vector must be numbers separated by commas, e.g. 1, 2, 3; got {text!r}") from None
+        raise ValueError(f"the vector must be numbers separated by commas, e.g. 1, 2, 3; got {quote(text)}") from None
     if not 1 <= x.size <= MAX_VECTOR:
         raise ValueError(f"the vector must have 1 to {MAX_VECTOR} numbers, got {x.size}")
     if not np.all(np.isfinite(x)) or np.any(np.abs(x) > 1e6):
