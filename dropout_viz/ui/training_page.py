@@ -18,6 +18,7 @@ import numpy as np
 import streamlit as st
 
 from .. import datasets, playground
+from ..checks import quote
 from ..figures import band_chart
 from ..figures import training_page as tfig
 from ..figures.style import CLASS_COLORS, keep_text, model_colors
@@ -118,10 +119,12 @@ CSV_MAX_BYTES = 1_000_000
 CSV_MIN_POINTS = 20  # 10 training points (playground.TRAIN_POINTS) and as many test points at share 0.5
 
 
-def md_escape(text: str, limit: int = 300) -> str:
-    """User-given text (a file name, a cell) shown in markdown as plain characters, cut to ``limit``."""
-    text = str(text)[:limit]
-    return "".join("\\" + c if c in "\\`*_[]<>#|$~" else c for c in text)
+def message(exc: Exception) -> str:
+    """A library ValueError ready for Markdown: the app's own words, with any quoted input kept as plain text."""
+    return ui.plain(exc, limit=MESSAGE_LIMIT)
+
+
+MESSAGE_LIMIT = 400  # library messages quote at most about 60 characters of the input; the rest is the app's words
 
 
 def _note(kind: str, en: str, zh: str) -> tuple:
@@ -152,7 +155,7 @@ def csv_input() -> datasets.Points | None:
     points = st.session_state.get(CSV_POINTS)
     if points is not None:
         counts = np.bincount(points.y)
-        src = md_escape(points.source, 80)
+        src = ui.plain(points.source)
         st.caption(ui.tr(f"In use: **{src}**, {len(points):,} points ({counts[0]:,} of class 0, "
                          f"{counts[1]:,} of class 1).",
                          f"正在使用：**{src}**，共 {len(points):,} 个点（类别 0 有 {counts[0]:,} 个，"
@@ -166,12 +169,12 @@ def _csv_changed() -> None:
     if file is None:
         st.session_state.pop(CSV_NOTE, None)  # the file was removed from the box: its points stay in use
         return
-    name = md_escape(file.name, 80)
+    name = ui.plain(file.name)
     try:
         points = read_csv(file.getvalue(), file.name)
     except ValueError as exc:
         kept = CSV_POINTS in st.session_state
-        why = md_escape(exc)
+        why = message(exc)
         st.session_state[CSV_NOTE] = _note(
             "error", f"**{name}** cannot be used: {why}." + (" The previous points stay in use." if kept else ""),
             f"无法使用 **{name}**：{why}。" + ("仍在使用之前的数据。" if kept else ""))
@@ -246,7 +249,7 @@ def _choice(value, options, what: str):
         if isinstance(option, float) and abs(option - value) <= 1e-12 * max(1.0, abs(option)) or option == value:
             return option
     shown = ", ".join(f"{o:g}" if isinstance(o, float) else str(o) for o in options)
-    raise ValueError(f"{what} = {value!r} is not one of this page's choices ({shown})")
+    raise ValueError(f"{what} = {quote(value)} is not one of this page's choices ({shown})")
 
 
 def widget_values(saved: playground.Saved) -> dict:
@@ -284,11 +287,11 @@ def _model_changed() -> None:
     if file is None:
         st.session_state.pop(MODEL_NOTE, None)
         return
-    name = md_escape(file.name, 80)
+    name = ui.plain(file.name)
     try:
         saved, values = load_file(file.getvalue())
     except ValueError as exc:
-        why = md_escape(exc)
+        why = message(exc)
         st.session_state[MODEL_NOTE] = _note(
             "error", f"**{name}** cannot be loaded: {why}. Nothing was changed.",
             f"无法载入 **{name}**：{why}。没有做任何改动。")
@@ -364,8 +367,12 @@ def request(action: str, token: int | None = None) -> None:
 
 
 def new_seed(key: str, drawn_with: int) -> None:
-    """Button callback: the seed after the one the button was drawn with (a new run from new weights)."""
-    st.session_state[key] = int(drawn_with) + 1
+    """Button callback: the seed after the one the button was drawn with (a new run from new weights).
+
+    After the last seed comes the first again, so the widget and the link always hold a seed the page offers.
+    """
+    lo, hi = SEEDS
+    st.session_state[key] = lo + (int(drawn_with) + 1 - lo) % (hi - lo + 1)
 
 
 def apply_pending(hps) -> None:
