@@ -20,6 +20,7 @@ DEFAULT_VECTOR = "1, 2, 3, 4, 5, 6, 7, 8, 9, 10"  # the classic NumPy example's 
 DRAW_OPTIONS = (10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000)
 SPEEDS = (0.5, 1.0, 2.0, 3.0)  # seconds per mask while playing; 1 s is slow enough to count the dropped units
 STEP_LR = 0.1  # plain SGD in the one-step demo
+LAST_STEP = sn.MAX_STEPS  # the stepper's last training step (each step replays all those before it)
 # The stepper's phases; the labels are the radio's options (and its URL values).
 PHASES = ("1 · mask", "2 · forward + backward", "3 · update", "4 · restore")
 STREAMS = {"network": 0, "batch": 1, "vector": 2, "vector_stats": 3, "step": 4}
@@ -159,8 +160,32 @@ def toggle_play() -> None:
     st.session_state["m_playing"] = not is_playing()
 
 
+def step_number() -> int:
+    """The stepper's training step, in [0, LAST_STEP]: a link asking for more shows the last step, with a notice."""
+    step = ui.counter("m_step")
+    if step > LAST_STEP:
+        ui.notice(ui.tr("The link's value m_step={asked} is past the last training step this page replays "
+                        "({last:,}), so step {last:,} is shown.",
+                        "链接中的 m_step={asked} 超过了本页能重放的最后一个训练步（{last:,}），因此显示第 {last:,} 步。"
+                        ).format(asked=step, last=LAST_STEP))
+        ui.bump("m_step", LAST_STEP - step)
+        step = LAST_STEP
+    return step
+
+
+def at_last_step() -> bool:
+    """Whether the stepper shows the last phase of the last training step (Next has nowhere to go)."""
+    return (st.session_state.get("m_phase", PHASES[0]) == PHASES[-1]
+            and min(ui.counter("m_step"), LAST_STEP) == LAST_STEP)
+
+
 def next_phase() -> None:
-    """Stepper: advance to the next of the four phases; after 'restore' the next training step begins."""
+    """Stepper: advance to the next of the four phases; after 'restore' the next training step begins.
+
+    The last training step (LAST_STEP) ends at 'restore': there is no step after it.
+    """
+    if at_last_step():
+        return
     i = PHASES.index(st.session_state.get("m_phase", PHASES[0]))
     st.session_state["m_phase"] = PHASES[(i + 1) % len(PHASES)]
     if i == len(PHASES) - 1:
