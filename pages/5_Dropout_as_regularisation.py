@@ -108,12 +108,19 @@ if tabs[0].open:
                                  "as training draws them. Delta: sampled − closed form, and two standard errors.",
                                  f"{lin['n_samples']:,} 次采样的平均，每次为每个样本抽取新的掩码，与训练时的抽法相同。"
                                  "差值：采样值 − 闭式解，括号内为两倍标准误（2 SE）。"))
+                # cⱼ carries the factor (1 − q): at q = 1 every coefficient is exactly 0, which a log axis cannot show.
+                no_penalty = not (lin["coef"] > 0).all()
+                if no_penalty:
+                    st.info(tr("At keep q = 1 nothing is dropped: every penalty coefficient cⱼ is exactly 0, so the "
+                               "expected loss is the plain loss and the weights are the least-squares ones.",
+                               "保留概率 q = 1 时不丢弃任何单元：每个惩罚系数 cⱼ 都恰好为 0，所以期望损失就是普通"
+                               "损失，权重就是最小二乘权重。"), icon="ℹ️")
                 coef = grouped_bars(lin["features"], {"penalty coefficient cⱼ": lin["coef"]}, presenter=presenter,
                                     y_title="cⱼ", title=tr("Dropout's penalty coefficient per feature",
                                                            "Dropout 给每个特征的惩罚系数"), fmt=".4g",
-                                    log_y=True, colors={"penalty coefficient cⱼ": figures.style.BLUE})
+                                    log_y=not no_penalty, colors={"penalty coefficient cⱼ": figures.style.BLUE})
                 if ui.is_chinese():
-                    coef.update_yaxes(title_text="cⱼ（对数坐标）")
+                    coef.update_yaxes(title_text="cⱼ" if no_penalty else "cⱼ（对数坐标）")
                 ui.chart(coef, key="rg_coef")
             ui.chart(grouped_bars(lin["features"], reg.named(lin["shrink"]), presenter=presenter, fmt=".2f",
                                   y_title=tr("weight ÷ least-squares weight", "权重 ÷ 最小二乘权重"),

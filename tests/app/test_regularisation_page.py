@@ -1,6 +1,9 @@
 """The regularisation page under AppTest: every tab runs, its controls change what it shows, checks agree."""
+import base64
 import json
 from pathlib import Path
+
+import numpy as np
 
 from streamlit.testing.v1 import AppTest
 
@@ -20,6 +23,13 @@ def _run(tab=None, **params):
 
 def _charts(at):
     return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def _array(v) -> np.ndarray:
+    """A Plotly JSON array: a list, or plotly.py's base64 typed array {dtype, bdata, shape}."""
+    if isinstance(v, dict) and "bdata" in v:
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+    return np.asarray(v, dtype=float)
 
 
 def _metrics(at):
@@ -54,6 +64,23 @@ def test_keep_and_form_change_the_linear_tab():
     assert any("standard (kept inputs unscaled)" in md.value for md in at.markdown)
     assert _metrics(at)["Closed form"].value != inverted
     assert float(_metrics(at)["All 2⁵ masks enumerated"].value) == float(_metrics(at)["Closed form"].value)
+
+
+def test_keep_one_shows_a_zero_penalty_instead_of_crashing():
+    for at in (_run("Linear regression", rg_keep="1.0"), _run(rg_form="standard", rg_keep="1.0")):
+        assert not at.error
+        assert any("every penalty coefficient cⱼ is exactly 0" in i.value for i in at.info)
+        (coef,) = [c for c in _charts(at) if "penalty coefficient" in c["layout"]["title"]["text"]]
+        assert coef["layout"]["yaxis"].get("type") == "linear"
+        assert not _array(coef["data"][0]["y"]).any()  # every cⱼ is 0
+    at = _run()
+    assert not at.info
+    at.slider(key="rg_keep").set_value(1.0).run()  # the slider's right end
+    assert not at.exception and not at.error and at.info
+    at.slider(key="rg_keep").set_value(0.5).run()  # and back: the log axis returns
+    assert not at.exception and not at.info
+    (coef,) = [c for c in _charts(at) if "penalty coefficient" in c["layout"]["title"]["text"]]
+    assert coef["layout"]["yaxis"]["type"] == "log"
 
 
 def test_bias_variance_tab_checks_each_part():
