@@ -554,3 +554,38 @@ def test_pacer_cost_is_a_moving_average_and_arguments_are_checked():
         pg.Pacer(frame_s=0.0)
     with pytest.raises(ValueError, match="max_frame_s"):
         pg.Pacer(frame_s=0.2, max_frame_s=0.1)
+
+
+# --- hostile model files: the app's words, at most about 60 characters of the input quoted ---------------------
+
+LONG = "https://evil.example/" + "x" * 5000
+
+
+@pytest.mark.parametrize("data, words", [
+    (b"\xff\xfe{}", "the model file is not UTF-8 text"),
+    ("[" * 100_000, "nests arrays or objects 100,000 deep; a model file needs at most 20"),
+    ('{"a": ' + "[" * 30 + "]" * 30 + "}", "nests arrays or objects 31 deep"),
+    ('{"format": "dropout-lab-models", ' + '"x": ' + '"' + "y" * 3000, "not valid JSON"),
+    (json.dumps({"format": "dropout-lab-models", "version": LONG}), "unsupported model version"),
+])
+def test_load_models_refuses_hostile_files_in_the_apps_words(data, words):
+    with pytest.raises(ValueError, match=re.escape(words)) as info:
+        pg.load_models(data)
+    text = str(info.value)
+    for python_words in ("recursion", "codec", "utf-8-sig", "decode byte", "Expecting", "char "):
+        assert python_words not in text
+    assert "x" * 61 not in text and "y" * 61 not in text and len(text) < 250, text
+
+
+@pytest.mark.parametrize("field", ["dataset", "activation", "optimizer"])
+def test_load_models_quotes_at_most_60_characters_of_a_setting(saved_csv_run, field):
+    text = _edit(saved_csv_run[3], lambda d: d["settings"].update({field: LONG[:200]}))
+    with pytest.raises(ValueError, match=field) as info:
+        pg.load_models(text)
+    assert "x" * 61 not in str(info.value) and len(str(info.value)) < 250
+
+
+def test_a_model_file_with_a_byte_order_mark_loads_like_a_csv_does(saved_csv_run):
+    live, keeps, _, text = saved_csv_run
+    saved = pg.load_models(b"\xef\xbb\xbf" + text.encode())
+    assert saved.setup == live.setup and saved.keeps == keeps and saved.steps == 100

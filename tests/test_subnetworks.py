@@ -293,3 +293,18 @@ def test_gradient_grid_wraps_and_marks_exact_zeros():
     assert len(rows) == 2  # seven matrices wrap onto two rows
     with pytest.raises(ValueError, match="fan_in"):
         gradient_grid([np.ones((2, 3)), np.ones((4, 2))])
+
+
+@pytest.mark.parametrize("text", ["2-²-2", "2-٢-2", "2-6-6-2²", "2-" + "9" * 5000 + "-2", "2-6-six-2" + "x" * 5000])
+def test_parse_sizes_refuses_other_digits_and_long_text_in_its_own_words(text):
+    with pytest.raises(ValueError, match="sizes must be whole numbers from 1 to 16 separated by '-'") as info:
+        sn.parse_sizes(text)
+    message = str(info.value)
+    assert "invalid literal" not in message and "int()" not in message
+    assert len(message) < 160, message  # at most 60 characters of the input are quoted
+
+
+def test_parse_vector_quotes_at_most_60_characters():
+    with pytest.raises(ValueError, match="the vector must be numbers") as info:
+        sn.parse_vector("1, a" + "b" * 5000)
+    assert "b" * 61 not in str(info.value)
