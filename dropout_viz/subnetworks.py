@@ -16,10 +16,10 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
-from . import datasets
-from . import masks as masks_mod
-from . import train
-from .network import forward, head_logits, init_mlp, scale_weights
+from .core import datasets
+from .core import masks as masks_mod
+from .core import train
+from .core.network import forward, head_logits, init_mlp, scale_weights
 
 # A diagram stays readable on a projector up to 8 layers of 16 units (figures.network's limits); one
 # hidden layer at least, since this page is about dropping hidden units.

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .. import i18n
-from ..i18n import N_, language_name  # noqa: F401  (re-exported for views)
+from ..core import i18n
+from ..core.i18n import N_, language_name  # noqa: F401  (re-exported for views)
 
 LANG_STATE = "_lang"  # page_setup stores the sidebar's choice here, before the page draws anything
 
