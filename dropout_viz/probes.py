@@ -1,6 +1,6 @@
 """Probes of a dropout network from the inside: unit ablation, path survival, Jensen's gap, flat minima.
 
-Conventions (DESIGN.md): ``keep`` is the keep probability q, the drop rate is p = 1 - q; inverted dropout
+Conventions (docs/ARCHITECTURE.md): ``keep`` is the keep probability q, the drop rate is p = 1 - q; inverted dropout
 (kept units scaled by 1/q while training) unless ``inverted=False``. Every random function takes a
 ``jax.random`` key first. Everything returns NumPy; nothing here imports streamlit.
 

@@ -1,7 +1,7 @@
 """What one dropout step does: thinned networks, path survival, a vector through dropout, one SGD step,
 and standard vs inverted dropout on a trained net.
 
-Conventions (DESIGN.md): ``keep`` is the keep probability q per weight layer's inputs (the drop rate is
+Conventions (docs/ARCHITECTURE.md): ``keep`` is the keep probability q per weight layer's inputs (the drop rate is
 p = 1 - q); keep = 1 never drops. Every random function takes a ``jax.random`` key first.
 """
 from __future__ import annotations
