@@ -23,9 +23,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import datasets, masks, model_io, train
-from .checks import quote
-from .network import ACTIVATIONS, forward, head_logits
+from .core import datasets, masks, model_io, train
+from .core.checks import quote
+from .core.network import ACTIVATIONS, forward, head_logits
 
 MAX_HIDDEN_LAYERS = 4  # deeper nets add nothing to this demonstration and train visibly slower
 MAX_WIDTH = 64

@@ -5,7 +5,7 @@ import jax
 import numpy as np
 import streamlit as st
 
-from .. import masks
+from ..core import masks
 
 
 @st.cache_data(max_entries=512, show_spinner=False)

@@ -5,7 +5,8 @@ import jax
 import numpy as np
 import streamlit as st
 
-from .. import datasets, probes
+from .. import probes
+from ..core import datasets
 from . import common as ui
 
 # Classification sets of the registry; the page's data-set select is driven by this.

@@ -5,8 +5,8 @@ import jax
 import numpy as np
 import streamlit as st
 
-from .. import datasets, theory
-from .. import ensemble_training as et
+from ..core import datasets, theory
+from ..core import ensemble_training as et
 from . import common as ui
 from .common import tr
 
