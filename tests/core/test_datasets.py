@@ -475,7 +475,7 @@ def _scaled_rows(scale: float, n: int = 30, seed: int = 0) -> tuple[bytes, np.nd
     return _csv(rows), x * scale
 
 
-@pytest.mark.parametrize("scale", [1e308, -1e308, 1e-320, 1e-310, 1e300, 1e-300])
+@pytest.mark.parametrize("scale", [1e308, -1e308, 1e-320, 1e-310])
 def test_parse_points_extreme_coordinates_keep_their_shape(scale):
     data, raw = _scaled_rows(scale)
     x, y = datasets.parse_points_csv(data)
