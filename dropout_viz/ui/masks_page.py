@@ -20,6 +20,7 @@ DEFAULT_VECTOR = "1, 2, 3, 4, 5, 6, 7, 8, 9, 10"  # the classic NumPy example's 
 DRAW_OPTIONS = (10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000)
 SPEEDS = (0.5, 1.0, 2.0, 3.0)  # seconds per mask while playing; 1 s is slow enough to count the dropped units
 STEP_LR = 0.1  # plain SGD in the one-step demo
+MESSAGE_LIMIT = 300  # a library message quotes at most about 60 characters of the input; the rest is the app's words
 LAST_STEP = sn.MAX_STEPS  # the stepper's last training step (each step replays all those before it)
 # The stepper's phases; the labels are the radio's options (and its URL values).
 PHASES = ("1 · mask", "2 · forward + backward", "3 · update", "4 · restore")
@@ -91,7 +92,9 @@ def network_sizes(container=st) -> tuple[int, ...]:
     try:
         return sn.parse_sizes(text)
     except ValueError as exc:
-        container.error(ui.tr(f"{exc}. Showing 2-6-6-2 instead.", f"{exc}。改为显示 2-6-6-2。"), icon="⚠️")
+        # The message quotes the box (or the link's m_sizes): shown as plain text, never as Markdown.
+        container.error(ui.tr("{why}. Showing 2-6-6-2 instead.", "{why}。改为显示 2-6-6-2。").format(
+            why=ui.plain(exc, limit=MESSAGE_LIMIT)), icon="⚠️")
         return DEFAULT_SIZES
 
 
@@ -123,7 +126,7 @@ def vector_text(container=st) -> np.ndarray | None:
     try:
         return sn.parse_vector(text)
     except ValueError as exc:
-        container.error(str(exc), icon="⚠️")
+        container.error(ui.plain(exc, limit=MESSAGE_LIMIT), icon="⚠️")
         return None
 
 

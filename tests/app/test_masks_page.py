@@ -1,4 +1,5 @@
 """The masks-and-subnetworks page under AppTest: every control runs and changes what the page shows."""
+import html
 import json
 import re
 from pathlib import Path
@@ -190,6 +191,17 @@ def test_bad_link_values_give_messages_not_crashes():
     at = _run(TABS[4], m_step="999999")
     assert not at.error and "m_step=999999" in " ".join(w.value for w in at.warning)
     assert _metric(at, "Training step") == "10000" and _chart(at, "m_step_diagram")
+
+
+def test_sizes_in_other_digits_or_markdown_get_the_apps_words_as_plain_text():
+    at = _run(m_sizes="2-²-2")
+    (error,) = at.error
+    assert "sizes must be whole numbers from 1 to 16" in html.unescape(error.value)
+    assert "invalid literal" not in error.value and "Showing 2-6-6-2 instead" in error.value
+    assert _chart(at, "m_diagram")
+    at = _run(m_sizes="2-[Log in](https://evil.example)-" + "9" * 500)
+    (error,) = at.error
+    assert "](" not in error.value and "https://" not in error.value and len(html.unescape(error.value)) < 200
 
 
 def test_stepper_stops_at_the_last_step():
