@@ -17,7 +17,7 @@ import jax
 import numpy as np
 import streamlit as st
 
-from .. import datasets, ensembles, figures, inference
+from .. import datasets, ensembles, figures, inference, rng
 from ..ensembles import ModelSpec
 from ..figures.ensemble_page import convergence_chart, difference_pair, ensemble_grid, uncertainty_maps, vote_bars
 from . import common as ui
@@ -75,8 +75,7 @@ def regression_spec(seed: int, keep: float) -> ModelSpec:
 
 
 def _key(seed: int, purpose: int, j: int | None = None):
-    key = jax.random.fold_in(jax.random.PRNGKey(int(seed)), purpose)
-    return key if j is None else jax.random.fold_in(key, j)
+    return rng.key(seed, purpose) if j is None else rng.key(seed, purpose, j)
 
 
 def grid():
