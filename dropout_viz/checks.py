@@ -7,7 +7,7 @@ caller writes ``n = check_int("n", n, 1, 100)`` and moves on. Nothing here impor
 from __future__ import annotations
 
 import math
-import numbers
+import operator
 from typing import Iterable
 
 import numpy as np
@@ -16,18 +16,16 @@ import numpy as np
 def check_int(name: str, value, lo: int | None = None, hi: int | None = None) -> int:
     """value as an int in [lo, hi] (either bound may be None: unbounded).
 
-    One rule for every integer argument: ints, NumPy integers and integral floats (3.0) pass; booleans,
-    fractions, NaN, infinity and non-numbers do not.
+    One rule for every integer argument: Python and NumPy integers (anything with __index__) pass;
+    booleans, floats (2.0 included: a float count is almost always a slip), NaN and strings do not.
     """
     span = _int_span(lo, hi)
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.number)):
-        raise ValueError(f"{name} must be an integer {span}, got {short_repr(value)}")
     try:
-        number = int(value)
-    except (TypeError, ValueError, OverflowError):  # NaN and infinity
+        if isinstance(value, (bool, np.bool_)):
+            raise TypeError
+        number = operator.index(value)
+    except TypeError:
         raise ValueError(f"{name} must be an integer {span}, got {short_repr(value)}") from None
-    if number != value:
-        raise ValueError(f"{name} must be an integer {span}, got {short_repr(value)}")
     if (lo is not None and number < lo) or (hi is not None and number > hi):
         raise ValueError(f"{name} must be {span}, got {number}")
     return number

@@ -24,7 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import datasets, masks, model_io, train
-from .network import ACTIVATIONS, forward, head_logits
+from .network import ACTIVATIONS, check_activation, forward, head_logits
 
 MAX_HIDDEN_LAYERS = 4  # deeper nets add nothing to this demonstration and train visibly slower
 MAX_WIDTH = 64
@@ -159,8 +159,7 @@ class Setup:
                              f"training points or a smaller test share")
         if not 0.0 <= self.noise <= spec.max_noise:
             raise ValueError(f"noise must lie in [0, {spec.max_noise}] for {spec.label}, got {self.noise}")
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}")
+        check_activation(self.activation)
         if self.optimizer not in train.OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {train.OPTIMIZERS}, got {self.optimizer!r}")
         if self.batch_size not in BATCH_SIZES:
