@@ -20,22 +20,23 @@ PYTEST_ARGS ?=
 # Load-test options, e.g. make load LOAD_ARGS='--sessions 5 --duration 30 --json-out artifacts/load.json'.
 LOAD_ARGS ?=
 
-.PHONY: help run test load bench lint-docker clean distclean
+.PHONY: help run test load bench catalogs messages lint-docker clean distclean
 
 help:
 	@echo "make run          serve the app on http://localhost:$(PORT) (builds .venv first)"
 	@echo "make test         run every test: unit, AppTest and real-browser (installs Chromium if missing)"
 	@echo "make load         lecture-hall load test: 30 browser sessions on one server (LOAD_ARGS=...)"
 	@echo "make bench        print the performance figures as JSON"
+	@echo "make messages     update the translation catalogs (locales/) from the code"
 	@echo "make lint-docker  lint the Dockerfile with hadolint"
 	@echo "make clean        remove test artifacts and caches; make distclean also removes .venv"
 
-run: $(VENV)/.stamp-run
+run: $(VENV)/.stamp-run catalogs
 	@echo "Dropout Lab: open http://localhost:$(PORT)  (Ctrl+C stops it)"
 	$(PY) -m streamlit run app.py --server.headless true --server.address $(ADDRESS) \
 	    --server.port $(PORT) --browser.gatherUsageStats false
 
-test: $(VENV)/.stamp-dev $(CHROMIUM)
+test: $(VENV)/.stamp-dev $(CHROMIUM) catalogs
 	DROPOUT_LAB_CHROMIUM=$(CHROMIUM) $(PY) -m pytest $(PYTEST_ARGS)
 
 # Not part of `make test`: minutes of 30 headless browsers. Exit status 1 when a target is missed.
@@ -44,6 +45,14 @@ load: $(VENV)/.stamp-dev $(CHROMIUM)
 
 bench: $(VENV)/.stamp-run
 	$(PY) -m dropout_viz.bench
+
+# The translations: locales/*/LC_MESSAGES/*.po (in git) compiled to .mo (not in git).
+catalogs: $(VENV)/.stamp-run
+	@$(PY) scripts/catalogs.py compile
+
+# After changing text in the code: extract the messages into the .po files, then translate the new entries.
+messages: $(VENV)/.stamp-run
+	$(PY) scripts/catalogs.py update
 
 lint-docker: $(VENV)/.stamp-dev
 	$(VENV)/bin/hadolint Dockerfile

@@ -23,8 +23,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import datasets, masks, model_io, train
-from .network import ACTIVATIONS, check_activation, forward, head_logits
+from .core import datasets, masks, model_io, train
+from .core.network import ACTIVATIONS, check_activation, forward, head_logits
 
 MAX_HIDDEN_LAYERS = 4  # deeper nets add nothing to this demonstration and train visibly slower
 MAX_WIDTH = 64

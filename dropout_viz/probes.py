@@ -1,13 +1,13 @@
 """Probes of a dropout network from the inside: unit ablation, path survival, Jensen's gap, flat minima.
 
-Conventions (DESIGN.md): ``keep`` is the keep probability q, the drop rate is p = 1 - q; inverted dropout
+Conventions (docs/ARCHITECTURE.md): ``keep`` is the keep probability q, the drop rate is p = 1 - q; inverted dropout
 (kept units scaled by 1/q while training) unless ``inverted=False``. Every random function takes a
 ``jax.random`` key first. Everything returns NumPy; nothing here imports streamlit.
 
 - Co-adaptation: ``train_pair`` trains a network without and with dropout in one vmapped computation;
   ``unit_ablation`` zeroes a growing random fraction of the hidden units (no rescaling of the others).
 - Paths: ``path_survival`` = q_in * q^L and ``any_path_survival`` = prod_l (1 - (1 - q_l)^{n_l}), checked by
-  ``sample_path_survival`` on masks from dropout_viz.masks.
+  ``sample_path_survival`` on masks from dropout_viz.core.masks.
 - Jensen's gap for one unit z = b + sum_j w_j x_j m_j s (s = 1/q inverted, 1 standard): closed forms
   ``preactivation_moments``, exact enumeration ``jensen_exact``, Monte Carlo ``jensen_mc``.
 - Flat minima: ``loss_along_directions`` along filter-normalised random directions (Li et al. 2018).
@@ -21,10 +21,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import checks
-from . import masks as masks_mod
-from . import train as train_mod
-from .network import ACTIVATIONS, check_sizes, forward, sizes_of
+from .core import checks
+from .core import masks as masks_mod
+from .core import train as train_mod
+from .core.network import ACTIVATIONS, check_sizes, forward, sizes_of
 
 MAX_ORDERS = 200
 MAX_DEPTH = 64

@@ -1,7 +1,7 @@
 """What one dropout step does: thinned networks, path survival, a vector through dropout, one SGD step,
 and standard vs inverted dropout on a trained net.
 
-Conventions (DESIGN.md): ``keep`` is the keep probability q per weight layer's inputs (the drop rate is
+Conventions (docs/ARCHITECTURE.md): ``keep`` is the keep probability q per weight layer's inputs (the drop rate is
 p = 1 - q); keep = 1 never drops. Every random function takes a ``jax.random`` key first.
 """
 from __future__ import annotations
@@ -16,10 +16,10 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
-from . import checks, datasets
-from . import masks as masks_mod
-from . import train
-from .network import forward, head_logits, init_mlp, scale_weights
+from .core import checks, datasets
+from .core import masks as masks_mod
+from .core import train
+from .core.network import forward, head_logits, init_mlp, scale_weights
 
 # A diagram stays readable on a projector up to 8 layers of 16 units (figures.network's limits); one
 # hidden layer at least, since this page is about dropping hidden units.

@@ -1,8 +1,8 @@
 """Ensemble vs weight scaling: the average of many subnetworks against one scaled network, and when they agree."""
 import streamlit as st
 
-from dropout_viz.ensembles import droppable_units, first_k_below
-from dropout_viz.masks import MAX_EXACT_UNITS
+from dropout_viz.core.ensembles import droppable_units, first_k_below
+from dropout_viz.core.masks import MAX_EXACT_UNITS
 from dropout_viz.ui import common as ui
 from dropout_viz.ui import ensemble_page as ens
 

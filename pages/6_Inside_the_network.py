@@ -1,7 +1,7 @@
 """Inside the network: co-adaptation, path survival, Jensen's gap and flat minima, each as a live experiment."""
 import streamlit as st
 
-from dropout_viz.datasets import DATASETS
+from dropout_viz.core.datasets import DATASETS
 from dropout_viz.figures.inside_page import closed_vs_sampled, compare_bands, jensen_picture
 from dropout_viz.ui import common as ui
 from dropout_viz.ui import inside_page as inside

@@ -8,10 +8,11 @@ import jax
 import numpy as np
 import pytest
 
-from dropout_viz import datasets, inference, playground as pg, train
+from dropout_viz import playground as pg
+from dropout_viz.core import datasets, inference, train
 from dropout_viz.figures import training_page as tf
-from dropout_viz.network import forward
-from dropout_viz.system import CompileCounter
+from dropout_viz.core.network import forward
+from dropout_viz.core.system import CompileCounter
 
 # Small shapes shared by most tests, so their chunks compile once (XLA compiles cost seconds on a CPU).
 SMALL = pg.Setup(n_train=40, test_share=0.5, width=8, layers=1)

@@ -5,7 +5,8 @@ import jax
 import numpy as np
 import pytest
 
-from dropout_viz import network, probes
+from dropout_viz import probes
+from dropout_viz.core import network
 
 KEY = jax.random.PRNGKey(0)
 

@@ -4,8 +4,9 @@ import jax
 import numpy as np
 import pytest
 
-from dropout_viz import masks, subnetworks as sn
-from dropout_viz.system import CompileCounter
+from dropout_viz import subnetworks as sn
+from dropout_viz.core import masks
+from dropout_viz.core.system import CompileCounter
 
 KEY = jax.random.PRNGKey(0)
 

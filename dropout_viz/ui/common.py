@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from .. import system
+from ..core import system
 from ..figures.style import keep_text
 
 # Every page imports this module: compiled programs survive a restart of the app (see system.py).

@@ -17,8 +17,9 @@ import jax
 import numpy as np
 import streamlit as st
 
-from .. import datasets, ensembles, figures, inference, rng
-from ..ensembles import ModelSpec
+from .. import figures
+from ..core import datasets, ensembles, inference, rng
+from ..core.ensembles import ModelSpec
 from ..figures.ensemble_page import convergence_chart, difference_pair, ensemble_grid, uncertainty_maps, vote_bars
 from . import common as ui
 from .common import superscript

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from .. import masks, rng
+from ..core import masks, rng
 
 
 @st.cache_data(max_entries=512, show_spinner=False)

@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from .. import datasets, probes, rng
+from .. import probes
+from ..core import datasets, rng
 from . import common as ui
 
 # Classification sets of the registry; the page's data-set select is driven by this.

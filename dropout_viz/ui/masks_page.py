@@ -10,7 +10,7 @@ import math
 import numpy as np
 import streamlit as st
 
-from .. import rng
+from ..core import rng
 from .. import subnetworks as sn
 from ..figures.network import layer_name
 from . import common as ui

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from .. import datasets, theory, rng
-from .. import ensemble_training as et
+from ..core import datasets, rng, theory
+from ..core import ensemble_training as et
 from . import common as ui
 from .common import tr
 

@@ -17,7 +17,8 @@ import uuid
 import numpy as np
 import streamlit as st
 
-from .. import datasets, playground
+from .. import playground
+from ..core import datasets
 from ..figures import band_chart
 from ..figures import training_page as tfig
 from ..figures.style import CLASS_COLORS, keep_text, model_colors

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dropout_viz import datasets
+from dropout_viz.core import datasets
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "2_Live_training.py")
 

@@ -4,8 +4,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from dropout_viz import datasets, theory
-from dropout_viz import ensemble_training as et
+from dropout_viz.core import datasets, theory
+from dropout_viz.core import ensemble_training as et
 
 SIZES = (2, 8, 8, 2)
 CFG = et.EnsembleConfig(sizes=SIZES, n_masks=2, eval_masks=4, chunk=25, n_bags=3)

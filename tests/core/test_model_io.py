@@ -5,7 +5,7 @@ import jax
 import numpy as np
 import pytest
 
-from dropout_viz import inference, model_io, network
+from dropout_viz.core import inference, model_io, network
 
 
 @pytest.fixture(scope="module")

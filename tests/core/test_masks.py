@@ -1,4 +1,4 @@
-"""dropout_viz.masks: closed-form moments of the noise, exact mask enumeration, argument checks."""
+"""dropout_viz.core.masks: closed-form moments of the noise, exact mask enumeration, argument checks."""
 import math
 
 import jax
@@ -6,7 +6,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from dropout_viz import masks
+from dropout_viz.core import masks
 
 # Draws for the moment checks: N samples of each of 5 values of x. Every test here draws arrays of this one
 # shape, so each random primitive compiles once for the whole file.

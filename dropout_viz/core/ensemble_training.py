@@ -5,7 +5,7 @@
   same masks and the same parameter sharing, but the loss is that of the ensemble's arithmetic-mean
   prediction over the sampled masks, -log mean_m p(y | x, m), instead of the mean of the per-mask losses.
 - ``compare_regularisers``: one task and seed under no regularisation, dropout, L2, L1, early stopping,
-  Gaussian input noise and label smoothing; one vmapped run of the engine (dropout_viz.train).
+  Gaussian input noise and label smoothing; one vmapped run of the engine (dropout_viz.core.train).
 - ``compare_noises``: Bernoulli dropout, Gaussian multiplicative noise of matched variance, DropConnect,
   and additive Gaussian noise on the hidden units, with the size of the hidden activations over training.
 - ``fit_dropout_linear``: linear regression trained with input dropout, for comparison with ridge.

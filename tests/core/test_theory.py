@@ -1,11 +1,11 @@
-"""Every closed form in dropout_viz.theory against enumeration, brute-force loops or sampling."""
+"""Every closed form in dropout_viz.core.theory against enumeration, brute-force loops or sampling."""
 import itertools
 
 import jax
 import numpy as np
 import pytest
 
-from dropout_viz import theory
+from dropout_viz.core import theory
 
 
 def _rng(seed=0):

@@ -1,6 +1,6 @@
 """The ensemble of subnetworks against the weight-scaled network: the library behind the ensemble page.
 
-Conventions (DESIGN.md): ``keep`` is the keep probability q per weight layer's inputs (drop rate p = 1 - q);
+Conventions (docs/ARCHITECTURE.md): ``keep`` is the keep probability q per weight layer's inputs (drop rate p = 1 - q);
 inverted dropout, so the full network at test time *is* the weight-scaled one. Every random function takes
 a ``jax.random`` key first. Everything returns NumPy; nothing here imports streamlit.
 

@@ -1,10 +1,10 @@
-"""Tests for dropout_viz.datasets: registry generators, splits, grids, CSV upload."""
+"""Tests for dropout_viz.core.datasets: registry generators, splits, grids, CSV upload."""
 
 import numpy as np
 import pytest
 
-from dropout_viz import datasets
-from dropout_viz.datasets import (
+from dropout_viz.core import datasets
+from dropout_viz.core.datasets import (
     DATASETS,
     curve_grid,
     dataset_from_points,

@@ -1,6 +1,6 @@
 """Test-time predictions of a dropout network: weight scaling, Monte Carlo and exact ensembles.
 
-Every function returns class probabilities (n, classes) as NumPy. Conventions (DESIGN.md):
+Every function returns class probabilities (n, classes) as NumPy. Conventions (docs/ARCHITECTURE.md):
 - keep is the per-layer keep probability q (keep[i] for the inputs of weight layer i); q = 1 never drops.
 - params were trained with inverted dropout unless ``inverted=False``; then the weight-scaled network
   multiplies each layer's outgoing weights by q.

@@ -4,9 +4,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from dropout_viz import ensembles as E
-from dropout_viz import inference, masks, network
-from dropout_viz.system import CompileCounter
+from dropout_viz.core import ensembles as E
+from dropout_viz.core import inference, masks, network
+from dropout_viz.core.system import CompileCounter
 
 KEY = jax.random.PRNGKey(0)
 

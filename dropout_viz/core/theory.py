@@ -1,6 +1,6 @@
 """Closed forms that the pages check live against simulation.
 
-Conventions (DESIGN.md): ``keep`` is the keep probability q, the drop rate is p = 1 - q. *Inverted*
+Conventions (docs/ARCHITECTURE.md): ``keep`` is the keep probability q, the drop rate is p = 1 - q. *Inverted*
 dropout multiplies a kept unit by 1/q while training (so E[m/q] = 1); *standard* dropout leaves kept
 units unscaled (E[m] = q) and scales the weights by q at test time. Each function says which it uses.
 

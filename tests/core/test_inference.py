@@ -1,4 +1,4 @@
-"""dropout_viz.inference: exact ensembles against brute force, closed forms of linear nets, Monte Carlo."""
+"""dropout_viz.core.inference: exact ensembles against brute force, closed forms of linear nets, Monte Carlo."""
 import itertools
 import math
 
@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from dropout_viz import inference, masks
+from dropout_viz.core import inference, masks
 
 NP_ACT = {
     "relu": lambda a: np.maximum(a, 0.0),
