@@ -23,7 +23,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .core import datasets, masks, model_io, train
+from .core import datasets, masks, model_io, rng, train
 from .core.network import ACTIVATIONS, check_activation, forward, head_logits
 
 MAX_HIDDEN_LAYERS = 4  # deeper nets add nothing to this demonstration and train visibly slower
@@ -304,7 +304,7 @@ def start(setup: Setup, data: datasets.Dataset) -> Live:
     """A fresh run: every model starts from the weights of PRNGKey(setup.seed)."""
     config = setup.config()
     d = train.make_data(data.x_train, data.y_train, data.x_test, data.y_test, config)
-    init = train.init_states(jax.random.PRNGKey(setup.seed), config, setup.n_models)
+    init = train.init_states(rng.key(setup.seed), config, setup.n_models)
     return Live(setup, config, d, init, init, _empty_history(setup.n_models), None, None)
 
 
@@ -579,7 +579,7 @@ def _check_sweep(keeps, n_seeds: int, steps: int, n_models: int):
 
 def _seed_states(setup: Setup, config: train.TrainConfig, n_seeds: int, repeats: int) -> train.TrainState:
     """States for seed s = fold_in(PRNGKey(setup.seed), s), tiled ``repeats`` times: model r * n_seeds + s."""
-    keys = [jax.random.fold_in(jax.random.PRNGKey(setup.seed), s) for s in range(n_seeds)]
+    keys = [rng.key(setup.seed, s) for s in range(n_seeds)]
     states = train.init_states_seeds(keys, config)
     return jax.tree.map(lambda a: jnp.concatenate([a] * repeats), states)
 

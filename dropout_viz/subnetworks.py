@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
-from .core import checks, datasets
+from .core import checks, datasets, rng
 from .core import masks as masks_mod
 from .core import train
 from .core.network import forward, head_logits, init_mlp, scale_weights
@@ -474,7 +474,7 @@ def standard_vs_inverted(seed: int, keep, *, steps: int = EQUIV_STEPS, lr: float
     cfg = {inv: train.TrainConfig(sizes=EQUIV_SIZES, optimizer="sgd", inverted=inv, chunk=EQUIV_CHUNK,
                                   eval_every=EQUIV_CHUNK) for inv in (True, False)}
     data = train.make_data(ds.x_train, ds.y_train, ds.x_test, ds.y_test, cfg[True])
-    base = train.init_state(jax.random.PRNGKey(seed), cfg[True])
+    base = train.init_state(rng.key(seed), cfg[True])
     hp0 = train.hyper(keep, lr, n_layers=len(keep))
 
     def run(state, lr_flat, config):
