@@ -23,9 +23,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .core import datasets, masks, model_io, train
+from .core import datasets, masks, model_io, rng, train
 from .core.checks import quote
-from .core.network import ACTIVATIONS, forward, head_logits
+from .core.network import ACTIVATIONS, check_activation, forward, head_logits
 
 MAX_HIDDEN_LAYERS = 4  # deeper nets add nothing to this demonstration and train visibly slower
 MAX_WIDTH = 64
@@ -160,8 +160,7 @@ class Setup:
                              f"training points or a smaller test share")
         if not 0.0 <= self.noise <= spec.max_noise:
             raise ValueError(f"noise must lie in [0, {spec.max_noise}] for {spec.label}, got {self.noise}")
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {quote(self.activation)}")
+        check_activation(self.activation)
         if self.optimizer not in train.OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {train.OPTIMIZERS}, got {quote(self.optimizer)}")
         if self.batch_size not in BATCH_SIZES:
@@ -306,7 +305,7 @@ def start(setup: Setup, data: datasets.Dataset) -> Live:
     """A fresh run: every model starts from the weights of PRNGKey(setup.seed)."""
     config = setup.config()
     d = train.make_data(data.x_train, data.y_train, data.x_test, data.y_test, config)
-    init = train.init_states(jax.random.PRNGKey(setup.seed), config, setup.n_models)
+    init = train.init_states(rng.key(setup.seed), config, setup.n_models)
     return Live(setup, config, d, init, init, _empty_history(setup.n_models), None, None)
 
 
@@ -581,7 +580,7 @@ def _check_sweep(keeps, n_seeds: int, steps: int, n_models: int):
 
 def _seed_states(setup: Setup, config: train.TrainConfig, n_seeds: int, repeats: int) -> train.TrainState:
     """States for seed s = fold_in(PRNGKey(setup.seed), s), tiled ``repeats`` times: model r * n_seeds + s."""
-    keys = [jax.random.fold_in(jax.random.PRNGKey(setup.seed), s) for s in range(n_seeds)]
+    keys = [rng.key(setup.seed, s) for s in range(n_seeds)]
     states = train.init_states_seeds(keys, config)
     return jax.tree.map(lambda a: jnp.concatenate([a] * repeats), states)
 

@@ -249,3 +249,40 @@ def test_loss_along_directions_starts_at_the_trained_loss_and_is_rescaling_invar
     assert rise == pytest.approx(np.mean((losses[:, 0] + losses[:, -1]) / 2 - losses[:, 4]))
     with pytest.raises(ValueError, match="t = 0"):
         probes.loss_rise(losses, ts + 0.1)
+
+
+# --- bad input: ValueError naming the argument ------------------------------------------------------------
+
+
+def test_jensen_gap_sweep_refuses_empty_inputs():
+    w, x = np.array([1.0, -2.0]), np.array([0.5, 1.0])
+    with pytest.raises(ValueError, match="keeps must not be empty"):
+        probes.jensen_gap_sweep(w, x, [])
+    with pytest.raises(ValueError, match=r"keeps must lie in \(0, 1\]"):
+        probes.jensen_gap_sweep(w, x, [0.5, float("nan")])
+    with pytest.raises(ValueError, match="w and x"):
+        probes.jensen_gap_sweep([], [], [0.5])
+
+
+@pytest.mark.parametrize("fn", [
+    lambda bias: probes.preactivation_moments([1.0], [1.0], 0.5, bias=bias),
+    lambda bias: probes.jensen_exact([1.0], [1.0], 0.5, bias=bias),
+    lambda bias: probes.jensen_mc(KEY, [1.0], [1.0], 0.5, 10, bias=bias),
+    lambda bias: probes.jensen_gap_sweep([1.0], [1.0], [0.5], bias=bias),
+])
+def test_a_nan_bias_is_refused(fn):
+    with pytest.raises(ValueError, match="bias must be a finite number"):
+        fn(float("nan"))
+
+
+def test_nan_inputs_of_one_unit_are_refused():
+    with pytest.raises(ValueError, match=r"^w must be finite"):
+        probes.preactivation_moments([float("nan")], [1.0], 0.5)
+
+
+def test_path_survival_refuses_a_nan_depth():
+    with pytest.raises(ValueError, match="depth must be finite"):
+        probes.path_survival(0.5, float("nan"))
+    with pytest.raises(ValueError, match="depth must be finite"):
+        probes.any_path_survival(0.5, [1.0, float("nan")], 4)
+    assert probes.path_survival(0.5, [0, 1, 2]).tolist() == [1.0, 0.5, 0.25]

@@ -20,6 +20,7 @@ from typing import Callable
 
 import numpy as np
 
+from . import checks
 from .checks import quote
 
 BOX = 1.5  # half-width of the box the 2-D sets (and uploaded points) live in
@@ -201,16 +202,8 @@ DATASETS: dict[str, DatasetSpec] = {
 
 
 def _check_int(value, name: str, lo: int, hi: int) -> int:
-    """Return value as an int in [lo, hi], else raise ValueError naming it."""
-    try:
-        if isinstance(value, bool):
-            raise TypeError
-        number = operator.index(value)
-    except TypeError:
-        raise ValueError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}") from None
-    if not lo <= number <= hi:
-        raise ValueError(f"{name} must be in [{lo}, {hi}], got {number}")
-    return number
+    """Return value as an int in [lo, hi], else raise ValueError naming it (the rule of checks.check_int)."""
+    return checks.check_int(name, value, lo, hi)
 
 
 def _check_seed(seed) -> int:

@@ -25,10 +25,11 @@ import numpy as np
 import optax
 from jax.flatten_util import ravel_pytree
 
+from . import checks
 from . import masks as masks_mod
 from . import theory
 from . import train as engine
-from .network import ACTIVATIONS, check_sizes, forward, init_mlp
+from .network import ACTIVATIONS, check_activation, check_sizes, forward, init_mlp
 
 MAX_BAGS = 16
 MAX_STEPS = 20_000
@@ -37,9 +38,8 @@ EVAL_TAG = 0x5EED
 
 
 def _check_int(value, name: str, lo: int, hi: int) -> int:
-    if int(value) != value or not lo <= value <= hi:
-        raise ValueError(f"{name} must be an integer in [{lo}, {hi}], got {value}")
-    return int(value)
+    """value as an int in [lo, hi] (the shared rule of checks.check_int)."""
+    return checks.check_int(name, value, lo, hi)
 
 
 def _check_float(value, name: str, lo: float, hi: float, *, open_lo: bool = False) -> float:
@@ -96,8 +96,7 @@ class EnsembleConfig:
 
     def __post_init__(self):
         object.__setattr__(self, "sizes", check_sizes(self.sizes))
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}")
+        check_activation(self.activation)
         _check_int(self.batch_size, "batch_size", 1, 4096)
         _check_int(self.n_masks, "n_masks", 2, 64)
         _check_int(self.eval_masks, "eval_masks", 1, 1024)

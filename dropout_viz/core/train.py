@@ -22,7 +22,7 @@ import optax
 from jax.flatten_util import ravel_pytree
 
 from . import masks as masks_mod
-from .network import ACTIVATIONS, check_sizes, forward, head_logits, init_mlp, scale_weights
+from .network import ACTIVATIONS, check_activation, check_sizes, forward, head_logits, init_mlp, scale_weights
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
 NOISES = ("bernoulli", "gaussian", "dropconnect")
@@ -46,8 +46,7 @@ class TrainConfig:
 
     def __post_init__(self):
         object.__setattr__(self, "sizes", check_sizes(self.sizes))
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}")
+        check_activation(self.activation)
         if self.head not in LOSSES:
             raise ValueError(f"head must be one of {sorted(LOSSES)}, got {self.head!r}")
         if self.optimizer not in OPTIMIZERS:

@@ -18,7 +18,7 @@ import numpy as np
 import streamlit as st
 
 from .. import figures
-from ..core import datasets, ensembles, inference
+from ..core import datasets, ensembles, inference, rng
 from ..core.ensembles import ModelSpec
 from ..figures.ensemble_page import convergence_chart, difference_pair, ensemble_grid, uncertainty_maps, vote_bars
 from . import common as ui
@@ -76,8 +76,7 @@ def regression_spec(seed: int, keep: float) -> ModelSpec:
 
 
 def _key(seed: int, purpose: int, j: int | None = None):
-    key = jax.random.fold_in(jax.random.PRNGKey(int(seed)), purpose)
-    return key if j is None else jax.random.fold_in(key, j)
+    return rng.key(seed, purpose) if j is None else rng.key(seed, purpose, j)
 
 
 def grid():

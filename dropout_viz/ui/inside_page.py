@@ -1,12 +1,11 @@
 """Cached library calls behind the "Inside the network" page (plain scalars in, NumPy and floats out)."""
 from __future__ import annotations
 
-import jax
 import numpy as np
 import streamlit as st
 
 from .. import probes
-from ..core import datasets
+from ..core import datasets, rng
 from . import common as ui
 
 # Classification sets of the registry; the page's data-set select is driven by this.
@@ -24,7 +23,7 @@ JENSEN_SWEEP = np.round(np.linspace(0.1, 1.0, 19), 2)
 
 def _key(seed: int, stream: int):
     """The page's key for one experiment: PRNGKey(seed) folded with the experiment's number."""
-    return jax.random.fold_in(jax.random.PRNGKey(int(seed)), stream)
+    return rng.key(seed, stream)
 
 
 def _data(name: str, seed: int) -> datasets.Dataset:

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import math
 
-import jax
 import numpy as np
 import streamlit as st
 
+from ..core import rng
 from .. import subnetworks as sn
 from ..figures.network import layer_name
 from . import common as ui
@@ -70,7 +70,7 @@ def scale_words(count: sn.SubnetCount, steps: int = 10_000, batch: int = 32) -> 
 
 
 def _key(seed: int, stream: str, draw: int = 0):
-    return jax.random.fold_in(jax.random.fold_in(jax.random.PRNGKey(seed), STREAMS[stream]), draw)
+    return rng.key(seed, STREAMS[stream], draw)
 
 
 # --- widgets ---------------------------------------------------------------------------------------------

@@ -1,11 +1,10 @@
 """Cached library calls behind the "Dropout as regularisation" page (plain scalars in, NumPy and text out)."""
 from __future__ import annotations
 
-import jax
 import numpy as np
 import streamlit as st
 
-from ..core import datasets, theory
+from ..core import datasets, rng, theory
 from ..core import ensemble_training as et
 from . import common as ui
 from .common import tr
@@ -39,7 +38,7 @@ NOISE_LR = 0.01  # Adam, as on the other training pages
 
 def _key(seed: int, stream: int):
     """The page's key for one experiment: PRNGKey(seed) folded with the experiment's number."""
-    return jax.random.fold_in(jax.random.PRNGKey(int(seed)), stream)
+    return rng.key(seed, stream)
 
 
 def _task(seed: int) -> theory.LinearTask:

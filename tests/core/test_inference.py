@@ -323,3 +323,18 @@ def test_bad_arguments_raise(mc_setup):
         inference.predict_exact(params, x, keep, head="identity")
     with pytest.raises(ValueError, match="head"):
         inference.predict_weight_scaled(params, x, keep, head="softplus")
+
+
+# --- bad input: ValueError naming the argument ------------------------------------------------------------
+
+
+def test_predict_weight_scaled_refuses_empty_or_nan_input():
+    params = random_params(1, (2, 3, 2))
+    with pytest.raises(ValueError, match=r"^x must not be empty"):
+        inference.predict_weight_scaled(params, np.zeros((0, 2), np.float32), 0.5)
+    with pytest.raises(ValueError, match=r"^x must be finite"):
+        inference.predict_weight_scaled(params, np.array([[0.0, np.nan]], np.float32), 0.5)
+    with pytest.raises(ValueError, match=r"^x must have shape \(n, 2\)"):
+        inference.predict_weight_scaled(params, np.zeros((3, 5), np.float32), 0.5)
+    with pytest.raises(ValueError, match=r"activation must be one of"):
+        inference.predict_weight_scaled(params, np.zeros((3, 2), np.float32), 0.5, activation="gelu")
