@@ -171,7 +171,7 @@ def _note_rejected(key: str, value) -> None:
         return
     _note_once(key, asked, tr("The link's value {key}={value} is not allowed here, so the default is used instead.",
                               "链接中的取值 {key}={value} 在此无效，已改用默认值。").format(
-        key=plain(key, 30), value=plain(asked)))
+        key=key, value=plain(asked)))  # the key is the app's own name for the control; the value is the link's
 
 
 def url_key(key: str) -> str:
@@ -305,7 +305,7 @@ def counter(key: str) -> int:
             st.session_state[key] = 0
             _note_once(key, raw, tr("The link's value {key}={value} is not a whole number from 0 to {hi}, so it "
                                     "starts from 0.", "链接中的取值 {key}={value} 不是 0 到 {hi} 之间的整数，已从 0 开始。"
-                                    ).format(key=plain(key, 30), value=plain(raw), hi=f"{COUNTER_MAX:,}"))
+                                    ).format(key=key, value=plain(raw), hi=f"{COUNTER_MAX:,}"))
         else:
             st.session_state[key] = value
     return st.session_state[key]
