@@ -212,14 +212,22 @@ _PLAIN_SAFE = re.compile(r"[^\W_]| ")
 def plain(value, limit: int = 60) -> str:
     """Text that came from outside the app (a link, an upload, a file name), ready to put into Markdown.
 
-    Shown exactly as written, as plain text: never Markdown or HTML. At most ``limit`` characters are quoted; a
+    Shown exactly as written, as plain text: never Markdown or HTML, and no address in it becomes a link (an
+    invisible word joiner, U+2060, goes before each ":", "." and "@"). At most ``limit`` characters are quoted; a
     longer value is cut there and ends with "…". Control characters (newlines included) show as spaces.
     """
     text = str(value)
     if len(text) > limit:
         text = text[:limit] + "…"
     text = "".join(" " if (ch.isspace() or not ch.isprintable()) else ch for ch in text)
-    return "".join(ch if ch == "…" or _PLAIN_SAFE.fullmatch(ch) else f"&#{ord(ch)};" for ch in text)
+    # Streamlit's Markdown (GFM) turns a URL, www. address or e-mail address in the *decoded* text into a live
+    # link, references or not: an invisible word joiner before every ":", "." and "@" breaks those patterns
+    # ("https:", "www." and "name@" no longer touch).
+    return "".join(ch if ch == "…" or _PLAIN_SAFE.fullmatch(ch)
+                   else ("&#8288;" if ch in _AUTOLINK_BREAKS else "") + f"&#{ord(ch)};" for ch in text)
+
+
+_AUTOLINK_BREAKS = frozenset(":.@")
 
 
 def notice(text: str) -> None:

@@ -74,10 +74,12 @@ def test_link_with_every_setting_on_then_all_off(page, app_server, path):
 
 def test_hostile_link_notice_holds_no_outside_link(page, app_server):
     evil = "x%60%20%5BLog%20in%5D(https://evil.example/login)%20%60y"
-    open_page(page, f"{app_server}/Bagging_and_boosting?lang={evil}&img=%3Ca%20href%3Dhttps://evil.example%3Ex%3C/a%3E")
+    html_link = "%3Ca%20href%3Dhttps://evil.example%3Ex%3C/a%3E"
+    open_page(page, f"{app_server}/Bagging_and_boosting?lang={evil}&img={html_link}&me%40evil.example=1"
+                    f"&bb_seed=www.evil.example")
     _healthy(page, "hostile link")
     notices = page.locator('[data-testid="stAlertContentWarning"]')
-    assert notices.count() >= 2
+    assert notices.count() >= 4
     app_host = urlparse(app_server).netloc
     for i in range(notices.count()):
         box = notices.nth(i)
