@@ -90,7 +90,9 @@ def network_sizes(container=st) -> tuple[int, ...]:
     try:
         return sn.parse_sizes(text)
     except ValueError as exc:
-        container.error(ui.tr(f"{exc}. Showing 2-6-6-2 instead.", f"{exc}。改为显示 2-6-6-2。"), icon="⚠️")
+        # The message quotes the box's text, which a link can set (m_sizes=…): shown as plain text, cut short.
+        container.error(ui.tr("{error}. Showing 2-6-6-2 instead.", "{error}。改为显示 2-6-6-2。").format(
+            error=ui.plain(exc, 150)), icon="⚠️")
         return DEFAULT_SIZES
 
 
@@ -122,7 +124,7 @@ def vector_text(container=st) -> np.ndarray | None:
     try:
         return sn.parse_vector(text)
     except ValueError as exc:
-        container.error(str(exc), icon="⚠️")
+        container.error(ui.plain(exc, 150), icon="⚠️")  # quotes the box's text, which a link can set
         return None
 
 

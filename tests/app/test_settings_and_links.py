@@ -170,3 +170,13 @@ def test_hostile_links_give_a_short_plain_notice_and_the_default_figure(page, na
     if name == "bad tab":
         assert re.search(r"m_tab|e_tab|rg_tab|in_tab", html.unescape(notices[0]))
 
+
+
+def test_a_hostile_text_box_value_is_quoted_as_plain_text():
+    """The masks page's layer-sizes box is bound to the link (m_sizes=…); its error quotes the text plainly."""
+    page = "pages/1_Masks_and_subnetworks.py"
+    at = AppTest.from_file(str(ROOT / page), default_timeout=600)
+    at.query_params["m_sizes"] = EVIL + "-" * 3000
+    _check(at.run(), page, "hostile m_sizes")
+    assert at.error and "Showing 2-6-6-2 instead" in at.error[0].value
+    _assert_plain(at.error[0].value)
