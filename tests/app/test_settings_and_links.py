@@ -111,7 +111,7 @@ def test_sliders_and_number_inputs_reach_their_extremes_and_come_back(page):
         for key in keys:
             _sweep(at, page, kind, key)
             swept += 1
-    assert swept >= 2, (page, swept)
+    assert swept >= 1, (page, swept)
 
 
 # --- hostile links ----------------------------------------------------------------------------------------------
