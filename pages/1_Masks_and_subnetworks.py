@@ -40,7 +40,7 @@ TABS_ZH = ["被稀疏化的网络", "一个小批量", "反向与标准 dropout"
 if lang == "zh":
     st.caption("各标签页：" + "；".join(f"**{en}**（{zh}）" for en, zh in zip(TABS, TABS_ZH)))
 # Bound to the URL so a link opens the same section; only the open tab computes anything.
-tabs = st.tabs(TABS, key="m_tab", bind="query-params")
+tabs = ui.tabs(TABS, "m_tab")
 
 
 def resample_button(box=st):

@@ -289,7 +289,7 @@ def voting_tab():
     # table: the editor keeps its edits on top of that, and every edit is written back to the link.
     if "_e_votes_base" not in st.session_state:
         base = ens.DEFAULT_VOTES
-        if "e_votes" in st.query_params:
+        if ui.url_key("e_votes") in st.query_params:
             try:
                 base = ens.rows_from_param(st.query_params["e_votes"])
             except ValueError as exc:
@@ -389,7 +389,7 @@ TABS_ZH = ["五种预测", "需要多少个掩码？", "何时恰好相等？", 
 if lang == "zh":
     st.caption("各标签页：" + "；".join(f"**{en}**（{zh}）" for en, zh in zip(TABS, TABS_ZH)))
 # Bound to the URL, so a link opens the same section; only the open tab runs its computation.
-tabs = st.tabs(TABS, key="e_tab", bind="query-params")
+tabs = ui.tabs(TABS, "e_tab")
 if tabs[0].open:
     with tabs[0]:
         predictions_tab(spec, k, with_exact)

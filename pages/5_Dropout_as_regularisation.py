@@ -21,7 +21,7 @@ st.markdown(tr(
 # The tab titles go into the link (rg_tab=Bias and variance), so they stay English in both languages; in
 # Chinese each tab opens with its Chinese name in bold.
 TABS = ["Linear regression", "Bias and variance", "Rival regularisers", "Noise variants"]
-tabs = st.tabs(TABS, key="rg_tab", bind="query-params")  # bound to the URL; only the open tab computes
+tabs = ui.tabs(TABS, "rg_tab")  # bound to the URL; only the open tab computes
 COLUMNS = [1, 3]  # controls | results
 FORMS = {"inverted": True, "standard": False}
 

@@ -22,7 +22,7 @@ st.markdown(tr(
 # opens with its Chinese name in bold.
 TABS = ["Co-adaptation", "Paths", "Jensen's gap", "Flat minima"]
 # Bound to the URL, so a link opens the same experiment; only the open tab runs its computation.
-tabs = st.tabs(TABS, key="in_tab", bind="query-params")
+tabs = ui.tabs(TABS, "in_tab")
 COLUMNS = [1, 3]  # controls | figure
 
 

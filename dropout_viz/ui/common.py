@@ -69,6 +69,7 @@ def page_setup(title: str, icon: str = "🎲") -> bool:
                  key=IMAGE_KEY, horizontal=True, bind="query-params",
                  help="Every figure's camera button (top right of the figure) saves it in this format: PNG at "
                       "3200 × 1800 pixels, or SVG for slides that scale without blur.")
+    _note_rejected(PRESENTER_KEY, presenter)
     _note_rejected(LANG_KEY, LANGUAGES[lang])
     _note_rejected(IMAGE_KEY, IMAGE_FORMATS[img])
     st.session_state["_lang"] = lang
@@ -143,19 +144,52 @@ def _remember_url_params() -> None:
     st.session_state["_url_params"] = {k: st.query_params.get_all(k) for k in st.query_params}
 
 
+# Every URL parameter the lab reads (widget keys, counters, tabs), gathered as pages run: a link parameter that is
+# none of these is reported as unknown.
+_URL_KEYS: set[str] = {PRESENTER_KEY, LANG_KEY, IMAGE_KEY}
+
+
+def _note_once(key: str, what: str, text: str) -> None:
+    """Queue a notice about the link, once per session for each (parameter, what)."""
+    seen = st.session_state.setdefault("_url_notices_seen", set())
+    if (key, what) not in seen:
+        seen.add((key, what))
+        notice(text)
+
+
 def _note_rejected(key: str, value) -> None:
-    """If the URL asked for a value this widget did not take, say so once (the widget keeps its default)."""
+    """If the URL asked for a value this widget did not take, say so once (the widget keeps its default).
+
+    The link's text is quoted through plain(): at most 60 characters, never read as Markdown or HTML.
+    """
+    _URL_KEYS.add(key)
     raw = st.session_state.get("_url_params", {}).get(key)
     if not raw:
         return
     asked = raw[-1]
     if _same(asked, value):
         return
-    seen = st.session_state.setdefault("_url_notices_seen", set())
-    if (key, asked) not in seen:
-        seen.add((key, asked))
-        st.session_state.setdefault("_url_notices", []).append(
-            f"The link's value `{key}={asked}` is not allowed here, so the default is used instead.")
+    _note_once(key, asked, tr("The link's value {key}={value} is not allowed here, so the default is used instead.",
+                              "链接中的取值 {key}={value} 在此无效，已改用默认值。").format(
+        key=key, value=plain(asked)))  # the key is the app's own name for the control; the value is the link's
+
+
+def url_key(key: str) -> str:
+    """Declare a URL parameter that a page reads without the helpers below (so a link holding it is no notice)."""
+    _URL_KEYS.add(key)
+    return key
+
+
+def _note_link_keys() -> None:
+    """Notices for link parameters the lab does not read, and for parameters given more than once."""
+    for key, values in st.session_state.get("_url_params", {}).items():
+        if key not in _URL_KEYS:
+            _note_once(key, "unknown", tr("The link's parameter {key} is not used here, so it is ignored.",
+                                          "链接中的参数 {key} 在此没有用处，已忽略。").format(key=plain(key, 30)))
+        elif len(values) > 1:
+            _note_once(key, "repeated", tr("The link gives {key} {n} times; only the last one is used.",
+                                           "链接中的参数 {key} 出现了 {n} 次，只使用最后一个。").format(
+                key=plain(key, 30), n=len(values)))
 
 
 def _same(asked: str, value) -> bool:
@@ -178,14 +212,22 @@ _PLAIN_SAFE = re.compile(r"[^\W_]| ")
 def plain(value, limit: int = 60) -> str:
     """Text that came from outside the app (a link, an upload, a file name), ready to put into Markdown.
 
-    Shown exactly as written, as plain text: never Markdown or HTML. At most ``limit`` characters are quoted; a
+    Shown exactly as written, as plain text: never Markdown or HTML, and no address in it becomes a link (an
+    invisible word joiner, U+2060, goes before each ":", "." and "@"). At most ``limit`` characters are quoted; a
     longer value is cut there and ends with "…". Control characters (newlines included) show as spaces.
     """
     text = str(value)
     if len(text) > limit:
         text = text[:limit] + "…"
     text = "".join(" " if (ch.isspace() or not ch.isprintable()) else ch for ch in text)
-    return "".join(ch if ch == "…" or _PLAIN_SAFE.fullmatch(ch) else f"&#{ord(ch)};" for ch in text)
+    # Streamlit's Markdown (GFM) turns a URL, www. address or e-mail address in the *decoded* text into a live
+    # link, references or not: an invisible word joiner before every ":", "." and "@" breaks those patterns
+    # ("https:", "www." and "name@" no longer touch).
+    return "".join(ch if ch == "…" or _PLAIN_SAFE.fullmatch(ch)
+                   else ("&#8288;" if ch in _AUTOLINK_BREAKS else "") + f"&#{ord(ch)};" for ch in text)
+
+
+_AUTOLINK_BREAKS = frozenset(":.@")
 
 
 def notice(text: str) -> None:
@@ -198,6 +240,7 @@ def show_url_notices() -> None:
 
     Call it after the page's widgets, which are what find the bad values.
     """
+    _note_link_keys()
     box = st.session_state.get("_notice_box", st)
     for text in st.session_state.pop("_url_notices", []):
         box.warning(text, icon="🔗")
@@ -259,15 +302,33 @@ def chart(fig, *, key: str | None = None) -> None:
 
 def counter(key: str) -> int:
     """A per-session integer (e.g. how many masks were resampled), also kept in the URL so links reproduce it."""
+    _URL_KEYS.add(key)
     if key not in st.session_state:
         raw = st.query_params.get(key)
         try:
-            st.session_state[key] = max(0, min(10**6, int(raw))) if raw is not None else 0
+            value = int(raw) if raw is not None else 0
         except ValueError:
+            value = None
+        if value is None or not 0 <= value <= COUNTER_MAX:
             st.session_state[key] = 0
-            st.session_state.setdefault("_url_notices", []).append(
-                f"The link's value `{key}={raw}` is not a whole number, so it starts from 0.")
+            _note_once(key, raw, tr("The link's value {key}={value} is not a whole number from 0 to {hi}, so it "
+                                    "starts from 0.", "链接中的取值 {key}={value} 不是 0 到 {hi} 之间的整数，已从 0 开始。"
+                                    ).format(key=key, value=plain(raw), hi=f"{COUNTER_MAX:,}"))
+        else:
+            st.session_state[key] = value
     return st.session_state[key]
+
+
+COUNTER_MAX = 10**6
+
+
+def tabs(titles: list[str], key: str):
+    """st.tabs bound to the URL parameter ``key`` (the link's value is the tab's English title); a title that is
+    not one of the tabs opens the first, with a notice."""
+    out = st.tabs(titles, key=key, bind="query-params")
+    opened = next((t for t, tab in zip(titles, out) if tab.open), titles[0])
+    _note_rejected(key, opened)
+    return out
 
 
 def bump(key: str, by: int = 1) -> None:
@@ -286,7 +347,7 @@ def error(exc: Exception) -> None:
     st.error(str(exc), icon="⚠️")
 
 
-__all__ = ["page_setup", "page_link", "page_map", "tr", "chart_config", "LANGUAGES", "slider", "select", "number", "toggle", "keep_slider", "chart", "counter", "bump",
+__all__ = ["page_setup", "page_link", "tabs", "url_key", "page_map", "tr", "chart_config", "LANGUAGES", "slider", "select", "number", "toggle", "keep_slider", "chart", "counter", "bump",
            "error", "superscript", "notice", "plain", "show_url_notices", "keep_text", "CHART_CONFIG"]
 
 # The map of the lab, in teaching order: page file, then (title, one line) in English and in Chinese.
@@ -322,9 +383,23 @@ def page_map() -> list[tuple[str, str, str]]:
 SHARED_PARAMS = (PRESENTER_KEY, LANG_KEY, IMAGE_KEY)
 
 
+# How each shared setting is written in a link; None for its default, which a link leaves out.
+_SHARED_AS_URL = {PRESENTER_KEY: lambda v: "true" if v else None,
+                  LANG_KEY: lambda v: None if v == "en" else LANGUAGES.get(v),
+                  IMAGE_KEY: lambda v: None if v == "png" else IMAGE_FORMATS.get(v)}
+
+
 def shared_params() -> dict:
-    """The settings every page shares (presenter mode, language, download format), to carry across page links."""
-    return {k: st.query_params[k] for k in SHARED_PARAMS if k in st.query_params}
+    """The settings every page shares (presenter mode, language, download format), to carry across page links.
+
+    Read from the session (the widgets' current values), not from the URL: the server's copy of the URL is not
+    refreshed on every rerun, so it can still hold a setting the user has just switched off.
+    """
+    shared = st.session_state.get("_shared")
+    if shared is None:  # before page_setup's widgets have run
+        return {k: st.query_params[k] for k in SHARED_PARAMS if k in st.query_params}
+    out = {k: _SHARED_AS_URL[k](v) for k, v in shared.items()}
+    return {k: v for k, v in out.items() if v is not None}
 
 
 def page_url(page: str) -> str:
@@ -356,13 +431,20 @@ def _carry_shared_settings() -> None:
 
     Streamlit forgets a page's widgets (and their URL parameters) when another page opens; these three are the
     same widget on every page, so the new page starts from the session's last values unless its link says
-    otherwise.
+    otherwise. Only when the page changes: on a rerun of the same page the widgets already hold the user's choice
+    (switching a setting off removes it from the URL, which must not bring it back).
+
+    The value is handed to the widget through st.session_state, never written to st.query_params: the parameter
+    is bound to the widget, which writes the URL itself (Streamlit refuses a direct write to a bound parameter).
     """
-    as_url = {PRESENTER_KEY: lambda v: "true" if v else None, LANG_KEY: lambda v: None if v == "en" else LANGUAGES[v],
-              IMAGE_KEY: lambda v: None if v == "png" else IMAGE_FORMATS[v]}
+    ctx = get_script_run_ctx()
+    page = getattr(ctx, "page_script_hash", "") if ctx is not None else ""
+    came_from = st.session_state.get("_shared_page")
+    st.session_state["_shared_page"] = page
+    if came_from is None or came_from == page:
+        return
     for k, v in st.session_state.get("_shared", {}).items():
-        if k not in st.query_params and as_url[k](v) is not None:
-            st.query_params[k] = as_url[k](v)
+        if k not in st.query_params and _SHARED_AS_URL[k](v) is not None:
             st.session_state[k] = v
 
 

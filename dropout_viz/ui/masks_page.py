@@ -78,7 +78,7 @@ def _key(seed: int, stream: str, draw: int = 0):
 
 def _text(label: str, key: str, default: str, help: str, container=st) -> str:
     """A text input bound to the URL parameter ``key``."""
-    return container.text_input(label, value=default, key=key, help=help, bind="query-params")
+    return container.text_input(label, value=default, key=ui.url_key(key), help=help, bind="query-params")
 
 
 def network_sizes(container=st) -> tuple[int, ...]:
