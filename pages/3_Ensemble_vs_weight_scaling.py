@@ -392,9 +392,12 @@ if lang == "zh":
 tabs = st.tabs(TABS, key="e_tab", bind="query-params")
 if tabs[0].open:
     with tabs[0]:
+        with_exact = ens.exact_if_wanted(spec, with_exact)  # big ones: a progress bar and a Stop button
         predictions_tab(spec, k, with_exact)
 if tabs[1].open:
     with tabs[1]:
+        if not tabs[0].open:  # once per run (its notice and buttons have keys)
+            with_exact = ens.exact_if_wanted(spec, with_exact)
         convergence_tab(spec, k, with_exact)
 if tabs[2].open:
     with tabs[2]:

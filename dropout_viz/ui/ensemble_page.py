@@ -21,6 +21,7 @@ from .. import datasets, ensembles, figures, inference
 from ..ensembles import ModelSpec
 from ..figures.ensemble_page import convergence_chart, difference_pair, ensemble_grid, uncertainty_maps, vote_bars
 from . import common as ui
+from . import progress
 from .common import superscript
 
 TRAIN, MASKS = 0, 1
@@ -125,18 +126,54 @@ def exact(spec: ModelSpec) -> inference.Ensemble:
     """
     model = trained(spec)
     d = ensembles.droppable_units(spec)
-    bar = st.empty() if 2**d > PROGRESS_ABOVE else None
-
-    def progress(frac: float) -> None:
-        # In the language of whoever computes it first (a cache hit replays the same bar).
-        bar.progress(frac, text=ui.tr(f"Enumerating all 2{superscript(d)} = {2**d:,} subnetworks… {frac:.0%}",
-                                      f"正在枚举全部 2{superscript(d)} = {2**d:,} 个子网络… {frac:.0%}"))
-
+    report, clear = None, None
+    if 2**d > PROGRESS_ABOVE:  # in the language of whoever computes it first (a cache hit replays the same bar)
+        report, clear = progress.bar(
+            "Enumerating all 2{sup} = {n} subnetworks, block by block".format(sup=superscript(d), n=f"{2**d:,}"),
+            "正在逐块枚举全部 2{sup} = {n} 个子网络".format(sup=superscript(d), n=f"{2**d:,}"), "blocks", "块")
     ens = inference.exact_ensemble(model.params, _points(model), spec.keep, activation=spec.activation,
-                                   head=spec.head, progress=progress if bar is not None else None)
-    if bar is not None:
-        bar.empty()
+                                   head=spec.head, on_progress=report)
+    if clear is not None:
+        clear()
     return ens
+
+
+EXACT_TASK = "e_exact_run"  # the exact ensemble's progress task (its Stop button: "e_exact_run_stop")
+EXACT_STOPPED = "_e_exact_stopped"  # session state: the spec whose exact ensemble was stopped
+
+
+def _exact_stopped(spec: ModelSpec) -> None:
+    """Stop callback: this spec's exact ensemble is off until asked for again (or the settings change)."""
+    st.session_state[EXACT_STOPPED] = spec
+
+
+def _exact_again() -> None:
+    st.session_state.pop(EXACT_STOPPED, None)
+    progress.forget(EXACT_TASK)
+
+
+def exact_if_wanted(spec: ModelSpec, with_exact: bool) -> bool:
+    """Computes the exact ensemble now, under a progress bar and a Stop button when it is big, so that the
+    tabs get it from the cache; returns whether the page shows exact ensembles (not after a Stop).
+
+    After a Stop the page shows a notice and the Monte Carlo and weight-scaled panels; a button, or any
+    change of the network's settings, starts the enumeration again.
+    """
+    if not with_exact:
+        return False
+    if st.session_state.get(EXACT_STOPPED) == spec:
+        d = ensembles.droppable_units(spec)
+        progress.stopped_notice(
+            EXACT_TASK, "the exact ensemble over 2{sup} subnetworks".format(sup=superscript(d)),
+            "2{sup} 个子网络上的精确集成".format(sup=superscript(d)),
+            "The panels show the weight-scaled network and Monte Carlo only; the controls keep their values.",
+            "各面板只显示权重缩放网络和蒙特卡洛；各控件保持原值。")
+        st.button(ui.tr("Enumerate them after all", "仍然枚举"), key="e_exact_again", on_click=_exact_again)
+        return False
+    st.session_state.pop(EXACT_STOPPED, None)
+    if 2 ** ensembles.droppable_units(spec) > PROGRESS_ABOVE:
+        progress.guarded(EXACT_TASK, lambda: exact(spec), on_stop=_exact_stopped, args=(spec,))
+    return True
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

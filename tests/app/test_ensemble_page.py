@@ -170,6 +170,52 @@ def test_progress_bar_path_runs_and_replays_from_the_cache():
         assert sum(t["meta"] == "surface" for t in _chart(at, "P(class 1) on one colour scale")) == 5
 
 
+def test_stopping_the_exact_ensemble_leaves_monte_carlo_and_a_way_back(monkeypatch):
+    # d = 14 (above the progress threshold). The bar presses Stop after its first block, as a click during
+    # the run does: the Stop button's callback runs, then the script reruns.
+    import streamlit as st
+
+    from dropout_viz import inference
+    from dropout_viz.ui import progress
+
+    monkeypatch.setattr(inference, "EXACT_BUDGET", 2**8)  # several blocks (and a result not cached before)
+    real_bar, seen = progress.bar, []
+
+    def bar(*a, **k):
+        report, clear = real_bar(*a, **k)
+
+        def on_progress(done, total):
+            report(done, total)
+            seen.append((done, total, progress.stop_key(ens.EXACT_TASK) in st.session_state))
+            if done == 1:
+                progress._stop(ens.EXACT_TASK, ens._exact_stopped, (st.session_state["_e_spec"],))
+                st.rerun()
+        return on_progress, clear
+
+    monkeypatch.setattr(progress, "bar", bar)
+    real_guarded = progress.guarded
+
+    def guarded(task, compute, **kw):  # remembers the spec for the simulated click
+        st.session_state["_e_spec"] = kw["args"][0]
+        return real_guarded(task, compute, **kw)
+
+    monkeypatch.setattr(progress, "guarded", guarded)
+    at = _run(e_arch="2-6-6-2", e_keep_in="0.5", e_seed="7")
+    _ok(at)
+    assert seen and seen[0][:2] == (1, seen[0][1]) and seen[0][1] > 1 and seen[0][2]
+    assert any("Stopped: the exact ensemble over 2¹⁴ subnetworks after 1 of" in i.value for i in at.info)
+    assert sum(t["meta"] == "surface" for t in _chart(at, "P(class 1) on one colour scale")) == 3
+    assert at.selectbox(key="e_arch").value == "2-6-6-2" and at.slider(key="e_k").value == 20
+    monkeypatch.undo()
+    at.slider(key="e_k").set_value(30).run()  # the page stays usable, still without the exact panels
+    _ok(at)
+    assert sum(t["meta"] == "surface" for t in _chart(at, "P(class 1) on one colour scale")) == 3
+    at.button(key="e_exact_again").click().run()  # and the button brings them back
+    _ok(at)
+    assert not any("Stopped" in i.value for i in at.info)
+    assert sum(t["meta"] == "surface" for t in _chart(at, "P(class 1) on one colour scale")) == 5
+
+
 def test_bad_link_values_give_notices_not_errors():
     at = _run(e_k="5000", e_data="banana", e_case="nonsense", e_tab=EXACT)
     assert not at.exception
