@@ -56,13 +56,16 @@ def bar(what_en: str, what_zh: str, unit_en: str = "", unit_zh: str = "",
     """
     slot = st.empty()
     slot.progress(0.0, text=ui.tr(what_en, what_zh) + "…")
-    start = time.perf_counter()
-    task = _CURRENT.get()
+    first: list = []  # (done, time) of the first update: the rate is measured from there (the first piece
+    task = _CURRENT.get()  # of work also compiles, which the later ones do not)
 
     def on_progress(done: int, total: int) -> None:
         if task is not None:
             st.session_state.setdefault(REACHED, {})[task] = (done * scale, total * scale)
-        en, zh = eta_text(done, total, time.perf_counter() - start)
+        now = time.perf_counter()
+        if not first:
+            first.append((done, now))
+        en, zh = eta_text(done - first[0][0], total - first[0][0], now - first[0][1])
         d, t = f"{done * scale:,}", f"{total * scale:,}"
         text = ui.tr("{what}: {done} of {total} {unit}, {eta}", "{what}：{done} / {total} {unit}，{eta}").format(
             what=ui.tr(what_en, what_zh), done=d, total=t, unit=ui.tr(unit_en, unit_zh),
