@@ -95,6 +95,16 @@ def test_ensemble_run_shapes_and_probabilities(run, data):
     assert run.keep == (1.0, 0.5, 0.5)
 
 
+def test_on_progress_counts_chunks_and_leaves_the_run_unchanged(data, run):
+    ds, grid = data
+    calls = []
+    loud = et.compare_ensembles(jax.random.PRNGKey(0), ds.x_train, ds.y_train, ds.x_test, ds.y_test, grid, CFG,
+                                keep=0.5, steps=50, on_progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 2), (2, 2)]
+    for field in ("family_test", "bag_test", "family_grid", "bag_grid"):
+        np.testing.assert_array_equal(getattr(loud, field), getattr(run, field))
+
+
 def test_keep_one_makes_dropout_and_boosting_the_plain_network(data):
     # Same initialisation and minibatches, all-ones masks: the two objectives coincide with the plain loss.
     r = _run(data, keep=1.0)
