@@ -157,37 +157,19 @@ def members_zh(k: int) -> dict:
 
 
 TASK = "bb_train"  # the training's progress task (its Stop button: "bb_train_stop")
-STOPPED = "_bb_stopped"  # session state: the settings whose training was stopped
-
-
-def _stopped(settings: tuple) -> None:
-    """Stop callback: these settings are not trained again until asked for (or a control changes)."""
-    st.session_state[STOPPED] = settings
-
-
-def _train_again() -> None:
-    st.session_state.pop(STOPPED, None)
-    progress.forget(TASK)
-
-
-class Stopped(Exception):
-    """The training of these settings was stopped: the page shows a notice instead of its figures."""
+Stopped = progress.Stopped
 
 
 def ensemble_run(name: str, noise: float, width: int, keep: float, steps: int, seed: int) -> et.EnsembleRun:
     """The cached training run under a progress bar with a Stop button; raises Stopped after a Stop (with a
     notice and a button to train after all on the page)."""
     settings = (name, noise, width, keep, steps, seed)
-    if st.session_state.get(STOPPED) == settings:
-        progress.stopped_notice(
-            TASK, "training the networks", "训练网络",
-            "Nothing is shown until they are trained. The controls keep their values; change one, or press "
-            "the button, to train again.",
-            "训练完成之前不显示任何结果。各控件保持原值；改动任一控件或按按钮即可重新训练。")
-        st.button(ui.tr("Train them after all", "仍然训练"), key="bb_train_again", on_click=_train_again)
-        raise Stopped()
-    st.session_state.pop(STOPPED, None)
-    return progress.guarded(TASK, lambda: _ensemble_run(*settings), on_stop=_stopped, args=(settings,))
+    return progress.stoppable(
+        TASK, settings, lambda: _ensemble_run(*settings), what=("training the networks", "训练网络"),
+        shown=("Nothing is shown until they are trained. The controls keep their values; change one, or press "
+               "the button, to train again.",
+               "训练完成之前不显示任何结果。各控件保持原值；改动任一控件或按按钮即可重新训练。"),
+        again=("Train them after all", "仍然训练"))
 
 
 def results(name: str, noise: float, width: int, keep: float, steps: int, seed: int, k: int) -> dict:

@@ -123,3 +123,33 @@ def stopped_notice(task: str, what_en: str, what_zh: str, shown_en: str, shown_z
     st.info(ui.tr("Stopped: {what}{how}. {shown}", "已停止：{what}{how}。{shown}").format(
         what=ui.tr(what_en, what_zh), how=how, shown=ui.tr(shown_en, shown_zh)), icon=":material/stop_circle:")
     return True
+
+
+class Stopped(Exception):
+    """The work for these settings was stopped: its notice and a button to start again are on the page."""
+
+
+def _remember_stop(task: str, settings) -> None:
+    st.session_state[f"_{task}_stopped_settings"] = settings
+
+
+def _again(task: str) -> None:
+    st.session_state.pop(f"_{task}_stopped_settings", None)
+    forget(task)
+
+
+def stoppable(task: str, settings, compute: Callable[[], object], *, what: tuple[str, str],
+              shown: tuple[str, str], again: tuple[str, str]):
+    """compute() under ``guarded`` for the given settings (any comparable value), Stop included.
+
+    After a Stop of these same settings it does not start again by itself: it shows ``stopped_notice`` (what
+    was stopped, how far it got, ``shown``: what the page shows instead), a button labelled ``again`` that
+    starts the work anew, and raises Stopped. Any other settings (a control changed) start the work again.
+    """
+    key = f"_{task}_stopped_settings"
+    if key in st.session_state and st.session_state[key] == settings:
+        stopped_notice(task, *what, *shown)
+        st.button(ui.tr(*again), key=f"{task}_again", on_click=_again, args=(task,))
+        raise Stopped(task)
+    st.session_state.pop(key, None)
+    return guarded(task, compute, on_stop=_remember_stop, args=(task, settings))

@@ -112,8 +112,8 @@ def test_stopping_the_training_leaves_a_notice_the_controls_and_a_way_back(monke
 
     real_bar, real_guarded, seen = progress.bar, progress.guarded, []
 
-    def guarded(task, compute, **kw):
-        st.session_state["_bb_settings"] = kw["args"][0]
+    def guarded(task, compute, **kw):  # remembers the Stop button's callback for the simulated click
+        st.session_state["_bb_stop"] = kw
         return real_guarded(task, compute, **kw)
 
     def bar(*a, **k):
@@ -123,7 +123,7 @@ def test_stopping_the_training_leaves_a_notice_the_controls_and_a_way_back(monke
             report(done, total)
             seen.append((done, total, progress.stop_key(bag.TASK) in st.session_state))
             if done == 2:
-                progress._stop(bag.TASK, bag._stopped, (st.session_state["_bb_settings"],))
+                progress._stop(bag.TASK, st.session_state["_bb_stop"]["on_stop"], st.session_state["_bb_stop"]["args"])
                 st.rerun()
         return on_progress, clear
 
