@@ -453,7 +453,8 @@ def compare_regularisers(key, x_train, y_train, x_val, y_val, x_test, y_test, gr
                          l2: float, l1: float, input_noise: float, label_smoothing: float, lr: float = 0.01,
                          steps: int = 3000, chunk: int = 50, batch_size: int = 32, activation: str = "relu",
                          optimizer: str = "momentum",
-                         progress: Callable[[float], None] | None = None) -> RegulariserRun:
+                         progress: Callable[[float], None] | None = None,
+                         on_progress: Callable[[int, int], None] | None = None) -> RegulariserRun:
     """Train one network per regulariser from the same initialisation and minibatches (one vmapped run).
 
     Dropout uses keep q on the hidden units (inputs kept); L2 adds (l2/2) sum W^2, L1 adds l1 sum |W|;
@@ -609,7 +610,8 @@ def _additive_chunk(flat, opt, step, key, data: engine.Data, sigmas, lr, *, conf
 
 def compare_noises(key, x_train, y_train, x_test, y_test, grid, *, sizes, keep: float, lr: float = 0.01,
                    steps: int = 3000, chunk: int = 100, batch_size: int = 32, activation: str = "relu",
-                   progress: Callable[[float], None] | None = None) -> NoiseRun:
+                   progress: Callable[[float], None] | None = None,
+                   on_progress: Callable[[int, int], None] | None = None) -> NoiseRun:
     """Train the same network (same init and minibatches) under five kinds of noise on the hidden units.
 
     Bernoulli dropout: h m / q. Gaussian: h (1 + sqrt((1-q)/q) eps), the same mean and variance. DropConnect:
