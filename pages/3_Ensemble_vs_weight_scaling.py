@@ -109,7 +109,10 @@ def convergence_tab(spec, k, with_exact):
                       "grid", radio=True, horizontal=True,
                       help=tr("grid: the 60 × 60 points of the pictures; test points: held-out data",
                               "grid：图中 60 × 60 的网格点；test points：留出的测试数据"))
-    conv = ens.convergence(spec)
+    try:
+        conv = ens.convergence(spec)
+    except ens.Stopped:  # its notice and a button to start again are shown
+        return
     fig_tv, fig_acc = ens.convergence_figures(spec, where, k, presenter, lang)
     c1, c2 = st.columns(2)
     with c1:

@@ -248,11 +248,19 @@ class ConvergenceView(NamedTuple):
     acc_refs: dict  # {"weight-scaled": float, "exact arithmetic": float, "exact geometric": float}
 
 
+Stopped = progress.Stopped
+
+
 def convergence(spec: ModelSpec) -> ConvergenceView:
-    """_convergence with a spinner in the page's language."""
-    with st.spinner(ui.tr(f"Following {N_SEQUENCES} sequences of {K_MAX:,} sampled masks…",
-                          f"正在跟踪 {N_SEQUENCES} 条序列，每条 {K_MAX:,} 个采样掩码…")):
-        return _convergence(spec)
+    """_convergence under a progress bar with a Stop button; raises Stopped after a Stop (its notice and a
+    button to start again are then on the page)."""
+    return progress.stoppable(
+        "e_conv", spec, lambda: _convergence(spec),
+        what=("following the Monte Carlo sequences", "跟踪蒙特卡洛序列"),
+        shown=("The convergence charts need all of them, so none is shown. The controls keep their values; change "
+               "one, or press the button, to start again.",
+               "收敛图需要全部序列，因此不显示。各控件保持原值；改动任一控件或按按钮即可重新开始。"),
+        again=("Follow them after all", "仍然跟踪"))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -266,8 +274,12 @@ def _convergence(spec: ModelSpec) -> ConvergenceView:
     labels = np.concatenate([np.full(n_grid, -1), model.y_test])
     groups = np.concatenate([np.zeros(n_grid, int), np.ones(n_test, int)])
     keys = jax.numpy.stack([_key(spec.seed, MASKS, j) for j in range(N_SEQUENCES)])
+    report, clear = progress.bar("Following {n} sequences of {k} sampled masks".format(n=N_SEQUENCES, k=f"{K_MAX:,}"),
+                                 "正在跟踪 {n} 条序列，每条 {k} 个采样掩码".format(n=N_SEQUENCES, k=f"{K_MAX:,}"),
+                                 "sequences", "条序列")
     conv = ensembles.convergence(keys, model.params, _points(model), spec.keep, K_MAX, ens.arithmetic, labels, groups,
-                                 activation=spec.activation, head=spec.head)
+                                 activation=spec.activation, head=spec.head, on_progress=report)
+    clear()
     ks = ensembles.log_ks(K_MAX)
     tv, tv_refs = {}, {}
     for g, where in enumerate(("grid", "test points")):
