@@ -129,7 +129,7 @@ def check_spec(spec: ModelSpec) -> ModelSpec:
                          lr=float(spec.lr))
 
 
-def train_model(key, spec: ModelSpec) -> TrainedModel:
+def train_model(key, spec: ModelSpec, on_progress=None) -> TrainedModel:
     """Draw the spec's data (seed spec.seed) and train its network with inverted dropout (Adam, batch 32).
 
     Args:
@@ -146,7 +146,8 @@ def train_model(key, spec: ModelSpec) -> TrainedModel:
                                input_features(ds.x_test, spec.features), ds.y_test, config)
     states = train_mod.init_states(key, config, 1)
     hps = train_mod.stack([train_mod.hyper(spec.keep, spec.lr, n_layers=config.n_layers)])
-    states, hist = train_mod.train(states, data, hps, config, spec.steps // config.chunk)
+    states, hist = train_mod.train(states, data, hps, config, spec.steps // config.chunk,
+                                   on_progress=on_progress)  # (chunks of 100 steps done, chunks in all)
     params = [(np.asarray(w[0]), np.asarray(b[0])) for w, b in states.params]
     classify = spec.head != "identity"
     return TrainedModel(spec, params, ds.x_train, ds.y_train, ds.x_test, ds.y_test,

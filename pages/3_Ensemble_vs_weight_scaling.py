@@ -361,10 +361,12 @@ k = ui.slider(tr("Monte Carlo: number of sampled masks k", "蒙特卡洛：采�
                       "it never redraws the others.",
                       "取一条固定序列中的前 k 个掩码：移动 k 只会在末尾增减掩码，不会重新抽取其余的掩码。"))
 try:
-    with ens.training_spinner():
-        model = ens.trained(spec)
+    model = ens.trained_or_stopped(spec)  # a progress bar with a Stop button while it trains
 except ValueError as exc:
     ui.error(exc)
+    ui.show_url_notices()
+    st.stop()
+except ens.Stopped:  # its notice and a button to train after all are shown
     ui.show_url_notices()
     st.stop()
 arch_text = f"{spec.sizes[0]}-{'-'.join(map(str, spec.sizes[1:]))}"

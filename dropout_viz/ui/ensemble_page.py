@@ -105,8 +105,22 @@ def training_spinner():
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def trained(spec: ModelSpec) -> ensembles.TrainedModel:
-    """The trained model of a spec (the key comes from spec.seed)."""
-    return ensembles.train_model(_key(spec.seed, TRAIN), spec)
+    """The trained model of a spec (the key comes from spec.seed), with a progress bar (replayed on a cache hit)."""
+    report, clear = progress.bar("Training the network", "正在训练网络", "steps", "步", scale=100)
+    model = ensembles.train_model(_key(spec.seed, TRAIN), spec, on_progress=report)
+    clear()
+    return model
+
+
+def trained_or_stopped(spec: ModelSpec) -> ensembles.TrainedModel:
+    """The page's model under a progress bar with a Stop button; raises Stopped after a Stop (its notice and a
+    button to train after all are then on the page)."""
+    return progress.stoppable(
+        "e_train", spec, lambda: trained(spec), what=("training the network", "训练网络"),
+        shown=("Nothing is shown until it is trained. The controls keep their values; change one, or press the "
+               "button, to train again.",
+               "训练完成之前不显示任何结果。各控件保持原值；改动任一控件或按按钮即可重新训练。"),
+        again=("Train it after all", "仍然训练"))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -138,6 +152,7 @@ def exact(spec: ModelSpec) -> inference.Ensemble:
     return ens
 
 
+Stopped = progress.Stopped
 EXACT_TASK = "e_exact_run"  # the exact ensemble's progress task (its Stop button: "e_exact_run_stop")
 EXACT_STOPPED = "_e_exact_stopped"  # session state: the spec whose exact ensemble was stopped
 
@@ -246,9 +261,6 @@ class ConvergenceView(NamedTuple):
     tv_refs: dict  # where -> {"weight-scaled": float, "exact geometric": float}
     acc: dict  # {"MC arithmetic": Band, "MC geometric": Band}
     acc_refs: dict  # {"weight-scaled": float, "exact arithmetic": float, "exact geometric": float}
-
-
-Stopped = progress.Stopped
 
 
 def convergence(spec: ModelSpec) -> ConvergenceView:
