@@ -85,7 +85,7 @@ def pair_config(sizes, steps: int) -> train_mod.TrainConfig:
 
 
 def train_pair(key, x_train, y_train, x_test, y_test, sizes, keep, *, steps: int = 2000, lr: float = 1e-3,
-               keep_input: float = 1.0) -> PairResult:
+               keep_input: float = 1.0, on_progress=None) -> PairResult:
     """Train the same network without dropout and with dropout, as one vmapped computation.
 
     Both models share the key: same initial weights, same minibatches (train.init_states).
@@ -95,6 +95,7 @@ def train_pair(key, x_train, y_train, x_test, y_test, sizes, keep, *, steps: int
       keep: keep probability q of the hidden units of the dropout model.
       keep_input: keep probability of the input units of the dropout model (1.0: inputs never dropped).
       steps: training steps, a multiple of 100 in [100, 20000].
+      on_progress: called with (chunks of 100 steps done, chunks in all) after each chunk.
     Returns:
       PairResult; model 0 trained with keep 1.0 everywhere, model 1 with (keep_input, q, ..., q).
     """
@@ -106,7 +107,7 @@ def train_pair(key, x_train, y_train, x_test, y_test, sizes, keep, *, steps: int
     states = train_mod.init_states(key, config, 2)
     hps = train_mod.stack([train_mod.hyper(1.0, lr, n_layers=n_layers),
                            train_mod.hyper((q_in,) + (q,) * (n_layers - 1), lr, n_layers=n_layers)])
-    states, hist = train_mod.train(states, data, hps, config, steps // config.chunk)
+    states, hist = train_mod.train(states, data, hps, config, steps // config.chunk, on_progress=on_progress)
     params = [(np.asarray(w), np.asarray(b)) for w, b in states.params]
     return PairResult(params, hist["eval_step"][0], hist["train_acc"], hist["test_acc"], hist["train_loss"],
                       hist["test_loss"])

@@ -218,6 +218,8 @@ if tabs[2].open:
             rv = reg.rivals(reg.DATASET_LABELS[label], keep, l2, l1, input_noise, smoothing, steps, seed)
         except ValueError as exc:
             ui.error(exc)
+        except reg.Stopped:  # its notice and a button to train after all are shown
+            pass
         else:
             colors = figures.model_colors(rv["labels"])  # the bar chart's colours, for every chart of the tab
             with results:
@@ -286,6 +288,8 @@ if tabs[3].open:
             nz = reg.noises(reg.DATASET_LABELS[label], keep, steps, seed)
         except ValueError as exc:
             ui.error(exc)
+        except reg.Stopped:  # its notice and a button to train after all are shown
+            pass
         else:
             colors = figures.model_colors(nz["labels"])
             ratio_colors = {"additive Gaussian": colors["additive Gaussian"],

@@ -75,6 +75,8 @@ if tabs[0].open:
                 res = inside.ablation(name, width, keep, steps, seed, n_orders)
             except ValueError as exc:
                 ui.error(exc)
+            except inside.Stopped:  # its notice and a button to train after all are shown
+                pass
             else:
                 ui.chart(compare_bands(
                     res["percent"], {"no dropout": res["plain"], dropout_label(keep): res["dropout"]},
@@ -261,6 +263,8 @@ if tabs[3].open:
                 res = inside.landscape(name, width, keep, steps, seed, n_dirs, t_max, split)
             except ValueError as exc:
                 ui.error(exc)
+            except inside.Stopped:  # its notice and a button to train after all are shown
+                pass
             else:
                 ui.chart(compare_bands(
                     res["ts"], {"no dropout": res["plain"], dropout_label(keep): res["dropout"]},

@@ -238,6 +238,17 @@ def test_keep_sweep_is_paired_over_keeps_and_reports_progress(keep_sweep):
         pg.keep_sweep(pg.Setup(), steps=120)
 
 
+def test_sweep_progress_callbacks_do_not_change_the_results():
+    setup = pg.Setup(layers=1, width=4)
+    for sweep, kw in ((pg.keep_sweep, dict(keeps=(0.5, 1.0))), (pg.size_keep_sweep, dict(sizes=(25, 50),
+                                                                                           keeps=(0.5, 1.0)))):
+        calls = []
+        quiet = sweep(setup, n_seeds=1, steps=150, **kw)
+        loud = sweep(setup, n_seeds=1, steps=150, on_chunk=lambda i, n: calls.append((i, n)), **kw)
+        assert calls == [(1, 3), (2, 3), (3, 3)]
+        np.testing.assert_array_equal(quiet["error"], loud["error"])
+
+
 def test_default_moons_overfit_without_dropout_and_not_with_it(keep_sweep):
     """The page's defaults after 3000 steps, three seeds: dropout ends with the lower test loss, the narrower gap."""
     p = pg.PRESETS["moons"]

@@ -211,6 +211,21 @@ def test_train_pair_keep_one_trains_two_identical_networks_and_dropout_changes_t
     assert drop.test_acc.shape == (2, 1) and drop.eval_step.tolist() == [100]
 
 
+def test_train_pair_reports_each_chunk_and_the_callback_changes_nothing():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(64, 2)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int32)
+    quiet = probes.train_pair(KEY, x, y, x, y, (2, 8, 8, 2), 0.5, steps=300, lr=1e-2)
+    calls = []
+    loud = probes.train_pair(KEY, x, y, x, y, (2, 8, 8, 2), 0.5, steps=300, lr=1e-2,
+                             on_progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 3), (2, 3), (3, 3)]
+    for (w0, b0), (w1, b1) in zip(quiet.params, loud.params):
+        np.testing.assert_array_equal(w0, w1)
+        np.testing.assert_array_equal(b0, b1)
+    np.testing.assert_array_equal(quiet.test_acc, loud.test_acc)
+
+
 # --- flat minima -----------------------------------------------------------------------------------------
 
 

@@ -251,7 +251,8 @@ class EnsembleRun(NamedTuple):
 
 def compare_ensembles(key, x_train, y_train, x_test, y_test, grid, config: EnsembleConfig, *, keep: float,
                       lr: float = 0.01, steps: int = 2000,
-                      progress: Callable[[float], None] | None = None) -> EnsembleRun:
+                      progress: Callable[[float], None] | None = None,
+                      on_progress: Callable[[int, int], None] | None = None) -> EnsembleRun:
     """Train bagged networks and the shared-weight family (no dropout, dropout, dropout boosting).
 
     Bagged network i (i < config.n_bags) has its own initialisation and bootstrap sample and no dropout;
@@ -266,6 +267,7 @@ def compare_ensembles(key, x_train, y_train, x_test, y_test, grid, config: Ensem
       keep: keep probability q of the hidden units for dropout and boosting, in (0, 1].
       steps: training steps, a multiple of config.chunk.
       progress: called with the fraction done after each chunk.
+      on_progress: called with (chunks done, chunks in all) after each chunk.
     """
     cfg = config
     x_train, y_train = _check_xy(x_train, y_train, "train", cfg.sizes[0])
@@ -322,6 +324,8 @@ def compare_ensembles(key, x_train, y_train, x_test, y_test, grid, config: Ensem
         fam_hist.append(np.asarray(p_fam))
         if progress is not None:
             progress((c + 1) / n_chunks)
+        if on_progress is not None:
+            on_progress(c + 1, n_chunks)
 
     plain_p = np.stack(plain_hist, axis=1)  # (models, E, n_train + n_test, C)
     fam_p = np.concatenate([plain_p[:1], np.stack(fam_hist, axis=1)])  # no dropout, dropout, boosting
@@ -448,7 +452,8 @@ def compare_regularisers(key, x_train, y_train, x_val, y_val, x_test, y_test, gr
                          l2: float, l1: float, input_noise: float, label_smoothing: float, lr: float = 0.01,
                          steps: int = 3000, chunk: int = 50, batch_size: int = 32, activation: str = "relu",
                          optimizer: str = "momentum",
-                         progress: Callable[[float], None] | None = None) -> RegulariserRun:
+                         progress: Callable[[float], None] | None = None,
+                         on_progress: Callable[[int, int], None] | None = None) -> RegulariserRun:
     """Train one network per regulariser from the same initialisation and minibatches (one vmapped run).
 
     Dropout uses keep q on the hidden units (inputs kept); L2 adds (l2/2) sum W^2, L1 adds l1 sum |W|;
@@ -489,6 +494,8 @@ def compare_regularisers(key, x_train, y_train, x_val, y_val, x_test, y_test, gr
             best = (val_none, engine.unstack(states.params, 0), (c + 1) * chunk)
         if progress is not None:
             progress((c + 1) / n_chunks)
+        if on_progress is not None:
+            on_progress(c + 1, n_chunks)
     train_loss = np.stack([h[0] for h in hist], axis=1)
     val_loss = np.stack([h[1] for h in hist], axis=1)
     finals = [engine.unstack(states.params, i) for i in range(len(_ENGINE_MODELS))]
@@ -602,7 +609,8 @@ def _additive_chunk(flat, opt, step, key, data: engine.Data, sigmas, lr, *, conf
 
 def compare_noises(key, x_train, y_train, x_test, y_test, grid, *, sizes, keep: float, lr: float = 0.01,
                    steps: int = 3000, chunk: int = 100, batch_size: int = 32, activation: str = "relu",
-                   progress: Callable[[float], None] | None = None) -> NoiseRun:
+                   progress: Callable[[float], None] | None = None,
+                   on_progress: Callable[[int, int], None] | None = None) -> NoiseRun:
     """Train the same network (same init and minibatches) under five kinds of noise on the hidden units.
 
     Bernoulli dropout: h m / q. Gaussian: h (1 + sqrt((1-q)/q) eps), the same mean and variance. DropConnect:
@@ -659,6 +667,8 @@ def compare_noises(key, x_train, y_train, x_test, y_test, grid, *, sizes, keep: 
         layer_hist.append(np.stack([np.asarray(_layer_rms(p, xtr, activation=activation)) for p in snapshot()]))
         if progress is not None:
             progress((c + 1) / n_chunks)
+        if on_progress is not None:
+            on_progress(c + 1, n_chunks)
     layer_rms = np.stack(layer_hist, axis=1)  # (5, E, hidden layers)
     finals = snapshot()
     xt, gj = jnp.asarray(x_test), jnp.asarray(np.asarray(grid, np.float32))

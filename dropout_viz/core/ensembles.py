@@ -131,7 +131,7 @@ def check_spec(spec: ModelSpec) -> ModelSpec:
                          lr=checks.check_float("lr", spec.lr, 0.0, open_lo=True))
 
 
-def train_model(key, spec: ModelSpec) -> TrainedModel:
+def train_model(key, spec: ModelSpec, on_progress=None) -> TrainedModel:
     """Draw the spec's data (seed spec.seed) and train its network with inverted dropout (Adam, batch 32).
 
     Args:
@@ -148,7 +148,8 @@ def train_model(key, spec: ModelSpec) -> TrainedModel:
                                input_features(ds.x_test, spec.features), ds.y_test, config)
     states = train_mod.init_states(key, config, 1)
     hps = train_mod.stack([train_mod.hyper(spec.keep, spec.lr, n_layers=config.n_layers)])
-    states, hist = train_mod.train(states, data, hps, config, spec.steps // config.chunk)
+    states, hist = train_mod.train(states, data, hps, config, spec.steps // config.chunk,
+                                   on_progress=on_progress)  # (chunks of 100 steps done, chunks in all)
     params = [(np.asarray(w[0]), np.asarray(b[0])) for w, b in states.params]
     classify = spec.head != "identity"
     return TrainedModel(spec, params, ds.x_train, ds.y_train, ds.x_test, ds.y_test,
@@ -279,7 +280,7 @@ def _convergence(keys, params, x, keep, reference, labels, groups, *, k_max, n_g
 
 
 def convergence(keys, params, x, keep, k_max: int, reference, labels, groups, *, activation="relu",
-                head="softmax") -> Convergence:
+                head="softmax", on_progress=None) -> Convergence:
     """Distance to a reference ensemble and accuracy of the running Monte Carlo means, for k = 1..k_max.
 
     Sequence s uses exactly the masks of inference.mc_ensemble(keys[s], ...): its value at k equals that
@@ -292,6 +293,8 @@ def convergence(keys, params, x, keep, k_max: int, reference, labels, groups, *,
         ensemble on the page).
       labels: (n,) integer labels; -1 marks points without a label (grid points), left out of the accuracy.
       groups: (n,) integer group ids in [0, G); the total variation is averaged within each group.
+      on_progress: if given, the sequences run one at a time and it is called with (sequences done, S)
+        after each (the same values, computed in S pieces).
     Returns:
       Convergence with tv_* (S, k_max, G) and acc_* (S, k_max).
     """
@@ -315,10 +318,17 @@ def convergence(keys, params, x, keep, k_max: int, reference, labels, groups, *,
     if groups.min() < 0:
         raise ValueError("groups must hold ids >= 0")
     check_activation(activation)
-    tv_a, tv_g, acc_a, acc_g = _convergence(
-        keys, [(jnp.asarray(w), jnp.asarray(b)) for w, b in params], jnp.asarray(x), jnp.asarray(keep, jnp.float32),
-        jnp.asarray(reference), jnp.asarray(labels, jnp.int32), jnp.asarray(groups, jnp.int32), k_max=int(k_max),
-        n_groups=int(groups.max()) + 1, activation=activation, head=head)
+    args = ([(jnp.asarray(w), jnp.asarray(b)) for w, b in params], jnp.asarray(x), jnp.asarray(keep, jnp.float32),
+            jnp.asarray(reference), jnp.asarray(labels, jnp.int32), jnp.asarray(groups, jnp.int32))
+    static = dict(k_max=int(k_max), n_groups=int(groups.max()) + 1, activation=activation, head=head)
+    if on_progress is None:
+        tv_a, tv_g, acc_a, acc_g = _convergence(keys, *args, **static)
+    else:  # one sequence per call (one compilation for all of them), reporting after each
+        parts = []
+        for s in range(keys.shape[0]):
+            parts.append([np.asarray(a) for a in _convergence(keys[s:s + 1], *args, **static)])
+            on_progress(s + 1, keys.shape[0])
+        tv_a, tv_g, acc_a, acc_g = (np.concatenate(p) for p in zip(*parts))
     return Convergence(np.arange(1, int(k_max) + 1), np.asarray(tv_a), np.asarray(tv_g), np.asarray(acc_a),
                        np.asarray(acc_g))
 

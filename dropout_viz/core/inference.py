@@ -269,11 +269,13 @@ def _exact_block(params, x, keep, block, *, plan: _Plan, activation, head, n_cla
 
 
 def exact_ensemble(params, x, keep, *, activation="relu", head="softmax",
-                   progress: Callable[[float], None] | None = None) -> Ensemble:
+                   progress: Callable[[float], None] | None = None,
+                   on_progress: Callable[[int, int], None] | None = None) -> Ensemble:
     """Exact ensemble over all 2^d subnetworks of the droppable units (keep < 1), both means.
 
     Streams over chunks of masks: memory stays bounded whatever d is. Raises ValueError when d exceeds
-    masks.MAX_EXACT_UNITS (use Monte Carlo instead). ``progress`` is called with the fraction done.
+    masks.MAX_EXACT_UNITS (use Monte Carlo instead). ``progress`` is called with the fraction done,
+    ``on_progress`` with (blocks done, blocks in all) after each block of masks: a place to stop between blocks.
     """
     sizes, x, keep = _check(params, x, keep, activation, head)
     if head == "identity":
@@ -299,6 +301,8 @@ def exact_ensemble(params, x, keep, *, activation="relu", head="softmax",
         geo += np.asarray(g, np.float64)
         if progress is not None:
             progress((b + 1) / plan.n_blocks)
+        if on_progress is not None:
+            on_progress(b + 1, plan.n_blocks)
     geo_p = np.exp(geo - geo.max(axis=-1, keepdims=True))
     return Ensemble(arith.astype(np.float32), (geo_p / geo_p.sum(-1, keepdims=True)).astype(np.float32), 2**d)
 

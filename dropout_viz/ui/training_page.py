@@ -24,6 +24,7 @@ from ..figures import band_chart
 from ..figures import training_page as tfig
 from ..figures.style import CLASS_COLORS, keep_text, model_colors
 from . import common as ui
+from . import progress
 
 # Streamlit runs a full gc.collect(2) after every script run, so after every frame of the play loop. With
 # JAX and Plotly imported that walk over all live objects cost about 100 ms of CPU per frame (measured with
@@ -571,15 +572,9 @@ def _main_figure(live, names, keeps, presenter) -> None:
 
 def _progress():
     """A progress bar drawn inside the cached function (so a cache hit replays it, finished and removed)."""
-    slot = st.empty()
-    bar = slot.progress(0.0, text=ui.tr("Training the sweep's models…", "正在训练扫描中的模型…"))
-
-    def report(i: int, n: int) -> None:
-        if i == n or i % max(1, n // 25) == 0:
-            done, total = f"{i * playground.CHUNK:,}", f"{n * playground.CHUNK:,}"
-            bar.progress(i / n, text=ui.tr(f"Training all models together: step {done} of {total}",
-                                           f"所有模型一起训练：第 {done} 步，共 {total} 步"))
-    return slot, report
+    report, clear = progress.bar("Training all the sweep's models together", "所有扫描模型一起训练",
+                                 "steps", "步", scale=playground.CHUNK)
+    return clear, report
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -587,10 +582,10 @@ def keep_sweep(setup_fields: tuple, n_seeds: int, steps: int, lr: float, l2: flo
                _points: datasets.Points | None = None) -> dict:
     """Test error against hidden keep over seeds (one vmapped computation), with a progress bar."""
     setup = sweep_setup(setup_fields, _points)  # the points' digest is in setup_fields: the cache key
-    slot, report = _progress()
+    clear, report = _progress()
     out = playground.keep_sweep(setup, n_seeds=n_seeds, steps=steps, lr=lr, l2=l2, keep_in=keep_in,
                                 on_chunk=report)
-    slot.empty()
+    clear()
     return out
 
 
@@ -599,11 +594,34 @@ def size_keep_sweep(setup_fields: tuple, n_seeds: int, steps: int, lr: float, l2
                     _points: datasets.Points | None = None) -> dict:
     """Test error over training-set size x hidden keep x seeds (one vmapped computation), with a progress bar."""
     setup = sweep_setup(setup_fields, _points)  # the points' digest is in setup_fields: the cache key
-    slot, report = _progress()
+    clear, report = _progress()
     out = playground.size_keep_sweep(setup, n_seeds=n_seeds, steps=steps, lr=lr, l2=l2, keep_in=keep_in,
                                      on_chunk=report)
-    slot.empty()
+    clear()
     return out
+
+
+SWEEP_TASKS = {"keep": "t_sw_keep_run", "size": "t_sw_size_run"}  # progress task keys (Stop: "<task>_stop")
+
+
+def forget_sweep(kind: str) -> None:
+    """Stop callback: the sweep is no longer asked for, so the rerun does not start it again."""
+    st.session_state.get(SWEEPS, {}).pop(kind, None)
+
+
+def _run_sweep(kind: str, compute, asked: tuple):
+    """A sweep under progress.guarded: its Stop button forgets the request."""
+    return progress.guarded(SWEEP_TASKS[kind], lambda: compute(*asked), on_stop=forget_sweep, args=(kind,))
+
+
+def _stopped_sweep(kind: str) -> bool:
+    """The notice after Stop (nothing is shown: a partly trained sweep would mislead); True if there was one."""
+    what = {"keep": ("the keep sweep", "保留概率扫描"), "size": ("the size × keep sweep", "大小 × 保留概率扫描")}[kind]
+    return progress.stopped_notice(
+        SWEEP_TASKS[kind], *what,
+        "No result is shown, since models stopped part way would mislead. The controls keep their values; "
+        "press the button to start again.",
+        "不显示结果，因为训练到一半的模型会误导人。各控件保持原值；按按钮重新开始。")
 
 
 def sweep_fields(setup: playground.Setup) -> tuple:
@@ -629,6 +647,7 @@ def remember_sweep(kind: str, settings: tuple) -> None:
     """Button callback: show this sweep (computed on this run, cached afterwards); pauses the live run."""
     st.session_state[PLAYING] = False
     st.session_state.setdefault(SWEEPS, {})[kind] = settings
+    progress.forget(SWEEP_TASKS[kind])
 
 
 def asked_sweep(kind: str):
@@ -662,9 +681,10 @@ def show_keep_sweep(settings: tuple, presenter: bool) -> None:
     """The keep sweep asked for in this session (computed now or taken from the cache), as a U-shaped band."""
     asked = asked_sweep("keep")
     if asked is None:
+        _stopped_sweep("keep")
         return
     try:
-        res = keep_sweep(*asked)
+        res = _run_sweep("keep", keep_sweep, asked)
     except ValueError as e:
         ui.error(e)
         return
@@ -693,9 +713,10 @@ def show_size_sweep(settings: tuple, presenter: bool) -> None:
     """The size x keep sweep asked for in this session, as a heatmap of the change against no dropout."""
     asked = asked_sweep("size")
     if asked is None:
+        _stopped_sweep("size")
         return
     try:
-        res = size_keep_sweep(*asked)
+        res = _run_sweep("size", size_keep_sweep, asked)
     except ValueError as e:
         ui.error(e)
         return

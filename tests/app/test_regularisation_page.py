@@ -161,3 +161,40 @@ def test_every_tab_runs_in_chinese_with_the_numbers_of_the_english_page():
     zh.radio(key="rg_form").set_value("standard").run()
     assert not zh.exception
     assert any("标准（保留的输入不缩放）" in md.value for md in zh.markdown)
+
+
+def test_stopping_the_rival_regularisers_leaves_a_notice_the_controls_and_a_way_back(monkeypatch):
+    # The bar presses Stop after its first chunk, as a click during the run does: the Stop button's callback
+    # runs, then the script reruns.
+    import streamlit as st
+
+    from dropout_viz.ui import progress
+
+    real_bar, real_guarded, seen = progress.bar, progress.guarded, []
+
+    def guarded(task, compute, **kw):  # remembers the Stop button's callback for the simulated click
+        st.session_state["_rg_stop"] = (task, kw)
+        return real_guarded(task, compute, **kw)
+
+    def bar(*a, **k):
+        report, clear = real_bar(*a, **k)
+
+        def on_progress(done, total):
+            report(done, total)
+            task, kw = st.session_state["_rg_stop"]
+            seen.append((done, total, progress.stop_key(task) in st.session_state))
+            if done == 1:
+                progress._stop(task, kw["on_stop"], kw["args"])
+                st.rerun()
+        return on_progress, clear
+
+    monkeypatch.setattr(progress, "bar", bar)
+    monkeypatch.setattr(progress, "guarded", guarded)
+    at = _run("Rival regularisers", rg_steps="1000", rg_seed="4")
+    assert seen == [(1, 20, True)]
+    notice = " | ".join(i.value for i in at.info)
+    assert "Stopped: training one network per regulariser after 50 of 1,000" in notice and not _charts(at)
+    assert at.selectbox(key="rg_steps").value == 1000 and at.number_input(key="rg_seed").value == 4
+    monkeypatch.undo()
+    at.button(key="rg_rivals_again").click().run()
+    assert not at.exception and not any("Stopped" in i.value for i in at.info) and _charts(at)

@@ -193,6 +193,51 @@ def test_sweeps_run_once_per_settings_and_show_their_figures():
     assert sum("earlier settings" in c.value for c in at.caption) == 2
 
 
+def _stop_at(monkeypatch, kind: str, at_chunk: int, seen: list):
+    """Makes the sweep's progress bar press Stop at chunk ``at_chunk``, as a click during the run does: the
+    button's callback runs and the script reruns (the browser's click interrupts at the next bar update)."""
+    import streamlit as st
+
+    from dropout_viz.ui import progress, training_page
+
+    real_bar = progress.bar
+
+    def bar(*a, **k):
+        report, clear = real_bar(*a, **k)
+
+        def on_progress(done, total):
+            report(done, total)
+            seen.append((done, total, progress.stop_key(training_page.SWEEP_TASKS[kind]) in st.session_state))
+            if done == at_chunk:
+                progress._stop(training_page.SWEEP_TASKS[kind], training_page.forget_sweep, (kind,))
+                st.rerun()
+        return on_progress, clear
+
+    monkeypatch.setattr(progress, "bar", bar)
+
+
+def test_a_sweep_shows_progress_and_stop_leaves_the_page_usable(monkeypatch):
+    at = _run(t_sw_seeds="1", t_sw_steps="1,000", t_layers="1", t_width="4")
+    n_charts = len(_charts(at))
+    seen = []
+    _stop_at(monkeypatch, "keep", 3, seen)
+    _click(at, "t_sw_keep")
+    # The bar was updated after every chunk with the right total, the Stop button on the page meanwhile.
+    assert [s[:2] for s in seen] == [(i, 1000 // 50) for i in range(1, 4)] and all(s[2] for s in seen)
+    notice = " | ".join(i.value for i in at.info)
+    assert "Stopped: the keep sweep after 150 of 1,000" in notice and "No result is shown" in notice
+    assert len(_charts(at)) == n_charts  # no sweep figure, the live figures still there
+    assert at.slider(key="t_sw_seeds").value == 1 and at.selectbox(key="t_sw_steps").value == 1000
+    assert at.slider(key="t_width").value == 4
+    assert not any(b.key and b.key.endswith("_stop") for b in at.button)  # no Stop left once stopped
+    monkeypatch.undo()
+    at.slider(key="t_keep_h").set_value(0.6).run()  # a control still works; the notice stays until Run
+    assert not at.exception and any("Stopped" in i.value for i in at.info)
+    _click(at, "t_sw_keep")  # pressing Run starts again, and this time it finishes
+    assert not any("Stopped" in i.value for i in at.info)
+    assert len(_charts(at)) == n_charts + 1 and any("lowest mean error" in c.value for c in at.caption)
+
+
 # ---------------------------------------------------------------- your CSV, saving and loading, Chinese
 
 def _csv_bytes(n=60, seed=0) -> bytes:

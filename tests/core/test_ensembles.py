@@ -164,6 +164,23 @@ def test_convergence_running_means_equal_monte_carlo_ensembles():
             assert conv.acc_geo[s, k - 1] == pytest.approx(E.accuracy(mc.geometric[20:], y[20:]), abs=1e-6)
 
 
+def test_convergence_in_pieces_reports_each_sequence_and_gives_the_same_values():
+    params = _params((2, 6, 6, 2), seed=8)
+    x = _x(40)
+    keep = (1.0, 0.5, 0.5)
+    labels = np.random.default_rng(1).integers(0, 2, 40)
+    groups = np.zeros(40, int)
+    ref = inference.exact_ensemble(params, x, keep).arithmetic
+    keys = jnp.stack([jax.random.fold_in(KEY, j) for j in range(3)])
+    whole = E.convergence(keys, params, x, keep, 50, ref, labels, groups)
+    calls = []
+    pieces = E.convergence(keys, params, x, keep, 50, ref, labels, groups,
+                           on_progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 3), (2, 3), (3, 3)]
+    for field in ("tv_arith", "tv_geo", "acc_arith", "acc_geo"):
+        np.testing.assert_allclose(getattr(pieces, field), getattr(whole, field), atol=1e-6)
+
+
 def test_monte_carlo_approaches_the_exact_ensemble():
     params = _params((2, 5, 5, 2), seed=9)
     x = _x(80)

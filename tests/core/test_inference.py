@@ -138,6 +138,19 @@ def test_exact_ensemble_streamed_in_many_chunks_equals_brute_force(name, referen
     assert all(a < b for a, b in zip(seen, seen[1:]))
 
 
+def test_on_progress_counts_blocks_and_leaves_the_result_unchanged(monkeypatch):
+    params, x, keep, activation, head = case("dropout_in_every_layer")
+    whole = inference.exact_ensemble(params, x, keep, activation=activation, head=head)
+    monkeypatch.setattr(inference, "EXACT_BUDGET", 2**6)  # many blocks
+    calls = []
+    ens = inference.exact_ensemble(params, x, keep, activation=activation, head=head,
+                                   on_progress=lambda done, total: calls.append((done, total)))
+    total = calls[0][1]
+    assert total > 1 and calls == [(i, total) for i in range(1, total + 1)]
+    np.testing.assert_allclose(ens.arithmetic, whole.arithmetic, atol=2e-6)
+    np.testing.assert_allclose(ens.geometric, whole.geometric, atol=2e-6)
+
+
 def test_progress_reaches_one_without_chunking():
     params, x, keep, activation, head = case("one_hidden_binary")
     seen = []
