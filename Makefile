@@ -24,7 +24,7 @@ LOAD_ARGS ?=
 REPLICAS ?= 2
 NGINX ?= /usr/sbin/nginx
 
-.PHONY: help run serve test load load-browsers bench lint-docker clean distclean
+.PHONY: help run serve test load load-browsers bench catalogs messages lint-docker clean distclean
 
 help:
 	@echo "make run          serve the app on http://localhost:$(PORT) (builds .venv first)"
@@ -33,30 +33,39 @@ help:
 	@echo "make load         lecture-hall load test: 60 simulated students (30 playing) + 3 browsers (LOAD_ARGS=...)"
 	@echo "make load-browsers  the older load test: N real browser sessions only (LOAD_ARGS='--sessions 30')"
 	@echo "make bench        print the performance figures as JSON"
+	@echo "make messages     update the translation catalogs (locales/) from the code"
 	@echo "make lint-docker  lint the Dockerfile with hadolint"
 	@echo "make clean        remove test artifacts and caches; make distclean also removes .venv"
 
-run: $(VENV)/.stamp-run
+run: $(VENV)/.stamp-run catalogs
 	@echo "Dropout Lab: open http://localhost:$(PORT)  (Ctrl+C stops it)"
 	$(PY) -m streamlit run app.py --server.headless true --server.address $(ADDRESS) \
 	    --server.port $(PORT) --browser.gatherUsageStats false
 
 # N replicas sharing the compilation cache, nginx in front (sticky sessions, websockets); Ctrl+C stops all.
-serve: $(VENV)/.stamp-run $(NGINX)
+serve: $(VENV)/.stamp-run $(NGINX) catalogs
 	DROPOUT_LAB_NGINX=$(NGINX) $(PY) scripts/serve.py --replicas $(REPLICAS) --port $(PORT) --address $(ADDRESS)
 
-test: $(VENV)/.stamp-dev $(CHROMIUM) $(NGINX)
+test: $(VENV)/.stamp-dev $(CHROMIUM) $(NGINX) catalogs
 	DROPOUT_LAB_CHROMIUM=$(CHROMIUM) DROPOUT_LAB_NGINX=$(NGINX) $(PY) -m pytest $(PYTEST_ARGS)
 
 # Not part of `make test`: minutes of most of the machine. Exit status 1 when a target is missed.
-load: $(VENV)/.stamp-dev $(CHROMIUM) $(NGINX)
+load: $(VENV)/.stamp-dev $(CHROMIUM) $(NGINX) catalogs
 	DROPOUT_LAB_CHROMIUM=$(CHROMIUM) DROPOUT_LAB_NGINX=$(NGINX) $(PY) scripts/load.py $(LOAD_ARGS)
 
-load-browsers: $(VENV)/.stamp-dev $(CHROMIUM)
+load-browsers: $(VENV)/.stamp-dev $(CHROMIUM) catalogs
 	DROPOUT_LAB_CHROMIUM=$(CHROMIUM) $(PY) scripts/load_test.py $(LOAD_ARGS)
 
 bench: $(VENV)/.stamp-run
 	$(PY) -m dropout_viz.bench
+
+# The translations: locales/*/LC_MESSAGES/*.po (in git) compiled to .mo (not in git).
+catalogs: $(VENV)/.stamp-run
+	@$(PY) scripts/catalogs.py compile
+
+# After changing text in the code: extract the messages into the .po files, then translate the new entries.
+messages: $(VENV)/.stamp-run
+	$(PY) scripts/catalogs.py update
 
 lint-docker: $(VENV)/.stamp-dev
 	$(VENV)/bin/hadolint Dockerfile
