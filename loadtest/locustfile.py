@@ -53,6 +53,7 @@ BURST_VALUE = float(os.environ.get("DLAB_BURST_VALUE", "0.2"))
 SAMPLES: list[dict] = []  # {"user", "action", "s", "t", "ok", "error"?}
 PLAYS: list[dict] = []  # {"user", "frames", "max_gap_s", "gaps_s"}
 ERRORS: list[dict] = []
+TABS: list = []  # every Tab opened: a play still running when the test stops is recorded too
 
 
 class ActionFailed(Exception):
@@ -72,6 +73,12 @@ def record(user: int, action: str, seconds: float, error: ActionFailed | None = 
 
 @events.test_stop.add_listener
 def _dump(environment, **_kw):
+    for tab in TABS:  # plays cut short by the end of the test: their frames up to then
+        if tab.frame_times is not None:
+            gaps = play_gaps(tab.frame_times, tab.closed_at or time.monotonic())
+            PLAYS.append({"user": tab.index, "frames": len(tab.frame_times), "unfinished": True,
+                          "max_gap_s": round(max(gaps), 3) if gaps else None, "t": time.time()})
+            tab.frame_times = None
     out = os.environ.get("DLAB_LOAD_OUT")
     if out:
         Path(out).write_text(json.dumps({"samples": SAMPLES, "plays": PLAYS, "errors": ERRORS}))
@@ -89,7 +96,9 @@ class Tab:
         self.timers: dict = {}  # fragment_id -> greenlet sending the fragment's reruns
         self.frame_times: list | None = None  # while playing: when each frame (a fragment run with a new figure) came
         self.closed = False
+        self.closed_at: float | None = None
         self.reader = gevent.spawn(self._read)
+        TABS.append(self)
 
     # -- receiving ----------------------------------------------------------------------------------------
 
@@ -233,6 +242,7 @@ class Tab:
 
     def close(self) -> None:
         self.closed = True
+        self.closed_at = self.closed_at or time.monotonic()
         self._stop_timers()
         self.conn.close()
         self.reader.kill(block=False)
