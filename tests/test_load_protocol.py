@@ -309,3 +309,21 @@ def test_report_fails_the_missed_target(change, target):
 def test_failed_actions_count_as_errors_of_their_type():
     report = _build(_samples("slider", [0.2] * 3, errors=2))
     assert report["actions"]["slider"] == {"count": 3, "p50": 0.2, "p95": 0.2, "max": 0.2, "errors": 2}
+
+
+# --- the command line -------------------------------------------------------------------------------------
+
+def test_load_command_line_stays_on_loopback_and_within_bounds():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    import load
+
+    args = load.parse_args(["--browsers", "0"])
+    assert (args.users, args.players, args.replicas, args.burst) == (60, 30, 1, True)
+    assert load.parse_args(["--browsers", "0", "--url", "http://127.0.0.1:8501"]).url == "http://127.0.0.1:8501"
+    for bad in (["--url", "http://10.0.0.5:8501"], ["--url", "http://example.org"], ["--users", "0"],
+                ["--users", "10", "--players", "11"], ["--duration", "4000"], ["--replicas", "0"]):
+        with pytest.raises(SystemExit):
+            load.parse_args(["--browsers", "0", *bad])
