@@ -153,6 +153,44 @@ def bench_inference(repeats: int) -> dict:
     return out
 
 
+# The architectures lesson's default views (the unrolled RNN's masks; stochastic depth's closed forms against
+# 20,000 sampled block masks), cold: a fresh interpreter with no compilation cache. Imports are reported apart.
+_ARCH_COLD = r"""
+import json, time
+t0 = time.perf_counter()
+from dropout_viz.lessons.architectures import experiment as ex
+from dropout_viz.core.system import CompileCounter
+imports = time.perf_counter() - t0
+t = time.perf_counter(); c = time.process_time()
+ex.diagram_masks(0, 0.75)
+seq, seq_cpu = time.perf_counter() - t, time.process_time() - c
+t = time.perf_counter(); c = time.process_time()
+s = ex.depth_sampling(0, 8, 0.5, "linear", 20_000)
+depth, depth_cpu = time.perf_counter() - t, time.process_time() - c
+with CompileCounter() as counter:
+    ex.diagram_masks(1, 0.5)
+    ex.depth_sampling(1, 8, 0.8, "constant", 20_000)
+print(json.dumps({"imports_s": round(imports, 3), "sequences_default_cold_s": round(seq, 3),
+                  "sequences_default_cold_cpu_s": round(seq_cpu, 3), "depth_default_cold_s": round(depth, 3),
+                  "depth_default_cold_cpu_s": round(depth_cpu, 3),
+                  "compilations_when_values_change": counter.count,
+                  "expected_depth": s.expected_depth, "sampled_depth": round(s.sampled_depth, 3)}))
+"""
+
+
+def bench_architectures() -> dict:
+    """The architectures lesson's default views from a cold start (own process, no compilation cache)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k not in ("JAX_COMPILATION_CACHE_DIR", "DROPOUT_LAB_CACHE_DIR")}
+    env.setdefault("JAX_PLATFORMS", "cpu")
+    out = subprocess.run([sys.executable, "-c", _ARCH_COLD], cwd=Path(__file__).resolve().parent.parent, env=env,
+                         capture_output=True, text=True, check=True, timeout=900).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run, not for reporting)")
@@ -162,6 +200,7 @@ def main(argv=None) -> dict:
         "machine": machine(),
         "training": bench_training(chunks=4 if args.quick else 20),
         "inference": bench_inference(repeats),
+        "architectures_lesson": bench_architectures(),
         "peak_rss_mb": round(_rss_mb(), 1),
     }
     print(json.dumps(result, indent=2))

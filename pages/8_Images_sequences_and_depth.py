@@ -2,5 +2,5 @@
 from dropout_viz.lessons.architectures import view
 from dropout_viz.ui import nav
 
-presenter = nav.page_setup("Images, sequences and depth", icon="🧱")
+presenter = nav.page_setup("Sequences and depth", icon="🧱")
 view.render(presenter)

@@ -16,7 +16,7 @@ SCHEDULE_COLORS = (st.GREEN, st.PURPLE)  # constant, linear
 
 
 def _legend_on_top(fig: go.Figure, presenter: bool, top: int = 90) -> go.Figure:
-    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=1.0, yanchor="bottom"),
+    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=1.02, yanchor="bottom"),
                       margin=dict(t=int(top * st.scale(presenter))))
     return fig
 
@@ -54,7 +54,7 @@ def unrolled(masks, *, lang: str = "en", presenter: bool = False) -> go.Figure:
                 marker=dict(color=color, size=size, symbol=symbol, line=dict(width=2, color=color)),
                 hovertemplate=_("step") + " %{x}, " + _("unit") + " %{y}<extra></extra>"), row=row + 1, col=1)
     s = st.scale(presenter)
-    st.base_layout(fig, None, presenter, height=int(520 * s))
+    st.base_layout(fig, None, presenter, height=int(400 * s))
     fig.update_xaxes(title_text=_("time step t (each dot: a unit of h₍ₜ₋₁₎ entering step t)"), row=2, col=1)
     fig.update_xaxes(tickmode="linear", dtick=1, range=[-1, steps - 0.5], showgrid=False)
     fig.update_yaxes(title_text=_("unit"), tickmode="linear", dtick=1, showgrid=False, range=[-0.6, units - 0.4])
@@ -93,7 +93,7 @@ def depth_picture(p, dist, dist_sampled, *, lang: str = "en", presenter: bool = 
     ds = st.as_array(dist_sampled, "dist_sampled", 1)
     if len(d) != len(p) + 1 or len(ds) != len(d):
         raise ValueError(f"dist and dist_sampled must have len(p) + 1 = {len(p) + 1} entries, got {len(d)}, {len(ds)}")
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.4, 0.6], horizontal_spacing=0.1,
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.4, 0.6], horizontal_spacing=0.13,
                         subplot_titles=(_("Survival p_l of each block"), _("Blocks kept in one forward pass")))
     st.subplot_title_fonts(fig, presenter)
     blocks = np.arange(1, len(p) + 1)
@@ -110,7 +110,9 @@ def depth_picture(p, dist, dist_sampled, *, lang: str = "en", presenter: bool = 
     fig.update_yaxes(range=[0, 1.05], row=1, col=1)
     fig.update_xaxes(title_text=_("blocks kept k (of L)"), tickmode="linear", dtick=1, row=1, col=2)
     fig.update_yaxes(title_text=_("probability"), row=1, col=2)
-    return _legend_on_top(fig, presenter, top=100)
+    # The legend inside the right panel's top-left corner: above the panels it would run into their titles.
+    fig.update_layout(legend=dict(x=0.48, xanchor="left", y=0.98, yanchor="top"))
+    return fig
 
 
 def schedule_errors(p_last, errors, *, lang: str = "en", presenter: bool = False) -> go.Figure:

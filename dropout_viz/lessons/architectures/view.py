@@ -110,20 +110,32 @@ def _run(task: str, settings: tuple, label: str, compute):
 
 # --- the tabs -----------------------------------------------------------------------------------------------
 
+def _explanation(presenter: bool):
+    """Where explanations go: inline, or folded in presenter mode (the hall sees the figure first), together with
+    the page's introduction and its conventions."""
+    if not presenter:
+        return st.container()
+    box = st.expander(_("The explanation"), expanded=False)
+    box.markdown(_(INTRO))
+    return box
+
+
 def sequences_tab(presenter: bool, lang: str) -> None:
-    st.markdown(_(
+    _explanation(presenter).markdown(_(
         "A recurrent network applies the same weights at every time step, so a mask on its **recurrent "
         "connection** (the state h₍ₜ₋₁₎ entering step t) can be drawn in two ways. A **fresh mask at every step** "
         "hits the memory with new noise twenty-four times per sequence, and what survives many steps is a long "
         "product of masks. **One mask per sequence** (variational dropout, Gal & Ghahramani 2016) drops the same "
         "units all along the sequence: each sequence sees one thinned network, exactly as a feed-forward network "
         "does."))
+    figure_box = st.container()  # above the controls: in presenter mode the figure is on the first screen
     c1, c2, c3 = st.columns([2, 1, 1])
     v = {"seq_keep": controls.draw_one(WIDGETS["seq_keep"], c1),
          "seq_seed": controls.draw_one(WIDGETS["seq_seed"], c2),
          "seq_seeds": controls.draw_one(WIDGETS["seq_seeds"], c3)}
     keep = v["seq_keep"]
-    widgets.chart(fig.unrolled(diagram(v["seq_seed"], keep), lang=lang, presenter=presenter), key="ar_unrolled")
+    with figure_box:
+        widgets.chart(fig.unrolled(diagram(v["seq_seed"], keep), lang=lang, presenter=presenter), key="ar_unrolled")
     st.caption(_(
         "The model: h_t = tanh(W x_t + U (m_t ⊙ h₍ₜ₋₁₎)/q + b), prediction y_t = V h_t + c, {keep}, inverted "
         "dropout; the mask sits on the recurrent connection only (inputs and outputs are not dropped). Shown: 6 of "
@@ -157,12 +169,13 @@ def sequences_tab(presenter: bool, lang: str) -> None:
 
 
 def depth_tab(presenter: bool, lang: str) -> None:
-    st.markdown(_(
+    _explanation(presenter).markdown(_(
         "**Stochastic depth** (Huang et al. 2016), also called DropPath, drops whole residual blocks instead of "
         "units: block l computes h ← h + (b_l / p_l) · f_l(h) with b_l ~ Bernoulli(p_l), so a dropped block "
         "passes its input on unchanged. Here b_l is drawn per example and the scaling is inverted (Huang et al. "
         "draw one per minibatch and multiply f_l by p_l at test time instead: the same model). p_l is the "
         "**survival** (keep) probability of block l, its drop rate is 1 − p_l."))
+    figure_box = st.container()
     c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
     v = {"schedule": controls.draw_one(WIDGETS["schedule"], c1),
          "p_last": controls.draw_one(WIDGETS["p_last"], c2),
@@ -171,10 +184,11 @@ def depth_tab(presenter: bool, lang: str) -> None:
     c1.caption(_(SCHEDULE_NAMES[v["schedule"]]))
     L, p_last = v["blocks"], float(round(v["p_last"], 4))
     s = sampling(v["depth_seed"], L, p_last, v["schedule"])
-    widgets.chart(fig.depth_picture(s.p, s.dist, s.dist_sampled, lang=lang, presenter=presenter),
-                  key="ar_depth")
-    st.latex(r"p_l = 1 - \frac{l}{L}\,(1 - p_L)\ \text{(linear)}, \qquad \mathbb{E}[\text{depth}] = \sum_{l=1}^{L} p_l,"
-             r"\qquad P(\text{path through all } L \text{ blocks}) = \prod_{l} p_l \overset{\text{const.}}{=} p^L")
+    with figure_box:
+        widgets.chart(fig.depth_picture(s.p, s.dist, s.dist_sampled, lang=lang, presenter=presenter),
+                      key="ar_depth")
+    st.latex(r"p_l = 1 - \frac{l}{L}\,(1 - p_L)\ \text{(linear)}, \qquad \mathbb{E}[\text{depth}] = \sum_{l=1}^{L} p_l")
+    st.latex(r"P(\text{all } L \text{ blocks kept}) = \prod_{l} p_l \overset{\text{const.}}{=} p^L")
     m1, m2, m3 = st.columns(3)
     m1.metric(_("Expected depth Σ p_l"), f"{s.expected_depth:.3f}",
               help=_("Blocks kept in one forward pass, on average (closed form)."))
@@ -222,19 +236,24 @@ SCHEDULES = ex.SCHEDULES
 
 def render(presenter: bool) -> None:
     lang = current_language()
-    st.title(_("Images, sequences and depth"))
-    st.markdown(_(
-        "Dropout was made for fully connected layers. Recurrent and residual networks need it adapted: where the "
-        "mask sits and what it drops. Throughout, **q is the keep probability** (drop rate p = 1 − q) and dropout "
-        "is **inverted** (kept values are multiplied by 1/q while training; the full network is used at test "
-        "time)."))
+    st.title(_("Sequences and depth"))
+    if not presenter:  # in presenter mode it opens each tab's folded explanation
+        st.markdown(_(INTRO))
     tabs = widgets.tabs(TABS, "ar_tab")
     for i, (tab, name) in enumerate(zip(tabs, TAB_NAMES)):
         if tab.open:
             with tab:
-                st.subheader(_(name))
+                if not presenter:  # the tab's title says it on the slide
+                    st.subheader(_(name))
                 try:
                     (sequences_tab, depth_tab)[i](presenter, lang)
                 except ValueError as exc:
                     widgets.error(exc)
     widgets.show_url_notices()
+
+
+INTRO = N_(
+    "Dropout was made for fully connected layers. Recurrent and residual networks need it adapted: where the "
+    "mask sits and what it drops. Throughout, **q is the keep probability** (drop rate p = 1 − q) and dropout "
+    "is **inverted** (kept values are multiplied by 1/q while training; the full network is used at test "
+    "time).")
