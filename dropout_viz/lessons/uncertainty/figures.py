@@ -20,6 +20,12 @@ GAP_FILL = "rgba(230,159,0,0.13)"  # orange: the gap in the training data
 EXTRAP_FILL = "rgba(120,120,120,0.10)"  # grey: beyond the training inputs
 
 
+def _below(presenter: bool) -> dict:
+    """A horizontal legend under the x-axis titles."""
+    return dict(orientation="h", yanchor="top", y=-0.3 if presenter else -0.26, x=0, xanchor="left",
+                font=dict(size=style.font_size(presenter, style.SMALL_FONT)))
+
+
 def _stats(values):
     v = np.asarray(values, np.float64)
     return v.mean(0), v.std(0)
@@ -29,7 +35,7 @@ def _band(fig, x, mean, sd, color, name, *, row=1, col=1, showlegend=True, dash=
           marker=None):
     """A line with a translucent ±sd band (over runs)."""
     x = np.asarray(x)
-    fig.add_trace(go.Scatter(x=np.r_[x, x[::-1]], y=np.r_[mean + sd, (mean - sd)[::-1]], fill="toself",
+    fig.add_trace(go.Scatter(x=np.r_[x, x[::-1]], y=np.r_[mean + sd, (mean - sd)[::-1]], mode="lines", fill="toself",
                              fillcolor=style.rgba(color, 0.18), line=dict(width=0), hoverinfo="skip",
                              showlegend=False, legendgroup=group or name), row=row, col=col)
     fig.add_trace(go.Scatter(x=x, y=mean, mode="lines+markers" if marker else "lines", name=name,
@@ -71,9 +77,8 @@ def reliability_figure(panels, presenter: bool = False, lang: str = "en") -> go.
         fig.update_xaxes(title_text=_("confidence (top-class probability)"), range=[0, 1], row=1, col=i)
     fig.update_yaxes(title_text=_("accuracy"), range=[0, 1.02], row=1, col=1)
     style.base_layout(fig, _("Reliability diagrams on the held-out points (run 1)"), presenter,
-                      height=430 if not presenter else 560)
-    fig.update_layout(barmode="overlay", bargap=0,
-                      legend=dict(orientation="h", yanchor="top", y=-0.2, x=0, xanchor="left"))
+                      height=430 if not presenter else 520)
+    fig.update_layout(barmode="overlay", bargap=0, legend=_below(presenter))
     return fig
 
 
@@ -101,14 +106,15 @@ def scores_figure(curves: dict, k: int, m: int, presenter: bool = False, lang: s
         mean_mc, sd_mc = _stats(mc)
         mean_e, sd_e = _stats(ens)
         first = i == 1
-        fig.add_hline(y=float(ws.mean()), line=dict(color=WEIGHT_SCALED, dash="dash", width=2.5), row=1, col=i)
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=dict(color=WEIGHT_SCALED, dash="dash", width=2.5),
+        # The weight-scaled network makes one pass whatever k: a level line across the panel.
+        fig.add_trace(go.Scatter(x=[1, max(len(mean_mc), len(mean_e))], y=[float(ws.mean())] * 2, mode="lines",
+                                 line=dict(color=WEIGHT_SCALED, dash="dash", width=2.5), meta="weight-scaled",
                                  name=_("weight-scaled network (1 pass)"), showlegend=first), row=1, col=i)
         _band(fig, passes_k, mean_mc, sd_mc, MC, _("MC dropout, k masks of one network"), col=i, showlegend=first)
         _band(fig, passes_m, mean_e, sd_e, ENSEMBLE, _("deep ensemble, M networks"), col=i, showlegend=first,
               marker=dict(size=ms * 0.6, color=ENSEMBLE))
         kk, mm = min(k, len(mean_mc)), min(m, len(mean_e))
-        fig.add_vline(x=mm, line=dict(color=style.GHOST, dash="dot", width=2), row=1, col=i)
+        fig.add_vline(x=mm, line=dict(color=style.GHOST, dash="dot", width=2), row=1, col=i, exclude_empty_subplots=False)
         fig.add_trace(go.Scatter(x=[mm], y=[mean_mc[mm - 1]], mode="markers", name=_("MC dropout at k = M: the same cost"),
                                  marker=dict(size=ms, color="white", line=dict(color=MC, width=3), symbol="circle"),
                                  showlegend=first, meta="same-cost"), row=1, col=i)
@@ -122,7 +128,7 @@ def scores_figure(curves: dict, k: int, m: int, presenter: bool = False, lang: s
                          row=1, col=i)
     style.base_layout(fig, _("Scores against the cost at test time (mean ± sd over runs)"), presenter,
                       height=440 if not presenter else 580)
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.22, x=0, xanchor="left"))
+    fig.update_layout(legend=_below(presenter))
     return fig
 
 
@@ -132,7 +138,7 @@ def _regions(fig, view, gap, x_range, cols, lang):
         fig.add_vrect(x0=gap[0], x1=gap[1], fillcolor=GAP_FILL, line_width=0, layer="below", row=1, col=col)
         fig.add_vrect(x0=view[0], x1=x_range[0], fillcolor=EXTRAP_FILL, line_width=0, layer="below", row=1, col=col)
         fig.add_vrect(x0=x_range[1], x1=view[1], fillcolor=EXTRAP_FILL, line_width=0, layer="below", row=1, col=col)
-    fig.add_annotation(x=(gap[0] + gap[1]) / 2, y=1.0, yref="paper", xref="x", text=_("gap"), showarrow=False,
+    fig.add_annotation(x=(gap[0] + gap[1]) / 2, y=0.01, yref="paper", xref="x", text=_("gap"), showarrow=False,
                        yanchor="bottom", font=dict(size=style.font_size(False, style.SMALL_FONT), color=style.ORANGE))
 
 
@@ -152,7 +158,7 @@ def band_figure(x, truth, x_train, y_train, bands, gap, x_range, presenter: bool
     for i, (title, centre, sigma, color) in enumerate(bands, start=1):
         first = i == 1
         fig.add_trace(go.Scatter(x=np.r_[x, x[::-1]], y=np.r_[centre + 2 * sigma, (centre - 2 * sigma)[::-1]],
-                                 fill="toself", fillcolor=style.rgba(color, 0.25), line=dict(width=0),
+                                 mode="lines", fill="toself", fillcolor=style.rgba(color, 0.25), line=dict(width=0),
                                  name=_("band: mean ± 2σ of the predictions"), legendgroup="band", showlegend=first,
                                  hoverinfo="skip", meta="band"), row=1, col=i)
         fig.add_trace(go.Scatter(x=x, y=centre, mode="lines", line=dict(color=color, width=style.line_width(presenter)),
@@ -168,7 +174,7 @@ def band_figure(x, truth, x_train, y_train, bands, gap, x_range, presenter: bool
     fig.update_yaxes(range=[-3, 3], row=1, col=1)
     style.base_layout(fig, _("Where the band should widen: the gap (orange) and beyond the data (grey)"), presenter,
                       height=430 if not presenter else 560)
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.2, x=0, xanchor="left"))
+    fig.update_layout(legend=_below(presenter))
     return fig
 
 
@@ -215,7 +221,7 @@ def sweeps_figure(sizes, by_size, keeps, by_keep, ensemble_at_keep, presenter: b
                              line=dict(color=style.GHOST, dash="dot", width=2.5),
                              name=_("∝ 1/√n: how a posterior's spread shrinks"), meta="guide"), row=1, col=1)
     fig.update_xaxes(type="log", title_text=_("training points n"), tickvals=list(sizes), row=1, col=1)
-    fig.update_yaxes(type="log", title_text="σ", row=1, col=1)
+    fig.update_yaxes(type="log", title_text="σ", nticks=6, tickformat=".2g", row=1, col=1)
     for name, sig, color, dash in by_keep:
         mean, sd = _stats(sig)
         _band(fig, keeps, mean, sd, color, name, col=2, dash=dash, marker={**ms, "color": color},
@@ -226,7 +232,7 @@ def sweeps_figure(sizes, by_size, keeps, by_keep, ensemble_at_keep, presenter: b
     fig.update_xaxes(title_text=_("keep q (drop rate p = 1 − q)"), row=1, col=2)
     fig.update_yaxes(title_text="σ", rangemode="tozero", row=1, col=2)
     style.base_layout(fig, None, presenter, height=430 if not presenter else 560)
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.22, x=0, xanchor="left"))
+    fig.update_layout(legend=_below(presenter))
     return fig
 
 
@@ -284,5 +290,5 @@ def ood_figure(scores_in, scores_out, fpr, tpr, auc, presenter: bool = False, la
     fig.update_xaxes(title_text=_("false-positive rate (test points flagged)"), range=[0, 1], row=1, col=2)
     fig.update_yaxes(title_text=_("true-positive rate (far points flagged)"), range=[0, 1], row=1, col=2)
     style.base_layout(fig, None, presenter, height=400 if not presenter else 540)
-    fig.update_layout(barmode="overlay", legend=dict(orientation="h", yanchor="top", y=-0.22, x=0, xanchor="left"))
+    fig.update_layout(barmode="overlay", legend=_below(presenter))
     return fig

@@ -140,6 +140,8 @@ def conventions(keep: float) -> None:
 
 def calibration_tab(keep: float, k: int, m: int, seed: int, presenter: bool) -> None:
     lang = _lang()
+    # In presenter mode the figure comes before this tab's own controls (the hall sees the picture first).
+    figure_slot = st.container() if presenter else None
     c1, c2 = st.columns([2, 1])
     options, default = WIDGETS["u_task"]
     task = ui.select(_("Held-out data"), "u_task", options, default, format_func=lambda t: _(TASK_LABELS[t]),
@@ -156,7 +158,8 @@ def calibration_tab(keep: float, k: int, m: int, seed: int, presenter: bool) -> 
     names = (_("weight-scaled network"), _("MC dropout, k = {k}").format(k=k), _("deep ensemble, M = {m}").format(m=m))
     panels = [(names[0], ex.reliability(pred.weight_scaled[0], y, n_bins), fg.WEIGHT_SCALED),
               (names[1], ex.reliability(mc_k, y, n_bins), fg.MC), (names[2], ex.reliability(ens_m, y, n_bins), fg.ENSEMBLE)]
-    ui.chart(fg.reliability_figure(panels, presenter, lang), key="u_reliability")
+    with figure_slot if presenter else st.container():
+        ui.chart(fg.reliability_figure(panels, presenter, lang), key="u_reliability")
     st.caption(_("{n} held-out points, {arch} ReLU networks. Binning: B = {b} equal-width bins of the confidence "
                  "(the top-class probability); bar = accuracy of the points in the bin, hatched = the gap to their "
                  "mean confidence. A bar below the diagonal is overconfidence.").format(
@@ -290,22 +293,27 @@ def decomposition_tab(keep: float, k: int, m: int, seed: int, presenter: bool) -
                  "below 0.5 = the far points look more familiar than the data. Mean ± sd over {runs} runs; the "
                  "histogram and the ROC curve show run 1.").format(
         n_in=len(mi_in), n_out=len(mi_out), r0=CFG.ood_radii[0], r1=CFG.ood_radii[1], runs=CFG.n_runs))
-    st.info(_("Why so low: far from the data a ReLU network is linear along each ray, so its logits grow and every "
+    st.info(_("When the AUROC is below 0.5: far from the data a ReLU network is linear along each ray, so its logits grow and every "
               "mask (and every member) becomes confident of the same class, except along the extended decision "
               "boundary (Hein et al. 2019). Disagreement measures how much the fitted functions differ, and in this "
               "ring they differ less than near the boundary, where the data are."))
 
 
+INTRO = N_("Leave dropout on at test time and average k masked passes: Monte Carlo dropout (Gal and Ghahramani, "
+           "2016) gives a prediction and a spread. Is the spread worth anything? Here it is measured against the "
+           "weight-scaled network and against a deep ensemble of M independently trained networks (Lakshminarayanan "
+           "et al., 2017), at the same number of forward passes: are the probabilities calibrated, does the band "
+           "widen where it should, and what is the uncertainty made of?")
+
+
 def render(presenter: bool) -> None:
+    """The whole lesson. In presenter mode the figures come first: the introduction folds into an expander below."""
     st.title(_("Uncertainty from dropout, measured honestly"))
-    st.markdown(_("Leave dropout on at test time and average k masked passes: Monte Carlo dropout (Gal and "
-                  "Ghahramani, 2016) gives a prediction and a spread. Is the spread worth anything? Here it is "
-                  "measured against the weight-scaled network and against a deep ensemble of M independently trained "
-                  "networks (Lakshminarayanan et al., 2017), at the same number of forward passes: are the "
-                  "probabilities calibrated, does the band widen where it should, and what is the uncertainty made "
-                  "of?"))
+    if not presenter:
+        st.markdown(_(INTRO))
     keep, k, m, seed = controls()
-    conventions(keep)
+    if not presenter:
+        conventions(keep)
     if _lang() != "en":
         st.caption(_("Tabs: ") + "; ".join(f"**{t}** ({_(t)})" for t in TABS))
     tabs = st.tabs(list(TABS), key="u_tab", bind="query-params")
@@ -313,4 +321,8 @@ def render(presenter: bool) -> None:
         if tab.open:
             with tab:
                 draw(keep, k, m, seed, presenter)
+    if presenter:
+        conventions(keep)
+        with st.expander(_("What this page measures")):
+            st.markdown(_(INTRO))
     ui.show_url_notices()
