@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dropout_viz.figures import style
-from dropout_viz.i18n import translator
+from dropout_viz.i18n import N_, translator
 
 MC = style.BLUE
 ENSEMBLE = style.GREEN
@@ -78,12 +78,13 @@ def reliability_figure(panels, presenter: bool = False, lang: str = "en") -> go.
     fig.update_yaxes(title_text=_("accuracy"), range=[0, 1.02], row=1, col=1)
     style.base_layout(fig, _("Reliability diagrams on the held-out points (run 1)"), presenter,
                       height=430 if not presenter else 520)
-    fig.update_layout(barmode="overlay", bargap=0, legend=_below(presenter))
+    fig.update_layout(barmode="overlay", bargap=0, legend=_below(presenter),
+                      margin=dict(t=int(110 * style.scale(presenter))))  # room for two-line panel titles
     return fig
 
 
-SCORE_TITLES = {"ECE": "ECE (lower is better)", "NLL": "NLL, nats (lower is better)",
-                "Brier": "Brier score (lower is better)", "error": "test error"}
+SCORE_TITLES = {"ECE": N_("ECE (lower is better)"), "NLL": N_("NLL, nats (lower is better)"),
+                "Brier": N_("Brier score (lower is better)"), "error": N_("test error")}
 
 
 def scores_figure(curves: dict, k: int, m: int, presenter: bool = False, lang: str = "en") -> go.Figure:

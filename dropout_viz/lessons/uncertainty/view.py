@@ -19,6 +19,7 @@ from . import figures as fg
 CFG = ex.Config()
 TABS = (N_("Calibration"), N_("Where the band is wrong"), N_("What the uncertainty is made of"))
 TASK_LABELS = {"moons": N_("2-D: two noisy moons"), "digits": N_("8×8 digits")}
+SCORE_NAMES = {"error": N_("test error"), "ECE": "ECE", "NLL": "NLL", "Brier": "Brier"}
 SPLIT_LABELS = {"mc": N_("MC dropout, k masks"), "ensemble": N_("deep ensemble, M networks")}
 
 # The lesson's widgets: URL key -> (range or options, default). Every one is in the link.
@@ -164,12 +165,15 @@ def calibration_tab(keep: float, k: int, m: int, seed: int, presenter: bool) -> 
                  "(the top-class probability); bar = accuracy of the points in the bin, hatched = the gap to their "
                  "mean confidence. A bar below the diagonal is overconfidence.").format(
         n=len(y), arch="-".join(map(str, clf.sizes)), b=n_bins))
-    st.latex(r"\mathrm{ECE}=\sum_{b=1}^{B}\frac{n_b}{N}\,\bigl|\mathrm{acc}_b-\mathrm{conf}_b\bigr|\qquad"
-             r"\mathrm{NLL}=-\frac{1}{N}\sum_{i}\log p(y_i\mid x_i)\qquad"
-             r"\mathrm{Brier}=\frac{1}{N}\sum_{i}\sum_{c}\bigl(p_c(x_i)-[y_i=c]\bigr)^2")
+    for col, formula in zip(st.columns(3), (
+            r"\mathrm{ECE}=\sum_{b=1}^{B}\frac{n_b}{N}\,\bigl|\mathrm{acc}_b-\mathrm{conf}_b\bigr|",
+            r"\mathrm{NLL}=-\frac{1}{N}\sum_{i}\log p(y_i\mid x_i)",
+            r"\mathrm{Brier}=\frac{1}{N}\sum_{i}\sum_{c}\bigl(p_c(x_i)-[y_i=c]\bigr)^2")):
+        col.latex(formula)
     st.caption(_("n_b: points in bin b; acc_b: the share of them classified correctly; conf_b: their mean top-class "
                  "probability. NLL in nats (0 is perfect, probabilities clipped at 10⁻¹²); Brier from 0 (certain and "
-                 "right) to 2 (certain and wrong). MC dropout: p = mean of the k masked passes' softmax outputs; "
+                 "right) to 2 (certain and wrong); error: the share of held-out points whose most probable class is "
+                 "not their label. MC dropout: p = mean of the k masked passes' softmax outputs; "
                  "ensemble: mean of the M networks' softmax outputs."))
     data = curves(task, seed, keep, n_bins)
     rows = []
@@ -179,7 +183,7 @@ def calibration_tab(keep: float, k: int, m: int, seed: int, presenter: bool) -> 
             (names[1], k, 1, lambda c: c[1][:, k - 1]),
             (names[2], m, m, lambda c: c[2][:, m - 1])):
         rows.append({_("predictor"): label, _("forward passes per point"): passes, _("networks trained"): trained,
-                     **{_(s): _pm(pick(data[s])) for s in ("error", "ECE", "NLL", "Brier")}})
+                     **{_(SCORE_NAMES[s]): _pm(pick(data[s])) for s in SCORE_NAMES}})
     st.table(rows, hide_index=True)
     ui.chart(fg.scores_figure({s: data[s] for s in ("ECE", "NLL", "Brier")}, k, m, presenter, lang), key="u_scores")
     st.caption(_("The x axis counts forward passes per test point: k for Monte Carlo dropout, M for the ensemble (1 for "
@@ -236,11 +240,9 @@ def band_tab(keep: float, k: int, m: int, seed: int, presenter: bool) -> None:
     s_keep = ex.spread(keeps.values, k)[1]  # (keeps, runs, G)
     by_keep = [(_("MC dropout, data region"), s_keep[..., data_region["data"]].mean(-1).T, fg.MC, None),
                (_("MC dropout, gap"), s_keep[..., data_region["gap"]].mean(-1).T, fg.MC, "dash")]
-    j = list(members.sizes).index(CFG.reg_points)
-    ens_levels = [(_("ensemble, data region"), float(r_level["data"].mean()), fg.ENSEMBLE, None)
-                  for r_level in [ex.region_means(ex.spread(members.values[j], m)[1], x, CFG)]]
-    ens_levels += [(_("ensemble, gap"), float(ex.region_means(ex.spread(members.values[j], m)[1], x, CFG)["gap"].mean()),
-                    fg.ENSEMBLE, "dash")]
+    at_n = ex.region_means(ex.spread(members.values[list(members.sizes).index(CFG.reg_points)], m)[1], x, CFG)
+    ens_levels = [(_("ensemble, data region"), float(at_n["data"].mean()), fg.ENSEMBLE, None),
+                  (_("ensemble, gap"), float(at_n["gap"].mean()), fg.ENSEMBLE, "dash")]
     ui.chart(fg.sweeps_figure(drop.sizes, by_size, CFG.keep_sweep, by_keep, ens_levels, presenter, lang), key="u_sweeps")
     st.caption(_("Left: mean σ over the data region for n = {sizes} training points (nested draws, the same seed), "
                  "{steps} steps each. A posterior's spread shrinks like 1/√n (dotted); dropout's spread is set by q and "

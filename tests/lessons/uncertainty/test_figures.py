@@ -55,3 +55,16 @@ def test_chinese_figures_are_translated():
                                  lang="zh")
     assert _title(en).startswith("Predictive entropy") and "预测熵" in _title(zh)
     assert "互信息" in zh.layout.annotations[2].text
+
+
+def test_layers_figures_import_neither_jax_nor_streamlit():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys, dropout_viz.lessons.uncertainty.figures as f; a = sorted(m for m in ('jax', 'streamlit') "
+            "if m in sys.modules); import dropout_viz.lessons.uncertainty.experiment; "
+            "print(a, 'streamlit' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[3], capture_output=True,
+                         text=True, check=True).stdout.strip()
+    assert out == "[] False"
