@@ -97,3 +97,11 @@ def test_decomposition_tab_checks_the_identity():
     at.radio(key="u_split").set_value("ensemble").run()
     _ok(at)
     assert _charts(at)[0]["data"] != charts[0]["data"]
+
+
+def test_a_bad_link_value_is_ignored_with_a_notice():
+    at = _run(u_k="999", u_task="spiral")
+    _ok(at)
+    notices = [w.value for w in at.warning]
+    assert any("u_k=999" in n for n in notices) and any("u_task=spiral" in n for n in notices)
+    assert at.slider(key="u_k").value == 16

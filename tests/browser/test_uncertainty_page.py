@@ -31,10 +31,10 @@ def test_decomposition_tab_in_chinese(page, app_server):
     assert page.get_by_text("互信息", exact=False).count() >= 1
     before = plotly_json(page, 0)
     runs = page.evaluate("() => window.__dlabRuns")
-    page.locator('[data-testid="stRadio"]').get_by_text("深度集成：M 个网络", exact=True).click()
+    page.locator('[data-testid="stRadio"]').get_by_text("deep ensemble", exact=True).click()
     wait_idle(page, runs_before=runs)
     assert_no_exception(page)
-    assert "u_split=ensemble" in page.url
+    assert "u_split=deep+ensemble" in page.url  # option values stay English: the same link in both languages
     assert plotly_json(page, 0) != before
     screenshot(page, "uncertainty-decomposition-chinese")
 

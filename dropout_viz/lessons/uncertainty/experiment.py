@@ -311,17 +311,18 @@ def _init(key, paths, sizes):
     """Flat initial parameters, Adam states and the keys of the steps' draws, for models at ``paths``.
 
     He initialisation (W ~ N(0, 2 / fan_in), b = 0, as dropout_viz.network.init_mlp for ReLU), drawn as one
-    normal vector per model from fold_in(model key, 0): one draw instead of one per layer compiles faster.
+    normal vector per model from split(model key)[0] (its steps draw from split(model key)[1]): one draw instead
+    of one per layer, and one split instead of two fold_ins, compile faster.
     """
-    keys = jax.vmap(lambda p: _path_key(key, p))(paths)
+    init_keys, run_keys = jnp.moveaxis(jax.vmap(lambda p: jax.random.split(_path_key(key, p)))(paths), 1, 0)
     n_w = [a * b for a, b in _layer_shapes(sizes)]
-    z = jax.vmap(lambda k: jax.random.normal(jax.random.fold_in(k, 0), (sum(n_w),)))(keys)
+    z = jax.vmap(lambda k: jax.random.normal(k, (sum(n_w),)))(init_keys)
     parts, at = [], 0
     for (a, b), n in zip(_layer_shapes(sizes), n_w):
         parts += [np.sqrt(2.0 / a) * z[:, at:at + n], jnp.zeros((z.shape[0], b))]
         at += n
     flat = jnp.concatenate(parts, 1)
-    return flat, jax.vmap(optax.scale_by_adam().init)(flat), jax.vmap(lambda k: jax.random.fold_in(k, 1))(keys)
+    return flat, jax.vmap(optax.scale_by_adam().init)(flat), run_keys
 
 
 @partial(jax.jit, static_argnames=("sizes", "head", "steps", "batch"))
@@ -367,7 +368,8 @@ def train_models(key, paths, x_train, y_train, keeps, *, sizes, head: str, steps
     the same arithmetic (He init, Adam, inverted dropout, minibatches drawn uniformly) in a smaller program.
 
     Args:
-      key: the experiment's key; model i's key is fold_in(...fold_in(key, paths[i, 0])..., paths[i, -1]).
+      key: the experiment's key; model i's key is fold_in(...fold_in(key, paths[i, 0])..., paths[i, -1]), split
+        in two: its initialisation and the draws of its steps.
       paths: (models, depth) non-negative integers: each model's position (run, member, ...), so its networks
         do not depend on how many others are trained with it.
       x_train: (models, N, d) inputs and y_train (models, N) targets, one training set per model. A model with

@@ -18,9 +18,11 @@ from . import figures as fg
 
 CFG = ex.Config()
 TABS = (N_("Calibration"), N_("Where the band is wrong"), N_("What the uncertainty is made of"))
-TASK_LABELS = {"moons": N_("2-D: two noisy moons"), "digits": N_("8×8 digits")}
+# Option labels are what the link stores (?u_task=two+moons), so they stay English in both languages, like the tab
+# titles; in Chinese a caption gives their Chinese names.
+TASK_LABELS = {"moons": N_("two moons"), "digits": N_("8x8 digits")}
 SCORE_NAMES = {"error": N_("test error"), "ECE": "ECE", "NLL": "NLL", "Brier": "Brier"}
-SPLIT_LABELS = {"mc": N_("MC dropout, k masks"), "ensemble": N_("deep ensemble, M networks")}
+SPLIT_LABELS = {"mc": N_("MC dropout"), "ensemble": N_("deep ensemble")}
 
 # The lesson's widgets: URL key -> (range or options, default). Every one is in the link.
 WIDGETS = {
@@ -43,6 +45,12 @@ def _lang() -> str:
 def _pm(values, fmt: str = "{:.3f}") -> str:
     v = np.asarray(values, np.float64)
     return (fmt + " ± " + fmt).format(v.mean(), v.std())
+
+
+def _option_names(labels: dict, container=st) -> None:
+    """Outside English, the options' names in the reader's language (the options themselves stay English)."""
+    if _lang() != "en":
+        container.caption("; ".join(f"**{en}**: {_(en)}" for en in labels.values()))
 
 
 def _progress(message: str):
@@ -145,8 +153,9 @@ def calibration_tab(keep: float, k: int, m: int, seed: int, presenter: bool) -> 
     figure_slot = st.container() if presenter else None
     c1, c2 = st.columns([2, 1])
     options, default = WIDGETS["u_task"]
-    task = ui.select(_("Held-out data"), "u_task", options, default, format_func=lambda t: _(TASK_LABELS[t]),
-                     radio=True, horizontal=True, container=c1)
+    task = ui.select(_("Held-out data"), "u_task", options, default, format_func=TASK_LABELS.get, radio=True,
+                     horizontal=True, container=c1)
+    _option_names(TASK_LABELS, c1)
     (lo, hi), default = WIDGETS["u_bins"]
     n_bins = ui.slider(_("Confidence bins B"), "u_bins", lo, hi, default, container=c2,
                        help=_("Equal-width bins of the top-class probability: [0, 1/B), [1/B, 2/B), …, "
@@ -254,8 +263,9 @@ def band_tab(keep: float, k: int, m: int, seed: int, presenter: bool) -> None:
 def decomposition_tab(keep: float, k: int, m: int, seed: int, presenter: bool) -> None:
     lang = _lang()
     options, default = WIDGETS["u_split"]
-    who = ui.select(_("Split the entropy of"), "u_split", options, default, format_func=lambda s: _(SPLIT_LABELS[s]),
-                    radio=True, horizontal=True)
+    who = ui.select(_("Split the entropy of"), "u_split", options, default, format_func=SPLIT_LABELS.get, radio=True,
+                    horizontal=True)
+    _option_names(SPLIT_LABELS)
     pred_in, pred_out, pred_grid = surface_predictions(seed, keep)
     members = pred_grid.mc[0, :k] if who == "mc" else pred_grid.members[0, :m]
     dec = ex.decompose(members)
