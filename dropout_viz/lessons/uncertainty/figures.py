@@ -76,10 +76,12 @@ def reliability_figure(panels, presenter: bool = False, lang: str = "en") -> go.
                                  hoverinfo="skip"), row=1, col=i)
         fig.update_xaxes(title_text=_("confidence (top-class probability)"), range=[0, 1], row=1, col=i)
     fig.update_yaxes(title_text=_("accuracy"), range=[0, 1.02], row=1, col=1)
-    style.base_layout(fig, _("Reliability diagrams on the held-out points (run 1)"), presenter,
-                      height=430 if not presenter else 520)
-    fig.update_layout(barmode="overlay", bargap=0, legend=_below(presenter),
-                      margin=dict(t=int(110 * style.scale(presenter))))  # room for two-line panel titles
+    # No figure title (the panels carry theirs, the page says which run): the diagrams get the height.
+    style.base_layout(fig, None, presenter, height=430 if not presenter else 520)
+    s = style.scale(presenter)
+    fig.update_layout(barmode="overlay", bargap=0, margin=dict(t=int(70 * s), r=int(24 * s)),
+                      legend=dict(orientation="v", x=1.01, xanchor="left", y=0.5, yanchor="middle",
+                                  font=dict(size=style.font_size(presenter, style.SMALL_FONT))))
     return fig
 
 
@@ -222,7 +224,7 @@ def sweeps_figure(sizes, by_size, keeps, by_keep, ensemble_at_keep, presenter: b
                              line=dict(color=style.GHOST, dash="dot", width=2.5),
                              name=_("∝ 1/√n: how a posterior's spread shrinks"), meta="guide"), row=1, col=1)
     fig.update_xaxes(type="log", title_text=_("training points n"), tickvals=list(sizes), row=1, col=1)
-    fig.update_yaxes(type="log", title_text="σ", nticks=6, tickformat=".2g", row=1, col=1)
+    fig.update_yaxes(type="log", title_text="σ", dtick="D2", row=1, col=1)
     for name, sig, color, dash in by_keep:
         mean, sd = _stats(sig)
         _band(fig, keeps, mean, sd, color, name, col=2, dash=dash, marker={**ms, "color": color},

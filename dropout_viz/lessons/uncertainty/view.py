@@ -170,7 +170,7 @@ def calibration_tab(keep: float, k: int, m: int, seed: int, presenter: bool) -> 
               (names[1], ex.reliability(mc_k, y, n_bins), fg.MC), (names[2], ex.reliability(ens_m, y, n_bins), fg.ENSEMBLE)]
     with figure_slot if presenter else st.container():
         ui.chart(fg.reliability_figure(panels, presenter, lang), key="u_reliability")
-    st.caption(_("{n} held-out points, {arch} ReLU networks. Binning: B = {b} equal-width bins of the confidence "
+    st.caption(_("Reliability diagrams of run 1 on its {n} held-out points, {arch} ReLU networks. Binning: B = {b} equal-width bins of the confidence "
                  "(the top-class probability); bar = accuracy of the points in the bin, hatched = the gap to their "
                  "mean confidence. A bar below the diagonal is overconfidence.").format(
         n=len(y), arch="-".join(map(str, clf.sizes)), b=n_bins))
