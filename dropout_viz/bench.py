@@ -16,8 +16,8 @@ import time
 import jax
 import numpy as np
 
-from . import datasets, inference, network, reference, train
-from .system import CompileCounter, backend_info
+from .core import datasets, inference, network, reference, train
+from .core.system import CompileCounter, backend_info
 
 
 def _median_time(fn, repeats: int) -> float:

@@ -4,8 +4,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from dropout_viz import datasets, theory
-from dropout_viz import ensemble_training as et
+from dropout_viz.core import datasets, theory
+from dropout_viz.core import ensemble_training as et
 
 SIZES = (2, 8, 8, 2)
 CFG = et.EnsembleConfig(sizes=SIZES, n_masks=2, eval_masks=4, chunk=25, n_bags=3)
@@ -93,6 +93,16 @@ def test_ensemble_run_shapes_and_probabilities(run, data):
     for arr in (run.family_test, run.bag_test, run.family_grid, run.family_ws_test, run.subnet_test):
         assert np.allclose(arr.sum(-1), 1.0, atol=1e-5) and arr.min() >= 0
     assert run.keep == (1.0, 0.5, 0.5)
+
+
+def test_on_progress_counts_chunks_and_leaves_the_run_unchanged(data, run):
+    ds, grid = data
+    calls = []
+    loud = et.compare_ensembles(jax.random.PRNGKey(0), ds.x_train, ds.y_train, ds.x_test, ds.y_test, grid, CFG,
+                                keep=0.5, steps=50, on_progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 2), (2, 2)]
+    for field in ("family_test", "bag_test", "family_grid", "bag_grid"):
+        np.testing.assert_array_equal(getattr(loud, field), getattr(run, field))
 
 
 def test_keep_one_makes_dropout_and_boosting_the_plain_network(data):
@@ -200,6 +210,24 @@ def test_noise_variants(data):
     with pytest.raises(ValueError, match="keep"):
         et.compare_noises(jax.random.PRNGKey(0), ds.x_train, ds.y_train, ds.x_test, ds.y_test, grid, sizes=SIZES,
                           keep=1.0, steps=100, chunk=50)
+
+
+def test_regulariser_and_noise_runs_report_each_chunk_and_the_callback_changes_nothing(data):
+    calls = []
+    quiet = _rivals(data, keep=0.5)
+    loud = _rivals(data, keep=0.5, on_progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(i, 4) for i in range(1, 5)]
+    np.testing.assert_array_equal(quiet.test_loss, loud.test_loss)
+    np.testing.assert_array_equal(quiet.grid_probs, loud.grid_probs)
+    ds, grid = data
+    args = (jax.random.PRNGKey(0), ds.x_train, ds.y_train, ds.x_test, ds.y_test, grid)
+    calls = []
+    quiet = et.compare_noises(*args, sizes=SIZES, keep=0.5, steps=100, chunk=50)
+    loud = et.compare_noises(*args, sizes=SIZES, keep=0.5, steps=100, chunk=50,
+                             on_progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 2), (2, 2)]
+    np.testing.assert_array_equal(quiet.test_error, loud.test_error)
+    np.testing.assert_array_equal(quiet.hidden_rms, loud.hidden_rms)
 
 
 # --- linear regression -----------------------------------------------------------------------------------------

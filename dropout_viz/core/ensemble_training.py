@@ -5,7 +5,7 @@
   same masks and the same parameter sharing, but the loss is that of the ensemble's arithmetic-mean
   prediction over the sampled masks, -log mean_m p(y | x, m), instead of the mean of the per-mask losses.
 - ``compare_regularisers``: one task and seed under no regularisation, dropout, L2, L1, early stopping,
-  Gaussian input noise and label smoothing; one vmapped run of the engine (dropout_viz.train).
+  Gaussian input noise and label smoothing; one vmapped run of the engine (dropout_viz.core.train).
 - ``compare_noises``: Bernoulli dropout, Gaussian multiplicative noise of matched variance, DropConnect,
   and additive Gaussian noise on the hidden units, with the size of the hidden activations over training.
 - ``fit_dropout_linear``: linear regression trained with input dropout, for comparison with ridge.
@@ -25,10 +25,11 @@ import numpy as np
 import optax
 from jax.flatten_util import ravel_pytree
 
+from . import checks
 from . import masks as masks_mod
 from . import theory
 from . import train as engine
-from .network import ACTIVATIONS, check_sizes, forward, init_mlp
+from .network import ACTIVATIONS, check_activation, check_sizes, forward, init_mlp
 
 MAX_BAGS = 16
 MAX_STEPS = 20_000
@@ -37,9 +38,8 @@ EVAL_TAG = 0x5EED
 
 
 def _check_int(value, name: str, lo: int, hi: int) -> int:
-    if int(value) != value or not lo <= value <= hi:
-        raise ValueError(f"{name} must be an integer in [{lo}, {hi}], got {value}")
-    return int(value)
+    """value as an int in [lo, hi] (the shared rule of checks.check_int)."""
+    return checks.check_int(name, value, lo, hi)
 
 
 def _check_float(value, name: str, lo: float, hi: float, *, open_lo: bool = False) -> float:
@@ -96,8 +96,7 @@ class EnsembleConfig:
 
     def __post_init__(self):
         object.__setattr__(self, "sizes", check_sizes(self.sizes))
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}")
+        check_activation(self.activation)
         _check_int(self.batch_size, "batch_size", 1, 4096)
         _check_int(self.n_masks, "n_masks", 2, 64)
         _check_int(self.eval_masks, "eval_masks", 1, 1024)
@@ -252,7 +251,8 @@ class EnsembleRun(NamedTuple):
 
 def compare_ensembles(key, x_train, y_train, x_test, y_test, grid, config: EnsembleConfig, *, keep: float,
                       lr: float = 0.01, steps: int = 2000,
-                      progress: Callable[[float], None] | None = None) -> EnsembleRun:
+                      progress: Callable[[float], None] | None = None,
+                      on_progress: Callable[[int, int], None] | None = None) -> EnsembleRun:
     """Train bagged networks and the shared-weight family (no dropout, dropout, dropout boosting).
 
     Bagged network i (i < config.n_bags) has its own initialisation and bootstrap sample and no dropout;
@@ -267,6 +267,7 @@ def compare_ensembles(key, x_train, y_train, x_test, y_test, grid, config: Ensem
       keep: keep probability q of the hidden units for dropout and boosting, in (0, 1].
       steps: training steps, a multiple of config.chunk.
       progress: called with the fraction done after each chunk.
+      on_progress: called with (chunks done, chunks in all) after each chunk.
     """
     cfg = config
     x_train, y_train = _check_xy(x_train, y_train, "train", cfg.sizes[0])
@@ -323,6 +324,8 @@ def compare_ensembles(key, x_train, y_train, x_test, y_test, grid, config: Ensem
         fam_hist.append(np.asarray(p_fam))
         if progress is not None:
             progress((c + 1) / n_chunks)
+        if on_progress is not None:
+            on_progress(c + 1, n_chunks)
 
     plain_p = np.stack(plain_hist, axis=1)  # (models, E, n_train + n_test, C)
     fam_p = np.concatenate([plain_p[:1], np.stack(fam_hist, axis=1)])  # no dropout, dropout, boosting
@@ -449,7 +452,8 @@ def compare_regularisers(key, x_train, y_train, x_val, y_val, x_test, y_test, gr
                          l2: float, l1: float, input_noise: float, label_smoothing: float, lr: float = 0.01,
                          steps: int = 3000, chunk: int = 50, batch_size: int = 32, activation: str = "relu",
                          optimizer: str = "momentum",
-                         progress: Callable[[float], None] | None = None) -> RegulariserRun:
+                         progress: Callable[[float], None] | None = None,
+                         on_progress: Callable[[int, int], None] | None = None) -> RegulariserRun:
     """Train one network per regulariser from the same initialisation and minibatches (one vmapped run).
 
     Dropout uses keep q on the hidden units (inputs kept); L2 adds (l2/2) sum W^2, L1 adds l1 sum |W|;
@@ -490,6 +494,8 @@ def compare_regularisers(key, x_train, y_train, x_val, y_val, x_test, y_test, gr
             best = (val_none, engine.unstack(states.params, 0), (c + 1) * chunk)
         if progress is not None:
             progress((c + 1) / n_chunks)
+        if on_progress is not None:
+            on_progress(c + 1, n_chunks)
     train_loss = np.stack([h[0] for h in hist], axis=1)
     val_loss = np.stack([h[1] for h in hist], axis=1)
     finals = [engine.unstack(states.params, i) for i in range(len(_ENGINE_MODELS))]
@@ -603,7 +609,8 @@ def _additive_chunk(flat, opt, step, key, data: engine.Data, sigmas, lr, *, conf
 
 def compare_noises(key, x_train, y_train, x_test, y_test, grid, *, sizes, keep: float, lr: float = 0.01,
                    steps: int = 3000, chunk: int = 100, batch_size: int = 32, activation: str = "relu",
-                   progress: Callable[[float], None] | None = None) -> NoiseRun:
+                   progress: Callable[[float], None] | None = None,
+                   on_progress: Callable[[int, int], None] | None = None) -> NoiseRun:
     """Train the same network (same init and minibatches) under five kinds of noise on the hidden units.
 
     Bernoulli dropout: h m / q. Gaussian: h (1 + sqrt((1-q)/q) eps), the same mean and variance. DropConnect:
@@ -660,6 +667,8 @@ def compare_noises(key, x_train, y_train, x_test, y_test, grid, *, sizes, keep: 
         layer_hist.append(np.stack([np.asarray(_layer_rms(p, xtr, activation=activation)) for p in snapshot()]))
         if progress is not None:
             progress((c + 1) / n_chunks)
+        if on_progress is not None:
+            on_progress(c + 1, n_chunks)
     layer_rms = np.stack(layer_hist, axis=1)  # (5, E, hidden layers)
     finals = snapshot()
     xt, gj = jnp.asarray(x_test), jnp.asarray(np.asarray(grid, np.float32))

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "locales"
+LOCALE_DIR = Path(__file__).resolve().parents[2] / "locales"
 # The app's languages: code -> gettext locale (None: the source language, English, needs no catalog).
 LOCALES = {"en": None, "zh": "zh_CN"}
 DEFAULT = "en"

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import checks
+
 
 def forward_backward(params, x, y, mults):
     """Loss and gradients of the mean softmax cross-entropy of a ReLU MLP with unit multipliers.
@@ -68,6 +70,13 @@ def adam_step(params, grads, state, lr, b1=0.9, b2=0.999, eps=1e-8):
 
 def train_steps(params, x, y, keep, lr, n_steps, batch, rng: np.random.Generator):
     """n_steps of minibatch Adam with inverted dropout (keep per weight layer). Returns (params, losses)."""
+    keep = checks.check_keep("keep", keep)
+    if not isinstance(keep, tuple) or len(keep) != len(params):
+        raise ValueError(f"keep needs one value per weight layer ({len(params)}), got {keep}")
+    lr = checks.check_float("lr", lr, 0.0, open_lo=True)
+    n_steps = checks.check_count("n_steps", n_steps)
+    batch = checks.check_count("batch", batch, 1)
+    checks.check_array("x", x, ndim=2)
     state = adam_init(params)
     losses = np.empty(n_steps)
     for t in range(n_steps):

@@ -1,10 +1,10 @@
-"""dropout_viz.network: forward pass against a NumPy reference, masks, scaling, heads, init, checks."""
+"""dropout_viz.core.network: forward pass against a NumPy reference, masks, scaling, heads, init, checks."""
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from dropout_viz import network
+from dropout_viz.core import network
 
 NP_ACT = {
     "relu": lambda a: np.maximum(a, 0.0),

@@ -1,4 +1,4 @@
-"""dropout_viz.masks: closed-form moments of the noise, exact mask enumeration, argument checks."""
+"""dropout_viz.core.masks: closed-form moments of the noise, exact mask enumeration, argument checks."""
 import math
 
 import jax
@@ -6,7 +6,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from dropout_viz import masks
+from dropout_viz.core import masks
 
 # Draws for the moment checks: N samples of each of 5 values of x. Every test here draws arrays of this one
 # shape, so each random primitive compiles once for the whole file.
@@ -193,3 +193,32 @@ def test_droppable_and_subnetwork_count():
     assert masks.n_subnetworks_log2(sizes, (1.0, 1.0, 1.0)) == 0
     with pytest.raises(ValueError, match="keep"):
         masks.droppable(sizes, (0.5, 0.5))
+
+
+# --- bad input: ValueError naming the argument ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("q", [1.5, 0.0, float("nan")])
+def test_mask_prob_refuses_a_keep_outside_zero_one(q):
+    with pytest.raises(ValueError, match=r"keep_per_unit must lie in \(0, 1\]"):
+        masks.mask_prob(np.array([[1.0, 0.0]]), [q, 0.5])
+    with pytest.raises(ValueError, match=r"keep_per_unit must lie in \(0, 1\]"):
+        masks.mask_prob(np.array([[1.0]]), q)
+
+
+def test_mask_prob_refuses_masks_of_the_wrong_width():
+    with pytest.raises(ValueError, match=r"masks must have 3 columns"):
+        masks.mask_prob(np.ones((4, 2)), [0.5, 0.5, 0.5])
+
+
+@pytest.mark.parametrize("keep", [(1.5, 0.5), (1.0, float("nan")), (0.0, 1.0)])
+def test_n_subnetworks_log2_refuses_a_keep_outside_zero_one(keep):
+    with pytest.raises(ValueError, match=r"keep must lie in \(0, 1\]"):
+        masks.n_subnetworks_log2((2, 3, 1), keep)
+
+
+def test_enumerate_masks_refuses_a_non_integer_d():
+    with pytest.raises(ValueError, match=r"d must be an integer in \[0, 20\]"):
+        masks.enumerate_masks(2.5)
+    with pytest.raises(ValueError, match=r"d must be in \[0, 20\], got 21"):
+        masks.enumerate_masks(21)

@@ -1,11 +1,11 @@
-"""Every closed form in dropout_viz.theory against enumeration, brute-force loops or sampling."""
+"""Every closed form in dropout_viz.core.theory against enumeration, brute-force loops or sampling."""
 import itertools
 
 import jax
 import numpy as np
 import pytest
 
-from dropout_viz import theory
+from dropout_viz.core import theory
 
 
 def _rng(seed=0):
@@ -307,3 +307,40 @@ def test_relative_noise_against_sampling():
     assert r == pytest.approx([1.0, 0.5, 0.125])
     with pytest.raises(ValueError, match="activation_rms"):
         theory.relative_noise_additive([0.0], 0.5)
+
+
+# --- bad input: ValueError naming the argument ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("x", [np.zeros((0, 3)), np.zeros((4, 0)), [[1.0, float("nan")]]])
+def test_dropout_penalty_coefficients_refuses_empty_or_nan_x(x):
+    with pytest.raises(ValueError, match=r"^x must"):
+        theory.dropout_penalty_coefficients(x, 0.5)
+
+
+def test_relative_noise_additive_refuses_empty_input_and_nan_sigma():
+    with pytest.raises(ValueError, match="activation_rms must not be empty"):
+        theory.relative_noise_additive([], 0.5)
+    with pytest.raises(ValueError, match="activation_rms must be finite"):
+        theory.relative_noise_additive([1.0, float("nan")], 0.5)
+    with pytest.raises(ValueError, match="sigma"):
+        theory.relative_noise_additive([1.0], float("nan"))
+    with pytest.raises(ValueError, match="sigma"):
+        theory.relative_noise_additive([1.0], -0.1)
+
+
+def test_masked_linear_bias_variance_refuses_empty_input_and_nan_noise():
+    with pytest.raises(ValueError, match=r"^x must"):
+        theory.masked_linear_bias_variance(np.zeros((0, 2)), np.ones(2), 0.5)
+    with pytest.raises(ValueError, match=r"^w must"):
+        theory.masked_linear_bias_variance(np.ones((3, 2)), [1.0, float("nan")], 0.5)
+    with pytest.raises(ValueError, match="noise_std"):
+        theory.masked_linear_bias_variance(np.ones((3, 2)), np.ones(2), 0.5, noise_std=float("nan"))
+    with pytest.raises(ValueError, match="noise_std"):
+        theory.mc_masked_linear_bias_variance(jax.random.PRNGKey(0), np.ones((3, 2)), np.ones(2), 0.5, 10,
+                                              noise_std=float("nan"))
+
+
+def test_linear_task_refuses_a_nan_noise_std():
+    with pytest.raises(ValueError, match="noise_std"):
+        theory.linear_task(jax.random.PRNGKey(0), 10, [1.0, 2.0], float("nan"))

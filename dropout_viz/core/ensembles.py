@@ -1,6 +1,6 @@
 """The ensemble of subnetworks against the weight-scaled network: the library behind the ensemble page.
 
-Conventions (DESIGN.md): ``keep`` is the keep probability q per weight layer's inputs (drop rate p = 1 - q);
+Conventions (docs/ARCHITECTURE.md): ``keep`` is the keep probability q per weight layer's inputs (drop rate p = 1 - q);
 inverted dropout, so the full network at test time *is* the weight-scaled one. Every random function takes
 a ``jax.random`` key first. Everything returns NumPy; nothing here imports streamlit.
 
@@ -26,11 +26,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import datasets, inference
+from . import checks, datasets, inference
 from . import masks as masks_mod
 from . import train as train_mod
 from .inference import MC_CHUNK
-from .network import ACTIVATIONS, forward, head_logits, sizes_of
+from .network import ACTIVATIONS, check_activation, forward, head_logits, sizes_of
 
 FEATURES = ("raw", "cubic")
 MAX_STEPS = 20_000
@@ -121,15 +121,17 @@ def check_spec(spec: ModelSpec) -> ModelSpec:
         raise ValueError("head 'sigmoid' needs a two-class data set")
     if sizes[-1] != want_out:
         raise ValueError(f"sizes[-1] must be {want_out} for head {spec.head!r}, got {sizes[-1]}")
-    steps = int(spec.steps)
-    if steps % 100 or not 100 <= steps <= MAX_STEPS:
+    check_activation(spec.activation)
+    steps = checks.check_int("steps", spec.steps, 100, MAX_STEPS)
+    if steps % 100:
         raise ValueError(f"steps must be a multiple of 100 in [100, {MAX_STEPS}], got {spec.steps}")
-    noise = ds.default_noise if spec.noise is None else float(spec.noise)
-    return spec._replace(sizes=sizes, keep=keep, steps=steps, seed=int(spec.seed), noise=noise, n=int(spec.n),
-                         lr=float(spec.lr))
+    noise = ds.default_noise if spec.noise is None else checks.check_float("noise", spec.noise, 0.0, ds.max_noise)
+    return spec._replace(sizes=sizes, keep=keep, steps=steps, seed=checks.check_int("seed", spec.seed, 0),
+                         noise=noise, n=checks.check_int("n", spec.n, 4, ds.max_n),
+                         lr=checks.check_float("lr", spec.lr, 0.0, open_lo=True))
 
 
-def train_model(key, spec: ModelSpec) -> TrainedModel:
+def train_model(key, spec: ModelSpec, on_progress=None) -> TrainedModel:
     """Draw the spec's data (seed spec.seed) and train its network with inverted dropout (Adam, batch 32).
 
     Args:
@@ -146,7 +148,8 @@ def train_model(key, spec: ModelSpec) -> TrainedModel:
                                input_features(ds.x_test, spec.features), ds.y_test, config)
     states = train_mod.init_states(key, config, 1)
     hps = train_mod.stack([train_mod.hyper(spec.keep, spec.lr, n_layers=config.n_layers)])
-    states, hist = train_mod.train(states, data, hps, config, spec.steps // config.chunk)
+    states, hist = train_mod.train(states, data, hps, config, spec.steps // config.chunk,
+                                   on_progress=on_progress)  # (chunks of 100 steps done, chunks in all)
     params = [(np.asarray(w[0]), np.asarray(b[0])) for w, b in states.params]
     classify = spec.head != "identity"
     return TrainedModel(spec, params, ds.x_train, ds.y_train, ds.x_test, ds.y_test,
@@ -164,7 +167,7 @@ def droppable_units(spec: ModelSpec) -> int:
 
 def total_variation(p, q) -> np.ndarray:
     """Per-point total variation distance 0.5 * sum_c |p_c - q_c| between (n, C) class distributions: (n,)."""
-    p, q = np.asarray(p, np.float64), np.asarray(q, np.float64)
+    p, q = checks.check_array("p", p), checks.check_array("q", q)
     if p.shape != q.shape or p.ndim != 2:
         raise ValueError(f"p and q must be (n, classes) arrays of the same shape, got {p.shape} and {q.shape}")
     return 0.5 * np.abs(p - q).sum(axis=1)
@@ -172,7 +175,7 @@ def total_variation(p, q) -> np.ndarray:
 
 def accuracy(p, y) -> float:
     """Share of points whose most probable class is the label."""
-    p, y = np.asarray(p), np.asarray(y)
+    p, y = checks.check_array("p", p), np.asarray(y)
     if p.ndim != 2 or y.shape != (p.shape[0],):
         raise ValueError(f"p must be (n, classes) and y (n,), got {p.shape} and {y.shape}")
     return float(np.mean(np.argmax(p, axis=1) == y))
@@ -277,7 +280,7 @@ def _convergence(keys, params, x, keep, reference, labels, groups, *, k_max, n_g
 
 
 def convergence(keys, params, x, keep, k_max: int, reference, labels, groups, *, activation="relu",
-                head="softmax") -> Convergence:
+                head="softmax", on_progress=None) -> Convergence:
     """Distance to a reference ensemble and accuracy of the running Monte Carlo means, for k = 1..k_max.
 
     Sequence s uses exactly the masks of inference.mc_ensemble(keys[s], ...): its value at k equals that
@@ -290,6 +293,8 @@ def convergence(keys, params, x, keep, k_max: int, reference, labels, groups, *,
         ensemble on the page).
       labels: (n,) integer labels; -1 marks points without a label (grid points), left out of the accuracy.
       groups: (n,) integer group ids in [0, G); the total variation is averaged within each group.
+      on_progress: if given, the sequences run one at a time and it is called with (sequences done, S)
+        after each (the same values, computed in S pieces).
     Returns:
       Convergence with tv_* (S, k_max, G) and acc_* (S, k_max).
     """
@@ -312,12 +317,18 @@ def convergence(keys, params, x, keep, k_max: int, reference, labels, groups, *,
         raise ValueError(f"labels and groups must have shape ({n},), got {labels.shape} and {groups.shape}")
     if groups.min() < 0:
         raise ValueError("groups must hold ids >= 0")
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
-    tv_a, tv_g, acc_a, acc_g = _convergence(
-        keys, [(jnp.asarray(w), jnp.asarray(b)) for w, b in params], jnp.asarray(x), jnp.asarray(keep, jnp.float32),
-        jnp.asarray(reference), jnp.asarray(labels, jnp.int32), jnp.asarray(groups, jnp.int32), k_max=int(k_max),
-        n_groups=int(groups.max()) + 1, activation=activation, head=head)
+    check_activation(activation)
+    args = ([(jnp.asarray(w), jnp.asarray(b)) for w, b in params], jnp.asarray(x), jnp.asarray(keep, jnp.float32),
+            jnp.asarray(reference), jnp.asarray(labels, jnp.int32), jnp.asarray(groups, jnp.int32))
+    static = dict(k_max=int(k_max), n_groups=int(groups.max()) + 1, activation=activation, head=head)
+    if on_progress is None:
+        tv_a, tv_g, acc_a, acc_g = _convergence(keys, *args, **static)
+    else:  # one sequence per call (one compilation for all of them), reporting after each
+        parts = []
+        for s in range(keys.shape[0]):
+            parts.append([np.asarray(a) for a in _convergence(keys[s:s + 1], *args, **static)])
+            on_progress(s + 1, keys.shape[0])
+        tv_a, tv_g, acc_a, acc_g = (np.concatenate(p) for p in zip(*parts))
     return Convergence(np.arange(1, int(k_max) + 1), np.asarray(tv_a), np.asarray(tv_g), np.asarray(acc_a),
                        np.asarray(acc_g))
 
@@ -343,8 +354,10 @@ def jensen_gap(params, x, keep, *, activation="relu") -> JensenGap | None:
     """
     sizes = sizes_of(params)
     keep = masks_mod.keep_tuple(keep, len(params))
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+    check_activation(activation)
+    x = checks.check_array("x", x, dtype=np.float32)
+    if x.ndim != 2 or x.shape[1] != sizes[0]:
+        raise ValueError(f"x must have shape (n, {sizes[0]}) for this network, got {x.shape}")
     dropped = [i for i, q in enumerate(keep) if q < 1.0]
     if not dropped or dropped[0] == len(params) - 1:
         return None

@@ -1,4 +1,4 @@
-"""dropout_viz.inference: exact ensembles against brute force, closed forms of linear nets, Monte Carlo."""
+"""dropout_viz.core.inference: exact ensembles against brute force, closed forms of linear nets, Monte Carlo."""
 import itertools
 import math
 
@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from dropout_viz import inference, masks
+from dropout_viz.core import inference, masks
 
 NP_ACT = {
     "relu": lambda a: np.maximum(a, 0.0),
@@ -136,6 +136,19 @@ def test_exact_ensemble_streamed_in_many_chunks_equals_brute_force(name, referen
     np.testing.assert_allclose(ens.geometric, geo, atol=2e-5)
     assert len(seen) > 1 and seen[-1] == 1.0
     assert all(a < b for a, b in zip(seen, seen[1:]))
+
+
+def test_on_progress_counts_blocks_and_leaves_the_result_unchanged(monkeypatch):
+    params, x, keep, activation, head = case("dropout_in_every_layer")
+    whole = inference.exact_ensemble(params, x, keep, activation=activation, head=head)
+    monkeypatch.setattr(inference, "EXACT_BUDGET", 2**6)  # many blocks
+    calls = []
+    ens = inference.exact_ensemble(params, x, keep, activation=activation, head=head,
+                                   on_progress=lambda done, total: calls.append((done, total)))
+    total = calls[0][1]
+    assert total > 1 and calls == [(i, total) for i in range(1, total + 1)]
+    np.testing.assert_allclose(ens.arithmetic, whole.arithmetic, atol=2e-6)
+    np.testing.assert_allclose(ens.geometric, whole.geometric, atol=2e-6)
 
 
 def test_progress_reaches_one_without_chunking():
@@ -323,3 +336,18 @@ def test_bad_arguments_raise(mc_setup):
         inference.predict_exact(params, x, keep, head="identity")
     with pytest.raises(ValueError, match="head"):
         inference.predict_weight_scaled(params, x, keep, head="softplus")
+
+
+# --- bad input: ValueError naming the argument ------------------------------------------------------------
+
+
+def test_predict_weight_scaled_refuses_empty_or_nan_input():
+    params = random_params(1, (2, 3, 2))
+    with pytest.raises(ValueError, match=r"^x must not be empty"):
+        inference.predict_weight_scaled(params, np.zeros((0, 2), np.float32), 0.5)
+    with pytest.raises(ValueError, match=r"^x must be finite"):
+        inference.predict_weight_scaled(params, np.array([[0.0, np.nan]], np.float32), 0.5)
+    with pytest.raises(ValueError, match=r"^x must have shape \(n, 2\)"):
+        inference.predict_weight_scaled(params, np.zeros((3, 5), np.float32), 0.5)
+    with pytest.raises(ValueError, match=r"activation must be one of"):
+        inference.predict_weight_scaled(params, np.zeros((3, 2), np.float32), 0.5, activation="gelu")

@@ -1,10 +1,10 @@
-"""Tests for dropout_viz.datasets: registry generators, splits, grids, CSV upload."""
+"""Tests for dropout_viz.core.datasets: registry generators, splits, grids, CSV upload."""
 
 import numpy as np
 import pytest
 
-from dropout_viz import datasets
-from dropout_viz.datasets import (
+from dropout_viz.core import datasets
+from dropout_viz.core.datasets import (
     DATASETS,
     curve_grid,
     dataset_from_points,
@@ -314,8 +314,8 @@ def test_parse_points_header_order_extras_bom_blank_lines_and_integer_labels():
         (b"x1,x2,label\n" + b"1,2,a\n" * 10 + b"1,2,b\n" * 10, r"all points have the same coordinates"),
         (_csv(GOOD_ROWS, header="x1,y,class"), r"missing column\(s\): x2, label"),
         (_csv(GOOD_ROWS[:5] + ["1,oops,a"] + GOOD_ROWS[5:]), r"row 7: x2 = 'oops' is not a number"),
-        (_csv(GOOD_ROWS + ["nan,1,a"]), r"row 14: x1 is 'nan'; NaN and infinity"),
-        (_csv(GOOD_ROWS + ["1,-inf,a"]), r"row 14: x2 is '-inf'"),
+        (_csv(GOOD_ROWS + ["nan,1,a"]), r"row 14: x1 = 'nan' is not a finite number; x1 must lie between"),
+        (_csv(GOOD_ROWS + ["1,-inf,a"]), r"row 14: x2 = '-inf' is not a finite number"),
         (_csv([f"{i},{i},a" for i in range(12)]), r"label must take at least 2 distinct values \(classes\), got 1"),
         (_csv([f"{i},{i},{i}" for i in range(12)]), r"too many classes: label takes 12 distinct values, at most 8"),
         (_csv(GOOD_ROWS[:9]), r"too few points: got 9, need at least 10"),
@@ -465,3 +465,46 @@ def test_parse_points_too_large_file_is_refused_before_reading():
     big = _csv(GOOD_ROWS) + b"0,0,a\n" * 200_000
     with pytest.raises(ValueError, match=r"file is too large: [\d,]+ bytes; the limit is 1,000,000 bytes"):
         parse_points_csv(big)
+
+
+# --- extreme coordinates: standardised in float64 without overflow, or refused by name -------------------------
+
+def _scaled_rows(scale: float, n: int = 30, seed: int = 0) -> tuple[bytes, np.ndarray]:
+    x = np.random.default_rng(seed).uniform(-1, 1, size=(n, 2))
+    rows = [f"{a * scale!r},{b * scale!r},{int(a * b > 0)}" for a, b in x.tolist()]
+    return _csv(rows), x * scale
+
+
+@pytest.mark.parametrize("scale", [1e308, -1e308, 1e-320, 1e-310])
+def test_parse_points_extreme_coordinates_keep_their_shape(scale):
+    data, raw = _scaled_rows(scale)
+    x, y = datasets.parse_points_csv(data)
+    reference, _ = datasets.parse_points_csv(_scaled_rows(1.0)[0])
+    assert np.all(np.isfinite(x)) and np.abs(x).max() == np.float32(1.5)
+    assert len(np.unique(x, axis=0)) == 30  # no point collapses onto another (1e308 used to give (0, -0) for all)
+    # The same shape as at scale 1, up to the rounding of subnormals (1e-320 keeps about 10 bits).
+    atol = 1e-2 if abs(scale) < 1e-300 else 1e-5
+    np.testing.assert_allclose(x, reference if scale > 0 else -reference, atol=atol)
+    datasets.Points(x, y)  # and the points are accepted (1e-320 used to be refused as "not finite")
+
+
+def test_parse_points_refuses_a_range_that_squeezes_points_together():
+    rows = [f"{i / 10},{(i % 7) / 10},{i % 2}" for i in range(30)] + ["1e300,0,1"]
+    with pytest.raises(ValueError, match=r"x1 and x2 span too wide a range: .* points that differ in the file fall "
+                                         r"on the same spot"):
+        datasets.parse_points_csv(_csv(rows))
+
+
+@pytest.mark.parametrize("cell", ["1e309", "-" + "9" * 400, "inf", "nan", "1" + "0" * 5000])
+def test_parse_points_beyond_float_range_names_the_column_and_range(cell):
+    with pytest.raises(ValueError, match=r"row 14: x1 = .* is not a finite number; x1 must lie between -1\.8e308 "
+                                         r"and 1\.8e308") as info:
+        datasets.parse_points_csv(_csv(GOOD_ROWS + [f"{cell},1,a"]))
+    assert len(str(info.value)) < 180
+
+
+def test_parse_points_quotes_at_most_60_characters():
+    for rows, header in ((GOOD_ROWS + ["1," + "z" * 5000 + ",a"], "x1,x2,label"), (GOOD_ROWS, "q" * 5000)):
+        with pytest.raises(ValueError) as info:
+            datasets.parse_points_csv(_csv(rows, header=header))
+        assert "z" * 61 not in str(info.value) and "q" * 61 not in str(info.value) and len(str(info.value)) < 250

@@ -7,6 +7,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import checks
+
 ACTIVATIONS = {
     "relu": jax.nn.relu,
     "tanh": jnp.tanh,
@@ -33,8 +35,8 @@ def check_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
 
 
 def check_activation(activation: str) -> None:
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+    """Raise ValueError unless activation names one of ACTIVATIONS (the one check every layer uses)."""
+    checks.check_choice("activation", activation, ACTIVATIONS)
 
 
 def init_mlp(key, sizes: Sequence[int], activation: str = "relu") -> list[tuple[jax.Array, jax.Array]]:

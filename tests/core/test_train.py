@@ -1,4 +1,4 @@
-"""dropout_viz.train: chunked training equals step-by-step, vmap equals separate runs, no recompiles."""
+"""dropout_viz.core.train: chunked training equals step-by-step, vmap equals separate runs, no recompiles."""
 import dataclasses
 
 import jax
@@ -6,9 +6,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from dropout_viz import train
-from dropout_viz.datasets import make_dataset
-from dropout_viz.network import scale_weights
+from dropout_viz.core import train
+from dropout_viz.core.datasets import make_dataset
+from dropout_viz.core.network import scale_weights
 
 # One base structure shared by most tests, so they reuse its compiled chunks: every new structure costs
 # seconds of XLA compilation on a CPU, so this file compiles as few as it can.

@@ -1,9 +1,9 @@
-"""dropout_viz.system: backend description, compile counting, the persistent compilation cache."""
+"""dropout_viz.core.system: backend description, compile counting, the persistent compilation cache."""
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from dropout_viz import system
+from dropout_viz.core import system
 
 
 def test_backend_info_names_the_backend_in_use():

@@ -20,6 +20,9 @@ from typing import Callable
 
 import numpy as np
 
+from . import checks
+from .checks import quote
+
 BOX = 1.5  # half-width of the box the 2-D sets (and uploaded points) live in
 MAX_POINTS = 5000  # bigger sets add nothing a student can see and slow every training chunk
 N_DIGITS = 1797  # images in scikit-learn's bundled 8x8 digits
@@ -199,16 +202,8 @@ DATASETS: dict[str, DatasetSpec] = {
 
 
 def _check_int(value, name: str, lo: int, hi: int) -> int:
-    """Return value as an int in [lo, hi], else raise ValueError naming it."""
-    try:
-        if isinstance(value, bool):
-            raise TypeError
-        number = operator.index(value)
-    except TypeError:
-        raise ValueError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}") from None
-    if not lo <= number <= hi:
-        raise ValueError(f"{name} must be in [{lo}, {hi}], got {number}")
-    return number
+    """Return value as an int in [lo, hi], else raise ValueError naming it (the rule of checks.check_int)."""
+    return checks.check_int(name, value, lo, hi)
 
 
 def _check_seed(seed) -> int:
@@ -476,9 +471,10 @@ def _parse_coordinate(text: str, column: str, row: int) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise ValueError(f"row {row}: {column} = {text.strip()[:40]!r} is not a number") from None
+        raise ValueError(f"row {row}: {column} = {quote(text.strip())} is not a number") from None
     if not math.isfinite(value):
-        raise ValueError(f"row {row}: {column} is {text.strip()!r}; NaN and infinity are not allowed")
+        raise ValueError(f"row {row}: {column} = {quote(text.strip())} is not a finite number; {column} must lie "
+                         f"between -1.8e308 and 1.8e308 (NaN and infinity are not allowed)")
     return value
 
 
@@ -531,7 +527,7 @@ def parse_points_csv(
         if missing:
             raise ValueError(
                 f"missing column(s): {', '.join(missing)}; the header must name x1, x2, label "
-                f"(found: {', '.join(cell.strip() for cell in header)})"
+                f"(found: {quote(', '.join(cell.strip() for cell in header))})"
             )
         index = {column: names.index(column) for column in CSV_COLUMNS}
         needed = max(index.values()) + 1
@@ -565,10 +561,29 @@ def parse_points_csv(
     code = {label: i for i, label in enumerate(order)}
     y = np.array([code[label] for label in labels], dtype=np.int32)
 
-    x = np.array(coordinates, dtype=np.float64)
+    return _standardise(np.array(coordinates, dtype=np.float64)), y
+
+
+def _standardise(x: np.ndarray) -> np.ndarray:
+    """Centre each axis on the middle of its range and scale both by one factor into [-BOX, BOX] (float32).
+
+    Raises ValueError when all points coincide, or when the range is so wide that points which differ in the
+    file land on the same spot in float32 (one far outlier squeezes the rest together).
+    """
+    largest = np.abs(x).max()
+    if largest > 0:
+        # Divide by a power of two first, which is exact: no overflow for 1e308 (whose range is infinite in
+        # float64), no division by a subnormal range for 1e-320 (whose reciprocal is infinite).
+        x = np.ldexp(x, -int(np.frexp(largest)[1]))
     low, high = x.min(axis=0), x.max(axis=0)
     half_range = (high - low).max() / 2
     if half_range == 0:
         raise ValueError("all points have the same coordinates; nothing to plot or learn")
-    x = (x - (low + high) / 2) * (BOX / half_range)
-    return x.astype(np.float32), y
+    scaled = ((x - (low + high) / 2) * (BOX / half_range)).astype(np.float32)
+    if len(np.unique(scaled, axis=0)) < len(np.unique(x, axis=0)):
+        squeezed = [name for j, name in enumerate(CSV_COLUMNS[:2])
+                    if len(np.unique(scaled[:, j])) < len(np.unique(x[:, j]))]
+        raise ValueError(f"{' and '.join(squeezed)} span too wide a range: scaled into the plotting box "
+                         f"[-{BOX}, {BOX}], points that differ in the file fall on the same spot; keep every "
+                         f"coordinate within about a million times the spacing of neighbouring points")
+    return scaled

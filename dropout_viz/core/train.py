@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -22,7 +22,7 @@ import optax
 from jax.flatten_util import ravel_pytree
 
 from . import masks as masks_mod
-from .network import ACTIVATIONS, check_sizes, forward, head_logits, init_mlp, scale_weights
+from .network import ACTIVATIONS, check_activation, check_sizes, forward, head_logits, init_mlp, scale_weights
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
 NOISES = ("bernoulli", "gaussian", "dropconnect")
@@ -46,8 +46,7 @@ class TrainConfig:
 
     def __post_init__(self):
         object.__setattr__(self, "sizes", check_sizes(self.sizes))
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}")
+        check_activation(self.activation)
         if self.head not in LOSSES:
             raise ValueError(f"head must be one of {sorted(LOSSES)}, got {self.head!r}")
         if self.optimizer not in OPTIMIZERS:
@@ -300,12 +299,17 @@ def train_chunk_many(states: TrainState, data: Data, hps: Hyper, config: TrainCo
     return jax.vmap(_train_chunk_single, in_axes=(0, None, 0, None, 0))(states, data, hps, config, draws)
 
 
-def train(states: TrainState, data: Data, hps: Hyper, config: TrainConfig, n_chunks: int):
-    """Run n_chunks chunks of stacked models; metrics concatenated over chunks as NumPy (models, ...)."""
+def train(states: TrainState, data: Data, hps: Hyper, config: TrainConfig, n_chunks: int,
+          on_progress: Callable[[int, int], None] | None = None):
+    """Run n_chunks chunks of stacked models; metrics concatenated over chunks as NumPy (models, ...).
+
+    ``on_progress(done, n_chunks)`` is called after each chunk (its metrics are on the host by then)."""
     if n_chunks < 1:
         raise ValueError(f"n_chunks must be at least 1, got {n_chunks}")
     history = []
-    for _ in range(n_chunks):
+    for i in range(n_chunks):
         states, m = train_chunk_many(states, data, hps, config)
         history.append({k: np.asarray(v) for k, v in m.items() if k != "last_mults"})
+        if on_progress is not None:
+            on_progress(i + 1, n_chunks)
     return states, {k: np.concatenate([h[k] for h in history], axis=1) for k in history[0]}

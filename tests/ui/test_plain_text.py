@@ -24,8 +24,14 @@ def test_plain_shows_the_exact_characters_and_no_markdown_syntax(value):
     out = plain(value, limit=10_000)
     # Only letters, digits, spaces and numeric character references remain: nothing Markdown or HTML can parse.
     assert re.fullmatch(r"(?:[^\W_]| |&#\d+;)*", out), out
-    # A reader sees the original text (control characters as spaces).
-    assert html.unescape(out) == re.sub(r"\s", " ", value)
+    # A reader sees the original text (control characters as spaces; word joiners are invisible).
+    shown = html.unescape(out)
+    assert shown.replace(WJ, "") == re.sub(r"\s", " ", value)
+    # Streamlit's Markdown links addresses in the decoded text (GFM autolink literals): none may be left.
+    assert not re.search(r"https?://|www\.|[-.\w+]@", shown, re.IGNORECASE), shown
+
+
+WJ = "\u2060"  # word joiner
 
 
 def test_plain_cuts_long_values():
@@ -36,5 +42,5 @@ def test_plain_cuts_long_values():
 
 def test_plain_keeps_short_plain_text_readable():
     assert plain("Masks 12") == "Masks 12"
-    assert plain(0.5) == "0&#46;5"
+    assert plain(0.5) == "0&#8288;&#46;5"
     assert plain("") == ""

@@ -1,6 +1,6 @@
 """Closed forms that the pages check live against simulation.
 
-Conventions (DESIGN.md): ``keep`` is the keep probability q, the drop rate is p = 1 - q. *Inverted*
+Conventions (docs/ARCHITECTURE.md): ``keep`` is the keep probability q, the drop rate is p = 1 - q. *Inverted*
 dropout multiplies a kept unit by 1/q while training (so E[m/q] = 1); *standard* dropout leaves kept
 units unscaled (E[m] = q) and scales the weights by q at test time. Each function says which it uses.
 
@@ -17,6 +17,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import checks
 from . import masks as masks_mod
 
 # Enumerating 2^d masks of a d-feature linear model is a brute-force check, not a tool: 2^12 masks times
@@ -36,9 +37,7 @@ def _keep(keep) -> float:
 
 
 def _samples(n_samples) -> int:
-    if int(n_samples) != n_samples or not 1 <= n_samples <= MAX_SAMPLES:
-        raise ValueError(f"n_samples must be an integer in [1, {MAX_SAMPLES}], got {n_samples}")
-    return int(n_samples)
+    return checks.check_int("n_samples", n_samples, 1, MAX_SAMPLES)
 
 
 # --- the ambiguity decomposition -----------------------------------------------------------------------
@@ -205,7 +204,7 @@ def dropout_penalty_coefficients(x, keep, *, inverted: bool = True) -> np.ndarra
     A feature with a larger spread (larger sum of squares) is penalised harder.
     """
     q = _keep(keep)
-    x = np.asarray(x, np.float64)
+    x = checks.check_array("x", x)
     if x.ndim != 2:
         raise ValueError(f"x must have shape (n, d), got {x.shape}")
     scale = (1.0 - q) / q if inverted else q * (1.0 - q)
@@ -317,8 +316,7 @@ def linear_task(key, n: int, spreads, noise_std: float, w_true=None) -> LinearTa
         raise ValueError(f"spreads must be 1 to 64 positive numbers, got {spreads.tolist()}")
     if int(n) != n or not 2 <= n <= 100_000:
         raise ValueError(f"n must be an integer in [2, 100000], got {n}")
-    if not 0.0 <= noise_std <= 100.0:
-        raise ValueError(f"noise_std must lie in [0, 100], got {noise_std}")
+    noise_std = checks.check_float("noise_std", noise_std, 0.0, 100.0)
     w = 1.0 / spreads if w_true is None else np.asarray(w_true, np.float64)
     if w.shape != spreads.shape:
         raise ValueError(f"w_true must have shape {spreads.shape}, got {w.shape}")
@@ -345,11 +343,11 @@ class BiasVariance(NamedTuple):
 
 
 def _bv_inputs(x, w, w_true):
-    x = np.asarray(x, np.float64)
-    w = np.asarray(w, np.float64)
+    x = checks.check_array("x", x)
+    w = checks.check_array("w", w)
     if x.ndim != 2 or w.shape != (x.shape[1],):
         raise ValueError(f"x must be (n, d) and w (d,), got {x.shape} and {w.shape}")
-    wt = w if w_true is None else np.asarray(w_true, np.float64)
+    wt = w if w_true is None else checks.check_array("w_true", w_true)
     if wt.shape != w.shape:
         raise ValueError(f"w_true must have shape {w.shape}, got {wt.shape}")
     return x, w, wt
@@ -365,6 +363,7 @@ def masked_linear_bias_variance(x, w, keep, *, inverted: bool = True, noise_std:
     """
     x, w, wt = _bv_inputs(x, w, w_true)
     q = _keep(keep)
+    noise_std = checks.check_float("noise_std", noise_std, 0.0)
     s = 1.0 / q if inverted else 1.0
     bias = s * q * (x @ w) - x @ wt
     var = s * s * q * (1.0 - q) * ((x * x) @ (w * w))
@@ -393,6 +392,7 @@ def mc_masked_linear_bias_variance(key, x, w, keep, n_samples: int, *, inverted:
     """
     x, w, wt = _bv_inputs(x, w, w_true)
     q = _keep(keep)
+    noise_std = checks.check_float("noise_std", noise_std, 0.0)
     k = _samples(n_samples)
     if k < 2 or k * x.size > 20_000_000:
         raise ValueError(f"n_samples must be in [2, {20_000_000 // x.size}] for {x.shape[0]} points, got {k}")
@@ -407,9 +407,10 @@ def mc_masked_linear_bias_variance(key, x, w, keep, n_samples: int, *, inverted:
 
 def relative_noise_additive(activation_rms, sigma) -> np.ndarray:
     """Noise-to-signal ratio sigma / rms(h) of h + N(0, sigma^2): it falls as the unit's activations grow."""
-    rms = np.asarray(activation_rms, np.float64)
-    if np.any(rms <= 0) or sigma < 0:
-        raise ValueError(f"activation_rms must be > 0 and sigma >= 0, got {rms.min()} and {sigma}")
+    rms = checks.check_array("activation_rms", activation_rms, ndim=None)
+    sigma = checks.check_float("sigma", sigma, 0.0)
+    if np.any(rms <= 0):
+        raise ValueError(f"activation_rms must be > 0, got {checks.short_repr(rms.tolist())}")
     return sigma / rms
 
 

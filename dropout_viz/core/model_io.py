@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 
+from .checks import quote
 from .masks import keep_tuple
 from .network import ACTIVATIONS, HEADS, MAX_LAYERS, MAX_WIDTH
 
 FORMAT = "dropout-lab-model"
 VERSION = 1
+MAX_DEPTH = 20  # a model file nests 5 deep (doc, layers, layer, W, row); Python's parser gives up near 1,000
 MAX_BYTES = 2_000_000  # a 2-64-64-64-64-10 net is about 250 kB of JSON; 2 MB leaves room and stops abuse
 
 
@@ -48,13 +51,37 @@ def _matrix(value, shape, where: str) -> np.ndarray:
 def _parse(data: bytes | str):
     """JSON only, size-limited; NaN and Infinity literals become NaN (refused later where numbers are read)."""
     if isinstance(data, str):
-        data = data.encode()
+        data = data.encode("utf-8", "surrogatepass")
     if len(data) > MAX_BYTES:
         raise ValueError(f"the model file is {len(data):,} bytes; at most {MAX_BYTES:,} are accepted")
     try:
-        return json.loads(data.decode("utf-8"), parse_constant=lambda c: math.nan)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise ValueError(f"the model file is not valid JSON ({exc})") from None
+        text = data.decode("utf-8-sig")  # -sig: a byte-order mark (as some editors write) is accepted, as in a CSV
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"the model file is not UTF-8 text (byte {exc.start:,} is not UTF-8); save it as UTF-8 "
+                         "JSON") from None
+    depth = _nesting(text)
+    if depth > MAX_DEPTH:
+        raise ValueError(f"the model file nests arrays or objects {depth:,} deep; a model file needs at most "
+                         f"{MAX_DEPTH}")
+    try:
+        return json.loads(text, parse_constant=lambda c: math.nan)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"the model file is not valid JSON (line {exc.lineno:,}, column {exc.colno:,}, near "
+                         f"{quote(exc.doc[max(0, exc.pos - 20):exc.pos + 20])}); load the file the app saved, "
+                         "unchanged") from None
+    except RecursionError:  # not reached after the depth check; kept so Python's words never reach the reader
+        raise ValueError(f"the model file nests arrays or objects more than {MAX_DEPTH} deep") from None
+
+
+def _nesting(text: str) -> int:
+    """The deepest nesting of [ and { outside JSON strings (an upper bound where the JSON is broken)."""
+    outside = _JSON_STRING.sub('""', text).encode("utf-8", "surrogatepass")
+    byte = np.frombuffer(outside, np.uint8)
+    step = np.isin(byte, (ord("["), ord("{"))).astype(np.int64) - np.isin(byte, (ord("]"), ord("}")))
+    return int(np.cumsum(step).max(initial=0))
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 
 
 def _header(doc, fmt: str) -> dict:
@@ -62,19 +89,19 @@ def _header(doc, fmt: str) -> dict:
     if not isinstance(doc, dict) or doc.get("format") != fmt:
         raise ValueError(f"not a Dropout Lab model file of this kind: the field 'format' must be {fmt!r}")
     if doc.get("version") != VERSION:
-        raise ValueError(f"unsupported model version {doc.get('version')!r}; this app reads version {VERSION}")
+        raise ValueError(f"unsupported model version {quote(doc.get('version'))}; this app reads version {VERSION}")
     sizes = doc.get("sizes")
     if (not isinstance(sizes, list) or not 2 <= len(sizes) <= MAX_LAYERS + 1
             or not all(_is_int(s) and 1 <= s <= MAX_WIDTH for s in sizes)):
         raise ValueError(f"'sizes' must list 2 to {MAX_LAYERS + 1} layer widths, each in [1, {MAX_WIDTH}]")
     activation, head = doc.get("activation"), doc.get("head")
     if activation not in ACTIVATIONS:
-        raise ValueError(f"'activation' must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+        raise ValueError(f"'activation' must be one of {sorted(ACTIVATIONS)}, got {quote(activation)}")
     if head not in HEADS:
-        raise ValueError(f"'head' must be one of {list(HEADS)}, got {head!r}")
+        raise ValueError(f"'head' must be one of {list(HEADS)}, got {quote(head)}")
     seed = doc.get("seed")
     if not _is_int(seed) or not 0 <= seed < 2**31:
-        raise ValueError(f"'seed' must be an integer in [0, 2^31), got {seed!r}")
+        raise ValueError(f"'seed' must be an integer in [0, 2^31), got {quote(seed)}")
     return {"sizes": tuple(sizes), "activation": activation, "head": head, "seed": seed}
 
 
@@ -198,7 +225,7 @@ def loads_models(data: bytes | str) -> dict:
     out = _header(doc, MODELS_FORMAT)
     steps = doc.get("steps")
     if not _is_int(steps) or not 0 <= steps <= MAX_STEPS:
-        raise ValueError(f"'steps' must be an integer in [0, {MAX_STEPS:,}], got {steps!r}")
+        raise ValueError(f"'steps' must be an integer in [0, {MAX_STEPS:,}], got {quote(steps)}")
     entries = doc.get("models")
     if not isinstance(entries, list) or not 1 <= len(entries) <= MAX_MODELS:
         raise ValueError(f"'models' must list 1 to {MAX_MODELS} models")

@@ -11,21 +11,16 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import checks
+
 # Above this many droppable units an exact ensemble (2^d subnetworks) is refused: 2^20 is about a million
 # forward passes, which is as far as an interactive page can go; Monte Carlo answers beyond that.
 MAX_EXACT_UNITS = 20
 
 
 def check_keep(keep, name: str = "keep") -> None:
-    """Raise ValueError unless every entry of keep lies in (0, 1]."""
-    arr = np.asarray(keep, dtype=np.float64)
-    if arr.size == 0:
-        raise ValueError(f"{name} must not be empty")
-    if not np.all(np.isfinite(arr)) or np.any(arr <= 0.0) or np.any(arr > 1.0):
-        raise ValueError(
-            f"{name} must lie in (0, 1] (keep probability q; q = 0 would divide by zero in inverted "
-            f"dropout), got {arr.tolist()}"
-        )
+    """Raise ValueError unless keep is non-empty and every entry lies in (0, 1] (see checks.check_keep)."""
+    checks.check_keep(name, keep)
 
 
 def keep_tuple(keep, n_layers: int) -> tuple[float, ...]:
@@ -69,8 +64,7 @@ def dropconnect(key, w, keep) -> jax.Array:
 
 def enumerate_masks(d: int) -> np.ndarray:
     """All 2^d binary masks as a (2^d, d) float32 array; row i holds the bits of i (bit j -> unit j)."""
-    if not 0 <= d <= MAX_EXACT_UNITS:
-        raise ValueError(f"d must lie in [0, {MAX_EXACT_UNITS}] to enumerate masks, got {d}")
+    d = checks.check_int("d", d, 0, MAX_EXACT_UNITS)
     ids = np.arange(2**d, dtype=np.int64)[:, None]
     return ((ids >> np.arange(d)) & 1).astype(np.float32)
 
@@ -88,8 +82,11 @@ def mask_log_prob(masks, keep_per_unit) -> jax.Array:
 
 def mask_prob(masks, keep_per_unit) -> np.ndarray:
     """p(mask) for each row of masks (NumPy in, NumPy out, float64 for display)."""
-    m = np.asarray(masks, np.float64)
+    checks.check_keep("keep_per_unit", keep_per_unit)
     q = np.asarray(keep_per_unit, np.float64)
+    m = checks.check_array("masks", masks, nonempty=False)
+    if q.ndim == 1 and (m.ndim == 0 or m.shape[-1] != q.size):
+        raise ValueError(f"masks must have {q.size} columns (one per entry of keep_per_unit), got shape {m.shape}")
     return np.prod(np.where(m > 0.5, q, 1.0 - q), axis=-1)
 
 
@@ -97,6 +94,8 @@ def droppable(sizes: Sequence[int], keep: Sequence[float]) -> list[int]:
     """Number of droppable units per weight layer's input: sizes[i] if keep[i] < 1 else 0."""
     if len(keep) != len(sizes) - 1:
         raise ValueError(f"keep needs {len(sizes) - 1} values (one per weight layer), got {len(keep)}")
+    check_keep(keep)
+    sizes = [checks.check_int(f"sizes[{i}]", n, 1) for i, n in enumerate(sizes)]
     return [int(n) if k < 1.0 else 0 for n, k in zip(sizes[:-1], keep)]
 
 

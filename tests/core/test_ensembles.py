@@ -4,9 +4,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from dropout_viz import ensembles as E
-from dropout_viz import inference, masks, network
-from dropout_viz.system import CompileCounter
+from dropout_viz.core import ensembles as E
+from dropout_viz.core import inference, masks, network
+from dropout_viz.core.system import CompileCounter
 
 KEY = jax.random.PRNGKey(0)
 
@@ -162,6 +162,23 @@ def test_convergence_running_means_equal_monte_carlo_ensembles():
                 assert got[s, k - 1, 1] == pytest.approx(tv[20:].mean(), abs=1e-5)
             assert conv.acc_arith[s, k - 1] == pytest.approx(E.accuracy(mc.arithmetic[20:], y[20:]), abs=1e-6)
             assert conv.acc_geo[s, k - 1] == pytest.approx(E.accuracy(mc.geometric[20:], y[20:]), abs=1e-6)
+
+
+def test_convergence_in_pieces_reports_each_sequence_and_gives_the_same_values():
+    params = _params((2, 6, 6, 2), seed=8)
+    x = _x(40)
+    keep = (1.0, 0.5, 0.5)
+    labels = np.random.default_rng(1).integers(0, 2, 40)
+    groups = np.zeros(40, int)
+    ref = inference.exact_ensemble(params, x, keep).arithmetic
+    keys = jnp.stack([jax.random.fold_in(KEY, j) for j in range(3)])
+    whole = E.convergence(keys, params, x, keep, 50, ref, labels, groups)
+    calls = []
+    pieces = E.convergence(keys, params, x, keep, 50, ref, labels, groups,
+                           on_progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 3), (2, 3), (3, 3)]
+    for field in ("tv_arith", "tv_geo", "acc_arith", "acc_geo"):
+        np.testing.assert_allclose(getattr(pieces, field), getattr(whole, field), atol=1e-6)
 
 
 def test_monte_carlo_approaches_the_exact_ensemble():
@@ -386,3 +403,51 @@ def test_ensemble_grid_difference_pair_uncertainty_maps_and_vote_bars():
         uncertainty_maps(xs, xs, {"H": np.full((5, 5), 2.0)})
     bars = vote_bars({"vote": [1 / 3, 2 / 3], "mean": [0.6, 0.4]}, {"vote": 1, "mean": -1})
     assert len(bars.data) == 2 and "class 1" in bars.data[0].x[0] and "tie" in bars.data[0].x[1]
+
+
+# --- bad input: ValueError naming the argument ------------------------------------------------------------
+
+
+def test_jensen_gap_refuses_x_of_the_wrong_width():
+    params = _params((2, 4, 3, 2), seed=3)
+    with pytest.raises(ValueError, match=r"^x must have shape \(n, 2\)"):
+        E.jensen_gap(params, _x(5, d=3), (0.5, 0.5, 1.0))
+    with pytest.raises(ValueError, match=r"^x must"):
+        E.jensen_gap(params, np.zeros((0, 2), np.float32), (0.5, 0.5, 1.0))
+
+
+@pytest.mark.parametrize("change, match", [
+    (dict(n=-4), r"^n must be in \[4, "), (dict(n=2.5), r"^n must be an integer"), (dict(seed=-1), "^seed"),
+    (dict(lr=float("nan")), "^lr"), (dict(lr=0.0), "^lr"), (dict(noise=float("nan")), "^noise"),
+    (dict(steps=150), "^steps"), (dict(activation="gelu"), "^activation"),
+])
+def test_check_spec_refuses_bad_numbers(change, match):
+    spec = E.ModelSpec("moons", 0, (2, 4, 2), (1.0, 0.5))._replace(**change)
+    with pytest.raises(ValueError, match=match):
+        E.check_spec(spec)
+
+
+def test_distances_refuse_empty_input():
+    with pytest.raises(ValueError, match=r"^p must not be empty"):
+        E.total_variation(np.zeros((0, 2)), np.zeros((0, 2)))
+    with pytest.raises(ValueError, match=r"^p must not be empty"):
+        E.accuracy(np.zeros((0, 2)), np.zeros(0, int))
+    with pytest.raises(ValueError, match=r"^q must be finite"):
+        E.total_variation(np.ones((1, 2)) / 2, np.array([[np.nan, 0.5]]))
+
+
+def test_regression_band_is_exact_for_outputs_far_from_zero():
+    # 10 hidden units that always output 1, read with weights 0.01 on top of a bias of 30: the output is
+    # 30 + 0.01 K / q with K ~ Binomial(10, q). At q = 0.5 the exact std is 0.01 * 2 * sqrt(2.5) = 0.0316
+    # around 30.1; one pass of E[y^2] - E[y]^2 in float32 gave 0.026.
+    width, q, k = 10, 0.5, 20_000
+    params = [(np.zeros((1, width), np.float32), np.ones(width, np.float32)),
+              (np.full((width, 1), 0.01, np.float32), np.array([30.0], np.float32))]
+    x = np.zeros((3, 1), np.float32)
+    keep = (1.0, q)
+    rb = E.regression_band(KEY, params, x, keep, k)
+    ms = inference.sample_subnetwork_masks(KEY, (1, width, 1), keep, k)
+    ys = 30.0 + 0.01 * ms[1].sum(axis=1).astype(np.float64) / q  # the same masks in float64
+    np.testing.assert_allclose(rb.mean, np.full(3, ys.mean()), rtol=1e-6)
+    np.testing.assert_allclose(rb.std, np.full(3, ys.std()), rtol=1e-3)
+    assert abs(rb.std[0] - 0.01 * 2 * np.sqrt(2.5)) < 0.002  # and the Monte Carlo estimate is near 0.0316
