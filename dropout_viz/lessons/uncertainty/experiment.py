@@ -16,12 +16,11 @@ trained as one vmapped computation (the house's engine, ``dropout_viz.train``):
 Conventions: keep probability q (drop rate p = 1 - q) on the hidden units, inputs never dropped, inverted
 dropout (the trained network is the weight-scaled one). A Monte Carlo mask is shared by every input it
 predicts, and mask i of a run always comes from the same key, so the first k masks are the same whatever k.
-Every random function takes a ``jax.random`` key first; ``seed_key`` is the only place a seed becomes a key.
+Every random function takes a ``jax.random`` key first; ``seed_key`` turns a seed into one, through core.rng.key.
 Run ``python -m dropout_viz.lessons.uncertainty.experiment`` for a summary.
 """
 from __future__ import annotations
 
-import operator
 from dataclasses import dataclass
 from functools import partial
 from typing import Callable, NamedTuple
@@ -31,8 +30,9 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from dropout_viz import datasets, masks
-from dropout_viz.network import check_sizes, forward
+from dropout_viz.core import datasets, masks, rng
+from dropout_viz.core.checks import check_int
+from dropout_viz.core.network import check_sizes, forward
 
 TASKS = ("moons", "digits")  # the 2-D task and the 8x8 digits
 REGIONS = ("data", "gap", "extrapolation")
@@ -79,19 +79,6 @@ class Config:
         return self.sizes_moons if task == "moons" else self.sizes_digits
 
 
-def check_int(value, name: str, lo: int, hi: int) -> int:
-    """value as an int in [lo, hi], else ValueError naming it."""
-    try:
-        if isinstance(value, bool):
-            raise TypeError
-        number = operator.index(value)
-    except TypeError:
-        raise ValueError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}") from None
-    if not lo <= number <= hi:
-        raise ValueError(f"{name} must be an integer in [{lo}, {hi}], got {number}")
-    return number
-
-
 def check_task(task: str) -> str:
     if task not in TASKS:
         raise ValueError(f"task must be one of {TASKS}, got {str(task)[:60]!r}")
@@ -99,8 +86,8 @@ def check_task(task: str) -> str:
 
 
 def seed_key(seed: int) -> jax.Array:
-    """The jax.random key of an integer seed >= 0 (the only place the lesson turns a seed into a key)."""
-    return jax.random.PRNGKey(check_int(seed, "seed", 0, 2**31 - 1))
+    """The jax.random key of an integer seed >= 0: the house's rng.key, the one place a seed becomes a key."""
+    return rng.key(check_int("seed", seed, 0, 2**31 - 1))
 
 
 def hidden_keep(keep: float, n_layers: int) -> tuple[float, ...]:
@@ -140,7 +127,7 @@ def bin_index(confidence, n_bins: int) -> np.ndarray:
 
 def reliability(probs, y, n_bins: int = 10) -> Reliability:
     """Reliability diagram and expected calibration error of class probabilities (n, C) against labels (n,)."""
-    n_bins = check_int(n_bins, "n_bins", 1, 100)
+    n_bins = check_int("n_bins", n_bins, 1, 100)
     p, y = _check_probs(probs, y)
     conf = p.max(-1)
     correct = (p.argmax(-1) == y).astype(np.float64)
@@ -395,7 +382,7 @@ def train_models(key, paths, x_train, y_train, keeps, *, sizes, head: str, steps
     if keeps.shape != (n_models, len(sizes) - 1):
         raise ValueError(f"keeps must have shape ({n_models}, {len(sizes) - 1}), got {keeps.shape}")
     masks.check_keep(keeps, "keeps")
-    if check_int(steps, "steps", CHUNK, 100_000) % CHUNK:
+    if check_int("steps", steps, CHUNK, 100_000) % CHUNK:
         raise ValueError(f"steps must be a multiple of {CHUNK}, got {steps}")
     flat, opt, run_keys = _init(key, jnp.asarray(paths, jnp.int32), sizes)
     x, y, q = jnp.asarray(x_train), jnp.asarray(y_train), jnp.asarray(keeps)
@@ -458,7 +445,7 @@ def predict_mc(key, flat, x, keeps, k: int, sizes, head: str = "softmax") -> np.
 
     Network j (in the flattened order of the leading axes) uses masks fold_in(fold_in(key, j), i), i < k.
     """
-    k = check_int(k, "k", 1, 4096)
+    k = check_int("k", k, 1, 4096)
     flat = np.asarray(flat, np.float32)
     lead = flat.shape[:-1]
     keeps = np.broadcast_to(np.asarray(keeps, np.float32), lead + (len(sizes) - 1,)).reshape(-1, len(sizes) - 1)
@@ -525,7 +512,7 @@ EVAL_TAG = 0xE7A1  # folded into a run's key for its test-time masks: never the 
 def classify(key, clf: Classifiers, x, k: int) -> Predictions:
     """The three predictors on inputs x (n, d); k Monte Carlo masks per run (run r's mask i from
     fold_in(fold_in(fold_in(key, EVAL_TAG), r), i))."""
-    k = check_int(k, "k", 1, 4096)
+    k = check_int("k", k, 1, 4096)
     out = _classify(jax.random.fold_in(key, EVAL_TAG), jnp.asarray(clf.dropout), jnp.asarray(clf.members),
                     jnp.asarray(x, jnp.float32), jnp.asarray(clf.keep, jnp.float32), k, clf.sizes)
     return Predictions(*(np.asarray(a) for a in out))
@@ -565,14 +552,14 @@ def gap_data(seed: int, n: int, cfg: Config = Config()) -> tuple[np.ndarray, np.
 
     Same seed: the first n points of a larger draw are the draw of n (the size sweep's sets are nested).
     """
-    n = check_int(n, "n", 2, 100_000)
-    rng = np.random.default_rng(check_int(seed, "seed", 0, 2**31 - 1))
+    n = check_int("n", n, 2, 100_000)
+    gen = np.random.default_rng(check_int("seed", seed, 0, 2**31 - 1))
     lo, hi = cfg.x_range
     g0, g1 = cfg.gap
     # One uniform per point on the covered length, mapped across the gap: no rejection, so prefixes nest.
-    u = rng.uniform(0.0, (hi - lo) - (g1 - g0), 100_000)[:n]
+    u = gen.uniform(0.0, (hi - lo) - (g1 - g0), 100_000)[:n]
     x = np.where(lo + u < g0, lo + u, lo + u + (g1 - g0))
-    y = truth(x) + cfg.reg_noise * rng.standard_normal(100_000)[:n]
+    y = truth(x) + cfg.reg_noise * gen.standard_normal(100_000)[:n]
     return x[:, None].astype(np.float32), y.astype(np.float32)
 
 
@@ -620,7 +607,7 @@ def band_models(key, seed: int, kind: str, *, keep: float = 0.8, k: int | None =
     """
     if kind not in REG_TAGS:
         raise ValueError(f"kind must be one of {list(REG_TAGS)}, got {str(kind)[:60]!r}")
-    k = cfg.max_masks if k is None else check_int(k, "k", 1, 4096)
+    k = cfg.max_masks if k is None else check_int("k", k, 1, 4096)
     L = len(cfg.reg_sizes) - 1
     if kind == "keeps":
         sizes = (cfg.reg_points,)
@@ -681,10 +668,10 @@ def surface_points(cfg: Config = Config()):
 
 def ood_points(seed: int, cfg: Config = Config()) -> np.ndarray:
     """Points far from the data: uniform (by area) in the ring ood_radii around the origin, (n, 2) float32."""
-    rng = np.random.default_rng(check_int(seed, "seed", 0, 2**31 - 1) + 7919)  # not the data's own stream
+    gen = np.random.default_rng(check_int("seed", seed, 0, 2**31 - 1) + 7919)  # not the data's own stream
     r0, r1 = cfg.ood_radii
-    r = np.sqrt(rng.uniform(r0**2, r1**2, cfg.ood_points))
-    a = rng.uniform(0, 2 * np.pi, cfg.ood_points)
+    r = np.sqrt(gen.uniform(r0**2, r1**2, cfg.ood_points))
+    a = gen.uniform(0, 2 * np.pi, cfg.ood_points)
     return np.stack([r * np.cos(a), r * np.sin(a)], 1).astype(np.float32)
 
 

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dropout_viz.figures import style
-from dropout_viz.i18n import N_, translator
+from dropout_viz.core.i18n import N_, translator
 
 MC = style.BLUE
 ENSEMBLE = style.GREEN

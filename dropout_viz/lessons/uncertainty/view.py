@@ -10,7 +10,7 @@ import numpy as np
 import streamlit as st
 
 from dropout_viz.figures.style import keep_text
-from dropout_viz.ui import common as ui
+from dropout_viz.ui import widgets as ui
 from dropout_viz.ui.i18n import N_, _, current_language
 
 from . import experiment as ex
@@ -328,7 +328,7 @@ def render(presenter: bool) -> None:
         conventions(keep)
     if _lang() != "en":
         st.caption(_("Tabs: ") + "; ".join(f"**{t}** ({_(t)})" for t in TABS))
-    tabs = st.tabs(list(TABS), key="u_tab", bind="query-params")
+    tabs = ui.tabs(list(TABS), key="u_tab")
     for tab, draw in zip(tabs, (calibration_tab, band_tab, decomposition_tab)):
         if tab.open:
             with tab:
