@@ -23,6 +23,8 @@ LOAD_ARGS ?=
 # make serve: app processes behind nginx, and nginx's port.
 REPLICAS ?= 2
 NGINX ?= /usr/sbin/nginx
+# A CJK font, so that Chinese pages render in the browser tests' screenshots (and the sidebar's language names).
+CJK_FONT ?= /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 
 .PHONY: help run serve test load load-browsers bench catalogs messages lint-docker clean distclean
 
@@ -46,7 +48,7 @@ run: $(VENV)/.stamp-run catalogs
 serve: $(VENV)/.stamp-run $(NGINX) catalogs
 	DROPOUT_LAB_NGINX=$(NGINX) $(PY) scripts/serve.py --replicas $(REPLICAS) --port $(PORT) --address $(ADDRESS)
 
-test: $(VENV)/.stamp-dev $(CHROMIUM) $(NGINX) catalogs
+test: $(VENV)/.stamp-dev $(CHROMIUM) $(CJK_FONT) $(NGINX) catalogs
 	DROPOUT_LAB_CHROMIUM=$(CHROMIUM) DROPOUT_LAB_NGINX=$(NGINX) $(PY) -m pytest $(PYTEST_ARGS)
 
 # Not part of `make test`: minutes of most of the machine. Exit status 1 when a target is missed.
@@ -95,6 +97,10 @@ $(VENV)/.stamp-dev: requirements.txt requirements-dev.txt | $(PY)
 $(CHROMIUM):
 	@echo "$(CHROMIUM) is missing: installing Debian's chromium for the browser tests"
 	@scripts/apt-install chromium fonts-noto-color-emoji
+
+$(CJK_FONT):
+	@echo "$(CJK_FONT) is missing: installing Debian's fonts-noto-cjk for Chinese pages in the browser"
+	@scripts/apt-install fonts-noto-cjk
 
 # Debian's nginx for make serve and the deployment tests (run unprivileged, with its own prefix: the
 # package's own service is not used).
