@@ -39,8 +39,12 @@ help:
 	@echo "make lint-docker  lint the Dockerfile with hadolint"
 	@echo "make clean        remove test artifacts and caches; make distclean also removes .venv"
 
+# scripts/warm.py opens every page once in the background as soon as the server answers, so that the class finds
+# the default views computed (it stops by itself; WARM=0 leaves it out).
+WARM ?= 1
 run: $(VENV)/.stamp-run catalogs
 	@echo "Dropout Lab: open http://localhost:$(PORT)  (Ctrl+C stops it)"
+	@if [ "$(WARM)" = 1 ]; then $(PY) scripts/warm.py --url http://127.0.0.1:$(PORT) --wait 300 & fi
 	$(PY) -m streamlit run app.py --server.headless true --server.address $(ADDRESS) \
 	    --server.port $(PORT) --browser.gatherUsageStats false
 
