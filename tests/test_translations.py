@@ -58,6 +58,17 @@ def test_catalogs_hold_no_stale_entries():
         assert not stale, f"{po.name}: not in the code any more (run `make messages`): {stale[:5]}"
 
 
+def test_a_message_reads_the_same_in_every_catalog():
+    """The catalogs are chained into one translator: a message two lessons share must have one translation."""
+    seen: dict[str, set] = {}
+    for po in sorted((ROOT / "locales" / "zh_CN" / "LC_MESSAGES").glob("*.po")):
+        for m in read_po(po.open("rb")):
+            if m.id:
+                seen.setdefault(m.id, set()).add(m.string)
+    clashes = {k: v for k, v in seen.items() if len(v) > 1}
+    assert not clashes, clashes
+
+
 def test_translator_uses_the_catalogs():
     zh = i18n.translator("zh")
     en = i18n.translator("en")
