@@ -15,18 +15,21 @@ PORT ?= 8501
 ADDRESS ?= 0.0.0.0
 # Playwright cannot download its own browser here; the tests drive Debian's Chromium instead.
 CHROMIUM ?= /usr/bin/chromium
+# The live view's JavaScript unit tests run under Node's built-in test runner (node --test tests/js).
+NODE ?= /usr/bin/node
 # Extra pytest arguments, e.g. make test PYTEST_ARGS='-m "not browser"'.
 PYTEST_ARGS ?=
 # Load-test options, e.g. make load LOAD_ARGS='--sessions 5 --duration 30 --json-out artifacts/load.json'.
 LOAD_ARGS ?=
 
-.PHONY: help run test load bench lint-docker clean distclean
+.PHONY: help run test load bench bench-live lint-docker clean distclean
 
 help:
 	@echo "make run          serve the app on http://localhost:$(PORT) (builds .venv first)"
 	@echo "make test         run every test: unit, AppTest and real-browser (installs Chromium if missing)"
 	@echo "make load         lecture-hall load test: 30 browser sessions on one server (LOAD_ARGS=...)"
 	@echo "make bench        print the performance figures as JSON"
+	@echo "make bench-live   measure the live view in headless Chromium (frames/s, steps/s, CPU, bytes/s)"
 	@echo "make lint-docker  lint the Dockerfile with hadolint"
 	@echo "make clean        remove test artifacts and caches; make distclean also removes .venv"
 
@@ -35,7 +38,7 @@ run: $(VENV)/.stamp-run
 	$(PY) -m streamlit run app.py --server.headless true --server.address $(ADDRESS) \
 	    --server.port $(PORT) --browser.gatherUsageStats false
 
-test: $(VENV)/.stamp-dev $(CHROMIUM)
+test: $(VENV)/.stamp-dev $(CHROMIUM) $(NODE)
 	DROPOUT_LAB_CHROMIUM=$(CHROMIUM) $(PY) -m pytest $(PYTEST_ARGS)
 
 # Not part of `make test`: minutes of 30 headless browsers. Exit status 1 when a target is missed.
@@ -44,6 +47,10 @@ load: $(VENV)/.stamp-dev $(CHROMIUM)
 
 bench: $(VENV)/.stamp-run
 	$(PY) -m dropout_viz.bench
+
+# Not part of `make test`: a measurement of the live view in headless Chromium (frames/s, steps/s, CPU, bytes).
+bench-live: $(VENV)/.stamp-dev $(CHROMIUM)
+	DROPOUT_LAB_CHROMIUM=$(CHROMIUM) $(PY) scripts/bench_live.py $(BENCH_ARGS)
 
 lint-docker: $(VENV)/.stamp-dev
 	$(VENV)/bin/hadolint Dockerfile
@@ -70,6 +77,10 @@ $(VENV)/.stamp-dev: requirements.txt requirements-dev.txt | $(PY)
 	@touch $@ $(VENV)/.stamp-run
 
 # The emoji font only makes screenshots show the app's icons instead of empty boxes.
+$(NODE):
+	@echo "$(NODE) is missing: installing Debian's nodejs for the JavaScript unit tests"
+	@scripts/apt-install nodejs
+
 $(CHROMIUM):
 	@echo "$(CHROMIUM) is missing: installing Debian's chromium for the browser tests"
 	@scripts/apt-install chromium fonts-noto-color-emoji
