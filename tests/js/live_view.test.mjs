@@ -126,8 +126,12 @@ test("old and stale batches are ignored; pause stops on the snapshot shown", () 
   assert.equal(s.tick(1000), null);
   assert.equal(s.current.step, 20);
   assert.equal(s.wantMore(1000), false);
+  // A batch asked for before the pause arrives after it: it is not played.
+  assert.equal(s.push(decodeBatch(encode({ seq: 5, steps: [40, 50] }))), "held");
+  assert.equal(s.playing, false);
+  assert.equal(s.tick(2000), null);
   // The server's answer to the pause: a paused reset batch at the same step.
-  assert.equal(s.push(decodeBatch(encode({ seq: 5, flags: FLAG_RESET, steps: [20] }))), "reset");
+  assert.equal(s.push(decodeBatch(encode({ seq: 6, flags: FLAG_RESET, steps: [20] }))), "reset");
   assert.equal(s.current.step, 20);
   assert.equal(s.playing, false);
 });

@@ -107,6 +107,9 @@ export class Scheduler {
     if (batch.seq <= this.lastSeq) return "old";
     this.lastSeq = batch.seq;
     this.asked = null;
+    // Paused here while a batch was on its way: it was asked for before the pause and is not played.
+    if (this.holding && batch.flags & FLAG_PLAYING) return "held";
+    this.holding = false;
     const wasPlaying = this.playing;
     this.playing = (batch.flags & FLAG_PLAYING) !== 0;
     if (batch.flags & FLAG_RESET) {
@@ -147,6 +150,7 @@ export class Scheduler {
 
   pause() {
     this.playing = false;
+    this.holding = true;
     this.queue = [];
     this.asked = null;
     return this.current;
@@ -154,6 +158,7 @@ export class Scheduler {
 
   play(now) {
     this.playing = true;
+    this.holding = false;
     this.next = now;
   }
 }
@@ -380,7 +385,7 @@ export function layout(kind, models, w, h, font) {
   const lx = font * 3.4; // room for the curves' y tick labels
   if (out.wide) {
     const side = h - top - tickH - font * 1.2;
-    const netW = Math.max(font * 10, w * 0.13);
+    const netW = Math.max(font * 15, w * 0.15);
     let x = pad;
     if (kind === KIND_SURFACE) {
       const s = Math.min(side, (w * 0.56 - netW) / models - pad);
@@ -392,10 +397,10 @@ export function layout(kind, models, w, h, font) {
     }
     out.net = { x, y: top, w: netW, h: side + tickH };
     x += netW + pad;
-    const cw = w - x - pad - lx;
-    const ch = (h - top - 2 * title - 2 * tickH) / 2 + title * 0.5;
+    const cw = (w - x - 2 * pad) / 2 - lx;
+    const ch = side - font * 1.2;
     out.loss = { x: x + lx, y: top, w: cw, h: ch };
-    out.acc = { x: x + lx, y: top + ch + tickH + title * 1.1, w: cw, h: ch };
+    out.acc = { x: x + 2 * lx + cw + pad, y: top, w: cw, h: ch };
     return out;
   }
   const bottomH = Math.round((h - head) * (kind === KIND_NONE ? 0.62 : 0.42));
@@ -544,7 +549,7 @@ function drawSurfaces(p, st, snap, L, font, hover) {
     const Y = (v) => b.y + b.h - ((v - y0 + half[1]) / (y1 - y0 + 2 * half[1])) * b.h;
     p.cached(`pts${m}:${b.w}:${b.h}:${st.seq0}`, b.x - 8, b.y - 8, b.w + 16, b.h + 16, (q) => {
       const pts = st.points;
-      const r = font * 0.34;
+      const r = Math.min(font * 0.34, b.w / 70);
       for (let i = 0; i < pts.x.length; i++) {
         const c = pts.label[i] ? "rgb(213,94,0)" : "rgb(0,114,178)";
         if (pts.test[i]) q.marker("diamond", X(pts.x[i]), Y(pts.y[i]), r * 1.25, "#FFFFFF", c, Math.max(1.2, r * 0.45));
@@ -596,7 +601,7 @@ function drawFits(p, st, snap, L, font) {
 function drawNetwork(p, st, snap, b, font, title) {
   const units = st.units;
   const L = units.length;
-  p.text(st.meta.labels.mask, b.x + b.w / 2, b.y - title * 0.35, { size: font * 1.05, align: "center", weight: "bold" });
+  p.text(st.meta.labels.mask, b.x + b.w / 2, b.y - title * 0.35, { size: font * 0.9, align: "center", weight: "bold" });
   const top = b.y + font * 0.6, bottom = b.y + b.h - font * 1.8;
   const colX = (l) => b.x + font + ((b.w - 2 * font) * (l + 0.5)) / L;
   const pos = units.map((n, l) => {
@@ -644,7 +649,8 @@ function drawCurves(p, st, b, font, which, title, hover) {
   // which 0: loss (train solid, test dashed, gap shaded); which 2: accuracy.
   const c = st.curves;
   const meta = st.meta;
-  p.text(which === 0 ? meta.labels.loss : meta.labels.accuracy, b.x + b.w / 2, b.y - title * 0.35,
+  const name = which === 0 ? meta.labels.loss : meta.labels.accuracy;
+  p.text(st.lastLayout && st.lastLayout.wide ? name.split(/[:：]/)[0] : name, b.x + b.w / 2, b.y - title * 0.35,
     { size: font * 1.05, align: "center", weight: "bold" });
   const n = c.steps.length;
   const xmax = Math.max(100, n ? c.steps[n - 1] : 0);
@@ -786,7 +792,7 @@ class LiveView {
     let batch;
     try { batch = decodeBatch(args.data); } catch (e) { return; }
     const result = this.sched.push(batch);
-    if (result === "old" || result === "dropped") return;
+    if (result === "old" || result === "dropped" || result === "held") return;
     const first = !this.meta;
     this.meta = batch.meta;
     this.st = this.st || {};
@@ -807,7 +813,7 @@ class LiveView {
     this.root.dataset.names = batch.meta.names.join("|");
     this.labels();
     this.size();
-    if (!this.sched.playing) this.paint(true);
+    if (!this.sched.playing) this.paint(false); // the paused picture: not a frame of playback
   }
 
   labels() {
@@ -830,7 +836,7 @@ class LiveView {
     // As tall as the first screen allows when it starts on it (presenter mode), else half as tall as wide.
     const avail = (window.innerHeight || 900) - Math.max(0, top) - 16;
     const want = w * (this.st && this.st.kind === KIND_NONE ? 0.42 : 0.5);
-    const h = Math.round(Math.max(300, avail >= 0.28 * w ? Math.min(want, avail) : want));
+    const h = Math.round(Math.max(300, avail >= 300 ? Math.min(want, avail) : want));
     const dpr = Math.min(2, window.devicePixelRatio || 1);
     if (this.cw === w && this.ch === h) return;
     this.cw = w; this.ch = h;
