@@ -383,7 +383,7 @@ def final_metrics(live: Live) -> dict | None:
 
 SPEEDS = (1, 10, 50, 200)  # training steps per shown frame: watch masks change step by step, or race ahead
 PLAY_FPS = 30  # snapshots the view shows per second while playing
-BATCH_S = 0.5  # seconds of play per batch: one server run each half second
+BATCH_S = 1.0  # seconds of play per batch: one server run a second (a batch can take most of that to arrive)
 SHOWN_UNITS = 16  # units per layer whose mask is sent (the diagram draws the first 16 of each layer)
 CURVE_RESOLUTION = 200
 MAGIC = b"DVLB"
@@ -404,7 +404,7 @@ def play_config(config: train.TrainConfig, speed: int) -> train.TrainConfig:
 
 
 def batch_frames(speed: int) -> int:
-    """Snapshots per batch: BATCH_S of play at PLAY_FPS, fewer at the slow speeds (a step is watched)."""
+    """Snapshots per batch: BATCH_S of play at PLAY_FPS; 8 at 1 step per frame (the view shows those slowly)."""
     if speed not in SPEEDS:
         raise ValueError(f"speed must be one of {SPEEDS} (steps per frame), got {speed!r}")
     return max(4, round(BATCH_S * PLAY_FPS)) if speed >= 10 else 8

@@ -13,10 +13,10 @@ if not presenter:  # on a projector the first screen is for the controls and the
         "Two copies of one network start from **the same weights** and see **the same minibatches in the same "
         "order**; the only difference is that one of them drops units while it trains. Press **Play** (keyboard "
         "**P**) and watch them part ways. Keep, learning rate and penalty can be changed while playing: they apply "
-        "within half a second, without touching the weights.",
+        "within a second or two, without touching the weights.",
         "同一个网络的两个副本从**相同的权重**出发，以**相同的顺序看到相同的小批量**；唯一的区别是其中一个在训练时"
         "随机丢弃单元。按**播放**（键盘 **P**），看它们如何分道扬镳。播放过程中可以调整保留概率、学习率和惩罚项："
-        "它们在半秒内生效，不会改动权重。"))
+        "它们在一两秒内生效，不会改动权重。"))
 
 with st.sidebar:
     st.header(tr("Data", "数据"))

@@ -755,7 +755,8 @@ class LiveView {
     this.parent = parent;
     this.args = args;
     const reduced = typeof matchMedia === "function" && matchMedia("(prefers-reduced-motion: reduce)").matches;
-    this.sched = new Scheduler({ fps: reduced ? 8 : 30, lowWater: reduced ? 4 : 16 });
+    this.reduced = reduced;
+    this.sched = new Scheduler({ fps: reduced ? 8 : 30, lowWater: reduced ? 8 : 30 });
     this.frames = 0;
     this.root = document.createElement("div");
     this.root.className = "lv-root";
@@ -791,7 +792,15 @@ class LiveView {
     this.args = args;
     let batch;
     try { batch = decodeBatch(args.data); } catch (e) { return; }
+    const asked = this.sched.asked;
+    // 1 step per frame is for watching the masks change: 6 frames a second (3 with reduced motion).
+    this.sched.interval = 1000 / (batch.speed === 1 ? (this.reduced ? 3 : 6) : this.reduced ? 8 : 30);
     const result = this.sched.push(batch);
+    if (asked !== null && result !== "old") {
+      // For measurement: how long the last batch took to come (request to arrival), and stalled frames.
+      this.root.dataset.rtt = String(Math.round(performance.now() - asked));
+      this.root.dataset.stalls = String(this.sched.stalls);
+    }
     if (result === "old" || result === "dropped" || result === "held") return;
     const first = !this.meta;
     this.meta = batch.meta;
