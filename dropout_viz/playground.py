@@ -282,18 +282,23 @@ def advance(live: Live, hps: train.Hyper, speed: int | None = None) -> Live:
     A chunk whose losses are not all finite is thrown away: the run keeps its last finite weights and
     reports the divergence (the caller pauses and offers a reset).
     """
-    start_step = step_of(live)
     config = live.config if speed is None else play_config(live.config, speed)
     state, metrics = train.train_chunk_many(live.state, live.data, hps, config)
-    m = jax.device_get({k: v for k, v in metrics.items() if k != "last_mults"})
-    bad = first_divergence(m, start_step)
+    # The dropout model's multipliers (0 or 1/q) at the chunk's last step, first example of the batch.
+    last = [mult[1, 0] > 0 for mult in metrics["last_mults"]]
+    m, last = jax.device_get(({k: v for k, v in metrics.items() if k != "last_mults"}, last))
+    return _advanced(live, state, m, last)
+
+
+def _advanced(live: Live, state, m: dict, last: list) -> Live:
+    """The run after a chunk whose metrics (NumPy) are m and whose last step's mask is ``last``."""
+    bad = first_divergence(m, step_of(live))
     if bad is not None:
         return live._replace(diverged=bad)
     history = {"step": np.concatenate([live.history["step"], m["eval_step"][0].astype(np.int64)])}
     for k in HISTORY_KEYS:
         history[k] = np.concatenate([live.history[k], m[k]], axis=1)
-    # The dropout model's multipliers (0 or 1/q) at the chunk's last step, first example of the batch.
-    mask = [np.asarray(mult[1, 0] > 0, np.float32) for mult in metrics["last_mults"]]
+    mask = [np.asarray(k, np.float32) for k in last]
     mask.append(np.ones(live.config.sizes[-1], np.float32))
     return live._replace(state=state, history=thin(history), mask=mask, diverged=None)
 
@@ -453,6 +458,16 @@ def _grid_codes(params, x, lo, hi, *, activation, head):
     return jnp.round(jnp.clip(v, 0.0, 1.0) * 255.0).astype(jnp.uint8)
 
 
+@partial(jax.jit, static_argnames=("config", "with_grid"))
+def _play_chunk(states, data, hps, grid, lo, hi, *, config, with_grid):
+    """One chunk, its last step's mask of the dropout model and the grid bytes after it: one call, one copy."""
+    states, metrics = train.train_chunk_many(states, data, hps, config)
+    last = [mult[1, 0] > 0 for mult in metrics.pop("last_mults")]
+    codes = (_grid_codes(states.params, grid, lo, hi, activation=config.activation, head=config.head)
+             if with_grid else jnp.zeros((states.step.shape[0], 0), jnp.uint8))
+    return states, metrics, last, codes
+
+
 def grid_codes(live: Live, view: View) -> np.ndarray:
     """Every model's output on the view's grid, one byte per cell: (models, W*H) uint8.
 
@@ -493,13 +508,19 @@ def play(live: Live, hps: train.Hyper, view: View, n: int, speed: int) -> tuple[
     """
     if n < 1:
         raise ValueError(f"n (snapshots) must be at least 1, got {n}")
+    config = play_config(live.config, speed)
+    grid = jnp.asarray(view.grid if view.grid is not None else np.zeros((1, live.config.sizes[0]), np.float32))
+    lo, hi = (jnp.float32(v) for v in view.value_range)
     lives, records = [], []
     for _ in range(n):
-        live = advance(live, hps, speed)
+        state, metrics, last, codes = _play_chunk(live.state, live.data, hps, grid, lo, hi, config=config,
+                                                  with_grid=view.grid is not None)
+        m, last, codes = jax.device_get((metrics, last, codes))
+        live = _advanced(live, state, m, last)
         lives.append(live)
         if live.diverged is not None:
             break
-        records.append(snapshot_record(live, grid_codes(live, view)))
+        records.append(snapshot_record(live, codes))
     return lives, records
 
 

@@ -101,8 +101,8 @@ def main() -> int:
             while int(view.evaluate(VIEW_JS)["frames"]) < start + 30 and time.monotonic() < deadline:
                 page.wait_for_timeout(200)
             page.wait_for_timeout(int(args.warmup * 1000))
-            browser_procs = [p for p in psutil.process_iter(["name", "cmdline"])
-                             if "chrom" in (p.info["name"] or "").lower()]
+            # This script's own Chromium (under Playwright's driver), not other browsers on the machine.
+            browser_procs = [p for p in _tree(os.getpid()) if "chrom" in p.name().lower()]
             server_procs = _tree(server.pid)
             d0, b0, s0, c0, t0 = view.evaluate(VIEW_JS), received[0], _cpu(server_procs), _cpu(browser_procs), \
                 time.monotonic()

@@ -121,3 +121,16 @@ def test_speeds_and_arguments_are_checked():
         pg.play(pg.start(SMALL, SMALL_DATA), _hps(), pg.view_of(SMALL, SMALL_DATA), 0, SPEED)
     assert pg.batch_frames(200) == 30 and pg.batch_frames(1) < pg.batch_frames(50)
     assert json.loads(json.dumps(META)) == META
+
+
+def test_a_snapshot_made_on_its_own_is_the_one_play_sent():
+    """The page's paused picture (after Step, Reset, Pause) encodes the run on its own: the same bytes as the
+    snapshot play made for that step."""
+    live = pg.start(SMALL, SMALL_DATA)
+    view = pg.view_of(SMALL, SMALL_DATA)
+    lives, records = pg.play(live, _hps(), view, 4, SPEED)
+    assert [pg.snapshot_record(lv, pg.grid_codes(lv, view)) for lv in lives] == records
+    stepped = live
+    for _ in range(4):
+        stepped = pg.advance(stepped, _hps(), SPEED)
+    assert pg.snapshot_record(stepped, pg.grid_codes(stepped, view)) == records[-1]
