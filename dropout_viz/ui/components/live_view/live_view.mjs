@@ -286,6 +286,7 @@ class CanvasPainter {
     this.layers = this.layers || new Map();
     let hit = this.layers.get(key);
     if (!hit) {
+      if (this.layers.size > 40) this.layers.clear();
       const cv = makeCanvas(Math.ceil(w * this.scale), Math.ceil(h * this.scale));
       const p = new CanvasPainter(cv.getContext("2d"), this.scale);
       p.ctx.translate(-x, -y);
@@ -443,13 +444,19 @@ function ticks(lo, hi, n = 4) {
   return out;
 }
 
+/** The curves' step axis: a round number at or above the last step, so it moves in jumps, not every frame. */
+function curveXmax(c) {
+  const n = c.steps.length;
+  return niceMax(Math.max(100, n ? c.steps[n - 1] : 0));
+}
+
 function stepText(v) {
   return v >= 10000 ? `${Math.round(v / 1000)}k` : v >= 1000 ? `${n2(v / 1000)}k` : String(Math.round(v));
 }
 
 /** Curves kept in the browser: one point per shown snapshot (and the server's history on a reset). */
 export class Curves {
-  constructor(models, max = 1500) {
+  constructor(models, max = 600) {
     this.models = models;
     this.max = max;
     this.steps = [];
@@ -522,7 +529,6 @@ function drawSurfaces(p, st, snap, L, font, hover) {
   const [x0, x1, y0, y1] = st.domain;
   for (let m = 0; m < st.models; m++) {
     const b = L.surfaces[m];
-    p.text(st.meta.names[m], b.x + b.w / 2, b.y - L.title * 0.35, { size: font * 1.05, color: st.meta.colors[m], align: "center", weight: "bold" });
     if (snap) {
       const rgba = st.rgba || (st.rgba = new Uint8ClampedArray(gw * gh * 4));
       const off = m * gw * gh;
@@ -557,8 +563,13 @@ function drawSurfaces(p, st, snap, L, font, hover) {
       }
     });
     p.rect(b.x, b.y, b.w, b.h, null, "#888888", 1);
-    for (const t of ticks(x0, x1, 4)) p.text(String(t), X(t), b.y + b.h + font * 1.1, { size: font * 0.8, color: "#555", align: "center" });
-    for (const t of ticks(y0, y1, 4)) p.text(String(t), b.x - font * 0.4, Y(t), { size: font * 0.8, color: "#555", align: "right", baseline: "middle" });
+    // Titles and tick labels change only with the layout: drawn once into a layer (text is slow to paint).
+    const ax = b.x - font * 2.4, ay = b.y - L.title;
+    p.cached(`sax${m}:${b.x}:${b.y}:${b.w}:${b.h}:${font}:${st.meta.names[m]}`, ax, ay, b.w + font * 2.4 + 8, b.h + L.title + font * 1.8, (q) => {
+      q.text(st.meta.names[m], b.x + b.w / 2, b.y - L.title * 0.35, { size: font * 1.05, color: st.meta.colors[m], align: "center", weight: "bold" });
+      for (const t of ticks(x0, x1, 4)) q.text(String(t), X(t), b.y + b.h + font * 1.1, { size: font * 0.8, color: "#555", align: "center" });
+      for (const t of ticks(y0, y1, 4)) q.text(String(t), b.x - font * 0.4, Y(t), { size: font * 0.8, color: "#555", align: "right", baseline: "middle" });
+    });
     if (hover && hover.panel === `s${m}` && snap) {
       p.marker("circle", hover.x, hover.y, font * 0.3, null, "#000", 1.5);
     }
@@ -601,7 +612,13 @@ function drawFits(p, st, snap, L, font) {
 function drawNetwork(p, st, snap, b, font, title) {
   const units = st.units;
   const L = units.length;
-  p.text(st.meta.labels.mask, b.x + b.w / 2, b.y - title * 0.35, { size: font * 0.9, align: "center", weight: "bold" });
+  p.cached(`net:${b.x}:${b.y}:${b.w}:${b.h}:${font}:${st.meta.labels.mask}:${L}`, b.x - font * 4, b.y - title, b.w + font * 8, b.h + title, (q) => {
+    q.text(st.meta.labels.mask, b.x + b.w / 2, b.y - title * 0.35, { size: font * 0.9, align: "center", weight: "bold" });
+    for (let l = 0; l < L; l++) {
+      const name = l === 0 ? "in" : l === L - 1 ? "out" : `h${l}`;
+      q.text(name, b.x + font + ((b.w - 2 * font) * (l + 0.5)) / L, b.y + b.h - font * 0.4, { size: font * 0.85, color: "#555", align: "center" });
+    }
+  });
   const top = b.y + font * 0.6, bottom = b.y + b.h - font * 1.8;
   const colX = (l) => b.x + font + ((b.w - 2 * font) * (l + 0.5)) / L;
   const pos = units.map((n, l) => {
@@ -639,8 +656,6 @@ function drawNetwork(p, st, snap, b, font, title) {
         cross.push(x - r, y - r, x + r, y + r, x - r, y + r, x + r, y - r);
       }
     }
-    const name = l === 0 ? "in" : l === L - 1 ? "out" : `h${l}`;
-    p.text(name, x, b.y + b.h - font * 0.4, { size: font * 0.85, color: "#555", align: "center" });
   }
   p.segments(cross, "#444444", Math.max(1.2, r * 0.3));
 }
@@ -650,10 +665,8 @@ function drawCurves(p, st, b, font, which, title, hover) {
   const c = st.curves;
   const meta = st.meta;
   const name = which === 0 ? meta.labels.loss : meta.labels.accuracy;
-  p.text(st.lastLayout && st.lastLayout.wide ? name.split(/[:：]/)[0] : name, b.x + b.w / 2, b.y - title * 0.35,
-    { size: font * 1.05, align: "center", weight: "bold" });
   const n = c.steps.length;
-  const xmax = Math.max(100, n ? c.steps[n - 1] : 0);
+  const xmax = curveXmax(c);
   let ylo = 0, yhi = 1;
   if (which === 0) {
     let mx = 0;
@@ -667,14 +680,19 @@ function drawCurves(p, st, b, font, which, title, hover) {
   }
   const X = (s) => b.x + (s / xmax) * b.w;
   const Y = (v) => b.y + b.h - ((v - ylo) / (yhi - ylo)) * b.h;
-  for (const t of ticks(ylo, yhi, 4)) {
-    p.segments([b.x, Y(t), b.x + b.w, Y(t)], GRID, 1);
-    p.text(which === 2 ? `${Math.round(t * 100)}%` : String(t), b.x - font * 0.4, Y(t),
-      { size: font * 0.8, color: "#555", align: "right", baseline: "middle" });
-  }
-  for (const t of ticks(0, xmax, 5)) p.text(stepText(t), X(t), b.y + b.h + font * 1.1, { size: font * 0.8, color: "#555", align: "center" });
-  p.text(meta.labels.trainStep, b.x + b.w / 2, b.y + b.h + font * 2.3, { size: font * 0.85, color: "#555", align: "center" });
-  p.rect(b.x, b.y, b.w, b.h, null, "#888888", 1);
+  const wide = st.lastLayout && st.lastLayout.wide;
+  p.cached(`cax${which}:${b.x}:${b.y}:${b.w}:${b.h}:${font}:${xmax}:${ylo}:${yhi}:${name}:${wide}`, b.x - font * 3.6, b.y - title,
+    b.w + font * 4.4, b.h + title + font * 2.8, (q) => {
+      q.text(wide ? name.split(/[:：]/)[0] : name, b.x + b.w / 2, b.y - title * 0.35, { size: font * 1.05, align: "center", weight: "bold" });
+      for (const t of ticks(ylo, yhi, 4)) {
+        q.segments([b.x, Y(t), b.x + b.w, Y(t)], GRID, 1);
+        q.text(which === 2 ? `${Math.round(t * 100)}%` : String(t), b.x - font * 0.4, Y(t),
+          { size: font * 0.8, color: "#555", align: "right", baseline: "middle" });
+      }
+      for (const t of ticks(0, xmax, 5)) q.text(stepText(t), X(t), b.y + b.h + font * 1.1, { size: font * 0.8, color: "#555", align: "center" });
+      q.text(meta.labels.trainStep, b.x + b.w / 2, b.y + b.h + font * 2.3, { size: font * 0.85, color: "#555", align: "center" });
+      q.rect(b.x, b.y, b.w, b.h, null, "#888888", 1);
+    });
   if (!n) return;
   const xs = new Float32Array(n);
   for (let i = 0; i < n; i++) xs[i] = X(c.steps[i]);
@@ -684,8 +702,8 @@ function drawCurves(p, st, b, font, which, title, hover) {
       for (let i = 0; i < n; i++) { tr[i] = Y(c.values[i][m * 4 + which]); te[i] = Y(c.values[i][m * 4 + which + 1]); }
       const col = meta.colors[m];
       if (which === 0) {
-        const gx = Array.from(xs).concat(Array.from(xs).reverse());
-        const gy = Array.from(tr).concat(Array.from(te).reverse());
+        const gx = new Float32Array(2 * n), gy = new Float32Array(2 * n);
+        for (let i = 0; i < n; i++) { gx[i] = xs[i]; gy[i] = tr[i]; gx[2 * n - 1 - i] = xs[i]; gy[2 * n - 1 - i] = te[i]; }
         p.polygon(gx, gy, hexAlpha(col, 0.14));
       }
       const lw = Math.max(1.8, font * 0.17);
@@ -730,8 +748,7 @@ export function hoverText(st, snap, L, x, y) {
     if (!inside(b) || (panel === "acc" && st.meta.regression)) continue;
     const c = st.curves;
     if (!c.steps.length) return null;
-    const xmax = Math.max(100, c.steps[c.steps.length - 1]);
-    const i = c.nearest(((x - b.x) / b.w) * xmax);
+    const i = c.nearest(((x - b.x) / b.w) * curveXmax(c));
     const v = c.values[i];
     const pct = (q) => `${(q * 100).toFixed(1)}%`;
     const lines = [`${st.meta.labels.step} ${c.steps[i].toLocaleString("en-US")}`];
@@ -861,7 +878,11 @@ class LiveView {
     const dpr = this.canvas.width / this.cw;
     if (!this.painter) this.painter = new CanvasPainter(this.canvas.getContext("2d"), dpr);
     const snap = this.sched.current;
+    const t0 = performance.now();
     drawScene(this.painter, this.st, snap, this.cw, this.ch, this.hover);
+    // For measurement: a moving average of the milliseconds a paint takes.
+    this.paintMs = this.paintMs === undefined ? performance.now() - t0 : 0.9 * this.paintMs + 0.1 * (performance.now() - t0);
+    this.root.dataset.paintMs = this.paintMs.toFixed(2);
     if (count) {
       this.frames += 1;
       this.root.dataset.frames = String(this.frames);
