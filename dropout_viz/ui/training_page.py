@@ -436,6 +436,7 @@ def _meta(names, keeps, presenter: bool, speed: int, regression: bool, dataset: 
                        "损失（" + ("平方误差" if regression else "交叉熵") + "）：实线训练，虚线测试，阴影为差距"),
             "accuracy": tr("Accuracy: solid train, dashed test", "准确率：实线训练，虚线测试"),
             "mask": tr("{name}: the mask of one example", "{name}：一个样本的掩码").format(name=names[1]),
+            "maskShort": tr("Its mask", "它的掩码"),
             "fits": tr("Fitted curves", "拟合曲线"), "legend": legend,
         },
     }

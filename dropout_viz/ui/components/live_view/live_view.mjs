@@ -385,21 +385,22 @@ export function layout(kind, models, w, h, font) {
   const top = head + title;
   const lx = font * 3.4; // room for the curves' y tick labels
   if (out.wide) {
-    const side = h - top - tickH - font * 1.2;
+    // One row: the surfaces go without tick labels (the curves keep theirs) to be as tall as the row.
+    const side = h - top - font * 0.6;
     const netW = Math.max(font * 15, w * 0.15);
     let x = pad;
     if (kind === KIND_SURFACE) {
       const s = Math.min(side, (w * 0.56 - netW) / models - pad);
-      for (let m = 0; m < models; m++) { out.surfaces.push({ x: x + font * 2, y: top, w: s - font * 2, h: s - font * 2 }); x += s + pad; }
+      for (let m = 0; m < models; m++) { out.surfaces.push({ x, y: top, w: s, h: s }); x += s + pad; }
     } else if (kind === KIND_CURVE) {
       const cw = w * 0.4;
       out.fit = { x: x + font * 2.4, y: top, w: cw - font * 2.4, h: side };
       x += cw + pad;
     }
-    out.net = { x, y: top, w: netW, h: side + tickH };
+    out.net = { x, y: top, w: netW, h: side };
     x += netW + pad;
     const cw = (w - x - 2 * pad) / 2 - lx;
-    const ch = side - font * 1.2;
+    const ch = side - tickH - font * 1.4;
     out.loss = { x: x + lx, y: top, w: cw, h: ch };
     out.acc = { x: x + 2 * lx + cw + pad, y: top, w: cw, h: ch };
     return out;
@@ -567,6 +568,7 @@ function drawSurfaces(p, st, snap, L, font, hover) {
     const ax = b.x - font * 2.4, ay = b.y - L.title;
     p.cached(`sax${m}:${b.x}:${b.y}:${b.w}:${b.h}:${font}:${st.meta.names[m]}`, ax, ay, b.w + font * 2.4 + 8, b.h + L.title + font * 1.8, (q) => {
       q.text(st.meta.names[m], b.x + b.w / 2, b.y - L.title * 0.35, { size: font * 1.05, color: st.meta.colors[m], align: "center", weight: "bold" });
+      if (L.wide) return;
       for (const t of ticks(x0, x1, 4)) q.text(String(t), X(t), b.y + b.h + font * 1.1, { size: font * 0.8, color: "#555", align: "center" });
       for (const t of ticks(y0, y1, 4)) q.text(String(t), b.x - font * 0.4, Y(t), { size: font * 0.8, color: "#555", align: "right", baseline: "middle" });
     });
@@ -612,8 +614,10 @@ function drawFits(p, st, snap, L, font) {
 function drawNetwork(p, st, snap, b, font, title) {
   const units = st.units;
   const L = units.length;
-  p.cached(`net:${b.x}:${b.y}:${b.w}:${b.h}:${font}:${st.meta.labels.mask}:${L}`, b.x - font * 4, b.y - title, b.w + font * 8, b.h + title, (q) => {
-    q.text(st.meta.labels.mask, b.x + b.w / 2, b.y - title * 0.35, { size: font * 0.9, align: "center", weight: "bold" });
+  p.cached(`net:${b.x}:${b.y}:${b.w}:${b.h}:${font}:${st.meta.labels.mask}:${L}:${st.lastLayout && st.lastLayout.wide}`, b.x - font * 4, b.y - title, b.w + font * 8, b.h + title, (q) => {
+    const wide = st.lastLayout && st.lastLayout.wide;
+    q.text(wide ? st.meta.labels.maskShort : st.meta.labels.mask, b.x + b.w / 2, b.y - title * 0.35,
+      { size: font * (wide ? 1.05 : 0.9), align: "center", weight: "bold" });
     for (let l = 0; l < L; l++) {
       const name = l === 0 ? "in" : l === L - 1 ? "out" : `h${l}`;
       q.text(name, b.x + font + ((b.w - 2 * font) * (l + 0.5)) / L, b.y + b.h - font * 0.4, { size: font * 0.85, color: "#555", align: "center" });
