@@ -25,6 +25,8 @@ RUN pip install --no-cache-dir -r requirements.txt \
     && if [ -n "$JAX_EXTRA" ]; then pip install --no-cache-dir "jax[${JAX_EXTRA}]==0.10.2"; fi
 
 COPY . .
+# The translations: .po catalogs (in git) compiled to .mo.
+RUN python scripts/catalogs.py compile
 
 # Numeric, so that the runtime can check it is not root without reading /etc/passwd.
 USER 1000:1000

@@ -1,5 +1,5 @@
 # Dropout Lab. Two entry points: `make run` serves the app on http://localhost:8501 and `make test`
-# runs every test. Both first build the project-local virtual environment .venv from the pinned
+# runs every test (`make serve` runs several app processes behind nginx; `make load` measures). Both first build the project-local virtual environment .venv from the pinned
 # requirements; nothing else needs installing by hand.
 
 SHELL := /bin/bash
@@ -19,30 +19,44 @@ CHROMIUM ?= /usr/bin/chromium
 NODE ?= /usr/bin/node
 # Extra pytest arguments, e.g. make test PYTEST_ARGS='-m "not browser"'.
 PYTEST_ARGS ?=
-# Load-test options, e.g. make load LOAD_ARGS='--sessions 5 --duration 30 --json-out artifacts/load.json'.
+# Load-test options, e.g. make load LOAD_ARGS='--users 20 --duration 30 --json-out artifacts/load.json'
+# (scripts/load.py --help); make load-browsers LOAD_ARGS='--sessions 30' for the 30-browser mode.
 LOAD_ARGS ?=
+# make serve: app processes behind nginx, and nginx's port.
+REPLICAS ?= 2
+NGINX ?= /usr/sbin/nginx
 
-.PHONY: help run test load bench bench-live lint-docker clean distclean
+.PHONY: help run serve test load load-browsers bench bench-live catalogs messages lint-docker clean distclean
 
 help:
 	@echo "make run          serve the app on http://localhost:$(PORT) (builds .venv first)"
-	@echo "make test         run every test: unit, AppTest and real-browser (installs Chromium if missing)"
-	@echo "make load         lecture-hall load test: 30 browser sessions on one server (LOAD_ARGS=...)"
+	@echo "make serve        REPLICAS (default 2) app processes behind nginx on http://localhost:$(PORT)"
+	@echo "make test         run every test: unit, AppTest, deployment and real-browser (installs Chromium, nginx)"
+	@echo "make load         lecture-hall load test: 60 simulated students (30 playing) + 3 browsers (LOAD_ARGS=...)"
+	@echo "make load-browsers  the older load test: N real browser sessions only (LOAD_ARGS='--sessions 30')"
 	@echo "make bench        print the performance figures as JSON"
 	@echo "make bench-live   measure the live view in headless Chromium (frames/s, steps/s, CPU, bytes/s)"
+	@echo "make messages     update the translation catalogs (locales/) from the code"
 	@echo "make lint-docker  lint the Dockerfile with hadolint"
 	@echo "make clean        remove test artifacts and caches; make distclean also removes .venv"
 
-run: $(VENV)/.stamp-run
+run: $(VENV)/.stamp-run catalogs
 	@echo "Dropout Lab: open http://localhost:$(PORT)  (Ctrl+C stops it)"
 	$(PY) -m streamlit run app.py --server.headless true --server.address $(ADDRESS) \
 	    --server.port $(PORT) --browser.gatherUsageStats false
 
-test: $(VENV)/.stamp-dev $(CHROMIUM) $(NODE)
-	DROPOUT_LAB_CHROMIUM=$(CHROMIUM) $(PY) -m pytest $(PYTEST_ARGS)
+# N replicas sharing the compilation cache, nginx in front (sticky sessions, websockets); Ctrl+C stops all.
+serve: $(VENV)/.stamp-run $(NGINX) catalogs
+	DROPOUT_LAB_NGINX=$(NGINX) $(PY) scripts/serve.py --replicas $(REPLICAS) --port $(PORT) --address $(ADDRESS)
 
-# Not part of `make test`: minutes of 30 headless browsers. Exit status 1 when a target is missed.
-load: $(VENV)/.stamp-dev $(CHROMIUM)
+test: $(VENV)/.stamp-dev $(CHROMIUM) $(NODE) $(NGINX) catalogs
+	DROPOUT_LAB_CHROMIUM=$(CHROMIUM) DROPOUT_LAB_NGINX=$(NGINX) $(PY) -m pytest $(PYTEST_ARGS)
+
+# Not part of `make test`: minutes of most of the machine. Exit status 1 when a target is missed.
+load: $(VENV)/.stamp-dev $(CHROMIUM) $(NGINX) catalogs
+	DROPOUT_LAB_CHROMIUM=$(CHROMIUM) DROPOUT_LAB_NGINX=$(NGINX) $(PY) scripts/load.py $(LOAD_ARGS)
+
+load-browsers: $(VENV)/.stamp-dev $(CHROMIUM) catalogs
 	DROPOUT_LAB_CHROMIUM=$(CHROMIUM) $(PY) scripts/load_test.py $(LOAD_ARGS)
 
 bench: $(VENV)/.stamp-run
@@ -51,6 +65,14 @@ bench: $(VENV)/.stamp-run
 # Not part of `make test`: a measurement of the live view in headless Chromium (frames/s, steps/s, CPU, bytes).
 bench-live: $(VENV)/.stamp-dev $(CHROMIUM)
 	DROPOUT_LAB_CHROMIUM=$(CHROMIUM) $(PY) scripts/bench_live.py $(BENCH_ARGS)
+
+# The translations: locales/*/LC_MESSAGES/*.po (in git) compiled to .mo (not in git).
+catalogs: $(VENV)/.stamp-run
+	@$(PY) scripts/catalogs.py compile
+
+# After changing text in the code: extract the messages into the .po files, then translate the new entries.
+messages: $(VENV)/.stamp-run
+	$(PY) scripts/catalogs.py update
 
 lint-docker: $(VENV)/.stamp-dev
 	$(VENV)/bin/hadolint Dockerfile
@@ -84,6 +106,12 @@ $(NODE):
 $(CHROMIUM):
 	@echo "$(CHROMIUM) is missing: installing Debian's chromium for the browser tests"
 	@scripts/apt-install chromium fonts-noto-color-emoji
+
+# Debian's nginx for make serve and the deployment tests (run unprivileged, with its own prefix: the
+# package's own service is not used).
+$(NGINX):
+	@echo "$(NGINX) is missing: installing Debian's nginx"
+	@scripts/apt-install nginx
 
 clean:
 	rm -rf artifacts .pytest_cache

@@ -1,7 +1,8 @@
 """Dropout Lab home: what dropout is, one live network with keep sliders, and the map of the pages."""
 import streamlit as st
 
-from dropout_viz import figures, masks, system
+from dropout_viz import figures
+from dropout_viz.core import masks, system
 from dropout_viz.ui import common as ui
 from dropout_viz.ui import home
 

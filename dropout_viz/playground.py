@@ -24,8 +24,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import datasets, masks, model_io, train
-from .network import ACTIVATIONS, forward, head_logits
+from .core import datasets, masks, model_io, rng, train
+from .core.checks import quote
+from .core.network import ACTIVATIONS, check_activation, forward, head_logits
 
 MAX_HIDDEN_LAYERS = 4  # deeper nets add nothing to this demonstration and train visibly slower
 MAX_WIDTH = 64
@@ -66,9 +67,9 @@ class Setup:
             if self.points.n_classes != 2:
                 raise ValueError(f"this page trains on two classes; the uploaded points have {self.points.n_classes}")
         elif self.dataset not in datasets.DATASETS:
-            raise ValueError(f"dataset must be one of {', '.join(datasets.DATASETS)}, got {self.dataset!r}")
+            raise ValueError(f"dataset must be one of {', '.join(datasets.DATASETS)}, got {quote(self.dataset)}")
         elif self.points is not None:
-            raise ValueError(f"points belong to the data set {CSV!r} only, not {self.dataset!r}")
+            raise ValueError(f"points belong to the data set {CSV!r} only, not {quote(self.dataset)}")
         if not 1 <= self.layers <= MAX_HIDDEN_LAYERS:
             raise ValueError(f"layers (hidden layers) must lie in [1, {MAX_HIDDEN_LAYERS}], got {self.layers}")
         if not 1 <= self.width <= MAX_WIDTH:
@@ -85,10 +86,9 @@ class Setup:
                              f"training points or a smaller test share")
         if not 0.0 <= self.noise <= spec.max_noise:
             raise ValueError(f"noise must lie in [0, {spec.max_noise}] for {spec.label}, got {self.noise}")
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}")
+        check_activation(self.activation)
         if self.optimizer not in train.OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {train.OPTIMIZERS}, got {self.optimizer!r}")
+            raise ValueError(f"optimizer must be one of {train.OPTIMIZERS}, got {quote(self.optimizer)}")
         if self.batch_size not in BATCH_SIZES:
             raise ValueError(f"batch_size must be one of {BATCH_SIZES}, got {self.batch_size}")
         if not 2 <= self.n_models <= MAX_MODELS:
@@ -231,7 +231,7 @@ def start(setup: Setup, data: datasets.Dataset) -> Live:
     """A fresh run: every model starts from the weights of PRNGKey(setup.seed)."""
     config = setup.config()
     d = train.make_data(data.x_train, data.y_train, data.x_test, data.y_test, config)
-    init = train.init_states(jax.random.PRNGKey(setup.seed), config, setup.n_models)
+    init = train.init_states(rng.key(setup.seed), config, setup.n_models)
     return Live(setup, config, d, init, init, _empty_history(setup.n_models), None, None)
 
 
@@ -629,7 +629,7 @@ def _setting(settings: dict, name: str, kind: type):
     ok = (isinstance(value, str) if kind is str else
           isinstance(value, (int, float)) and not isinstance(value, bool) and (kind is float or isinstance(value, int)))
     if not ok:
-        raise ValueError(f"settings.{name} must be {'a string' if kind is str else 'a number'}, got {value!r}")
+        raise ValueError(f"settings.{name} must be {'a string' if kind is str else 'a number'}, got {quote(value)}")
     return kind(value)
 
 
@@ -735,7 +735,7 @@ def _check_sweep(keeps, n_seeds: int, steps: int, n_models: int):
 
 def _seed_states(setup: Setup, config: train.TrainConfig, n_seeds: int, repeats: int) -> train.TrainState:
     """States for seed s = fold_in(PRNGKey(setup.seed), s), tiled ``repeats`` times: model r * n_seeds + s."""
-    keys = [jax.random.fold_in(jax.random.PRNGKey(setup.seed), s) for s in range(n_seeds)]
+    keys = [rng.key(setup.seed, s) for s in range(n_seeds)]
     states = train.init_states_seeds(keys, config)
     return jax.tree.map(lambda a: jnp.concatenate([a] * repeats), states)
 

@@ -1,13 +1,13 @@
 """Probes of a dropout network from the inside: unit ablation, path survival, Jensen's gap, flat minima.
 
-Conventions (DESIGN.md): ``keep`` is the keep probability q, the drop rate is p = 1 - q; inverted dropout
+Conventions (docs/ARCHITECTURE.md): ``keep`` is the keep probability q, the drop rate is p = 1 - q; inverted dropout
 (kept units scaled by 1/q while training) unless ``inverted=False``. Every random function takes a
 ``jax.random`` key first. Everything returns NumPy; nothing here imports streamlit.
 
 - Co-adaptation: ``train_pair`` trains a network without and with dropout in one vmapped computation;
   ``unit_ablation`` zeroes a growing random fraction of the hidden units (no rescaling of the others).
 - Paths: ``path_survival`` = q_in * q^L and ``any_path_survival`` = prod_l (1 - (1 - q_l)^{n_l}), checked by
-  ``sample_path_survival`` on masks from dropout_viz.masks.
+  ``sample_path_survival`` on masks from dropout_viz.core.masks.
 - Jensen's gap for one unit z = b + sum_j w_j x_j m_j s (s = 1/q inverted, 1 standard): closed forms
   ``preactivation_moments``, exact enumeration ``jensen_exact``, Monte Carlo ``jensen_mc``.
 - Flat minima: ``loss_along_directions`` along filter-normalised random directions (Li et al. 2018).
@@ -21,9 +21,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import masks as masks_mod
-from . import train as train_mod
-from .network import ACTIVATIONS, check_sizes, forward, sizes_of
+from .core import checks
+from .core import masks as masks_mod
+from .core import train as train_mod
+from .core.network import ACTIVATIONS, check_sizes, forward, sizes_of
 
 MAX_ORDERS = 200
 MAX_DEPTH = 64
@@ -35,10 +36,8 @@ MAX_STEPS = 20_000
 
 
 def _check_int(value, name: str, lo: int, hi: int) -> int:
-    """value as an int in [lo, hi], else ValueError naming it."""
-    if isinstance(value, bool) or int(value) != value or not lo <= int(value) <= hi:
-        raise ValueError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
-    return int(value)
+    """value as an int in [lo, hi], else ValueError naming it (the shared rule of checks.check_int)."""
+    return checks.check_int(name, value, lo, hi)
 
 
 def _check_q(q, name: str) -> float:
@@ -86,7 +85,7 @@ def pair_config(sizes, steps: int) -> train_mod.TrainConfig:
 
 
 def train_pair(key, x_train, y_train, x_test, y_test, sizes, keep, *, steps: int = 2000, lr: float = 1e-3,
-               keep_input: float = 1.0) -> PairResult:
+               keep_input: float = 1.0, on_progress=None) -> PairResult:
     """Train the same network without dropout and with dropout, as one vmapped computation.
 
     Both models share the key: same initial weights, same minibatches (train.init_states).
@@ -96,6 +95,7 @@ def train_pair(key, x_train, y_train, x_test, y_test, sizes, keep, *, steps: int
       keep: keep probability q of the hidden units of the dropout model.
       keep_input: keep probability of the input units of the dropout model (1.0: inputs never dropped).
       steps: training steps, a multiple of 100 in [100, 20000].
+      on_progress: called with (chunks of 100 steps done, chunks in all) after each chunk.
     Returns:
       PairResult; model 0 trained with keep 1.0 everywhere, model 1 with (keep_input, q, ..., q).
     """
@@ -107,7 +107,7 @@ def train_pair(key, x_train, y_train, x_test, y_test, sizes, keep, *, steps: int
     states = train_mod.init_states(key, config, 2)
     hps = train_mod.stack([train_mod.hyper(1.0, lr, n_layers=n_layers),
                            train_mod.hyper((q_in,) + (q,) * (n_layers - 1), lr, n_layers=n_layers)])
-    states, hist = train_mod.train(states, data, hps, config, steps // config.chunk)
+    states, hist = train_mod.train(states, data, hps, config, steps // config.chunk, on_progress=on_progress)
     params = [(np.asarray(w), np.asarray(b)) for w, b in states.params]
     return PairResult(params, hist["eval_step"][0], hist["train_acc"], hist["test_acc"], hist["train_loss"],
                       hist["test_loss"])
@@ -169,6 +169,7 @@ def unit_ablation(key, params, x, y, fractions, n_orders: int = 20, *, activatio
     sizes = sizes_of(params)
     if len(sizes) < 3:
         raise ValueError("params must have at least one hidden layer to ablate")
+    checks.check_choice("activation", activation, ACTIVATIONS)
     x = jnp.asarray(x, jnp.float32)
     if x.ndim != 2 or x.shape[1] != sizes[0]:
         raise ValueError(f"x must have shape (n, {sizes[0]}), got {tuple(x.shape)}")
@@ -195,7 +196,7 @@ def path_survival(keep, depth, keep_input: float = 1.0):
     """
     q = _check_q(keep, "keep")
     q_in = _check_q(keep_input, "keep_input")
-    depth = np.asarray(depth, np.float64)
+    depth = checks.check_array("depth", depth, nonempty=False)
     if np.any(depth < 0):
         raise ValueError(f"depth must be >= 0, got {depth.tolist()}")
     return q_in * q**depth
@@ -211,7 +212,7 @@ def any_path_survival(keep, depth, width: int, *, keep_input: float = 1.0, n_inp
     q_in = _check_q(keep_input, "keep_input")
     width = _check_int(width, "width", 1, 4096)
     n_inputs = _check_int(n_inputs, "n_inputs", 1, 4096)
-    depth = np.asarray(depth, np.float64)
+    depth = checks.check_array("depth", depth, nonempty=False)
     if np.any(depth < 0):
         raise ValueError(f"depth must be >= 0, got {depth.tolist()}")
     return (1.0 - (1.0 - q_in) ** n_inputs) * (1.0 - (1.0 - q) ** width) ** depth
@@ -271,8 +272,8 @@ def jensen_unit(key, d: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _check_unit(w, x):
-    w = np.asarray(w, np.float64).reshape(-1)
-    x = np.asarray(x, np.float64).reshape(-1)
+    w = checks.check_array("w", w, nonempty=False).reshape(-1)
+    x = checks.check_array("x", x, nonempty=False).reshape(-1)
     if w.shape != x.shape or w.size == 0:
         raise ValueError(f"w and x must be non-empty vectors of the same length, got {w.shape} and {x.shape}")
     return w, x
@@ -287,6 +288,7 @@ def preactivation_moments(w, x, keep, *, bias: float = 0.0, inverted: bool = Tru
     """
     w, x = _check_unit(w, x)
     q = _check_q(keep, "keep")
+    bias = checks.check_float("bias", bias)
     s2 = float(np.sum(w**2 * x**2))
     if inverted:
         return float(bias + w @ x), (1.0 - q) / q * s2
@@ -317,6 +319,7 @@ def jensen_exact(w, x, keep, *, bias: float = 0.0, inverted: bool = True) -> dic
     """
     w, x = _check_unit(w, x)
     q = _check_q(keep, "keep")
+    bias = checks.check_float("bias", bias)
     if w.size > MAX_JENSEN_D:
         raise ValueError(f"d must be at most {MAX_JENSEN_D} to enumerate 2^d masks, got {w.size}")
     m = masks_mod.enumerate_masks(w.size).astype(np.float64)
@@ -329,6 +332,7 @@ def jensen_mc(key, w, x, keep, k: int, *, bias: float = 0.0, inverted: bool = Tr
     """Jensen's gap of one unit from k sampled masks (equal weights 1/k); same keys as jensen_exact."""
     w, x = _check_unit(w, x)
     q = _check_q(keep, "keep")
+    bias = checks.check_float("bias", bias)
     k = _check_int(k, "k", 1, MAX_JENSEN_SAMPLES)
     m = np.asarray(masks_mod.bernoulli_mask(key, q, (k, w.size)), np.float64)
     z = _preactivations(w, x, m, q, bias, inverted)
@@ -340,7 +344,9 @@ def jensen_gap_sweep(w, x, keeps, *, bias: float = 0.0, inverted: bool = True) -
 
     Keys: "keep", "closed_sq" (= Var z), "exact_sq", "exact_relu".
     """
-    keeps = np.asarray(keeps, np.float64).reshape(-1)
+    keeps = checks.check_array("keeps", keeps, finite=False).reshape(-1)
+    masks_mod.check_keep(keeps, "keeps")
+    w, x = _check_unit(w, x)
     closed, ex_sq, ex_relu = [], [], []
     for q in keeps:
         closed.append(preactivation_moments(w, x, q, bias=bias, inverted=inverted)[1])
@@ -396,8 +402,7 @@ def loss_along_directions(key, params, x, y, ts, n_dirs: int = 8, *, activation:
     params = _as_params(params)
     sizes = sizes_of(params)
     n_dirs = _check_int(n_dirs, "n_dirs", 1, MAX_DIRECTIONS)
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+    checks.check_choice("activation", activation, ACTIVATIONS)
     x = jnp.asarray(x, jnp.float32)
     if x.ndim != 2 or x.shape[1] != sizes[0]:
         raise ValueError(f"x must have shape (n, {sizes[0]}), got {tuple(x.shape)}")

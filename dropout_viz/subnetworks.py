@@ -1,7 +1,7 @@
 """What one dropout step does: thinned networks, path survival, a vector through dropout, one SGD step,
 and standard vs inverted dropout on a trained net.
 
-Conventions (DESIGN.md): ``keep`` is the keep probability q per weight layer's inputs (the drop rate is
+Conventions (docs/ARCHITECTURE.md): ``keep`` is the keep probability q per weight layer's inputs (the drop rate is
 p = 1 - q); keep = 1 never drops. Every random function takes a ``jax.random`` key first.
 """
 from __future__ import annotations
@@ -16,10 +16,11 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
-from . import datasets
-from . import masks as masks_mod
-from . import train
-from .network import forward, head_logits, init_mlp, scale_weights
+from .core import checks, datasets, rng
+from .core import masks as masks_mod
+from .core import train
+from .core.checks import quote
+from .core.network import forward, head_logits, init_mlp, scale_weights
 
 # A diagram stays readable on a projector up to 8 layers of 16 units (figures.network's limits); one
 # hidden layer at least, since this page is about dropping hidden units.
@@ -37,12 +38,14 @@ GALLERY_SIZES = (2, 2, 1)  # the textbook's figure: 2 inputs, 2 hidden units, 1 
 def parse_sizes(text: str) -> tuple[int, ...]:
     """'2-6-6-2' (or '2, 6, 6, 2', '2 6 6 2') -> (2, 6, 6, 2), checked against the diagram's limits."""
     parts = [p for p in re.split(r"[\s,;x×\-]+", str(text).strip()) if p]
-    if not parts or not all(p.isdigit() for p in parts):
-        raise ValueError(f"sizes must be whole numbers separated by '-', e.g. 2-6-6-2; got {text!r}")
+    # ASCII digits only: str.isdigit() also accepts '²' and other digits int() refuses.
+    if not parts or not all(re.fullmatch(r"[0-9]{1,4}", p) for p in parts):
+        raise ValueError(f"sizes must be whole numbers from 1 to {MAX_WIDTH} separated by '-', e.g. 2-6-6-2; "
+                         f"got {quote(text)}")
     sizes = tuple(int(p) for p in parts)
     if not MIN_LAYERS <= len(sizes) <= MAX_LAYERS:
         raise ValueError(f"sizes must have {MIN_LAYERS} to {MAX_LAYERS} layers (input, hidden..., output), "
-                         f"got {len(sizes)} in {text!r}")
+                         f"got {len(sizes)} in {quote(text)}")
     if any(not 1 <= s <= MAX_WIDTH for s in sizes):
         raise ValueError(f"every layer must have 1 to {MAX_WIDTH} units (wider layers are unreadable in the "
                          f"diagram), got {list(sizes)}")
@@ -55,7 +58,7 @@ def parse_vector(text: str) -> np.ndarray:
     try:
         x = np.array([float(p) for p in parts], np.float64)
     except ValueError:
-        raise ValueError(f"the vector must be numbers separated by commas, e.g. 1, 2, 3; got {text!r}") from None
+        raise ValueError(f"the vector must be numbers separated by commas, e.g. 1, 2, 3; got {quote(text)}") from None
     if not 1 <= x.size <= MAX_VECTOR:
         raise ValueError(f"the vector must have 1 to {MAX_VECTOR} numbers, got {x.size}")
     if not np.all(np.isfinite(x)) or np.any(np.abs(x) > 1e6):
@@ -97,6 +100,8 @@ def has_path(layer_masks: Sequence[np.ndarray]) -> bool:
     Args:
       layer_masks: one 0/1 array per layer of units before the output (the output is always kept).
     """
+    if len(layer_masks) == 0:
+        raise ValueError("layer_masks must hold at least one 0/1 array (one per layer before the output), got none")
     reach = np.asarray(layer_masks[0]) > 0
     for m in layer_masks[1:]:
         # Fully connected: a kept unit is reached iff any unit of the previous layer is reached.
@@ -181,6 +186,8 @@ def layer_stats(sizes: Sequence[int], keep, layer_masks: Sequence[np.ndarray]) -
     sizes, keep = check_sizes_keep(sizes, keep)
     if len(layer_masks) < len(keep):
         raise ValueError(f"layer_masks needs one array per weight layer ({len(keep)}), got {len(layer_masks)}")
+    for i, (m, width) in enumerate(zip(layer_masks, sizes[:-1])):
+        checks.check_width(f"layer_masks[{i}]", m, width)
     n = np.array(sizes[:-1], np.float64)
     q = np.array(keep, np.float64)
     kept = np.array([float(np.sum(np.asarray(m) > 0)) for m in layer_masks[:len(keep)]])
@@ -190,8 +197,8 @@ def layer_stats(sizes: Sequence[int], keep, layer_masks: Sequence[np.ndarray]) -
 def sample_masks(key, sizes: Sequence[int], keep, batch: int | None = None) -> list[np.ndarray]:
     """One 0/1 float32 mask per layer before the output: (sizes[i],), or (batch, sizes[i]) per example."""
     sizes, keep = check_sizes_keep(sizes, keep)
-    if batch is not None and not 1 <= int(batch) <= 4096:
-        raise ValueError(f"batch must lie in [1, 4096], got {batch}")
+    if batch is not None:
+        batch = checks.check_int("batch", batch, 1, 4096)
     return [np.asarray(m) for m in _sample(key, sizes, jnp.asarray(keep, jnp.float32),
                                            None if batch is None else int(batch))]
 
@@ -241,7 +248,7 @@ class VectorDraw(NamedTuple):
 
 def vector_draw(key, x, keep: float) -> VectorDraw:
     """One mask for the vector x and the two training-time outputs it gives."""
-    x = np.asarray(x, np.float64)
+    x = checks.check_array("x", x)
     masks_mod.check_keep(keep)
     m = np.asarray(masks_mod.bernoulli_mask(key, keep, x.shape), np.float64)
     return VectorDraw(m, x * m, x * m / keep)
@@ -271,9 +278,7 @@ def vector_statistics(key, x, keep: float, n_draws: int) -> VectorStats:
     if x.ndim != 1 or not 1 <= x.size <= MAX_VECTOR:
         raise ValueError(f"x must be a vector of 1 to {MAX_VECTOR} numbers, got shape {x.shape}")
     masks_mod.check_keep(keep)
-    if int(n_draws) != n_draws or not 2 <= n_draws <= MAX_DRAWS:
-        raise ValueError(f"n_draws must be an integer in [2, {MAX_DRAWS:,}], got {n_draws}")
-    n_draws = int(n_draws)
+    n_draws = checks.check_int("n_draws", n_draws, 2, MAX_DRAWS)
     points = np.unique(np.round(np.logspace(0, math.log10(n_draws), N_CHECKPOINTS)).astype(np.int64))
     padded = np.full(N_CHECKPOINTS, n_draws, np.int32)  # fixed shape: repeats of N are dropped below
     padded[:points.size] = points
@@ -312,7 +317,9 @@ def running_mean_bands(stats: VectorStats, keep: float) -> dict:
 
 def vector_draw_table(key, x, keep: float, n_draws: int) -> np.ndarray:
     """The (n_draws, n) masks behind vector_statistics (for tests and downloads)."""
-    x = np.asarray(x)
+    x = checks.check_array("x", x)
+    masks_mod.check_keep(keep)
+    n_draws = checks.check_int("n_draws", n_draws, 1, MAX_DRAWS)
     table = jax.random.uniform(key, (MAX_DRAWS, x.size)) < keep
     return np.asarray(table[:n_draws], np.float64)
 
@@ -394,10 +401,9 @@ def training_step(key, sizes: Sequence[int], keep, step: int, *, lr: float = 0.1
     minibatch is x ~ N(0, I) labelled by a random linear teacher. Moving keep, lr or step compiles nothing.
     """
     sizes, keep = check_sizes_keep(sizes, keep)
-    if int(step) != step or not 0 <= step <= MAX_STEPS:
-        raise ValueError(f"step must be an integer in [0, {MAX_STEPS:,}], got {step}")
-    if not 0 < lr <= 10:
-        raise ValueError(f"lr must lie in (0, 10], got {lr}")
+    step = checks.check_int("step", step, 0, MAX_STEPS)
+    lr = checks.check_float("lr", lr, 0.0, 10.0, open_lo=True)
+    batch = checks.check_int("batch", batch, 1, 4096)
     before, after, grads, ms, loss, full_b, full_a, x, y = _step_demo(
         key, jnp.asarray(keep, jnp.float32), jnp.float32(lr), jnp.int32(step), sizes=sizes, batch=int(batch))
     unit_masks = [np.asarray(m) for m in ms] + [np.ones(sizes[-1], np.float32)]
@@ -471,7 +477,7 @@ def standard_vs_inverted(seed: int, keep, *, steps: int = EQUIV_STEPS, lr: float
     cfg = {inv: train.TrainConfig(sizes=EQUIV_SIZES, optimizer="sgd", inverted=inv, chunk=EQUIV_CHUNK,
                                   eval_every=EQUIV_CHUNK) for inv in (True, False)}
     data = train.make_data(ds.x_train, ds.y_train, ds.x_test, ds.y_test, cfg[True])
-    base = train.init_state(jax.random.PRNGKey(seed), cfg[True])
+    base = train.init_state(rng.key(seed), cfg[True])
     hp0 = train.hyper(keep, lr, n_layers=len(keep))
 
     def run(state, lr_flat, config):

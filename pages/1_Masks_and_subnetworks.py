@@ -40,7 +40,7 @@ TABS_ZH = ["被稀疏化的网络", "一个小批量", "反向与标准 dropout"
 if lang == "zh":
     st.caption("各标签页：" + "；".join(f"**{en}**（{zh}）" for en, zh in zip(TABS, TABS_ZH)))
 # Bound to the URL so a link opens the same section; only the open tab computes anything.
-tabs = st.tabs(TABS, key="m_tab", bind="query-params")
+tabs = ui.tabs(TABS, "m_tab")
 
 
 def resample_button(box=st):
@@ -264,14 +264,17 @@ if tabs[4].open:
                        "minibatch* 标签页）。普通 SGD，η = 0.1，使用一个随机标注、含 32 个样本的小批量。"))
         # Chinese labels are wider than "Next ▶" and "⟲ Step 0": wider columns keep them on the buttons.
         row = st.columns([1.0, 1.1, 5.9] if lang == "en" else [1.4, 1.4, 5.2], vertical_alignment="bottom")
+        step = mp.step_number()
         row[0].button(tr("Next ▶", "下一步 ▶"), key="m_next", type="primary", shortcut="S", on_click=mp.next_phase,
-                      help=tr("The next phase; after phase 4 the next training step (keyboard: S).",
-                              "进入下一个阶段；第 4 阶段之后进入下一个训练步（快捷键：S）。"))
+                      disabled=mp.at_last_step(),
+                      help=tr("The next phase; after phase 4 the next training step, up to step {last:,} "
+                              "(keyboard: S).", "进入下一个阶段；第 4 阶段之后进入下一个训练步，最多到第 {last:,} 步"
+                              "（快捷键：S）。").format(last=mp.LAST_STEP))
         row[1].button(tr("⟲ Step 0", "⟲ 第 0 步"), key="m_restart", on_click=mp.restart_steps,
                       help=tr("Back to the first training step.", "回到第一个训练步。"))
         phase = mp.phase_choice(container=row[2])
         try:
-            demo = mp.training_step(sizes, keep, seed, ui.counter("m_step"))
+            demo = mp.training_step(sizes, keep, seed, step)
         except ValueError as exc:
             ui.error(exc)
         else:

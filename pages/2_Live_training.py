@@ -97,6 +97,8 @@ with extra:
                       f"隐藏单元{ui.keep_words(keep_h)}"
                       + (f"；第三个模型：隐藏单元{ui.keep_words(keep3)}" if third else "")
                       + "。反向（inverted）dropout：测试时用完整网络，权重即训练所得。"))
+for later in ("t_sw_seeds", "t_sw_steps"):  # the sweeps' controls, further down: a link holding them is fine
+    ui.url_key(later)
 ui.show_url_notices()
 
 if name == playground.CSV and points is None:

@@ -1,8 +1,8 @@
 """Ensemble vs weight scaling: the average of many subnetworks against one scaled network, and when they agree."""
 import streamlit as st
 
-from dropout_viz.ensembles import droppable_units, first_k_below
-from dropout_viz.masks import MAX_EXACT_UNITS
+from dropout_viz.core.ensembles import droppable_units, first_k_below
+from dropout_viz.core.masks import MAX_EXACT_UNITS
 from dropout_viz.ui import common as ui
 from dropout_viz.ui import ensemble_page as ens
 
@@ -109,7 +109,10 @@ def convergence_tab(spec, k, with_exact):
                       "grid", radio=True, horizontal=True,
                       help=tr("grid: the 60 × 60 points of the pictures; test points: held-out data",
                               "grid：图中 60 × 60 的网格点；test points：留出的测试数据"))
-    conv = ens.convergence(spec)
+    try:
+        conv = ens.convergence(spec)
+    except ens.Stopped:  # its notice and a button to start again are shown
+        return
     fig_tv, fig_acc = ens.convergence_figures(spec, where, k, presenter, lang)
     c1, c2 = st.columns(2)
     with c1:
@@ -289,7 +292,7 @@ def voting_tab():
     # table: the editor keeps its edits on top of that, and every edit is written back to the link.
     if "_e_votes_base" not in st.session_state:
         base = ens.DEFAULT_VOTES
-        if "e_votes" in st.query_params:
+        if ui.url_key("e_votes") in st.query_params:
             try:
                 base = ens.rows_from_param(st.query_params["e_votes"])
             except ValueError as exc:
@@ -358,10 +361,12 @@ k = ui.slider(tr("Monte Carlo: number of sampled masks k", "蒙特卡洛：采�
                       "it never redraws the others.",
                       "取一条固定序列中的前 k 个掩码：移动 k 只会在末尾增减掩码，不会重新抽取其余的掩码。"))
 try:
-    with ens.training_spinner():
-        model = ens.trained(spec)
+    model = ens.trained_or_stopped(spec)  # a progress bar with a Stop button while it trains
 except ValueError as exc:
     ui.error(exc)
+    ui.show_url_notices()
+    st.stop()
+except ens.Stopped:  # its notice and a button to train after all are shown
     ui.show_url_notices()
     st.stop()
 arch_text = f"{spec.sizes[0]}-{'-'.join(map(str, spec.sizes[1:]))}"
@@ -389,12 +394,15 @@ TABS_ZH = ["五种预测", "需要多少个掩码？", "何时恰好相等？", 
 if lang == "zh":
     st.caption("各标签页：" + "；".join(f"**{en}**（{zh}）" for en, zh in zip(TABS, TABS_ZH)))
 # Bound to the URL, so a link opens the same section; only the open tab runs its computation.
-tabs = st.tabs(TABS, key="e_tab", bind="query-params")
+tabs = ui.tabs(TABS, "e_tab")
 if tabs[0].open:
     with tabs[0]:
+        with_exact = ens.exact_if_wanted(spec, with_exact)  # big ones: a progress bar and a Stop button
         predictions_tab(spec, k, with_exact)
 if tabs[1].open:
     with tabs[1]:
+        if not tabs[0].open:  # once per run (its notice and buttons have keys)
+            with_exact = ens.exact_if_wanted(spec, with_exact)
         convergence_tab(spec, k, with_exact)
 if tabs[2].open:
     with tabs[2]:

@@ -55,6 +55,8 @@ try:
 except ValueError as exc:
     ui.error(exc)
     st.stop()
+except bag.Stopped:  # its notice and a button to train after all are on the page
+    st.stop()
 
 with top:
     ui.chart(figures.bar_compare(res["labels"], res["test_error"], y_title=tr("test error", "测试误差"), fmt=".1%",

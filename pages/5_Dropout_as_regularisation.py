@@ -21,7 +21,7 @@ st.markdown(tr(
 # The tab titles go into the link (rg_tab=Bias and variance), so they stay English in both languages; in
 # Chinese each tab opens with its Chinese name in bold.
 TABS = ["Linear regression", "Bias and variance", "Rival regularisers", "Noise variants"]
-tabs = st.tabs(TABS, key="rg_tab", bind="query-params")  # bound to the URL; only the open tab computes
+tabs = ui.tabs(TABS, "rg_tab")  # bound to the URL; only the open tab computes
 COLUMNS = [1, 3]  # controls | results
 FORMS = {"inverted": True, "standard": False}
 
@@ -108,12 +108,19 @@ if tabs[0].open:
                                  "as training draws them. Delta: sampled − closed form, and two standard errors.",
                                  f"{lin['n_samples']:,} 次采样的平均，每次为每个样本抽取新的掩码，与训练时的抽法相同。"
                                  "差值：采样值 − 闭式解，括号内为两倍标准误（2 SE）。"))
+                # cⱼ carries the factor (1 − q): at q = 1 every coefficient is exactly 0, which a log axis cannot show.
+                no_penalty = not (lin["coef"] > 0).all()
+                if no_penalty:
+                    st.info(tr("At keep q = 1 nothing is dropped: every penalty coefficient cⱼ is exactly 0, so the "
+                               "expected loss is the plain loss and the weights are the least-squares ones.",
+                               "保留概率 q = 1 时不丢弃任何单元：每个惩罚系数 cⱼ 都恰好为 0，所以期望损失就是普通"
+                               "损失，权重就是最小二乘权重。"), icon="ℹ️")
                 coef = grouped_bars(lin["features"], {"penalty coefficient cⱼ": lin["coef"]}, presenter=presenter,
                                     y_title="cⱼ", title=tr("Dropout's penalty coefficient per feature",
                                                            "Dropout 给每个特征的惩罚系数"), fmt=".4g",
-                                    log_y=True, colors={"penalty coefficient cⱼ": figures.style.BLUE})
+                                    log_y=not no_penalty, colors={"penalty coefficient cⱼ": figures.style.BLUE})
                 if ui.is_chinese():
-                    coef.update_yaxes(title_text="cⱼ（对数坐标）")
+                    coef.update_yaxes(title_text="cⱼ" if no_penalty else "cⱼ（对数坐标）")
                 ui.chart(coef, key="rg_coef")
             ui.chart(grouped_bars(lin["features"], reg.named(lin["shrink"]), presenter=presenter, fmt=".2f",
                                   y_title=tr("weight ÷ least-squares weight", "权重 ÷ 最小二乘权重"),
@@ -211,6 +218,8 @@ if tabs[2].open:
             rv = reg.rivals(reg.DATASET_LABELS[label], keep, l2, l1, input_noise, smoothing, steps, seed)
         except ValueError as exc:
             ui.error(exc)
+        except reg.Stopped:  # its notice and a button to train after all are shown
+            pass
         else:
             colors = figures.model_colors(rv["labels"])  # the bar chart's colours, for every chart of the tab
             with results:
@@ -279,6 +288,8 @@ if tabs[3].open:
             nz = reg.noises(reg.DATASET_LABELS[label], keep, steps, seed)
         except ValueError as exc:
             ui.error(exc)
+        except reg.Stopped:  # its notice and a button to train after all are shown
+            pass
         else:
             colors = figures.model_colors(nz["labels"])
             ratio_colors = {"additive Gaussian": colors["additive Gaussian"],

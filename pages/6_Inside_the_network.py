@@ -1,7 +1,7 @@
 """Inside the network: co-adaptation, path survival, Jensen's gap and flat minima, each as a live experiment."""
 import streamlit as st
 
-from dropout_viz.datasets import DATASETS
+from dropout_viz.core.datasets import DATASETS
 from dropout_viz.figures.inside_page import closed_vs_sampled, compare_bands, jensen_picture
 from dropout_viz.ui import common as ui
 from dropout_viz.ui import inside_page as inside
@@ -22,7 +22,7 @@ st.markdown(tr(
 # opens with its Chinese name in bold.
 TABS = ["Co-adaptation", "Paths", "Jensen's gap", "Flat minima"]
 # Bound to the URL, so a link opens the same experiment; only the open tab runs its computation.
-tabs = st.tabs(TABS, key="in_tab", bind="query-params")
+tabs = ui.tabs(TABS, "in_tab")
 COLUMNS = [1, 3]  # controls | figure
 
 
@@ -75,6 +75,8 @@ if tabs[0].open:
                 res = inside.ablation(name, width, keep, steps, seed, n_orders)
             except ValueError as exc:
                 ui.error(exc)
+            except inside.Stopped:  # its notice and a button to train after all are shown
+                pass
             else:
                 ui.chart(compare_bands(
                     res["percent"], {"no dropout": res["plain"], dropout_label(keep): res["dropout"]},
@@ -261,6 +263,8 @@ if tabs[3].open:
                 res = inside.landscape(name, width, keep, steps, seed, n_dirs, t_max, split)
             except ValueError as exc:
                 ui.error(exc)
+            except inside.Stopped:  # its notice and a button to train after all are shown
+                pass
             else:
                 ui.chart(compare_bands(
                     res["ts"], {"no dropout": res["plain"], dropout_label(keep): res["dropout"]},

@@ -14,7 +14,7 @@ os.environ.setdefault("JAX_PLATFORMS", "cpu")
 # inherits this environment) loads what the in-process tests compiled, and a re-run starts warm.
 os.environ.setdefault("DROPOUT_LAB_CACHE_DIR", str(ROOT / ".cache" / "jax"))
 
-from dropout_viz import system  # noqa: E402  (after the environment above)
+from dropout_viz.core import system  # noqa: E402  (after the environment above)
 
 system.enable_compilation_cache()
 

@@ -8,10 +8,11 @@ import jax
 import numpy as np
 import pytest
 
-from dropout_viz import datasets, inference, playground as pg, train
+from dropout_viz import playground as pg
+from dropout_viz.core import datasets, inference, train
 from dropout_viz.figures import training_page as tf
-from dropout_viz.network import forward
-from dropout_viz.system import CompileCounter
+from dropout_viz.core.network import forward
+from dropout_viz.core.system import CompileCounter
 
 # Small shapes shared by most tests, so their chunks compile once (XLA compiles cost seconds on a CPU).
 SMALL = pg.Setup(n_train=40, test_share=0.5, width=8, layers=1)
@@ -235,6 +236,17 @@ def test_keep_sweep_is_paired_over_keeps_and_reports_progress(keep_sweep):
     assert np.all((res["error"] >= 0) & (res["error"] <= 1))
     with pytest.raises(ValueError, match="steps"):
         pg.keep_sweep(pg.Setup(), steps=120)
+
+
+def test_sweep_progress_callbacks_do_not_change_the_results():
+    setup = pg.Setup(layers=1, width=4)
+    for sweep, kw in ((pg.keep_sweep, dict(keeps=(0.5, 1.0))), (pg.size_keep_sweep, dict(sizes=(25, 50),
+                                                                                           keeps=(0.5, 1.0)))):
+        calls = []
+        quiet = sweep(setup, n_seeds=1, steps=150, **kw)
+        loud = sweep(setup, n_seeds=1, steps=150, on_chunk=lambda i, n: calls.append((i, n)), **kw)
+        assert calls == [(1, 3), (2, 3), (3, 3)]
+        np.testing.assert_array_equal(quiet["error"], loud["error"])
 
 
 def test_default_moons_overfit_without_dropout_and_not_with_it(keep_sweep):
@@ -494,3 +506,38 @@ def test_live_curves_axis_titles_can_be_given():
     assert fig.layout.xaxis2.title.text == "训练步数"
     plain = tf.live_curves(["a"], classification=False, loss_name="squared error")
     assert plain.layout.yaxis.title.text == "loss (squared error)" and plain.layout.xaxis.title.text == "training step"
+
+
+# --- hostile model files: the app's words, at most about 60 characters of the input quoted ---------------------
+
+LONG = "https://evil.example/" + "x" * 5000
+
+
+@pytest.mark.parametrize("data, words", [
+    (b"\xff\xfe{}", "the model file is not UTF-8 text"),
+    ("[" * 100_000, "nests arrays or objects 100,000 deep; a model file needs at most 20"),
+    ('{"a": ' + "[" * 30 + "]" * 30 + "}", "nests arrays or objects 31 deep"),
+    ('{"format": "dropout-lab-models", ' + '"x": ' + '"' + "y" * 3000, "not valid JSON"),
+    (json.dumps({"format": "dropout-lab-models", "version": LONG}), "unsupported model version"),
+])
+def test_load_models_refuses_hostile_files_in_the_apps_words(data, words):
+    with pytest.raises(ValueError, match=re.escape(words)) as info:
+        pg.load_models(data)
+    text = str(info.value)
+    for python_words in ("recursion", "codec", "utf-8-sig", "decode byte", "Expecting", "char "):
+        assert python_words not in text
+    assert "x" * 61 not in text and "y" * 61 not in text and len(text) < 250, text
+
+
+@pytest.mark.parametrize("field", ["dataset", "activation", "optimizer"])
+def test_load_models_quotes_at_most_60_characters_of_a_setting(saved_csv_run, field):
+    text = _edit(saved_csv_run[3], lambda d: d["settings"].update({field: LONG[:200]}))
+    with pytest.raises(ValueError, match=field) as info:
+        pg.load_models(text)
+    assert "x" * 61 not in str(info.value) and len(str(info.value)) < 250
+
+
+def test_a_model_file_with_a_byte_order_mark_loads_like_a_csv_does(saved_csv_run):
+    live, keeps, _, text = saved_csv_run
+    saved = pg.load_models(b"\xef\xbb\xbf" + text.encode())
+    assert saved.setup == live.setup and saved.keeps == keeps and saved.steps == 100

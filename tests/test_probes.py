@@ -5,7 +5,8 @@ import jax
 import numpy as np
 import pytest
 
-from dropout_viz import network, probes
+from dropout_viz import probes
+from dropout_viz.core import network
 
 KEY = jax.random.PRNGKey(0)
 
@@ -210,6 +211,21 @@ def test_train_pair_keep_one_trains_two_identical_networks_and_dropout_changes_t
     assert drop.test_acc.shape == (2, 1) and drop.eval_step.tolist() == [100]
 
 
+def test_train_pair_reports_each_chunk_and_the_callback_changes_nothing():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(64, 2)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int32)
+    quiet = probes.train_pair(KEY, x, y, x, y, (2, 8, 8, 2), 0.5, steps=300, lr=1e-2)
+    calls = []
+    loud = probes.train_pair(KEY, x, y, x, y, (2, 8, 8, 2), 0.5, steps=300, lr=1e-2,
+                             on_progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 3), (2, 3), (3, 3)]
+    for (w0, b0), (w1, b1) in zip(quiet.params, loud.params):
+        np.testing.assert_array_equal(w0, w1)
+        np.testing.assert_array_equal(b0, b1)
+    np.testing.assert_array_equal(quiet.test_acc, loud.test_acc)
+
+
 # --- flat minima -----------------------------------------------------------------------------------------
 
 
@@ -248,3 +264,40 @@ def test_loss_along_directions_starts_at_the_trained_loss_and_is_rescaling_invar
     assert rise == pytest.approx(np.mean((losses[:, 0] + losses[:, -1]) / 2 - losses[:, 4]))
     with pytest.raises(ValueError, match="t = 0"):
         probes.loss_rise(losses, ts + 0.1)
+
+
+# --- bad input: ValueError naming the argument ------------------------------------------------------------
+
+
+def test_jensen_gap_sweep_refuses_empty_inputs():
+    w, x = np.array([1.0, -2.0]), np.array([0.5, 1.0])
+    with pytest.raises(ValueError, match="keeps must not be empty"):
+        probes.jensen_gap_sweep(w, x, [])
+    with pytest.raises(ValueError, match=r"keeps must lie in \(0, 1\]"):
+        probes.jensen_gap_sweep(w, x, [0.5, float("nan")])
+    with pytest.raises(ValueError, match="w and x"):
+        probes.jensen_gap_sweep([], [], [0.5])
+
+
+@pytest.mark.parametrize("fn", [
+    lambda bias: probes.preactivation_moments([1.0], [1.0], 0.5, bias=bias),
+    lambda bias: probes.jensen_exact([1.0], [1.0], 0.5, bias=bias),
+    lambda bias: probes.jensen_mc(KEY, [1.0], [1.0], 0.5, 10, bias=bias),
+    lambda bias: probes.jensen_gap_sweep([1.0], [1.0], [0.5], bias=bias),
+])
+def test_a_nan_bias_is_refused(fn):
+    with pytest.raises(ValueError, match="bias must be a finite number"):
+        fn(float("nan"))
+
+
+def test_nan_inputs_of_one_unit_are_refused():
+    with pytest.raises(ValueError, match=r"^w must be finite"):
+        probes.preactivation_moments([float("nan")], [1.0], 0.5)
+
+
+def test_path_survival_refuses_a_nan_depth():
+    with pytest.raises(ValueError, match="depth must be finite"):
+        probes.path_survival(0.5, float("nan"))
+    with pytest.raises(ValueError, match="depth must be finite"):
+        probes.any_path_survival(0.5, [1.0, float("nan")], 4)
+    assert probes.path_survival(0.5, [0, 1, 2]).tolist() == [1.0, 0.5, 0.25]

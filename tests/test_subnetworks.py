@@ -4,8 +4,9 @@ import jax
 import numpy as np
 import pytest
 
-from dropout_viz import masks, subnetworks as sn
-from dropout_viz.system import CompileCounter
+from dropout_viz import subnetworks as sn
+from dropout_viz.core import masks
+from dropout_viz.core.system import CompileCounter
 
 KEY = jax.random.PRNGKey(0)
 
@@ -293,3 +294,65 @@ def test_gradient_grid_wraps_and_marks_exact_zeros():
     assert len(rows) == 2  # seven matrices wrap onto two rows
     with pytest.raises(ValueError, match="fan_in"):
         gradient_grid([np.ones((2, 3)), np.ones((4, 2))])
+
+
+@pytest.mark.parametrize("text", ["2-²-2", "2-٢-2", "2-6-6-2²", "2-" + "9" * 5000 + "-2", "2-6-six-2" + "x" * 5000])
+def test_parse_sizes_refuses_other_digits_and_long_text_in_its_own_words(text):
+    with pytest.raises(ValueError, match="sizes must be whole numbers from 1 to 16 separated by '-'") as info:
+        sn.parse_sizes(text)
+    message = str(info.value)
+    assert "invalid literal" not in message and "int()" not in message
+    assert len(message) < 160, message  # at most 60 characters of the input are quoted
+
+
+def test_parse_vector_quotes_at_most_60_characters():
+    with pytest.raises(ValueError, match="the vector must be numbers") as info:
+        sn.parse_vector("1, a" + "b" * 5000)
+    assert "b" * 61 not in str(info.value)
+
+
+# --- bad input: ValueError naming the argument ------------------------------------------------------------
+
+
+def test_has_path_refuses_no_layers():
+    with pytest.raises(ValueError, match="layer_masks"):
+        sn.has_path([])
+
+
+def test_layer_stats_refuses_a_mask_of_the_wrong_width():
+    sizes, keep = (2, 6, 6, 2), (1.0, 0.5, 0.5)
+    good = [np.ones(2), np.ones(6), np.zeros(6)]
+    assert sn.layer_stats(sizes, keep, good).kept.tolist() == [2, 6, 0]
+    with pytest.raises(ValueError, match=r"layer_masks\[1\] must have 6 entries"):
+        sn.layer_stats(sizes, keep, [np.ones(2), np.ones(5), np.ones(6)])
+
+
+@pytest.mark.parametrize("keep", [0.0, 1.5, float("nan")])
+def test_vector_draw_table_refuses_a_bad_keep(keep):
+    with pytest.raises(ValueError, match=r"keep must lie in \(0, 1\]"):
+        sn.vector_draw_table(KEY, np.arange(1.0, 4.0), keep, 10)
+
+
+@pytest.mark.parametrize("n_draws", [-5, 0, 2.5, sn.MAX_DRAWS + 1])
+def test_vector_draw_table_refuses_a_bad_count(n_draws):
+    with pytest.raises(ValueError, match="n_draws"):
+        sn.vector_draw_table(KEY, np.arange(1.0, 4.0), 0.5, n_draws)
+
+
+@pytest.mark.parametrize("x", [[], [1.0, float("nan")]])
+def test_vector_draw_refuses_empty_or_nan_input(x):
+    with pytest.raises(ValueError, match=r"^x must"):
+        sn.vector_draw(KEY, x, 0.5)
+    with pytest.raises(ValueError, match=r"^x must"):
+        sn.vector_draw_table(KEY, x, 0.5, 10)
+
+
+@pytest.mark.parametrize("batch", [-1, 0, 2.5, 5000])
+def test_training_step_refuses_a_bad_batch(batch):
+    with pytest.raises(ValueError, match="batch"):
+        sn.training_step(KEY, (2, 3, 2), (1.0, 0.5), 0, batch=batch)
+
+
+def test_training_step_refuses_a_nan_lr():
+    with pytest.raises(ValueError, match="lr"):
+        sn.training_step(KEY, (2, 3, 2), (1.0, 0.5), 0, lr=float("nan"))

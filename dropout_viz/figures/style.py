@@ -11,6 +11,8 @@ from typing import Iterable
 import numpy as np
 import plotly.graph_objects as go
 
+from ..core.i18n import translator
+
 # Okabe & Ito (2008), "Color Universal Design": eight colours safe for deuteranopia and protanopia.
 BLACK = "#000000"
 ORANGE = "#E69F00"
@@ -106,11 +108,9 @@ def mix_white(hex_color: str, t: float) -> str:
 
 
 def keep_text(q: float, lang: str = "en") -> str:
-    """User-facing keep probability naming both conventions: 'keep q = 0.8 (drop rate p = 0.2)', or in Chinese
-    (lang="zh") '保留概率 q = 0.8（丢弃率 p = 0.2）'."""
-    if lang == "zh":
-        return f"保留概率 q = {q:.3g}（丢弃率 p = {1.0 - q:.3g}）"
-    return f"keep q = {q:.3g} (drop rate p = {1.0 - q:.3g})"
+    """User-facing keep probability naming both conventions, 'keep q = 0.8 (drop rate p = 0.2)', in ``lang``."""
+    _ = translator(lang)
+    return _("keep q = {q} (drop rate p = {p})").format(q=f"{q:.3g}", p=f"{1.0 - q:.3g}")
 
 
 def axis_style(presenter: bool) -> dict:

@@ -1,14 +1,14 @@
 """Cached library calls behind the "Bagging and boosting" page (plain scalars in, NumPy and text out)."""
 from __future__ import annotations
 
-import jax
 import numpy as np
 import streamlit as st
 
-from .. import datasets, theory
-from .. import ensemble_training as et
+from ..core import datasets, rng, theory
+from ..core import ensemble_training as et
 from ..figures.style import keep_text
 from . import common as ui
+from . import progress
 
 # The 2-D classification sets: their decision surfaces can be drawn.
 DATASET_NAMES = tuple(n for n, s in datasets.DATASETS.items() if s.task == "classification" and s.n_features == 2)
@@ -24,7 +24,7 @@ LR = 0.01  # Adam, as on the other training pages
 
 def _key(seed: int, stream: int):
     """The page's key for one experiment: PRNGKey(seed) folded with the experiment's number."""
-    return jax.random.fold_in(jax.random.PRNGKey(int(seed)), stream)
+    return rng.key(seed, stream)
 
 
 def _data(name: str, noise: float, seed: int) -> datasets.Dataset:
@@ -41,8 +41,14 @@ def _ensemble_run(name: str, noise: float, width: int, keep: float, steps: int, 
     """All models for one setting; the number k of bagged networks averaged is not part of it."""
     ds = _data(name, noise, seed)
     grid = datasets.surface_grid(GRID)[2]
-    return et.compare_ensembles(_key(seed, 0), ds.x_train, ds.y_train, ds.x_test, ds.y_test, grid, config(width),
-                                keep=keep, lr=LR, steps=steps)
+    cfg = config(width)
+    report, clear = progress.bar("Training 13 networks without masks, and dropout and boosting with them",
+                                 "正在训练 13 个不加掩码的网络，以及使用掩码的 dropout 和 boosting", "steps", "步",
+                                 scale=cfg.chunk)
+    run = et.compare_ensembles(_key(seed, 0), ds.x_train, ds.y_train, ds.x_test, ds.y_test, grid, cfg,
+                               keep=keep, lr=LR, steps=steps, on_progress=report)
+    clear()
+    return run
 
 
 def model_labels(k: int) -> list[str]:
@@ -149,16 +155,20 @@ def members_zh(k: int) -> dict:
             **{f"voter {chr(65 + i)}": f"投票者 {chr(65 + i)}" for i in range(3)}}
 
 
-
-TRAINING_TEXT = ("Training 13 networks without masks, and dropout and boosting with them (the first run also "
-                 "compiles; later ones take seconds)…",
-                 "正在训练 13 个不加掩码的网络，以及使用掩码的 dropout 和 boosting（首次运行还需编译，之后只需几秒）…")
+TASK = "bb_train"  # the training's progress task (its Stop button: "bb_train_stop")
+Stopped = progress.Stopped
 
 
 def ensemble_run(name: str, noise: float, width: int, keep: float, steps: int, seed: int) -> et.EnsembleRun:
-    """The cached training run behind a spinner in the page's language."""
-    with ui.spinner(*TRAINING_TEXT):
-        return _ensemble_run(name, noise, width, keep, steps, seed)
+    """The cached training run under a progress bar with a Stop button; raises Stopped after a Stop (with a
+    notice and a button to train after all on the page)."""
+    settings = (name, noise, width, keep, steps, seed)
+    return progress.stoppable(
+        TASK, settings, lambda: _ensemble_run(*settings), what=("training the networks", "训练网络"),
+        shown=("Nothing is shown until they are trained. The controls keep their values; change one, or press "
+               "the button, to train again.",
+               "训练完成之前不显示任何结果。各控件保持原值；改动任一控件或按按钮即可重新训练。"),
+        again=("Train them after all", "仍然训练"))
 
 
 def results(name: str, noise: float, width: int, keep: float, steps: int, seed: int, k: int) -> dict:

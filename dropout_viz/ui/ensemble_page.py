@@ -17,10 +17,12 @@ import jax
 import numpy as np
 import streamlit as st
 
-from .. import datasets, ensembles, figures, inference
-from ..ensembles import ModelSpec
+from .. import figures
+from ..core import datasets, ensembles, inference, rng
+from ..core.ensembles import ModelSpec
 from ..figures.ensemble_page import convergence_chart, difference_pair, ensemble_grid, uncertainty_maps, vote_bars
 from . import common as ui
+from . import progress
 from .common import superscript
 
 TRAIN, MASKS = 0, 1
@@ -75,8 +77,7 @@ def regression_spec(seed: int, keep: float) -> ModelSpec:
 
 
 def _key(seed: int, purpose: int, j: int | None = None):
-    key = jax.random.fold_in(jax.random.PRNGKey(int(seed)), purpose)
-    return key if j is None else jax.random.fold_in(key, j)
+    return rng.key(seed, purpose) if j is None else rng.key(seed, purpose, j)
 
 
 def grid():
@@ -104,8 +105,22 @@ def training_spinner():
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def trained(spec: ModelSpec) -> ensembles.TrainedModel:
-    """The trained model of a spec (the key comes from spec.seed)."""
-    return ensembles.train_model(_key(spec.seed, TRAIN), spec)
+    """The trained model of a spec (the key comes from spec.seed), with a progress bar (replayed on a cache hit)."""
+    report, clear = progress.bar("Training the network", "正在训练网络", "steps", "步", scale=100)
+    model = ensembles.train_model(_key(spec.seed, TRAIN), spec, on_progress=report)
+    clear()
+    return model
+
+
+def trained_or_stopped(spec: ModelSpec) -> ensembles.TrainedModel:
+    """The page's model under a progress bar with a Stop button; raises Stopped after a Stop (its notice and a
+    button to train after all are then on the page)."""
+    return progress.stoppable(
+        "e_train", spec, lambda: trained(spec), what=("training the network", "训练网络"),
+        shown=("Nothing is shown until it is trained. The controls keep their values; change one, or press the "
+               "button, to train again.",
+               "训练完成之前不显示任何结果。各控件保持原值；改动任一控件或按按钮即可重新训练。"),
+        again=("Train it after all", "仍然训练"))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -125,18 +140,55 @@ def exact(spec: ModelSpec) -> inference.Ensemble:
     """
     model = trained(spec)
     d = ensembles.droppable_units(spec)
-    bar = st.empty() if 2**d > PROGRESS_ABOVE else None
-
-    def progress(frac: float) -> None:
-        # In the language of whoever computes it first (a cache hit replays the same bar).
-        bar.progress(frac, text=ui.tr(f"Enumerating all 2{superscript(d)} = {2**d:,} subnetworks… {frac:.0%}",
-                                      f"正在枚举全部 2{superscript(d)} = {2**d:,} 个子网络… {frac:.0%}"))
-
+    report, clear = None, None
+    if 2**d > PROGRESS_ABOVE:  # in the language of whoever computes it first (a cache hit replays the same bar)
+        report, clear = progress.bar(
+            "Enumerating all 2{sup} = {n} subnetworks, block by block".format(sup=superscript(d), n=f"{2**d:,}"),
+            "正在逐块枚举全部 2{sup} = {n} 个子网络".format(sup=superscript(d), n=f"{2**d:,}"), "blocks", "块")
     ens = inference.exact_ensemble(model.params, _points(model), spec.keep, activation=spec.activation,
-                                   head=spec.head, progress=progress if bar is not None else None)
-    if bar is not None:
-        bar.empty()
+                                   head=spec.head, on_progress=report)
+    if clear is not None:
+        clear()
     return ens
+
+
+Stopped = progress.Stopped
+EXACT_TASK = "e_exact_run"  # the exact ensemble's progress task (its Stop button: "e_exact_run_stop")
+EXACT_STOPPED = "_e_exact_stopped"  # session state: the spec whose exact ensemble was stopped
+
+
+def _exact_stopped(spec: ModelSpec) -> None:
+    """Stop callback: this spec's exact ensemble is off until asked for again (or the settings change)."""
+    st.session_state[EXACT_STOPPED] = spec
+
+
+def _exact_again() -> None:
+    st.session_state.pop(EXACT_STOPPED, None)
+    progress.forget(EXACT_TASK)
+
+
+def exact_if_wanted(spec: ModelSpec, with_exact: bool) -> bool:
+    """Computes the exact ensemble now, under a progress bar and a Stop button when it is big, so that the
+    tabs get it from the cache; returns whether the page shows exact ensembles (not after a Stop).
+
+    After a Stop the page shows a notice and the Monte Carlo and weight-scaled panels; a button, or any
+    change of the network's settings, starts the enumeration again.
+    """
+    if not with_exact:
+        return False
+    if st.session_state.get(EXACT_STOPPED) == spec:
+        d = ensembles.droppable_units(spec)
+        progress.stopped_notice(
+            EXACT_TASK, "the exact ensemble over 2{sup} subnetworks".format(sup=superscript(d)),
+            "2{sup} 个子网络上的精确集成".format(sup=superscript(d)),
+            "The panels show the weight-scaled network and Monte Carlo only; the controls keep their values.",
+            "各面板只显示权重缩放网络和蒙特卡洛；各控件保持原值。")
+        st.button(ui.tr("Enumerate them after all", "仍然枚举"), key="e_exact_again", on_click=_exact_again)
+        return False
+    st.session_state.pop(EXACT_STOPPED, None)
+    if 2 ** ensembles.droppable_units(spec) > PROGRESS_ABOVE:
+        progress.guarded(EXACT_TASK, lambda: exact(spec), on_stop=_exact_stopped, args=(spec,))
+    return True
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -212,10 +264,15 @@ class ConvergenceView(NamedTuple):
 
 
 def convergence(spec: ModelSpec) -> ConvergenceView:
-    """_convergence with a spinner in the page's language."""
-    with st.spinner(ui.tr(f"Following {N_SEQUENCES} sequences of {K_MAX:,} sampled masks…",
-                          f"正在跟踪 {N_SEQUENCES} 条序列，每条 {K_MAX:,} 个采样掩码…")):
-        return _convergence(spec)
+    """_convergence under a progress bar with a Stop button; raises Stopped after a Stop (its notice and a
+    button to start again are then on the page)."""
+    return progress.stoppable(
+        "e_conv", spec, lambda: _convergence(spec),
+        what=("following the Monte Carlo sequences", "跟踪蒙特卡洛序列"),
+        shown=("The convergence charts need all of them, so none is shown. The controls keep their values; change "
+               "one, or press the button, to start again.",
+               "收敛图需要全部序列，因此不显示。各控件保持原值；改动任一控件或按按钮即可重新开始。"),
+        again=("Follow them after all", "仍然跟踪"))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -229,8 +286,12 @@ def _convergence(spec: ModelSpec) -> ConvergenceView:
     labels = np.concatenate([np.full(n_grid, -1), model.y_test])
     groups = np.concatenate([np.zeros(n_grid, int), np.ones(n_test, int)])
     keys = jax.numpy.stack([_key(spec.seed, MASKS, j) for j in range(N_SEQUENCES)])
+    report, clear = progress.bar("Following {n} sequences of {k} sampled masks".format(n=N_SEQUENCES, k=f"{K_MAX:,}"),
+                                 "正在跟踪 {n} 条序列，每条 {k} 个采样掩码".format(n=N_SEQUENCES, k=f"{K_MAX:,}"),
+                                 "sequences", "条序列")
     conv = ensembles.convergence(keys, model.params, _points(model), spec.keep, K_MAX, ens.arithmetic, labels, groups,
-                                 activation=spec.activation, head=spec.head)
+                                 activation=spec.activation, head=spec.head, on_progress=report)
+    clear()
     ks = ensembles.log_ks(K_MAX)
     tv, tv_refs = {}, {}
     for g, where in enumerate(("grid", "test points")):

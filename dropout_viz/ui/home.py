@@ -1,11 +1,10 @@
 """Cached library calls behind the home page."""
 from __future__ import annotations
 
-import jax
 import numpy as np
 import streamlit as st
 
-from .. import masks
+from ..core import masks, rng
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
@@ -14,6 +13,6 @@ def sample_masks(sizes: tuple[int, ...], keep: tuple[float, ...], seed: int, dra
 
     The uniforms behind a draw do not depend on keep, so raising keep only ever adds units back.
     """
-    key = jax.random.fold_in(jax.random.PRNGKey(seed), draw)
+    key = rng.key(seed, draw)
     per_layer = masks.sample_layer_masks(key, sizes, keep)
     return [np.asarray(m) for m in per_layer] + [np.ones(sizes[-1], np.float32)]

@@ -1,12 +1,13 @@
 """Cached library calls behind the "Inside the network" page (plain scalars in, NumPy and floats out)."""
 from __future__ import annotations
 
-import jax
 import numpy as np
 import streamlit as st
 
-from .. import datasets, probes
+from .. import probes
+from ..core import datasets, rng
 from . import common as ui
+from . import progress
 
 # Classification sets of the registry; the page's data-set select is driven by this.
 DATASET_NAMES = tuple(n for n, spec in datasets.DATASETS.items() if spec.task == "classification")
@@ -23,7 +24,7 @@ JENSEN_SWEEP = np.round(np.linspace(0.1, 1.0, 19), 2)
 
 def _key(seed: int, stream: int):
     """The page's key for one experiment: PRNGKey(seed) folded with the experiment's number."""
-    return jax.random.fold_in(jax.random.PRNGKey(int(seed)), stream)
+    return rng.key(seed, stream)
 
 
 def _data(name: str, seed: int) -> datasets.Dataset:
@@ -41,8 +42,10 @@ def sizes_for(name: str, width: int) -> tuple[int, ...]:
 def _trained_pair(name: str, width: int, keep: float, steps: int, seed: int) -> dict:
     """Train without / with dropout on a data set; the split and the networks both come from seed."""
     ds = _data(name, seed)
+    report, clear = progress.bar("Training the two networks", "正在训练两个网络", "steps", "步", scale=100)
     res = probes.train_pair(_key(seed, 0), ds.x_train, ds.y_train, ds.x_test, ds.y_test, sizes_for(name, width),
-                            keep, steps=steps)
+                            keep, steps=steps, on_progress=report)
+    clear()
     return {"params": res.params, "test_acc": res.test_acc[:, -1].astype(float),
             "train_acc": res.train_acc[:, -1].astype(float), "train_loss": res.train_loss[:, -1].astype(float),
             "test_loss": res.test_loss[:, -1].astype(float), "n_train": len(ds.y_train), "n_test": len(ds.y_test)}
@@ -165,13 +168,20 @@ def named(series: dict) -> dict:
 
 
 
-TRAINING_TEXT = ("Training the two networks (the first run also compiles)…", "正在训练两个网络（首次运行还需编译）…")
+TRAIN_TASK = "in_train"  # the training's progress task (its Stop button: "in_train_stop")
+Stopped = progress.Stopped
 
 
 def trained_pair(name: str, width: int, keep: float, steps: int, seed: int) -> dict:
-    """_trained_pair, cached, behind a spinner in the page's language."""
-    with ui.spinner(*TRAINING_TEXT):
-        return _trained_pair(name, width, keep, steps, seed)
+    """_trained_pair, cached, under a progress bar with a Stop button; raises Stopped after a Stop (its notice
+    and a button to train after all are then on the page)."""
+    settings = (name, width, keep, steps, seed)
+    return progress.stoppable(
+        TRAIN_TASK, settings, lambda: _trained_pair(*settings), what=("training the two networks", "训练两个网络"),
+        shown=("Nothing is shown until they are trained. The controls keep their values; change one, or press "
+               "the button, to train again.",
+               "训练完成之前不显示任何结果。各控件保持原值；改动任一控件或按按钮即可重新训练。"),
+        again=("Train them after all", "仍然训练"))
 
 
 def ablation(name: str, width: int, keep: float, steps: int, seed: int, n_orders: int) -> dict:

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import math
 
-import jax
 import numpy as np
 import streamlit as st
 
+from ..core import rng
 from .. import subnetworks as sn
 from ..figures.network import layer_name
 from . import common as ui
@@ -20,6 +20,8 @@ DEFAULT_VECTOR = "1, 2, 3, 4, 5, 6, 7, 8, 9, 10"  # the classic NumPy example's 
 DRAW_OPTIONS = (10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000)
 SPEEDS = (0.5, 1.0, 2.0, 3.0)  # seconds per mask while playing; 1 s is slow enough to count the dropped units
 STEP_LR = 0.1  # plain SGD in the one-step demo
+MESSAGE_LIMIT = 300  # a library message quotes at most about 60 characters of the input; the rest is the app's words
+LAST_STEP = sn.MAX_STEPS  # the stepper's last training step (each step replays all those before it)
 # The stepper's phases; the labels are the radio's options (and its URL values).
 PHASES = ("1 · mask", "2 · forward + backward", "3 · update", "4 · restore")
 STREAMS = {"network": 0, "batch": 1, "vector": 2, "vector_stats": 3, "step": 4}
@@ -68,7 +70,7 @@ def scale_words(count: sn.SubnetCount, steps: int = 10_000, batch: int = 32) -> 
 
 
 def _key(seed: int, stream: str, draw: int = 0):
-    return jax.random.fold_in(jax.random.fold_in(jax.random.PRNGKey(seed), STREAMS[stream]), draw)
+    return rng.key(seed, STREAMS[stream], draw)
 
 
 # --- widgets ---------------------------------------------------------------------------------------------
@@ -76,7 +78,7 @@ def _key(seed: int, stream: str, draw: int = 0):
 
 def _text(label: str, key: str, default: str, help: str, container=st) -> str:
     """A text input bound to the URL parameter ``key``."""
-    return container.text_input(label, value=default, key=key, help=help, bind="query-params")
+    return container.text_input(label, value=default, key=ui.url_key(key), help=help, bind="query-params")
 
 
 def network_sizes(container=st) -> tuple[int, ...]:
@@ -90,7 +92,9 @@ def network_sizes(container=st) -> tuple[int, ...]:
     try:
         return sn.parse_sizes(text)
     except ValueError as exc:
-        container.error(ui.tr(f"{exc}. Showing 2-6-6-2 instead.", f"{exc}。改为显示 2-6-6-2。"), icon="⚠️")
+        # The message quotes the box (or the link's m_sizes): shown as plain text, never as Markdown.
+        container.error(ui.tr("{why}. Showing 2-6-6-2 instead.", "{why}。改为显示 2-6-6-2。").format(
+            why=ui.plain(exc, limit=MESSAGE_LIMIT)), icon="⚠️")
         return DEFAULT_SIZES
 
 
@@ -122,7 +126,7 @@ def vector_text(container=st) -> np.ndarray | None:
     try:
         return sn.parse_vector(text)
     except ValueError as exc:
-        container.error(str(exc), icon="⚠️")
+        container.error(ui.plain(exc, limit=MESSAGE_LIMIT), icon="⚠️")
         return None
 
 
@@ -159,8 +163,32 @@ def toggle_play() -> None:
     st.session_state["m_playing"] = not is_playing()
 
 
+def step_number() -> int:
+    """The stepper's training step, in [0, LAST_STEP]: a link asking for more shows the last step, with a notice."""
+    step = ui.counter("m_step")
+    if step > LAST_STEP:
+        ui.notice(ui.tr("The link's value m_step={asked} is past the last training step this page replays "
+                        "({last:,}), so step {last:,} is shown.",
+                        "链接中的 m_step={asked} 超过了本页能重放的最后一个训练步（{last:,}），因此显示第 {last:,} 步。"
+                        ).format(asked=step, last=LAST_STEP))
+        ui.bump("m_step", LAST_STEP - step)
+        step = LAST_STEP
+    return step
+
+
+def at_last_step() -> bool:
+    """Whether the stepper shows the last phase of the last training step (Next has nowhere to go)."""
+    return (st.session_state.get("m_phase", PHASES[0]) == PHASES[-1]
+            and min(ui.counter("m_step"), LAST_STEP) == LAST_STEP)
+
+
 def next_phase() -> None:
-    """Stepper: advance to the next of the four phases; after 'restore' the next training step begins."""
+    """Stepper: advance to the next of the four phases; after 'restore' the next training step begins.
+
+    The last training step (LAST_STEP) ends at 'restore': there is no step after it.
+    """
+    if at_last_step():
+        return
     i = PHASES.index(st.session_state.get("m_phase", PHASES[0]))
     st.session_state["m_phase"] = PHASES[(i + 1) % len(PHASES)]
     if i == len(PHASES) - 1:

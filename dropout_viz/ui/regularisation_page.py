@@ -1,13 +1,13 @@
 """Cached library calls behind the "Dropout as regularisation" page (plain scalars in, NumPy and text out)."""
 from __future__ import annotations
 
-import jax
 import numpy as np
 import streamlit as st
 
-from .. import datasets, theory
-from .. import ensemble_training as et
+from ..core import datasets, rng, theory
+from ..core import ensemble_training as et
 from . import common as ui
+from . import progress
 from .common import tr
 
 # --- linear regression -----------------------------------------------------------------------------------
@@ -39,7 +39,7 @@ NOISE_LR = 0.01  # Adam, as on the other training pages
 
 def _key(seed: int, stream: int):
     """The page's key for one experiment: PRNGKey(seed) folded with the experiment's number."""
-    return jax.random.fold_in(jax.random.PRNGKey(int(seed)), stream)
+    return rng.key(seed, stream)
 
 
 def _task(seed: int) -> theory.LinearTask:
@@ -128,11 +128,15 @@ def _rivals(name: str, keep: float, l2: float, l1: float, input_noise: float, sm
            seed: int) -> dict:
     """The same task and seed under each regulariser: errors, curves, surfaces and weights."""
     ds = _classification(name, seed)
+    report, clear = progress.bar("Training one network per regulariser", "正在为每种正则化方法各训练一个网络",
+                                 "steps", "步", scale=50)  # compare_regularisers' chunk
     xf, yf, xv, yv = et.holdout_split(_key(seed, 20), ds.x_train, ds.y_train, VAL_FRACTION)
     grid = datasets.surface_grid(GRID)
     run = et.compare_regularisers(_key(seed, 21), xf, yf, xv, yv, ds.x_test, ds.y_test, grid[2],
                                   sizes=(2, 32, 32, 2), keep=keep, l2=l2, l1=l1, input_noise=input_noise,
-                                  label_smoothing=smoothing, lr=RIVAL_LR, steps=steps, optimizer="momentum")
+                                  label_smoothing=smoothing, lr=RIVAL_LR, steps=steps, optimizer="momentum",
+                                  on_progress=report)
+    clear()
     labels = rival_labels(keep, l2, l1, input_noise, smoothing)
     stop = int(np.searchsorted(run.eval_steps, run.stop_step))  # the evaluation early stopping kept
     table = [{"regulariser": label, "test error": f"{run.test_error[i]:.1%}", "test loss": f"{run.test_loss[i]:.3f}",
@@ -154,8 +158,11 @@ def _noises(name: str, keep: float, steps: int, seed: int) -> dict:
     """Bernoulli, Gaussian, DropConnect and additive noise on one task: errors, activation size, noise ratio."""
     ds = _classification(name, seed)
     grid = datasets.surface_grid(GRID)
+    report, clear = progress.bar("Training under five kinds of noise", "正在用五种噪声分别训练", "steps", "步",
+                                 scale=100)  # compare_noises' chunk
     run = et.compare_noises(_key(seed, 30), ds.x_train, ds.y_train, ds.x_test, ds.y_test, grid[2],
-                            sizes=(2, 32, 32, 2), keep=keep, lr=NOISE_LR, steps=steps)
+                            sizes=(2, 32, 32, 2), keep=keep, lr=NOISE_LR, steps=steps, on_progress=report)
+    clear()
     labels = list(run.names)
     add_ratio = run.additive_ratio
     mult = theory.relative_noise_multiplicative(keep)
@@ -232,14 +239,23 @@ def bias_variance(inverted: bool, noise_std: float, keep: float, seed: int) -> d
 
 def rivals(name: str, keep: float, l2: float, l1: float, input_noise: float, smoothing: float, steps: int,
            seed: int) -> dict:
-    """_rivals, cached, behind a spinner in the page's language."""
-    with ui.spinner("Training one network per regulariser (the first run also compiles)…",
-                   "正在为每种正则化方法各训练一个网络（首次运行还需编译）…"):
-        return _rivals(name, keep, l2, l1, input_noise, smoothing, steps, seed)
+    """_rivals, cached, under a progress bar with a Stop button; raises Stopped after a Stop."""
+    settings = (name, keep, l2, l1, input_noise, smoothing, steps, seed)
+    return progress.stoppable("rg_rivals", settings, lambda: _rivals(*settings), what=STOPPED_WHAT["rivals"],
+                              shown=STOPPED_SHOWN, again=AGAIN)
 
 
 def noises(name: str, keep: float, steps: int, seed: int) -> dict:
-    """_noises, cached, behind a spinner in the page's language."""
-    with ui.spinner("Training under five kinds of noise (the first run also compiles)…",
-                   "正在用五种噪声分别训练（首次运行还需编译）…"):
-        return _noises(name, keep, steps, seed)
+    """_noises, cached, under a progress bar with a Stop button; raises Stopped after a Stop."""
+    settings = (name, keep, steps, seed)
+    return progress.stoppable("rg_noises", settings, lambda: _noises(*settings), what=STOPPED_WHAT["noises"],
+                              shown=STOPPED_SHOWN, again=AGAIN)
+
+
+Stopped = progress.Stopped
+STOPPED_WHAT = {"rivals": ("training one network per regulariser", "为每种正则化方法训练网络"),
+                "noises": ("training under five kinds of noise", "用五种噪声训练")}
+STOPPED_SHOWN = ("Nothing is shown until they are trained. The controls keep their values; change one, or press "
+                 "the button, to train again.",
+                 "训练完成之前不显示任何结果。各控件保持原值；改动任一控件或按按钮即可重新训练。")
+AGAIN = ("Train them after all", "仍然训练")

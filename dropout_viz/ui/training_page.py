@@ -16,12 +16,15 @@ import gc
 import numpy as np
 import streamlit as st
 
-from .. import datasets, playground
+from .. import playground
+from ..core import datasets
+from ..core.checks import quote
 from ..figures import band_chart
 from ..figures import training_page as tfig
 from ..figures.style import CLASS_COLORS, keep_text, model_colors
 from . import common as ui
 from .components import live_view
+from . import progress
 
 # Streamlit runs a full gc.collect(2) after every script run, so after every frame of the play loop. With
 # JAX and Plotly imported that walk over all live objects cost about 100 ms of CPU per frame (measured with
@@ -114,10 +117,12 @@ CSV_MAX_BYTES = 1_000_000
 CSV_MIN_POINTS = 20  # 10 training points (playground.TRAIN_POINTS) and as many test points at share 0.5
 
 
-def md_escape(text: str, limit: int = 300) -> str:
-    """User-given text (a file name, a cell) shown in markdown as plain characters, cut to ``limit``."""
-    text = str(text)[:limit]
-    return "".join("\\" + c if c in "\\`*_[]<>#|$~" else c for c in text)
+def message(exc: Exception) -> str:
+    """A library ValueError ready for Markdown: the app's own words, with any quoted input kept as plain text."""
+    return ui.plain(exc, limit=MESSAGE_LIMIT)
+
+
+MESSAGE_LIMIT = 400  # library messages quote at most about 60 characters of the input; the rest is the app's words
 
 
 def _note(kind: str, en: str, zh: str) -> tuple:
@@ -148,7 +153,7 @@ def csv_input() -> datasets.Points | None:
     points = st.session_state.get(CSV_POINTS)
     if points is not None:
         counts = np.bincount(points.y)
-        src = md_escape(points.source, 80)
+        src = ui.plain(points.source)
         st.caption(ui.tr(f"In use: **{src}**, {len(points):,} points ({counts[0]:,} of class 0, "
                          f"{counts[1]:,} of class 1).",
                          f"正在使用：**{src}**，共 {len(points):,} 个点（类别 0 有 {counts[0]:,} 个，"
@@ -162,12 +167,12 @@ def _csv_changed() -> None:
     if file is None:
         st.session_state.pop(CSV_NOTE, None)  # the file was removed from the box: its points stay in use
         return
-    name = md_escape(file.name, 80)
+    name = ui.plain(file.name)
     try:
         points = read_csv(file.getvalue(), file.name)
     except ValueError as exc:
         kept = CSV_POINTS in st.session_state
-        why = md_escape(exc)
+        why = message(exc)
         st.session_state[CSV_NOTE] = _note(
             "error", f"**{name}** cannot be used: {why}." + (" The previous points stay in use." if kept else ""),
             f"无法使用 **{name}**：{why}。" + ("仍在使用之前的数据。" if kept else ""))
@@ -242,7 +247,7 @@ def _choice(value, options, what: str):
         if isinstance(option, float) and abs(option - value) <= 1e-12 * max(1.0, abs(option)) or option == value:
             return option
     shown = ", ".join(f"{o:g}" if isinstance(o, float) else str(o) for o in options)
-    raise ValueError(f"{what} = {value!r} is not one of this page's choices ({shown})")
+    raise ValueError(f"{what} = {quote(value)} is not one of this page's choices ({shown})")
 
 
 def widget_values(saved: playground.Saved) -> dict:
@@ -280,11 +285,11 @@ def _model_changed() -> None:
     if file is None:
         st.session_state.pop(MODEL_NOTE, None)
         return
-    name = md_escape(file.name, 80)
+    name = ui.plain(file.name)
     try:
         saved, values = load_file(file.getvalue())
     except ValueError as exc:
-        why = md_escape(exc)
+        why = message(exc)
         st.session_state[MODEL_NOTE] = _note(
             "error", f"**{name}** cannot be loaded: {why}. Nothing was changed.",
             f"无法载入 **{name}**：{why}。没有做任何改动。")
@@ -358,8 +363,12 @@ def request(action: str, token: int | None = None) -> None:
 
 
 def new_seed(key: str, drawn_with: int) -> None:
-    """Button callback: the seed after the one the button was drawn with (a new run from new weights)."""
-    st.session_state[key] = int(drawn_with) + 1
+    """Button callback: the seed after the one the button was drawn with (a new run from new weights).
+
+    After the last seed comes the first again, so the widget and the link always hold a seed the page offers.
+    """
+    lo, hi = SEEDS
+    st.session_state[key] = lo + (int(drawn_with) + 1 - lo) % (hi - lo + 1)
 
 
 def apply_pending(hps, speed: int = playground.CHUNK) -> None:
@@ -551,15 +560,9 @@ def _captions(live, names, keeps, playing: bool) -> None:
 
 def _progress():
     """A progress bar drawn inside the cached function (so a cache hit replays it, finished and removed)."""
-    slot = st.empty()
-    bar = slot.progress(0.0, text=ui.tr("Training the sweep's models…", "正在训练扫描中的模型…"))
-
-    def report(i: int, n: int) -> None:
-        if i == n or i % max(1, n // 25) == 0:
-            done, total = f"{i * playground.CHUNK:,}", f"{n * playground.CHUNK:,}"
-            bar.progress(i / n, text=ui.tr(f"Training all models together: step {done} of {total}",
-                                           f"所有模型一起训练：第 {done} 步，共 {total} 步"))
-    return slot, report
+    report, clear = progress.bar("Training all the sweep's models together", "所有扫描模型一起训练",
+                                 "steps", "步", scale=playground.CHUNK)
+    return clear, report
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -567,10 +570,10 @@ def keep_sweep(setup_fields: tuple, n_seeds: int, steps: int, lr: float, l2: flo
                _points: datasets.Points | None = None) -> dict:
     """Test error against hidden keep over seeds (one vmapped computation), with a progress bar."""
     setup = sweep_setup(setup_fields, _points)  # the points' digest is in setup_fields: the cache key
-    slot, report = _progress()
+    clear, report = _progress()
     out = playground.keep_sweep(setup, n_seeds=n_seeds, steps=steps, lr=lr, l2=l2, keep_in=keep_in,
                                 on_chunk=report)
-    slot.empty()
+    clear()
     return out
 
 
@@ -579,11 +582,34 @@ def size_keep_sweep(setup_fields: tuple, n_seeds: int, steps: int, lr: float, l2
                     _points: datasets.Points | None = None) -> dict:
     """Test error over training-set size x hidden keep x seeds (one vmapped computation), with a progress bar."""
     setup = sweep_setup(setup_fields, _points)  # the points' digest is in setup_fields: the cache key
-    slot, report = _progress()
+    clear, report = _progress()
     out = playground.size_keep_sweep(setup, n_seeds=n_seeds, steps=steps, lr=lr, l2=l2, keep_in=keep_in,
                                      on_chunk=report)
-    slot.empty()
+    clear()
     return out
+
+
+SWEEP_TASKS = {"keep": "t_sw_keep_run", "size": "t_sw_size_run"}  # progress task keys (Stop: "<task>_stop")
+
+
+def forget_sweep(kind: str) -> None:
+    """Stop callback: the sweep is no longer asked for, so the rerun does not start it again."""
+    st.session_state.get(SWEEPS, {}).pop(kind, None)
+
+
+def _run_sweep(kind: str, compute, asked: tuple):
+    """A sweep under progress.guarded: its Stop button forgets the request."""
+    return progress.guarded(SWEEP_TASKS[kind], lambda: compute(*asked), on_stop=forget_sweep, args=(kind,))
+
+
+def _stopped_sweep(kind: str) -> bool:
+    """The notice after Stop (nothing is shown: a partly trained sweep would mislead); True if there was one."""
+    what = {"keep": ("the keep sweep", "保留概率扫描"), "size": ("the size × keep sweep", "大小 × 保留概率扫描")}[kind]
+    return progress.stopped_notice(
+        SWEEP_TASKS[kind], *what,
+        "No result is shown, since models stopped part way would mislead. The controls keep their values; "
+        "press the button to start again.",
+        "不显示结果，因为训练到一半的模型会误导人。各控件保持原值；按按钮重新开始。")
 
 
 def sweep_fields(setup: playground.Setup) -> tuple:
@@ -609,6 +635,7 @@ def remember_sweep(kind: str, settings: tuple) -> None:
     """Button callback: show this sweep (computed on this run, cached afterwards); pauses the live run."""
     st.session_state[PLAYING] = False
     st.session_state.setdefault(SWEEPS, {})[kind] = settings
+    progress.forget(SWEEP_TASKS[kind])
 
 
 def asked_sweep(kind: str):
@@ -642,9 +669,10 @@ def show_keep_sweep(settings: tuple, presenter: bool) -> None:
     """The keep sweep asked for in this session (computed now or taken from the cache), as a U-shaped band."""
     asked = asked_sweep("keep")
     if asked is None:
+        _stopped_sweep("keep")
         return
     try:
-        res = keep_sweep(*asked)
+        res = _run_sweep("keep", keep_sweep, asked)
     except ValueError as e:
         ui.error(e)
         return
@@ -673,9 +701,10 @@ def show_size_sweep(settings: tuple, presenter: bool) -> None:
     """The size x keep sweep asked for in this session, as a heatmap of the change against no dropout."""
     asked = asked_sweep("size")
     if asked is None:
+        _stopped_sweep("size")
         return
     try:
-        res = size_keep_sweep(*asked)
+        res = _run_sweep("size", size_keep_sweep, asked)
     except ValueError as e:
         ui.error(e)
         return

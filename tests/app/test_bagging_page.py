@@ -100,3 +100,43 @@ def test_chinese_page_shows_the_same_numbers_in_chinese():
     zh.slider(key="bb_keep").set_value(1.0).run()
     assert not zh.exception
     assert any("没有任何单元被丢弃" in i.value for i in zh.info)
+
+
+def test_stopping_the_training_leaves_a_notice_the_controls_and_a_way_back(monkeypatch):
+    # The bar presses Stop after its second chunk, as a click during the run does: the Stop button's callback
+    # runs, then the script reruns.
+    import streamlit as st
+
+    from dropout_viz.ui import bagging_page as bag
+    from dropout_viz.ui import progress
+
+    real_bar, real_guarded, seen = progress.bar, progress.guarded, []
+
+    def guarded(task, compute, **kw):  # remembers the Stop button's callback for the simulated click
+        st.session_state["_bb_stop"] = kw
+        return real_guarded(task, compute, **kw)
+
+    def bar(*a, **k):
+        report, clear = real_bar(*a, **k)
+
+        def on_progress(done, total):
+            report(done, total)
+            seen.append((done, total, progress.stop_key(bag.TASK) in st.session_state))
+            if done == 2:
+                progress._stop(bag.TASK, st.session_state["_bb_stop"]["on_stop"], st.session_state["_bb_stop"]["args"])
+                st.rerun()
+        return on_progress, clear
+
+    monkeypatch.setattr(progress, "bar", bar)
+    monkeypatch.setattr(progress, "guarded", guarded)
+    at = _run(bb_seed="3")
+    assert [s[:2] for s in seen] == [(1, seen[0][1]), (2, seen[0][1])] and seen[0][1] > 2 and all(s[2] for s in seen)
+    notice = " | ".join(i.value for i in at.info)
+    assert "Stopped: training the networks after" in notice and not _charts(at)
+    assert at.number_input(key="bb_seed").value == 3 and at.selectbox(key="bb_steps").value == 500
+    monkeypatch.undo()
+    at.slider(key="bb_k").set_value(4).run()  # a control that does not retrain: still stopped, no exception
+    assert not at.exception and any("Stopped" in i.value for i in at.info)
+    at.button(key="bb_train_again").click().run()
+    assert not at.exception and not any("Stopped" in i.value for i in at.info)
+    assert _charts(at)[0]["data"][0]["x"][1] == "bagging, k = 4"

@@ -170,6 +170,77 @@ def test_progress_bar_path_runs_and_replays_from_the_cache():
         assert sum(t["meta"] == "surface" for t in _chart(at, "P(class 1) on one colour scale")) == 5
 
 
+def _stop_at_first_update(monkeypatch, task: str, seen: list):
+    """Makes the bar of ``task`` press Stop after its first update, as a click during the run does: the Stop
+    button's callback runs, then the script reruns."""
+    import streamlit as st
+
+    from dropout_viz.ui import progress
+
+    real_bar, real_guarded = progress.bar, progress.guarded
+
+    def guarded(t, compute, **kw):  # remembers the Stop button's callback for the simulated click
+        st.session_state.setdefault("_stops", {})[t] = kw
+        return real_guarded(t, compute, **kw)
+
+    def bar(*a, **k):
+        report, clear = real_bar(*a, **k)
+
+        def on_progress(done, total):
+            report(done, total)
+            if task in st.session_state.get("_stops", {}):
+                seen.append((done, total, progress.stop_key(task) in st.session_state))
+                kw = st.session_state["_stops"][task]
+                progress._stop(task, kw["on_stop"], kw["args"])
+                st.rerun()
+        return on_progress, clear
+
+    monkeypatch.setattr(progress, "bar", bar)
+    monkeypatch.setattr(progress, "guarded", guarded)
+
+
+def test_stopping_the_exact_ensemble_leaves_monte_carlo_and_a_way_back(monkeypatch):
+    # d = 14 (above the progress threshold). The bar presses Stop after its first block, as a click during
+    # the run does: the Stop button's callback runs, then the script reruns.
+    from dropout_viz.core import inference
+
+    monkeypatch.setattr(inference, "EXACT_BUDGET", 2**8)  # several blocks (and a result not cached before)
+    seen = []
+    _stop_at_first_update(monkeypatch, ens.EXACT_TASK, seen)
+    at = _run(e_arch="2-6-6-2", e_keep_in="0.5", e_seed="7")
+    _ok(at)
+    assert seen and seen[0][:2] == (1, seen[0][1]) and seen[0][1] > 1 and seen[0][2]
+    assert any("Stopped: the exact ensemble over 2¹⁴ subnetworks after 1 of" in i.value for i in at.info)
+    assert sum(t["meta"] == "surface" for t in _chart(at, "P(class 1) on one colour scale")) == 3
+    assert at.selectbox(key="e_arch").value == "2-6-6-2" and at.slider(key="e_k").value == 20
+    monkeypatch.undo()
+    at.slider(key="e_k").set_value(30).run()  # the page stays usable, still without the exact panels
+    _ok(at)
+    assert sum(t["meta"] == "surface" for t in _chart(at, "P(class 1) on one colour scale")) == 3
+    at.button(key="e_exact_again").click().run()  # and the button brings them back
+    _ok(at)
+    assert not any("Stopped" in i.value for i in at.info)
+    assert sum(t["meta"] == "surface" for t in _chart(at, "P(class 1) on one colour scale")) == 5
+
+
+@pytest.mark.parametrize("task, params, notice, again", [
+    ("e_train", {"e_seed": "11"}, "Stopped: training the network after 100 of 500", "e_train_again"),
+    ("e_conv", {"e_seed": "12", "e_tab": CONVERGENCE}, "Stopped: following the Monte Carlo sequences after 1 of 5",
+     "e_conv_again"),
+])
+def test_stopping_the_training_or_the_convergence_and_starting_again(monkeypatch, task, params, notice, again):
+    seen = []
+    _stop_at_first_update(monkeypatch, task, seen)
+    at = _run(**params)
+    assert not at.exception and seen and seen[0][2]  # the Stop button was on the page while it ran
+    assert any(notice in i.value for i in at.info), [i.value for i in at.info]
+    assert at.number_input(key="e_seed").value == int(params["e_seed"])
+    monkeypatch.undo()
+    at.button(key=again).click().run()
+    _ok(at)
+    assert not any("Stopped" in i.value for i in at.info) and _charts(at)
+
+
 def test_bad_link_values_give_notices_not_errors():
     at = _run(e_k="5000", e_data="banana", e_case="nonsense", e_tab=EXACT)
     assert not at.exception

@@ -159,3 +159,43 @@ def test_every_tab_runs_in_chinese_with_the_numbers_of_the_english_page():
     assert not zh.exception
     assert "q(1-q)" in " ".join(l.proto.body for l in zh.latex)
     assert any("标准 dropout" in c.value for c in zh.caption)
+
+
+def test_stopping_the_training_leaves_a_notice_the_controls_and_a_way_back(monkeypatch):
+    # The bar presses Stop after its first chunk, as a click during the run does: the Stop button's callback
+    # runs, then the script reruns.
+    import streamlit as st
+
+    from dropout_viz.ui import progress
+
+    real_bar, real_guarded, seen = progress.bar, progress.guarded, []
+
+    def guarded(task, compute, **kw):  # remembers the Stop button's callback for the simulated click
+        st.session_state["_in_stop"] = kw
+        return real_guarded(task, compute, **kw)
+
+    def bar(*a, **k):
+        report, clear = real_bar(*a, **k)
+
+        def on_progress(done, total):
+            report(done, total)
+            seen.append((done, total, progress.stop_key(inside_page.TRAIN_TASK) in st.session_state))
+            if done == 1:
+                stop = st.session_state["_in_stop"]
+                progress._stop(inside_page.TRAIN_TASK, stop["on_stop"], stop["args"])
+                st.rerun()
+        return on_progress, clear
+
+    monkeypatch.setattr(progress, "bar", bar)
+    monkeypatch.setattr(progress, "guarded", guarded)
+    at = _run(in_steps="500", in_seed="5")
+    assert seen == [(1, 5, True)]
+    notice = " | ".join(i.value for i in at.info)
+    assert "Stopped: training the two networks after 100 of 500" in notice and not _charts(at)
+    assert at.selectbox(key="in_steps").value == 500 and at.number_input(key="in_seed").value == 5
+    monkeypatch.undo()
+    at.selectbox(key="in_orders").set_value(5).run()  # a control that does not retrain: still stopped
+    assert not at.exception and any("Stopped" in i.value for i in at.info) and not _charts(at)
+    at.button(key="in_train_again").click().run()
+    assert not at.exception and not any("Stopped" in i.value for i in at.info)
+    assert len(_charts(at)) == 1

@@ -1,4 +1,5 @@
 """The masks-and-subnetworks page under AppTest: every control runs and changes what the page shows."""
+import html
 import json
 import re
 from pathlib import Path
@@ -188,7 +189,36 @@ def test_bad_link_values_give_messages_not_crashes():
     warnings = " ".join(w.value for w in at.warning)
     assert "m_draw=banana" in warnings and "m_keep_1=5" in warnings
     at = _run(TABS[4], m_step="999999")
-    assert at.error and "step must be an integer" in at.error[0].value
+    assert not at.error and "m_step=999999" in " ".join(w.value for w in at.warning)
+    assert _metric(at, "Training step") == "10000" and _chart(at, "m_step_diagram")
+
+
+def test_sizes_in_other_digits_or_markdown_get_the_apps_words_as_plain_text():
+    at = _run(m_sizes="2-²-2")
+    (error,) = at.error
+    assert "sizes must be whole numbers from 1 to 16" in html.unescape(error.value)
+    assert "invalid literal" not in error.value and "Showing 2-6-6-2 instead" in error.value
+    assert _chart(at, "m_diagram")
+    at = _run(m_sizes="2-[Log in](https://evil.example)-" + "9" * 500)
+    (error,) = at.error
+    assert "](" not in error.value and "https://" not in error.value and len(html.unescape(error.value)) < 200
+
+
+def test_stepper_stops_at_the_last_step():
+    at = _run(TABS[4], m_step="10001")
+    warnings = " ".join(w.value for w in at.warning)
+    assert "m_step=10001" in warnings and "step 10,000 is shown" in warnings and len(warnings) < 200
+    assert not at.error and _metric(at, "Training step") == "10000" and _chart(at, "m_step_diagram")
+    assert at.query_params["m_step"] == "10000"  # the link now says what the page shows
+    for _ in range(3):
+        at.button(key="m_next").click().run()
+    assert at.radio(key="m_phase").value.startswith("4") and at.button(key="m_next").disabled
+    at.run()  # Next cannot be pressed at the last phase of the last step: nothing goes past it
+    assert not at.exception and not at.error
+    assert _metric(at, "Training step") == "10000" and at.radio(key="m_phase").value.startswith("4")
+    assert _chart(at, "m_step_diagram")
+    at.button(key="m_restart").click().run()
+    assert _metric(at, "Training step") == "0" and not at.button(key="m_next").disabled
 
 
 # --- the page in Chinese (?lang=中文): the same numbers, the explanations translated --------------------------

@@ -1,6 +1,9 @@
 """The regularisation page under AppTest: every tab runs, its controls change what it shows, checks agree."""
+import base64
 import json
 from pathlib import Path
+
+import numpy as np
 
 from streamlit.testing.v1 import AppTest
 
@@ -20,6 +23,13 @@ def _run(tab=None, **params):
 
 def _charts(at):
     return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def _array(v) -> np.ndarray:
+    """A Plotly JSON array: a list, or plotly.py's base64 typed array {dtype, bdata, shape}."""
+    if isinstance(v, dict) and "bdata" in v:
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+    return np.asarray(v, dtype=float)
 
 
 def _metrics(at):
@@ -54,6 +64,23 @@ def test_keep_and_form_change_the_linear_tab():
     assert any("standard (kept inputs unscaled)" in md.value for md in at.markdown)
     assert _metrics(at)["Closed form"].value != inverted
     assert float(_metrics(at)["All 2⁵ masks enumerated"].value) == float(_metrics(at)["Closed form"].value)
+
+
+def test_keep_one_shows_a_zero_penalty_instead_of_crashing():
+    for at in (_run("Linear regression", rg_keep="1.0"), _run(rg_form="standard", rg_keep="1.0")):
+        assert not at.error
+        assert any("every penalty coefficient cⱼ is exactly 0" in i.value for i in at.info)
+        (coef,) = [c for c in _charts(at) if "penalty coefficient" in c["layout"]["title"]["text"]]
+        assert coef["layout"]["yaxis"].get("type") == "linear"
+        assert not _array(coef["data"][0]["y"]).any()  # every cⱼ is 0
+    at = _run()
+    assert not at.info
+    at.slider(key="rg_keep").set_value(1.0).run()  # the slider's right end
+    assert not at.exception and not at.error and at.info
+    at.slider(key="rg_keep").set_value(0.5).run()  # and back: the log axis returns
+    assert not at.exception and not at.info
+    (coef,) = [c for c in _charts(at) if "penalty coefficient" in c["layout"]["title"]["text"]]
+    assert coef["layout"]["yaxis"]["type"] == "log"
 
 
 def test_bias_variance_tab_checks_each_part():
@@ -134,3 +161,40 @@ def test_every_tab_runs_in_chinese_with_the_numbers_of_the_english_page():
     zh.radio(key="rg_form").set_value("standard").run()
     assert not zh.exception
     assert any("标准（保留的输入不缩放）" in md.value for md in zh.markdown)
+
+
+def test_stopping_the_rival_regularisers_leaves_a_notice_the_controls_and_a_way_back(monkeypatch):
+    # The bar presses Stop after its first chunk, as a click during the run does: the Stop button's callback
+    # runs, then the script reruns.
+    import streamlit as st
+
+    from dropout_viz.ui import progress
+
+    real_bar, real_guarded, seen = progress.bar, progress.guarded, []
+
+    def guarded(task, compute, **kw):  # remembers the Stop button's callback for the simulated click
+        st.session_state["_rg_stop"] = (task, kw)
+        return real_guarded(task, compute, **kw)
+
+    def bar(*a, **k):
+        report, clear = real_bar(*a, **k)
+
+        def on_progress(done, total):
+            report(done, total)
+            task, kw = st.session_state["_rg_stop"]
+            seen.append((done, total, progress.stop_key(task) in st.session_state))
+            if done == 1:
+                progress._stop(task, kw["on_stop"], kw["args"])
+                st.rerun()
+        return on_progress, clear
+
+    monkeypatch.setattr(progress, "bar", bar)
+    monkeypatch.setattr(progress, "guarded", guarded)
+    at = _run("Rival regularisers", rg_steps="1000", rg_seed="4")
+    assert seen == [(1, 20, True)]
+    notice = " | ".join(i.value for i in at.info)
+    assert "Stopped: training one network per regulariser after 50 of 1,000" in notice and not _charts(at)
+    assert at.selectbox(key="rg_steps").value == 1000 and at.number_input(key="rg_seed").value == 4
+    monkeypatch.undo()
+    at.button(key="rg_rivals_again").click().run()
+    assert not at.exception and not any("Stopped" in i.value for i in at.info) and _charts(at)

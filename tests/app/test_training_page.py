@@ -6,6 +6,7 @@ sends it (playground.decode_batch) and stand in for the browser: Play sets the s
 request for the next batch is what the view's "need" trigger leaves in the session before a run.
 """
 import base64
+import html
 import json
 from pathlib import Path
 
@@ -13,7 +14,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dropout_viz import datasets, playground as pg
+from dropout_viz import playground as pg
+from dropout_viz.core import datasets
 from dropout_viz.ui import training_page as tp
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "2_Live_training.py")
@@ -202,6 +204,51 @@ def test_sweeps_run_once_per_settings_and_show_their_figures():
     assert sum("earlier settings" in c.value for c in at.caption) == 2
 
 
+def _stop_at(monkeypatch, kind: str, at_chunk: int, seen: list):
+    """Makes the sweep's progress bar press Stop at chunk ``at_chunk``, as a click during the run does: the
+    button's callback runs and the script reruns (the browser's click interrupts at the next bar update)."""
+    import streamlit as st
+
+    from dropout_viz.ui import progress, training_page
+
+    real_bar = progress.bar
+
+    def bar(*a, **k):
+        report, clear = real_bar(*a, **k)
+
+        def on_progress(done, total):
+            report(done, total)
+            seen.append((done, total, progress.stop_key(training_page.SWEEP_TASKS[kind]) in st.session_state))
+            if done == at_chunk:
+                progress._stop(training_page.SWEEP_TASKS[kind], training_page.forget_sweep, (kind,))
+                st.rerun()
+        return on_progress, clear
+
+    monkeypatch.setattr(progress, "bar", bar)
+
+
+def test_a_sweep_shows_progress_and_stop_leaves_the_page_usable(monkeypatch):
+    at = _run(t_sw_seeds="1", t_sw_steps="1,000", t_layers="1", t_width="4")
+    n_charts = len(_charts(at))
+    seen = []
+    _stop_at(monkeypatch, "keep", 3, seen)
+    _click(at, "t_sw_keep")
+    # The bar was updated after every chunk with the right total, the Stop button on the page meanwhile.
+    assert [s[:2] for s in seen] == [(i, 1000 // 50) for i in range(1, 4)] and all(s[2] for s in seen)
+    notice = " | ".join(i.value for i in at.info)
+    assert "Stopped: the keep sweep after 150 of 1,000" in notice and "No result is shown" in notice
+    assert len(_charts(at)) == n_charts  # no sweep figure, the live figures still there
+    assert at.slider(key="t_sw_seeds").value == 1 and at.selectbox(key="t_sw_steps").value == 1000
+    assert at.slider(key="t_width").value == 4
+    assert not any(b.key and b.key.endswith("_stop") for b in at.button)  # no Stop left once stopped
+    monkeypatch.undo()
+    at.slider(key="t_keep_h").set_value(0.6).run()  # a control still works; the notice stays until Run
+    assert not at.exception and any("Stopped" in i.value for i in at.info)
+    _click(at, "t_sw_keep")  # pressing Run starts again, and this time it finishes
+    assert not any("Stopped" in i.value for i in at.info)
+    assert len(_charts(at)) == n_charts + 1 and any("lowest mean error" in c.value for c in at.caption)
+
+
 # ---------------------------------------------------------------- your CSV, saving and loading, Chinese
 
 def _csv_bytes(n=60, seed=0) -> bytes:
@@ -218,8 +265,8 @@ def _upload(at, key, name, data, mime="text/csv"):
 
 
 def _texts(elements) -> str:
-    """The messages' text as the reader sees it (markdown escapes removed)."""
-    return " | ".join(e.value for e in elements).replace("\\", "")
+    """The messages' text as the reader sees it (outside text is sent as character references)."""
+    return html.unescape(" | ".join(e.value for e in elements))
 
 
 def test_your_csv_without_points_says_so_and_bad_files_get_a_message():
@@ -257,7 +304,7 @@ def test_an_uploaded_csv_is_trained_on_and_a_bad_one_keeps_it():
     _upload(at, "t_csv_file", "broken.csv", b"x1,x2,label\n1,inf,a\n")
     assert "The previous points stay in use" in _texts(at.error)
     assert _step(at) == 50 and len(_surfaces(at)) == 2  # the run on mine.csv goes on
-    assert any("mine.csv" in c.value for c in at.caption)
+    assert "mine.csv" in _texts(at.caption)
 
 
 def _export(at) -> str:
@@ -299,7 +346,7 @@ def test_models_download_as_json_and_load_back_with_their_settings():
     assert "Nothing was changed" in errors
     assert _step(fresh) == before[0] and _same(_surfaces(fresh), before[1])
     _upload(fresh, "t_model_file", "pickle.json", b"\x80\x04\x95\x00", "application/json")
-    assert "not valid JSON" in _texts(fresh.error) and _step(fresh) == before[0]
+    assert "not UTF-8 text" in _texts(fresh.error) and _step(fresh) == before[0]
 
 
 def test_a_model_file_with_uploaded_points_brings_them_along():
@@ -313,6 +360,72 @@ def test_a_model_file_with_uploaded_points_brings_them_along():
     assert fresh.selectbox(key="t_data").value == "csv" and _step(fresh) == 50
     assert "40 points taken from the model file" in _texts(fresh.success)
     assert _same(_surfaces(fresh), surfaces)  # the same weights on the same points: the same surfaces
+
+
+def test_new_seed_after_the_last_seed_wraps_to_the_first_in_the_widget_and_the_link():
+    at = _run(t_seed="10000")
+    assert at.number_input(key="t_seed").value == 10_000
+    _click(at, "t_newseed")
+    assert at.number_input(key="t_seed").value == 0
+    assert _link(at, "t_seed") in (None, "0")  # the default seed may leave the link
+    _click(at, "t_newseed")
+    assert at.number_input(key="t_seed").value == 1 and _link(at, "t_seed") == "1"
+
+
+def _link(at, key):
+    """The link's value for key after the run (the last one if repeated), or None."""
+    value = at.query_params.get(key)
+    return value[-1] if isinstance(value, list) and value else value
+
+
+HOSTILE_SOURCE = "Shared by your lecturer: https://evil.example/login [Log in](https://evil.example) `x`"
+
+
+def _shown(at) -> str:
+    """The markdown of every message and caption the page sends (what a browser would render)."""
+    return " | ".join(e.value for e in [*at.success, *at.error, *at.caption])
+
+
+def test_text_from_uploads_is_shown_as_plain_text():
+    at = _run(t_data="Your CSV")
+    _upload(at, "t_csv_file", "[Log in](https://evil.example) `a`.csv", _csv_bytes(40, seed=3))
+    shown = _shown(at)
+    assert "Read 40 points from **" in shown
+    assert "](" not in shown and "https://" not in shown and "`" not in shown and "\\" not in shown, shown
+    assert "[Log in](https://evil.example) `a`.csv" in _texts(at.success)  # the reader sees the name as it is
+
+    doc = json.loads(_export(at))
+    doc["settings"]["points_source"] = HOSTILE_SOURCE
+    fresh = _run()
+    # A byte-order mark, as some editors write, is accepted as it is in a CSV.
+    _upload(fresh, "t_model_file", "https://evil.example/run.json", b"\xef\xbb\xbf" + json.dumps(doc).encode(),
+            "application/json")
+    assert "Loaded 2 models from **" in _texts(fresh.success) and fresh.selectbox(key="t_data").value == "csv"
+    shown = _shown(fresh)
+    assert "](" not in shown and "https://" not in shown and "`" not in shown, shown
+    assert HOSTILE_SOURCE[:60] in _texts(fresh.caption)  # quoted as plain text, cut at 60 characters
+
+    doc["settings"]["dataset"] = "https://evil.example/" + "x" * 200
+    _upload(fresh, "t_model_file", "bad.json", json.dumps(doc).encode(), "application/json")
+    errors = [e.value for e in fresh.error]
+    assert errors and all("](" not in e and "https://" not in e for e in errors), errors
+    assert "x" * 61 not in _texts(fresh.error)  # the library quotes at most 60 characters of the input
+
+
+def test_extreme_coordinates_are_scaled_into_the_box():
+    at = _run(t_data="Your CSV")
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, size=(40, 2))
+    rows = "".join(f"{a * 1e308!r},{b * 1e308!r},{int(a * b > 0)}\n" for a, b in x.tolist())
+    _upload(at, "t_csv_file", "huge.csv", ("x1,x2,label\n" + rows).encode())
+    assert "Read 40 points" in _texts(at.success)
+    points = at.session_state["t_csv_points"]
+    assert len(np.unique(points.x, axis=0)) == 40 and np.abs(points.x).max() == 1.5
+    np.testing.assert_allclose(points.x, datasets.parse_points_csv(_csv_like(x))[0], atol=1e-6)
+
+
+def _csv_like(x) -> bytes:
+    return ("x1,x2,label\n" + "".join(f"{a!r},{b!r},{int(a * b > 0)}\n" for a, b in x.tolist())).encode()
 
 
 def test_the_page_in_chinese():

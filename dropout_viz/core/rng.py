@@ -1,0 +1,24 @@
+"""Integer seeds to jax.random keys: the one place where a page's seed (and a stream or draw number) becomes
+a key, so every page derives its keys the same way.
+
+``key(seed, a, b, ...)`` is ``fold_in(fold_in(PRNGKey(seed), a), b) ...``: the stream numbers fold in left to
+right. Changing this function changes every picture in the app, so the tests pin its values.
+"""
+from __future__ import annotations
+
+import jax
+
+from .checks import check_int
+
+
+def key(seed: int, *folds: int) -> jax.Array:
+    """PRNGKey(seed) folded with each of folds in turn (e.g. an experiment's stream, then a draw counter).
+
+    Args:
+      seed: any integer (the page's seed; NumPy integers are fine).
+      folds: integers in [0, 2^32 - 1], folded in left to right.
+    """
+    k = jax.random.PRNGKey(check_int("seed", seed))
+    for i, f in enumerate(folds):
+        k = jax.random.fold_in(k, check_int(f"folds[{i}]", f, 0, 2**32 - 1))
+    return k

@@ -1,0 +1,170 @@
+"""The lab's frame: page setup, the page list, presenter mode, the language and the download format.
+
+These settings are the same widget on every page and follow the user from page to page (through the page links
+and the session), while every other control belongs to its page.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlencode
+
+import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from ..core import i18n, system
+from . import widgets
+from .i18n import LANG_STATE, N_, _
+from .widgets import IMAGE_FORMATS, IMAGE_KEY, _note_rejected, _remember_url_params, page_link_markdown
+
+# Every page imports this module: compiled programs survive a restart of the app (see core/system.py).
+system.enable_compilation_cache()
+
+PRESENTER_KEY = "presenter"
+LANG_KEY = "lang"
+# Each language under its own name, as the link stores it (lang=<the name>).
+LANGUAGES = {code: i18n.language_name(code) for code in i18n.LOCALES}
+LANGUAGE_LABEL = N_("Language")
+widgets._URL_KEYS.update({PRESENTER_KEY, LANG_KEY})
+
+
+PRESENTER_CSS = """
+<style>
+html, body, [data-testid="stAppViewContainer"] { font-size: 22px; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.25rem; }
+[data-testid="stWidgetLabel"] p { font-size: 1.15rem; }
+h1 { font-size: 3rem !important; } h2 { font-size: 2.3rem !important; } h3 { font-size: 1.9rem !important; }
+[data-testid="stCaptionContainer"] { font-size: 1.05rem; }
+[data-testid="stMetricValue"] { font-size: 2.4rem !important; }
+[data-testid="stMetricLabel"] p { font-size: 1.15rem; }
+[data-testid="stTable"] td, [data-testid="stTable"] th { font-size: 1.2rem; }
+</style>
+"""
+
+def page_setup(title: str, icon: str = "🎲") -> bool:
+    """Configure the page, draw the shared sidebar (presenter mode) and return whether presenter mode is on."""
+    # Presenter mode starts with the sidebar folded away: the hall sees the content, not the settings.
+    folded = st.query_params.get(PRESENTER_KEY, "").lower() in ("true", "1")
+    st.set_page_config(page_title=f"{title} · Dropout Lab", page_icon=icon, layout="wide",
+                       initial_sidebar_state="collapsed" if folded else "auto")
+    _remember_url_params()
+    _carry_shared_settings()
+    with st.sidebar:
+        nav = st.container()  # filled once the language is known
+        st.divider()
+        presenter = st.toggle(_("Presenter mode"), key=PRESENTER_KEY, bind="query-params",
+                              help=_("Large fonts and figures for the back row of a lecture hall. "
+                                     "The link keeps it on (…?presenter=true)."))
+        # The label in every language, so a reader who does not know the current one can still find it.
+        lang = st.radio(" · ".join(i18n.translator(code)(LANGUAGE_LABEL) for code in LANGUAGES), list(LANGUAGES),
+                        format_func=LANGUAGES.get, key=LANG_KEY, horizontal=True, bind="query-params",
+                        help=_("The explanatory text in English or Chinese (…?lang={name}). Numbers, formulas and "
+                               "figures are the same in both.").format(name=LANGUAGES["zh"]))
+        img = st.radio(_("Figure download (camera button)"), list(IMAGE_FORMATS), format_func=IMAGE_FORMATS.get,
+                       key=IMAGE_KEY, horizontal=True, bind="query-params",
+                       help=_("Every figure's camera button (top right of the figure) saves it in this format: PNG "
+                              "at 3200 × 1800 pixels, or SVG for slides that scale without blur."))
+    _note_rejected(PRESENTER_KEY, presenter)
+    _note_rejected(LANG_KEY, LANGUAGES[lang])
+    _note_rejected(IMAGE_KEY, IMAGE_FORMATS[img])
+    st.session_state[LANG_STATE] = lang
+    st.session_state["_shared"] = {k: st.session_state[k] for k in SHARED_PARAMS}
+    with nav:
+        _navigation()
+    if presenter:
+        st.markdown(PRESENTER_CSS, unsafe_allow_html=True)
+    # Notices about the link are drawn here, at the top, but only known once the widgets have run.
+    st.session_state["_notice_box"] = st.container()
+    return presenter
+
+# The map of the lab, in teaching order: page file, title, one line (translated where shown).
+
+PAGES = [
+    ("pages/1_Masks_and_subnetworks.py", N_("Masks and subnetworks"),
+     N_("what one dropout step does to a network")),
+    ("pages/2_Live_training.py", N_("Live training"),
+     N_("the same network trained with and without dropout")),
+    ("pages/3_Ensemble_vs_weight_scaling.py", N_("Ensemble vs weight scaling"),
+     N_("the average of many subnetworks against one scaled network")),
+    ("pages/4_Bagging_and_boosting.py", N_("Bagging and boosting"),
+     N_("ensembles with and without shared weights")),
+    ("pages/5_Dropout_as_regularisation.py", N_("Dropout as regularisation"),
+     N_("an L2 penalty in disguise, and its rivals")),
+    ("pages/6_Inside_the_network.py", N_("Inside the network"),
+     N_("co-adaptation, paths, Jensen's gap, flat minima")),
+]
+
+def page_map() -> list[tuple[str, str, str]]:
+    """(page file, title, one line) for each page of the lab present in this checkout, in the current language."""
+    root = Path(__file__).resolve().parents[2]
+    return [(page, _(title), _(line)) for page, title, line in PAGES if (root / page).exists()]
+
+SHARED_PARAMS = (PRESENTER_KEY, LANG_KEY, IMAGE_KEY)
+
+# How each shared setting is written in a link; None for its default, which a link leaves out.
+
+_SHARED_AS_URL = {PRESENTER_KEY: lambda v: "true" if v else None,
+                  LANG_KEY: lambda v: None if v == "en" else LANGUAGES.get(v),
+                  IMAGE_KEY: lambda v: None if v == "png" else IMAGE_FORMATS.get(v)}
+
+def shared_params() -> dict:
+    """The settings every page shares (presenter mode, language, download format), to carry across page links.
+
+    Read from the session (the widgets' current values), not from the URL: the server's copy of the URL is not
+    refreshed on every rerun, so it can still hold a setting the user has just switched off.
+    """
+    shared = st.session_state.get("_shared")
+    if shared is None:  # before page_setup's widgets have run
+        return {k: st.query_params[k] for k in SHARED_PARAMS if k in st.query_params}
+    out = {k: _SHARED_AS_URL[k](v) for k, v in shared.items()}
+    return {k: v for k, v in out.items() if v is not None}
+
+def page_url(page: str) -> str:
+    """The address Streamlit serves a page file at: "" for app.py, "Masks_and_subnetworks" for
+    pages/1_Masks_and_subnetworks.py (the number that orders the page list is not part of it)."""
+    name = Path(page).stem
+    if name == "app":
+        return ""
+    head, _, rest = name.partition("_")
+    return rest if head.isdigit() and rest else name
+
+def page_link(page: str, label: str, **kw) -> None:
+    """A link to another page of the lab that keeps presenter mode, language and download format.
+
+    Streamlit resolves page files against the script it was started with. Started on app.py (``make run``,
+    the browser tests) every page resolves; a single page run on its own (AppTest.from_file on a page) knows
+    no other page, and gets a plain link to the page's address instead of a crash.
+    """
+    try:
+        st.page_link(page, label=label, query_params=shared_params(), **kw)
+    except StreamlitPageNotFoundError:
+        query = urlencode(shared_params())
+        page_link_markdown(label, f"/{page_url(page)}{'?' + query if query else ''}")
+
+def _carry_shared_settings() -> None:
+    """Keep presenter mode, language and download format when the user changes page.
+
+    Streamlit forgets a page's widgets (and their URL parameters) when another page opens; these three are the
+    same widget on every page, so the new page starts from the session's last values unless its link says
+    otherwise. Only when the page changes: on a rerun of the same page the widgets already hold the user's choice
+    (switching a setting off removes it from the URL, which must not bring it back).
+
+    The value is handed to the widget through st.session_state, never written to st.query_params: the parameter
+    is bound to the widget, which writes the URL itself (Streamlit refuses a direct write to a bound parameter).
+    """
+    ctx = get_script_run_ctx()
+    page = getattr(ctx, "page_script_hash", "") if ctx is not None else ""
+    came_from = st.session_state.get("_shared_page")
+    st.session_state["_shared_page"] = page
+    if came_from is None or came_from == page:
+        return
+    for k, v in st.session_state.get("_shared", {}).items():
+        if k not in st.query_params and _SHARED_AS_URL[k](v) is not None:
+            st.session_state[k] = v
+
+def _navigation() -> None:
+    """The sidebar's page list in the current language (Streamlit's own calls the home page "app" and forgets
+    the shared settings when it changes page)."""
+    page_link("app.py", label=_("Home"), icon="🏠")
+    for page, title, _line in page_map():
+        page_link(page, label=title)

@@ -1,0 +1,232 @@
+"""URL-bound controls, link notices, outside text and charts: the widgets every lesson's view is made of.
+
+Every widget made here is bound to the URL (``bind="query-params"``), so a copied link reproduces the page; a value
+in the URL that the widget cannot take is dropped with a visible notice at the top of the page. Text that came from
+outside (a link, an upload, a file name) is shown only through ``plain``.
+"""
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from .i18n import _
+
+IMAGE_KEY = "img"
+IMAGE_FORMATS = {"png": "PNG", "svg": "SVG"}
+
+
+# Plotly's camera button exports at slide resolution (1920 px wide at 2x scale).
+
+CHART_CONFIG = {
+    "displaylogo": False,
+    "toImageButtonOptions": {"format": "png", "width": 1600, "height": 900, "scale": 2},
+    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+}
+
+def chart_config() -> dict:
+    """Plotly's config for the current figure-download format (camera button: PNG or SVG)."""
+    fmt = st.session_state.get(IMAGE_KEY, "png")
+    return {**CHART_CONFIG, "toImageButtonOptions": {**CHART_CONFIG["toImageButtonOptions"],
+                                                     "format": fmt if fmt in IMAGE_FORMATS else "png"}}
+
+def _remember_url_params() -> None:
+    """Snapshot the URL's parameters before widgets read them, so rejected values can be reported.
+
+    Only at a page's first run in a session, when the URL is the link that was opened. Later the widgets write
+    the URL themselves, and a run can start with the URL of a half-finished earlier one (two quick key presses on
+    a slider: 0.45 in the URL, 0.4 in the widget), which is no rejected link value.
+    """
+    ctx = get_script_run_ctx()
+    page = getattr(ctx, "page_script_hash", "") if ctx is not None else ""
+    opened = st.session_state.setdefault("_url_pages_opened", set())
+    if page in opened:
+        st.session_state["_url_params"] = {}
+        return
+    opened.add(page)
+    st.session_state["_url_params"] = {k: st.query_params.get_all(k) for k in st.query_params}
+
+# Every URL parameter the lab reads (widget keys, counters, tabs), gathered as pages run: a link parameter that is
+# none of these is reported as unknown.
+
+_URL_KEYS: set[str] = {IMAGE_KEY}  # nav adds the other shared settings
+
+def _note_once(key: str, what: str, text: str) -> None:
+    """Queue a notice about the link, once per session for each (parameter, what)."""
+    seen = st.session_state.setdefault("_url_notices_seen", set())
+    if (key, what) not in seen:
+        seen.add((key, what))
+        notice(text)
+
+def _note_rejected(key: str, value) -> None:
+    """If the URL asked for a value this widget did not take, say so once (the widget keeps its default).
+
+    The link's text is quoted through plain(): at most 60 characters, never read as Markdown or HTML.
+    """
+    _URL_KEYS.add(key)
+    raw = st.session_state.get("_url_params", {}).get(key)
+    if not raw:
+        return
+    asked = raw[-1]
+    if _same(asked, value):
+        return
+    _note_once(key, asked, _("The link's value {key}={value} is not allowed here, so the default is used instead.").format(
+        key=key, value=plain(asked)))  # the key is the app's own name for the control; the value is the link's
+
+def url_key(key: str) -> str:
+    """Declare a URL parameter that a page reads without the helpers below (so a link holding it is no notice)."""
+    _URL_KEYS.add(key)
+    return key
+
+def _note_link_keys() -> None:
+    """Notices for link parameters the lab does not read, and for parameters given more than once."""
+    for key, values in st.session_state.get("_url_params", {}).items():
+        if key not in _URL_KEYS:
+            _note_once(key, "unknown", _("The link's parameter {key} is not used here, so it is ignored.").format(
+                key=plain(key, 30)))
+        elif len(values) > 1:
+            _note_once(key, "repeated", _("The link gives {key} {n} times; only the last one is used.").format(
+                key=plain(key, 30), n=len(values)))
+
+def _same(asked: str, value) -> bool:
+    if isinstance(value, bool):
+        return asked.lower() in (("true", "1") if value else ("false", "0"))
+    if isinstance(value, (int, float)):
+        try:
+            return abs(float(asked) - float(value)) <= 1e-9 * max(1.0, abs(float(value)))
+        except ValueError:
+            return False
+    return str(value) == asked
+
+# Characters left as they are when outside text is shown: letters, digits (any script) and spaces. Everything else
+# becomes a numeric character reference, which Markdown shows as that character and never reads as syntax:
+# no link, emphasis, code span, HTML tag, autolink (`https://`, `www.`), emoji shortcode or colour directive.
+
+_PLAIN_SAFE = re.compile(r"[^\W_]| ")
+
+def plain(value, limit: int = 60) -> str:
+    """Text that came from outside the app (a link, an upload, a file name), ready to put into Markdown.
+
+    Shown exactly as written, as plain text: never Markdown or HTML, and no address in it becomes a link (an
+    invisible word joiner, U+2060, goes before each ":", "." and "@"). At most ``limit`` characters are quoted; a
+    longer value is cut there and ends with "…". Control characters (newlines included) show as spaces.
+    """
+    text = str(value)
+    if len(text) > limit:
+        text = text[:limit] + "…"
+    text = "".join(" " if (ch.isspace() or not ch.isprintable()) else ch for ch in text)
+    # Streamlit's Markdown (GFM) turns a URL, www. address or e-mail address in the *decoded* text into a live
+    # link, references or not: an invisible word joiner before every ":", "." and "@" breaks those patterns
+    # ("https:", "www." and "name@" no longer touch).
+    return "".join(ch if ch == "…" or _PLAIN_SAFE.fullmatch(ch)
+                   else ("&#8288;" if ch in _AUTOLINK_BREAKS else "") + f"&#{ord(ch)};" for ch in text)
+
+_AUTOLINK_BREAKS = frozenset(":.@")
+
+def notice(text: str) -> None:
+    """A notice about the link, shown at the top of the page by show_url_notices (e.g. a malformed table)."""
+    st.session_state.setdefault("_url_notices", []).append(text)
+
+def show_url_notices() -> None:
+    """Show (once, at the top of the page) the notices about link parameters that were ignored.
+
+    Call it after the page's widgets, which are what find the bad values.
+    """
+    _note_link_keys()
+    box = st.session_state.get("_notice_box", st)
+    for text in st.session_state.pop("_url_notices", []):
+        box.warning(text, icon="🔗")
+
+def slider(label: str, key: str, lo, hi, default, step=None, *, help: str | None = None, fmt: str | None = None,
+           container=st):
+    """A slider bound to the URL parameter ``key``."""
+    value = container.slider(label, min_value=lo, max_value=hi, value=default, step=step, key=key, help=help,
+                             format=fmt, bind="query-params")
+    _note_rejected(key, value)
+    return value
+
+def select(label: str, key: str, options, default, *, format_func=str, help: str | None = None, container=st,
+           horizontal: bool = False, radio: bool = False):
+    """A selectbox (or radio) bound to the URL parameter ``key``."""
+    options = list(options)
+    idx = options.index(default)
+    if radio:
+        value = container.radio(label, options, index=idx, format_func=format_func, key=key, help=help,
+                                horizontal=horizontal, bind="query-params")
+    else:
+        value = container.selectbox(label, options, index=idx, format_func=format_func, key=key, help=help,
+                                    bind="query-params")
+    # The URL holds the option as it is shown (format_func's label), so compare with that.
+    _note_rejected(key, format_func(value))
+    return value
+
+def number(label: str, key: str, lo: int, hi: int, default: int, *, help: str | None = None, container=st):
+    """An integer input (seeds, sizes) bound to the URL parameter ``key``."""
+    value = container.number_input(label, min_value=lo, max_value=hi, value=default, step=1, key=key, help=help,
+                                   bind="query-params")
+    _note_rejected(key, value)
+    return int(value)
+
+def toggle(label: str, key: str, default: bool = False, *, help: str | None = None, container=st) -> bool:
+    """A toggle bound to the URL parameter ``key``."""
+    value = container.toggle(label, value=default, key=key, help=help, bind="query-params")
+    _note_rejected(key, value)
+    return bool(value)
+
+def keep_slider(label: str, key: str, default: float, *, lo: float = 0.05, container=st, help: str | None = None):
+    """Keep-probability slider in (0, 1]; the caption names both conventions."""
+    q = slider(label, key, lo, 1.0, default, 0.05, fmt="%.2f", container=container,
+               help=help or _("Keep probability q: each unit survives with probability q. The drop rate is p = 1 − q. "
+                                   "q = 0 is not offered: inverted dropout divides by q."))
+    return float(round(q, 4))
+
+def chart(fig, *, key: str | None = None) -> None:
+    """Show a Plotly figure at full width with slide-resolution export."""
+    # theme=None: the figure keeps its own fonts and palette (presenter sizes, colour-blind-safe colours).
+    st.plotly_chart(fig, width="stretch", theme=None, config=chart_config(), key=key)
+
+def counter(key: str) -> int:
+    """A per-session integer (e.g. how many masks were resampled), also kept in the URL so links reproduce it."""
+    _URL_KEYS.add(key)
+    if key not in st.session_state:
+        raw = st.query_params.get(key)
+        try:
+            value = int(raw) if raw is not None else 0
+        except ValueError:
+            value = None
+        if value is None or not 0 <= value <= COUNTER_MAX:
+            st.session_state[key] = 0
+            _note_once(key, raw, _("The link's value {key}={value} is not a whole number from 0 to {hi}, so it "
+                                   "starts from 0.").format(key=key, value=plain(raw), hi=f"{COUNTER_MAX:,}"))
+        else:
+            st.session_state[key] = value
+    return st.session_state[key]
+
+COUNTER_MAX = 10**6
+
+def tabs(titles: list[str], key: str):
+    """st.tabs bound to the URL parameter ``key`` (the link's value is the tab's English title); a title that is
+    not one of the tabs opens the first, with a notice."""
+    out = st.tabs(titles, key=key, bind="query-params")
+    opened = next((t for t, tab in zip(titles, out) if tab.open), titles[0])
+    _note_rejected(key, opened)
+    return out
+
+def bump(key: str, by: int = 1) -> None:
+    """Advance a counter and record it in the URL."""
+    st.session_state[key] = counter(key) + by
+    st.query_params[key] = str(st.session_state[key])
+
+def superscript(n: int) -> str:
+    """n in Unicode superscript digits, for powers such as 2¹⁸ in metrics (which cannot show LaTeX)."""
+    return str(n).translate(str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"))
+
+def error(exc: Exception) -> None:
+    """Show a library ValueError as a readable message instead of a traceback."""
+    st.error(str(exc), icon="⚠️")
+
+
+def page_link_markdown(label: str, href: str) -> None:
+    """A link to a page of the lab written as Markdown (where st.page_link cannot resolve the page)."""
+    st.markdown(f"[{label}]({href})")

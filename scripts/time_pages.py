@@ -1,0 +1,36 @@
+"""Times each page's default view, cold (a fresh process per page: empty caches, nothing compiled yet).
+
+Usage: python scripts/time_pages.py [page-file ...]   (default: every page). Prints seconds per page.
+A measurement, not a test: run it by hand on the machine the app will serve from.
+"""
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ONE = """
+import sys, time
+sys.path.insert(0, {root!r})
+from streamlit.testing.v1 import AppTest
+t = time.perf_counter()
+at = AppTest.from_file({page!r}, default_timeout=600)
+at.run()
+dt = time.perf_counter() - t
+print(f"{{dt:.1f}} {{'EXCEPTION' if at.exception else 'ok'}}")
+"""
+
+
+def main(pages):
+    pages = pages or [str(ROOT / "app.py")] + sorted(str(p) for p in (ROOT / "pages").glob("*.py"))
+    for page in pages:
+        t = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", ONE.format(root=str(ROOT), page=page)], capture_output=True,
+                             text=True, cwd=ROOT)
+        total = time.perf_counter() - t
+        line = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else "failed: " + out.stderr[-300:]
+        print(f"{Path(page).name:40s} script run {line} s (process with imports {total:.1f} s)", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
