@@ -39,7 +39,7 @@ def histogram(train_values, test_values, *, lang: str = "en", presenter: bool = 
                                    marker=dict(color=st.rgba(color, 0.55), line=dict(color=color, width=1)),
                                    histnorm="probability density"))
     fig.update_layout(barmode="overlay")
-    st.base_layout(fig, title, presenter, height=int(380 * st.scale(presenter)))
+    st.base_layout(fig, title, presenter, height=int(360 * st.scale(presenter)))
     fig.update_xaxes(title_text=_("BN output (normalised with the running statistics)"))
     fig.update_yaxes(title_text=_("density"))
     return _legend_on_top(fig, presenter)
@@ -64,7 +64,7 @@ def closed_vs_sampled(closed, sampled, layer_names, *, lang: str = "en", present
                                              size=st.marker_size(presenter, 7), opacity=0.8),
                                  hovertemplate=_("closed form") + " %{x:.3g}<br>" + _("sampled") +
                                  " %{y:.3g}<extra></extra>"))
-    st.base_layout(fig, title, presenter, height=int(380 * st.scale(presenter)))
+    st.base_layout(fig, title, presenter, height=int(360 * st.scale(presenter)))
     fig.update_xaxes(title_text=_("Var_train, closed form"), rangemode="tozero")
     fig.update_yaxes(title_text=_("Var_train, sampled masks"), rangemode="tozero")
     return _legend_on_top(fig, presenter)
@@ -90,8 +90,8 @@ def ratio_strip(ratios, layer_names, keep: float, *, lang: str = "en", presenter
     fig.add_hline(y=1.0, line=dict(color=st.GHOST, dash="dash"),
                   annotation_text=_("1: statistics right"), annotation_position="top left")
     fig.add_hline(y=keep, line=dict(color=st.ORANGE, dash="dot"),
-                  annotation_text=_("q = {q}").format(q=f"{keep:.2g}"), annotation_position="bottom left")
-    st.base_layout(fig, title, presenter, height=int(380 * st.scale(presenter)))
+                  annotation_text=_("q = {q}").format(q=f"{keep:.2g}"), annotation_position="top right")
+    st.base_layout(fig, title, presenter, height=int(360 * st.scale(presenter)))
     fig.update_xaxes(tickvals=list(range(len(layer_names))), ticktext=list(layer_names))
     fig.update_yaxes(title_text=_("Var_test / running variance"), rangemode="tozero")
     return fig

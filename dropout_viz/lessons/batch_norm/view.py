@@ -116,53 +116,67 @@ def _run_button(label: str, key: str, settings: tuple) -> bool:
 
 # --- the tabs -----------------------------------------------------------------------------------------------
 
+def _explanation(presenter: bool):
+    """Where a tab's explanation goes: inline, or folded under the figures' controls in presenter mode (figure
+    first for the hall; the lecturer opens it when needed)."""
+    return st.expander(_("The derivation and the setting"), expanded=False) if presenter else st.container()
+
+
 def shift_tab(presenter: bool, lang: str) -> None:
-    st.markdown(_(
-        "Inverted dropout keeps a unit's **mean** (kept units are multiplied by 1/q), but not its **variance**. "
-        "Batch normalisation learns a running variance while training, with the masks on, and divides by it at "
-        "test time, when the masks are off. Take a linear unit u = b + Σₖ wₖ (mₖ/q) xₖ with masks mₖ ~ Bernoulli(q), "
-        "independent of each other and of the inputs x (the only assumptions):"))
-    st.latex(r"\operatorname{Var}_{\text{train}}(u)=\operatorname{Var}_{\text{test}}(u)"
-             r"+\frac{1-q}{q}\sum_k w_k^2\,\mathbb{E}[x_k^2],\qquad"
-             r"\text{one unit } (w=1):\ \operatorname{Var}_{\text{train}}=\frac{\mathbb{E}[x^2]}{q}-\mathbb{E}[x]^2")
-    st.caption(_(
-        "Only the squares change: E[(mₖ/q)²] = 1/q, while E[mₖmₗ]/q² = 1 leaves every cross term alone. Gaussian "
-        "dropout, multiplicative noise N(1, (1 − q)/q), has the same second moment and so exactly the same shift. "
-        "At test time BN divides by the training variance and its outputs come out narrower by "
-        "√(Var_test / Var_train) (Li et al., CVPR 2019)."))
+    with _explanation(presenter):
+        st.markdown(_(
+            "Inverted dropout keeps a unit's **mean** (kept units are multiplied by 1/q), but not its **variance**. "
+            "Batch normalisation learns a running variance while training, with the masks on, and divides by it "
+            "at test time, when the masks are off. Take a linear unit u = b + Σₖ wₖ (mₖ/q) xₖ with masks "
+            "mₖ ~ Bernoulli(q), independent of each other and of the inputs x (the only assumptions):"))
+        st.latex(r"\operatorname{Var}_{\text{train}}(u)=\operatorname{Var}_{\text{test}}(u)"
+                 r"+\frac{1-q}{q}\sum_k w_k^2\,\mathbb{E}[x_k^2],\qquad"
+                 r"\text{one unit } (w=1):\ \operatorname{Var}_{\text{train}}=\frac{\mathbb{E}[x^2]}{q}"
+                 r"-\mathbb{E}[x]^2")
+        st.caption(_(
+            "Only the squares change: E[(mₖ/q)²] = 1/q, while E[mₖmₗ]/q² = 1 leaves every cross term alone. "
+            "Gaussian dropout, multiplicative noise N(1, (1 − q)/q), has the same second moment and so exactly the "
+            "same shift. At test time BN divides by the training variance and its outputs come out narrower by "
+            "√(Var_test / Var_train) (Li et al., CVPR 2019)."))
+    # Presenter mode: the figures first, their controls under them (the hall sees the picture on the first screen).
+    charts_box = st.container() if presenter else None
     c1, c2, c3 = st.columns([1.2, 2, 0.8])
     keep = ui.keep_slider(_("Keep q of the dropout masks"), "bn_keep", 0.5, lo=0.1, container=c1,
                           help=_("Keep probability q: each unit survives with probability q; the drop rate is "
                                  "p = 1 − q. Inverted dropout: kept units are multiplied by 1/q while training."))
     order = ui.select(_("Where the masks sit"), "bn_order", list(ORDER_NAMES), "dropout_bn",
-                      format_func=lambda o: o, container=c2, radio=True, horizontal=False,
+                      format_func=lambda o: o, container=c2, radio=True, horizontal=True,
                       help=_("dropout_bn: Dense → mask → BN → ReLU. bn_dropout: Dense → BN → ReLU → mask. "
                              "after_last: masks only after the last hidden layer. none: no masks."))
     seed = ui.number(_("Seed"), "bn_seed", 0, 999, 0, container=c3,
                      help=_("The network's initial weights, minibatches and masks; same seed, same picture."))
     c2.caption(_(ORDER_NAMES[order]))
+    depth = CONFIG.depth
+    c4, c5 = st.columns(2)
+    layer = ui.slider(_("BN layer of the histogram"), "bn_layer", 1, depth, 2, container=c4)
+    unit = ui.slider(_("Unit"), "bn_unit", 1, CONFIG.width, 1, container=c5)
     with st.spinner(_("Training the network…")):
         view = shift_result(seed, keep, order)
-    depth = CONFIG.depth
     names = [_("BN layer {i}").format(i=i + 1) for i in range(depth)]
     ratio = view.var_test / view.running_var
-    m1, m2, m3, m4 = st.columns(4)
+    charts_box = charts_box or st.container()
+    metrics_box = st.container()
+    m1, m2, m3, m4 = metrics_box.columns(4)
     m1.metric(_("Var_test / running var, BN layer 1"), f"{ratio[0].mean():.3f}",
               help=_("Mean over the layer's units of the BN input's variance over the test set (no masks) divided "
                      "by the running variance BN learned while training. 1 means the statistics are right."))
     m2.metric(_("… BN layer {i}").format(i=depth), f"{ratio[-1].mean():.3f}")
     m3.metric(_("Test error, running statistics"), f"{view.test_error:.1%}")
+    change = 100 * (view.test_error_fresh - view.test_error)
     m4.metric(_("… re-estimated without dropout"), f"{view.test_error_fresh:.1%}",
-              delta=f"{100 * (view.test_error_fresh - view.test_error):+.1f} pp", delta_color="inverse")
-    st.caption(_(
+              delta=f"{change:+.1f} pp" if abs(change) >= 0.05 else None, delta_color="inverse")
+    metrics_box.caption(_(
         "A {arch} ReLU network with a BN layer after every hidden weight layer, {steps} steps of Adam (batch "
         "{batch}) on {n} 8×8 digits, {keep}, inverted dropout; evaluated on {n_test} held-out digits.").format(
         arch="64-" + "-".join([str(CONFIG.width)] * depth) + "-10", steps=CONFIG.steps, batch=CONFIG.batch_size,
         n=CONFIG.n_points // 2, keep=_keep_words(keep), n_test=CONFIG.n_points - CONFIG.n_points // 2))
-    left, right = st.columns(2, gap="large")
+    left, right = charts_box.columns(2, gap="large")
     with left:
-        layer = ui.slider(_("BN layer of the histogram"), "bn_layer", 1, depth, 2)
-        unit = ui.slider(_("Unit"), "bn_unit", 1, CONFIG.width, 1)
         ui.chart(fig.histogram(view.out_train[layer - 1, :, unit - 1], view.out_test[layer - 1, :, unit - 1],
                                lang=lang, presenter=presenter,
                                title=_("BN layer {layer}, unit {unit}: training mode against test mode").format(
@@ -174,6 +188,9 @@ def shift_tab(presenter: bool, lang: str) -> None:
             "variance at test time is {r} of the running variance BN divides by.").format(
             sd_train=f"{view.out_train[layer - 1, :, unit - 1].std():.2f}",
             sd_test=f"{view.out_test[layer - 1, :, unit - 1].std():.2f}", r=f"{r:.2f}"))
+        if order == "dropout_bn":
+            st.caption(_("The spike in training mode: a dropped input of BN is exactly 0, and BN maps 0 to one "
+                         "value, −γ·mean/√var + β: a share p = 1 − q of the training-mode outputs sits there."))
     with right:
         ui.chart(fig.ratio_strip(ratio, names, keep, lang=lang, presenter=presenter,
                                  title=_("Every BN unit: test variance / running variance")), key="bn_ratio")
@@ -340,7 +357,7 @@ def pc_outputs(task: str) -> int:
 def render(presenter: bool) -> None:
     lang = current_language()
     st.title(_("Dropout and batch normalisation"))
-    st.markdown(_(
+    (st.expander(_("What this page shows")) if presenter else st.container()).markdown(_(
         "Two networks that train well with dropout, and with batch normalisation (BN), can train worse with both. "
         "This page measures why (the variance shift), which orders of the two are safe, what fixes it, and then "
         "where in a network dropout pays off and how much of it. Conventions: keep probability q, drop rate "
