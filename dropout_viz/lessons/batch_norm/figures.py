@@ -126,7 +126,9 @@ def error_dots(names, errors, errors_fresh=None, *, lang: str = "en", presenter:
                                  marker=dict(color=color, size=st.marker_size(presenter, 6)),
                                  hovertemplate="%{y:.2f}%<extra>" + _("one seed") + "</extra>"))
     st.base_layout(fig, title, presenter, height=int(height * st.scale(presenter)))
-    fig.update_xaxes(tickvals=list(x), ticktext=list(names))
+    # Two-line labels, never rotated: a long variant name breaks after its comma.
+    fig.update_xaxes(tickvals=list(x), ticktext=[n.replace(", ", ",<br>").replace("，", "，<br>") for n in names],
+                     tickangle=0)
     fig.update_yaxes(title_text=_("test error (%)"), rangemode="tozero")
     return _legend_on_top(fig, presenter)
 
@@ -178,9 +180,12 @@ def heatmap(keep_in, keep_hidden, errors, *, marks=((0.8, 0.5),), lang: str = "e
     if e.shape != (len(ki), len(kh)):
         raise ValueError(f"errors must have shape {(len(ki), len(kh))}, got {e.shape}")
     best = np.unravel_index(np.argmin(e), e.shape)
+    # Colours resolve the good region: the scale ends at three times the lowest error (every cell's number is
+    # written on it, so a saturated cell still reads exactly).
+    top = float(min(e.max(), max(3 * e.min(), e.min() + 0.05)))
     fig = go.Figure(go.Heatmap(
         x=[f"{v:.2g}" for v in kh], y=[f"{v:.2g}" for v in ki], z=100 * e, meta="heatmap",
-        colorscale="Viridis", reversescale=True,
+        colorscale="Viridis", reversescale=True, zmin=100 * float(e.min()), zmax=100 * top,
         text=[[f"{100 * v:.1f}" for v in row] for row in e], texttemplate="%{text}",
         textfont=dict(size=st.font_size(presenter, st.SMALL_FONT)),
         colorbar=st.colorbar(presenter, _("test error (%)")),
@@ -223,5 +228,9 @@ def keep_curves(keeps, errors, names, *, lang: str = "en", presenter: bool = Fal
                                  hovertemplate="q = %{x:.2g}: %{y:.1f}%<extra>" + name + "</extra>"))
     st.base_layout(fig, title, presenter, height=int(440 * st.scale(presenter)))
     fig.update_xaxes(title_text=_("keep q of the dropped place (1 = no dropout)"))
-    fig.update_yaxes(title_text=_("test error (%)"), rangemode="tozero")
+    # The axis stops at three times the error without dropout: a place that collapses (all inputs dropped at low
+    # keep) runs off the top instead of flattening the curves that matter.
+    cap = 3 * 100 * float(e[:, -1].mean())
+    top = float(min(100 * e.mean(-1).max(), cap)) * 1.1
+    fig.update_yaxes(title_text=_("test error (%)"), range=[0, top])
     return _legend_on_top(fig, presenter)

@@ -129,10 +129,10 @@ def shift_tab(presenter: bool, lang: str) -> None:
             "Batch normalisation learns a running variance while training, with the masks on, and divides by it "
             "at test time, when the masks are off. Take a linear unit u = b + Σₖ wₖ (mₖ/q) xₖ with masks "
             "mₖ ~ Bernoulli(q), independent of each other and of the inputs x (the only assumptions):"))
-        st.latex(r"\operatorname{Var}_{\text{train}}(u)=\operatorname{Var}_{\text{test}}(u)"
-                 r"+\frac{1-q}{q}\sum_k w_k^2\,\mathbb{E}[x_k^2],\qquad"
-                 r"\text{one unit } (w=1):\ \operatorname{Var}_{\text{train}}=\frac{\mathbb{E}[x^2]}{q}"
-                 r"-\mathbb{E}[x]^2")
+        c_general, c_one = st.columns([3, 2])
+        c_general.latex(r"\operatorname{Var}_{\text{train}}(u)=\operatorname{Var}_{\text{test}}(u)"
+                        r"+\frac{1-q}{q}\sum_k w_k^2\,\mathbb{E}[x_k^2]")
+        c_one.latex(r"w=1:\quad \operatorname{Var}_{\text{train}}(x)=\frac{\mathbb{E}[x^2]}{q}-\mathbb{E}[x]^2")
         st.caption(_(
             "Only the squares change: E[(mₖ/q)²] = 1/q, while E[mₖmₗ]/q² = 1 leaves every cross term alone. "
             "Gaussian dropout, multiplicative noise N(1, (1 − q)/q), has the same second moment and so exactly the "
@@ -175,6 +175,10 @@ def shift_tab(presenter: bool, lang: str) -> None:
         "{batch}) on {n} 8×8 digits, {keep}, inverted dropout; evaluated on {n_test} held-out digits.").format(
         arch="64-" + "-".join([str(CONFIG.width)] * depth) + "-10", steps=CONFIG.steps, batch=CONFIG.batch_size,
         n=CONFIG.n_points // 2, keep=_keep_words(keep), n_test=CONFIG.n_points - CONFIG.n_points // 2))
+    metrics_box.markdown(_(
+        "Re-estimating BN's statistics with the masks off (one pass over the training set) changes this network's "
+        "test error by {d} points. One seed can be luck: the *Orders and fixes* tab measures it over seeds.").format(
+        d=f"{change:+.1f}"))
     left, right = charts_box.columns(2, gap="large")
     with left:
         ui.chart(fig.histogram(view.out_train[layer - 1, :, unit - 1], view.out_test[layer - 1, :, unit - 1],
