@@ -136,7 +136,7 @@ def knobs(order: str, keep: float, depth: int, *, gaussian: bool = False, keep_i
         post[:] = q
     elif order == "after_last":
         post[-1] = q
-    f = partial(jnp.asarray, dtype=jnp.float32)
+    f = partial(np.asarray, dtype=np.float32)  # NumPy: building knobs compiles nothing
     return Knobs(f(keep_in), f(pre), f(post), f(1.0 if gaussian else 0.0))
 
 
@@ -150,8 +150,8 @@ def variant_knobs(variant: str, keep: float, depth: int) -> Knobs:
 
 
 def stack(items):
-    """Stack pytrees (Knobs, states) on a new leading model axis."""
-    return jax.tree.map(lambda *xs: jnp.stack(xs), *items)
+    """Stack Knobs on a new leading model axis (NumPy: compiles nothing)."""
+    return jax.tree.map(lambda *xs: np.stack(xs), *items)
 
 
 # --- the network -------------------------------------------------------------------------------------------
@@ -444,8 +444,9 @@ class ShiftView(NamedTuple):
 
 
 @partial(jax.jit, static_argnames=("n_masks",))
-def _shift_arrays(state: State, kn: Knobs, x_train, x_test, y_test, key, n_masks: int):
-    """Everything ShiftView needs from one trained model, in one program."""
+def _shift_arrays(states: State, kns: Knobs, i, x_train, x_test, y_test, key, n_masks: int):
+    """Everything ShiftView needs from model i of stacked models, in one program."""
+    state, kn = jax.tree.map(lambda a: a[i], (states, kns))
     depth, width = state.net.gamma.shape
     n, d0 = x_test.shape
     logits, _, tr_test = forward(state.net, state.stats, x_test, no_noise(n, d0, depth, width))
@@ -462,8 +463,8 @@ def _shift_arrays(state: State, kn: Knobs, x_train, x_test, y_test, key, n_masks
     return tr_test, var_sampled, bn_out_m[0], errors
 
 
-def shift_view(key, state: State, kn: Knobs, data: Data, n_masks: int = 32) -> ShiftView:
-    """Closed form against sampling for every BN unit of one trained model (unstacked state and knobs).
+def shift_view(key, trained: Trained, i: int, n_masks: int = 32) -> ShiftView:
+    """Closed form against sampling for every BN unit of model i of ``trained``.
 
     The closed form treats each layer on its own: its inputs are the test-time activations of the layer below
     (no masks below), and only this layer's masks add variance. The sampled values apply every mask of the
@@ -471,18 +472,21 @@ def shift_view(key, state: State, kn: Knobs, data: Data, n_masks: int = 32) -> S
     exactly on the first BN layer and show how far the shift compounds on the others.
     """
     _check_int(n_masks, "n_masks", 2, 1000)
-    x_test = jnp.asarray(data.x_test, jnp.float32)
-    tr_test, var_sampled, out_train, errors = _shift_arrays(state, kn, jnp.asarray(data.x_train), x_test,
-                                                            jnp.asarray(data.y_test), key, n_masks)
-    depth = state.net.gamma.shape[0]
+    data = trained.data
+    tr_test, var_sampled, out_train, errors = _shift_arrays(trained.states, trained.kns, i, data.x_train,
+                                                            data.x_test, data.y_test, key, n_masks)
+    net = jax.tree.map(lambda a: np.asarray(a)[i], trained.states.net)  # NumPy copies: no per-leaf programs
+    kn = jax.tree.map(lambda a: np.asarray(a)[i], trained.kns)
+    depth = net.gamma.shape[0]
     keep_pre, keep_post = np.asarray(kn.keep_pre, float), np.asarray(kn.keep_post, float)
     # Gaussian noise has the second moment of Bernoulli(q)/q: the same closed form covers both.
-    x_in = np.asarray(x_test, np.float64)
+    x_in = np.asarray(data.x_test, np.float64)
+    bn_out_test = np.asarray(tr_test.bn_out, np.float64)
     closed = []
     for layer in range(depth):
-        w = np.asarray(state.net.w[layer], np.float64)
-        b = np.asarray(state.net.b[layer], np.float64)
-        inputs = x_in if layer == 0 else np.asarray(jax.nn.relu(tr_test.bn_out[layer - 1]), np.float64)
+        w = np.asarray(net.w[layer], np.float64)
+        b = np.asarray(net.b[layer], np.float64)
+        inputs = x_in if layer == 0 else np.maximum(bn_out_test[layer - 1], 0.0)
         q_in = float(kn.keep_in) if layer == 0 else keep_post[layer - 1]
         # Masks on the Dense's inputs (keep q_in), then on its outputs (keep_pre): E[(m/q)^2] = 1/q each.
         v_train, v_test = shift_closed_form(inputs, w, b, q_in)
@@ -490,23 +494,19 @@ def shift_view(key, state: State, kn: Knobs, data: Data, n_masks: int = 32) -> S
         closed.append(second / keep_pre[layer] - np.mean(inputs @ w + b, axis=0) ** 2)
     return ShiftView(
         test_error=float(errors[0]), test_error_fresh=float(errors[1]),
-        running_var=np.asarray(state.stats.var, np.float64),
-        var_test=np.asarray(jnp.var(tr_test.bn_in, axis=1), np.float64),
+        running_var=np.asarray(trained.states.stats.var, np.float64)[i],
+        var_test=np.asarray(tr_test.bn_in, np.float64).var(axis=1),
         var_train_closed=np.stack(closed),
         var_train_sampled=np.asarray(var_sampled, np.float64),
         out_test=np.asarray(tr_test.bn_out), out_train=np.asarray(out_train), n_masks=n_masks,
     )
 
 
-def unstack(tree, i: int):
-    return jax.tree.map(lambda a: a[i], tree)
-
-
 def default_shift(seed: int = 0, keep: float = 0.5, order: str = "dropout_bn", config: Config = Config()) -> ShiftView:
     """Part 1's default view: one model trained with ``order`` at ``keep``, and its shift."""
     kn = stack([knobs(order, keep, config.depth)])
     trained = train_models(seed_key(seed, 1)[None], kn, config)
-    return shift_view(seed_key(seed, 2), unstack(trained.states, 0), unstack(kn, 0), trained.data)
+    return shift_view(seed_key(seed, 2), trained, 0)
 
 
 # --- orders and fixes, width --------------------------------------------------------------------------------
@@ -559,7 +559,7 @@ def width_experiment(widths, seeds: int, keep: float, order: str = "bn_dropout",
         errs_fresh.append(e_fresh)
         r, rc = [], []
         for s in range(seeds):
-            view = shift_view(seed_key(s, 2), unstack(trained.states, s), unstack(kn, s), trained.data, 8)
+            view = shift_view(seed_key(s, 2), trained, s, 8)
             r.append(np.mean(view.var_test[1] / view.running_var[1]))
             rc.append(np.mean(view.var_test[1] / view.var_train_closed[1]))
         ratio.append(r)

@@ -150,7 +150,7 @@ def width_figure(widths, ratio, ratio_closed, errors, errors_fresh, keep: float,
 
     def band(col, values, name, color, scale=1.0, dash=None):
         mean, lo, hi = scale * values.mean(1), scale * values.min(1), scale * values.max(1)
-        fig.add_trace(go.Scatter(x=np.concatenate([w, w[::-1]]), y=np.concatenate([hi, lo[::-1]]), fill="toself",
+        fig.add_trace(go.Scatter(x=np.concatenate([w, w[::-1]]), y=np.concatenate([hi, lo[::-1]]), fill="toself", mode="lines",
                                  fillcolor=st.rgba(color, 0.15), line=dict(width=0), hoverinfo="skip",
                                  showlegend=False, meta="band"), row=1, col=col)
         fig.add_trace(go.Scatter(x=w, y=mean, mode="lines+markers", name=name, meta="mean",
@@ -164,11 +164,15 @@ def width_figure(widths, ratio, ratio_closed, errors, errors_fresh, keep: float,
     fig.add_hline(y=1.0, line=dict(color=st.GHOST, dash="dot"), row=1, col=1)
     fig.add_hline(y=keep, line=dict(color=st.GHOST, dash="dot"), row=1, col=1,
                   annotation_text=_("q = {q}").format(q=f"{keep:.2g}"), annotation_position="bottom right")
-    st.base_layout(fig, title, presenter, height=int(440 * st.scale(presenter)))
+    s = st.scale(presenter)
+    st.base_layout(fig, title, presenter, height=int(500 * s))
     fig.update_xaxes(type="log", tickvals=list(w), ticktext=[str(int(v)) for v in w],
                      title_text=_("units per hidden layer"))
     fig.update_yaxes(rangemode="tozero")
-    return _legend_on_top(fig, presenter, top=120)
+    # Legend under the axes: above them it would cover the two panels' titles.
+    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.22, yanchor="top"),
+                      margin=dict(b=int(150 * s)))
+    return fig
 
 
 def heatmap(keep_in, keep_hidden, errors, *, marks=((0.8, 0.5),), lang: str = "en", presenter: bool = False,
@@ -219,7 +223,7 @@ def keep_curves(keeps, errors, names, *, lang: str = "en", presenter: bool = Fal
     for i, name in enumerate(names):
         color = LAYER_COLORS[i % len(LAYER_COLORS)]
         lo, hi, mean = 100 * e[i].min(-1), 100 * e[i].max(-1), 100 * e[i].mean(-1)
-        fig.add_trace(go.Scatter(x=np.concatenate([k, k[::-1]]), y=np.concatenate([hi, lo[::-1]]), fill="toself",
+        fig.add_trace(go.Scatter(x=np.concatenate([k, k[::-1]]), y=np.concatenate([hi, lo[::-1]]), fill="toself", mode="lines",
                                  fillcolor=st.rgba(color, 0.12), line=dict(width=0), hoverinfo="skip",
                                  showlegend=False, meta="band"))
         fig.add_trace(go.Scatter(x=k, y=mean, mode="lines+markers", name=name, meta="mean",

@@ -96,7 +96,7 @@ def test_momentum_one_keeps_the_last_batch_and_recalibrate_gives_full_batch_stat
     cfg = ex.Config(n_points=120, depth=2, width=8, batch_size=16, steps=10, chunk=10, momentum=1.0, lr=1e-9)
     kns = ex.stack([ex.knobs("none", 1.0, 2)])
     t = ex.train_models(ex.seed_key(5)[None], kns, cfg)
-    s = ex.unstack(t.states, 0)
+    s = jax.tree.map(lambda a: a[0], t.states)
     # Replay the last step's minibatch: its unbiased variance is the running one.
     k_idx, _ = jax.random.split(jax.random.fold_in(s.key, cfg.steps - 1))
     idx = jax.random.randint(k_idx, (cfg.batch_size,), 0, len(t.data.x_train))
@@ -112,7 +112,7 @@ def test_momentum_one_keeps_the_last_batch_and_recalibrate_gives_full_batch_stat
 def test_shift_view_first_layer_closed_form_agrees_with_sampling():
     kns = ex.stack([ex.knobs("dropout_bn", 0.5, TINY.depth)])
     t = ex.train_models(ex.seed_key(0, 1)[None], kns, TINY)
-    v = ex.shift_view(ex.seed_key(0, 2), ex.unstack(t.states, 0), ex.unstack(kns, 0), t.data, 64)
+    v = ex.shift_view(ex.seed_key(0, 2), t, 0, 64)
     np.testing.assert_allclose(v.var_train_sampled[0], v.var_train_closed[0], rtol=0.1)
     assert np.all(v.var_train_closed[0] > v.var_test[0])
     assert v.out_test.shape == (TINY.depth, len(t.data.x_test), TINY.width)
