@@ -295,7 +295,6 @@ def _chunk_one(state: State, step0, x_train, y_train, kn: Knobs, lr, config: Con
 
     def step(carry, t):
         flat, stats, opt = carry
-        net = unravel(flat)
         k_idx, k_noise = jax.random.split(jax.random.fold_in(state.key, t))
         idx = jax.random.randint(k_idx, (bsz,), 0, n)
         noise = draw_noise(k_noise, kn, bsz, d0, config.depth, config.width)

@@ -15,6 +15,22 @@ from dropout_viz.i18n import translator
 LAYER_COLORS = (st.BLUE, st.VERMILLION, st.GREEN, st.PURPLE, st.ORANGE, st.SKY_BLUE, st.BLACK)
 
 
+def _titled(fig: go.Figure, title: str | None, presenter: bool, height: int) -> go.Figure:
+    """The shared look with a long title split after its first colon into a title and a subtitle (the figures
+    share half a page's width, where one line would be cut)."""
+    head, tail = title, None
+    if title and len(title) > 34:
+        for colon in ("：", ": "):
+            if colon in title:
+                head, tail = title.split(colon, 1)
+                break
+    st.base_layout(fig, head, presenter, height=height)
+    if tail:
+        fig.update_layout(title=dict(subtitle=dict(text=tail, font=dict(size=st.font_size(presenter),
+                                                                        color=st.TEXT))))
+    return fig
+
+
 def _legend_on_top(fig: go.Figure, presenter: bool, top: int = 90) -> go.Figure:
     s = st.scale(presenter)
     fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=1.0, yanchor="bottom"),
@@ -39,10 +55,10 @@ def histogram(train_values, test_values, *, lang: str = "en", presenter: bool = 
                                    marker=dict(color=st.rgba(color, 0.55), line=dict(color=color, width=1)),
                                    histnorm="probability density"))
     fig.update_layout(barmode="overlay")
-    st.base_layout(fig, title, presenter, height=int(360 * st.scale(presenter)))
+    _titled(fig, title, presenter, int(370 * st.scale(presenter)))
     fig.update_xaxes(title_text=_("BN output (normalised with the running statistics)"))
     fig.update_yaxes(title_text=_("density"))
-    return _legend_on_top(fig, presenter)
+    return _legend_on_top(fig, presenter, top=130)
 
 
 def closed_vs_sampled(closed, sampled, layer_names, *, lang: str = "en", presenter: bool = False,
@@ -64,10 +80,13 @@ def closed_vs_sampled(closed, sampled, layer_names, *, lang: str = "en", present
                                              size=st.marker_size(presenter, 7), opacity=0.8),
                                  hovertemplate=_("closed form") + " %{x:.3g}<br>" + _("sampled") +
                                  " %{y:.3g}<extra></extra>"))
-    st.base_layout(fig, title, presenter, height=int(360 * st.scale(presenter)))
+    s = st.scale(presenter)
+    _titled(fig, title, presenter, int(370 * s))
     fig.update_xaxes(title_text=_("Var_train, closed form"), rangemode="tozero")
     fig.update_yaxes(title_text=_("Var_train, sampled masks"), rangemode="tozero")
-    return _legend_on_top(fig, presenter)
+    # The legend sits in the empty upper-left corner (the points run along the diagonal).
+    fig.update_layout(legend=dict(x=0.02, xanchor="left", y=0.98, yanchor="top"), margin=dict(t=int(100 * s)))
+    return fig
 
 
 def ratio_strip(ratios, layer_names, keep: float, *, lang: str = "en", presenter: bool = False,
@@ -87,14 +106,17 @@ def ratio_strip(ratios, layer_names, keep: float, *, lang: str = "en", presenter
         fig.add_trace(go.Scatter(x=[i - 0.35, i + 0.35], y=[r[i].mean()] * 2, mode="lines", showlegend=False,
                                  meta="mean", line=dict(color=st.BLACK, width=st.line_width(presenter, 3)),
                                  hovertemplate=_("mean") + " %{y:.3f}<extra></extra>"))
-    fig.add_hline(y=1.0, line=dict(color=st.GHOST, dash="dash"),
-                  annotation_text=_("1: statistics right"), annotation_position="top left")
-    fig.add_hline(y=keep, line=dict(color=st.ORANGE, dash="dot"),
-                  annotation_text=_("q = {q}").format(q=f"{keep:.2g}"), annotation_position="top right")
-    st.base_layout(fig, title, presenter, height=int(360 * st.scale(presenter)))
-    fig.update_xaxes(tickvals=list(range(len(layer_names))), ticktext=list(layer_names))
+    # Reference lines as legend entries: an annotation on the plot would sit on some layer's points.
+    ends = [-0.5, len(layer_names) - 0.5]
+    fig.add_trace(go.Scatter(x=ends, y=[1.0, 1.0], mode="lines", name=_("1: statistics right"), meta="reference",
+                             line=dict(color=st.GHOST, dash="dash", width=st.line_width(presenter, 1.5))))
+    fig.add_trace(go.Scatter(x=ends, y=[keep, keep], mode="lines", meta="reference",
+                             name=_("q = {q}").format(q=f"{keep:.2g}"),
+                             line=dict(color=st.ORANGE, dash="dot", width=st.line_width(presenter, 2))))
+    _titled(fig, title, presenter, int(370 * st.scale(presenter)))
+    fig.update_xaxes(tickvals=list(range(len(layer_names))), ticktext=list(layer_names), range=ends)
     fig.update_yaxes(title_text=_("Var_test / running variance"), rangemode="tozero")
-    return fig
+    return _legend_on_top(fig, presenter, top=130)
 
 
 def error_dots(names, errors, errors_fresh=None, *, lang: str = "en", presenter: bool = False,

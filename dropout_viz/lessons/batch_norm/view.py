@@ -129,10 +129,9 @@ def shift_tab(presenter: bool, lang: str) -> None:
             "Batch normalisation learns a running variance while training, with the masks on, and divides by it "
             "at test time, when the masks are off. Take a linear unit u = b + Σₖ wₖ (mₖ/q) xₖ with masks "
             "mₖ ~ Bernoulli(q), independent of each other and of the inputs x (the only assumptions):"))
-        c_general, c_one = st.columns([3, 2])
-        c_general.latex(r"\operatorname{Var}_{\text{train}}(u)=\operatorname{Var}_{\text{test}}(u)"
-                        r"+\frac{1-q}{q}\sum_k w_k^2\,\mathbb{E}[x_k^2]")
-        c_one.latex(r"w=1:\quad \operatorname{Var}_{\text{train}}(x)=\frac{\mathbb{E}[x^2]}{q}-\mathbb{E}[x]^2")
+        st.latex(r"\operatorname{Var}_{\text{train}}(u)=\operatorname{Var}_{\text{test}}(u)"
+                 r"+\frac{1-q}{q}\sum_k w_k^2\,\mathbb{E}[x_k^2]")
+        st.latex(r"w=1:\quad \operatorname{Var}_{\text{train}}(x)=\frac{\mathbb{E}[x^2]}{q}-\mathbb{E}[x]^2")
         st.caption(_(
             "Only the squares change: E[(mₖ/q)²] = 1/q, while E[mₖmₗ]/q² = 1 leaves every cross term alone. "
             "Gaussian dropout, multiplicative noise N(1, (1 − q)/q), has the same second moment and so exactly the "
