@@ -19,7 +19,8 @@ def _titled(fig: go.Figure, title: str | None, presenter: bool, height: int) -> 
     """The shared look with a long title split after its first colon into a title and a subtitle (the figures
     share half a page's width, where one line would be cut)."""
     head, tail = title, None
-    if title and len(title) > 34:
+    # Width in Latin characters: a CJK character is about two of them.
+    if title and sum(2 if ord(c) >= 0x2E80 else 1 for c in title) > 34:
         for colon in ("：", ": "):
             if colon in title:
                 head, tail = title.split(colon, 1)
