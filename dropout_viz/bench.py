@@ -187,6 +187,55 @@ def bench_uncertainty_view() -> dict:
     }
 
 
+# The batch-norm lesson's default view, cold: a fresh interpreter with no compilation cache, so every program
+# compiles. Times the lesson's own call (data, training, evaluation, the shift); imports are reported apart.
+_BN_COLD = r"""
+import json, time
+t0 = time.perf_counter(); c0 = time.process_time()
+import jax
+from dropout_viz.lessons.batch_norm import experiment as ex
+from dropout_viz.core.system import CompileCounter
+imports = time.perf_counter() - t0
+t = time.perf_counter(); c = time.process_time()
+view = ex.default_shift()
+cold, cold_cpu = time.perf_counter() - t, time.process_time() - c
+with CompileCounter() as counter:
+    t = time.perf_counter()
+    ex.default_shift(seed=1, keep=0.7, order="bn_dropout")
+    warm = time.perf_counter() - t
+print(json.dumps({"imports_s": round(imports, 3), "default_view_cold_s": round(cold, 3),
+                  "default_view_cold_cpu_s": round(cold_cpu, 3), "other_values_s": round(warm, 3),
+                  "compilations_when_values_change": counter.count,
+                  "ratio_bn1": round(float((view.var_test / view.running_var)[0].mean()), 3)}))
+"""
+
+
+def bench_batch_norm(with_cache: bool = True) -> dict:
+    """The batch-norm lesson's default view from a cold start (own process, no compilation cache), then again in a
+    fresh process that finds the programs in an on-disk compilation cache (the app keeps one: a restarted server)."""
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    def run(extra_env: dict) -> dict:
+        env = {k: v for k, v in os.environ.items() if k not in ("JAX_COMPILATION_CACHE_DIR", "DROPOUT_LAB_CACHE_DIR")}
+        env.setdefault("JAX_PLATFORMS", "cpu")
+        out = subprocess.run([sys.executable, "-c", _BN_COLD], cwd=Path(__file__).resolve().parent.parent,
+                             env={**env, **extra_env}, capture_output=True, text=True, check=True, timeout=900).stdout
+        return json.loads(out.strip().splitlines()[-1])
+
+    cold = run({})
+    out = {"network": "64-64-64-64-10 ReLU with BN, batch 64, 600 steps, masks before BN at keep 0.5", **cold}
+    if not with_cache:
+        return out
+    with tempfile.TemporaryDirectory() as cache:
+        disk = {"JAX_COMPILATION_CACHE_DIR": cache, "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0"}
+        run(disk)
+        cached = run(disk)
+    return {**out, "default_view_compilation_cache_s": cached["default_view_cold_s"]}
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run, not for reporting)")
@@ -198,6 +247,7 @@ def main(argv=None) -> dict:
         "training": bench_training(chunks=4 if args.quick else 20),
         "inference": bench_inference(repeats),
         "uncertainty_view": uncertainty,
+        "batch_norm_lesson": bench_batch_norm(with_cache=not args.quick),
         "peak_rss_mb": round(_rss_mb(), 1),
     }
     print(json.dumps(result, indent=2))

@@ -31,3 +31,6 @@ def test_bench_prints_one_json_object_and_values_recompile_nothing():
     view = report["uncertainty_view"]
     assert view["cold_s"] >= view["cold_training_s"] > 0
     assert view["compilations_when_keep_changes"] == 0
+    lesson = report["batch_norm_lesson"]
+    assert lesson["default_view_cold_s"] > 0  # --quick leaves out the run from the compilation cache
+    assert lesson["compilations_when_values_change"] == 0  # keep, order and seed are traced values
