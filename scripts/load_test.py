@@ -358,8 +358,9 @@ def renice(pids, nice: int) -> set[int]:
 def serve_with_probe(runs_path: str, argv: list[str]) -> None:
     """Run `streamlit <argv>` in this process and write one JSON line per script run to runs_path.
 
-    Each line: {"kind": "full" | "fragment" | "interrupted" | "error", "s": seconds, "t": monotonic end}, timed
-    from Streamlit's SCRIPT_STARTED event to the run's end event in the script thread. This is the server's part
+    Each line: {"kind": "full" | "fragment" | "interrupted" | "error", "s": seconds, "t": monotonic end, "cpu":
+    the script thread's CPU seconds}, timed from Streamlit's SCRIPT_STARTED event to the run's end event in the
+    script thread. This is the server's part
     of a slider move's latency, apart from what the browsers add. It hooks a private method of Streamlit's
     AppSession; if that is gone (another Streamlit), the server runs without the probe.
     """
@@ -379,9 +380,13 @@ def serve_with_probe(runs_path: str, argv: list[str]) -> None:
         def timed(self, sender, event, *args, **kwargs):
             now = time.monotonic()
             if event == Event.SCRIPT_STARTED:
-                started[id(self)] = now
+                started[id(self)] = (now, threading.get_ident(), time.thread_time())
             elif event in ends and id(self) in started:
-                line = json.dumps({"kind": ends[event], "s": round(now - started.pop(id(self)), 4), "t": now})
+                t0, thread, cpu0 = started.pop(id(self))
+                run = {"kind": ends[event], "s": round(now - t0, 4), "t": now}
+                if thread == threading.get_ident():  # the script thread's CPU time for the run
+                    run["cpu"] = round(time.thread_time() - cpu0, 4)
+                line = json.dumps(run)
                 with lock:
                     out.write(line + "\n")
             return original(self, sender, event, *args, **kwargs)

@@ -92,6 +92,8 @@ PAGES = [
      N_("an L2 penalty in disguise, and its rivals")),
     ("pages/6_Inside_the_network.py", N_("Inside the network"),
      N_("co-adaptation, paths, Jensen's gap, flat minima")),
+    ("pages/9_Uncertainty.py", N_("Uncertainty"),
+     N_("calibration, Monte Carlo dropout against a deep ensemble, and what the spread is made of")),
 ]
 
 def page_map() -> list[tuple[str, str, str]]:

@@ -62,7 +62,8 @@ def shown_texts(at) -> list[str]:
     return [t for t in out if t]
 
 
-def untranslated(at, domain: str, min_len: int = 20) -> list[str]:
-    """The catalog's msgids (longer than ``min_len``) that the Chinese run shows verbatim."""
+def untranslated(at, domain: str, min_len: int = 20, *, allowed: tuple[str, ...] = ()) -> list[str]:
+    """The catalog's msgids (longer than ``min_len``) that the Chinese run shows verbatim (``allowed``: messages
+    the page shows in English on purpose, such as tab titles that are also link values)."""
     texts = shown_texts(at)
-    return [m for m in msgids(domain, min_len) if any(m in t for t in texts)]
+    return [m for m in msgids(domain, min_len) if m not in allowed and any(m in t for t in texts)]

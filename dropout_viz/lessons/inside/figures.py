@@ -92,7 +92,7 @@ def closed_vs_sampled(x, lines: dict, points: dict, *, x_title: str, y_title: st
 
 
 # The words of the Jensen picture (legend entries, gap label, x-axis title), translated into the figure's language.
-JENSEN_TEXT = {"subnetworks": N_("one subnetwork (area ∝ probability)"), "gap": N_("gap"),
+JENSEN_TEXT = {"subnetworks": N_("one subnetwork (area ∝ probability)"), "gap": N_("Jensen's gap"),
                "mean_of_f": N_("E[f(z)]: average of the subnetworks"),
                "f_of_mean": N_("f(E z): the weight-scaled unit"),
                "x_title": N_("pre-activation z")}

@@ -12,7 +12,7 @@ def test_jensen_picture_words_follow_the_language(lang):
     fig = figures.jensen_picture(z, prob, title="t", lang=lang)
     names = {t.name for t in fig.data}
     _ = translator(lang)
-    assert _("one subnetwork (area ∝ probability)") in names and _("gap") in names
+    assert _("one subnetwork (area ∝ probability)") in names and _("Jensen's gap") in names
     assert fig.layout.xaxis.title.text == _("pre-activation z")
     if lang == "zh":
         assert "one subnetwork (area ∝ probability)" not in names

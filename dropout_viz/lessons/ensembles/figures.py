@@ -1,12 +1,15 @@
-"""Figures of the ensemble page: convergence against k, uncertainty maps, and votes against averages."""
+"""Figures of the ensemble lesson: the five predictions, convergence against k, the exact cases, votes against
+averages and Monte Carlo dropout's uncertainty. NumPy in, Plotly out; text through ``_ = translator(lang)``."""
 from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from . import style as st
-from .surfaces import DIFF_SCALE, _add_points, _add_surface, _check_points, _check_probs, _grid, _square_axes
+from ... import figures
+from ...core.i18n import N_, translator
+from ...figures import style as st
+from ...figures.surfaces import DIFF_SCALE, _add_points, _add_surface, _check_points, _check_probs, _grid, _square_axes
 
 # White (certain) to deep purple (most uncertain): a sequential scale that is not a class colour, so the
 # blue and vermillion training points stay readable on top of it.
@@ -19,11 +22,6 @@ REFERENCE_STYLE = {  # horizontal reference lines: colour and dash, by the start
 }
 
 
-def _check_lang(lang: str) -> bool:
-    """True for Chinese labels, False for English; anything else is an error."""
-    if lang not in ("en", "zh"):
-        raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
-    return lang == "zh"
 
 
 def _reference_style(name: str, i: int):
@@ -51,7 +49,7 @@ def convergence_chart(ks, series: dict, *, references: dict | None = None, curre
         follow the names above, so a translated label keeps its style.
       lang: "en" or "zh", the language of the k axis and the k marker.
     """
-    zh = _check_lang(lang)
+    _ = translator(lang)
     shown = lambda name: (labels or {}).get(name, name)  # noqa: E731
     k = st.as_array(ks, "ks", 1)
     if k.size < 2 or np.any(k <= 0):
@@ -71,14 +69,14 @@ def convergence_chart(ks, series: dict, *, references: dict | None = None, curre
         fig.add_trace(go.Scatter(
             x=np.concatenate([k, k[::-1]]), y=np.concatenate([hi, lo[::-1]]), fill="toself", mode="lines",
             fillcolor=st.rgba(color, 0.2), line=dict(width=0), hoverinfo="skip", showlegend=False,
-            legendgroup=name, name=f"{shown(name)} {'范围' if zh else 'range'}", meta="band"))
+            legendgroup=name, name=_("{name} range").format(name=shown(name)), meta="band"))
         fig.add_trace(go.Scatter(
             x=k, y=mean, mode="lines+markers", name=shown(name), legendgroup=name, meta="curve",
             line=dict(color=color, width=st.line_width(presenter, 3)), marker=dict(size=st.marker_size(presenter, 6)),
             customdata=np.stack([lo, hi], axis=-1),
-            hovertemplate=f"{shown(name)}<br>k = %{{x}}: %{{y:.4g}} ({'范围' if zh else 'range'} %{{customdata[0]:.3g}} "
-                          f"{'至' if zh else 'to'} %{{customdata[1]:.3g}})"
-                          "<extra></extra>"))
+            hovertemplate=f"{shown(name)}<br>k = %{{x}}: %{{y:.4g}} ("
+                          + _("range {lo} to {hi}").format(lo="%{customdata[0]:.3g}", hi="%{customdata[1]:.3g}")
+                          + ")<extra></extra>"))
         ys_all += [lo, hi]
     for i, (name, y) in enumerate((references or {}).items()):
         color, dash = _reference_style(name, i)
@@ -94,14 +92,14 @@ def convergence_chart(ks, series: dict, *, references: dict | None = None, curre
         y0, y1 = (y_range if y_range is not None else (float(ally.min()), float(ally.max())))
         fig.add_trace(go.Scatter(
             x=[current_k, current_k], y=[y0, y1], mode="lines",
-            name=f"k = {current_k}（k 滑块）" if zh else f"k = {current_k} (the k slider)",
+            name=_("k = {k} (the k slider)").format(k=current_k),
             meta="current_k", line=dict(color="#666666", width=st.line_width(presenter, 1.5)),
             hovertemplate=f"k = {current_k}<extra></extra>"))
     st.base_layout(fig, title, presenter, height=int(480 * s))
     # Ticks at 1-2-5 steps only: Plotly's default log ticks label "2" and "5" in every decade, and a lone
     # "2" after "10" reads as two, not twenty.
     ticks = [v for v in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000) if k[0] <= v <= k[-1]]
-    fig.update_xaxes(type="log", title_text="采样掩码个数 k（对数坐标）" if zh else "number of sampled masks k (log scale)",
+    fig.update_xaxes(type="log", title_text=_("number of sampled masks k (log scale)"),
                      tickvals=ticks,
                      ticktext=[str(v) for v in ticks], tickangle=0, minor=dict(showgrid=False))
     fig.update_yaxes(title_text=y_title)
@@ -163,8 +161,7 @@ def vote_bars(methods: dict, decisions: dict, *, presenter: bool = False, title:
       decisions: method name -> winning class index, or -1 for a tie.
       lang: "en" or "zh", the language of the class names, "tie" and the axis title.
     """
-    zh = _check_lang(lang)
-    cls, tie = ("类别", "平局") if zh else ("class", "tie")
+    _ = translator(lang)
     if not methods:
         raise ValueError("methods must name at least one way of combining")
     arrays = {m: st.as_array(v, f"methods[{m!r}]", 1) for m, v in methods.items()}
@@ -177,20 +174,21 @@ def vote_bars(methods: dict, decisions: dict, *, presenter: bool = False, title:
     if n_classes > len(st.CLASS_COLORS):
         raise ValueError(f"at most {len(st.CLASS_COLORS)} classes, got {n_classes}")
     s = st.scale(presenter)
-    labels = [f"{m}<br><b>{tie if decisions[m] < 0 else f'{cls} {decisions[m]}'}</b>" for m in arrays]
+    tie = _("tie")
+    labels = [f"{m}<br><b>{tie if decisions[m] < 0 else _('class {c}').format(c=decisions[m])}</b>" for m in arrays]
     fig = go.Figure()
     for c in range(n_classes):
         vals = np.array([a[c] for a in arrays.values()])
         fig.add_trace(go.Bar(
-            x=labels, y=vals, name=f"{cls} {c}", marker=dict(color=st.CLASS_COLORS[c]), meta=f"class {c}",
+            x=labels, y=vals, name=_("class {c}").format(c=c), marker=dict(color=st.CLASS_COLORS[c]), meta=f"class {c}",
             text=[f"{v:.2f}" for v in vals], textposition="outside", textfont=dict(size=st.font_size(presenter)),
-            hovertemplate=f"{cls} {c}: %{{y:.4f}}<extra></extra>"))
+            hovertemplate=_("class {c}").format(c=c) + ": %{y:.4f}<extra></extra>"))
     fig.add_hline(y=0.5, line=dict(color="#888888", width=st.line_width(presenter, 1.5), dash="dot"))
     st.base_layout(fig, title, presenter, height=int(420 * s))
     fig.update_layout(barmode="group", bargap=0.3, legend=dict(orientation="h", x=1, xanchor="right", y=1.02,
                                                                 yanchor="bottom"))
     fig.update_xaxes(showgrid=False, ticks="")
-    fig.update_yaxes(range=[0, 1.15], title_text="得票比例 / 概率" if zh else "share of votes / probability")
+    fig.update_yaxes(range=[0, 1.15], title_text=_("share of votes / probability"))
     return fig
 
 
@@ -210,7 +208,7 @@ def ensemble_grid(xs, ys, weight_scaled, mc: dict, exact: dict | None = None, *,
       x_train, y_train: optional points drawn on every panel.
       lang: "en" or "zh", the language of the note that explains the two rows.
     """
-    zh = _check_lang(lang)
+    _ = translator(lang)
     xs, ys = _grid(xs, ys)
     panels = {"weight-scaled": weight_scaled}
     for prefix, means in (("MC", mc), ("exact", exact)):
@@ -242,10 +240,8 @@ def ensemble_grid(xs, ys, weight_scaled, mc: dict, exact: dict | None = None, *,
         _add_points(fig, pts, "train", presenter, where, i == 0)
     if rows == 2:
         fig.add_annotation(
-            text=("<b>上排</b>：蒙特卡洛，<br>k 个采样掩码，<br>每个权重 1/k<br><br>"
-                  "<b>下排</b>：精确，<br>全部 2ᵈ 个掩码，<br>权重 p(m)") if zh else
-                 ("<b>top row</b>: Monte Carlo,<br>k sampled masks,<br>weight 1/k each<br><br>"
-                  "<b>bottom row</b>: exact,<br>every one of the 2ᵈ masks,<br>weight p(m)"),
+            text=_("<b>top row</b>: Monte Carlo,<br>k sampled masks,<br>weight 1/k each<br><br>"
+                   "<b>bottom row</b>: exact,<br>every one of the 2ᵈ masks,<br>weight p(m)"),
             xref="paper", yref="paper", x=0.0, y=0.25, xanchor="left", yanchor="middle", showarrow=False, align="left",
             font=dict(size=st.font_size(presenter, st.FONT), color=st.TEXT))
     st.base_layout(fig, title, presenter, height=int((rows * 360 + 110) * s))
@@ -264,7 +260,7 @@ def difference_pair(xs, ys, diffs: dict, *, presenter: bool = False, title: str 
     would show the first as blank and hide that it is noise. lang ("en" or "zh") is the language of the
     "max |difference|" line.
     """
-    zh = _check_lang(lang)
+    _ = translator(lang)
     xs, ys = _grid(xs, ys)
     if not 1 <= len(diffs) <= 3:
         raise ValueError(f"diffs must hold 1 to 3 maps, got {len(diffs)}")
@@ -278,8 +274,8 @@ def difference_pair(xs, ys, diffs: dict, *, presenter: bool = False, title: str 
     n = len(checked)
     maxes = {name: float(np.abs(a).max()) for name, a in checked.items()}
     fig = make_subplots(rows=1, cols=n, horizontal_spacing=0.16,
-                        subplot_titles=[f"{name}<br>{'最大 |差值|' if zh else 'max |difference|'} = {maxes[name]:.2g}"
-                                        for name in checked])
+                        subplot_titles=[f"{name}<br>" + _("max |difference| = {value}").format(
+                            value=f"{maxes[name]:.2g}") for name in checked])
     st.subplot_title_fonts(fig, presenter)
     for i, (name, arr) in enumerate(checked.items()):
         m = maxes[name] if maxes[name] > 0 else 1.0
@@ -297,3 +293,139 @@ def difference_pair(xs, ys, diffs: dict, *, presenter: bool = False, title: str 
             fig.layout[f"yaxis{i + 1}"].showticklabels = False
     fig.update_layout(margin=dict(t=int((110 if title else 70) * s), b=int(30 * s)))
     return fig
+
+
+# --- the lesson's figures, from the experiment's results ----------------------------------------------------
+
+# The predictors' names as figures show them (the select boxes and the link keep the English names).
+PREDICTOR_NAMES = {"weight-scaled": N_("weight-scaled"), "MC arithmetic": N_("MC arithmetic"),
+                   "MC geometric": N_("MC geometric"), "exact arithmetic": N_("exact arithmetic"),
+                   "exact geometric": N_("exact geometric")}
+SHORT_NAMES = {"weight-scaled": N_("weight-scaled"), "MC arithmetic": N_("MC arith."), "MC geometric": N_("MC geo."),
+               "exact arithmetic": N_("exact arith."), "exact geometric": N_("exact geo.")}
+UNCERTAINTY_NAMES = {"weight-scaled: entropy": N_("weight-scaled: entropy"),
+                     "MC dropout: entropy": N_("MC dropout: entropy"),
+                     "MC dropout: mutual information": N_("MC dropout: mutual information")}
+
+
+def superscript(n: int) -> str:
+    """n in Unicode superscript digits (2¹⁶), for titles that cannot show LaTeX."""
+    return str(n).translate(str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"))
+
+
+def height(presenter: bool, px: int) -> int:
+    return int(px * (1.5 if presenter else 1.0))
+
+
+def surfaces(view, d: int, k: int, *, x_train=None, y_train=None, presenter: bool = False,
+             lang: str = "en") -> go.Figure:
+    """The five predictions (an experiment.Panels ``view``): weight-scaled | MC arithmetic | MC geometric, exact
+    means below when ``view`` has them, training points on each."""
+    _ = translator(lang)
+    sup = superscript(d)
+    what = {"weight-scaled": _("weight-scaled, 1 pass"),
+            "MC arithmetic": _("MC arithmetic, k = {k}").format(k=k),
+            "MC geometric": _("MC geometric, k = {k}").format(k=k),
+            "exact arithmetic": _("exact arithmetic, 2{sup}").format(sup=sup),
+            "exact geometric": _("exact geometric, 2{sup}").format(sup=sup)}
+    titles = {n: what[n] + "<br>" + _("test accuracy {acc}").format(acc=f"{view.test_acc[n]:.1%}")
+              for n in view.surfaces}
+    surf = view.surfaces
+    exact_means = ({"arithmetic": surf["exact arithmetic"], "geometric": surf["exact geometric"]}
+                   if "exact arithmetic" in surf else None)
+    return ensemble_grid(view.xs, view.ys, surf["weight-scaled"],
+                         {"arithmetic": surf["MC arithmetic"], "geometric": surf["MC geometric"]}, exact_means,
+                         x_train=x_train, y_train=y_train, titles=titles, presenter=presenter,
+                         title=_("P(class 1) on one colour scale; black line: P = 0.5"), lang=lang)
+
+
+def difference(xs, ys, diff, a: str, b: str, *, presenter: bool = False, lang: str = "en") -> go.Figure:
+    """P_a(class 1) − P_b(class 1) on the grid, a and b named as the predictors' short names."""
+    _ = translator(lang)
+    return figures.difference_heatmap(xs, ys, diff, title=f"{_(SHORT_NAMES[a])} − {_(SHORT_NAMES[b])}",
+                                      presenter=presenter, height=height(presenter, 460))
+
+
+def kept_text(kept, has_path: bool, lang: str = "en") -> str:
+    """'5 + 3' units kept per dropped layer, '(no path)' added when a layer is empty; 'all' when nothing drops."""
+    _ = translator(lang)
+    if len(kept) == 0:
+        return _("all")
+    text = " + ".join(str(int(n)) for n in kept)
+    return text if has_path else _("{kept} (no path)").format(kept=text)
+
+
+def strip(xs, ys, members, *, presenter: bool = False, lang: str = "en") -> go.Figure:
+    """Single members (an experiment.Strip): one panel per subnetwork, titled by the units it keeps."""
+    _ = translator(lang)
+    items = [{"probs": p, "title": f"#{i + 1}: {kept_text(kept, path, lang)}"}
+             for i, (p, kept, path) in enumerate(zip(members.surfaces, members.kept, members.has_path))]
+    of = " + ".join(str(w) for w in members.widths) or "-"
+    title = _("Single members: the first {n} subnetworks the Monte Carlo means average (units kept of {of})").format(
+        n=len(items), of=of)
+    return figures.decision_surfaces(items, xs=xs, ys=ys, cols=3 if presenter else 6, presenter=presenter,
+                                     height=660 if presenter else 300, title=title)
+
+
+def convergence(conv, where: str, k: int, *, presenter: bool = False, lang: str = "en") -> tuple:
+    """(distance chart, accuracy chart) of an experiment.ConvergenceView, with a marker at the page's k."""
+    _ = translator(lang)
+    labels = {n: _(t) for n, t in PREDICTOR_NAMES.items()}
+    place = _("grid points") if where == "grid" else _("test points")
+    tv = convergence_chart(conv.ks, {n: (b.mean, b.lo, b.hi) for n, b in conv.tv[where].items()},
+                           references=conv.tv_refs[where], current_k=k, presenter=presenter,
+                           y_title=_("mean TV to exact arithmetic"),
+                           title=_("Distance to exact arithmetic ({place})").format(place=place), labels=labels,
+                           lang=lang)
+    acc = convergence_chart(conv.ks, {n: (b.mean, b.lo, b.hi) for n, b in conv.acc.items()}, references=conv.acc_refs,
+                            current_k=k, presenter=presenter, y_title=_("test accuracy"),
+                            title=_("Test accuracy against k"), labels=labels, lang=lang)
+    return tv, acc
+
+
+def case(xs, ys, cv, description: str, *, presenter: bool = False, lang: str = "en") -> tuple:
+    """(surfaces, differences from the weight-scaled network) of an experiment.CaseView; ``description`` is the
+    case's title, already in ``lang``."""
+    _ = translator(lang)
+    name = lambda n: _(PREDICTOR_NAMES[n])  # noqa: E731
+    surf = figures.decision_surfaces([{"probs": p, "title": name(n)} for n, p in cv.surfaces.items()], xs=xs, ys=ys,
+                                     cols=3, presenter=presenter,
+                                     title=_("{case}: test accuracy {acc}").format(case=description,
+                                                                                   acc=f"{cv.test_acc:.1%}"))
+    diffs = difference_pair(xs, ys, {f"{name('exact geometric')} − {name('weight-scaled')}": cv.geo_minus_ws,
+                                     f"{name('exact arithmetic')} − {name('weight-scaled')}": cv.arith_minus_ws},
+                            presenter=presenter, lang=lang,
+                            title=_("Differences in P(class 1), each map on its own scale"))
+    return surf, diffs
+
+
+def votes(v, *, presenter: bool = False, lang: str = "en") -> go.Figure:
+    """A vote, the arithmetic mean and the geometric mean of a few models (an ensembles.Votes ``v``)."""
+    _ = translator(lang)
+    names = (_("majority vote<br>(share of votes)"), _("arithmetic mean"), _("geometric mean<br>(renormalised)"))
+    return vote_bars(dict(zip(names, (v.vote_share, v.arithmetic, v.geometric))),
+                     dict(zip(names, (v.vote, v.arithmetic_decision, v.geometric_decision))),
+                     presenter=presenter, lang=lang,
+                     title=_("{n} models combined three ways").format(n=len(v.probs)))
+
+
+def regression(rv, keep: float, passes: int, *, presenter: bool = False, lang: str = "en") -> go.Figure:
+    """Monte Carlo dropout's band on the noisy sine (an experiment.RegressionView) and the weight-scaled fit."""
+    _ = translator(lang)
+    mean = _("MC dropout mean of {passes} passes").format(passes=passes)
+    ws = _("weight-scaled network (1 pass)")
+    title = _("Noisy sine, 1-64-64-1 ReLU, {keep}: mean ± 2 std of {passes} passes").format(
+        keep=figures.keep_text(keep, lang), passes=passes)
+    return figures.regression_fit(
+        rv.x_train, rv.y_train, {mean: (rv.xs, rv.band.mean), ws: (rv.xs, rv.band.weight_scaled)},
+        band=(rv.xs, rv.band.mean, rv.band.std), presenter=presenter, title=title)
+
+
+def uncertainty(xs, ys, maps: dict, passes: int, *, x_train=None, y_train=None, presenter: bool = False,
+                lang: str = "en") -> go.Figure:
+    """The classifier's entropy maps (experiment.uncertainty's dict), in bits."""
+    _ = translator(lang)
+    return uncertainty_maps(xs, ys, {_(UNCERTAINTY_NAMES.get(n, n)): m for n, m in maps.items()}, x_train=x_train,
+                            y_train=y_train, presenter=presenter, z_title=_("bits"),
+                            title=_("The classifier above: entropy of its prediction, in bits (T = {passes} passes)"
+                                    ).format(passes=passes))

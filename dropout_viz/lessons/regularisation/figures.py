@@ -1,13 +1,25 @@
-"""Figures of the bagging and regularisation pages: grouped bars, closed forms against samples, plain lines."""
+"""Figures of the regularisation lesson: grouped bars, closed forms against samples, plain lines, histograms.
+
+NumPy in, Plotly out (no JAX, no Streamlit). Titles and series names arrive in the reader's language; the words
+the builders add themselves ("(log scale)") are translated with ``lang``."""
 from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from . import style as st
+from ...core.i18n import translator
+from ...figures import style as st
 
 CHECK_COLORS = (st.BLUE, st.VERMILLION, st.GREEN, st.PURPLE, st.ORANGE, st.BLACK)
+
+
+def _axis_title(title: str, log_y: bool, lang: str) -> str:
+    """An axis title, marked "(log scale)" in ``lang`` when the axis is logarithmic."""
+    if not log_y:
+        return title
+    _ = translator(lang)
+    return _("{title} (log scale)").format(title=title)
 
 
 def _legend_on_top(fig: go.Figure, presenter: bool) -> go.Figure:
@@ -20,7 +32,7 @@ def _legend_on_top(fig: go.Figure, presenter: bool) -> go.Figure:
 
 def grouped_bars(categories, series: dict, *, title: str | None = None, x_title: str = "", y_title: str = "",
                  presenter: bool = False, fmt: str = ".3g", colors: dict | None = None,
-                 log_y: bool = False) -> go.Figure:
+                 log_y: bool = False, lang: str = "en") -> go.Figure:
     """Side-by-side bars: one group per category (e.g. feature), one bar per series (e.g. method).
 
     Args:
@@ -48,7 +60,7 @@ def grouped_bars(categories, series: dict, *, title: str | None = None, x_title:
     st.base_layout(fig, title, presenter, height=int(440 * st.scale(presenter)))
     fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.05)
     fig.update_xaxes(title_text=x_title, showgrid=False, ticks="")
-    fig.update_yaxes(title_text=y_title + (" (log scale)" if log_y else ""), type="log" if log_y else "linear")
+    fig.update_yaxes(title_text=_axis_title(y_title, log_y, lang), type="log" if log_y else "linear")
     if len(series) == 1:  # the title names the only series
         fig.update_layout(showlegend=False)
         return fig
@@ -123,7 +135,7 @@ def checked_curves(x_line, lines: dict, x_points, points: dict, *, x_title: str,
 
 def line_chart(x, series: dict, *, x_title: str, y_title: str, presenter: bool = False, title: str | None = None,
                vline: float | None = None, vline_label: str = "", dashed: tuple = (), log_y: bool = False,
-               colors: dict | None = None) -> go.Figure:
+               colors: dict | None = None, lang: str = "en") -> go.Figure:
     """One solid line per model (names in `dashed` are dashed), with an optional labelled vertical marker.
 
     Args:
@@ -154,7 +166,7 @@ def line_chart(x, series: dict, *, x_title: str, y_title: str, presenter: bool =
     st.base_layout(fig, title, presenter, height=int(460 * st.scale(presenter)))
     fig.update_layout(hovermode="x unified")
     fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title + (" (log scale)" if log_y else ""), type="log" if log_y else "linear")
+    fig.update_yaxes(title_text=_axis_title(y_title, log_y, lang), type="log" if log_y else "linear")
     return _legend_on_top(fig, presenter)
 
 
@@ -181,7 +193,7 @@ def histogram_panels(series: dict, *, bins: int = 60, x_title: str = "value", y_
     fig = make_subplots(rows=1, cols=len(data), subplot_titles=list(data), horizontal_spacing=0.06)
     st.subplot_title_fonts(fig, presenter)
     for i, (name, a) in enumerate(data.items()):
-        counts, _ = np.histogram(np.clip(a, -r, r), bins=edges)
+        counts, _edges = np.histogram(np.clip(a, -r, r), bins=edges)
         fig.add_trace(go.Bar(x=centres, y=counts, width=width, name=name, meta=name, showlegend=False,
                              marker=dict(color=colors.get(name, st.GHOST), line=dict(width=0)),
                              hovertemplate=f"{name}<br>%{{x:.3g}}: %{{y}}<extra></extra>"), row=1, col=i + 1)
