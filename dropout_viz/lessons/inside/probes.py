@@ -21,10 +21,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .core import checks
-from .core import masks as masks_mod
-from .core import train as train_mod
-from .core.network import ACTIVATIONS, check_sizes, forward, sizes_of
+from dropout_viz.core import checks
+from dropout_viz.core import masks as masks_mod
+from dropout_viz.core import train as train_mod
+from dropout_viz.core.network import ACTIVATIONS, check_sizes, forward, sizes_of
 
 MAX_ORDERS = 200
 MAX_DEPTH = 64

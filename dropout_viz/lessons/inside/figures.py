@@ -1,12 +1,13 @@
-"""Figures of the "Inside the network" page: closed form against simulation, and the Jensen picture."""
+"""Figures of the "Inside the network" lesson: closed form against simulation, and the Jensen picture."""
 from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from . import style as st
-from .curves import band_chart
+from dropout_viz.core.i18n import N_, translator
+from dropout_viz.figures import style as st
+from dropout_viz.figures.curves import band_chart
 
 CHECK_COLORS = (st.BLUE, st.VERMILLION, st.GREEN, st.PURPLE)
 
@@ -30,7 +31,7 @@ def compare_bands(x, series: dict, *, presenter: bool = False, **kw) -> go.Figur
 
 
 def closed_vs_sampled(x, lines: dict, points: dict, *, x_title: str, y_title: str, presenter: bool = False,
-                      title: str | None = None, log_y: bool = False) -> go.Figure:
+                      title: str | None = None, log_y: bool = False, lang: str = "en") -> go.Figure:
     """Closed forms as lines, simulations as markers (with error bars), one colour per quantity.
 
     Series whose names share the text before ':' (e.g. "one path: closed form" and "one path: sampled")
@@ -40,7 +41,9 @@ def closed_vs_sampled(x, lines: dict, points: dict, *, x_title: str, y_title: st
       x: (n,) x values shared by every series.
       lines: name -> (n,) closed-form values.
       points: name -> (values (n,), standard errors (n,) or None); NaN values are left out.
+      lang: the language of the figure's own words (the axis note on a log scale).
     """
+    _ = translator(lang)
     xv = st.as_array(x, "x", 1)
     if not lines and not points:
         raise ValueError("lines and points must name at least one series between them")
@@ -83,18 +86,19 @@ def closed_vs_sampled(x, lines: dict, points: dict, *, x_title: str, y_title: st
     fig.update_layout(hovermode="x unified", showlegend=True)
     _legend_on_top(fig, presenter)
     fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title + (" (log scale)" if log_y else ""), type="log" if log_y else "linear")
+    fig.update_yaxes(title_text=_("{title} (log scale)").format(title=y_title) if log_y else y_title,
+                     type="log" if log_y else "linear")
     return fig
 
 
-# The words of the Jensen picture (legend entries, gap label, x-axis title); a page may pass them translated.
-JENSEN_TEXT = {"subnetworks": "one subnetwork (area ∝ probability)", "gap": "gap",
-               "mean_of_f": "E[f(z)]: average of the subnetworks", "f_of_mean": "f(E z): the weight-scaled unit",
-               "x_title": "pre-activation z"}
+# The words of the Jensen picture (legend entries, gap label, x-axis title), translated into the figure's language.
+JENSEN_TEXT = {"subnetworks": N_("one subnetwork (area ∝ probability)"), "gap": N_("Jensen's gap"),
+               "mean_of_f": N_("E[f(z)]: average of the subnetworks"),
+               "f_of_mean": N_("f(E z): the weight-scaled unit"),
+               "x_title": N_("pre-activation z")}
 
 
-def jensen_picture(z, prob, *, presenter: bool = False, title: str | None = None,
-                   text: dict | None = None) -> go.Figure:
+def jensen_picture(z, prob, *, presenter: bool = False, title: str | None = None, lang: str = "en") -> go.Figure:
     """Jensen's inequality for one unit, two panels (f = z² and f = ReLU).
 
     Each subnetwork m is a dot at (z_m, f(z_m)) with area proportional to p(m). A hollow diamond marks
@@ -103,9 +107,10 @@ def jensen_picture(z, prob, *, presenter: bool = False, title: str | None = None
 
     Args:
       z: (M,) pre-activations of the M subnetworks; prob: (M,) their probabilities (summing to 1).
-      text: replacements for some of JENSEN_TEXT's words (e.g. in another language).
+      lang: the language of the legend, the gap label and the axis title.
     """
-    words = {**JENSEN_TEXT, **(text or {})}
+    _ = translator(lang)
+    words = {name: _(text) for name, text in JENSEN_TEXT.items()}
     zv = st.as_array(z, "z", 1)
     pv = st.as_array(prob, "prob", 1)
     if zv.shape != pv.shape or zv.size == 0:

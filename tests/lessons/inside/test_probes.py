@@ -5,7 +5,7 @@ import jax
 import numpy as np
 import pytest
 
-from dropout_viz import probes
+from dropout_viz.lessons.inside import probes
 from dropout_viz.core import network
 
 KEY = jax.random.PRNGKey(0)
