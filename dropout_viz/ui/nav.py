@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import streamlit as st
-from streamlit.errors import StreamlitPageNotFoundError
+from streamlit.errors import StreamlitAPIException, StreamlitPageNotFoundError
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ..core import i18n, system
@@ -165,6 +165,12 @@ def _carry_shared_settings() -> None:
     for k, v in st.session_state.get("_shared", {}).items():
         if k not in st.query_params and _SHARED_AS_URL[k](v) is not None:
             st.session_state[k] = v
+            # The new page's link keeps the setting too (a copied link opens the same page). Streamlit clears a
+            # setting's parameter when the old page's widget goes; it may be written while no widget holds it.
+            try:
+                st.query_params[k] = _SHARED_AS_URL[k](v)
+            except StreamlitAPIException:  # a widget still holds it: the widget writes the link itself
+                pass
 
 def _navigation() -> None:
     """The sidebar's page list in the current language (Streamlit's own calls the home page "app" and forgets
