@@ -294,3 +294,11 @@ def test_chinese_stepper_and_bad_sizes():
     assert "恰好为 0" in gradients["title"]["text"] and "为 0" in gradients["annotations"][0]["text"]
     at.text_input(key="m_sizes").input("2-40-2").run()
     assert not at.exception and "改为显示 2-6-6-2" in at.error[0].value
+
+
+def test_a_layer_link_opens_the_same_layer_in_chinese():
+    """The layer's option is its English name in every language: m_layer=input is the input layer for all."""
+    at = _run(TABS[1], m_layer="input", **ZH)
+    assert not at.warning and at.selectbox(key="m_layer").value == "input"
+    assert _shape(_chart(at, "m_batch_heatmap")[0]["z"]) == (32, 2)
+    assert "输入层" in json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]

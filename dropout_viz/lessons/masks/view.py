@@ -55,10 +55,10 @@ def keep_control(i: int) -> Control:
 
 
 def layer_control(sizes: tuple[int, ...]) -> Control:
-    """Which layer of units the minibatch shows, by English name (the URL reads m_layer=hidden 1)."""
+    """Which layer of units the minibatch shows, by English name in every language: the URL holds the option as
+    shown (m_layer=hidden 1), so links open the same layer whatever the reader's language."""
     names = tuple(layer_label(i, len(sizes)) for i in range(len(sizes) - 1))
-    return Control("m_layer", "select", N_("Layer"), names[1], options=names,
-                   format_func=lambda name: _layer_words(names.index(name), len(sizes)))
+    return Control("m_layer", "select", N_("Layer"), names[1], options=names)
 
 
 @dataclass(frozen=True)
