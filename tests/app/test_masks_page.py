@@ -294,6 +294,17 @@ def test_chinese_stepper_and_bad_sizes():
     assert "恰好为 0" in gradients["title"]["text"] and "为 0" in gradients["annotations"][0]["text"]
     at.text_input(key="m_sizes").input("2-40-2").run()
     assert not at.exception and "改为显示 2-6-6-2" in at.error[0].value
+    # The reason too is in Chinese, with the numbers of the English message.
+    assert "每层必须有 1 到 16 个单元" in at.error[0].value and "every layer" not in at.error[0].value
+    assert "2, 40, 2" in html.unescape(at.error[0].value)
+
+
+def test_chinese_vector_error_quotes_the_box_plainly():
+    at = _run(TABS[2], m_vec="1, [two](https://evil.example)", **ZH)
+    (error,) = at.error
+    assert "向量必须是用逗号分隔的数" in error.value and "the vector" not in error.value
+    assert "](" not in error.value and "https://" not in error.value
+    assert "[two]" in html.unescape(error.value).replace("\u2060", "")
 
 
 def test_a_layer_link_opens_the_same_layer_in_chinese():

@@ -24,6 +24,7 @@ from dropout_viz.core import checks, datasets, rng
 from dropout_viz.core import masks as masks_mod
 from dropout_viz.core import train
 from dropout_viz.core.checks import quote
+from dropout_viz.core.i18n import N_
 from dropout_viz.core.network import forward, head_logits, init_mlp, scale_weights
 
 # A diagram stays readable on a projector up to 8 layers of 16 units (figures.network's limits); one
@@ -73,20 +74,38 @@ def key(seed: int, stream: str, draw: int = 0):
 # --- parsing ------------------------------------------------------------------------------------------
 
 
+class InputError(ValueError):
+    """A text box's value the lesson cannot use. ``str()`` is the English message; ``template`` (one of
+    INPUT_ERRORS, marked for translation) and ``values`` let a view say the same in the reader's language."""
+
+    def __init__(self, template: str, **values):
+        super().__init__(template.format(**values))
+        self.template, self.values = template, values
+
+
+# What can be wrong with the two text boxes (layer sizes, the vector): templates over numbers and the quoted text.
+INPUT_ERRORS = {
+    "sizes_format": N_("sizes must be whole numbers from 1 to {width} separated by '-', e.g. 2-6-6-2; got {text}"),
+    "sizes_layers": N_("sizes must have {lo} to {hi} layers (input, hidden..., output), got {n} in {text}"),
+    "sizes_width": N_("every layer must have 1 to {width} units (wider layers are unreadable in the diagram), "
+                      "got {sizes}"),
+    "vector_format": N_("the vector must be numbers separated by commas, e.g. 1, 2, 3; got {text}"),
+    "vector_length": N_("the vector must have 1 to {hi} numbers, got {n}"),
+    "vector_range": N_("the vector's entries must be finite numbers in [-1e6, 1e6], got {x}"),
+}
+
+
 def parse_sizes(text: str) -> tuple[int, ...]:
     """'2-6-6-2' (or '2, 6, 6, 2', '2 6 6 2') -> (2, 6, 6, 2), checked against the diagram's limits."""
     parts = [p for p in re.split(r"[\s,;x×\-]+", str(text).strip()) if p]
     # ASCII digits only: str.isdigit() also accepts '²' and other digits int() refuses.
     if not parts or not all(re.fullmatch(r"[0-9]{1,4}", p) for p in parts):
-        raise ValueError(f"sizes must be whole numbers from 1 to {MAX_WIDTH} separated by '-', e.g. 2-6-6-2; "
-                         f"got {quote(text)}")
+        raise InputError(INPUT_ERRORS["sizes_format"], width=MAX_WIDTH, text=quote(text))
     sizes = tuple(int(p) for p in parts)
     if not MIN_LAYERS <= len(sizes) <= MAX_LAYERS:
-        raise ValueError(f"sizes must have {MIN_LAYERS} to {MAX_LAYERS} layers (input, hidden..., output), "
-                         f"got {len(sizes)} in {quote(text)}")
+        raise InputError(INPUT_ERRORS["sizes_layers"], lo=MIN_LAYERS, hi=MAX_LAYERS, n=len(sizes), text=quote(text))
     if any(not 1 <= s <= MAX_WIDTH for s in sizes):
-        raise ValueError(f"every layer must have 1 to {MAX_WIDTH} units (wider layers are unreadable in the "
-                         f"diagram), got {list(sizes)}")
+        raise InputError(INPUT_ERRORS["sizes_width"], width=MAX_WIDTH, sizes=list(sizes))
     return sizes
 
 
@@ -96,11 +115,11 @@ def parse_vector(text: str) -> np.ndarray:
     try:
         x = np.array([float(p) for p in parts], np.float64)
     except ValueError:
-        raise ValueError(f"the vector must be numbers separated by commas, e.g. 1, 2, 3; got {quote(text)}") from None
+        raise InputError(INPUT_ERRORS["vector_format"], text=quote(text)) from None
     if not 1 <= x.size <= MAX_VECTOR:
-        raise ValueError(f"the vector must have 1 to {MAX_VECTOR} numbers, got {x.size}")
+        raise InputError(INPUT_ERRORS["vector_length"], hi=MAX_VECTOR, n=x.size)
     if not np.all(np.isfinite(x)) or np.any(np.abs(x) > 1e6):
-        raise ValueError(f"the vector's entries must be finite numbers in [-1e6, 1e6], got {x.tolist()}")
+        raise InputError(INPUT_ERRORS["vector_range"], x=x.tolist())
     return x
 
 

@@ -29,7 +29,7 @@ DEFAULT_VECTOR = ", ".join(f"{v:g}" for v in DEFAULT.vector)  # the classic NumP
 DRAW_OPTIONS = (10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000)
 SPEEDS = (0.5, 1.0, 2.0, 3.0)  # seconds per mask while playing; 1 s is slow enough to count the dropped units
 STEP_LR = DEFAULT.step_lr  # plain SGD in the one-step demo
-MESSAGE_LIMIT = 300  # a library message quotes at most about 60 characters of the input; the rest is the app's words
+MESSAGE_LIMIT = 300  # an error quotes at most about 60 characters of the box (checks.quote); this only bounds the rest
 LAST_STEP = sn.MAX_STEPS  # the stepper's last training step (each step replays all those before it)
 # The stepper's phases; the labels are the radio's options (and its URL values), so they stay as they are.
 PHASES = ("1 · mask", "2 · forward + backward", "3 · update", "4 · restore")
@@ -102,6 +102,12 @@ def scale_words(count: sn.SubnetCount, _=_) -> str:
                               batch=count.batch, visits=f"{count.visits:,}", fraction=frac_text)
 
 
+def input_error_words(exc: sn.InputError) -> str:
+    """A text box's error in the reader's language. The values quote the box (or the link's m_sizes / m_vec), so
+    each is shown as plain text, never as Markdown; the message itself is the app's own words."""
+    return _(exc.template).format(**{k: widgets.plain(v, limit=MESSAGE_LIMIT) for k, v in exc.values.items()})
+
+
 # --- widgets ---------------------------------------------------------------------------------------------
 
 
@@ -117,10 +123,8 @@ def network_sizes(container=st) -> tuple[int, ...]:
                      lo=sn.MIN_LAYERS, hi=sn.MAX_LAYERS, width=sn.MAX_WIDTH), container)
     try:
         return sn.parse_sizes(text)
-    except ValueError as exc:
-        # The message quotes the box (or the link's m_sizes): shown as plain text, never as Markdown.
-        container.error(_("{why}. Showing 2-6-6-2 instead.").format(
-            why=widgets.plain(exc, limit=MESSAGE_LIMIT)), icon="⚠️")
+    except sn.InputError as exc:
+        container.error(_("{why}. Showing 2-6-6-2 instead.").format(why=input_error_words(exc)), icon="⚠️")
         return DEFAULT_SIZES
 
 
@@ -144,8 +148,8 @@ def vector_text(container=st) -> np.ndarray | None:
                  container)
     try:
         return sn.parse_vector(text)
-    except ValueError as exc:
-        container.error(widgets.plain(exc, limit=MESSAGE_LIMIT), icon="⚠️")
+    except sn.InputError as exc:
+        container.error(input_error_words(exc), icon="⚠️")
         return None
 
 

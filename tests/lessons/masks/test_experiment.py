@@ -323,6 +323,17 @@ def test_running_mean_bands_tend_to_one_and_q():
     np.testing.assert_allclose(std, inv * 0.6)
 
 
+def test_input_errors_carry_their_template_and_values():
+    with pytest.raises(sn.InputError) as info:
+        sn.parse_sizes("2-40-2")
+    err = info.value
+    assert err.template == sn.INPUT_ERRORS["sizes_width"] and err.values == {"width": 16, "sizes": [2, 40, 2]}
+    assert str(err) == err.template.format(**err.values) and isinstance(err, ValueError)
+    with pytest.raises(sn.InputError) as info:
+        sn.parse_vector("1, " + "9, " * 25)
+    assert info.value.template == sn.INPUT_ERRORS["vector_length"] and info.value.values == {"hi": 20, "n": 26}
+
+
 def test_parse_vector_quotes_at_most_60_characters():
     with pytest.raises(ValueError, match="the vector must be numbers") as info:
         sn.parse_vector("1, a" + "b" * 5000)
