@@ -56,11 +56,13 @@ HOME_SLIDER = "Keep q for the hidden units"
 MASKS_SLIDER = "Keep q, hidden 1"
 MOVES_PER_PAGE = 3
 
-# The training-step metric of the Live training page (same query as tests/browser/test_training_page.py).
+# The step the Live training page's live view shows (its data-step attribute; the view sits in a shadow root).
 STEP_JS = """() => {
-  const m = [...document.querySelectorAll('[data-testid="stMetric"]')]
-    .find((e) => e.innerText.includes('Training step'));
-  return m ? Number(m.querySelector('[data-testid="stMetricValue"]').innerText.replace(/,/g, '')) : null;
+  for (const host of document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')) {
+    const root = host.shadowRoot && host.shadowRoot.querySelector('.lv-root');
+    if (root) return Number(root.dataset.step);
+  }
+  return null;
 }"""
 
 # Remembers when the last key went down (capture phase: before the slider's own handler).
@@ -358,8 +360,9 @@ def renice(pids, nice: int) -> set[int]:
 def serve_with_probe(runs_path: str, argv: list[str]) -> None:
     """Run `streamlit <argv>` in this process and write one JSON line per script run to runs_path.
 
-    Each line: {"kind": "full" | "fragment" | "interrupted" | "error", "s": seconds, "t": monotonic end}, timed
-    from Streamlit's SCRIPT_STARTED event to the run's end event in the script thread. This is the server's part
+    Each line: {"kind": "full" | "fragment" | "interrupted" | "error", "s": seconds, "t": monotonic end, "cpu":
+    the script thread's CPU seconds}, timed from Streamlit's SCRIPT_STARTED event to the run's end event in the
+    script thread. This is the server's part
     of a slider move's latency, apart from what the browsers add. It hooks a private method of Streamlit's
     AppSession; if that is gone (another Streamlit), the server runs without the probe.
     """
@@ -379,9 +382,13 @@ def serve_with_probe(runs_path: str, argv: list[str]) -> None:
         def timed(self, sender, event, *args, **kwargs):
             now = time.monotonic()
             if event == Event.SCRIPT_STARTED:
-                started[id(self)] = now
+                started[id(self)] = (now, threading.get_ident(), time.thread_time())
             elif event in ends and id(self) in started:
-                line = json.dumps({"kind": ends[event], "s": round(now - started.pop(id(self)), 4), "t": now})
+                t0, thread, cpu0 = started.pop(id(self))
+                run = {"kind": ends[event], "s": round(now - t0, 4), "t": now}
+                if thread == threading.get_ident():  # the script thread's CPU time for the run
+                    run["cpu"] = round(time.thread_time() - cpu0, 4)
+                line = json.dumps(run)
                 with lock:
                     out.write(line + "\n")
             return original(self, sender, event, *args, **kwargs)
@@ -606,13 +613,13 @@ class Student:
     async def _play(self) -> None:
         from playwright.async_api import TimeoutError as PwTimeout
 
-        buttons = self.page.locator(".st-key-t_play button")
+        buttons = self.page.locator(".lv-play")  # the live view's Play/Pause button
         timeout = ACTION_TIMEOUT_S * 1000
         await buttons.filter(has_text="Play").first.click(timeout=timeout)
         await buttons.filter(has_text="Pause").first.wait_for(timeout=timeout)
         start = await self.page.evaluate(STEP_JS)
         if start is None:
-            raise ActionError("check", f"no 'Training step' metric on {self.page.url}")
+            raise ActionError("check", f"no live view on {self.page.url}")
         try:  # the first frame (the first one after the warm-up compiles nothing)
             await self.page.wait_for_function(f"() => ({STEP_JS})() > {start}", polling=100, timeout=timeout)
         except PwTimeout:

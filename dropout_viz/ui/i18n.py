@@ -37,10 +37,11 @@ def keep_words(q: float) -> str:
     """'keep q = 0.8 (drop rate p = 0.2)' in the session's language."""
     return keep_text(q, current_language())
 
-def spinner(text: str):
-    """st.spinner with its text (already through ``_``) shown after half a second (cached functions show none of
-    their own: their text would be cached in the language of whoever computed them first)."""
-    return st.spinner(text)
+def spinner(text: str, zh: str | None = None):
+    """st.spinner with its text in the session's language (cached functions show none of their own: their text
+    would be cached in the language of whoever computed them first). ``text`` is already through ``_``; the
+    two-language form ``spinner(en, zh)`` serves the pages not yet moved to the catalogs."""
+    return st.spinner(text if zh is None else tr(text, zh))
 
 def translated_rows(rows, translate):
     """A table (a dict per row, or one dict) as the page shows it: in Chinese, column names and text cells passed

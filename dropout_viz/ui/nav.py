@@ -92,6 +92,10 @@ PAGES = [
      N_("an L2 penalty in disguise, and its rivals")),
     ("pages/6_Inside_the_network.py", N_("Inside the network"),
      N_("co-adaptation, paths, Jensen's gap, flat minima")),
+    ("pages/7_Batch_norm_and_placement.py", N_("Batch norm and placement"),
+     N_("dropout's variance shift under batch normalisation, and where to put dropout")),
+    ("pages/9_Uncertainty.py", N_("Uncertainty"),
+     N_("calibration, Monte Carlo dropout against a deep ensemble, and what the spread is made of")),
 ]
 
 def page_map() -> list[tuple[str, str, str]]:

@@ -1,79 +1,69 @@
-"""Does a page in another language still show English? A check over an AppTest run, for every page's tests.
+"""Whether a page run in Chinese (AppTest) still shows an English sentence of a catalog.
 
-    from tests.app.i18n_check import untranslated
-    assert not untranslated(at, "masks")
+    from tests.app.i18n_check import untranslated   # or `from i18n_check import untranslated` next to it
+    assert not untranslated(at, "bagging")
 
-collects what the page shows as text (title, headers, markdown, captions, notices, metrics, tables, widget labels,
-options and help) and returns the messages of the domain's catalog, longer than ``min_len`` characters, that appear
-in it verbatim: English sentences that were not translated.
+Collects what the reader sees: titles, headers, markdown, captions, info/warning/error boxes, metrics, widget labels
+and help texts, table column names and the figures' text (titles, axis titles, legends), and returns every msgid of
+the catalog longer than ``min_len`` characters that appears there verbatim.
 """
 from __future__ import annotations
 
-import html
 import json
-import sys
 from pathlib import Path
 
+from babel.messages.pofile import read_po
+
 ROOT = Path(__file__).resolve().parents[2]
+TEXT_ELEMENTS = ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success",
+                 "latex")
+WIDGETS = ("slider", "select_slider", "selectbox", "multiselect", "number_input", "radio", "toggle", "checkbox",
+           "button", "text_input", "text_area")
 
 
-def _messages(domain: str) -> list[str]:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import catalogs  # scripts/catalogs.py: the messages the code marks for translation
-    finally:
-        sys.path.pop(0)
-    return list(catalogs.extract().get(domain, {}))
+def msgids(domain: str, min_len: int = 20) -> list[str]:
+    po = ROOT / "locales" / "zh_CN" / "LC_MESSAGES" / f"{domain}.po"
+    with po.open("rb") as fh:
+        return [m.id for m in read_po(fh) if m.id and len(m.id) > min_len]
+
+
+def _strings(obj):
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            yield from _strings(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _strings(v)
 
 
 def shown_texts(at) -> list[str]:
-    """Every text an AppTest run shows (values of text elements, labels, help, options, metric labels, tables)."""
+    """Every text of the AppTest run a reader sees (one string per element, label or help)."""
     out = []
-    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success",
-                 "latex", "text"):
-        out += [str(e.value) for e in getattr(at, kind, [])]
-    for m in at.metric:
-        out += [str(m.label), str(m.value), str(getattr(m.proto, "help", "") or "")]
-    for t in at.table:
-        df = t.value
-        out += [str(c) for c in df.columns] + [str(v) for v in df.to_numpy().ravel()]
-    for kind in ("slider", "select_slider", "selectbox", "radio", "number_input", "text_input", "button", "toggle",
-                 "checkbox", "tabs", "expander"):
-        for w in getattr(at, kind, []):
-            out.append(str(getattr(w, "label", "") or ""))
-            out.append(str(getattr(w.proto, "help", "") or ""))
-            if hasattr(w, "options") and kind != "tabs":
-                out += [str(o) for o in w.options]
-    for chart in at.get("plotly_chart"):
-        layout = json.loads(chart.proto.spec).get("layout", {})
-        title = layout.get("title", {})
-        out.append(str(title.get("text", "") if isinstance(title, dict) else title))
-        out += [str(a.get("text", "")) for a in layout.get("annotations", [])]
-    return [html.unescape(t) for t in out if t]
+    for kind in TEXT_ELEMENTS:
+        for el in at.get(kind):
+            out.append(str(getattr(el, "value", "") or getattr(el, "body", "")))
+    for el in at.get("metric"):
+        out += [str(el.label), str(el.proto.help or "")]
+    for kind in WIDGETS:
+        for el in at.get(kind):
+            out += [str(getattr(el, "label", "") or ""), str(getattr(el, "help", "") or "")]
+    for el in at.get("tabs") if hasattr(at, "tabs") else []:
+        out.append(str(getattr(el, "label", "")))
+    for el in at.get("arrow_data_frame"):
+        out += [str(c) for c in el.value.columns]
+    for el in at.get("plotly_chart"):
+        spec = json.loads(el.proto.spec)
+        layout = spec.get("layout", {})
+        out += list(_strings({k: v for k, v in layout.items() if k in ("title", "annotations")}))
+        out += list(_strings({k: v for k, v in layout.items() if k.startswith(("xaxis", "yaxis"))}))
+        out += [t.get("name", "") for t in spec.get("data", []) if isinstance(t.get("name"), str)]
+    return [t for t in out if t]
 
 
-def untranslated(at, domain: str, *, min_len: int = 20, allow: tuple[str, ...] = ()) -> list[str]:
-    """Messages of ``domain`` longer than ``min_len`` characters that the page shows as they are, in English.
-
-    ``allow`` lists messages that stay English on purpose (for example tab titles, which are link values).
-    Messages with placeholders are matched by their longest literal piece.
-    """
-    text = "\n".join(shown_texts(at))
-    found = []
-    for msg in _messages(domain):
-        if msg in allow or len(msg) <= min_len:
-            continue
-        pieces = [p for p in _literal_pieces(msg) if len(p) > min_len]
-        if any(p in text for p in pieces):
-            found.append(msg)
-    return found
-
-
-def _literal_pieces(msg: str) -> list[str]:
-    """The text between the {placeholders} of a str.format template (the whole message when it has none)."""
-    import string
-
-    try:
-        return [lit.strip() for lit, *_ in string.Formatter().parse(msg) if lit.strip()]
-    except ValueError:
-        return [msg]
+def untranslated(at, domain: str, min_len: int = 20, *, allowed: tuple[str, ...] = ()) -> list[str]:
+    """The catalog's msgids (longer than ``min_len``) that the Chinese run shows verbatim (``allowed``: messages
+    the page shows in English on purpose, such as tab titles that are also link values)."""
+    texts = shown_texts(at)
+    return [m for m in msgids(domain, min_len) if m not in allowed and any(m in t for t in texts)]

@@ -1,0 +1,411 @@
+"""Locust users for Dropout Lab: students that speak Streamlit's protocol over its websocket and render nothing.
+
+    locust -f loadtest/locustfile.py --headless --host http://127.0.0.1:8501 -u 60 -r 10 -t 120s
+
+Normally started by scripts/load.py (`make load`), which also starts the server, the real browsers and the
+report. Two kinds of student, thinking 1-3 s between actions:
+
+  Student  home page: three steps of "Keep q for the hidden units"; the Masks page: three steps of
+           "Keep q, hidden 1"; the Live training page; back home; round and round.
+  Player   the Live training page: Play, and while it trains a step of "Keep q for the hidden units" every
+           few seconds; Pause after --play seconds (or, one time in four, go home while it trains); again. How Play works is pluggable (PLAY_ACTIONS): today the
+           page's play loop is an st.fragment with run_every, whose timer the front end (here: FragmentLoopPlay)
+           keeps, asking for a fragment rerun at every interval.
+
+Every action is timed from the moment its rerun request is sent to the script_finished message of the run
+that delivered the changed figure. Environment (set by scripts/load.py):
+  DLAB_LOAD_OUT      write every sample and error as JSON to this file when the test stops
+  DLAB_PLAYERS       how many of the users are Players (default: half)
+  DLAB_BURST_AT      a time.time() at which every user goes home and, within DLAB_BURST_WINDOW s (default 5),
+                     moves the same slider to DLAB_BURST_VALUE (default 0.2), as when a lecturer says so
+  DLAB_PLAY_S        seconds each Play lasts (default 20)
+  DLAB_THINK         "MIN MAX" seconds between actions (default "1 3")
+  DLAB_LEAVE         the share of plays that end by going home while training instead of Pause (default 0.25)
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+import gevent
+from gevent.queue import Empty, Queue
+from locust import User, between, events, task
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: `import loadtest`
+
+from loadtest import protocol as sp  # noqa: E402
+from loadtest.report import play_gaps  # noqa: E402
+from loadtest.app_map import (HOME, HOME_SLIDER, MASKS, MASKS_SLIDER, PLAY_KEY, TRAINING,  # noqa: E402
+                              TRAINING_SLIDER)
+ACTION_TIMEOUT_S = 60.0
+LEAVE_WHILE_PLAYING = float(os.environ.get("DLAB_LEAVE", "0.25"))  # share of plays ended by a page change, not Pause
+
+THINK = tuple(float(v) for v in os.environ.get("DLAB_THINK", "1 3").split())
+PLAY_S = float(os.environ.get("DLAB_PLAY_S", "20"))
+BURST_AT = float(os.environ["DLAB_BURST_AT"]) if os.environ.get("DLAB_BURST_AT") else None
+BURST_WINDOW_S = float(os.environ.get("DLAB_BURST_WINDOW", "5"))
+BURST_VALUE = float(os.environ.get("DLAB_BURST_VALUE", "0.2"))
+
+SAMPLES: list[dict] = []  # {"user", "action", "s", "t", "ok", "error"?}
+PLAYS: list[dict] = []  # {"user", "frames", "max_gap_s", "gaps_s"}
+ERRORS: list[dict] = []
+TABS: list = []  # every Tab opened: a play still running when the test stops is recorded too
+
+
+class ActionFailed(Exception):
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+def record(user: int, action: str, seconds: float, error: ActionFailed | None = None) -> None:
+    SAMPLES.append({"user": user, "action": action, "s": round(seconds, 4), "t": time.time(), "ok": error is None})
+    events.request.fire(request_type="ST", name=action, response_time=seconds * 1000, response_length=0,
+                        exception=error, context={})
+    if error is not None:
+        ERRORS.append({"user": user, "action": action, "kind": error.kind, "message": str(error)[:500],
+                       "t": time.time()})
+
+
+@events.test_stop.add_listener
+def _dump(environment, **_kw):
+    for tab in TABS:  # plays cut short by the end of the test: their frames up to then
+        if tab.frame_times is not None:
+            gaps = play_gaps(tab.frame_times, tab.closed_at or time.monotonic())
+            PLAYS.append({"user": tab.index, "frames": len(tab.frame_times), "unfinished": True,
+                          "max_gap_s": round(max(gaps), 3) if gaps else None, "t": time.time()})
+            tab.frame_times = None
+    out = os.environ.get("DLAB_LOAD_OUT")
+    if out:
+        Path(out).write_text(json.dumps({"samples": SAMPLES, "plays": PLAYS, "errors": ERRORS}))
+
+
+class Tab:
+    """One browser tab's worth of protocol: a websocket, the page model, the fragment timers."""
+
+    def __init__(self, base_url: str, index: int):
+        self.index = index
+        self.conn = sp.Connection(base_url)
+        self.page = sp.Page()
+        self.runs: Queue = Queue()  # RunResults of finished runs, in order
+        self.sent: dict = {}  # widget id -> value this tab has set (resent with every rerun, as the front end does)
+        self.timers: dict = {}  # fragment_id -> greenlet sending the fragment's reruns
+        self.frame_times: list | None = None  # while playing: when each frame (a fragment run with a new figure) came
+        self.closed = False
+        self.closed_at: float | None = None
+        self.reader = gevent.spawn(self._read)
+        TABS.append(self)
+
+    # -- receiving ----------------------------------------------------------------------------------------
+
+    def _read(self) -> None:
+        while not self.closed:
+            try:
+                msg = self.conn.recv()
+            except Exception as exc:  # noqa: BLE001 (closed socket, timeout)
+                if not self.closed:
+                    self.runs.put(ActionFailed("disconnected", f"{type(exc).__name__}: {exc}"))
+                return
+            kind = msg.WhichOneof("type")
+            try:
+                result = self.page.apply(msg)
+            except sp.ProtocolError as exc:
+                ERRORS.append({"user": self.index, "action": "receive", "kind": exc.kind, "message": str(exc),
+                               "t": time.time()})
+                continue
+            if kind == "new_session" and not self.page.run_fragments:
+                self._stop_timers()  # a full run: the front end clears every fragment timer
+            elif kind == "auto_rerun":
+                self._start_timer(msg.auto_rerun.fragment_id, msg.auto_rerun.interval)
+            elif kind == "stop_auto_rerun":
+                for fid in msg.stop_auto_rerun.fragment_ids:
+                    self._stop_timers(fid)
+            if result is not None:
+                if result.changed_figures and self.frame_times is not None:  # full runs while playing draw frames too
+                    self.frame_times.append(result.finished_at)
+                if self.page.exceptions:
+                    ERRORS.append({"user": self.index, "action": "receive", "kind": "exception",
+                                   "message": " | ".join(self.page.exceptions)[:500], "t": time.time()})
+                self.runs.put(result)
+
+    # -- fragment timers (the front end's setInterval for st.fragment(run_every=...)) ---------------------
+
+    def _start_timer(self, fragment_id: str, interval: float) -> None:
+        self._stop_timers(fragment_id)
+        self.timers[fragment_id] = gevent.spawn(self._tick, fragment_id, max(float(interval), 0.01))
+
+    def _tick(self, fragment_id: str, interval: float) -> None:
+        while not self.closed:
+            gevent.sleep(interval)
+            self.send(fragment_id=fragment_id, auto=True)
+
+    def _stop_timers(self, fragment_id: str | None = None) -> None:
+        for fid in [fragment_id] if fragment_id else list(self.timers):
+            timer = self.timers.pop(fid, None)
+            if timer is not None and timer is not gevent.getcurrent():
+                timer.kill(block=False)
+
+    # -- sending ------------------------------------------------------------------------------------------
+
+    def send(self, *, states=(), page_hash: str | None = None, fragment_id: str = "", auto: bool = False) -> None:
+        widget_states = [sp.slider_state(w, v) for w, v in self.sent.items()] + list(states)
+        self.conn.send(sp.rerun_request(page_script_hash=self.page.page_script_hash if page_hash is None else page_hash,
+                                        query_string=self.page.query_string, widget_states=widget_states,
+                                        fragment_id=fragment_id, is_auto_rerun=auto))
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                self.runs.get_nowait()
+            except Empty:
+                return
+
+    def wait_full_run(self, timeout_s: float = ACTION_TIMEOUT_S) -> sp.RunResult:
+        """The next full run to finish (fragment runs and interrupted runs in between are skipped)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ActionFailed("timeout", f"no full run finished within {timeout_s:.0f} s")
+            try:
+                result = self.runs.get(timeout=left)
+            except Empty:
+                continue
+            if isinstance(result, ActionFailed):
+                raise result
+            if not result.fragment and result.status == sp.FINISHED:
+                return result
+
+    def wait_frame(self, timeout_s: float = ACTION_TIMEOUT_S) -> sp.RunResult:
+        """The next run that delivered a changed figure: a fragment run, or a full run (the play loop asks for
+        one when the server's load has changed a lot, to reset its timer)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ActionFailed("timeout", f"no frame within {timeout_s:.0f} s")
+            try:
+                result = self.runs.get(timeout=left)
+            except Empty:
+                continue
+            if isinstance(result, ActionFailed):
+                raise result
+            if result.changed_figures and result.status in (sp.FINISHED, sp.FINISHED_FRAGMENT):
+                return result
+
+    def rerun(self, *, states=(), page_hash: str | None = None, need_figure: bool = False) -> tuple[float, sp.RunResult]:
+        """Send a rerun and wait for its full run; (seconds from send to script_finished, the run)."""
+        self._drain()
+        t0 = time.monotonic()
+        self.send(states=states, page_hash=page_hash)
+        result = self.wait_full_run()
+        if need_figure and not result.changed_figures:
+            raise ActionFailed("no_figure_change", f"the run finished without a changed figure "
+                                                   f"({result.figures} charts drawn)")
+        return result.finished_at - t0, result
+
+    # -- actions ------------------------------------------------------------------------------------------
+
+    def open(self) -> float:
+        """The first run of the home page (a new session)."""
+        t0 = time.monotonic()
+        self.send(page_hash="")
+        result = self.wait_full_run(120.0)
+        return result.finished_at - t0
+
+    def go(self, page_name: str) -> float:
+        self._stop_timers()  # onPageChange: the front end clears every fragment timer first
+        self.sent.clear()
+        self.page.query_string = ""  # a page change keeps only the embed parameters of the query string
+        seconds, _ = self.rerun(page_hash=self.page.page_hash(page_name))
+        return seconds
+
+    def move_slider(self, label: str, to: float | None = None, need_figure: bool = True) -> float:
+        widget = self.page.widget(label, "slider")
+        current = sp.slider_value(widget, self.sent)
+        value = to if to is not None and to != current else sp.slider_step(widget, current)
+        self.sent[widget.id] = value
+        seconds, _ = self.rerun(need_figure=need_figure)
+        # The server may set the value itself (a widget bound to the link); from then on it is the server's.
+        fresh = self.page.widgets.get(widget.id)
+        if fresh is not None and fresh.proto.set_value:
+            self.sent.pop(widget.id, None)
+        return seconds
+
+    def click(self, user_key: str) -> tuple[float, sp.RunResult]:
+        widget = self.page.widget_by_key(user_key)
+        return self.rerun(states=[sp.trigger_state(widget.id)])
+
+    def close(self) -> None:
+        self.closed = True
+        self.closed_at = self.closed_at or time.monotonic()
+        self._stop_timers()
+        self.conn.close()
+        self.reader.kill(block=False)
+
+
+class FragmentLoopPlay:
+    """Play on the Live training page as it is today: Play is a button; the page then draws an st.fragment with
+    run_every, whose timer the tab keeps (Tab._tick), so that frames are fragment runs with new figures."""
+
+    name = "fragment-loop"
+
+    def start(self, tab: Tab) -> float:
+        """Press Play; seconds until the first frame. A session that left the page while it trained comes back
+        to a page still playing (the button says Pause): then the play goes on without a press."""
+        t0 = time.monotonic()
+        if tab.page.widget_by_key(PLAY_KEY).label == "Pause" and tab.page.auto_reruns:
+            tab.frame_times = []
+            return tab.wait_frame().finished_at - t0
+        _, run = tab.click(PLAY_KEY)
+        if not run.auto_reruns:
+            raise ActionFailed("check", "Play: the page set no fragment timer")
+        tab.frame_times = []
+        frame = tab.wait_frame()
+        return frame.finished_at - t0
+
+    def stop(self, tab: Tab) -> float:
+        """Press Pause; seconds until the full run that stops the loop has finished."""
+        seconds, run = tab.click(PLAY_KEY)
+        if run.auto_reruns:
+            raise ActionFailed("check", "Pause: the fragment timer is still set")
+        return seconds
+
+
+PLAY_ACTIONS = {FragmentLoopPlay.name: FragmentLoopPlay}
+PLAY_ACTION = PLAY_ACTIONS[os.environ.get("DLAB_PLAY_ACTION", FragmentLoopPlay.name)]()
+
+
+class _Base(User):
+    abstract = True
+    wait_time = between(*THINK)
+    _count = 0
+
+    def on_start(self) -> None:
+        _Base._count += 1
+        self.index = _Base._count
+        self.rng = random.Random(self.index)
+        self.burst_done = False
+        self.tab = None
+        self._join()
+
+    def _join(self) -> None:
+        if self.tab is not None:
+            self.tab.close()
+        self.tab = Tab(self.host, self.index)
+        self.act("join", self.tab.open)
+
+    def on_stop(self) -> None:
+        if self.tab is not None:
+            self.tab.close()
+
+    def act(self, action: str, fn, *args, **kwargs):
+        """Run one action, record its time or its error; after an error the tab reconnects, as a reload would."""
+        t0 = time.monotonic()
+        try:
+            seconds = fn(*args, **kwargs)
+        except ActionFailed as exc:
+            record(self.index, action, time.monotonic() - t0, exc)
+            self._recover()
+            return None
+        except (KeyError, OSError) as exc:
+            record(self.index, action, time.monotonic() - t0, ActionFailed("error", f"{type(exc).__name__}: {exc}"))
+            self._recover()
+            return None
+        record(self.index, action, seconds)
+        return seconds
+
+    def _recover(self) -> None:
+        try:
+            self._join()
+        except Exception:  # noqa: BLE001 (the next task tries again)
+            pass
+
+    def think(self) -> None:
+        gevent.sleep(self.rng.uniform(*THINK))
+
+    def end_play(self, tab: Tab, leave: bool = False) -> None:
+        """Press Pause (or, with leave, go home without pausing, as a student who clicks away while it trains)
+        and record the play's frames: how long the student waited at most for a new one."""
+        frames = list(tab.frame_times or [])
+        stopped = time.monotonic()
+        if leave:
+            self.act("page_change_playing", tab.go, HOME)
+        else:
+            self.act("pause", PLAY_ACTION.stop, tab)
+        tab.frame_times = None
+        gaps = play_gaps(frames, stopped)
+        PLAYS.append({"user": self.index, "frames": len(frames), "max_gap_s": round(max(gaps), 3) if gaps else None,
+                      "t": time.time()})
+
+    def burst_due(self) -> bool:
+        return BURST_AT is not None and not self.burst_done and time.time() >= BURST_AT - 20
+
+    def burst(self) -> None:
+        """All users at once: go home, then within the burst window set the same slider to the same value."""
+        self.burst_done = True
+        tab = self.tab
+        if tab.page.page_script_hash != tab.page.page_hash(HOME):
+            if tab.frame_times is not None:
+                self.end_play(tab)
+            self.act("page_change", tab.go, HOME)
+        gevent.sleep(max(BURST_AT - time.time(), 0) + self.rng.uniform(0, BURST_WINDOW_S))
+        self.act("burst", tab.move_slider, HOME_SLIDER, BURST_VALUE)
+        gevent.sleep(3600)  # done: idle until the test stops
+
+
+class Student(_Base):
+    """Sliders on two pages and page changes."""
+    weight = 1
+
+    @task
+    def lecture_round(self) -> None:
+        tab = self.tab
+        plan = ([("slider", HOME_SLIDER)] * 3 + [("go", MASKS)] + [("slider", MASKS_SLIDER)] * 3
+                + [("go", TRAINING), ("go", HOME)])
+        for what, arg in plan:
+            if self.burst_due():
+                return self.burst()
+            done = (self.act("slider", tab.move_slider, arg) if what == "slider"
+                    else self.act("page_change", tab.go, arg))
+            if done is None:  # failed: the tab has reloaded the home page, the round starts again
+                return
+            self.think()
+
+
+class Player(_Base):
+    """The Live training page: Play, keep moves while it trains, Pause."""
+    weight = 1
+    fixed_count = int(os.environ.get("DLAB_PLAYERS", "0")) or 0
+
+    def on_start(self) -> None:
+        super().on_start()
+        self.act("page_change", self.tab.go, TRAINING)
+
+    @task
+    def play_round(self) -> None:
+        tab = self.tab
+        if self.burst_due():
+            return self.burst()
+        if tab.page.page_script_hash != tab.page.pages.get(TRAINING):
+            self.act("page_change", tab.go, TRAINING)
+            tab = self.tab
+        if self.act("play", PLAY_ACTION.start, tab) is None:
+            return
+        end = time.monotonic() + PLAY_S
+        while time.monotonic() < end and not self.burst_due():
+            gevent.sleep(min(self.rng.uniform(*THINK) * 2, max(end - time.monotonic(), 0)))
+            if time.monotonic() < end:
+                self.act("slider_playing", tab.move_slider, TRAINING_SLIDER, None, False)
+                if self.tab is not tab:  # reconnected after an error: this play is over
+                    return
+        if self.burst_due():
+            return self.burst()
+        # One play in four ends by leaving the page while it trains: the fragment's timer requests still in
+        # flight then meet a page without that fragment (where a browser once showed "Bad delta path index").
+        self.end_play(tab, leave=self.rng.random() < LEAVE_WHILE_PLAYING)
+        self.think()

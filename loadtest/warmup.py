@@ -1,0 +1,55 @@
+"""One student's visit of every page and action the load test uses, before the clock starts (plain blocking
+calls, no gevent): the JAX programs are compiled, or loaded from the compilation cache, and the shared
+st.cache_data results computed, as a lecturer would by opening the pages before the lecture."""
+from __future__ import annotations
+
+import time
+
+from . import protocol as sp
+
+TIMEOUT_S = 300.0  # a cold replica compiles the training step on a busy 2-core machine
+
+
+def _run(conn: sp.Connection, page: sp.Page, msg, *, fragment: bool = False, timeout_s: float = TIMEOUT_S):
+    conn.send(msg)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        result = page.apply(conn.recv())
+        if result is not None and result.status == (sp.FINISHED_FRAGMENT if fragment else sp.FINISHED):
+            if page.exceptions:
+                raise RuntimeError(f"the warm-up run showed an exception: {page.exceptions}")
+            return result
+    raise TimeoutError(f"warm-up: no run finished within {timeout_s:.0f} s")
+
+
+def visit(base_url: str, *, home_slider: str, masks_page: str, masks_slider: str, training_page: str,
+          play_key: str, frames: int = 3) -> float:
+    """Open home, move its slider, the Masks page and its slider, the training page, Play for a few frames,
+    Pause. Returns the seconds it took."""
+    t0 = time.monotonic()
+    conn = sp.Connection(base_url, timeout_s=TIMEOUT_S)
+    page = sp.Page()
+    try:
+        def rerun(states=(), page_hash=None):
+            return _run(conn, page, sp.rerun_request(
+                page_script_hash=page.page_script_hash if page_hash is None else page_hash,
+                query_string=page.query_string, widget_states=states))
+
+        rerun(page_hash="")
+        slider = page.widget(home_slider, "slider")
+        rerun([sp.slider_state(slider.id, sp.slider_step(slider, sp.slider_value(slider)))])
+        rerun(page_hash=page.page_hash(masks_page))
+        slider = page.widget(masks_slider, "slider")
+        rerun([sp.slider_state(slider.id, sp.slider_step(slider, sp.slider_value(slider)))])
+        rerun(page_hash=page.page_hash(training_page))
+        play = page.widget_by_key(play_key)
+        result = rerun([sp.trigger_state(play.id)])
+        for fragment_id in list(result.auto_reruns)[:1]:
+            for _ in range(frames):
+                _run(conn, page, sp.rerun_request(page_script_hash=page.page_script_hash,
+                                                  query_string=page.query_string, fragment_id=fragment_id,
+                                                  is_auto_rerun=True), fragment=True)
+        rerun([sp.trigger_state(page.widget_by_key(play_key).id)])
+    finally:
+        conn.close()
+    return time.monotonic() - t0
