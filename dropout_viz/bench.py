@@ -153,6 +153,31 @@ def bench_inference(repeats: int) -> dict:
     return out
 
 
+def bench_masks_lesson(repeats: int) -> dict:
+    """The masks lesson's default view, cold (compile included) and warm: the thinned network's first mask with
+    its counts (first tab), and every tab's default numbers at once (experiment.summary; the training-step tab
+    included, the three trained networks of the vector tab not)."""
+    from .lessons.masks import experiment as masks
+
+    c = masks.Config()
+
+    def first_tab():
+        layer_masks = masks.sample_masks(masks.key(c.seed, "network", 0), c.sizes, c.keep)
+        return masks.layer_stats(c.sizes, c.keep, layer_masks), masks.count_subnetworks(c.sizes, c.keep)
+
+    t0 = time.perf_counter()
+    first_tab()
+    first_cold = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    masks.summary(c)
+    all_cold = time.perf_counter() - t0
+    with CompileCounter() as counter:
+        masks.summary(masks.Config(keep=(0.7, 0.4, 0.6), vector_keep=0.45))
+    return {"first_tab_cold_s": round(first_cold, 3), "all_tabs_cold_s": round(all_cold, 3),
+            "all_tabs_steady_s": round(_median_time(lambda: masks.summary(c), repeats), 3),
+            "compilations_when_keep_changes": counter.count}
+
+
 def bench_uncertainty_view() -> dict:
     """The uncertainty lesson's default view, cold (its programs not yet compiled in this process): train the moons'
     dropout networks and ensembles (3 runs x (1 + 8) networks, one vmapped computation), predict the held-out points
@@ -246,6 +271,7 @@ def main(argv=None) -> dict:
         "machine": machine(),
         "training": bench_training(chunks=4 if args.quick else 20),
         "inference": bench_inference(repeats),
+        "masks_lesson": bench_masks_lesson(repeats),
         "uncertainty_view": uncertainty,
         "batch_norm_lesson": bench_batch_norm(with_cache=not args.quick),
         "peak_rss_mb": round(_rss_mb(), 1),

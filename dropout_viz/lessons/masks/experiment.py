@@ -1,13 +1,17 @@
-"""What one dropout step does: thinned networks, path survival, a vector through dropout, one SGD step,
-and standard vs inverted dropout on a trained net.
+"""The masks lesson's computations: thinned networks, path survival, a vector through dropout, one SGD step, and
+standard vs inverted dropout on a trained net. Pure NumPy/JAX (no Streamlit); numbers and records, never sentences.
 
 Conventions (docs/ARCHITECTURE.md): ``keep`` is the keep probability q per weight layer's inputs (the drop rate is
-p = 1 - q); keep = 1 never drops. Every random function takes a ``jax.random`` key first.
+p = 1 - q); keep = 1 never drops. Every random function takes a ``jax.random`` key first; the lesson's keys come
+from an integer seed through ``key`` only.
+
+    python -m dropout_viz.lessons.masks.experiment     # a summary of the lesson's default view
 """
 from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from functools import partial
 from typing import NamedTuple, Sequence
 
@@ -16,11 +20,12 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
-from .core import checks, datasets, rng
-from .core import masks as masks_mod
-from .core import train
-from .core.checks import quote
-from .core.network import forward, head_logits, init_mlp, scale_weights
+from dropout_viz.core import checks, datasets, rng
+from dropout_viz.core import masks as masks_mod
+from dropout_viz.core import train
+from dropout_viz.core.checks import quote
+from dropout_viz.core.i18n import N_
+from dropout_viz.core.network import forward, head_logits, init_mlp, scale_weights
 
 # A diagram stays readable on a projector up to 8 layers of 16 units (figures.network's limits); one
 # hidden layer at least, since this page is about dropping hidden units.
@@ -30,9 +35,64 @@ MAX_DRAWS = 100_000  # draws of the vector demo; its uniforms are drawn once at 
 N_CHECKPOINTS = 64  # points on the running-mean curve (log-spaced), a fixed shape
 MAX_STEPS = 10_000  # training steps the one-step demo replays before the step it shows
 GALLERY_SIZES = (2, 2, 1)  # the textbook's figure: 2 inputs, 2 hidden units, 1 output -> 2^4 subnetworks
+# Each part of the lesson draws from its own stream of keys, so moving one part's controls leaves the others' masks.
+STREAMS = {"network": 0, "batch": 1, "vector": 2, "vector_stats": 3, "step": 4}
+
+
+@dataclass(frozen=True)
+class Config:
+    """The lesson's default view (every control's default) and the constants behind its numbers."""
+
+    # Two inputs (a point in the plane), two hidden layers of 6 and two classes: small enough to count the dropped
+    # units by eye, deep enough that a path has to cross several layers.
+    sizes: tuple[int, ...] = (2, 6, 6, 2)
+    # The literature's defaults: keep most inputs (0.8), half of the hidden units (0.5).
+    keep: tuple[float, ...] = (0.8, 0.5, 0.5)
+    # Same seed, same masks on every machine.
+    seed: int = 0
+    # A usual minibatch: 32 examples, so up to 32 subnetworks trained at once.
+    batch: int = 32
+    # The classic NumPy dropout example: x = (1, ..., 10) with drop level 0.4, i.e. keep q = 0.6.
+    vector: tuple[float, ...] = tuple(float(i) for i in range(1, 11))
+    vector_keep: float = 0.6
+    # Enough masks that the sample variance of x m / q is within a few percent of x^2 (1 - q) / q.
+    n_draws: int = 10_000
+    # Plain SGD in the one-step demo: large enough that a step visibly moves the kept weights.
+    step_lr: float = 0.1
+    # "How large is 2^d": compared with what a typical run can visit, steps x examples per step masks.
+    visit_steps: int = 10_000
+    visit_batch: int = 32
+
+
+def key(seed: int, stream: str, draw: int = 0):
+    """The key of draw ``draw`` of one part of the lesson (see STREAMS), from the integer seed (via core.rng)."""
+    if stream not in STREAMS:
+        raise ValueError(f"stream must be one of {sorted(STREAMS)}, got {quote(stream)}")
+    return rng.key(seed, STREAMS[stream], draw)
 
 
 # --- parsing ------------------------------------------------------------------------------------------
+
+
+class InputError(ValueError):
+    """A text box's value the lesson cannot use. ``str()`` is the English message; ``template`` (one of
+    INPUT_ERRORS, marked for translation) and ``values`` let a view say the same in the reader's language."""
+
+    def __init__(self, template: str, **values):
+        super().__init__(template.format(**values))
+        self.template, self.values = template, values
+
+
+# What can be wrong with the two text boxes (layer sizes, the vector): templates over numbers and the quoted text.
+INPUT_ERRORS = {
+    "sizes_format": N_("sizes must be whole numbers from 1 to {width} separated by '-', e.g. 2-6-6-2; got {text}"),
+    "sizes_layers": N_("sizes must have {lo} to {hi} layers (input, hidden..., output), got {n} in {text}"),
+    "sizes_width": N_("every layer must have 1 to {width} units (wider layers are unreadable in the diagram), "
+                      "got {sizes}"),
+    "vector_format": N_("the vector must be numbers separated by commas, e.g. 1, 2, 3; got {text}"),
+    "vector_length": N_("the vector must have 1 to {hi} numbers, got {n}"),
+    "vector_range": N_("the vector's entries must be finite numbers in [-1e6, 1e6], got {x}"),
+}
 
 
 def parse_sizes(text: str) -> tuple[int, ...]:
@@ -40,15 +100,12 @@ def parse_sizes(text: str) -> tuple[int, ...]:
     parts = [p for p in re.split(r"[\s,;x×\-]+", str(text).strip()) if p]
     # ASCII digits only: str.isdigit() also accepts '²' and other digits int() refuses.
     if not parts or not all(re.fullmatch(r"[0-9]{1,4}", p) for p in parts):
-        raise ValueError(f"sizes must be whole numbers from 1 to {MAX_WIDTH} separated by '-', e.g. 2-6-6-2; "
-                         f"got {quote(text)}")
+        raise InputError(INPUT_ERRORS["sizes_format"], width=MAX_WIDTH, text=quote(text))
     sizes = tuple(int(p) for p in parts)
     if not MIN_LAYERS <= len(sizes) <= MAX_LAYERS:
-        raise ValueError(f"sizes must have {MIN_LAYERS} to {MAX_LAYERS} layers (input, hidden..., output), "
-                         f"got {len(sizes)} in {quote(text)}")
+        raise InputError(INPUT_ERRORS["sizes_layers"], lo=MIN_LAYERS, hi=MAX_LAYERS, n=len(sizes), text=quote(text))
     if any(not 1 <= s <= MAX_WIDTH for s in sizes):
-        raise ValueError(f"every layer must have 1 to {MAX_WIDTH} units (wider layers are unreadable in the "
-                         f"diagram), got {list(sizes)}")
+        raise InputError(INPUT_ERRORS["sizes_width"], width=MAX_WIDTH, sizes=list(sizes))
     return sizes
 
 
@@ -58,11 +115,11 @@ def parse_vector(text: str) -> np.ndarray:
     try:
         x = np.array([float(p) for p in parts], np.float64)
     except ValueError:
-        raise ValueError(f"the vector must be numbers separated by commas, e.g. 1, 2, 3; got {quote(text)}") from None
+        raise InputError(INPUT_ERRORS["vector_format"], text=quote(text)) from None
     if not 1 <= x.size <= MAX_VECTOR:
-        raise ValueError(f"the vector must have 1 to {MAX_VECTOR} numbers, got {x.size}")
+        raise InputError(INPUT_ERRORS["vector_length"], hi=MAX_VECTOR, n=x.size)
     if not np.all(np.isfinite(x)) or np.any(np.abs(x) > 1e6):
-        raise ValueError(f"the vector's entries must be finite numbers in [-1e6, 1e6], got {x.tolist()}")
+        raise InputError(INPUT_ERRORS["vector_range"], x=x.tolist())
     return x
 
 
@@ -110,10 +167,17 @@ def has_path(layer_masks: Sequence[np.ndarray]) -> bool:
 
 
 class SubnetCount(NamedTuple):
+    """How many subnetworks there are (2^d), and how that compares with what training can visit."""
+
     d: int  # droppable units (those in layers with keep < 1)
-    exact: str  # "2¹² = 4,096" (digits while they fit on a slide, else "2¹¹² ≈ 5.19 × 10³³")
+    exact: str  # "2¹² = 4,096" (digits while they fit on a slide, else "2¹¹² ≈ 5.19 × 10³³"): notation, no words
     log10: float  # log10(2^d)
-    scale: str  # one sentence giving a sense of scale
+    kind: str  # "none" (d = 0: only the full network), "small" (2^d <= visits), "huge" (more than a run can visit)
+    steps: int  # the training run compared with: steps x batch examples
+    batch: int
+    visits: int  # steps * batch: the most masks such a run samples
+    fraction: float  # visits / 2^d: draws per subnetwork ("small"), or the share of them ever drawn ("huge")
+    check_seconds: float  # 2^d microseconds: the time to look at every subnetwork, one per microsecond
 
 
 def sup(n: int) -> str:
@@ -121,7 +185,7 @@ def sup(n: int) -> str:
     return str(n).translate(str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"))
 
 
-def _sci(v: float) -> str:
+def sci(v: float) -> str:
     """1234 -> '1,234'; 1.2e10 -> '1.2 × 10¹⁰' (slides read exponents better than 'e+10')."""
     if v < 1e6:
         return f"{v:,.3g}" if v < 1000 else f"{v:,.0f}"
@@ -129,26 +193,32 @@ def _sci(v: float) -> str:
     return f"{v / 10 ** exp:.2g} × 10{sup(exp)}"
 
 
-def _duration(seconds: float) -> str:
-    """Seconds as the largest sensible unit, up to multiples of the age of the universe."""
-    age_s = 13.8e9 * 3.156e7
-    if seconds < 1:
-        return "under a second"
-    if seconds >= age_s:
-        return f"about {_sci(seconds / age_s)} times the age of the universe"
-    for unit, size in (("years", 3.156e7), ("days", 86400), ("hours", 3600), ("minutes", 60), ("seconds", 1)):
+AGE_OF_UNIVERSE_S = 13.8e9 * 3.156e7
+# (unit, seconds) from the largest; "universe" counts ages of the universe.
+DURATION_UNITS = (("universe", AGE_OF_UNIVERSE_S), ("years", 3.156e7), ("days", 86400.0), ("hours", 3600.0),
+                  ("minutes", 60.0), ("seconds", 1.0))
+
+
+def duration(seconds: float) -> tuple[float, str]:
+    """Seconds as (amount, unit) in the largest sensible unit, up to multiples of the age of the universe;
+    (seconds, "under_second") below one second."""
+    seconds = checks.check_float("seconds", seconds, 0.0)
+    for unit, size in DURATION_UNITS:
         if seconds >= size:
-            return f"about {_sci(seconds / size)} {unit}"
-    return "under a second"  # unreachable
+            return seconds / size, unit
+    return seconds, "under_second"
 
 
-def count_subnetworks(sizes: Sequence[int], keep, *, steps: int = 10_000, batch: int = 32) -> SubnetCount:
-    """2^d subnetworks for the droppable units, with a sentence on how large that is.
+def count_subnetworks(sizes: Sequence[int], keep, *, steps: int = Config.visit_steps,
+                      batch: int = Config.visit_batch) -> SubnetCount:
+    """2^d subnetworks for the droppable units, with what makes that number large or small.
 
-    The sentence compares 2^d with what training can visit: a run of ``steps`` steps with ``batch``
-    examples samples at most steps * batch masks.
+    The count is compared with what training can visit: a run of ``steps`` steps with ``batch`` examples
+    samples at most steps * batch masks.
     """
     sizes, keep = check_sizes_keep(sizes, keep)
+    steps = checks.check_int("steps", steps, 1, 10 ** 9)
+    batch = checks.check_int("batch", batch, 1, 10 ** 6)
     d = masks_mod.n_subnetworks_log2(sizes, keep)
     log10 = d * math.log10(2.0)
     if d <= 40:
@@ -157,18 +227,8 @@ def count_subnetworks(sizes: Sequence[int], keep, *, steps: int = 10_000, batch:
         mant, exp = 10 ** (log10 % 1), int(log10)
         exact = f"2{sup(d)} ≈ {mant:.3g} × 10{sup(exp)}"
     visits = steps * batch
-    if d == 0:
-        scale = "Nothing is dropped (keep q = 1 everywhere): the one subnetwork is the full network."
-    elif 2 ** d <= visits:
-        scale = (f"Small: a training run of {steps:,} steps × {batch} examples samples {visits:,} masks, "
-                 f"so each subnetwork is drawn about {_sci(visits / 2 ** d)} times on average.")
-    else:
-        frac = visits / 2 ** d
-        frac_text = f"{frac:.2%}" if frac >= 1e-4 else f"10{sup(math.floor(math.log10(frac)))}"
-        scale = (f"Checking one per microsecond would take {_duration(2 ** d * 1e-6)}. A run of {steps:,} steps "
-                 f"× {batch} examples samples at most {visits:,} masks — a fraction {frac_text} of them; the "
-                 f"rest are trained only through the weights they share.")
-    return SubnetCount(d, exact, log10, scale)
+    kind = "none" if d == 0 else "small" if 2 ** d <= visits else "huge"
+    return SubnetCount(d, exact, log10, kind, steps, batch, visits, visits / 2 ** d, 2 ** d * 1e-6)
 
 
 class LayerStats(NamedTuple):
@@ -305,14 +365,15 @@ def _kept_counts(key, keep, checkpoints, n):
 
 
 def running_mean_bands(stats: VectorStats, keep: float) -> dict:
-    """Running means divided by x, summarised over the elements: name -> (mean (c,), (min (c,), max (c,))).
+    """Running means divided by x, summarised over the elements: "inverted" (x m / q) and "standard" (x m), each
+    (mean (c,), (min (c,), max (c,))).
 
     For x_j != 0 the running mean of x_j m / q divided by x_j is the kept fraction / q (tends to 1), and that
     of x_j m is the kept fraction (tends to q); the band spans the elements.
     """
     inv, std = stats.kept_fraction / keep, stats.kept_fraction
-    return {"inverted x·m/q": (inv.mean(1), (inv.min(1), inv.max(1))),
-            "standard x·m": (std.mean(1), (std.min(1), std.max(1)))}
+    return {"inverted": (inv.mean(1), (inv.min(1), inv.max(1))),
+            "standard": (std.mean(1), (std.min(1), std.max(1)))}
 
 
 def vector_draw_table(key, x, keep: float, n_draws: int) -> np.ndarray:
@@ -513,3 +574,31 @@ def standard_vs_inverted(seed: int, keep, *, steps: int = EQUIV_STEPS, lr: float
         loss_gap=float(np.max(np.abs(matched_loss - inv_loss) / np.maximum(1.0, np.abs(inv_loss)))),
         agree={k: float(np.mean(pred[k] == pred["inverted"])) for k in ("matched", "naive")},
     )
+
+
+# --- the lesson's default view from a script ----------------------------------------------------------------
+
+
+def summary(config: Config = Config()) -> dict:
+    """The numbers of the lesson's default view (first tab, the vector, the gallery and step 0), as plain data."""
+    c = config
+    masks0 = sample_masks(key(c.seed, "network", 0), c.sizes, c.keep)
+    count = count_subnetworks(c.sizes, c.keep, steps=c.visit_steps, batch=c.visit_batch)
+    stats = vector_statistics(key(c.seed, "vector_stats"), np.asarray(c.vector), c.vector_keep, c.n_draws)
+    g = small_network_gallery(c.keep[0], c.keep[1])
+    demo = training_step(key(c.seed, "step"), c.sizes, c.keep, 0, lr=c.step_lr, batch=c.batch)
+    return {
+        "sizes": c.sizes, "keep": c.keep, "d": count.d, "subnetworks": count.exact,
+        "kept_in_mask_0": layer_stats(c.sizes, c.keep, masks0).kept.tolist(),
+        "p_some_path": path_survival(c.sizes, c.keep), "p_given_path": single_path_survival(c.keep),
+        "vector_var_inverted": stats.var_inverted.round(4).tolist(),
+        "vector_var_exact": stats.var_inverted_exact.round(4).tolist(),
+        "gallery_no_path": (g.n_no_path, round(g.p_no_path, 4)),
+        "step0": {"loss_thinned": round(demo.loss_thinned, 4), "touching_dropped": demo.n_touching,
+                  "of_them_zero_gradient": demo.n_touching_zero, "weights": demo.n_weights},
+    }
+
+
+if __name__ == "__main__":
+    for name, value in summary().items():
+        print(f"{name}: {value}")

@@ -1,10 +1,10 @@
-"""subnetworks: every closed form the masks page shows, checked against enumeration or the raw draws."""
+"""The masks lesson's experiment: every closed form the masks page shows, checked against enumeration or the raw draws."""
 
 import jax
 import numpy as np
 import pytest
 
-from dropout_viz import subnetworks as sn
+from dropout_viz.lessons.masks import experiment as sn
 from dropout_viz.core import masks
 from dropout_viz.core.system import CompileCounter
 
@@ -83,12 +83,50 @@ def test_path_survival_limits():
 def test_count_subnetworks():
     c = sn.count_subnetworks((2, 6, 6, 2), (0.8, 0.5, 0.5))
     assert c.d == 14 and c.exact == "2¹⁴ = 16,384" and c.log10 == pytest.approx(np.log10(16384))
-    assert "1" in c.scale and "320,000" in c.scale
+    # 10,000 steps x 32 examples = 320,000 masks visit each of the 16,384 subnetworks about 19.5 times.
+    assert c.kind == "small" and c.visits == 320_000 and c.fraction == pytest.approx(320_000 / 16384)
+    assert sn.sci(c.fraction) == "19.5"
     assert sn.count_subnetworks((2, 6, 6, 2), (1.0, 0.5, 1.0)).d == 6  # keep 1 layers are not droppable
     none = sn.count_subnetworks((2, 6, 6, 2), (1.0, 1.0, 1.0))
-    assert none.d == 0 and none.exact == "2⁰ = 1" and "full network" in none.scale
+    assert none.d == 0 and none.exact == "2⁰ = 1" and none.kind == "none"
     big = sn.count_subnetworks((16,) * 8, (0.5,) * 7)
-    assert big.d == 112 and big.exact == "2¹¹² ≈ 5.19 × 10³³" and "age of the universe" in big.scale
+    assert big.d == 112 and big.exact == "2¹¹² ≈ 5.19 × 10³³" and big.kind == "huge"
+    assert big.check_seconds == pytest.approx(2.0 ** 112 * 1e-6)
+    amount, unit = sn.duration(big.check_seconds)
+    assert unit == "universe" and amount == pytest.approx(2.0 ** 112 * 1e-6 / sn.AGE_OF_UNIVERSE_S)
+
+
+@pytest.mark.parametrize("seconds, unit, amount", [(0.5, "under_second", 0.5), (1.0, "seconds", 1.0),
+                                                   (90.0, "minutes", 1.5), (7200.0, "hours", 2.0),
+                                                   (3 * 86400.0, "days", 3.0), (2 * 3.156e7, "years", 2.0)])
+def test_duration_picks_the_largest_unit(seconds, unit, amount):
+    assert sn.duration(seconds) == (pytest.approx(amount), unit)
+
+
+def test_duration_and_count_refuse_bad_input():
+    with pytest.raises(ValueError, match="seconds"):
+        sn.duration(float("nan"))
+    with pytest.raises(ValueError, match="steps"):
+        sn.count_subnetworks((2, 6, 2), (0.5, 0.5), steps=-1)
+
+
+def test_keys_follow_seed_stream_and_draw():
+    a = sn.key(0, "network", 1)
+    assert np.array_equal(a, sn.key(0, "network", 1))
+    assert not np.array_equal(a, sn.key(0, "batch", 1)) and not np.array_equal(a, sn.key(1, "network", 1))
+    with pytest.raises(ValueError, match="stream"):
+        sn.key(0, "nope")
+
+
+def test_config_is_the_default_view_and_the_summary_runs_from_it():
+    c = sn.Config()
+    assert c.sizes == (2, 6, 6, 2) and c.keep == (0.8, 0.5, 0.5) and c.vector_keep == 0.6
+    with pytest.raises(Exception):
+        c.seed = 1  # frozen
+    s = sn.summary(c)
+    assert s["d"] == 14 and s["subnetworks"] == "2¹⁴ = 16,384" and s["gallery_no_path"] == (7, 0.28)
+    assert s["step0"]["touching_dropped"] == s["step0"]["of_them_zero_gradient"]
+    assert s == sn.summary(c)  # same seed, same numbers
 
 
 def test_layer_stats():
@@ -266,36 +304,6 @@ def test_standard_vs_inverted_equivalence_needs_matched_init_and_step():
     assert one.max_prob_gap["naive"] < 1e-5 and one.max_prob_gap["matched"] < 1e-5
 
 
-# --- the page's own figure builders -----------------------------------------------------------------------
-
-def test_labelled_diagram_leaves_room_for_every_label_line():
-    from dropout_viz.figures.masks_page import labelled_diagram
-    from dropout_viz.figures.style import SMALL_FONT
-
-    sizes = [2, 6, 6, 2]
-    fig = labelled_diagram(sizes, [np.ones(2), np.array([1, 0, 1, 0, 1, 1]), np.ones(6)], keep=[0.8, 0.5, 0.5])
-    lines = max(a.text.count("<br>") + 1 for a in fig.layout.annotations if a.yref == "y domain")
-    assert lines == 4  # layer, keep q, drop p, kept k/n
-    assert fig.layout.margin.b >= lines * SMALL_FONT * 1.35
-
-
-def test_gradient_grid_wraps_and_marks_exact_zeros():
-    from dropout_viz.figures.masks_page import gradient_grid
-
-    d = sn.training_step(KEY, (2, 6, 6, 2), (0.8, 0.5, 0.5), 1)
-    fig = gradient_grid(d.grads, d.masks)
-    zeros = [t for t in fig.data if t.meta == "zeros"]
-    assert len(zeros) == 3
-    for t, g in zip(zeros, d.grads):
-        np.testing.assert_array_equal(np.isfinite(np.asarray(t.z, float)), g == 0)
-    deep = [np.ones((4, 4))] * 7
-    fig = gradient_grid(deep, cols=4)
-    rows = {tuple(fig.layout[f"yaxis{i if i > 1 else ''}"].domain) for i in range(1, 8)}
-    assert len(rows) == 2  # seven matrices wrap onto two rows
-    with pytest.raises(ValueError, match="fan_in"):
-        gradient_grid([np.ones((2, 3)), np.ones((4, 2))])
-
-
 @pytest.mark.parametrize("text", ["2-²-2", "2-٢-2", "2-6-6-2²", "2-" + "9" * 5000 + "-2", "2-6-six-2" + "x" * 5000])
 def test_parse_sizes_refuses_other_digits_and_long_text_in_its_own_words(text):
     with pytest.raises(ValueError, match="sizes must be whole numbers from 1 to 16 separated by '-'") as info:
@@ -303,6 +311,27 @@ def test_parse_sizes_refuses_other_digits_and_long_text_in_its_own_words(text):
     message = str(info.value)
     assert "invalid literal" not in message and "int()" not in message
     assert len(message) < 160, message  # at most 60 characters of the input are quoted
+
+
+def test_running_mean_bands_tend_to_one_and_q():
+    x = np.arange(1.0, 11.0)
+    bands = sn.running_mean_bands(sn.vector_statistics(KEY, x, 0.6, 100_000), 0.6)
+    assert list(bands) == ["inverted", "standard"]
+    (inv, (inv_lo, inv_hi)), std = bands["inverted"], bands["standard"][0]
+    assert np.all(inv_lo <= inv) and np.all(inv <= inv_hi)
+    assert inv[-1] == pytest.approx(1.0, abs=0.02) and std[-1] == pytest.approx(0.6, abs=0.012)
+    np.testing.assert_allclose(std, inv * 0.6)
+
+
+def test_input_errors_carry_their_template_and_values():
+    with pytest.raises(sn.InputError) as info:
+        sn.parse_sizes("2-40-2")
+    err = info.value
+    assert err.template == sn.INPUT_ERRORS["sizes_width"] and err.values == {"width": 16, "sizes": [2, 40, 2]}
+    assert str(err) == err.template.format(**err.values) and isinstance(err, ValueError)
+    with pytest.raises(sn.InputError) as info:
+        sn.parse_vector("1, " + "9, " * 25)
+    assert info.value.template == sn.INPUT_ERRORS["vector_length"] and info.value.values == {"hi": 20, "n": 26}
 
 
 def test_parse_vector_quotes_at_most_60_characters():
