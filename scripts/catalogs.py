@@ -56,12 +56,15 @@ def update() -> None:
         for domain, messages in sorted(extract().items()):
             po = folder / f"{domain}.po"
             old = read_po(po.open("rb")) if po.exists() else Catalog(locale=locale)
-            new = Catalog(locale=locale, project="Dropout Lab", domain=domain, fuzzy=False)
+            # The old header's dates stay: an update that changes no message changes no byte.
+            new = Catalog(locale=locale, project="Dropout Lab", domain=domain, fuzzy=False,
+                          creation_date=old.creation_date if po.exists() else None,
+                          revision_date=old.revision_date if po.exists() else None)
             for msg, where in messages.items():
                 prev = old.get(msg)
                 new.add(msg, prev.string if prev is not None else "", locations=where)
             with po.open("wb") as fh:
-                write_po(fh, new, width=120, sort_output=False, omit_header=False)
+                write_po(fh, new, width=120, sort_output=False, omit_header=False, include_lineno=False)
             missing = sum(1 for m in new if m.id and not m.string)
             print(f"{po.relative_to(ROOT)}: {len(new)} messages, {missing} untranslated")
 

@@ -1,0 +1,70 @@
+"""The uncertainty lesson's figures build from small arrays, in English and in Chinese."""
+import numpy as np
+import pytest
+
+from dropout_viz.lessons.uncertainty import experiment as ex
+from dropout_viz.lessons.uncertainty import figures as fg
+
+RNG = np.random.default_rng(0)
+
+
+def _probs(*shape):
+    a = RNG.random(shape + (2,))
+    return a / a.sum(-1, keepdims=True)
+
+
+def _title(fig):
+    return fig.layout.title.text or ""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("presenter", [False, True])
+def test_every_figure_builds(lang, presenter):
+    y = RNG.integers(0, 2, 40)
+    panels = [(name, ex.reliability(_probs(40), y, 10), c) for name, c in (("a", fg.WEIGHT_SCALED), ("b", fg.MC))]
+    rel = fg.reliability_figure(panels, presenter, lang)
+    assert sum(t.meta == "accuracy" for t in rel.data) == 2
+    curves = {s: (RNG.random(3), RNG.random((3, 8)), RNG.random((3, 4))) for s in ("ECE", "NLL")}
+    scores = fg.scores_figure(curves, k=6, m=3, presenter=presenter, lang=lang)
+    assert [t.x[0] for t in scores.data if t.meta == "k"] == [6, 6]
+    assert [t.x[0] for t in scores.data if t.meta == "same-cost"] == [3, 3]
+    x = np.linspace(-2.5, 2.5, 21)
+    band = fg.band_figure(x, np.sin(np.pi * x), RNG.random((5, 1)), RNG.random(5),
+                          [("mc", np.zeros(21), np.ones(21), fg.MC), ("ens", np.zeros(21), np.ones(21), fg.ENSEMBLE)],
+                          (0.0, 1.0), (-1.5, 1.5), presenter, lang)
+    assert sum(t.meta == "band" for t in band.data) == 2
+    fg.sigma_figure(x, [("mc", RNG.random((3, 21)), fg.MC)], (0.0, 1.0), (-1.5, 1.5), presenter, lang)
+    sweeps = fg.sweeps_figure((25, 50, 100), [("mc", RNG.random((3, 3)), fg.MC)], (0.5, 0.9),
+                              [("mc", RNG.random((3, 2)), fg.MC, None)], [("ens", 0.1, fg.ENSEMBLE, "dash")], presenter,
+                              lang)
+    guide = next(t for t in sweeps.data if t.meta == "guide")
+    assert np.allclose(np.asarray(guide.y) * np.sqrt([25, 50, 100]), guide.y[0] * 5)  # ∝ 1/√n
+    xs = np.linspace(-1, 1, 4)
+    dec = fg.decomposition_figure(xs, *RNG.random((3, 16)), RNG.random((6, 2)), np.array([0, 1] * 3), (2.5, 3.5),
+                                  presenter, lang)
+    assert sum(t.meta == "surface" for t in dec.data) == 3
+    ood = fg.ood_figure(RNG.random(10), RNG.random(12), np.array([0, 0.5, 1]), np.array([0, 0.7, 1]), 0.6,
+                        presenter, lang)
+    assert any(t.meta == "roc" and "0.600" in t.name for t in ood.data)
+
+
+def test_chinese_figures_are_translated():
+    en = fg.decomposition_figure(np.arange(2.0), *np.zeros((3, 4)), np.zeros((2, 2)), np.array([0, 1]), (2.5, 3.5),
+                                 lang="en")
+    zh = fg.decomposition_figure(np.arange(2.0), *np.zeros((3, 4)), np.zeros((2, 2)), np.array([0, 1]), (2.5, 3.5),
+                                 lang="zh")
+    assert _title(en).startswith("Predictive entropy") and "预测熵" in _title(zh)
+    assert "互信息" in zh.layout.annotations[2].text
+
+
+def test_layers_figures_import_neither_jax_nor_streamlit():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys, dropout_viz.lessons.uncertainty.figures as f; a = sorted(m for m in ('jax', 'streamlit') "
+            "if m in sys.modules); import dropout_viz.lessons.uncertainty.experiment; "
+            "print(a, 'streamlit' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[3], capture_output=True,
+                         text=True, check=True).stdout.strip()
+    assert out == "[] False"
