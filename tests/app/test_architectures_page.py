@@ -5,7 +5,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "8_Images_sequences_and_depth.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "8_Sequences_and_depth.py")
 
 
 def _run(**params):

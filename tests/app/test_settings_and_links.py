@@ -31,7 +31,9 @@ def _open(page, **params):
 
 def _check(at, page, step):
     assert not at.exception, (page, step, [e.message for e in at.exception])
-    assert at.get("plotly_chart"), (page, step, "no figure drawn")
+    # A Plotly figure, or the live view (Live training's components-v2 element, fed with snapshot bytes).
+    drawn = at.get("plotly_chart") or [v for v in at.get("bidi_component") if v.proto.WhichOneof("data") == "bytes"]
+    assert drawn, (page, step, "no figure drawn")
     return at
 
 

@@ -2,7 +2,7 @@
 closed forms follow their controls, and in presenter mode at 1920x1080 the main figure is on the first screen."""
 from tests.browser.helpers import open_page, plotly_count, plotly_json, screenshot, set_slider
 
-PAGE = "/Images_sequences_and_depth"
+PAGE = "/Sequences_and_depth"
 
 
 def _dropped(page):
