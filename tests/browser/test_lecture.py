@@ -94,3 +94,12 @@ def test_a_loaded_lecture_file_replays_its_steps(page, app_server, tmp_path):
     assert "Third my point" in _bar(page) and urlparse(page.url).path.endswith("/Masks_and_subnetworks")
     assert _query(page)["m_tab"] == "One minibatch"
     screenshot(page, "lecture-loaded-step-3")
+
+
+def test_arrow_keys_on_a_focused_slider_move_the_slider_not_the_step(page, app_server):
+    open_page(page, f"{app_server}/?lecture=intro&step=2")
+    page.locator('[data-testid="stSlider"] input[type="range"]').nth(1).focus()  # keep q for the hidden units
+    page.keyboard.press("ArrowRight")
+    page.wait_for_url(re.compile(r"[?&]keep_hidden=0\.55(&|$)"), timeout=TIMEOUT_MS)
+    wait_idle(page)
+    assert _query(page)["step"] == "2" and _bar(page).startswith("Step 2 of 13")
