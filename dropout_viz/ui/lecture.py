@@ -81,7 +81,8 @@ def go(lec: lectures.Lecture, n: int) -> None:
         st.switch_page(step.page, query_params=params)
     except StreamlitPageNotFoundError:
         # The step's page is not in this version of the lab (or a page runs on its own): stay, move the step.
-        st.session_state["_lecture_missing"] = step.page
+        if Path(step.page).name != _current_page():
+            st.session_state["_lecture_missing"] = step.page
         st.query_params[STEP_KEY] = str(n)
         st.query_params[LECTURE_KEY] = lec.id
 

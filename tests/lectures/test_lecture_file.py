@@ -93,3 +93,23 @@ def test_no_steps_and_non_utf8_are_refused():
         lectures.parse(b"\xff\xfe", PAGES)
     with pytest.raises(ValueError, match="lecture_id"):
         lectures.built_in_text("../etc")
+
+
+def test_the_shipped_lecture_uses_keys_and_tab_titles_the_pages_have():
+    """Each step's link keys (and text values such as tab titles) are written in the lab's page code."""
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    code = "\n".join(p.read_text(encoding="utf-8") for p in [root / "app.py", *root.glob("pages/*.py"),
+                                                             *root.glob("dropout_viz/ui/*.py"),
+                                                             *root.glob("dropout_viz/lessons/**/*.py")])
+    lec = lectures.parse(lectures.built_in_text("intro"), {s for s in _pages_of_intro()})
+    for n, step in enumerate(lec.steps, start=1):
+        for key, value in step.params:
+            assert f'"{key}"' in code, (n, key)
+            if not value.replace(".", "").isdigit():
+                assert f'"{value}"' in code, (n, key, value)
+
+
+def _pages_of_intro():
+    import tomllib
+    return {s["page"] for s in tomllib.loads(lectures.built_in_text("intro"))["step"]}
