@@ -15,6 +15,8 @@ PORT ?= 8501
 ADDRESS ?= 0.0.0.0
 # Playwright cannot download its own browser here; the tests drive Debian's Chromium instead.
 CHROMIUM ?= /usr/bin/chromium
+# The live view's JavaScript unit tests run under Node's built-in test runner (node --test tests/js).
+NODE ?= /usr/bin/node
 # Extra pytest arguments, e.g. make test PYTEST_ARGS='-m "not browser"'.
 PYTEST_ARGS ?=
 # Load-test options, e.g. make load LOAD_ARGS='--users 20 --duration 30 --json-out artifacts/load.json'
@@ -26,7 +28,7 @@ NGINX ?= /usr/sbin/nginx
 # A CJK font, so that Chinese pages render in the browser tests' screenshots (and the sidebar's language names).
 CJK_FONT ?= /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 
-.PHONY: help run serve test load load-browsers bench catalogs messages lint-docker clean distclean
+.PHONY: help run serve test load load-browsers bench bench-live catalogs messages lint-docker clean distclean
 
 help:
 	@echo "make run          serve the app on http://localhost:$(PORT) (builds .venv first)"
@@ -35,12 +37,17 @@ help:
 	@echo "make load         lecture-hall load test: 60 simulated students (30 playing) + 3 browsers (LOAD_ARGS=...)"
 	@echo "make load-browsers  the older load test: N real browser sessions only (LOAD_ARGS='--sessions 30')"
 	@echo "make bench        print the performance figures as JSON"
+	@echo "make bench-live   measure the live view in headless Chromium (frames/s, steps/s, CPU, bytes/s)"
 	@echo "make messages     update the translation catalogs (locales/) from the code"
 	@echo "make lint-docker  lint the Dockerfile with hadolint"
 	@echo "make clean        remove test artifacts and caches; make distclean also removes .venv"
 
+# scripts/warm.py opens every page once in the background as soon as the server answers, so that the class finds
+# the default views computed (it stops by itself; WARM=0 leaves it out).
+WARM ?= 1
 run: $(VENV)/.stamp-run catalogs
 	@echo "Dropout Lab: open http://localhost:$(PORT)  (Ctrl+C stops it)"
+	@if [ "$(WARM)" = 1 ]; then $(PY) scripts/warm.py --url http://127.0.0.1:$(PORT) --wait 300 & fi
 	$(PY) -m streamlit run app.py --server.headless true --server.address $(ADDRESS) \
 	    --server.port $(PORT) --browser.gatherUsageStats false
 
@@ -48,7 +55,7 @@ run: $(VENV)/.stamp-run catalogs
 serve: $(VENV)/.stamp-run $(NGINX) catalogs
 	DROPOUT_LAB_NGINX=$(NGINX) $(PY) scripts/serve.py --replicas $(REPLICAS) --port $(PORT) --address $(ADDRESS)
 
-test: $(VENV)/.stamp-dev $(CHROMIUM) $(CJK_FONT) $(NGINX) catalogs
+test: $(VENV)/.stamp-dev $(CHROMIUM) $(CJK_FONT) $(NODE) $(NGINX) catalogs
 	DROPOUT_LAB_CHROMIUM=$(CHROMIUM) DROPOUT_LAB_NGINX=$(NGINX) $(PY) -m pytest $(PYTEST_ARGS)
 
 # Not part of `make test`: minutes of most of the machine. Exit status 1 when a target is missed.
@@ -60,6 +67,10 @@ load-browsers: $(VENV)/.stamp-dev $(CHROMIUM) catalogs
 
 bench: $(VENV)/.stamp-run
 	$(PY) -m dropout_viz.bench
+
+# Not part of `make test`: a measurement of the live view in headless Chromium (frames/s, steps/s, CPU, bytes).
+bench-live: $(VENV)/.stamp-dev $(CHROMIUM)
+	DROPOUT_LAB_CHROMIUM=$(CHROMIUM) $(PY) scripts/bench_live.py $(BENCH_ARGS)
 
 # The translations: locales/*/LC_MESSAGES/*.po (in git) compiled to .mo (not in git).
 catalogs: $(VENV)/.stamp-run
@@ -94,6 +105,10 @@ $(VENV)/.stamp-dev: requirements.txt requirements-dev.txt | $(PY)
 	@touch $@ $(VENV)/.stamp-run
 
 # The emoji font only makes screenshots show the app's icons instead of empty boxes.
+$(NODE):
+	@echo "$(NODE) is missing: installing Debian's nodejs for the JavaScript unit tests"
+	@scripts/apt-install nodejs
+
 $(CHROMIUM):
 	@echo "$(CHROMIUM) is missing: installing Debian's chromium for the browser tests"
 	@scripts/apt-install chromium fonts-noto-color-emoji

@@ -153,6 +153,31 @@ def bench_inference(repeats: int) -> dict:
     return out
 
 
+def bench_masks_lesson(repeats: int) -> dict:
+    """The masks lesson's default view, cold (compile included) and warm: the thinned network's first mask with
+    its counts (first tab), and every tab's default numbers at once (experiment.summary; the training-step tab
+    included, the three trained networks of the vector tab not)."""
+    from .lessons.masks import experiment as masks
+
+    c = masks.Config()
+
+    def first_tab():
+        layer_masks = masks.sample_masks(masks.key(c.seed, "network", 0), c.sizes, c.keep)
+        return masks.layer_stats(c.sizes, c.keep, layer_masks), masks.count_subnetworks(c.sizes, c.keep)
+
+    t0 = time.perf_counter()
+    first_tab()
+    first_cold = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    masks.summary(c)
+    all_cold = time.perf_counter() - t0
+    with CompileCounter() as counter:
+        masks.summary(masks.Config(keep=(0.7, 0.4, 0.6), vector_keep=0.45))
+    return {"first_tab_cold_s": round(first_cold, 3), "all_tabs_cold_s": round(all_cold, 3),
+            "all_tabs_steady_s": round(_median_time(lambda: masks.summary(c), repeats), 3),
+            "compilations_when_keep_changes": counter.count}
+
+
 def bench_uncertainty_view() -> dict:
     """The uncertainty lesson's default view, cold (its programs not yet compiled in this process): train the moons'
     dropout networks and ensembles (3 runs x (1 + 8) networks, one vmapped computation), predict the held-out points
@@ -187,6 +212,93 @@ def bench_uncertainty_view() -> dict:
     }
 
 
+# The batch-norm lesson's default view, cold: a fresh interpreter with no compilation cache, so every program
+# compiles. Times the lesson's own call (data, training, evaluation, the shift); imports are reported apart.
+_BN_COLD = r"""
+import json, time
+t0 = time.perf_counter(); c0 = time.process_time()
+import jax
+from dropout_viz.lessons.batch_norm import experiment as ex
+from dropout_viz.core.system import CompileCounter
+imports = time.perf_counter() - t0
+t = time.perf_counter(); c = time.process_time()
+view = ex.default_shift()
+cold, cold_cpu = time.perf_counter() - t, time.process_time() - c
+with CompileCounter() as counter:
+    t = time.perf_counter()
+    ex.default_shift(seed=1, keep=0.7, order="bn_dropout")
+    warm = time.perf_counter() - t
+print(json.dumps({"imports_s": round(imports, 3), "default_view_cold_s": round(cold, 3),
+                  "default_view_cold_cpu_s": round(cold_cpu, 3), "other_values_s": round(warm, 3),
+                  "compilations_when_values_change": counter.count,
+                  "ratio_bn1": round(float((view.var_test / view.running_var)[0].mean()), 3)}))
+"""
+
+
+def bench_batch_norm(with_cache: bool = True) -> dict:
+    """The batch-norm lesson's default view from a cold start (own process, no compilation cache), then again in a
+    fresh process that finds the programs in an on-disk compilation cache (the app keeps one: a restarted server)."""
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    def run(extra_env: dict) -> dict:
+        env = {k: v for k, v in os.environ.items() if k not in ("JAX_COMPILATION_CACHE_DIR", "DROPOUT_LAB_CACHE_DIR")}
+        env.setdefault("JAX_PLATFORMS", "cpu")
+        out = subprocess.run([sys.executable, "-c", _BN_COLD], cwd=Path(__file__).resolve().parent.parent,
+                             env={**env, **extra_env}, capture_output=True, text=True, check=True, timeout=900).stdout
+        return json.loads(out.strip().splitlines()[-1])
+
+    cold = run({})
+    out = {"network": "64-64-64-64-10 ReLU with BN, batch 64, 600 steps, masks before BN at keep 0.5", **cold}
+    if not with_cache:
+        return out
+    with tempfile.TemporaryDirectory() as cache:
+        disk = {"JAX_COMPILATION_CACHE_DIR": cache, "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0"}
+        run(disk)
+        cached = run(disk)
+    return {**out, "default_view_compilation_cache_s": cached["default_view_cold_s"]}
+
+
+# The architectures lesson's default views (the unrolled RNN's masks; stochastic depth's closed forms against
+# 20,000 sampled block masks), cold: a fresh interpreter with no compilation cache. Imports are reported apart.
+_ARCH_COLD = r"""
+import json, time
+t0 = time.perf_counter()
+from dropout_viz.lessons.architectures import experiment as ex
+from dropout_viz.core.system import CompileCounter
+imports = time.perf_counter() - t0
+t = time.perf_counter(); c = time.process_time()
+ex.diagram_masks(0, 0.75)
+seq, seq_cpu = time.perf_counter() - t, time.process_time() - c
+t = time.perf_counter(); c = time.process_time()
+s = ex.depth_sampling(0, 8, 0.5, "linear", 20_000)
+depth, depth_cpu = time.perf_counter() - t, time.process_time() - c
+with CompileCounter() as counter:
+    ex.diagram_masks(1, 0.5)
+    ex.depth_sampling(1, 8, 0.8, "constant", 20_000)
+print(json.dumps({"imports_s": round(imports, 3), "sequences_default_cold_s": round(seq, 3),
+                  "sequences_default_cold_cpu_s": round(seq_cpu, 3), "depth_default_cold_s": round(depth, 3),
+                  "depth_default_cold_cpu_s": round(depth_cpu, 3),
+                  "compilations_when_values_change": counter.count,
+                  "expected_depth": s.expected_depth, "sampled_depth": round(s.sampled_depth, 3)}))
+"""
+
+
+def bench_architectures() -> dict:
+    """The architectures lesson's default views from a cold start (own process, no compilation cache)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k not in ("JAX_COMPILATION_CACHE_DIR", "DROPOUT_LAB_CACHE_DIR")}
+    env.setdefault("JAX_PLATFORMS", "cpu")
+    out = subprocess.run([sys.executable, "-c", _ARCH_COLD], cwd=Path(__file__).resolve().parent.parent, env=env,
+                         capture_output=True, text=True, check=True, timeout=900).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run, not for reporting)")
@@ -197,7 +309,10 @@ def main(argv=None) -> dict:
         "machine": machine(),
         "training": bench_training(chunks=4 if args.quick else 20),
         "inference": bench_inference(repeats),
+        "masks_lesson": bench_masks_lesson(repeats),
         "uncertainty_view": uncertainty,
+        "batch_norm_lesson": bench_batch_norm(with_cache=not args.quick),
+        "architectures_lesson": bench_architectures(),
         "peak_rss_mb": round(_rss_mb(), 1),
     }
     print(json.dumps(result, indent=2))

@@ -13,8 +13,9 @@ tiled set equals the loss over the n points. The smaller sets are prefixes of th
 """
 from __future__ import annotations
 
-import math
-import threading
+import dataclasses
+import json
+import struct
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Callable, NamedTuple
@@ -33,87 +34,12 @@ TRAIN_POINTS = (10, 1000)  # fewer cannot be split into minibatches sensibly; mo
 TEST_SHARE = (0.1, 0.9)
 MAX_MODELS = 3  # no dropout, dropout, and one more keep value
 BATCH_SIZES = (8, 16, 32, 64, 128)
-CHUNK = 50  # steps per animation frame: one jitted call
+CHUNK = 50  # steps per chunk of the sweeps, and per frame at the live page's default speed
 EVAL_EVERY = 10  # a train/test evaluation every 10 steps: five curve points per frame
 MAX_HISTORY = 1500  # curve points kept per series; older points are thinned two to one beyond this
 SURFACE_RESOLUTION = 50  # 2500 grid points: a smooth surface that still ships quickly every frame
 CSV = datasets.POINTS_NAME  # the data set made of uploaded points (Setup.points)
 
-
-
-FRAME_S = 0.1  # a session playing alone: a frame (one chunk) every 0.1 s at most, 500 steps a second
-PLAY_SHARE = 0.5  # the frames of all playing sessions together: at most about half of the server's Python core
-MAX_CHUNKS_PER_FRAME = 16  # 800 steps: a frame that comes rarely still carries as much training as it can
-MAX_FRAME_S = 1.6  # however busy the server, a playing session is promised a frame this often (16 chunks)
-
-
-class Pacer:
-    """Shares one server between the sessions that are playing (one instance per server process).
-
-    A frame costs the server CPU time c, mostly building and sending the figures (a chunk of training is
-    about a millisecond). n sessions at a frame every FRAME_S ask for n * c / FRAME_S of CPU: a class of 30
-    would queue every other page run behind play frames, and the sessions would starve each other. Instead
-    each session's frame interval is the smallest of FRAME_S * 2^j at or above n * c / PLAY_SHARE (at most
-    MAX_FRAME_S: a picture that stands still for longer looks broken, so beyond that the sessions queue), and each
-    frame trains interval / FRAME_S chunks (at most MAX_CHUNKS_PER_FRAME): the picture updates less often, the
-    training per second of each session holds up, and the other half of the server stays free for slider
-    moves and page changes. A session playing alone always gets FRAME_S and one chunk.
-
-    Pure bookkeeping (no Streamlit, no clock of its own): the caller passes the session id, the time and each
-    frame's CPU seconds. Thread-safe: every Streamlit session runs its script in its own thread.
-    """
-
-    def __init__(self, frame_s: float = FRAME_S, share: float = PLAY_SHARE, max_chunks: int = MAX_CHUNKS_PER_FRAME,
-                 max_frame_s: float = MAX_FRAME_S):
-        if not (frame_s > 0 and 0 < share <= 1 and max_chunks >= 1 and max_frame_s >= frame_s):
-            raise ValueError(f"need frame_s > 0, share in (0, 1], max_chunks >= 1 and max_frame_s >= frame_s; got "
-                             f"{frame_s}, {share}, {max_chunks}, {max_frame_s}")
-        self.frame_s, self.share, self.max_chunks = frame_s, share, max_chunks
-        self.max_j = int(math.floor(math.log2(max_frame_s / frame_s) + 1e-9))
-        self._lock = threading.Lock()
-        self._seen: dict[str, tuple[float, float]] = {}  # session -> (time of its last frame, its interval)
-        self.cost = 0.0  # moving average of a frame's CPU seconds (0 until the first frame)
-
-    def _prune(self, now: float) -> None:
-        # A session that missed two of its frames (closed tab, paused without saying so) no longer counts.
-        for sid, (t, interval) in list(self._seen.items()):
-            if now - t > 2 * interval + 1.0:
-                del self._seen[sid]
-
-    def frame(self, session: str, cpu_s: float, now: float) -> None:
-        """Session ``session`` drew a frame at time ``now`` that cost ``cpu_s`` seconds of CPU."""
-        with self._lock:
-            self.cost = cpu_s if self.cost == 0 else 0.8 * self.cost + 0.2 * cpu_s
-            interval = self._seen.get(session, (now, self.frame_s))[1]
-            self._seen[session] = (now, interval)
-            self._prune(now)
-
-    def stop(self, session: str) -> None:
-        """The session paused (or left): it no longer shares the server."""
-        with self._lock:
-            self._seen.pop(session, None)
-
-    def playing(self, now: float) -> int:
-        """Sessions that count as playing at time ``now``."""
-        with self._lock:
-            self._prune(now)
-            return len(self._seen)
-
-    def interval(self, session: str, now: float) -> float:
-        """The frame interval (seconds) for ``session`` now: FRAME_S * 2^j, FRAME_S when it plays alone."""
-        with self._lock:
-            self._prune(now)
-            n = len(self._seen) + (session not in self._seen)
-            need = n * self.cost / self.share
-            j = 0 if n <= 1 or need <= self.frame_s else math.ceil(math.log2(need / self.frame_s) - 1e-9)
-            interval = self.frame_s * 2 ** min(j, self.max_j)
-            if session in self._seen:
-                self._seen[session] = (self._seen[session][0], interval)
-            return interval
-
-    def chunks(self, interval: float) -> int:
-        """Chunks of training per frame at this interval: as many as frames of FRAME_S it replaces."""
-        return max(1, min(self.max_chunks, round(interval / self.frame_s)))
 
 
 @dataclass(frozen=True)
@@ -350,23 +276,29 @@ def first_divergence(metrics: dict, start_step: int) -> Divergence | None:
     return Divergence(m, start_step + t + 1, float(value))
 
 
-def advance(live: Live, hps: train.Hyper) -> Live:
-    """One chunk (CHUNK steps) of every model, as one jitted vmapped call.
+def advance(live: Live, hps: train.Hyper, speed: int | None = None) -> Live:
+    """One chunk of every model (CHUNK steps, or ``speed`` steps: one shown frame), as one jitted vmapped call.
 
     A chunk whose losses are not all finite is thrown away: the run keeps its last finite weights and
     reports the divergence (the caller pauses and offers a reset).
     """
-    start_step = step_of(live)
-    state, metrics = train.train_chunk_many(live.state, live.data, hps, live.config)
-    m = jax.device_get({k: v for k, v in metrics.items() if k != "last_mults"})
-    bad = first_divergence(m, start_step)
+    config = live.config if speed is None else play_config(live.config, speed)
+    state, metrics = train.train_chunk_many(live.state, live.data, hps, config)
+    # The dropout model's multipliers (0 or 1/q) at the chunk's last step, first example of the batch.
+    last = [mult[1, 0] > 0 for mult in metrics["last_mults"]]
+    m, last = jax.device_get(({k: v for k, v in metrics.items() if k != "last_mults"}, last))
+    return _advanced(live, state, m, last)
+
+
+def _advanced(live: Live, state, m: dict, last: list) -> Live:
+    """The run after a chunk whose metrics (NumPy) are m and whose last step's mask is ``last``."""
+    bad = first_divergence(m, step_of(live))
     if bad is not None:
         return live._replace(diverged=bad)
     history = {"step": np.concatenate([live.history["step"], m["eval_step"][0].astype(np.int64)])}
     for k in HISTORY_KEYS:
         history[k] = np.concatenate([live.history[k], m[k]], axis=1)
-    # The dropout model's multipliers (0 or 1/q) at the chunk's last step, first example of the batch.
-    mask = [np.asarray(mult[1, 0] > 0, np.float32) for mult in metrics["last_mults"]]
+    mask = [np.asarray(k, np.float32) for k in last]
     mask.append(np.ones(live.config.sizes[-1], np.float32))
     return live._replace(state=state, history=thin(history), mask=mask, diverged=None)
 
@@ -433,6 +365,229 @@ def final_metrics(live: Live) -> dict | None:
     if live.history["step"].size == 0:
         return None
     return {k: live.history[k][:, -1] for k in HISTORY_KEYS}
+
+
+# --- playing in the browser: batches of snapshots --------------------------------------------------------
+#
+# The live page's view plays in the browser. The server trains a batch of chunks and sends the view the
+# snapshot after each chunk as bytes; the view shows one snapshot per frame. The format (little-endian):
+#
+#   header   "DVLB", version u8, flags u8 (1 playing, 2 reset: points and history follow, 4 diverged),
+#            kind u8 (0 decision surfaces, 1 fitted curves, 2 no grid: digits), models M u8, seq u32,
+#            speed u16 (steps per snapshot), snapshots S u16, grid width W u16, grid height H u16,
+#            layers L u8, metrics per model (4) u8, reserved u16, domain x0 x1 y0 y1 f32, value range lo hi f32,
+#            meta length u32 + meta (UTF-8 JSON of strings and integers: names, colours, labels),
+#            shown units per layer u16 x L,
+#            points P u32 + P x (x f32, y f32, label u8, test u8)        (P = 0 unless flag 2)
+#            history T u32 + steps u32 x T + values f32 x (T x M x 4)    (T = 0 unless flag 2)
+#   records  S x (step u32, metrics f32 x (M x 4: train loss, test loss, train acc, test acc),
+#                 mask u8 x (shown units, 1 kept), grid u8 x (M x H x W, rows from y0 up))
+#
+# A record depends only on the run's state at its step (snapshot_record): the same seed gives the same
+# bytes at step N whether the run was played, stepped or sent in batches of another size.
+
+SPEEDS = (1, 10, 50, 200)  # training steps per shown frame: watch masks change step by step, or race ahead
+PLAY_FPS = 30  # snapshots the view shows per second while playing
+BATCH_S = 1.0  # seconds of play per batch: one server run a second (a batch can take most of that to arrive)
+SHOWN_UNITS = 16  # units per layer whose mask is sent (the diagram draws the first 16 of each layer)
+CURVE_RESOLUTION = 200
+MAGIC = b"DVLB"
+FORMAT_VERSION = 1
+FLAG_PLAYING, FLAG_RESET, FLAG_DIVERGED = 1, 2, 4
+KIND_SURFACE, KIND_CURVE, KIND_NONE = 0, 1, 2
+N_METRICS = 4  # train loss, test loss, train accuracy, test accuracy (HISTORY_KEYS order below)
+RECORD_KEYS = ("train_loss", "test_loss", "train_acc", "test_acc")
+_HEAD = struct.Struct("<4sBBBBIHHHHBBH4f2fI")
+
+
+def play_config(config: train.TrainConfig, speed: int) -> train.TrainConfig:
+    """The engine config whose chunk is one shown frame of ``speed`` steps (evaluations every 10 steps or
+    every step)."""
+    if speed not in SPEEDS:
+        raise ValueError(f"speed must be one of {SPEEDS} (steps per frame), got {speed!r}")
+    return dataclasses.replace(config, chunk=speed, eval_every=min(EVAL_EVERY, speed))
+
+
+def batch_frames(speed: int) -> int:
+    """Snapshots per batch: BATCH_S of play at PLAY_FPS; 8 at 1 step per frame (the view shows those slowly)."""
+    if speed not in SPEEDS:
+        raise ValueError(f"speed must be one of {SPEEDS} (steps per frame), got {speed!r}")
+    return max(4, round(BATCH_S * PLAY_FPS)) if speed >= 10 else 8
+
+
+class View(NamedTuple):
+    """What the browser view needs besides the snapshots: the grid it is sent on and the data points."""
+
+    kind: int
+    grid: np.ndarray | None  # (W*H, features) float32 inputs of the grid, or None
+    width: int
+    height: int
+    domain: tuple  # x0, x1, y0, y1 of the plot
+    value_range: tuple  # lo, hi: a grid byte b stands for lo + (hi - lo) * b / 255
+    points: np.ndarray  # (P, 4) float32: x, y, label, test (1 for test points)
+
+
+def view_of(setup: Setup, data: datasets.Dataset, resolution: int = SURFACE_RESOLUTION) -> View:
+    """The view geometry of a setup: decision surfaces (2-D classification), fitted curves (regression) or
+    no grid (digits)."""
+    def pts(x, y, test):
+        return np.column_stack([x, y, np.zeros(len(x)), np.full(len(x), test)])
+    if setup.regression:
+        xs, grid = datasets.curve_grid(CURVE_RESOLUTION)
+        y = np.concatenate([data.y_train, data.y_test]).astype(np.float64)
+        lo, hi = float(np.floor((y.min() - 0.3) * 2) / 2), float(np.ceil((y.max() + 0.3) * 2) / 2)
+        points = np.vstack([pts(data.x_train[:, 0], data.y_train, 0), pts(data.x_test[:, 0], data.y_test, 1)])
+        return View(KIND_CURVE, grid, xs.size, 1, (float(xs[0]), float(xs[-1]), lo, hi), (lo, hi),
+                    points.astype(np.float32))
+    if setup.spec.n_features == 2:
+        xs, ys, grid = datasets.surface_grid(resolution)
+        points = np.vstack([np.column_stack([data.x_train, data.y_train, np.zeros(len(data.y_train))]),
+                            np.column_stack([data.x_test, data.y_test, np.ones(len(data.y_test))])])
+        return View(KIND_SURFACE, grid, xs.size, ys.size, (float(xs[0]), float(xs[-1]), float(ys[0]), float(ys[-1])),
+                    (0.0, 1.0), points.astype(np.float32))
+    return View(KIND_NONE, None, 0, 0, (0.0, 1.0, 0.0, 1.0), (0.0, 1.0), np.zeros((0, 4), np.float32))
+
+
+@partial(jax.jit, static_argnames=("activation", "head"))
+def _grid_codes(params, x, lo, hi, *, activation, head):
+    out = jax.vmap(lambda p: forward(p, x, activation=activation))(params)
+    if head == "identity":
+        v = (out[..., 0] - lo) / (hi - lo)
+    else:
+        v = jax.nn.softmax(head_logits(out, head), axis=-1)[..., 1]
+    return jnp.round(jnp.clip(v, 0.0, 1.0) * 255.0).astype(jnp.uint8)
+
+
+@partial(jax.jit, static_argnames=("config", "with_grid"))
+def _play_chunk(states, data, hps, grid, lo, hi, *, config, with_grid):
+    """One chunk, its last step's mask of the dropout model and the grid bytes after it: one call, one copy."""
+    states, metrics = train.train_chunk_many(states, data, hps, config)
+    last = [mult[1, 0] > 0 for mult in metrics.pop("last_mults")]
+    codes = (_grid_codes(states.params, grid, lo, hi, activation=config.activation, head=config.head)
+             if with_grid else jnp.zeros((states.step.shape[0], 0), jnp.uint8))
+    return states, metrics, last, codes
+
+
+def grid_codes(live: Live, view: View) -> np.ndarray:
+    """Every model's output on the view's grid, one byte per cell: (models, W*H) uint8.
+
+    P(class 1) for classification, (y - lo) / (hi - lo) clipped to [0, 1] for regression; byte = round(255 v),
+    so the byte is within 0.5/255 of the value. Empty (models, 0) when the view has no grid.
+    """
+    if view.grid is None:
+        return np.zeros((live.setup.n_models, 0), np.uint8)
+    lo, hi = view.value_range
+    return np.asarray(_grid_codes(live.state.params, jnp.asarray(view.grid), jnp.float32(lo), jnp.float32(hi),
+                                  activation=live.config.activation, head=live.config.head))
+
+
+def shown_mask(live: Live) -> np.ndarray:
+    """The dropout model's mask at the last step, the first SHOWN_UNITS units of each layer: uint8 0/1."""
+    kept = live.mask if live.mask is not None else [np.ones(n, np.float32) for n in live.config.sizes]
+    return np.concatenate([np.asarray(k[:SHOWN_UNITS] > 0, np.uint8) for k in kept])
+
+
+def snapshot_record(live: Live, codes: np.ndarray) -> bytes:
+    """One snapshot's bytes: step, each model's metrics at that step (NaN before the first evaluation), the
+    mask and the grid bytes."""
+    step = step_of(live)
+    h = live.history
+    if h["step"].size and int(h["step"][-1]) == step:
+        metrics = np.stack([h[k][:, -1] for k in RECORD_KEYS], axis=1)
+    else:
+        metrics = np.full((live.setup.n_models, N_METRICS), np.nan)
+    return (struct.pack("<I", step) + metrics.astype("<f4").tobytes() + shown_mask(live).tobytes()
+            + np.ascontiguousarray(codes, np.uint8).tobytes())
+
+
+def play(live: Live, hps: train.Hyper, view: View, n: int, speed: int) -> tuple[list, list]:
+    """Train n chunks of ``speed`` steps; returns the run after each chunk and each one's snapshot record.
+
+    Stops early at a divergence: the last run returned then carries ``diverged`` (and the last finite
+    weights) and has no record of its own.
+    """
+    if n < 1:
+        raise ValueError(f"n (snapshots) must be at least 1, got {n}")
+    config = play_config(live.config, speed)
+    grid = jnp.asarray(view.grid if view.grid is not None else np.zeros((1, live.config.sizes[0]), np.float32))
+    lo, hi = (jnp.float32(v) for v in view.value_range)
+    lives, records = [], []
+    for _ in range(n):
+        state, metrics, last, codes = _play_chunk(live.state, live.data, hps, grid, lo, hi, config=config,
+                                                  with_grid=view.grid is not None)
+        m, last, codes = jax.device_get((metrics, last, codes))
+        live = _advanced(live, state, m, last)
+        lives.append(live)
+        if live.diverged is not None:
+            break
+        records.append(snapshot_record(live, codes))
+    return lives, records
+
+
+def _history_block(live: Live, max_points: int) -> bytes:
+    h = thin(live.history, max_points)
+    t = h["step"].size
+    values = np.stack([h[k] for k in RECORD_KEYS], axis=-1).transpose(1, 0, 2)  # (T, models, 4)
+    return struct.pack("<I", t) + h["step"].astype("<u4").tobytes() + values.astype("<f4").tobytes()
+
+
+def encode_batch(view: View, live: Live, records: list, *, seq: int, speed: int, playing: bool, reset: bool,
+                 meta: dict, diverged: bool = False, history_points: int = 600) -> bytes:
+    """A batch for the browser view: the header, the points and history of ``live`` (the run at the batch's
+    start) when ``reset``, then the snapshot records."""
+    meta_bytes = json.dumps(meta, ensure_ascii=False, sort_keys=True).encode()
+    sizes = live.config.sizes
+    flags = (FLAG_PLAYING if playing else 0) | (FLAG_RESET if reset else 0) | (FLAG_DIVERGED if diverged else 0)
+    head = _HEAD.pack(MAGIC, FORMAT_VERSION, flags, view.kind, live.setup.n_models, seq, speed, len(records),
+                      view.width, view.height, len(sizes), N_METRICS, 0, *view.domain, *view.value_range,
+                      len(meta_bytes))
+    out = [head, meta_bytes, np.array([min(n, SHOWN_UNITS) for n in sizes], "<u2").tobytes()]
+    if reset:
+        pts = view.points
+        rec = np.zeros(len(pts), dtype=[("x", "<f4"), ("y", "<f4"), ("label", "u1"), ("test", "u1")])
+        rec["x"], rec["y"], rec["label"], rec["test"] = pts[:, 0], pts[:, 1], pts[:, 2], pts[:, 3]
+        out += [struct.pack("<I", len(pts)), rec.tobytes(), _history_block(live, history_points)]
+    else:
+        out.append(struct.pack("<II", 0, 0))
+    out += records
+    return b"".join(out)
+
+
+def decode_batch(data: bytes) -> dict:
+    """Read a batch of encode_batch back (the browser's decoder does the same; this one is for tests)."""
+    fields = _HEAD.unpack_from(data, 0)
+    magic, version, flags, kind, m, seq, speed, n_snap, w, h, n_layers, n_metrics = fields[:12]
+    if magic != MAGIC or version != FORMAT_VERSION:
+        raise ValueError(f"data is not a version-{FORMAT_VERSION} snapshot batch")
+    domain, value_range, meta_len = fields[13:17], fields[17:19], fields[19]
+    at = _HEAD.size
+    meta = json.loads(data[at:at + meta_len].decode())
+    at += meta_len
+    units = np.frombuffer(data, "<u2", n_layers, at).astype(int)
+    at += 2 * n_layers
+    (n_pts,) = struct.unpack_from("<I", data, at)
+    at += 4
+    pts = np.frombuffer(data, [("x", "<f4"), ("y", "<f4"), ("label", "u1"), ("test", "u1")], n_pts, at)
+    at += 10 * n_pts
+    (t,) = struct.unpack_from("<I", data, at)
+    at += 4
+    hist_steps = np.frombuffer(data, "<u4", t, at)
+    at += 4 * t
+    hist = np.frombuffer(data, "<f4", t * m * n_metrics, at).reshape(t, m, n_metrics)
+    at += 4 * t * m * n_metrics
+    size = 4 + 4 * m * n_metrics + int(units.sum()) + m * w * h
+    snaps = []
+    for i in range(n_snap):
+        r = data[at + i * size:at + (i + 1) * size]
+        snaps.append({"record": bytes(r), "step": struct.unpack_from("<I", r)[0],
+                      "metrics": np.frombuffer(r, "<f4", m * n_metrics, 4).reshape(m, n_metrics),
+                      "mask": np.frombuffer(r, "u1", int(units.sum()), 4 + 4 * m * n_metrics),
+                      "grid": np.frombuffer(r, "u1", m * w * h, size - m * w * h).reshape(m, h * w)})
+    if at + n_snap * size != len(data):
+        raise ValueError(f"data has {len(data)} bytes, the header describes {at + n_snap * size}")
+    return {"flags": flags, "kind": kind, "models": m, "seq": seq, "speed": speed, "width": w, "height": h,
+            "domain": domain, "value_range": value_range, "meta": meta, "units": units, "points": pts,
+            "history_steps": hist_steps, "history": hist, "snapshots": snaps}
 
 
 # --- saving and loading the models ---------------------------------------------------------------------
@@ -716,4 +871,5 @@ __all__ = ["PRESETS", "Setup", "Live", "Divergence", "make_split", "model_keeps"
            "advance", "step_of", "thin", "first_divergence", "predict", "surfaces", "curves", "mistakes",
            "final_metrics", "keep_sweep", "size_keep_sweep", "tile_rows", "sweep_summary", "dropout_gain",
            "best_keep", "CSV", "csv_train_points", "test_points", "export_models", "load_models", "Saved",
-           "restore", "Pacer", "FRAME_S"]
+           "restore",
+           "SPEEDS", "play_config", "play", "view_of", "encode_batch", "decode_batch", "snapshot_record", "grid_codes"]

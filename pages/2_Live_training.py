@@ -8,14 +8,15 @@ from dropout_viz.ui import training_page as tp
 tr = ui.tr
 presenter = ui.page_setup("Live training")
 st.title(tr("Live training: the same network with and without dropout", "实时训练：同一个网络，有无 dropout"))
-st.markdown(tr(
-    "Two copies of one network start from **the same weights** and see **the same minibatches in the same "
-    "order**; the only difference is that one of them drops units while it trains. Press **Play** (keyboard "
-    "**P**) and watch them part ways. Keep, learning rate and penalty can be changed while playing: they apply "
-    "from the next frame, without touching the weights.",
-    "同一个网络的两个副本从**相同的权重**出发，以**相同的顺序看到相同的小批量**；唯一的区别是其中一个在训练时"
-    "随机丢弃单元。按**播放**（键盘 **P**），看它们如何分道扬镳。播放过程中可以调整保留概率、学习率和惩罚项："
-    "它们从下一帧起生效，不会改动权重。"))
+if not presenter:  # on a projector the first screen is for the controls and the live view
+    st.markdown(tr(
+        "Two copies of one network start from **the same weights** and see **the same minibatches in the same "
+        "order**; the only difference is that one of them drops units while it trains. Press **Play** (keyboard "
+        "**P**) and watch them part ways. Keep, learning rate and penalty can be changed while playing: they apply "
+        "within a second or two, without touching the weights.",
+        "同一个网络的两个副本从**相同的权重**出发，以**相同的顺序看到相同的小批量**；唯一的区别是其中一个在训练时"
+        "随机丢弃单元。按**播放**（键盘 **P**），看它们如何分道扬镳。播放过程中可以调整保留概率、学习率和惩罚项："
+        "它们在一两秒内生效，不会改动权重。"))
 
 with st.sidebar:
     st.header(tr("Data", "数据"))
@@ -46,7 +47,6 @@ with st.sidebar:
                           format_func=tp.OPTIMIZERS.get)
     batch = ui.select(tr("Batch size", "批大小"), "t_batch", playground.BATCH_SIZES, 32)
 
-playing = tp.is_playing()
 transport, values, rates, extra = st.columns([1.25, 1, 0.8, 1], gap="medium")
 with transport:
     buttons = st.container(horizontal=True)  # filled below, once the seed it offers to change is known
@@ -54,14 +54,10 @@ with transport:
                      help=tr("Seed of the initial weights, the minibatch order and the masks; every model shares it.",
                              "决定初始权重、小批量顺序和掩码的种子；所有模型共用。"))
     with buttons:
-        st.button(tr("Pause", "暂停") if playing else tr("Play", "播放"), key="t_play", type="primary", shortcut="P",
-                  icon=":material/pause:" if playing else ":material/play_arrow:", on_click=tp.set_playing,
-                  args=(not playing,), help=tr("Train one chunk per frame until paused (keyboard: P).",
-                                               "每帧训练一段，直到暂停（键盘：P）。"))
         st.button(tr("Step", "单步"), key="t_step", shortcut="S", icon=":material/skip_next:", on_click=tp.request,
                   args=("step", tp.step_token()),
-                  help=tr(f"Train one chunk of {playground.CHUNK} steps (keyboard: S).",
-                          f"训练一段，共 {playground.CHUNK} 步（键盘：S）。"))
+                  help=tr("Pause and train one frame: as many steps as 'Steps per frame' (keyboard: S).",
+                          "暂停并训练一帧：步数等于“每帧步数”（键盘：S）。"))
         st.button(tr("Reset", "重置"), key="t_reset", shortcut="I", icon=":material/replay:", on_click=tp.request,
                   args=("reset",), help=tr("Back to step 0 with the same initial weights (keyboard: I).",
                                            "回到第 0 步，使用相同的初始权重（键盘：I）。"))
@@ -86,14 +82,21 @@ with extra:
                               "初始权重重新开始。"))
     keep3 = ui.keep_slider(tr("Its keep q (hidden units)", "它的保留概率 q（隐藏单元）"), "t_keep3", 0.8) \
         if third else None
-    st.caption(tr(f"Models: no dropout (keep q = 1 everywhere) and dropout with inputs at "
-                  f"{ui.keep_text(keep_in)}, hidden units at {ui.keep_text(keep_h)}"
-                  + (f"; third: hidden units at {ui.keep_text(keep3)}" if third else "")
-                  + ". Inverted dropout: the test-time network is the full one, weights as trained.",
-                  f"模型：无 dropout（处处保留概率 q = 1），以及 dropout 模型，输入{ui.keep_words(keep_in)}，"
-                  f"隐藏单元{ui.keep_words(keep_h)}"
-                  + (f"；第三个模型：隐藏单元{ui.keep_words(keep3)}" if third else "")
-                  + "。反向（inverted）dropout：测试时用完整网络，权重即训练所得。"))
+    speed = ui.select(tr("Steps per frame", "每帧步数"), tp.SPEED, playground.SPEEDS, tp.SPEED_DEFAULT,
+                      format_func=lambda v: f"{v:,}",
+                      help=tr("Training steps between two frames of the view: 1 shows every step's mask, 200 races "
+                              "to step 5,000 in a second or two. Play shows 30 frames a second.",
+                              "视图相邻两帧之间的训练步数：1 可以看到每一步的掩码，200 则一两秒就跑到第 5,000 步。"
+                              "播放时每秒显示 30 帧。"))
+    if not presenter:
+        st.caption(tr(f"Models: no dropout (keep q = 1 everywhere) and dropout with inputs at "
+                      f"{ui.keep_text(keep_in)}, hidden units at {ui.keep_text(keep_h)}"
+                      + (f"; third: hidden units at {ui.keep_text(keep3)}" if third else "")
+                      + ". Inverted dropout: the test-time network is the full one, weights as trained.",
+                      f"模型：无 dropout（处处保留概率 q = 1），以及 dropout 模型，输入{ui.keep_words(keep_in)}，"
+                      f"隐藏单元{ui.keep_words(keep_h)}"
+                      + (f"；第三个模型：隐藏单元{ui.keep_words(keep3)}" if third else "")
+                      + "。反向（inverted）dropout：测试时用完整网络，权重即训练所得。"))
 for later in ("t_sw_seeds", "t_sw_steps"):  # the sweeps' controls, further down: a link holding them is fine
     ui.url_key(later)
 ui.show_url_notices()
@@ -121,8 +124,9 @@ names = playground.model_names(keeps)
 with st.spinner(tr("Compiling the training step for this network (once per shape)…",
                    "正在为这个网络编译训练步（每种形状只编译一次）…")):
     tp.live_run(setup)
-tp.legend(names, setup)
-tp.live_area(names, keeps, hps, lr, presenter, l2=l2)
+if not presenter:
+    tp.legend(names, setup)  # the live view's panels say the rest
+tp.live_area(names, keeps, hps, lr, presenter, l2=l2, speed=speed)
 if setup.regression:
     st.caption(tr(
         "**What to look for:** the no-dropout curve bends to pass through individual noisy training points "

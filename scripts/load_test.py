@@ -56,11 +56,13 @@ HOME_SLIDER = "Keep q for the hidden units"
 MASKS_SLIDER = "Keep q, hidden 1"
 MOVES_PER_PAGE = 3
 
-# The training-step metric of the Live training page (same query as tests/browser/test_training_page.py).
+# The step the Live training page's live view shows (its data-step attribute; the view sits in a shadow root).
 STEP_JS = """() => {
-  const m = [...document.querySelectorAll('[data-testid="stMetric"]')]
-    .find((e) => e.innerText.includes('Training step'));
-  return m ? Number(m.querySelector('[data-testid="stMetricValue"]').innerText.replace(/,/g, '')) : null;
+  for (const host of document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')) {
+    const root = host.shadowRoot && host.shadowRoot.querySelector('.lv-root');
+    if (root) return Number(root.dataset.step);
+  }
+  return null;
 }"""
 
 # Remembers when the last key went down (capture phase: before the slider's own handler).
@@ -611,13 +613,13 @@ class Student:
     async def _play(self) -> None:
         from playwright.async_api import TimeoutError as PwTimeout
 
-        buttons = self.page.locator(".st-key-t_play button")
+        buttons = self.page.locator(".lv-play")  # the live view's Play/Pause button
         timeout = ACTION_TIMEOUT_S * 1000
         await buttons.filter(has_text="Play").first.click(timeout=timeout)
         await buttons.filter(has_text="Pause").first.wait_for(timeout=timeout)
         start = await self.page.evaluate(STEP_JS)
         if start is None:
-            raise ActionError("check", f"no 'Training step' metric on {self.page.url}")
+            raise ActionError("check", f"no live view on {self.page.url}")
         try:  # the first frame (the first one after the warm-up compiles nothing)
             await self.page.wait_for_function(f"() => ({STEP_JS})() > {start}", polling=100, timeout=timeout)
         except PwTimeout:

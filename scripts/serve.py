@@ -257,6 +257,7 @@ def main(argv=None) -> int:
     p.add_argument("--port", type=int, default=8501, help="nginx's port (default 8501)")
     p.add_argument("--address", default="0.0.0.0", help="nginx's address (default 0.0.0.0; 127.0.0.1: this machine only)")
     p.add_argument("--duration", type=float, default=None, help="stop after this many seconds (default: Ctrl+C)")
+    p.add_argument("--no-warm", action="store_true", help="do not open every page once on each replica at start")
     p.add_argument("--write-compose-conf", action="store_true",
                    help="write deploy/nginx.compose.conf (the template rendered for deploy/compose.yaml) and exit")
     args = p.parse_args(argv)
@@ -274,6 +275,11 @@ def main(argv=None) -> int:
         print(f"Dropout Lab: open http://{'localhost' if args.address == '0.0.0.0' else args.address}:{args.port}  "
               f"({args.replicas} replicas: {', '.join(r.url for r in dep.replicas)}; nginx prefix {prefix}; "
               "Ctrl+C stops)", flush=True)
+        # Every replica computes the pages' default views once before the class arrives (scripts/warm.py; each
+        # replica has its own st.cache_data, the compilation cache is shared). --no-warm leaves it out.
+        warmers = [] if args.no_warm else [
+            subprocess.Popen([sys.executable, str(ROOT / "scripts" / "warm.py"), "--url", r.url])
+            for r in dep.replicas]
         end = None if args.duration is None else time.monotonic() + args.duration
         down: set[str] = set()
         try:
@@ -293,6 +299,10 @@ def main(argv=None) -> int:
                         print(f"replica {r.name} is healthy again", file=sys.stderr, flush=True)
         except KeyboardInterrupt:
             pass
+        finally:
+            for w in warmers:
+                if w.poll() is None:
+                    w.terminate()
     return 0
 
 

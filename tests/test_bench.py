@@ -28,6 +28,16 @@ def test_bench_prints_one_json_object_and_values_recompile_nothing():
     # (65,536 masks x 3,600 grid points x 2 classes x 4 bytes = 1.9 GB).
     assert inference["exact_2_16_2"]["largest_chunk_mb"] < 64
     assert report["peak_rss_mb"] > 0
+    masks = report["masks_lesson"]
+    assert masks["first_tab_cold_s"] > 0 and masks["all_tabs_cold_s"] > 0
+    assert masks["compilations_when_keep_changes"] == 0  # keep values are traced: moving a slider compiles nothing
     view = report["uncertainty_view"]
     assert view["cold_s"] >= view["cold_training_s"] > 0
     assert view["compilations_when_keep_changes"] == 0
+    lesson = report["batch_norm_lesson"]
+    assert lesson["default_view_cold_s"] > 0  # --quick leaves out the run from the compilation cache
+    assert lesson["compilations_when_values_change"] == 0  # keep, order and seed are traced values
+    arch = report["architectures_lesson"]
+    assert arch["sequences_default_cold_s"] > 0 and arch["depth_default_cold_s"] > 0
+    assert arch["compilations_when_values_change"] == 0  # keep, survival and seeds are values, not shapes
+    assert arch["expected_depth"] == 5.75

@@ -224,69 +224,6 @@ def test_gallery_rejects_bad_arguments():
         F.subnetwork_gallery([2, 2, 1], [[np.ones(3), np.ones(2)]], [1.0])
 
 
-# ---------------------------------------------------------------- masks
-
-
-def test_mask_heatmap_cells_and_kept_fraction():
-    m = (rng().random((20, 7)) < 0.6).astype(float) / 0.6  # inverted-dropout values count as kept
-    fig = F.mask_heatmap(m, keep=0.6)
-    heat, bars = fig.data
-    np.testing.assert_array_equal(np.asarray(heat.z), (m > 0).astype(float))
-    np.testing.assert_allclose(np.asarray(bars.y), (m > 0).mean(axis=0))
-    assert [s.y0 for s in fig.layout.shapes] == [0.6]
-    assert list(heat.colorbar.ticktext) == ["dropped", "kept"]
-    assert "keep q = 0.6 (drop rate p = 0.4)" in fig.layout.annotations[0].text
-
-
-def test_mask_heatmap_rejects_bad_arguments():
-    with pytest.raises(ValueError, match="masks"):
-        F.mask_heatmap(np.ones(5))
-    with pytest.raises(ValueError, match="keep"):
-        F.mask_heatmap(np.ones((2, 2)), keep=1.5)
-
-
-def test_vector_bars_carry_each_row():
-    x = np.arange(10.0) - 4.5
-    m = (np.arange(10) % 2).astype(float)
-    rows = {"x": x, "mask m": m, "x·m": x * m, "x·m/q": x * m / 0.5}
-    fig = F.vector_bars(x, rows)
-    assert [t.name for t in fig.data] == list(rows)
-    for t, v in zip(fig.data, rows.values()):
-        np.testing.assert_array_equal(np.asarray(t.y), v)
-    with pytest.raises(ValueError, match="rows"):
-        F.vector_bars(x, {"x": x[:5]})
-
-
-# ---------------------------------------------------------------- gradients
-
-
-def test_gradient_heatmaps_grey_zeros_and_symmetric_scale():
-    r = rng()
-    masks = [np.ones(2), np.array([1, 0, 1, 1]), np.ones(3)]
-    g = [r.normal(size=(2, 4)), r.normal(size=(4, 3))]
-    g[0][:, 1] = 0.0  # a dropped unit gets no gradient in and none out
-    g[1][1, :] = 0.0
-    fig = F.gradient_heatmaps(g, masks)
-    grads, zeros = traces(fig, "gradient"), traces(fig, "zeros")
-    assert len(grads) == len(zeros) == 2
-    for gi, z in zip(g, zeros):
-        z = np.asarray(z.z, dtype=float)
-        np.testing.assert_array_equal(~np.isnan(z), gi == 0)
-    vmax = max(np.abs(x).max() for x in g)
-    assert fig.layout.coloraxis.cmin == -vmax and fig.layout.coloraxis.cmax == vmax
-    assert "✕" in fig.layout.xaxis.ticktext[1] and "✕" not in fig.layout.xaxis.ticktext[0]
-    assert "✕" in fig.layout.yaxis2.ticktext[1]
-    assert fig.layout.annotations[0].text == "W1 2→4: 2/8 zero"
-    assert fig.layout.annotations[1].text == "W2 4→3: 3/12 zero"
-
-
-def test_gradient_heatmaps_reject_bad_arguments():
-    with pytest.raises(ValueError, match=r"grads\[0\]"):
-        F.gradient_heatmaps([np.ones(3)])
-    with pytest.raises(ValueError, match="grads"):
-        F.gradient_heatmaps([np.ones((2, 3)), np.ones((4, 1))], masks=[np.ones(2), np.ones(3), np.ones(1)])
-
-
 # ---------------------------------------------------------------- decision surfaces
 
 
@@ -513,9 +450,6 @@ def all_builders():
         "network_diagram": lambda pr: F.network_diagram([2, 6, 6, 2], [np.ones(2), np.array([1, 0] * 3), np.ones(6)],
                                                         keep=[1, 0.5, 1], presenter=pr),
         "subnetwork_gallery": lambda pr: F.subnetwork_gallery([2, 2, 1], all_masks_221(), np.full(16, 1 / 16), presenter=pr),
-        "mask_heatmap": lambda pr: F.mask_heatmap(np.ones((4, 5)), keep=0.5, presenter=pr),
-        "vector_bars": lambda pr: F.vector_bars(np.ones(10), {"x": np.ones(10)}, presenter=pr),
-        "gradient_heatmaps": lambda pr: F.gradient_heatmaps([np.ones((2, 3)), np.zeros((3, 1))], presenter=pr),
         "decision_surface": lambda pr: F.decision_surface(xs, ys, p, x_train=np.zeros((2, 2)), y_train=[0, 1],
                                                           presenter=pr),
         "decision_surfaces": lambda pr: F.decision_surfaces([dict(title="a", probs=p), dict(title="b", probs=p)],

@@ -508,66 +508,6 @@ def test_live_curves_axis_titles_can_be_given():
     assert plain.layout.yaxis.title.text == "loss (squared error)" and plain.layout.xaxis.title.text == "training step"
 
 
-# --- sharing one server between playing sessions -------------------------------------------------------------
-
-
-def test_pacer_alone_plays_at_full_rate_whatever_a_frame_costs():
-    p = pg.Pacer(frame_s=0.1, share=0.5, max_chunks=16)
-    p.frame("a", cpu_s=0.4, now=0.0)  # even a slow frame: alone, nobody else waits for it
-    assert p.interval("a", 0.05) == 0.1 and p.chunks(0.1) == 1
-    assert p.playing(0.05) == 1
-
-
-def test_pacer_shares_the_server_and_keeps_training_per_second():
-    p = pg.Pacer(frame_s=0.1, share=0.5, max_chunks=16)
-    for i in range(30):
-        p.frame(f"s{i}", cpu_s=0.03, now=0.0)
-    # 30 sessions at 30 ms of CPU a frame, half the server for play: one frame each per >= 1.8 s, but never
-    # rarer than MAX_FRAME_S (1.6 s).
-    interval = p.interval("s0", 0.1)
-    assert interval == pytest.approx(1.6)
-    assert p.chunks(interval) == 16  # 800 steps a frame: 500 steps/s per session instead of starving
-    # Ten sessions: 10 * 0.03 / 0.5 = 0.6 s -> 0.8 s, and their frames take at most half of one core.
-    ten = pg.Pacer(frame_s=0.1, share=0.5, max_chunks=16)
-    for i in range(10):
-        ten.frame(f"s{i}", cpu_s=0.03, now=0.0)
-    assert ten.interval("s0", 0.1) == pytest.approx(0.8) and 10 * 0.03 / 0.8 <= 0.5
-    assert ten.chunks(0.8) == 8
-    # A newcomer counts itself too.
-    assert p.interval("new", 0.1) == interval
-    # Two sessions sharing frames of 30 ms: 2 * 0.03 / 0.5 = 0.12 s -> 0.2 s and two chunks a frame.
-    q = pg.Pacer(frame_s=0.1, share=0.5)
-    q.frame("a", 0.03, 0.0)
-    q.frame("b", 0.03, 0.0)
-    assert q.interval("a", 0.0) == pytest.approx(0.2) and q.chunks(0.2) == 2
-
-
-def test_pacer_forgets_sessions_that_paused_or_went_away():
-    p = pg.Pacer(frame_s=0.1, share=0.5)
-    for sid in "abc":
-        p.frame(sid, 0.05, 0.0)
-    assert p.playing(0.0) == 3
-    p.stop("a")
-    assert p.playing(0.0) == 2
-    # b and c drew no frame for longer than two of their intervals plus a second: gone.
-    assert p.playing(5.0) == 0
-    assert p.interval("a", 5.0) == 0.1
-
-
-def test_pacer_cost_is_a_moving_average_and_arguments_are_checked():
-    p = pg.Pacer()
-    p.frame("a", 0.1, 0.0)
-    assert p.cost == pytest.approx(0.1)
-    p.frame("a", 0.2, 0.1)
-    assert p.cost == pytest.approx(0.8 * 0.1 + 0.2 * 0.2)
-    with pytest.raises(ValueError, match="share"):
-        pg.Pacer(share=0.0)
-    with pytest.raises(ValueError, match="frame_s"):
-        pg.Pacer(frame_s=0.0)
-    with pytest.raises(ValueError, match="max_frame_s"):
-        pg.Pacer(frame_s=0.2, max_frame_s=0.1)
-
-
 # --- hostile model files: the app's words, at most about 60 characters of the input quoted ---------------------
 
 LONG = "https://evil.example/" + "x" * 5000

@@ -24,7 +24,7 @@ DEFAULT = "en"
 
 
 def language_name(lang: str) -> str:
-    """A language's name in that language (CLDR's, via Babel): "English", "中文". Links store this name."""
+    """A language's name in that language (CLDR's, via Babel): "English" for en, the Chinese word for Chinese for zh. Links store this name."""
     from babel import Locale  # only here: the rest of the module needs no Babel once catalogs are compiled
 
     return Locale.parse(lang).get_language_name(lang)

@@ -22,3 +22,13 @@ def key(seed: int, *folds: int) -> jax.Array:
     for i, f in enumerate(folds):
         k = jax.random.fold_in(k, check_int(f"folds[{i}]", f, 0, 2**32 - 1))
     return k
+
+
+def fast_key(seed: int, *folds: int) -> jax.Array:
+    """Like ``key``, but with XLA's "rbg" generator: it compiles and runs several times faster on a CPU than the
+    default threefry, which matters where a training step's masks are most of a small network's random numbers
+    (the batch-norm lesson). Its streams differ from ``key``'s: a lesson uses one or the other throughout."""
+    k = jax.random.key(check_int("seed", seed, 0, 2**32 - 1), impl="rbg")
+    for i, f in enumerate(folds):
+        k = jax.random.fold_in(k, check_int(f"folds[{i}]", f, 0, 2**32 - 1))
+    return k

@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import streamlit as st
-from streamlit.errors import StreamlitPageNotFoundError
+from streamlit.errors import StreamlitAPIException, StreamlitPageNotFoundError
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ..core import i18n, system
@@ -93,6 +93,8 @@ PAGES = [
      N_("an L2 penalty in disguise, and its rivals")),
     ("pages/6_Inside_the_network.py", N_("Inside the network"),
      N_("co-adaptation, paths, Jensen's gap, flat minima")),
+    ("pages/7_Batch_norm_and_placement.py", N_("Batch norm and placement"),
+     N_("dropout's variance shift under batch normalisation, and where to put dropout")),
     ("pages/9_Uncertainty.py", N_("Uncertainty"),
      N_("calibration, Monte Carlo dropout against a deep ensemble, and what the spread is made of")),
 ]
@@ -164,6 +166,12 @@ def _carry_shared_settings() -> None:
     for k, v in st.session_state.get("_shared", {}).items():
         if k not in st.query_params and _SHARED_AS_URL[k](v) is not None:
             st.session_state[k] = v
+            # The new page's link keeps the setting too (a copied link opens the same page). Streamlit clears a
+            # setting's parameter when the old page's widget goes; it may be written while no widget holds it.
+            try:
+                st.query_params[k] = _SHARED_AS_URL[k](v)
+            except StreamlitAPIException:  # a widget still holds it: the widget writes the link itself
+                pass
 
 def _navigation() -> None:
     """The sidebar's page list in the current language (Streamlit's own calls the home page "app" and forgets

@@ -1,18 +1,17 @@
 """Session state, the play loop and the cached sweeps behind the live-training page.
 
 The live run (stacked weights, curve history, the last mask) belongs to one browser session, so it lives
-in st.session_state, never in a shared cache. The figures of the live area are built once per layout
-and then updated in place each frame (see dropout_viz/figures/training_page.py); they live in the session
-too. The play loop is an st.fragment with run_every: while playing, only the live area reruns, one chunk
-of training per frame. Sweeps are st.cache_data functions of plain scalars, shared by every session.
+in st.session_state, never in a shared cache. The live area is a fragment holding the live view, a custom
+component that plays in the browser (ui/components/live_view): each fragment run trains a batch of
+snapshots (playground.play) and sends them as bytes; the browser shows one per frame and asks for the
+next batch while it shows this one. Sweeps are st.cache_data functions of plain scalars, shared by every
+session.
 """
 from __future__ import annotations
 
 import dataclasses
 import functools
 import gc
-import time
-import uuid
 
 import numpy as np
 import streamlit as st
@@ -24,6 +23,7 @@ from ..figures import band_chart
 from ..figures import training_page as tfig
 from ..figures.style import CLASS_COLORS, keep_text, model_colors
 from . import common as ui
+from .components import live_view
 from . import progress
 
 # Streamlit runs a full gc.collect(2) after every script run, so after every frame of the play loop. With
@@ -33,10 +33,6 @@ from . import progress
 # every later collection. (The server option runner.postScriptGC = false would save the rest.)
 gc.freeze()
 
-FRAME_S = playground.FRAME_S  # alone: at most 10 frames (500 steps) a second; requests made while a frame computes merge
-PACER = playground.Pacer()  # one per server process: the playing sessions share its time (see playground.Pacer)
-SESSION = "t_session"  # this browser session's id for the pacer
-INTERVAL = "t_interval"  # the frame interval the play loop's timer was set to at the last full page run
 LIVE = "t_live"
 PLAYING = "t_playing"
 FIGS = "t_figs"
@@ -348,24 +344,22 @@ def live_run(setup: playground.Setup) -> playground.Live:
     return live
 
 
-# Button callbacks set values instead of toggling or counting: a click that lands while the play loop's
-# timer fires can reach the server twice (once with the frame's request, once with its own), and a toggle
-# would then undo itself.
+# Button callbacks set values instead of toggling or counting: a click can reach the server twice (once with
+# a batch request of the live view, once with its own), and a toggle would then undo itself.
 
 def set_playing(value: bool) -> None:
-    """Button callback: play (True) or pause (False)."""
+    """Play (True) or pause (False)."""
     st.session_state[PLAYING] = bool(value)
 
 
 def request(action: str, token: int | None = None) -> None:
-    """Button callback: a "reset", or a "step" (once per step_token the button was drawn with)."""
+    """Button callback: a "reset", or a "step" (once per step_token the button was drawn with); both pause."""
     if action == "step":
         if token != step_token():
             return
         st.session_state[STEP_TOKEN] = token + 1
     st.session_state[PENDING] = action
-    if action == "reset":
-        st.session_state[PLAYING] = False
+    st.session_state[PLAYING] = False
 
 
 def new_seed(key: str, drawn_with: int) -> None:
@@ -377,71 +371,137 @@ def new_seed(key: str, drawn_with: int) -> None:
     st.session_state[key] = lo + (int(drawn_with) + 1 - lo) % (hi - lo + 1)
 
 
-def apply_pending(hps) -> None:
-    """Do the step or reset a button asked for."""
+def apply_pending(hps, speed: int = playground.CHUNK) -> None:
+    """Do the step (one shown frame: ``speed`` steps) or reset a button asked for."""
     action = st.session_state.pop(PENDING, None)
     live = st.session_state[LIVE]
     if action == "step":
-        st.session_state[LIVE] = playground.advance(live, hps)
+        st.session_state[LIVE] = playground.advance(live, hps, speed)
     elif action == "reset":
         st.session_state[LIVE] = playground.reset(live)
 
 
-# --- the live area ---------------------------------------------------------------------------------
+# --- the live area: the live view and the batches it plays ---------------------------------------------
 
-def _figure(name: str, signature, build):
-    """A session's live figure: built when its signature (layout, names, presenter) changes, else reused."""
-    figs = st.session_state.setdefault(FIGS, {})
-    hit = figs.get(name)
-    if hit is None or hit[0] != signature:
-        figs[name] = (signature, build())
-    return figs[name][1]
-
-
-def _session_id() -> str:
-    return st.session_state.setdefault(SESSION, uuid.uuid4().hex)
+VIEW = "t_view"  # the live view component's key (its trigger values: need, play, pause)
+SPEED = "t_speed"  # steps per shown frame (playground.SPEEDS)
+ASKED = "t_asked"  # (event, {seq, step}) from the live view, for the fragment run it caused
+SENT = "t_sent"  # (signature, playing, seq, bytes) of the last batch sent
+SEQ = "t_seq"  # batches sent in this session
+KEPT = "t_kept"  # step -> the run at that step, for the snapshots the browser may still show
+KEPT_MAX = 64
+SPEED_DEFAULT = playground.CHUNK
 
 
-def live_area(names, keeps, hps, lr: float, presenter: bool, l2: float = 0.0) -> None:
-    """The fragment: while playing it reruns every frame interval and trains one or more chunks per run.
-
-    The interval is FRAME_S for a session playing alone; when many sessions play on one server it grows
-    (PACER), each frame then carrying more chunks. The timer is set here, at a full page run: a frame that
-    finds its interval far too short asks for one.
-    """
-    if is_playing():
-        run_every = PACER.interval(_session_id(), time.monotonic())
-        st.session_state[INTERVAL] = run_every
-    else:
-        run_every = None
-        st.session_state.pop(INTERVAL, None)
-        PACER.stop(_session_id())
-    st.fragment(run_every=run_every)(_live_body)(tuple(names), tuple(keeps), hps, lr, presenter, l2)
+def _on_view_event(name: str) -> None:
+    """Live view callback: Play and Pause act at once; a request for the next batch is kept for the run."""
+    value = live_view.event_value(VIEW, name)
+    if not isinstance(value, dict):
+        return
+    step = value.get("step")
+    step = step if isinstance(step, int) and not isinstance(step, bool) else None
+    st.session_state[ASKED] = (name, step)
+    if name in ("play", "pause"):
+        set_playing(name == "play")
+        _go_to(step)
 
 
-def _live_body(names, keeps, hps, lr, presenter, l2=0.0) -> None:
-    cpu0 = time.thread_time()
-    apply_pending(hps)  # here, not in the page: the reset button below reruns only this fragment
+def _go_to(step) -> None:
+    """Make the run the one the browser shows at ``step`` (it may be behind the batches already trained)."""
+    live = st.session_state.get(LIVE)
+    kept = st.session_state.get(KEPT, {}).get(step)
+    if live is not None and kept is not None and kept.setup == live.setup and playground.step_of(live) != step:
+        st.session_state[LIVE] = kept
+
+
+def _keep(lives) -> None:
+    kept = st.session_state.setdefault(KEPT, {})
+    for lv in lives:
+        kept[playground.step_of(lv)] = lv
+    for step in sorted(kept)[:-KEPT_MAX]:
+        del kept[step]
+
+
+def _meta(names, keeps, presenter: bool, speed: int, regression: bool, dataset: str) -> dict:
+    """The view's strings (no numbers but flags: the numbers travel as bytes)."""
+    tr = ui.tr
+    colors = model_colors(names)
+    legend = [tr("● training point   ○ test point", "● 训练点   ○ 测试点"),
+              tr("solid: training loss, dashed: test loss, shaded: the gap",
+                 "实线：训练损失，虚线：测试损失，阴影：差距")] if regression else []
+    return {
+        "names": list(names), "colors": [colors[n] for n in names], "presenter": int(bool(presenter)),
+        "regression": int(bool(regression)), "img": st.session_state.get(ui.IMAGE_KEY, "png"),
+        "file": f"dropout-lab-{dataset}-live",
+        "status": tr("{n} steps per frame", "每帧 {n} 步").format(n=f"{speed:,}"),
+        "labels": {
+            "play": tr("Play", "播放"), "pause": tr("Pause", "暂停"), "step": tr("Step", "第"),
+            "download": tr("Download frame", "下载画面"),
+            "downloadPaused": tr("Pause to download the frame", "暂停后才能下载画面"),
+            "test": tr("test", "测试"), "train": tr("train", "训练"), "gap": tr("gap", "差距"),
+            "class1": tr("class 1", "类别 1"), "trainStep": tr("training step", "训练步数"),
+            "loss": tr("Loss (" + ("squared error" if regression else "cross-entropy")
+                       + "): solid train, dashed test, shaded gap",
+                       "损失（" + ("平方误差" if regression else "交叉熵") + "）：实线训练，虚线测试，阴影为差距"),
+            "accuracy": tr("Accuracy: solid train, dashed test", "准确率：实线训练，虚线测试"),
+            "mask": tr("{name}: the mask of one example", "{name}：一个样本的掩码").format(name=names[1]),
+            "maskShort": tr("Its mask", "它的掩码"),
+            "fits": tr("Fitted curves", "拟合曲线"), "legend": legend,
+        },
+    }
+
+
+def live_area(names, keeps, hps, lr: float, presenter: bool, l2: float = 0.0, speed: int = SPEED_DEFAULT) -> None:
+    """The fragment: the live view. A run of it (a request of the view, or the whole page) trains one batch
+    of snapshots while playing; paused, it sends the run as it is."""
+    st.fragment(_live_body)(tuple(names), tuple(keeps), hps, lr, presenter, l2, speed)
+
+
+def _live_body(names, keeps, hps, lr, presenter, l2=0.0, speed=SPEED_DEFAULT) -> None:
+    apply_pending(hps, speed)
+    asked = st.session_state.pop(ASKED, None)
     live = st.session_state[LIVE]
-    retime = False
-    if is_playing():
-        interval = st.session_state.get(INTERVAL, FRAME_S)
-        for _ in range(PACER.chunks(interval)):
-            live = playground.advance(live, hps)
-            if live.diverged is not None:
-                break
-        st.session_state[LIVE] = live
-        if live.diverged is not None:
+    setup = live.setup
+    view = playground.view_of(setup, data_of(setup))
+    meta = _meta(names, keeps, presenter, speed, setup.regression, setup.dataset)
+    signature = (setup, id(live.init))  # a new run: the view starts over (points, history)
+    wording = repr(meta)
+    sent = st.session_state.get(SENT)
+    playing = is_playing()
+    seq = st.session_state.get(SEQ, 0) + 1
+    if playing and live.diverged is None and (asked is not None or sent is None or not sent[1] or sent[0] != signature):
+        step = asked[1] if asked is not None else None
+        if step is not None and step != playground.step_of(live):
+            _go_to(step)  # the browser asks for what follows its last snapshot: continue from there
+            live = st.session_state[LIVE]
+        reset = sent is None or sent[0] != signature or (step is not None and step != playground.step_of(live))
+        lives, records = playground.play(live, hps, view, playground.batch_frames(speed), speed)
+        _keep([live] + [lv for lv in lives if lv.diverged is None])
+        end = lives[-1]
+        if end.diverged is not None:
             st.session_state[PLAYING] = False
-            PACER.stop(_session_id())
-            st.rerun()  # the whole page: the Play button and the frame timer must see the pause
-        # Far busier than when the timer was set (8 times the interval or more): a full page run resets the
-        # timer. Smaller changes, and a quieter server, wait for the next full run (any widget the user moves):
-        # a full run redraws the whole page, which costs more than it saves for a factor 2 or 4.
-        retime = PACER.interval(_session_id(), time.monotonic()) >= 8 * interval
+            playing = False
+            records = records[-1:] if records else [playground.snapshot_record(live, playground.grid_codes(live, view))]
+            start = lives[-2] if len(lives) > 1 else live
+            reset = True
+            data = playground.encode_batch(view, start, records, seq=seq, speed=speed, playing=False, reset=True,
+                                           meta=meta, diverged=True)
+        else:
+            data = playground.encode_batch(view, live, records, seq=seq, speed=speed, playing=True, reset=reset,
+                                           meta=meta)
+        st.session_state[LIVE] = live = end
+    elif not playing and (sent is None or sent[1] or sent[0] != signature or sent[2] != playground.step_of(live)
+                          or sent[5] != wording or asked is not None):
+        _keep([live])
+        record = playground.snapshot_record(live, playground.grid_codes(live, view))
+        data = playground.encode_batch(view, live, [record], seq=seq, speed=speed, playing=False, reset=True,
+                                       meta=meta, diverged=live.diverged is not None)
+    else:  # nothing new to show (a page run while playing): the same bytes, the browser keeps its queue
+        seq, data = sent[3], sent[4]
+    st.session_state[SEQ] = seq
+    st.session_state[SENT] = (signature, playing, playground.step_of(live), seq, data, wording)
     # What the download button saves when clicked (it is drawn outside this fragment, once per page run).
     st.session_state.setdefault(EXPORT, {}).update(live=live, names=list(names), keeps=list(keeps), lr=lr, l2=l2)
-    setup = live.setup
     if live.diverged is not None:
         d = live.diverged
         bad = "NaN" if np.isnan(d.value) else "infinite"
@@ -454,118 +514,46 @@ def _live_body(names, keeps, hps, lr, presenter, l2=0.0) -> None:
                        "调低学习率后按“播放”继续，或重置到初始权重。"), icon="💥")
         st.button(ui.tr("Reset to the initial weights", "重置到初始权重"), key="t_reset_diverged",
                   icon=":material/replay:", on_click=request, args=("reset",))
-    _metrics_row(live, names)
-    _main_figure(live, names, keeps, presenter)
-    curves = _figure("curves", (names, setup.regression, presenter, ui.tr("en", "zh")),
-                     lambda: tfig.live_curves(names, classification=not setup.regression, presenter=presenter,
-                                              loss_name="squared error" if setup.regression else "cross-entropy",
-                                              axis_titles=None if ui.tr("en", "zh") == "en" else {
-                                                  "loss": "损失（" + ("平方误差" if setup.regression else "交叉熵")
-                                                          + "）", "accuracy": "准确率", "step": "训练步数"}))
-    ui.chart(tfig.update_live_curves(curves, live.history), key="t_curves")
-    if is_playing():
-        PACER.frame(_session_id(), time.thread_time() - cpu0, time.monotonic())
-        if retime:
-            st.rerun()  # a full page run sets the fragment's timer to the new interval
+    live_view.mount(data, key=VIEW, on_event=_on_view_event)
+    _captions(live, names, keeps, playing)
 
 
-def _metrics_row(live, names) -> None:
-    regression = live.setup.regression
-    st.caption(ui.tr("Full networks on the test set: " + ("mean squared error" if regression else
-                     "cross-entropy loss · share classified right") + "; the gap is test minus training loss.",
-                     "完整网络在测试集上的表现：" + ("均方误差" if regression else "交叉熵损失 · 分类正确的比例")
-                     + "；差距 = 测试损失 − 训练损失。"))
-    cols = st.columns(1 + len(names))
-    step = playground.step_of(live)
-    cols[0].metric(ui.tr("Training step", "训练步数"), f"{step:,}",
-                   help=ui.tr(f"{playground.CHUNK} steps per frame, one minibatch of {live.setup.batch_size} each; "
-                              "every model sees the same minibatches. When many people play on one server at "
-                              "once, frames come less often and each carries several chunks of "
-                              f"{playground.CHUNK} steps.",
-                              f"每帧 {playground.CHUNK} 步，每步一个大小为 {live.setup.batch_size} 的小批量；"
-                              "所有模型看到相同的小批量。很多人同时在一台服务器上播放时，画面更新得少一些，"
-                              f"每帧训练若干段（每段 {playground.CHUNK} 步）。"))
-    last = playground.final_metrics(live)
-    for col, m, name in zip(cols[1:], range(len(names)), names):
-        if last is None:
-            col.metric(name, "–")
-            continue
-        gap = last["test_loss"][m] - last["train_loss"][m]
-        value = f"{last['test_loss'][m]:.3f}"
-        if not regression:
-            value += ui.tr(f" · {last['test_acc'][m]:.0%} right", f" · 正确 {last['test_acc'][m]:.0%}")
-        col.metric(name, value, ui.tr(f"gap to train {gap:+.3f}", f"与训练的差距 {gap:+.3f}"), delta_color="inverse",
-                   help=ui.tr("Test loss of the full network (inverted dropout: the weight-scaled network). The gap "
-                              "is test loss minus training loss: how much the model fits the training points and not "
-                              "the pattern.",
-                              "完整网络的测试损失（反向 dropout：即权重缩放后的网络）。差距 = 测试损失 − 训练损失："
-                              "模型在多大程度上拟合了训练点本身，而不是其中的规律。"))
-
-
-def _kept(live) -> list:
-    """The mask to draw: the last step's, or every unit before the first step (and after a reset)."""
-    return live.mask if live.mask is not None else [np.ones(n, np.float32) for n in live.config.sizes]
-
-
-def _main_figure(live, names, keeps, presenter) -> None:
-    """Surfaces, fitted curves or misclassified digits, and the dropout model's current mask."""
+def _captions(live, names, keeps, playing: bool) -> None:
+    """What the view shows, in words; the digits' mistakes (today's figure) while paused."""
     setup = live.setup
-    ds = data_of(setup)
-    step = playground.step_of(live)
+    regression = setup.regression
     sizes = live.config.sizes
-    lang = ui.tr("en", "zh")
-    mask_title = ui.tr("a sampled mask", "一个抽样掩码")
-    if setup.regression or setup.dataset == "digits":
-        left, right = st.columns([2.4, 1], gap="medium")
-        with left:
-            if setup.regression:
-                xs, ys = playground.curves(live)
-                fig = _figure("fits", (names, setup, presenter),
-                              lambda: tfig.live_fits(xs, ys, names, x_train=ds.x_train, y_train=ds.y_train,
-                                                     x_test=ds.x_test, y_test=ds.y_test, presenter=presenter))
-                ui.chart(tfig.update_live_fits(fig, ys), key="t_fits")
-            else:
-                probs = playground.predict(live, ds.x_test)
-                wrong = playground.mistakes(probs, ds.y_test, k=8)
-                images = [ds.x_test[idx] for idx, _ in wrong]
-                captions = [[f"{ds.y_test[i]}→{p}" for i, p in zip(idx, pred)] for idx, pred in wrong]
-                n_wrong = (probs.argmax(-1) != ds.y_test).sum(-1)
-                titles = [ui.tr(f"{name}<br>{n:,}/{ds.y_test.size} wrong", f"{name}<br>错 {n:,}/{ds.y_test.size}")
-                          for name, n in zip(names, n_wrong)]
-                fig = _figure("digits", (len(names), presenter),
-                              lambda: tfig.digit_mistakes(images, captions, titles, presenter=presenter))
-                st.markdown(ui.tr(f"**Test digits each model gets wrong at step {step:,}** (true→predicted)",
-                                  f"**第 {step:,} 步时各模型分错的测试数字**（真实→预测）"))
-                ui.chart(tfig.update_digit_mistakes(fig, images, captions, titles), key="t_digits")
-        with right:
-            fig = _figure("mask", (sizes, keeps[1], presenter, lang),
-                          lambda: tfig.mask_network(sizes, live.mask, keeps[1], presenter=presenter,
-                                                    title=mask_title))
-            tfig.update_mask_network(fig, sizes, _kept(live))
-            ui.chart(fig, key="t_mask")
-    else:
-        xs, ys, probs = playground.surfaces(live)
-        titles = list(names)
-        mask = dict(sizes=sizes, kept=live.mask, keep=keeps[1], title=mask_title)
-        fig = _figure("surfaces", (names, setup, presenter, lang),
-                      lambda: tfig.live_surfaces(xs, ys, probs, titles, x_train=ds.x_train, y_train=ds.y_train,
-                                                 x_test=ds.x_test, y_test=ds.y_test, mask=mask, presenter=presenter))
-        tfig.update_live_surfaces(fig, probs, titles)
-        tfig.update_mask_network(fig, sizes, _kept(live))
-        ui.chart(fig, key="t_surfaces")
-    big = max(sizes) > tfig.SHOWN_UNITS
+    big = max(sizes) > playground.SHOWN_UNITS
     st.caption(ui.tr(
-        f"Right: the mask {names[1]} used for one example of its minibatch at step {step:,}"
-        + (f" (the first {tfig.SHOWN_UNITS} units of each layer are drawn)" if big else "")
+        "Above the view: the full networks on the test set (" + ("mean squared error" if regression else
+        "cross-entropy loss · share classified right") + "; the gap is test minus training loss). "
+        f"Right: the mask {names[1]} used for one example of its minibatch at the step shown"
+        + (f" (the first {playground.SHOWN_UNITS} units of each layer are drawn)" if big else "")
         + "; in = inputs, h1, h2, … = hidden layers, out = outputs. Crossed units are dropped, with all their "
         "connections; a fresh mask is drawn for every example at every step. "
         f"{keep_text(keeps[1][0])} for inputs, {keep_text(keeps[1][-1])} for hidden units, inverted "
-        "dropout (kept units are scaled by 1/q while training, so the test-time network is the full one).",
-        f"右侧：{names[1]} 在第 {step:,} 步为其小批量中的一个样本使用的掩码"
-        + (f"（每层只画出前 {tfig.SHOWN_UNITS} 个单元）" if big else "")
+        "dropout (kept units are scaled by 1/q while training, so the test-time network is the full one). "
+        "Hover over a surface for P(class 1), over the curves for their values at a step.",
+        "视图上方：完整网络在测试集上的表现（" + ("均方误差" if regression else "交叉熵损失 · 分类正确的比例")
+        + "；差距 = 测试损失 − 训练损失）。"
+        f"右侧：{names[1]} 在所示步数为其小批量中的一个样本使用的掩码"
+        + (f"（每层只画出前 {playground.SHOWN_UNITS} 个单元）" if big else "")
         + "；in = 输入，h1、h2、… = 隐藏层，out = 输出。打叉的单元连同它的所有连接一起被丢弃；每一步都为每个样本"
         f"重新抽取掩码。输入{ui.keep_words(keeps[1][0])}，隐藏单元{ui.keep_words(keeps[1][-1])}，反向（inverted）dropout"
-        "（训练时保留的单元乘以 1/q，因此测试时用的就是完整网络）。"))
+        "（训练时保留的单元乘以 1/q，因此测试时用的就是完整网络）。把鼠标移到决策面上可看 P(类别 1)，移到曲线上可看某一步的数值。"))
+    if setup.dataset == "digits" and not playing:
+        ds = data_of(setup)
+        probs = playground.predict(live, ds.x_test)
+        wrong = playground.mistakes(probs, ds.y_test, k=8)
+        images = [ds.x_test[idx] for idx, _ in wrong]
+        captions = [[f"{ds.y_test[i]}→{p}" for i, p in zip(idx, pred)] for idx, pred in wrong]
+        n_wrong = (probs.argmax(-1) != ds.y_test).sum(-1)
+        titles = [ui.tr(f"{name}<br>{n:,}/{ds.y_test.size} wrong", f"{name}<br>错 {n:,}/{ds.y_test.size}")
+                  for name, n in zip(names, n_wrong)]
+        step = playground.step_of(live)
+        st.markdown(ui.tr(f"**Test digits each model gets wrong at step {step:,}** (true→predicted)",
+                          f"**第 {step:,} 步时各模型分错的测试数字**（真实→预测）"))
+        ui.chart(tfig.digit_mistakes(images, captions, titles), key="t_digits")
 
 
 # --- sweeps ----------------------------------------------------------------------------------------

@@ -5,14 +5,13 @@ run stays short; the caches are shared by all tests of this process, so later ru
 Tabs run lazily: a test opens one with the e_tab link parameter.
 """
 import json
-import math
 from pathlib import Path
 
-import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dropout_viz.ui import ensemble_page as ens
+from dropout_viz.lessons.ensembles import view as ens
+from tests.app.i18n_check import untranslated
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "3_Ensemble_vs_weight_scaling.py")
 BASE = {"e_steps": "500"}
@@ -249,32 +248,6 @@ def test_bad_link_values_give_notices_not_errors():
     assert at.slider(key="e_k").value == 20 and at.radio(key="e_case").value == "softmax regression"
 
 
-def test_vote_table_rows_and_errors():
-    rows = ens.table_rows({"P(class 0)": [0.49, None], "P(class 1)": [0.51, 0.5]})
-    assert rows[0] == (0.49, 0.51) and math.isnan(rows[1][0])
-    with pytest.raises(ValueError, match="empty"):
-        ens.votes(rows, False)
-    with pytest.raises(ValueError, match="at least one model"):
-        ens.votes((), False)
-    v = ens.votes(ens.table_rows({"a": [0.2, 0.1], "b": [0.2, 0.3]}), True)
-    assert np.allclose(v.probs, [[0.5, 0.5], [0.25, 0.75]])
-
-
-def test_vote_table_link_round_trip_and_refusals():
-    assert ens.rows_to_param(ens.DEFAULT_VOTES) is None  # the default table leaves the link alone
-    rows = ((0.49, 0.9), (0.2, float("nan")), (1.0, 0.0))
-    text = ens.rows_to_param(rows)
-    assert text == "0.49,0.9;0.2,;1,0"
-    back = ens.rows_from_param(text)
-    assert back[0] == (0.49, 0.9) and back[2] == (1.0, 0.0) and math.isnan(back[1][1])
-    with pytest.raises(ValueError, match="row 2 .* 3 cells"):
-        ens.rows_from_param("0.5,0.5;0.1,0.2,0.7")
-    with pytest.raises(ValueError, match="row 1 .* not a number"):
-        ens.rows_from_param("half,0.5")
-    with pytest.raises(ValueError, match="1 to 50 rows"):
-        ens.rows_from_param(";".join(["0.5,0.5"] * 51))
-
-
 def test_vote_table_from_the_link_and_its_notices():
     # A table with a row that does not sum to 1: the page says so and draws no chart, like an edit would.
     at = _run(e_tab=VOTING, e_votes="0.49,0.9;0.49,0.51;0.99,0.01")
@@ -376,3 +349,13 @@ def test_chinese_exactness_and_voting_text():
     assert [x.split("<b>")[1][:4] for x in data[0]["x"]] == ["类别 1", "类别 0", "类别 0"]  # same decisions
     at = _run(e_tab=VOTING, e_votes="0.5;x", **ZH)
     assert not at.exception and "改为显示默认表格" in " ".join(w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("tab", ens_tabs)
+def test_chinese_page_shows_no_english_sentence_of_the_catalog(tab):
+    # Tab titles are the link's values and stay English on purpose (a caption translates them).
+    at = _run(e_tab=tab, e_case="network, both layers dropped", **ZH)
+    _ok(at)
+    assert not untranslated(at, "ensembles", allowed=ens.TABS)
+    # The check can fail: the English page shows the catalog's sentences.
+    assert untranslated(_run(e_tab=tab, e_case="network, both layers dropped"), "ensembles")

@@ -4,6 +4,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from tests.app.i18n_check import untranslated
+
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
@@ -94,3 +96,16 @@ def test_a_later_run_with_a_stale_url_value_gives_no_link_notice():
     assert not [w for w in at.warning if "keep_hidden" in w.value]
     # The link a page is opened with is still checked.
     assert any("keep_hidden=banana" in w.value for w in _run(keep_hidden="banana").warning)
+
+
+def test_home_in_chinese_shows_no_english_sentence_and_the_same_numbers():
+    en, zh = _run(seed="3", draw="2"), _run(seed="3", draw="2", lang="中文")
+    assert not zh.exception
+    assert not untranslated(zh, "home")
+    assert zh.subheader[0].value == "随机丢弃一些单元" and zh.slider(key="keep_hidden").label == "隐藏单元的保留概率 q"
+    assert [m.value for m in zh.metric] == [m.value for m in en.metric]
+    def points(at):
+        return [(t.get("x"), t.get("y")) for t in _diagram(at)]
+    assert points(zh) == points(en)
+    caption = zh.caption[0].value
+    assert caption.startswith("种子 3 的第 2 号掩码") and "keep q" not in caption

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dropout_viz.ui import inside_page
+from dropout_viz.lessons.inside import view as inside_page
+from tests.app.i18n_check import untranslated
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "6_Inside_the_network.py")
 
@@ -159,6 +160,15 @@ def test_every_tab_runs_in_chinese_with_the_numbers_of_the_english_page():
     assert not zh.exception
     assert "q(1-q)" in " ".join(l.proto.body for l in zh.latex)
     assert any("标准 dropout" in c.value for c in zh.caption)
+
+
+@pytest.mark.parametrize("tab", inside_page.TABS)
+def test_the_chinese_page_shows_no_english_sentence_of_the_catalog(tab):
+    at = _run(tab, lang="中文")
+    assert not untranslated(at, "inside"), tab
+    # The figures' own words are translated too (the Jensen picture's legend and axis).
+    names = [t.get("name", "") for c in _charts(at) for t in c["data"]]
+    assert "no dropout" not in names and "one subnetwork (area ∝ probability)" not in names
 
 
 def test_stopping_the_training_leaves_a_notice_the_controls_and_a_way_back(monkeypatch):

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app.i18n_check import shown_texts, untranslated
+
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "1_Masks_and_subnetworks.py")
 TABS = ["The thinned network", "One minibatch", "Inverted vs standard", "All subnetworks", "One training step"]
 
@@ -274,6 +276,9 @@ def test_every_tab_runs_in_chinese_with_the_same_numbers(tab):
     assert _has_chinese(_texts(zh)) and not _has_chinese(_texts(en))
     assert _numbers(zh) == _numbers(en)
     assert zh.get("plotly_chart") and zh.query_params.get("m_tab", TABS[0]) == tab and zh.query_params["lang"] == "中文"
+    # No sentence of the lesson's catalog is left in English (the check finds them on the English page).
+    assert not untranslated(zh, "masks")
+    assert untranslated(en, "masks")
 
 
 def test_chinese_stepper_and_bad_sizes():
@@ -284,5 +289,27 @@ def test_chinese_stepper_and_bad_sizes():
     assert any("恰好为 0" in m.value for m in at.markdown)
     title = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
     assert title.startswith("第 0 步 · 2/4")
+    assert not untranslated(at, "masks") and "权重梯度" not in " ".join(shown_texts(at))  # a title was given
+    gradients = json.loads(at.get("plotly_chart")[1].proto.spec)["layout"]
+    assert "恰好为 0" in gradients["title"]["text"] and "为 0" in gradients["annotations"][0]["text"]
     at.text_input(key="m_sizes").input("2-40-2").run()
     assert not at.exception and "改为显示 2-6-6-2" in at.error[0].value
+    # The reason too is in Chinese, with the numbers of the English message.
+    assert "每层必须有 1 到 16 个单元" in at.error[0].value and "every layer" not in at.error[0].value
+    assert "2, 40, 2" in html.unescape(at.error[0].value)
+
+
+def test_chinese_vector_error_quotes_the_box_plainly():
+    at = _run(TABS[2], m_vec="1, [two](https://evil.example)", **ZH)
+    (error,) = at.error
+    assert "向量必须是用逗号分隔的数" in error.value and "the vector" not in error.value
+    assert "](" not in error.value and "https://" not in error.value
+    assert "[two]" in html.unescape(error.value).replace("\u2060", "")
+
+
+def test_a_layer_link_opens_the_same_layer_in_chinese():
+    """The layer's option is its English name in every language: m_layer=input is the input layer for all."""
+    at = _run(TABS[1], m_layer="input", **ZH)
+    assert not at.warning and at.selectbox(key="m_layer").value == "input"
+    assert _shape(_chart(at, "m_batch_heatmap")[0]["z"]) == (32, 2)
+    assert "输入层" in json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]

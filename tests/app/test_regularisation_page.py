@@ -198,3 +198,17 @@ def test_stopping_the_rival_regularisers_leaves_a_notice_the_controls_and_a_way_
     monkeypatch.undo()
     at.button(key="rg_rivals_again").click().run()
     assert not at.exception and not any("Stopped" in i.value for i in at.info) and _charts(at)
+
+
+def test_chinese_page_shows_no_untranslated_sentence():
+    from tests.app.i18n_check import msgids, untranslated
+
+    assert len(msgids("regularisation")) > 40  # the check has something to find
+    fast = {"rg_steps": "1000", "rg_noise_steps": "1000"}
+    for tab in ("Linear regression", "Bias and variance", "Rival regularisers", "Noise variants"):
+        zh = _run(tab, lang="中文", **fast)
+        assert not untranslated(zh, "regularisation"), tab
+    zh = _run(lang="中文", rg_form="standard", rg_keep="1.0")  # the standard-form and keep = 1 sentences
+    assert not untranslated(zh, "regularisation")
+    # The check is not blind: the English page shows the catalog's sentences.
+    assert untranslated(_run(), "regularisation")

@@ -1,6 +1,9 @@
-"""The live-training page under AppTest: transport, values while playing, data sets, limits, divergence, sweeps.
+"""The live-training page under AppTest: the controls around the live view, values while playing, data sets,
+limits, divergence, sweeps.
 
-AppTest does not tick the play loop's timer: while playing, every at.run() is one frame (one chunk).
+The live view (a custom component) plays in the browser; here the tests read the batch of snapshots the page
+sends it (playground.decode_batch) and stand in for the browser: Play sets the session's playing flag, and a
+request for the next batch is what the view's "need" trigger leaves in the session before a run.
 """
 import base64
 import html
@@ -11,19 +14,11 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dropout_viz import playground as pg
 from dropout_viz.core import datasets
+from dropout_viz.ui import training_page as tp
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "2_Live_training.py")
-
-
-@pytest.fixture(autouse=True)
-def _alone_on_the_server(monkeypatch):
-    """Each test's sessions share a fresh pacer: sessions of earlier tests in this process do not slow the
-    frames down (a session playing alone trains exactly one chunk per frame)."""
-    from dropout_viz import playground
-    from dropout_viz.ui import training_page
-
-    monkeypatch.setattr(training_page, "PACER", playground.Pacer())
 
 
 def _run(**params):
@@ -35,8 +30,19 @@ def _run(**params):
     return at
 
 
+def _batch(at) -> dict:
+    (view,) = at.get("bidi_component")
+    assert view.proto.WhichOneof("data") == "bytes"  # bytes, never JSON lists of floats
+    return pg.decode_batch(view.proto.bytes)
+
+
 def _step(at) -> int:
-    return int(at.metric[0].value.replace(",", ""))
+    """The step of the last snapshot sent to the view."""
+    return _batch(at)["snapshots"][-1]["step"]
+
+
+def _surfaces(at):
+    return _batch(at)["snapshots"][-1]["grid"]
 
 
 def _charts(at):
@@ -51,18 +57,8 @@ def _array(v) -> np.ndarray:
     return np.asarray(v, dtype=float)
 
 
-def _surfaces(at):
-    return [_array(t["z"]) for t in _charts(at)[0]["data"] if t.get("meta") == "surface"]
-
-
 def _same(a, b) -> bool:
-    return len(a) == len(b) and all(np.array_equal(u, v) for u, v in zip(a, b))
-
-
-def _curve(at, meta):
-    """x and y of the curves chart's trace tagged meta, e.g. '0|test_loss'."""
-    (tr,) = [t for t in _charts(at)[1]["data"] if t.get("meta") == meta]
-    return _array(tr["x"]), _array(tr["y"])
+    return np.array_equal(a, b)
 
 
 def _click(at, key):
@@ -71,88 +67,102 @@ def _click(at, key):
     return at
 
 
+def _play(at, step=None):
+    """What the view's Play button does: the playing flag, then a batch for the step it shows."""
+    at.session_state[tp.PLAYING] = True
+    if step is not None:
+        at.session_state[tp.ASKED] = ("play", step)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _need(at):
+    """The view asks for the batch after the last snapshot it holds."""
+    at.session_state[tp.ASKED] = ("need", _step(at))
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def test_transport_steps_resets_and_reseeds():
     at = _run()
-    assert _step(at) == 0 and [m.value for m in at.metric[1:]] == ["–", "–"]
+    batch = _batch(at)
+    assert batch["flags"] == pg.FLAG_RESET and _step(at) == 0  # paused: one snapshot, with points and history
+    assert np.isnan(batch["snapshots"][0]["metrics"]).all()  # no evaluation before the first step
+    assert len(batch["points"]) == 200 and batch["meta"]["names"] == ["no dropout", "dropout q=0.5"]
     first = _surfaces(at)
-    assert len(first) == 2 and len(_charts(at)) == 2  # surfaces (+ mask) and curves: no sweep yet
+    assert first.shape == (2, pg.SURFACE_RESOLUTION ** 2)
     _click(at, "t_step")
-    assert _step(at) == 50
-    assert "right" in at.metric[1].value and "gap to train" in at.metric[1].delta
-    assert not _same(_surfaces(at), first)
+    assert _step(at) == 50  # one frame at the default 50 steps per frame
+    assert np.isfinite(_batch(at)["snapshots"][0]["metrics"]).all()
+    assert not np.array_equal(_surfaces(at), first)
+    at.selectbox(key=tp.SPEED).set_value(10).run()
+    _click(at, "t_step")
+    assert _step(at) == 60
     _click(at, "t_reset")
-    assert _step(at) == 0 and _same(_surfaces(at), first)  # the same initial weights
+    assert _step(at) == 0 and np.array_equal(_surfaces(at), first)  # the same initial weights
     _click(at, "t_newseed")
     assert at.number_input(key="t_seed").value == 1 and _step(at) == 0
-    assert not _same(_surfaces(at), first)
+    assert not np.array_equal(_surfaces(at), first)
 
 
-def test_a_busy_server_gives_rarer_frames_with_more_training_each():
-    """30 other sessions playing on this server: the frame timer slows down and each frame trains 16 chunks, so
-    the session keeps training while the server keeps half its time for page runs. Pausing leaves the pacer."""
-    import time
-
-    from dropout_viz.ui import training_page as tp
-
-    def others_play():
-        for i in range(30):
-            tp.PACER.frame(f"other{i}", 0.03, time.monotonic())
-
+def test_play_sends_batches_and_values_change_without_reset():
     at = _run()
-    others_play()
-    _click(at, "t_play")
-    assert _step(at) == 16 * 50
-    assert at.session_state[tp.INTERVAL] == 1.6  # 31 sessions * 30 ms / half a core = 1.86 s, capped at 1.6 s
-    assert tp.PACER.playing(time.monotonic()) == 31
-    others_play()
-    at.run()
-    assert _step(at) == 2 * 16 * 50
-    x, _ = _curve(at, "1|test_loss")
-    assert len(x) == 2 * 16 * 5  # every evaluation of every chunk is on the curve
-    _click(at, "t_play")  # pause
-    assert at.button(key="t_play").label == "Play" and tp.PACER.playing(time.monotonic()) == 30
-
-
-def test_play_trains_a_chunk_per_frame_and_values_change_without_reset():
-    at = _run()
-    _click(at, "t_play")
-    assert at.button(key="t_play").label == "Pause" and _step(at) == 50
-    at.run()
-    at.run()
-    assert _step(at) == 150
-    x, y = _curve(at, "1|test_loss")
-    assert len(x) == len(y) == 15  # five evaluations per chunk
-    before = at.metric[2].value
-    at.slider(key="t_keep_h").set_value(0.2).run()  # the next frame uses the new keep on the trained weights
-    assert not at.exception
-    assert _step(at) == 200 and at.metric[2].label == "dropout q=0.2"
+    _play(at, 0)
+    batch = _batch(at)
+    n = pg.batch_frames(50)
+    assert batch["flags"] & pg.FLAG_PLAYING and [s["step"] for s in batch["snapshots"]] == [50 * (i + 1) for i in range(n)]
+    assert not batch["flags"] & pg.FLAG_RESET  # continues the paused snapshot the view shows
+    at.run()  # a page run without a request sends the same batch again: nothing new is trained
+    assert _batch(at)["seq"] == batch["seq"] and _step(at) == 50 * n
+    at.slider(key="t_keep_h").set_value(0.2).run()  # the next batch uses the new keep on the trained weights
+    assert not at.exception and _step(at) == 50 * n
+    _need(at)
+    nxt = _batch(at)
+    assert nxt["seq"] == batch["seq"] + 1 and nxt["snapshots"][0]["step"] == 50 * (n + 1)
+    assert nxt["meta"]["names"][1] == "dropout q=0.2" and not nxt["flags"] & pg.FLAG_RESET
     at.selectbox(key="t_lr").set_value(0.01).run()
-    at.selectbox(key="t_l2").set_value(0.001).run()
-    assert _step(at) == 300 and at.metric[2].value != before
-    assert len(_curve(at, "1|test_loss")[0]) == 30  # the curves kept growing: no reset
-    _click(at, "t_play")
-    assert at.button(key="t_play").label == "Play"
-    steps = _step(at)
+    at.selectbox(key=tp.SPEED).set_value(200).run()
+    _need(at)
+    assert [s["step"] for s in _batch(at)["snapshots"]][:2] == [50 * 2 * n + 200, 50 * 2 * n + 400]
+    assert _step(at) > 50 * 2 * n  # played on from where it was, at the new speed
+
+
+def test_pause_returns_to_the_snapshot_the_view_shows():
+    """The pause callback: the run becomes the one at the step the browser stopped on."""
+    at = _run()
+    _play(at, 0)
+    n = pg.batch_frames(50)
+    _need(at)
+    kept = at.session_state[tp.KEPT]
+    assert 50 * 3 in kept and pg.step_of(kept[150]) == 150
+    at.session_state[tp.PLAYING] = False
+    at.session_state[tp.LIVE] = kept[150]  # what _on_view_event("pause") does with step 150
     at.run()
-    assert _step(at) == steps  # paused: a rerun trains nothing
+    batch = _batch(at)
+    assert batch["flags"] == pg.FLAG_RESET and _step(at) == 150 and n > 3
+    assert batch["history_steps"][-1] == 150  # the curves end where the picture stopped
 
 
 def test_third_model_and_data_sets():
     at = _run()
     at.toggle(key="t_third").set_value(True).run()
     assert not at.exception
-    assert len(_surfaces(at)) == 3 and len(at.metric) == 4 and at.metric[3].label == "dropout q=0.8"
+    batch = _batch(at)
+    assert batch["models"] == 3 and batch["meta"]["names"][2] == "dropout q=0.8"
     at.selectbox(key="t_data").set_value("sine").run()  # loads the settings tuned for the sine
     assert not at.exception
     assert at.number_input(key="t_ntrain").value == 20 and at.slider(key="t_width").value == 64
     _click(at, "t_step")
-    fits = _charts(at)[0]["data"]
-    assert [t["meta"] for t in fits].count("curve") == 3
+    batch = _batch(at)
+    assert batch["kind"] == pg.KIND_CURVE and batch["models"] == 3 and batch["width"] == pg.CURVE_RESOLUTION
     at.selectbox(key="t_data").set_value("digits").run()
     assert not at.exception
     assert at.slider(key="t_keep_in").value == 0.8
     _click(at, "t_step")
     charts = _charts(at)
+    assert _batch(at)["kind"] == pg.KIND_NONE
     assert charts[0]["data"][0]["meta"] == "digits" and any("wrong at step 50" in m.value for m in at.markdown)
 
 
@@ -166,15 +176,16 @@ def test_limits_are_refused_with_a_message():
     at.slider(key="t_share").set_value(0.9).run()
     assert not at.exception
     assert any("at most 1797" in e.value for e in at.error)
-    assert not at.get("plotly_chart")  # nothing is trained on data that cannot exist
+    assert not at.get("plotly_chart") and not at.get("bidi_component")  # nothing trained on data that cannot exist
 
 
 def test_a_diverging_learning_rate_pauses_with_a_message_and_a_reset():
     at = _run(t_data="Noisy sine", t_opt="SGD", t_lr="10")
     assert at.selectbox(key="t_lr").value == 10.0
-    _click(at, "t_play")
+    _play(at, 0)
     assert any("Training diverged" in e.value for e in at.error)
-    assert at.button(key="t_play").label == "Play" and _step(at) == 0
+    assert not at.session_state[tp.PLAYING] and _batch(at)["flags"] & pg.FLAG_DIVERGED
+    assert not _batch(at)["flags"] & pg.FLAG_PLAYING
     _click(at, "t_reset_diverged")
     assert not at.error and _step(at) == 0
 
@@ -183,11 +194,11 @@ def test_sweeps_run_once_per_settings_and_show_their_figures():
     at = _run(t_sw_seeds="1", t_sw_steps="1,000")
     assert at.selectbox(key="t_sw_steps").value == 1000
     _click(at, "t_sw_keep")
-    band = _charts(at)[2]
+    band = _charts(at)[0]
     assert [t["meta"] for t in band["data"]] == ["band", "line"] and len(_array(band["data"][1]["x"])) == 10
     assert any("lowest mean error" in c.value for c in at.caption)
     _click(at, "t_sw_size")
-    heat = _charts(at)[3]["data"][0]
+    heat = _charts(at)[1]["data"][0]
     assert heat["meta"] == "gain" and len(heat["y"]) == 5 and len(heat["x"]) == 6
     at.slider(key="t_keep_in").set_value(0.9).run()  # other settings: the old results stay, marked as old
     assert sum("earlier settings" in c.value for c in at.caption) == 2
@@ -307,7 +318,7 @@ def test_models_download_as_json_and_load_back_with_their_settings():
     assert at.get("download_button")[0].label == "Download models (JSON)"
     _click(at, "t_step")
     _click(at, "t_step")
-    metrics = [(m.label, m.value, m.delta) for m in at.metric]
+    metrics = _batch(at)["snapshots"][-1]["metrics"]
     saved = _export(at)
     doc = json.loads(saved)
     assert doc["steps"] == 100 and doc["seed"] == 7 and len(doc["models"]) == 3
@@ -320,7 +331,8 @@ def test_models_download_as_json_and_load_back_with_their_settings():
     assert fresh.selectbox(key="t_data").value == "circles" and fresh.toggle(key="t_third").value
     assert fresh.slider(key="t_keep3").value == 0.3 and fresh.selectbox(key="t_lr").value == 0.01
     assert fresh.number_input(key="t_seed").value == 7
-    assert [(m.label, m.value, m.delta) for m in fresh.metric] == metrics  # same step, same test metrics
+    assert _step(fresh) == 100
+    np.testing.assert_allclose(_batch(fresh)["snapshots"][-1]["metrics"], metrics, rtol=1e-6)  # same test metrics
     _click(fresh, "t_step")
     assert _step(fresh) == 150  # training goes on from the loaded weights
 
@@ -422,12 +434,13 @@ def test_the_page_in_chinese():
     at.run()
     assert not at.exception, at.exception
     assert "实时训练" in at.title[0].value and "同一个网络" in at.markdown[0].value
-    assert at.metric[0].label == "训练步数" and at.button(key="t_play").label == "播放"
+    meta = _batch(at)["meta"]
+    assert meta["labels"]["play"] == "播放" and meta["labels"]["trainStep"] == "训练步数"
     assert at.get("download_button")[0].label == "下载模型（JSON）"
     assert any("看点" in c.value for c in at.caption)
-    assert _charts(at)[1]["layout"]["yaxis2"]["title"]["text"] == "准确率"
+    assert meta["labels"]["accuracy"].startswith("准确率") and at.selectbox(key=tp.SPEED).label == "每帧步数"
     _click(at, "t_step")
-    assert _step(at) == 50 and "正确" in at.metric[1].value
+    assert _step(at) == 50
     at.selectbox(key="t_data").set_value("csv").run()
     assert not at.exception and "还没有载入任何点" in _texts(at.info)
     _upload(at, "t_csv_file", "bad.csv", b"x1,x2\n1,2\n")

@@ -367,44 +367,6 @@ def test_distances():
         E.total_variation(p, q[:1])
 
 
-# --- the page's figure builders (NumPy in, Plotly out) ----------------------------------------------------
-
-def test_convergence_chart_marks_k_and_draws_bands_and_references():
-    from dropout_viz.figures.ensemble_page import convergence_chart
-
-    ks = np.array([1, 10, 100])
-    fig = convergence_chart(ks, {"MC arithmetic": (np.array([0.3, 0.1, 0.01]), np.zeros(3), np.full(3, 0.4))},
-                            references={"weight-scaled": 0.05, "exact geometric": 0.06}, current_k=10)
-    metas = [t.meta for t in fig.data]
-    assert metas.count("band") == 1 and metas.count("curve") == 1 and metas.count("reference") == 2
-    marker = next(t for t in fig.data if t.meta == "current_k")
-    assert list(marker.x) == [10, 10] and list(marker.y) == [0.0, 0.4]
-    assert fig.layout.xaxis.type == "log" and list(fig.layout.xaxis.tickvals) == [1, 2, 5, 10, 20, 50, 100]
-    with pytest.raises(ValueError, match="current_k"):
-        convergence_chart(ks, {"a": (np.ones(3), np.ones(3), np.ones(3))}, current_k=1000)
-
-
-def test_ensemble_grid_difference_pair_uncertainty_maps_and_vote_bars():
-    from dropout_viz.figures.ensemble_page import difference_pair, ensemble_grid, uncertainty_maps, vote_bars
-
-    xs = np.linspace(-1, 1, 5)
-    p = np.full((5, 5), 0.3)
-    means = {"arithmetic": p, "geometric": p}
-    assert sum(t.meta == "surface" for t in ensemble_grid(xs, xs, p, means, means).data) == 5
-    assert sum(t.meta == "surface" for t in ensemble_grid(xs, xs, p, means).data) == 3
-    with pytest.raises(ValueError, match="arithmetic"):
-        ensemble_grid(xs, xs, p, {"arithmetic": p})
-    fig = difference_pair(xs, xs, {"tiny": np.full((5, 5), 3e-7), "big": np.full((5, 5), -0.25)})
-    assert [t.zmax for t in fig.data] == [pytest.approx(3e-7), 0.25]  # each map on its own scale
-    assert "0.25" in fig.layout.annotations[1].text
-    maps = uncertainty_maps(xs, xs, {"H": np.full((5, 5), 0.5)}, x_train=np.zeros((2, 2)), y_train=[0, 1])
-    assert maps.data[0].zmax == 1.0
-    with pytest.raises(ValueError, match="finite values"):
-        uncertainty_maps(xs, xs, {"H": np.full((5, 5), 2.0)})
-    bars = vote_bars({"vote": [1 / 3, 2 / 3], "mean": [0.6, 0.4]}, {"vote": 1, "mean": -1})
-    assert len(bars.data) == 2 and "class 1" in bars.data[0].x[0] and "tie" in bars.data[0].x[1]
-
-
 # --- bad input: ValueError naming the argument ------------------------------------------------------------
 
 

@@ -1,0 +1,994 @@
+// Dropout Lab's live view: plays batches of training snapshots sent by the server (a Streamlit components-v2
+// component, mounted in the page). Plain ES module, no build step, nothing loaded from the internet.
+//
+// The server sends bytes (see dropout_viz/playground.py for the format); decodeBatch reads them, a Scheduler
+// hands out one snapshot per frame at a steady rate and says when to ask for the next batch, and the
+// painters draw the scene on a canvas (the page), a big canvas (PNG download) or an SVG string.
+// decodeBatch and Scheduler use no DOM: tests/js runs them under Node.
+
+export const FLAG_PLAYING = 1;
+export const FLAG_RESET = 2;
+export const FLAG_DIVERGED = 4;
+export const KIND_SURFACE = 0;
+export const KIND_CURVE = 1;
+export const KIND_NONE = 2;
+const HEAD_BYTES = 52;
+
+/** Read a snapshot batch (ArrayBuffer, typed array or DataView) into plain arrays. Throws on a bad header. */
+export function decodeBatch(input) {
+  const bytes = toBytes(input);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.byteLength < HEAD_BYTES || String.fromCharCode(...bytes.subarray(0, 4)) !== "DVLB" || bytes[4] !== 1) {
+    throw new Error("not a version-1 snapshot batch");
+  }
+  const b = {
+    flags: bytes[5], kind: bytes[6], models: bytes[7], seq: dv.getUint32(8, true), speed: dv.getUint16(12, true),
+    width: dv.getUint16(16, true), height: dv.getUint16(18, true),
+  };
+  const nSnap = dv.getUint16(14, true);
+  const nLayers = bytes[20];
+  const nMetrics = bytes[21];
+  b.domain = [0, 1, 2, 3].map((i) => dv.getFloat32(24 + 4 * i, true));
+  b.range = [dv.getFloat32(40, true), dv.getFloat32(44, true)];
+  const metaLen = dv.getUint32(48, true);
+  let at = HEAD_BYTES;
+  b.meta = JSON.parse(new TextDecoder().decode(bytes.subarray(at, at + metaLen)));
+  at += metaLen;
+  b.units = [];
+  for (let i = 0; i < nLayers; i++, at += 2) b.units.push(dv.getUint16(at, true));
+  const nPts = dv.getUint32(at, true);
+  at += 4;
+  b.points = { x: new Float32Array(nPts), y: new Float32Array(nPts), label: new Uint8Array(nPts), test: new Uint8Array(nPts) };
+  for (let i = 0; i < nPts; i++, at += 10) {
+    b.points.x[i] = dv.getFloat32(at, true);
+    b.points.y[i] = dv.getFloat32(at + 4, true);
+    b.points.label[i] = bytes[at + 8];
+    b.points.test[i] = bytes[at + 9];
+  }
+  const t = dv.getUint32(at, true);
+  at += 4;
+  const m = b.models;
+  b.history = { steps: new Float64Array(t), values: new Float32Array(t * m * nMetrics) };
+  for (let i = 0; i < t; i++, at += 4) b.history.steps[i] = dv.getUint32(at, true);
+  for (let i = 0; i < t * m * nMetrics; i++, at += 4) b.history.values[i] = dv.getFloat32(at, true);
+  const nUnits = b.units.reduce((a, c) => a + c, 0);
+  const cells = b.width * b.height;
+  const size = 4 + 4 * m * nMetrics + nUnits + m * cells;
+  if (at + nSnap * size !== bytes.byteLength) {
+    throw new Error(`batch has ${bytes.byteLength} bytes, its header describes ${at + nSnap * size}`);
+  }
+  b.snapshots = [];
+  for (let s = 0; s < nSnap; s++, at += size) {
+    const metrics = new Float32Array(m * nMetrics);
+    for (let i = 0; i < m * nMetrics; i++) metrics[i] = dv.getFloat32(at + 4 + 4 * i, true);
+    const maskAt = at + 4 + 4 * m * nMetrics;
+    b.snapshots.push({
+      step: dv.getUint32(at, true), metrics,
+      mask: bytes.subarray(maskAt, maskAt + nUnits), grid: bytes.subarray(maskAt + nUnits, maskAt + nUnits + m * cells),
+    });
+  }
+  return b;
+}
+
+function toBytes(input) {
+  if (input instanceof Uint8Array) return input;
+  if (input instanceof ArrayBuffer) return new Uint8Array(input);
+  if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+  throw new Error("snapshot batch must be bytes");
+}
+
+/**
+ * Plays snapshots one per frame at `fps` and decides when to ask for more. Pure bookkeeping: the caller
+ * passes the time (ms) and does the drawing and the asking.
+ *  - push(batch): a reset batch replaces everything; a continuation is appended when it starts right after
+ *    the last queued step, and is otherwise dropped (it belonged to an older request).
+ *  - tick(now): the snapshot to show now, or null (not yet time, paused, or nothing queued: the picture holds).
+ *  - wantMore(now): true once when the queue runs low while playing; the caller then asks the server.
+ */
+export class Scheduler {
+  constructor({ fps = 30, lowWater = 8, retryMs = 3000 } = {}) {
+    this.interval = 1000 / fps;
+    this.lowWater = lowWater;
+    this.retryMs = retryMs;
+    this.queue = [];
+    this.current = null;
+    this.playing = false;
+    this.lastSeq = -1;
+    this.asked = null; // time of the outstanding request, or null
+    this.next = 0; // time the next frame is due
+    this.stalls = 0;
+  }
+
+  get tail() {
+    return this.queue.length ? this.queue[this.queue.length - 1] : this.current;
+  }
+
+  push(batch) {
+    if (batch.seq <= this.lastSeq) return "old";
+    this.lastSeq = batch.seq;
+    this.asked = null;
+    // Paused here while a batch was on its way: it was asked for before the pause and is not played.
+    if (this.holding && batch.flags & FLAG_PLAYING) return "held";
+    this.holding = false;
+    const wasPlaying = this.playing;
+    this.playing = (batch.flags & FLAG_PLAYING) !== 0;
+    if (batch.flags & FLAG_RESET) {
+      this.queue = batch.snapshots.slice();
+      if (!this.playing || !wasPlaying || !this.current) {
+        // Paused (or starting): show the batch's first snapshot now.
+        this.current = this.queue.shift() || this.current;
+        return "reset";
+      }
+      return "reset";
+    }
+    const tail = this.tail;
+    const first = batch.snapshots[0];
+    if (tail && first && first.step !== tail.step + batch.speed && first.step <= tail.step) return "dropped";
+    this.queue.push(...batch.snapshots);
+    return "appended";
+  }
+
+  tick(now) {
+    if (!this.playing || !this.queue.length) {
+      if (this.playing && !this.queue.length && now >= this.next) this.stalls += 1;
+      return null;
+    }
+    if (now + 1 < this.next) return null;
+    // Steady rate: the next frame is due one interval after this one was due (not after now), unless we
+    // fell far behind (a hidden tab), then the schedule restarts from now.
+    this.next = now - this.next > 4 * this.interval ? now + this.interval : this.next + this.interval;
+    this.current = this.queue.shift();
+    return this.current;
+  }
+
+  wantMore(now) {
+    if (!this.playing || this.queue.length > this.lowWater) return false;
+    if (this.asked !== null && now - this.asked < this.retryMs) return false;
+    this.asked = now;
+    return true;
+  }
+
+  pause() {
+    this.playing = false;
+    this.holding = true;
+    this.queue = [];
+    this.asked = null;
+    return this.current;
+  }
+
+  play(now) {
+    this.playing = true;
+    this.holding = false;
+    this.next = now;
+  }
+}
+
+// --- colours and small helpers ---------------------------------------------------------------------------
+
+const BLUE = [0, 114, 178];
+const VERMILLION = [213, 94, 0];
+const TEXT = "#1A1A1A";
+const GRID = "#DDDDDD";
+const GHOST = "#9A9A9A";
+
+function mixWhite(rgb, t) {
+  return rgb.map((v) => Math.round(255 + (v - 255) * t));
+}
+
+/** 256 RGBA entries: byte 0 pale blue (class 0), 128 white, 255 pale vermillion (class 1), as PROB_SCALE. */
+export function probabilityLut() {
+  const lut = new Uint8ClampedArray(256 * 4);
+  const lo = mixWhite(BLUE, 0.65);
+  const hi = mixWhite(VERMILLION, 0.65);
+  for (let b = 0; b < 256; b++) {
+    const v = b / 255;
+    const end = v < 0.5 ? lo : hi;
+    const t = Math.abs(v - 0.5) * 2;
+    for (let c = 0; c < 3; c++) lut[4 * b + c] = Math.round(255 + (end[c] - 255) * t);
+    lut[4 * b + 3] = 255;
+  }
+  return lut;
+}
+
+/** Segments of the level `level` (in byte units) of a w x h grid (rows from the bottom), by marching squares. */
+export function contourSegments(grid, offset, w, h, level = 127.5) {
+  const segs = [];
+  const at = (i, j) => grid[offset + j * w + i];
+  const cross = (a, b) => (level - a) / (b - a);
+  for (let j = 0; j < h - 1; j++) {
+    for (let i = 0; i < w - 1; i++) {
+      const a = at(i, j), b = at(i + 1, j), c = at(i + 1, j + 1), d = at(i, j + 1);
+      const idx = (a > level ? 1 : 0) | (b > level ? 2 : 0) | (c > level ? 4 : 0) | (d > level ? 8 : 0);
+      if (idx === 0 || idx === 15) continue;
+      const pts = [];
+      if ((a > level) !== (b > level)) pts.push([i + cross(a, b), j]);
+      if ((b > level) !== (c > level)) pts.push([i + 1, j + cross(b, c)]);
+      if ((c > level) !== (d > level)) pts.push([i + 1 - cross(c, d), j + 1]);
+      if ((d > level) !== (a > level)) pts.push([i, j + 1 - cross(d, a)]);
+      if (pts.length === 2) segs.push(pts[0][0], pts[0][1], pts[1][0], pts[1][1]);
+      else if (pts.length === 4) segs.push(...pts[0], ...pts[1], ...pts[2], ...pts[3]);
+    }
+  }
+  return segs;
+}
+
+function fmt(v, digits = 3) {
+  return Number.isFinite(v) ? v.toFixed(digits) : "–";
+}
+
+// --- painters: one drawing code for the page's canvas, the PNG download and the SVG download -------------------
+
+class CanvasPainter {
+  constructor(ctx, scale) {
+    this.ctx = ctx;
+    this.scale = scale;
+    ctx.setTransform(scale, 0, 0, scale, 0, 0);
+  }
+  clear(w, h) {
+    this.ctx.fillStyle = "#FFFFFF";
+    this.ctx.fillRect(0, 0, w, h);
+  }
+  rect(x, y, w, h, fill, stroke, lw = 1) {
+    const c = this.ctx;
+    if (fill) { c.fillStyle = fill; c.fillRect(x, y, w, h); }
+    if (stroke) { c.strokeStyle = stroke; c.lineWidth = lw; c.strokeRect(x, y, w, h); }
+  }
+  // Disconnected segments [x0, y0, x1, y1, ...] as one stroke.
+  segments(s, color, lw = 1, dash = null) {
+    const c = this.ctx;
+    c.beginPath();
+    for (let i = 0; i < s.length; i += 4) { c.moveTo(s[i], s[i + 1]); c.lineTo(s[i + 2], s[i + 3]); }
+    c.strokeStyle = color; c.lineWidth = lw; c.setLineDash(dash || []); c.stroke(); c.setLineDash([]);
+  }
+  polyline(xs, ys, color, lw = 1, dash = null) {
+    if (xs.length < 1) return;
+    const c = this.ctx;
+    c.beginPath();
+    c.moveTo(xs[0], ys[0]);
+    for (let i = 1; i < xs.length; i++) c.lineTo(xs[i], ys[i]);
+    c.strokeStyle = color; c.lineWidth = lw; c.lineJoin = "round"; c.setLineDash(dash || []); c.stroke(); c.setLineDash([]);
+  }
+  polygon(xs, ys, fill) {
+    if (xs.length < 3) return;
+    const c = this.ctx;
+    c.beginPath();
+    c.moveTo(xs[0], ys[0]);
+    for (let i = 1; i < xs.length; i++) c.lineTo(xs[i], ys[i]);
+    c.closePath(); c.fillStyle = fill; c.fill();
+  }
+  marker(shape, x, y, r, fill, stroke, lw) {
+    const c = this.ctx;
+    c.beginPath();
+    if (shape === "diamond") { c.moveTo(x, y - r); c.lineTo(x + r, y); c.lineTo(x, y + r); c.lineTo(x - r, y); c.closePath(); }
+    else c.arc(x, y, r, 0, 2 * Math.PI);
+    if (fill) { c.fillStyle = fill; c.fill(); }
+    if (stroke) { c.strokeStyle = stroke; c.lineWidth = lw; c.stroke(); }
+  }
+  text(s, x, y, { size = 14, color = TEXT, align = "left", baseline = "alphabetic", weight = "normal" } = {}) {
+    const c = this.ctx;
+    c.font = `${weight} ${size}px "Open Sans", "Helvetica Neue", Arial, sans-serif`;
+    c.fillStyle = color; c.textAlign = align; c.textBaseline = baseline;
+    c.fillText(s, x, y);
+  }
+  // An image of w x h cells given as RGBA bytes, stretched over the box (rows from the top).
+  image(rgba, w, h, x, y, bw, bh) {
+    if (!this.tmp || this.tmp.width !== w || this.tmp.height !== h) {
+      this.tmp = makeCanvas(w, h);
+      this.tmpData = this.tmp.getContext("2d").createImageData(w, h);
+    }
+    this.tmpData.data.set(rgba);
+    this.tmp.getContext("2d").putImageData(this.tmpData, 0, 0);
+    this.ctx.imageSmoothingEnabled = true;
+    this.ctx.drawImage(this.tmp, x, y, bw, bh);
+  }
+  // A layer drawn once and reused while `key` stays the same (static points, axes): only on the page.
+  cached(key, x, y, w, h, draw) {
+    this.layers = this.layers || new Map();
+    let hit = this.layers.get(key);
+    if (!hit) {
+      if (this.layers.size > 40) this.layers.clear();
+      const cv = makeCanvas(Math.ceil(w * this.scale), Math.ceil(h * this.scale));
+      const p = new CanvasPainter(cv.getContext("2d"), this.scale);
+      p.ctx.translate(-x, -y);
+      draw(p);
+      hit = cv;
+      this.layers.set(key, hit);
+    }
+    this.ctx.drawImage(hit, x, y, w, h);
+  }
+  clip(x, y, w, h, draw) {
+    const c = this.ctx;
+    c.save(); c.beginPath(); c.rect(x, y, w, h); c.clip(); draw(); c.restore();
+  }
+}
+
+function esc(s) {
+  return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+const n2 = (v) => Math.round(v * 100) / 100;
+
+export class SvgPainter {
+  constructor() { this.out = []; this.clipId = 0; }
+  clear(w, h) { this.out.push(`<rect width="${w}" height="${h}" fill="#FFFFFF"/>`); }
+  rect(x, y, w, h, fill, stroke, lw = 1) {
+    this.out.push(`<rect x="${n2(x)}" y="${n2(y)}" width="${n2(w)}" height="${n2(h)}" fill="${fill || "none"}"` +
+      (stroke ? ` stroke="${stroke}" stroke-width="${lw}"` : "") + "/>");
+  }
+  segments(s, color, lw = 1, dash = null) {
+    if (!s.length) return;
+    let d = "";
+    for (let i = 0; i < s.length; i += 4) d += `M${n2(s[i])} ${n2(s[i + 1])}L${n2(s[i + 2])} ${n2(s[i + 3])}`;
+    this.out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="${lw}"${dash ? ` stroke-dasharray="${dash.join(" ")}"` : ""}/>`);
+  }
+  polyline(xs, ys, color, lw = 1, dash = null) {
+    if (xs.length < 1) return;
+    const pts = Array.from(xs, (x, i) => `${n2(x)},${n2(ys[i])}`).join(" ");
+    this.out.push(`<polyline points="${pts}" fill="none" stroke="${color}" stroke-width="${lw}" stroke-linejoin="round"` +
+      (dash ? ` stroke-dasharray="${dash.join(" ")}"` : "") + "/>");
+  }
+  polygon(xs, ys, fill) {
+    if (xs.length < 3) return;
+    const pts = Array.from(xs, (x, i) => `${n2(x)},${n2(ys[i])}`).join(" ");
+    this.out.push(`<polygon points="${pts}" fill="${fill}"/>`);
+  }
+  marker(shape, x, y, r, fill, stroke, lw) {
+    const style = `fill="${fill || "none"}"` + (stroke ? ` stroke="${stroke}" stroke-width="${lw}"` : "");
+    if (shape === "diamond") {
+      this.out.push(`<polygon points="${n2(x)},${n2(y - r)} ${n2(x + r)},${n2(y)} ${n2(x)},${n2(y + r)} ${n2(x - r)},${n2(y)}" ${style}/>`);
+    } else this.out.push(`<circle cx="${n2(x)}" cy="${n2(y)}" r="${n2(r)}" ${style}/>`);
+  }
+  text(s, x, y, { size = 14, color = TEXT, align = "left", baseline = "alphabetic", weight = "normal" } = {}) {
+    const anchor = { left: "start", center: "middle", right: "end" }[align];
+    const dy = baseline === "middle" ? "0.35em" : baseline === "top" ? "0.8em" : "0";
+    this.out.push(`<text x="${n2(x)}" y="${n2(y)}" dy="${dy}" font-size="${size}" font-weight="${weight}" fill="${color}" ` +
+      `text-anchor="${anchor}" font-family="Open Sans, Helvetica Neue, Arial, sans-serif">${esc(s)}</text>`);
+  }
+  image(rgba, w, h, x, y, bw, bh) {
+    const cv = makeCanvas(w, h);
+    const ctx = cv.getContext("2d");
+    const img = ctx.createImageData(w, h);
+    img.data.set(rgba);
+    ctx.putImageData(img, 0, 0);
+    this.out.push(`<image x="${n2(x)}" y="${n2(y)}" width="${n2(bw)}" height="${n2(bh)}" preserveAspectRatio="none" ` +
+      `href="${cv.toDataURL("image/png")}"/>`);
+  }
+  cached(key, x, y, w, h, draw) { draw(this); }
+  clip(x, y, w, h, draw) {
+    const id = `c${this.clipId++}`;
+    this.out.push(`<clipPath id="${id}"><rect x="${n2(x)}" y="${n2(y)}" width="${n2(w)}" height="${n2(h)}"/></clipPath><g clip-path="url(#${id})">`);
+    draw();
+    this.out.push("</g>");
+  }
+  svg(w, h, pw, ph) {
+    return `<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="${pw}" height="${ph}" ` +
+      `viewBox="0 0 ${w} ${h}">${this.out.join("")}</svg>\n`;
+  }
+}
+
+function makeCanvas(w, h) {
+  if (typeof OffscreenCanvas !== "undefined" && typeof document === "undefined") return new OffscreenCanvas(w, h);
+  const c = document.createElement("canvas");
+  c.width = w; c.height = h;
+  return c;
+}
+
+// --- the scene ---------------------------------------------------------------------------------------------
+
+/** Boxes of the scene's panels for a w x h scene: two rows, or one row when the scene is wide (a projector). */
+export function layout(kind, models, w, h, font) {
+  const pad = Math.round(font * 0.9);
+  const head = Math.round(font * 2.2);
+  const title = Math.round(font * 1.7);
+  const tickH = font * 1.5;
+  const out = { head: { x: pad, y: 0, w: w - 2 * pad, h: head }, surfaces: [], pad, title, wide: w / h >= 2.3 };
+  const top = head + title;
+  const lx = font * 3.4; // room for the curves' y tick labels
+  if (out.wide) {
+    // One row: the surfaces go without tick labels (the curves keep theirs) to be as tall as the row.
+    const side = h - top - font * 0.6;
+    const netW = Math.max(font * 15, w * 0.15);
+    let x = pad;
+    if (kind === KIND_SURFACE) {
+      const s = Math.min(side, (w * 0.56 - netW) / models - pad);
+      for (let m = 0; m < models; m++) { out.surfaces.push({ x, y: top, w: s, h: s }); x += s + pad; }
+    } else if (kind === KIND_CURVE) {
+      const cw = w * 0.4;
+      out.fit = { x: x + font * 2.4, y: top, w: cw - font * 2.4, h: side };
+      x += cw + pad;
+    }
+    out.net = { x, y: top, w: netW, h: side };
+    x += netW + pad;
+    const cw = (w - x - 2 * pad) / 2 - lx;
+    const ch = side - tickH - font * 1.4;
+    out.loss = { x: x + lx, y: top, w: cw, h: ch };
+    out.acc = { x: x + 2 * lx + cw + pad, y: top, w: cw, h: ch };
+    return out;
+  }
+  const bottomH = Math.round((h - head) * (kind === KIND_NONE ? 0.62 : 0.42));
+  const topH = h - head - bottomH;
+  const side = topH - title - tickH;
+  if (kind === KIND_SURFACE) {
+    const s = Math.min(side, (w - 2 * pad - w * 0.22) / models - pad);
+    for (let m = 0; m < models; m++) out.surfaces.push({ x: pad + m * (s + pad) + font * 2, y: top, w: s - font * 2, h: s - font * 2 });
+    const x0 = pad + models * (s + pad);
+    out.net = { x: x0, y: top, w: w - x0 - pad, h: side };
+  } else if (kind === KIND_CURVE) {
+    const cw = (w - 3 * pad) * 0.68;
+    out.fit = { x: pad + font * 2.4, y: top, w: cw - font * 2.4, h: side };
+    out.net = { x: 2 * pad + cw, y: top, w: w - 3 * pad - cw, h: side };
+  } else {
+    out.net = { x: pad, y: top, w: w - 2 * pad, h: side };
+  }
+  const y1 = head + topH + title;
+  const ch = bottomH - title - font * 2.6;
+  const half = (w - 3 * pad) / 2;
+  out.loss = { x: pad + lx, y: y1, w: half - lx, h: ch };
+  out.acc = { x: 2 * pad + half + lx, y: y1, w: half - lx, h: ch };
+  return out;
+}
+
+function niceMax(v) {
+  if (!(v > 0)) return 1;
+  const p = Math.pow(10, Math.floor(Math.log10(v)));
+  for (const k of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (k * p >= v) return k * p;
+  return 10 * p;
+}
+
+function ticks(lo, hi, n = 4) {
+  const span = hi - lo;
+  const raw = span / n;
+  const p = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 2.5, 5, 10].map((k) => k * p).find((s) => s >= raw) || raw;
+  const out = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9; v += step) out.push(Math.round(v * 1e6) / 1e6);
+  return out;
+}
+
+/** The curves' step axis: a round number at or above the last step, so it moves in jumps, not every frame. */
+function curveXmax(c) {
+  const n = c.steps.length;
+  return niceMax(Math.max(100, n ? c.steps[n - 1] : 0));
+}
+
+function stepText(v) {
+  return v >= 10000 ? `${Math.round(v / 1000)}k` : v >= 1000 ? `${n2(v / 1000)}k` : String(Math.round(v));
+}
+
+/** Curves kept in the browser: one point per shown snapshot (and the server's history on a reset). */
+export class Curves {
+  constructor(models, max = 600) {
+    this.models = models;
+    this.max = max;
+    this.steps = [];
+    this.values = []; // per point: Float32Array(models * 4)
+  }
+  load(history) {
+    const k = this.models * 4;
+    this.steps = Array.from(history.steps);
+    this.values = this.steps.map((_, i) => history.values.slice(i * k, (i + 1) * k));
+  }
+  add(snapshot) {
+    const last = this.steps.length ? this.steps[this.steps.length - 1] : -1;
+    if (snapshot.step <= last || !Number.isFinite(snapshot.metrics[0])) return;
+    this.steps.push(snapshot.step);
+    this.values.push(snapshot.metrics);
+    if (this.steps.length > this.max) {
+      // Every other point, newest kept (as playground.thin).
+      const keep = (i) => (this.steps.length - 1 - i) % 2 === 0;
+      this.steps = this.steps.filter((_, i) => keep(i));
+      this.values = this.values.filter((_, i) => keep(i));
+    }
+  }
+  truncate(step) {
+    let n = this.steps.length;
+    while (n && this.steps[n - 1] > step) n--;
+    this.steps.length = n;
+    this.values.length = n;
+  }
+  nearest(step) {
+    let best = -1, d = Infinity;
+    for (let i = 0; i < this.steps.length; i++) {
+      const e = Math.abs(this.steps[i] - step);
+      if (e < d) { d = e; best = i; }
+    }
+    return best;
+  }
+}
+
+/** Draw the whole scene for snapshot `snap` into painter `p` over a w x h box. */
+export function drawScene(p, st, snap, w, h, hover = null) {
+  const meta = st.meta;
+  const font = (meta.presenter ? 1.3 : 1) * Math.max(12, Math.min(16, w / 85));
+  const L = layout(st.kind, st.models, w, h, font);
+  st.lastLayout = L;
+  st.lastFont = font;
+  p.clear(w, h);
+  const colors = meta.colors;
+  // Header: step and each model's test metrics.
+  const step = snap ? snap.step : 0;
+  p.text(`${meta.labels.step} ${step.toLocaleString("en-US")}`, L.pad, L.head.h * 0.62, { size: font * 1.25, weight: "bold" });
+  let x = L.pad + font * 11;
+  for (let m = 0; m < st.models; m++) {
+    const v = snap ? snap.metrics.subarray(m * 4, m * 4 + 4) : [NaN, NaN, NaN, NaN];
+    let s = `${meta.names[m]}: ${meta.labels.test} ${fmt(v[1])}`;
+    if (!meta.regression) s += ` · ${Number.isFinite(v[3]) ? Math.round(v[3] * 100) + "%" : "–"}`;
+    s += ` · ${meta.labels.gap} ${Number.isFinite(v[1] - v[0]) ? (v[1] - v[0] >= 0 ? "+" : "") + fmt(v[1] - v[0]) : "–"}`;
+    p.text(s, x, L.head.h * 0.62, { size: font, color: colors[m], weight: "bold" });
+    x += (w - x - L.pad) / (st.models - m) + 0;
+  }
+  if (st.kind === KIND_SURFACE) drawSurfaces(p, st, snap, L, font, hover);
+  if (st.kind === KIND_CURVE) drawFits(p, st, snap, L, font);
+  drawNetwork(p, st, snap, L.net, font, L.title);
+  drawCurves(p, st, L.loss, font, 0, L.title, hover);
+  if (!meta.regression) drawCurves(p, st, L.acc, font, 2, L.title, hover);
+  else drawLegend(p, st, L.acc, font);
+}
+
+function drawSurfaces(p, st, snap, L, font, hover) {
+  const { width: gw, height: gh } = st;
+  const [x0, x1, y0, y1] = st.domain;
+  for (let m = 0; m < st.models; m++) {
+    const b = L.surfaces[m];
+    if (snap) {
+      const rgba = st.rgba || (st.rgba = new Uint8ClampedArray(gw * gh * 4));
+      const off = m * gw * gh;
+      for (let j = 0; j < gh; j++) {
+        const row = (gh - 1 - j) * gw;
+        for (let i = 0; i < gw; i++) {
+          const v = snap.grid[off + j * gw + i] * 4;
+          const o = (row + i) * 4;
+          rgba[o] = st.lut[v]; rgba[o + 1] = st.lut[v + 1]; rgba[o + 2] = st.lut[v + 2]; rgba[o + 3] = 255;
+        }
+      }
+      // Cells are centred on the grid points: the image spans half a cell beyond the first and last.
+      p.image(rgba, gw, gh, b.x, b.y, b.w, b.h);
+      const seg = contourSegments(snap.grid, off, gw, gh);
+      const sx = b.w / gw, sy = b.h / gh;
+      for (let i = 0; i < seg.length; i += 2) {
+        seg[i] = b.x + (seg[i] + 0.5) * sx;
+        seg[i + 1] = b.y + b.h - (seg[i + 1] + 0.5) * sy;
+      }
+      p.segments(seg, "#000000", Math.max(1.5, font * 0.16));
+    }
+    const half = [(x1 - x0) / (gw - 1) / 2, (y1 - y0) / (gh - 1) / 2];
+    const X = (v) => b.x + ((v - x0 + half[0]) / (x1 - x0 + 2 * half[0])) * b.w;
+    const Y = (v) => b.y + b.h - ((v - y0 + half[1]) / (y1 - y0 + 2 * half[1])) * b.h;
+    p.cached(`pts${m}:${b.w}:${b.h}:${st.seq0}`, b.x - 8, b.y - 8, b.w + 16, b.h + 16, (q) => {
+      const pts = st.points;
+      const r = Math.min(font * 0.34, b.w / 70);
+      for (let i = 0; i < pts.x.length; i++) {
+        const c = pts.label[i] ? "rgb(213,94,0)" : "rgb(0,114,178)";
+        if (pts.test[i]) q.marker("diamond", X(pts.x[i]), Y(pts.y[i]), r * 1.25, "#FFFFFF", c, Math.max(1.2, r * 0.45));
+        else q.marker("circle", X(pts.x[i]), Y(pts.y[i]), r, c, "#FFFFFF", Math.max(0.8, r * 0.3));
+      }
+    });
+    p.rect(b.x, b.y, b.w, b.h, null, "#888888", 1);
+    // Titles and tick labels change only with the layout: drawn once into a layer (text is slow to paint).
+    const ax = b.x - font * 2.4, ay = b.y - L.title;
+    p.cached(`sax${m}:${b.x}:${b.y}:${b.w}:${b.h}:${font}:${st.meta.names[m]}`, ax, ay, b.w + font * 2.4 + 8, b.h + L.title + font * 1.8, (q) => {
+      q.text(st.meta.names[m], b.x + b.w / 2, b.y - L.title * 0.35, { size: font * 1.05, color: st.meta.colors[m], align: "center", weight: "bold" });
+      if (L.wide) return;
+      for (const t of ticks(x0, x1, 4)) q.text(String(t), X(t), b.y + b.h + font * 1.1, { size: font * 0.8, color: "#555", align: "center" });
+      for (const t of ticks(y0, y1, 4)) q.text(String(t), b.x - font * 0.4, Y(t), { size: font * 0.8, color: "#555", align: "right", baseline: "middle" });
+    });
+    if (hover && hover.panel === `s${m}` && snap) {
+      p.marker("circle", hover.x, hover.y, font * 0.3, null, "#000", 1.5);
+    }
+  }
+}
+
+function drawFits(p, st, snap, L, font) {
+  const b = L.fit;
+  const [x0, x1, y0, y1] = st.domain;
+  const [lo, hi] = st.range;
+  const X = (v) => b.x + ((v - x0) / (x1 - x0)) * b.w;
+  const Y = (v) => b.y + b.h - ((v - y0) / (y1 - y0)) * b.h;
+  p.text(st.meta.labels.fits, b.x + b.w / 2, b.y - L.title * 0.35, { size: font * 1.05, align: "center", weight: "bold" });
+  p.rect(b.x, b.y, b.w, b.h, null, "#888888", 1);
+  for (const t of ticks(y0, y1, 4)) {
+    p.segments([b.x, Y(t), b.x + b.w, Y(t)], GRID, 1);
+    p.text(String(t), b.x - font * 0.4, Y(t), { size: font * 0.8, color: "#555", align: "right", baseline: "middle" });
+  }
+  for (const t of ticks(x0, x1, 6)) p.text(String(t), X(t), b.y + b.h + font * 1.1, { size: font * 0.8, color: "#555", align: "center" });
+  const pts = st.points;
+  const r = font * 0.34;
+  for (let i = 0; i < pts.x.length; i++) {
+    if (pts.test[i]) p.marker("circle", X(pts.x[i]), Y(pts.y[i]), r, "#FFFFFF", "#333", 1.4);
+    else p.marker("circle", X(pts.x[i]), Y(pts.y[i]), r, "#333", "#FFFFFF", 1);
+  }
+  if (!snap) return;
+  const n = st.width;
+  p.clip(b.x, b.y, b.w, b.h, () => {
+    for (let m = 0; m < st.models; m++) {
+      const xs = new Float32Array(n), ys = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        xs[i] = X(x0 + ((x1 - x0) * i) / (n - 1));
+        ys[i] = Y(lo + ((hi - lo) * snap.grid[m * n + i]) / 255);
+      }
+      p.polyline(xs, ys, st.meta.colors[m], Math.max(2, font * 0.2));
+    }
+  });
+}
+
+function drawNetwork(p, st, snap, b, font, title) {
+  const units = st.units;
+  const L = units.length;
+  p.cached(`net:${b.x}:${b.y}:${b.w}:${b.h}:${font}:${st.meta.labels.mask}:${L}:${st.lastLayout && st.lastLayout.wide}`, b.x - font * 4, b.y - title, b.w + font * 8, b.h + title, (q) => {
+    const wide = st.lastLayout && st.lastLayout.wide;
+    q.text(wide ? st.meta.labels.maskShort : st.meta.labels.mask, b.x + b.w / 2, b.y - title * 0.35,
+      { size: font * (wide ? 1.05 : 0.9), align: "center", weight: "bold" });
+    for (let l = 0; l < L; l++) {
+      const name = l === 0 ? "in" : l === L - 1 ? "out" : `h${l}`;
+      q.text(name, b.x + font + ((b.w - 2 * font) * (l + 0.5)) / L, b.y + b.h - font * 0.4, { size: font * 0.85, color: "#555", align: "center" });
+    }
+  });
+  const top = b.y + font * 0.6, bottom = b.y + b.h - font * 1.8;
+  const colX = (l) => b.x + font + ((b.w - 2 * font) * (l + 0.5)) / L;
+  const pos = units.map((n, l) => {
+    const ys = [];
+    for (let u = 0; u < n; u++) ys.push(n === 1 ? (top + bottom) / 2 : top + ((bottom - top) * u) / (n - 1));
+    return ys;
+  });
+  const kept = [];
+  let at = 0;
+  for (let l = 0; l < L; l++) {
+    const k = [];
+    for (let u = 0; u < units[l]; u++) k.push(snap ? snap.mask[at + u] > 0 : true);
+    kept.push(k);
+    at += units[l];
+  }
+  const seg = [];
+  for (let l = 0; l < L - 1; l++) {
+    for (let u = 0; u < units[l]; u++) {
+      if (!kept[l][u]) continue;
+      for (let v = 0; v < units[l + 1]; v++) {
+        if (kept[l + 1][v]) seg.push(colX(l), pos[l][u], colX(l + 1), pos[l + 1][v]);
+      }
+    }
+  }
+  p.segments(seg, "rgba(90,90,90,0.35)", 1);
+  const r = Math.max(3, Math.min(font * 0.55, (bottom - top) / 16 / 2.6));
+  const cross = [];
+  for (let l = 0; l < L; l++) {
+    const x = colX(l);
+    for (let u = 0; u < units[l]; u++) {
+      const y = pos[l][u];
+      if (kept[l][u]) p.marker("circle", x, y, r, st.meta.colors[1], "#FFFFFF", 1);
+      else {
+        p.marker("circle", x, y, r, "#FFFFFF", GHOST, 1);
+        cross.push(x - r, y - r, x + r, y + r, x - r, y + r, x + r, y - r);
+      }
+    }
+  }
+  p.segments(cross, "#444444", Math.max(1.2, r * 0.3));
+}
+
+function drawCurves(p, st, b, font, which, title, hover) {
+  // which 0: loss (train solid, test dashed, gap shaded); which 2: accuracy.
+  const c = st.curves;
+  const meta = st.meta;
+  const name = which === 0 ? meta.labels.loss : meta.labels.accuracy;
+  const n = c.steps.length;
+  const xmax = curveXmax(c);
+  let ylo = 0, yhi = 1;
+  if (which === 0) {
+    let mx = 0;
+    for (const v of c.values) for (let m = 0; m < st.models; m++) mx = Math.max(mx, v[m * 4], v[m * 4 + 1]);
+    yhi = niceMax(Math.min(mx, 50) * 1.05);
+  } else {
+    let mn = 1;
+    for (const v of c.values) for (let m = 0; m < st.models; m++) mn = Math.min(mn, v[m * 4 + 2], v[m * 4 + 3]);
+    ylo = Math.max(0, Math.floor(mn * 10) / 10);
+    if (ylo >= 1) ylo = 0.9;
+  }
+  const X = (s) => b.x + (s / xmax) * b.w;
+  const Y = (v) => b.y + b.h - ((v - ylo) / (yhi - ylo)) * b.h;
+  const wide = st.lastLayout && st.lastLayout.wide;
+  p.cached(`cax${which}:${b.x}:${b.y}:${b.w}:${b.h}:${font}:${xmax}:${ylo}:${yhi}:${name}:${wide}`, b.x - font * 3.6, b.y - title,
+    b.w + font * 4.4, b.h + title + font * 2.8, (q) => {
+      q.text(wide ? name.split(/[:：]/)[0] : name, b.x + b.w / 2, b.y - title * 0.35, { size: font * 1.05, align: "center", weight: "bold" });
+      for (const t of ticks(ylo, yhi, 4)) {
+        q.segments([b.x, Y(t), b.x + b.w, Y(t)], GRID, 1);
+        q.text(which === 2 ? `${Math.round(t * 100)}%` : String(t), b.x - font * 0.4, Y(t),
+          { size: font * 0.8, color: "#555", align: "right", baseline: "middle" });
+      }
+      for (const t of ticks(0, xmax, 5)) q.text(stepText(t), X(t), b.y + b.h + font * 1.1, { size: font * 0.8, color: "#555", align: "center" });
+      q.text(meta.labels.trainStep, b.x + b.w / 2, b.y + b.h + font * 2.3, { size: font * 0.85, color: "#555", align: "center" });
+      q.rect(b.x, b.y, b.w, b.h, null, "#888888", 1);
+    });
+  if (!n) return;
+  const xs = new Float32Array(n);
+  for (let i = 0; i < n; i++) xs[i] = X(c.steps[i]);
+  p.clip(b.x, b.y - 2, b.w + 2, b.h + 4, () => {
+    for (let m = 0; m < st.models; m++) {
+      const tr = new Float32Array(n), te = new Float32Array(n);
+      for (let i = 0; i < n; i++) { tr[i] = Y(c.values[i][m * 4 + which]); te[i] = Y(c.values[i][m * 4 + which + 1]); }
+      const col = meta.colors[m];
+      if (which === 0) {
+        const gx = new Float32Array(2 * n), gy = new Float32Array(2 * n);
+        for (let i = 0; i < n; i++) { gx[i] = xs[i]; gy[i] = tr[i]; gx[2 * n - 1 - i] = xs[i]; gy[2 * n - 1 - i] = te[i]; }
+        p.polygon(gx, gy, hexAlpha(col, 0.14));
+      }
+      const lw = Math.max(1.8, font * 0.17);
+      p.polyline(xs, tr, col, lw);
+      p.polyline(xs, te, col, lw, [lw * 3, lw * 2]);
+    }
+  });
+  if (hover && hover.panel === (which === 0 ? "loss" : "acc")) {
+    const i = c.nearest(((hover.x - b.x) / b.w) * xmax);
+    if (i >= 0) p.segments([X(c.steps[i]), b.y, X(c.steps[i]), b.y + b.h], "#333333", 1, [4, 3]);
+  }
+}
+
+function drawLegend(p, st, b, font) {
+  const lines = st.meta.labels.legend || [];
+  lines.forEach((s, i) => p.text(s, b.x, b.y + font * (1.2 + 1.6 * i), { size: font * 0.95, color: "#333" }));
+}
+
+function hexAlpha(hex, a) {
+  const h = hex.replace("#", "");
+  const [r, g, b] = [0, 2, 4].map((i) => parseInt(h.slice(i, i + 2), 16));
+  return `rgba(${r},${g},${b},${a})`;
+}
+
+/** What the cursor points at: P(class 1) on a surface, the curves' values at a step. Text lines, or null. */
+export function hoverText(st, snap, L, x, y) {
+  const inside = (b) => b && x >= b.x && x <= b.x + b.w && y >= b.y && y <= b.y + b.h;
+  if (st.kind === KIND_SURFACE && snap) {
+    for (let m = 0; m < st.models; m++) {
+      const b = L.surfaces[m];
+      if (!inside(b)) continue;
+      const i = Math.min(st.width - 1, Math.floor(((x - b.x) / b.w) * st.width));
+      const j = Math.min(st.height - 1, Math.floor(((b.y + b.h - y) / b.h) * st.height));
+      const [x0, x1, y0, y1] = st.domain;
+      const px = x0 + ((x1 - x0) * i) / (st.width - 1), py = y0 + ((y1 - y0) * j) / (st.height - 1);
+      const pv = snap.grid[m * st.width * st.height + j * st.width + i] / 255;
+      return { panel: `s${m}`, lines: [`${st.meta.names[m]}`, `P(${st.meta.labels.class1}) = ${pv.toFixed(2)}`, `x1 = ${px.toFixed(2)}, x2 = ${py.toFixed(2)}`] };
+    }
+  }
+  for (const [panel, which] of [["loss", 0], ["acc", 2]]) {
+    const b = L[panel];
+    if (!inside(b) || (panel === "acc" && st.meta.regression)) continue;
+    const c = st.curves;
+    if (!c.steps.length) return null;
+    const i = c.nearest(((x - b.x) / b.w) * curveXmax(c));
+    const v = c.values[i];
+    const pct = (q) => `${(q * 100).toFixed(1)}%`;
+    const lines = [`${st.meta.labels.step} ${c.steps[i].toLocaleString("en-US")}`];
+    for (let m = 0; m < st.models; m++) {
+      const a = v[m * 4 + which], t = v[m * 4 + which + 1];
+      lines.push(which === 0 ? `${st.meta.names[m]}: ${st.meta.labels.train} ${fmt(a)}, ${st.meta.labels.test} ${fmt(t)}`
+        : `${st.meta.names[m]}: ${st.meta.labels.train} ${pct(a)}, ${st.meta.labels.test} ${pct(t)}`);
+    }
+    return { panel, lines };
+  }
+  return null;
+}
+
+// --- the component ---------------------------------------------------------------------------------------
+
+const instances = new WeakMap();
+const EXPORT = { w: 1600, h: 900, scale: 2 }; // downloads: 3200 x 1800 pixels
+
+class LiveView {
+  constructor(parent, args) {
+    this.parent = parent;
+    this.args = args;
+    const reduced = typeof matchMedia === "function" && matchMedia("(prefers-reduced-motion: reduce)").matches;
+    this.reduced = reduced;
+    this.sched = new Scheduler({ fps: reduced ? 8 : 30, lowWater: reduced ? 8 : 30 });
+    this.frames = 0;
+    this.root = document.createElement("div");
+    this.root.className = "lv-root";
+    this.root.dataset.frames = "0";
+    this.root.dataset.step = "0";
+    this.root.dataset.playing = "false";
+    this.root.dataset.reducedMotion = String(reduced);
+    this.root.innerHTML = `<div class="lv-bar"><button type="button" class="lv-play" data-testid="lv-play"></button>
+      <span class="lv-status" aria-live="polite"></span><span class="lv-spacer"></span>
+      <button type="button" class="lv-download" data-testid="lv-download"></button></div>
+      <div class="lv-stage"><canvas class="lv-canvas" role="img"></canvas><div class="lv-tip" hidden></div></div>`;
+    (parent.querySelector(".lv-mount") || parent).appendChild(this.root);
+    this.canvas = this.root.querySelector("canvas");
+    this.tip = this.root.querySelector(".lv-tip");
+    this.playBtn = this.root.querySelector(".lv-play");
+    this.dlBtn = this.root.querySelector(".lv-download");
+    this.playBtn.addEventListener("click", () => this.toggle());
+    this.dlBtn.addEventListener("click", () => this.download());
+    this.canvas.addEventListener("mousemove", (e) => this.onHover(e));
+    this.canvas.addEventListener("mouseleave", () => { this.hover = null; this.tip.hidden = true; this.paint(false); });
+    this.onKey = (e) => {
+      const t = e.target;
+      if (e.ctrlKey || e.metaKey || e.altKey || (t && (t.isContentEditable || /INPUT|TEXTAREA|SELECT/.test(t.tagName)))) return;
+      if (e.key === "p" || e.key === "P") { e.preventDefault(); this.toggle(); }
+    };
+    document.addEventListener("keydown", this.onKey);
+    this.onResize = () => { this.size(); this.paint(false); };
+    window.addEventListener("resize", this.onResize);
+    this.raf = requestAnimationFrame((t) => this.loop(t));
+  }
+
+  update(args) {
+    this.args = args;
+    let batch;
+    try { batch = decodeBatch(args.data); } catch (e) { return; }
+    const asked = this.sched.asked;
+    // 1 step per frame is for watching the masks change: 6 frames a second (3 with reduced motion).
+    this.sched.interval = 1000 / (batch.speed === 1 ? (this.reduced ? 3 : 6) : this.reduced ? 8 : 30);
+    const result = this.sched.push(batch);
+    if (asked !== null && result !== "old") {
+      // For measurement: how long the last batch took to come (request to arrival), and stalled frames.
+      this.root.dataset.rtt = String(Math.round(performance.now() - asked));
+      this.root.dataset.stalls = String(this.sched.stalls);
+    }
+    if (result === "old" || result === "dropped" || result === "held") return;
+    const first = !this.meta;
+    this.meta = batch.meta;
+    this.st = this.st || {};
+    const st = this.st;
+    if (batch.flags & FLAG_RESET || first) {
+      Object.assign(st, {
+        kind: batch.kind, models: batch.models, width: batch.width, height: batch.height, domain: batch.domain,
+        range: batch.range, units: batch.units, points: batch.points, lut: st.lut || probabilityLut(), seq0: batch.seq,
+        rgba: null,
+      });
+      st.curves = new Curves(batch.models);
+      st.curves.load(batch.history);
+      if (this.sched.current && !this.sched.playing) st.curves.add(this.sched.current);
+    }
+    st.meta = batch.meta;
+    st.units = batch.units;
+    this.root.dataset.seq = String(batch.seq);
+    this.root.dataset.names = batch.meta.names.join("|");
+    this.labels();
+    this.size();
+    if (!this.sched.playing) this.paint(false); // the paused picture: not a frame of playback
+  }
+
+  labels() {
+    const l = this.meta.labels;
+    const playing = this.sched.playing;
+    this.playBtn.textContent = playing ? `⏸ ${l.pause}` : `▶ ${l.play}`;
+    this.playBtn.setAttribute("aria-pressed", String(playing));
+    this.playBtn.title = `${playing ? l.pause : l.play} (P)`;
+    this.dlBtn.textContent = `⤓ ${l.download} (${this.meta.img.toUpperCase()})`;
+    this.dlBtn.disabled = playing;
+    this.dlBtn.title = playing ? l.downloadPaused : l.download;
+    this.root.dataset.playing = String(playing);
+    this.root.classList.toggle("lv-presenter", !!this.meta.presenter);
+    this.root.querySelector(".lv-status").textContent = this.meta.status || "";
+  }
+
+  size() {
+    const w = Math.max(320, this.root.clientWidth || 800);
+    const top = this.canvas.getBoundingClientRect().top + (window.scrollY || 0);
+    // As tall as the first screen allows when it starts on it (presenter mode), else half as tall as wide.
+    const avail = (window.innerHeight || 900) - Math.max(0, top) - 16;
+    const want = w * (this.st && this.st.kind === KIND_NONE ? 0.42 : 0.5);
+    const h = Math.round(Math.max(300, avail >= 300 ? Math.min(want, avail) : want));
+    const dpr = Math.min(2, window.devicePixelRatio || 1);
+    if (this.cw === w && this.ch === h) return;
+    this.cw = w; this.ch = h;
+    this.canvas.style.width = `${w}px`;
+    this.canvas.style.height = `${h}px`;
+    this.canvas.width = Math.round(w * dpr);
+    this.canvas.height = Math.round(h * dpr);
+    this.painter = null;
+  }
+
+  paint(count = true) {
+    if (!this.st || !this.meta) return;
+    const dpr = this.canvas.width / this.cw;
+    if (!this.painter) this.painter = new CanvasPainter(this.canvas.getContext("2d"), dpr);
+    const snap = this.sched.current;
+    const t0 = performance.now();
+    drawScene(this.painter, this.st, snap, this.cw, this.ch, this.hover);
+    // For measurement: a moving average of the milliseconds a paint takes.
+    this.paintMs = this.paintMs === undefined ? performance.now() - t0 : 0.9 * this.paintMs + 0.1 * (performance.now() - t0);
+    this.root.dataset.paintMs = this.paintMs.toFixed(2);
+    if (count) {
+      this.frames += 1;
+      this.root.dataset.frames = String(this.frames);
+    }
+    this.root.dataset.step = String(snap ? snap.step : 0);
+  }
+
+  loop(now) {
+    this.raf = requestAnimationFrame((t) => this.loop(t));
+    if (!this.st) return;
+    const snap = this.sched.tick(now);
+    if (snap) {
+      this.st.curves.add(snap);
+      this.paint(true);
+    }
+    if (this.sched.wantMore(now)) {
+      const tail = this.sched.tail;
+      this.args.setTriggerValue("need", { seq: this.sched.lastSeq, step: tail ? tail.step : 0 });
+    }
+  }
+
+  toggle() {
+    if (!this.meta) return;
+    const cur = this.sched.current;
+    if (this.sched.playing) {
+      this.sched.pause();
+      this.args.setTriggerValue("pause", { step: cur ? cur.step : 0, seq: this.sched.lastSeq });
+    } else {
+      this.sched.play(performance.now());
+      this.sched.asked = performance.now();
+      this.args.setTriggerValue("play", { step: cur ? cur.step : 0, seq: this.sched.lastSeq });
+    }
+    this.labels();
+  }
+
+  onHover(e) {
+    if (!this.st || !this.st.lastLayout) return;
+    const r = this.canvas.getBoundingClientRect();
+    const k = this.cw / r.width;
+    const x = (e.clientX - r.left) * k, y = (e.clientY - r.top) * k;
+    const hit = hoverText(this.st, this.sched.current, this.st.lastLayout, x, y);
+    this.hover = hit ? { panel: hit.panel, x, y } : null;
+    if (!hit) { this.tip.hidden = true; return; }
+    this.tip.hidden = false;
+    this.tip.textContent = hit.lines.join("\n");
+    const tw = this.tip.offsetWidth;
+    const left = e.clientX - r.left + 14;
+    this.tip.style.left = `${left + tw > r.width ? left - tw - 28 : left}px`;
+    this.tip.style.top = `${e.clientY - r.top + 14}px`;
+    if (!this.sched.playing) this.paint(false);
+  }
+
+  download() {
+    if (this.sched.playing || !this.st) return;
+    const snap = this.sched.current;
+    const name = `${this.meta.file || "dropout-lab-live"}-step-${snap ? snap.step : 0}`;
+    const a = document.createElement("a");
+    if (this.meta.img === "svg") {
+      const p = new SvgPainter();
+      drawScene(p, this.st, snap, EXPORT.w, EXPORT.h);
+      const blob = new Blob([p.svg(EXPORT.w, EXPORT.h, EXPORT.w * EXPORT.scale, EXPORT.h * EXPORT.scale)], { type: "image/svg+xml" });
+      a.href = URL.createObjectURL(blob);
+      a.download = `${name}.svg`;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+    } else {
+      const cv = makeCanvas(EXPORT.w * EXPORT.scale, EXPORT.h * EXPORT.scale);
+      drawScene(new CanvasPainter(cv.getContext("2d"), EXPORT.scale), this.st, snap, EXPORT.w, EXPORT.h);
+      cv.toBlob((blob) => {
+        a.href = URL.createObjectURL(blob);
+        a.download = `${name}.png`;
+        a.click();
+        setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+      }, "image/png");
+    }
+    this.paint(false);
+  }
+
+  destroy() {
+    cancelAnimationFrame(this.raf);
+    document.removeEventListener("keydown", this.onKey);
+    window.removeEventListener("resize", this.onResize);
+    this.root.remove();
+  }
+}
+
+export default function (args) {
+  const { parentElement } = args;
+  let view = instances.get(parentElement);
+  if (!view) {
+    view = new LiveView(parentElement, args);
+    instances.set(parentElement, view);
+  }
+  view.update(args);
+  // Streamlit calls the newest cleanup when the element unmounts, and may call an older one when new data
+  // arrived while it was still mounting: only a view whose element left the page is taken down.
+  return () => {
+    setTimeout(() => {
+      if (!parentElement.isConnected && instances.get(parentElement) === view) {
+        view.destroy();
+        instances.delete(parentElement);
+      }
+    }, 50);
+  };
+}

@@ -1,0 +1,169 @@
+// Unit tests of the live view's decoder and frame scheduler (node --test tests/js).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  decodeBatch, Scheduler, Curves, contourSegments, layout, FLAG_PLAYING, FLAG_RESET, KIND_SURFACE,
+} from "../../dropout_viz/ui/components/live_view/live_view.mjs";
+
+/** A batch in the format of playground.encode_batch (2 models, a 3 x 2 grid, layers of 2, 3 and 1 units). */
+function encode({ seq = 1, flags = FLAG_PLAYING, speed = 10, steps = [10, 20], points = [], history = [] } = {}) {
+  const m = 2, w = 3, h = 2, units = [2, 3, 1];
+  const meta = new TextEncoder().encode(JSON.stringify({ names: ["no dropout", "dropout q=0.5"] }));
+  const nU = units.reduce((a, b) => a + b, 0);
+  const rec = 4 + 16 * m + nU + m * w * h;
+  const size = 52 + meta.length + 2 * units.length + 4 + 10 * points.length + 4 + history.length * (4 + 16 * m) + steps.length * rec;
+  const buf = new ArrayBuffer(size);
+  const dv = new DataView(buf);
+  const u8 = new Uint8Array(buf);
+  u8.set([68, 86, 76, 66, 1, flags, KIND_SURFACE, m]);
+  dv.setUint32(8, seq, true); dv.setUint16(12, speed, true); dv.setUint16(14, steps.length, true);
+  dv.setUint16(16, w, true); dv.setUint16(18, h, true); u8[20] = units.length; u8[21] = 4;
+  [-1.75, 1.75, -1.5, 1.5, 0, 1].forEach((v, i) => dv.setFloat32(24 + 4 * i, v, true));
+  dv.setUint32(48, meta.length, true);
+  let at = 52;
+  u8.set(meta, at); at += meta.length;
+  for (const n of units) { dv.setUint16(at, n, true); at += 2; }
+  dv.setUint32(at, points.length, true); at += 4;
+  for (const [x, y, label, t] of points) {
+    dv.setFloat32(at, x, true); dv.setFloat32(at + 4, y, true); u8[at + 8] = label; u8[at + 9] = t; at += 10;
+  }
+  dv.setUint32(at, history.length, true); at += 4;
+  for (const s of history) { dv.setUint32(at, s, true); at += 4; }
+  for (const s of history) for (let i = 0; i < 4 * m; i++) { dv.setFloat32(at, s / 1000 + i, true); at += 4; }
+  for (const s of steps) {
+    dv.setUint32(at, s, true);
+    for (let i = 0; i < 4 * m; i++) dv.setFloat32(at + 4 + 4 * i, s + i / 8, true);
+    let k = at + 4 + 16 * m;
+    for (let i = 0; i < nU; i++) u8[k++] = (s / 10 + i) % 2;
+    for (let i = 0; i < m * w * h; i++) u8[k++] = (s + i * 40) % 256;
+    at += rec;
+  }
+  return new Uint8Array(buf);
+}
+
+test("decodes header, points, history and snapshots", () => {
+  const b = decodeBatch(encode({ seq: 7, flags: FLAG_RESET, points: [[0.5, -1, 1, 0], [1.25, 0.25, 0, 1]], history: [10, 20, 30] }));
+  assert.equal(b.seq, 7);
+  assert.equal(b.flags, FLAG_RESET);
+  assert.deepEqual([b.models, b.width, b.height, b.speed], [2, 3, 2, 10]);
+  assert.deepEqual(b.domain, [-1.75, 1.75, -1.5, 1.5]);
+  assert.deepEqual(b.units, [2, 3, 1]);
+  assert.deepEqual(b.meta.names, ["no dropout", "dropout q=0.5"]);
+  assert.deepEqual(Array.from(b.points.x), [0.5, 1.25]);
+  assert.deepEqual(Array.from(b.points.test), [0, 1]);
+  assert.deepEqual(Array.from(b.history.steps), [10, 20, 30]);
+  assert.equal(b.history.values.length, 3 * 2 * 4);
+  assert.deepEqual(b.snapshots.map((s) => s.step), [10, 20]);
+  const s = b.snapshots[1];
+  assert.equal(s.metrics[0], 20);
+  assert.equal(s.metrics[3], 20.375);
+  assert.deepEqual(Array.from(s.mask), [0, 1, 0, 1, 0, 1]);
+  assert.deepEqual(Array.from(s.grid.subarray(0, 3)), [20, 60, 100]);
+  assert.equal(s.grid.length, 12);
+});
+
+test("accepts an ArrayBuffer or a DataView and refuses what is not a batch", () => {
+  const bytes = encode();
+  assert.equal(decodeBatch(bytes.buffer).snapshots.length, 2);
+  assert.equal(decodeBatch(new DataView(bytes.buffer)).snapshots.length, 2);
+  const bad = bytes.slice();
+  bad[0] = 88;
+  assert.throws(() => decodeBatch(bad), /snapshot batch/);
+  assert.throws(() => decodeBatch(bytes.slice(0, bytes.length - 1)), /header describes/);
+  assert.throws(() => decodeBatch("DVLB"), /bytes/);
+});
+
+test("the scheduler shows one snapshot per frame interval, in order, never one twice", () => {
+  const s = new Scheduler({ fps: 30, lowWater: 2 });
+  s.push(decodeBatch(encode({ seq: 1, flags: FLAG_RESET, steps: [0] })));
+  assert.equal(s.current.step, 0);
+  assert.equal(s.playing, false);
+  s.play(0);
+  s.push(decodeBatch(encode({ seq: 2, steps: [10, 20, 30, 40] })));
+  const shown = [];
+  // A display at 120 Hz: 30 frames a second means a new snapshot every fourth refresh.
+  for (let t = 0; t <= 1000 / 30 * 3 + 1; t += 1000 / 120) {
+    const snap = s.tick(t);
+    if (snap) shown.push([Math.round(t), snap.step]);
+  }
+  assert.deepEqual(shown.map((x) => x[1]), [10, 20, 30, 40]);
+  const gaps = shown.slice(1).map((x, i) => x[0] - shown[i][0]);
+  assert.ok(gaps.every((g) => g >= 33 - 1 && g <= 34 + 1), String(gaps));
+  // The queue ran dry: nothing more is shown (the picture holds), and no snapshot is made up.
+  assert.equal(s.tick(500), null);
+  assert.ok(s.stalls > 0);
+});
+
+test("the scheduler asks for the next batch once while it still has frames to show", () => {
+  const s = new Scheduler({ fps: 30, lowWater: 2, retryMs: 1000 });
+  s.push(decodeBatch(encode({ seq: 1, flags: FLAG_RESET | FLAG_PLAYING, steps: [10, 20, 30, 40] })));
+  s.play(0);
+  assert.equal(s.wantMore(0), false); // 3 queued after the first: above the low-water mark
+  s.tick(0);
+  assert.equal(s.queue.length, 2);
+  assert.equal(s.wantMore(1), true);
+  assert.equal(s.wantMore(2), false); // asked already
+  assert.equal(s.tail.step, 40);
+  s.push(decodeBatch(encode({ seq: 2, steps: [50, 60] })));
+  assert.deepEqual(s.queue.map((x) => x.step), [30, 40, 50, 60]);
+  assert.equal(s.asked, null);
+  // An answer lost on the way: after retryMs the scheduler asks again.
+  s.tick(40); s.tick(80); s.tick(120);
+  assert.equal(s.wantMore(200), true);
+  assert.equal(s.wantMore(700), false);
+  assert.equal(s.wantMore(1300), true);
+});
+
+test("old and stale batches are ignored; pause stops on the snapshot shown", () => {
+  const s = new Scheduler({ fps: 30 });
+  s.push(decodeBatch(encode({ seq: 3, flags: FLAG_RESET | FLAG_PLAYING, steps: [10, 20, 30] })));
+  s.play(0);
+  assert.equal(s.push(decodeBatch(encode({ seq: 3, steps: [40] }))), "old");
+  assert.equal(s.push(decodeBatch(encode({ seq: 4, steps: [20, 30] }))), "dropped");
+  const shown = s.tick(0);
+  assert.equal(shown.step, 20);
+  assert.equal(s.pause().step, 20);
+  assert.equal(s.tick(1000), null);
+  assert.equal(s.current.step, 20);
+  assert.equal(s.wantMore(1000), false);
+  // A batch asked for before the pause arrives after it: it is not played.
+  assert.equal(s.push(decodeBatch(encode({ seq: 5, steps: [40, 50] }))), "held");
+  assert.equal(s.playing, false);
+  assert.equal(s.tick(2000), null);
+  // The server's answer to the pause: a paused reset batch at the same step.
+  assert.equal(s.push(decodeBatch(encode({ seq: 6, flags: FLAG_RESET, steps: [20] }))), "reset");
+  assert.equal(s.current.step, 20);
+  assert.equal(s.playing, false);
+});
+
+test("curves grow with the snapshots shown and thin like the server's history", () => {
+  const c = new Curves(2, 8);
+  c.load({ steps: new Float64Array([10, 20]), values: new Float32Array(16) });
+  for (let s = 30; s <= 120; s += 10) c.add({ step: s, metrics: new Float32Array(8).fill(s) });
+  c.add({ step: 120, metrics: new Float32Array(8) }); // the same step again is not added twice
+  assert.ok(c.steps.length <= 8);
+  assert.equal(c.steps[c.steps.length - 1], 120);
+  assert.ok(c.steps.every((v, i) => i === 0 || v > c.steps[i - 1]));
+  assert.equal(c.steps[c.nearest(61)], c.steps.reduce((a, b) => (Math.abs(b - 61) < Math.abs(a - 61) ? b : a)));
+});
+
+test("the P = 0.5 contour of a step between two columns is a vertical line between them", () => {
+  const w = 4, h = 3;
+  const grid = new Uint8Array(w * h);
+  for (let j = 0; j < h; j++) for (let i = 0; i < w; i++) grid[j * w + i] = i < 2 ? 0 : 255;
+  const seg = contourSegments(grid, 0, w, h);
+  assert.equal(seg.length, 4 * (h - 1));
+  for (let k = 0; k < seg.length; k += 2) assert.ok(Math.abs(seg[k] - 1.5) < 1e-9);
+  assert.equal(contourSegments(new Uint8Array(w * h), 0, w, h).length, 0);
+});
+
+test("the layout keeps every panel inside the scene, on a page and on a projector", () => {
+  for (const [w, h] of [[900, 450], [1600, 900], [1700, 560]]) {
+    const L = layout(KIND_SURFACE, 3, w, h, 16);
+    for (const b of [...L.surfaces, L.net, L.loss, L.acc]) {
+      assert.ok(b.x >= 0 && b.y >= 0 && b.x + b.w <= w + 1e-6 && b.y + b.h <= h + 1e-6, JSON.stringify([w, h, b]));
+      assert.ok(b.w > 40 && b.h > 40);
+    }
+    assert.equal(L.wide, w / h >= 2.3);
+  }
+});

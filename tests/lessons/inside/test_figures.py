@@ -1,0 +1,34 @@
+"""The lesson's figures build from small arrays in both languages, with their own words translated."""
+import numpy as np
+import pytest
+
+from dropout_viz.core.i18n import translator
+from dropout_viz.lessons.inside import figures
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_jensen_picture_words_follow_the_language(lang):
+    z, prob = np.array([-1.0, 0.5, 2.0]), np.array([0.25, 0.5, 0.25])
+    fig = figures.jensen_picture(z, prob, title="t", lang=lang)
+    names = {t.name for t in fig.data}
+    _ = translator(lang)
+    assert _("one subnetwork (area ∝ probability)") in names and _("Jensen's gap") in names
+    assert fig.layout.xaxis.title.text == _("pre-activation z")
+    if lang == "zh":
+        assert "one subnetwork (area ∝ probability)" not in names
+    # The gap annotation of z²: E[z²] − (E z)² = Var z.
+    mean = prob @ z
+    var = prob @ (z - mean) ** 2
+    assert f"{var:.3g}" in fig.layout.annotations[-2].text or f"{var:.3g}" in fig.layout.annotations[-1].text
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_closed_vs_sampled_groups_by_quantity_and_translates_the_log_note(lang):
+    x = np.arange(1, 4)
+    fig = figures.closed_vs_sampled(x, {"a: closed": x * 0.5}, {"a: sampled": (x * 0.5, np.full(3, 0.01))},
+                                    x_title="L", y_title="P", log_y=True, lang=lang)
+    assert fig.data[0].line.color == fig.data[1].marker.line.color  # the same quantity, the same colour
+    assert fig.layout.yaxis.type == "log"
+    assert fig.layout.yaxis.title.text == translator(lang)("{title} (log scale)").format(title="P")
+    with pytest.raises(ValueError, match="lines and points"):
+        figures.closed_vs_sampled(x, {}, {}, x_title="L", y_title="P")
