@@ -1,7 +1,8 @@
-"""Shared look of every figure: Okabe-Ito palette, font sizes, presenter scaling, base layout.
+"""Shared look of every figure: a colour-blind-safe palette, font sizes, presenter scaling, base layout.
 
 The figures are projected in a lecture hall and read on laptops, so text is large, lines are thick,
-colours come from the Okabe-Ito palette (distinguishable with the common colour-vision deficiencies),
+colours come from the Okabe-Ito palette with Paul Tol's olive, indigo and wine where an Okabe-Ito colour is too
+light on white (tests/figures/test_palette.py checks contrast and the common colour-vision deficiencies),
 and ``presenter=True`` scales text, lines and markers by PRESENTER_SCALE for the back row.
 """
 from __future__ import annotations
@@ -13,29 +14,38 @@ import plotly.graph_objects as go
 
 from ..core.i18n import translator
 
-# Okabe & Ito (2008), "Color Universal Design": eight colours safe for deuteranopia and protanopia.
+# Okabe & Ito (2008), "Color Universal Design": colours safe for deuteranopia and protanopia.
 BLACK = "#000000"
-ORANGE = "#E69F00"
-SKY_BLUE = "#56B4E9"
 GREEN = "#009E73"
-YELLOW = "#F0E442"
+YELLOW = "#F0E442"  # fills only: 1.3:1 on white
 BLUE = "#0072B2"
 VERMILLION = "#D55E00"
 PURPLE = "#CC79A7"
-# Yellow is left out of line/marker cycles: it vanishes on a white background under a projector.
-PALETTE = (BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY_BLUE, BLACK)
+# Okabe-Ito's orange (#E69F00) and sky blue (#56B4E9) are 2.3:1 on white, under the 3:1 that lines and markers
+# need; darkened to 3:1 the orange meets the vermillion under deuteranopia. Paul Tol's muted olive and indigo take
+# their places (the old names stay for the callers), and Tol's wine is the eighth class colour.
+OLIVE = "#999933"
+INDIGO = "#332288"
+WINE = "#882255"
+ORANGE = OLIVE
+SKY_BLUE = INDIGO
+PALETTE = (BLUE, VERMILLION, GREEN, PURPLE, OLIVE, INDIGO, BLACK)
 
 TEXT = "#1A1A1A"
-GRID = "#DDDDDD"
-GHOST = "#9A9A9A"  # dropped units: present in the full network, absent from this thinned one
+GRID = "#DDDDDD"  # decorative: the data never depends on seeing it
+GHOST = "#949494"  # dropped units: present in the full network, absent from this thinned one (3:1 on white)
 NEUTRAL = "#BDBDBD"  # exact zeros in gradient maps, "dropped" cells in mask maps
 
 NO_DROPOUT = VERMILLION
 DROPOUT = BLUE
-MODEL_CYCLE = (BLUE, GREEN, PURPLE, ORANGE, SKY_BLUE, BLACK)
+MODEL_CYCLE = (BLUE, GREEN, PURPLE, OLIVE, INDIGO, BLACK)
 
 # Class colours: class 0 blue, class 1 vermillion (the ends of DIVERGING), then the rest of the palette.
-CLASS_COLORS = (BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY_BLUE, BLACK, YELLOW)
+CLASS_COLORS = (BLUE, VERMILLION, GREEN, PURPLE, OLIVE, INDIGO, BLACK, WINE)
+# Each class also has its own marker shape (training points filled, test points white with a coloured rim).
+TRAIN_SYMBOLS = ("circle", "square", "triangle-up", "pentagon", "hexagon", "star", "hourglass", "bowtie")
+TEST_SYMBOLS = ("diamond", "cross", "triangle-down", "star-diamond", "hexagram", "star-square", "octagon",
+                "triangle-left")
 POSITIVE = BLUE
 NEGATIVE = VERMILLION
 

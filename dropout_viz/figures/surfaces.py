@@ -82,7 +82,7 @@ def _add_surface(fig, xs, ys, p, *, zrange, presenter, showscale, where, boundar
             colorbar=st.colorbar(presenter, "P(class 1)", **cb),
             hovertemplate="x₁ %{x:.2f}, x₂ %{y:.2f}<br>P(class 1) = %{z:.3f}<extra></extra>",
         ), **where)
-        if boundary and p.min() < 0.5 < p.max():
+        if boundary:  # always drawn (nothing shows where the surface never crosses 0.5)
             fig.add_trace(go.Contour(
                 x=xs, y=ys, z=p, contours=dict(start=0.5, end=0.5, size=1, coloring="lines"),
                 colorscale=[[0, st.BLACK], [1, st.BLACK]], line=dict(width=st.line_width(presenter, 3)),
@@ -101,7 +101,9 @@ def _add_surface(fig, xs, ys, p, *, zrange, presenter, showscale, where, boundar
 
 
 def _add_points(fig, pts, split: str, presenter, where, showlegend):
-    """Training points: filled circles; test points: white diamonds with a class-coloured rim."""
+    """Training points: filled shapes; test points: white shapes with a class-coloured rim. Each class has its own
+    shape as well as its colour (style.TRAIN_SYMBOLS, style.TEST_SYMBOLS), for readers who cannot tell the colours
+    apart."""
     if pts is None:
         return
     x, y = pts
@@ -109,10 +111,12 @@ def _add_points(fig, pts, split: str, presenter, where, showlegend):
         sel = y == k
         color = st.CLASS_COLORS[int(k)]
         if split == "train":
-            marker = dict(symbol="circle", size=st.marker_size(presenter, 9), color=color,
+            marker = dict(symbol=st.TRAIN_SYMBOLS[int(k) % len(st.TRAIN_SYMBOLS)], size=st.marker_size(presenter, 9),
+                          color=color,
                           line=dict(color="white", width=1.2 * st.scale(presenter)))
         else:
-            marker = dict(symbol="diamond", size=st.marker_size(presenter, 10), color="white",
+            marker = dict(symbol=st.TEST_SYMBOLS[int(k) % len(st.TEST_SYMBOLS)], size=st.marker_size(presenter, 10),
+                          color="white",
                           line=dict(color=color, width=2.2 * st.scale(presenter)))
         fig.add_trace(go.Scatter(
             x=x[sel, 0], y=x[sel, 1], mode="markers", marker=marker, name=f"{split}, class {k}", meta=split,

@@ -13,7 +13,7 @@ from streamlit.errors import StreamlitAPIException, StreamlitPageNotFoundError
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ..core import i18n, system
-from . import widgets
+from . import lecture, widgets
 from .i18n import LANG_STATE, N_, _
 from .widgets import IMAGE_FORMATS, IMAGE_KEY, _note_rejected, _remember_url_params, page_link_markdown
 
@@ -69,6 +69,7 @@ def page_setup(title: str, icon: str = "🎲") -> bool:
     _note_rejected(IMAGE_KEY, IMAGE_FORMATS[img])
     st.session_state[LANG_STATE] = lang
     st.session_state["_shared"] = {k: st.session_state[k] for k in SHARED_PARAMS}
+    lecture.frame()  # the guided lecture: its loader in the sidebar, its bar at the top when the link names one
     with nav:
         _navigation()
     if presenter:
