@@ -22,7 +22,7 @@ from typing import Callable
 
 import streamlit as st
 
-from dropout_viz.ui import common as ui
+from .i18n import _
 
 _CURRENT: contextvars.ContextVar[str | None] = contextvars.ContextVar("dropout_viz_long_task", default=None)
 REACHED = "_progress_reached"  # session state: task key -> (done, total) of the latest update
@@ -34,28 +34,25 @@ def stop_key(task: str) -> str:
     return f"{task}_stop"
 
 
-def eta_text(done: int, total: int, elapsed: float) -> tuple[str, str]:
-    """'about N s left' in English and Chinese, from the rate so far; empty before any work is done."""
+def eta_text(done: int, total: int, elapsed: float) -> str:
+    """'about N s left' in the session's language, from the rate so far; empty before any work is done."""
     if done <= 0 or done >= total:
-        return "", ""
+        return ""
     left = elapsed / done * (total - done)
     if left < 60:
-        n = max(1, round(left))
-        return "about {n} s left".format(n=n), "约剩 {n} 秒".format(n=n)
-    m = round(left / 60)
-    return "about {m} min left".format(m=m), "约剩 {m} 分钟".format(m=m)
+        return _("about {n} s left").format(n=max(1, round(left)))
+    return _("about {m} min left").format(m=round(left / 60))
 
 
-def bar(what_en: str, what_zh: str, unit_en: str = "", unit_zh: str = "",
-        scale: int = 1) -> tuple[Callable[[int, int], None], Callable[[], None]]:
+def bar(what: str, unit: str = "", scale: int = 1) -> tuple[Callable[[int, int], None], Callable[[], None]]:
     """Inside a cached function: a progress bar; returns (on_progress(done, total), clear()).
 
     The bar reads "<what>: <done> of <total> <unit>, about N s left"; ``scale`` multiplies done and total for the
     text only (e.g. chunks shown as training steps). Every update is also a point where a click on Stop
-    interrupts the run.
+    interrupts the run. ``what`` and ``unit`` are already in the reader's language (through ``_``).
     """
     slot = st.empty()
-    slot.progress(0.0, text=ui.tr(what_en, what_zh) + "…")
+    slot.progress(0.0, text=what + "…")
     first: list = []  # (done, time) of the first update: the rate is measured from there (the first piece
     task = _CURRENT.get()  # of work also compiles, which the later ones do not)
 
@@ -65,11 +62,10 @@ def bar(what_en: str, what_zh: str, unit_en: str = "", unit_zh: str = "",
         now = time.perf_counter()
         if not first:
             first.append((done, now))
-        en, zh = eta_text(done - first[0][0], total - first[0][0], now - first[0][1])
+        eta = eta_text(done - first[0][0], total - first[0][0], now - first[0][1])
         d, t = f"{done * scale:,}", f"{total * scale:,}"
-        text = ui.tr("{what}: {done} of {total} {unit}, {eta}", "{what}：{done} / {total} {unit}，{eta}").format(
-            what=ui.tr(what_en, what_zh), done=d, total=t, unit=ui.tr(unit_en, unit_zh),
-            eta=ui.tr(en, zh) or ui.tr("estimating the time left", "正在估计剩余时间"))
+        text = _("{what}: {done} of {total} {unit}, {eta}").format(
+            what=what, done=d, total=t, unit=unit, eta=eta or _("estimating the time left"))
         slot.progress(min(1.0, done / total) if total else 1.0, text=text)
 
     return on_progress, slot.empty
@@ -90,9 +86,8 @@ def guarded(task: str, compute: Callable[[], object], *, on_stop: Callable | Non
     st.session_state.get(STOPPED, {}).pop(task, None)
     st.session_state.get(REACHED, {}).pop(task, None)
     slot = st.empty()
-    slot.button(ui.tr("Stop", "停止"), key=stop_key(task), icon=":material/stop:", on_click=_stop,
-                args=(task, on_stop, args),
-                help=ui.tr("Stop this computation; the page stays as it is.", "停止这次计算；页面保持原样。"))
+    slot.button(_("Stop"), key=stop_key(task), icon=":material/stop:", on_click=_stop, args=(task, on_stop, args),
+                help=_("Stop this computation; the page stays as it is."))
     token = _CURRENT.set(task)
     try:
         return compute()
@@ -110,18 +105,17 @@ def forget(task: str) -> None:
     st.session_state.get(STOPPED, {}).pop(task, None)
 
 
-def stopped_notice(task: str, what_en: str, what_zh: str, shown_en: str, shown_zh: str) -> bool:
+def stopped_notice(task: str, what: str, shown: str) -> bool:
     """If the task was stopped: an info box saying so, how far it got and what is shown instead; returns True."""
     if not was_stopped(task):
         return False
     reached = st.session_state[STOPPED][task]
     if reached is not None:
         d, t = f"{reached[0]:,}", f"{reached[1]:,}"
-        how = ui.tr(" after {done} of {total}", "（已完成 {done} / {total}）").format(done=d, total=t)
+        how = _(" after {done} of {total}").format(done=d, total=t)
     else:
         how = ""
-    st.info(ui.tr("Stopped: {what}{how}. {shown}", "已停止：{what}{how}。{shown}").format(
-        what=ui.tr(what_en, what_zh), how=how, shown=ui.tr(shown_en, shown_zh)), icon=":material/stop_circle:")
+    st.info(_("Stopped: {what}{how}. {shown}").format(what=what, how=how, shown=shown), icon=":material/stop_circle:")
     return True
 
 
@@ -138,8 +132,7 @@ def _again(task: str) -> None:
     forget(task)
 
 
-def stoppable(task: str, settings, compute: Callable[[], object], *, what: tuple[str, str],
-              shown: tuple[str, str], again: tuple[str, str]):
+def stoppable(task: str, settings, compute: Callable[[], object], *, what: str, shown: str, again: str):
     """compute() under ``guarded`` for the given settings (any comparable value), Stop included.
 
     After a Stop of these same settings it does not start again by itself: it shows ``stopped_notice`` (what
@@ -148,8 +141,8 @@ def stoppable(task: str, settings, compute: Callable[[], object], *, what: tuple
     """
     key = f"_{task}_stopped_settings"
     if key in st.session_state and st.session_state[key] == settings:
-        stopped_notice(task, *what, *shown)
-        st.button(ui.tr(*again), key=f"{task}_again", on_click=_again, args=(task,))
+        stopped_notice(task, what, shown)
+        st.button(again, key=f"{task}_again", on_click=_again, args=(task,))
         raise Stopped(task)
     st.session_state.pop(key, None)
     return guarded(task, compute, on_stop=_remember_stop, args=(task, settings))

@@ -63,7 +63,7 @@ def keep_words(q: float) -> str:
 
 def _bar(what: str):
     text = _(what)
-    return progress.bar(text, text, _("chunks"), _("chunks"))
+    return progress.bar(text, _("chunks"))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -102,8 +102,8 @@ def _run(task: str, settings: tuple, label: str, compute):
         done.add((task, settings))
     what, shown, again = _("the training"), _("Nothing is shown for these settings yet."), _("Train again")
     try:
-        return progress.stoppable(task, settings, compute, what=(what, what), shown=(shown, shown),
-                                  again=(again, again))
+        return progress.stoppable(task, settings, compute, what=what, shown=shown,
+                                  again=again)
     except progress.Stopped:
         return None
 

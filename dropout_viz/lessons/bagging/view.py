@@ -78,7 +78,7 @@ TRAINING = N_("Training 13 networks without masks, and dropout and boosting with
 def _ensemble_run(name: str, noise: float, width: int, keep: float, steps: int, seed: int) -> et.EnsembleRun:
     """All models for one setting; the number k of bagged networks averaged is not part of it."""
     what, unit = _(TRAINING), _("steps")
-    report, clear = progress.bar(what, what, unit, unit, scale=ex.ensemble_config(width).chunk)
+    report, clear = progress.bar(what, unit, scale=ex.ensemble_config(width).chunk)
     run = ex.run(ex.experiment_key(seed), name, noise, width, keep, steps, seed=seed, on_progress=report)
     clear()
     return run
@@ -92,8 +92,8 @@ def ensemble_run(c: BaggingControls) -> et.EnsembleRun:
     shown = _("Nothing is shown until they are trained. The controls keep their values; change one, or press "
               "the button, to train again.")
     again = _("Train them after all")
-    return progress.stoppable(TASK, settings, lambda: _ensemble_run(*settings), what=(what, what),
-                              shown=(shown, shown), again=(again, again))
+    return progress.stoppable(TASK, settings, lambda: _ensemble_run(*settings), what=what,
+                              shown=shown, again=again)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

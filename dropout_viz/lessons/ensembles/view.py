@@ -84,15 +84,10 @@ def training_spinner():
                         "after gets it from the cache)…"))
 
 
-def _same(text: str) -> tuple[str, str]:
-    """ui.progress still takes (English, Chinese) pairs: the text, already in the session's language, twice."""
-    return text, text
-
-
 @st.cache_data(max_entries=64, show_spinner=False)
 def trained(spec: ModelSpec) -> ensembles.TrainedModel:
     """The trained model of a spec, with a progress bar (replayed on a cache hit)."""
-    report, clear = progress.bar(*_same(_("Training the network")), *_same(_("steps")), scale=100)
+    report, clear = progress.bar((_("Training the network")), (_("steps")), scale=100)
     model = ex.train(ex.key(spec.seed, ex.TRAIN), spec, on_progress=report)
     clear()
     return model
@@ -102,10 +97,10 @@ def trained_or_stopped(spec: ModelSpec) -> ensembles.TrainedModel:
     """The page's model under a progress bar with a Stop button; raises Stopped after a Stop (its notice and a
     button to train after all are then on the page)."""
     return progress.stoppable(
-        "e_train", spec, lambda: trained(spec), what=_same(_("training the network")),
-        shown=_same(_("Nothing is shown until it is trained. The controls keep their values; change one, or press "
+        "e_train", spec, lambda: trained(spec), what=(_("training the network")),
+        shown=(_("Nothing is shown until it is trained. The controls keep their values; change one, or press "
                       "the button, to train again.")),
-        again=_same(_("Train it after all")))
+        again=(_("Train it after all")))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -125,9 +120,9 @@ def exact(spec: ModelSpec):
     report, clear = None, None
     if 2**d > ex.PROGRESS_ABOVE:
         report, clear = progress.bar(
-            *_same(_("Enumerating all 2{sup} = {n} subnetworks, block by block").format(sup=widgets.superscript(d),
+            (_("Enumerating all 2{sup} = {n} subnetworks, block by block").format(sup=widgets.superscript(d),
                                                                                         n=f"{2**d:,}")),
-            *_same(_("blocks")))
+            (_("blocks")))
     ens = ex.exact(model, on_progress=report)
     if clear is not None:
         clear()
@@ -161,8 +156,8 @@ def exact_if_wanted(spec: ModelSpec, with_exact: bool) -> bool:
     if st.session_state.get(EXACT_STOPPED) == spec:
         d = droppable_units(spec)
         progress.stopped_notice(
-            EXACT_TASK, *_same(_("the exact ensemble over 2{sup} subnetworks").format(sup=widgets.superscript(d))),
-            *_same(_("The panels show the weight-scaled network and Monte Carlo only; the controls keep their "
+            EXACT_TASK, (_("the exact ensemble over 2{sup} subnetworks").format(sup=widgets.superscript(d))),
+            (_("The panels show the weight-scaled network and Monte Carlo only; the controls keep their "
                      "values.")))
         st.button(_("Enumerate them after all"), key="e_exact_again", on_click=_exact_again)
         return False
@@ -191,18 +186,18 @@ def convergence(spec: ModelSpec) -> ex.ConvergenceView:
     """_convergence under a progress bar with a Stop button; raises Stopped after a Stop (its notice and a button
     to start again are then on the page)."""
     return progress.stoppable(
-        "e_conv", spec, lambda: _convergence(spec), what=_same(_("following the Monte Carlo sequences")),
-        shown=_same(_("The convergence charts need all of them, so none is shown. The controls keep their values; "
+        "e_conv", spec, lambda: _convergence(spec), what=(_("following the Monte Carlo sequences")),
+        shown=(_("The convergence charts need all of them, so none is shown. The controls keep their values; "
                       "change one, or press the button, to start again.")),
-        again=_same(_("Follow them after all")))
+        again=(_("Follow them after all")))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _convergence(spec: ModelSpec) -> ex.ConvergenceView:
     model, ens, ws = trained(spec), exact(spec), weight_scaled(spec)
     report, clear = progress.bar(
-        *_same(_("Following {n} sequences of {k} sampled masks").format(n=ex.N_SEQUENCES, k=f"{ex.K_MAX:,}")),
-        *_same(_("sequences")))
+        (_("Following {n} sequences of {k} sampled masks").format(n=ex.N_SEQUENCES, k=f"{ex.K_MAX:,}")),
+        (_("sequences")))
     conv = ex.convergence(ex.sequence_keys(spec.seed), model, ens, ws, on_progress=report)
     clear()
     return conv

@@ -76,7 +76,7 @@ class PairControls:
 def _trained_pair(name: str, width: int, keep: float, steps: int, seed: int) -> dict:
     """Train without / with dropout on a data set; the split and the networks both come from seed."""
     what, unit = _("Training the two networks"), _("steps")
-    report, clear = progress.bar(what, what, unit, unit, scale=100)
+    report, clear = progress.bar(what, unit, scale=100)
     pair = ex.trained_pair(ex.key(seed, "train"), ex.data(name, seed), ex.sizes_for(name, width), keep, steps,
                            on_progress=report)
     clear()
@@ -120,8 +120,8 @@ def trained_pair(name: str, width: int, keep: float, steps: int, seed: int) -> d
               "the button, to train again.")
     again = _("Train them after all")
     # progress takes each text as an (English, Chinese) pair; the text here is already in the reader's language.
-    return progress.stoppable(TRAIN_TASK, settings, lambda: _trained_pair(*settings), what=(what, what),
-                              shown=(shown, shown), again=(again, again))
+    return progress.stoppable(TRAIN_TASK, settings, lambda: _trained_pair(*settings), what=what,
+                              shown=shown, again=again)
 
 
 def ablation(pair: PairControls, n_orders: int) -> dict:

@@ -110,7 +110,7 @@ def _bias_variance(inverted: bool, noise_std: float, keep: float, seed: int) -> 
 
 def _bar(what: str, scale: int):
     text, unit = _(what), _("steps")
-    return progress.bar(text, text, unit, unit, scale=scale)
+    return progress.bar(text, unit, scale=scale)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -142,7 +142,7 @@ def _stoppable(task: str, which: str, settings: tuple, compute):
     shown = _("Nothing is shown until they are trained. The controls keep their values; change one, or press "
               "the button, to train again.")
     again = _("Train them after all")
-    return progress.stoppable(task, settings, compute, what=(what, what), shown=(shown, shown), again=(again, again))
+    return progress.stoppable(task, settings, compute, what=what, shown=shown, again=again)
 
 
 def rivals(c: RegularisationControls) -> ex.RivalsResult:
