@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
+from tests.app.i18n_check import untranslated
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "7_Batch_norm_and_placement.py")
 
@@ -53,6 +54,9 @@ def test_chinese_page_shows_the_same_numbers():
     assert "Dropout 与批归一化" in zh_at.title[0].value
     text = " ".join(c.value for c in zh_at.caption) + " ".join(m.value for m in zh_at.markdown)
     assert "保留概率 q = 0.5（丢弃率 p = 0.5）" in text
+    # No sentence of the lesson's catalog is left in English (tab titles are link values and stay English).
+    tabs = [t.label for t in zh_at.tabs]
+    assert not [m for m in untranslated(zh_at, "batch_norm") if m not in tabs]
 
 
 def test_orders_tab_trains_every_variant_from_its_button():

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
+from tests.app.i18n_check import untranslated
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "9_Uncertainty.py")
 CALIBRATION, BAND, PARTS = "Calibration", "Where the band is wrong", "What the uncertainty is made of"
@@ -70,6 +71,8 @@ def test_chinese_page_shows_the_same_numbers():
     assert any("校准" in c.value for c in zh.caption)
     assert _table(zh).iloc[:, 3:].values.tolist() == _table(en).iloc[:, 3:].values.tolist()
     assert list(_table(zh).columns)[0] == "预测方式"
+    tabs = [t.label for t in zh.tabs]  # link values: they stay English, a caption names them in Chinese
+    assert not [m for m in untranslated(zh, "uncertainty") if m not in tabs]
 
 
 def test_band_tab():
