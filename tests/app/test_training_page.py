@@ -2,7 +2,7 @@
 limits, divergence, sweeps.
 
 The live view (a custom component) plays in the browser; here the tests read the batch of snapshots the page
-sends it (playground.decode_batch) and stand in for the browser: Play sets the session's playing flag, and a
+sends it (experiment.decode_batch) and stand in for the browser: Play sets the session's playing flag, and a
 request for the next batch is what the view's "need" trigger leaves in the session before a run.
 """
 import base64
@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dropout_viz import playground as pg
+from dropout_viz.lessons.live_training import experiment as pg
 from dropout_viz.core import datasets
-from dropout_viz.ui import training_page as tp
+from dropout_viz.lessons.live_training import view as tp
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "2_Live_training.py")
 
@@ -209,7 +209,8 @@ def _stop_at(monkeypatch, kind: str, at_chunk: int, seen: list):
     button's callback runs and the script reruns (the browser's click interrupts at the next bar update)."""
     import streamlit as st
 
-    from dropout_viz.ui import progress, training_page
+    from dropout_viz.lessons.live_training import view as training_page
+    from dropout_viz.ui import progress
 
     real_bar = progress.bar
 
@@ -265,8 +266,9 @@ def _upload(at, key, name, data, mime="text/csv"):
 
 
 def _texts(elements) -> str:
-    """The messages' text as the reader sees it (outside text is sent as character references)."""
-    return html.unescape(" | ".join(e.value for e in elements))
+    """The messages' text as the reader sees it: outside text is sent as character references, with an invisible
+    word joiner (U+2060) before ':', '.' and '@' (ui.widgets.plain); decode those and drop the joiners."""
+    return html.unescape(" | ".join(e.value for e in elements)).replace("\u2060", "")
 
 
 def test_your_csv_without_points_says_so_and_bad_files_get_a_message():
@@ -309,7 +311,7 @@ def test_an_uploaded_csv_is_trained_on_and_a_bad_one_keeps_it():
 
 def _export(at) -> str:
     """What the download button serves when clicked (AppTest has no server to fetch it from)."""
-    from dropout_viz.ui import training_page as tp
+    from dropout_viz.lessons.live_training import view as tp
     return tp._export_json(at.session_state["t_export"])
 
 

@@ -24,9 +24,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .core import datasets, masks, model_io, rng, train
-from .core.checks import quote
-from .core.network import ACTIVATIONS, check_activation, forward, head_logits
+from dropout_viz.core import datasets, masks, model_io, rng, train
+from dropout_viz.core.checks import quote
+from dropout_viz.core.network import ACTIVATIONS, check_activation, forward, head_logits
 
 MAX_HIDDEN_LAYERS = 4  # deeper nets add nothing to this demonstration and train visibly slower
 MAX_WIDTH = 64
@@ -125,7 +125,7 @@ class Setup:
 
 
 # Settings under which each data set shows the lesson within a minute or two of playing. Tuned by running
-# them over seeds (the moons defaults are checked in tests/test_playground.py). The 2-D sets share the
+# them over seeds (the moons defaults are checked in tests/lessons/live_training/test_experiment.py). The 2-D sets share the
 # moons recipe: 100 noisy points overfit by a 2 x 32 ReLU net; the spiral needs more data and capacity
 # to be learnable at all, the digits input dropout too. The sine is the weak case: with 20 points the
 # no-dropout fit bends through the noise, but dropout's own noise in the output costs squared error too,

@@ -3,7 +3,7 @@
 The live run (stacked weights, curve history, the last mask) belongs to one browser session, so it lives
 in st.session_state, never in a shared cache. The live area is a fragment holding the live view, a custom
 component that plays in the browser (ui/components/live_view): each fragment run trains a batch of
-snapshots (playground.play) and sends them as bytes; the browser shows one per frame and asks for the
+snapshots (experiment.play) and sends them as bytes; the browser shows one per frame and asks for the
 next batch while it shows this one. Sweeps are st.cache_data functions of plain scalars, shared by every
 session.
 """
@@ -16,15 +16,16 @@ import gc
 import numpy as np
 import streamlit as st
 
-from .. import playground
-from ..core import datasets
-from ..core.checks import quote
-from ..figures import band_chart
-from ..figures import training_page as tfig
-from ..figures.style import CLASS_COLORS, keep_text, model_colors
-from . import common as ui
-from .components import live_view
-from . import progress
+from dropout_viz.core import datasets
+from dropout_viz.core.checks import quote
+from dropout_viz.figures import band_chart
+from dropout_viz.figures.style import CLASS_COLORS, keep_text, model_colors
+from dropout_viz.ui import common as ui
+from dropout_viz.ui import progress
+from dropout_viz.ui.components import live_view
+
+from . import experiment
+from . import figures as tfig
 
 # Streamlit runs a full gc.collect(2) after every script run, so after every frame of the play loop. With
 # JAX and Plotly imported that walk over all live objects cost about 100 ms of CPU per frame (measured with
@@ -51,38 +52,38 @@ LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 
 PENALTIES = (0.0, 0.00001, 0.0001, 0.001, 0.01, 0.1)
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 OPTIMIZERS = {"sgd": "SGD", "momentum": "SGD with momentum 0.9", "adam": "Adam"}
-DATA_CHOICES = (*datasets.DATASETS, playground.CSV)
+DATA_CHOICES = (*datasets.DATASETS, experiment.CSV)
 SEEDS = (0, 10_000)
 NOISE = (0.0, 0.5, 0.05)  # slider range and step
 SHARE = (0.1, 0.9, 0.05)
 KEEP = (0.05, 1.0, 0.05)
-# Widgets a data set's tuned settings (playground.PRESETS) are loaded into when the data set changes.
+# Widgets a data set's tuned settings (experiment.PRESETS) are loaded into when the data set changes.
 PRESET_KEYS = {"noise": "t_noise", "n_train": "t_ntrain", "test_share": "t_share", "layers": "t_layers",
                "width": "t_width", "keep_in": "t_keep_in", "keep_hidden": "t_keep_h", "lr": "t_lr"}
 
 
 def data_label(name: str) -> str:
     """The data set's name in the select box (and the URL): the registry's label, or "Your CSV"."""
-    return datasets.POINTS_LABEL if name == playground.CSV else datasets.DATASETS[name].label
+    return datasets.POINTS_LABEL if name == experiment.CSV else datasets.DATASETS[name].label
 
 
 
 # --- settings and data -----------------------------------------------------------------------------
 
-def setup_from(fields: dict) -> playground.Setup:
+def setup_from(fields: dict) -> experiment.Setup:
     """A checked Setup from widget values (ValueError names the offending one)."""
-    return playground.Setup(**fields)
+    return experiment.Setup(**fields)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def dataset(name: str, noise: float, n_train: int, test_share: float, data_seed: int, points_digest: str | None,
             _points: datasets.Points | None) -> datasets.Dataset:
     """The page's data split (shared by every session with the same settings; uploaded points by digest)."""
-    return playground.make_split(playground.Setup(dataset=name, noise=noise, n_train=n_train,
+    return experiment.make_split(experiment.Setup(dataset=name, noise=noise, n_train=n_train,
                                                   test_share=test_share, data_seed=data_seed, points=_points))
 
 
-def data_of(setup: playground.Setup) -> datasets.Dataset:
+def data_of(setup: experiment.Setup) -> datasets.Dataset:
     points = setup.points
     return dataset(setup.dataset, setup.noise, setup.n_train, setup.test_share, setup.data_seed,
                    None if points is None else points.digest, points)
@@ -100,13 +101,13 @@ def load_preset_on_change(name: str, keys: dict = PRESET_KEYS) -> None:
     st.session_state["t_last_data"] = name
     if last is None or last == name:
         return
-    preset = playground.PRESETS[name]
+    preset = experiment.PRESETS[name]
     for field, key in keys.items():
         if field in preset:
             st.session_state[key] = preset[field]
     points = st.session_state.get(CSV_POINTS)
-    if name == playground.CSV and points is not None:
-        st.session_state["t_ntrain"] = playground.csv_train_points(points, preset["test_share"])
+    if name == experiment.CSV and points is not None:
+        st.session_state["t_ntrain"] = experiment.csv_train_points(points, preset["test_share"])
     st.toast(ui.tr(f"Loaded the settings tuned for {data_label(name)}.",
                    f"已载入为「{data_label(name)}」调好的设置。"), icon="🎛️")
 
@@ -114,7 +115,7 @@ def load_preset_on_change(name: str, keys: dict = PRESET_KEYS) -> None:
 # --- your own points (CSV upload) ------------------------------------------------------------------
 
 CSV_MAX_BYTES = 1_000_000
-CSV_MIN_POINTS = 20  # 10 training points (playground.TRAIN_POINTS) and as many test points at share 0.5
+CSV_MIN_POINTS = 20  # 10 training points (experiment.TRAIN_POINTS) and as many test points at share 0.5
 
 
 def message(exc: Exception) -> str:
@@ -178,9 +179,9 @@ def _csv_changed() -> None:
             f"无法使用 **{name}**：{why}。" + ("仍在使用之前的数据。" if kept else ""))
         return
     st.session_state[CSV_POINTS] = points
-    share = st.session_state.get("t_share", playground.PRESETS[playground.CSV]["test_share"])
-    st.session_state["t_ntrain"] = playground.csv_train_points(points, share)
-    st.session_state["t_noise"] = playground.PRESETS[playground.CSV]["noise"]  # your points as they are
+    share = st.session_state.get("t_share", experiment.PRESETS[experiment.CSV]["test_share"])
+    st.session_state["t_ntrain"] = experiment.csv_train_points(points, share)
+    st.session_state["t_noise"] = experiment.PRESETS[experiment.CSV]["noise"]  # your points as they are
     st.session_state[CSV_NOTE] = _note(
         "success", f"Read {len(points):,} points from **{name}**; training points set to use all of them, "
                    "with no added noise.",
@@ -192,22 +193,22 @@ def read_csv(data: bytes, source: str) -> datasets.Points:
     x, y = datasets.parse_points_csv(data, max_bytes=CSV_MAX_BYTES, max_points=datasets.MAX_POINTS, max_classes=2)
     if len(y) < CSV_MIN_POINTS:
         raise ValueError(f"too few points: got {len(y)}, this page needs at least {CSV_MIN_POINTS} "
-                         f"({playground.TRAIN_POINTS[0]} to train on and some to test on)")
+                         f"({experiment.TRAIN_POINTS[0]} to train on and some to test on)")
     return datasets.Points(x, y, source=source)
 
 
 # --- saving and loading the models (JSON) ----------------------------------------------------------
 
-RESTORE = "t_restore"  # a checked model file (playground.Saved) waiting for the run its settings make
+RESTORE = "t_restore"  # a checked model file (experiment.Saved) waiting for the run its settings make
 MODEL_MAX_MB = 2
 
 
 def _export_json(box: dict) -> str:
     """The deferred download: the run as it is when the button is clicked (the live area keeps box current)."""
-    return playground.export_models(box["live"], box["names"], box["keeps"], lr=box["lr"], l2=box["l2"])
+    return experiment.export_models(box["live"], box["names"], box["keeps"], lr=box["lr"], l2=box["l2"])
 
 
-def save_and_load(setup: playground.Setup) -> None:
+def save_and_load(setup: experiment.Setup) -> None:
     """The download button (every model of the run, as JSON) and the uploader that loads such a file back."""
     box = st.session_state.setdefault(EXPORT, {})
     left, right = st.columns([1, 2], gap="medium")
@@ -250,7 +251,7 @@ def _choice(value, options, what: str):
     raise ValueError(f"{what} = {quote(value)} is not one of this page's choices ({shown})")
 
 
-def widget_values(saved: playground.Saved) -> dict:
+def widget_values(saved: experiment.Saved) -> dict:
     """The page's widget values (key -> value) that show a loaded file's settings; ValueError if a widget
     cannot show one of them (the file came from another version of the page, or was edited)."""
     s = saved.setup
@@ -272,9 +273,9 @@ def widget_values(saved: playground.Saved) -> dict:
     return values
 
 
-def load_file(data: bytes) -> tuple[playground.Saved, dict]:
+def load_file(data: bytes) -> tuple[experiment.Saved, dict]:
     """A checked model file and the widget values that show it (ValueError says what does not fit)."""
-    saved = playground.load_models(data)
+    saved = experiment.load_models(data)
     return saved, widget_values(saved)
 
 
@@ -321,7 +322,7 @@ def step_token() -> int:
     return int(st.session_state.get(STEP_TOKEN, 0))
 
 
-def live_run(setup: playground.Setup) -> playground.Live:
+def live_run(setup: experiment.Setup) -> experiment.Live:
     """This session's run for these settings; new settings start a new run (same weights for every model).
 
     A model file loaded just before (RESTORE) replaces the run with its weights and step count, if these
@@ -331,7 +332,7 @@ def live_run(setup: playground.Setup) -> playground.Live:
     saved = st.session_state.pop(RESTORE, None)
     if saved is not None:
         if saved.setup == setup:
-            live = playground.restore(setup, data_of(setup), saved.params, saved.steps)
+            live = experiment.restore(setup, data_of(setup), saved.params, saved.steps)
             st.session_state[LIVE] = live
             return live
         st.session_state[MODEL_NOTE] = _note(
@@ -339,7 +340,7 @@ def live_run(setup: playground.Setup) -> playground.Live:
                      "one); its weights were not loaded.",
             "模型文件中的设置未能全部生效（可能被链接中的参数覆盖）；其权重没有载入。")
     if live is None or live.setup != setup:
-        live = playground.start(setup, data_of(setup))
+        live = experiment.start(setup, data_of(setup))
         st.session_state[LIVE] = live
     return live
 
@@ -371,26 +372,26 @@ def new_seed(key: str, drawn_with: int) -> None:
     st.session_state[key] = lo + (int(drawn_with) + 1 - lo) % (hi - lo + 1)
 
 
-def apply_pending(hps, speed: int = playground.CHUNK) -> None:
+def apply_pending(hps, speed: int = experiment.CHUNK) -> None:
     """Do the step (one shown frame: ``speed`` steps) or reset a button asked for."""
     action = st.session_state.pop(PENDING, None)
     live = st.session_state[LIVE]
     if action == "step":
-        st.session_state[LIVE] = playground.advance(live, hps, speed)
+        st.session_state[LIVE] = experiment.advance(live, hps, speed)
     elif action == "reset":
-        st.session_state[LIVE] = playground.reset(live)
+        st.session_state[LIVE] = experiment.reset(live)
 
 
 # --- the live area: the live view and the batches it plays ---------------------------------------------
 
 VIEW = "t_view"  # the live view component's key (its trigger values: need, play, pause)
-SPEED = "t_speed"  # steps per shown frame (playground.SPEEDS)
+SPEED = "t_speed"  # steps per shown frame (experiment.SPEEDS)
 ASKED = "t_asked"  # (event, {seq, step}) from the live view, for the fragment run it caused
 SENT = "t_sent"  # (signature, playing, seq, bytes) of the last batch sent
 SEQ = "t_seq"  # batches sent in this session
 KEPT = "t_kept"  # step -> the run at that step, for the snapshots the browser may still show
 KEPT_MAX = 64
-SPEED_DEFAULT = playground.CHUNK
+SPEED_DEFAULT = experiment.CHUNK
 
 
 def _on_view_event(name: str) -> None:
@@ -410,14 +411,14 @@ def _go_to(step) -> None:
     """Make the run the one the browser shows at ``step`` (it may be behind the batches already trained)."""
     live = st.session_state.get(LIVE)
     kept = st.session_state.get(KEPT, {}).get(step)
-    if live is not None and kept is not None and kept.setup == live.setup and playground.step_of(live) != step:
+    if live is not None and kept is not None and kept.setup == live.setup and experiment.step_of(live) != step:
         st.session_state[LIVE] = kept
 
 
 def _keep(lives) -> None:
     kept = st.session_state.setdefault(KEPT, {})
     for lv in lives:
-        kept[playground.step_of(lv)] = lv
+        kept[experiment.step_of(lv)] = lv
     for step in sorted(kept)[:-KEPT_MAX]:
         del kept[step]
 
@@ -462,7 +463,7 @@ def _live_body(names, keeps, hps, lr, presenter, l2=0.0, speed=SPEED_DEFAULT) ->
     asked = st.session_state.pop(ASKED, None)
     live = st.session_state[LIVE]
     setup = live.setup
-    view = playground.view_of(setup, data_of(setup))
+    view = experiment.view_of(setup, data_of(setup))
     meta = _meta(names, keeps, presenter, speed, setup.regression, setup.dataset)
     signature = (setup, id(live.init))  # a new run: the view starts over (points, history)
     wording = repr(meta)
@@ -471,35 +472,35 @@ def _live_body(names, keeps, hps, lr, presenter, l2=0.0, speed=SPEED_DEFAULT) ->
     seq = st.session_state.get(SEQ, 0) + 1
     if playing and live.diverged is None and (asked is not None or sent is None or not sent[1] or sent[0] != signature):
         step = asked[1] if asked is not None else None
-        if step is not None and step != playground.step_of(live):
+        if step is not None and step != experiment.step_of(live):
             _go_to(step)  # the browser asks for what follows its last snapshot: continue from there
             live = st.session_state[LIVE]
-        reset = sent is None or sent[0] != signature or (step is not None and step != playground.step_of(live))
-        lives, records = playground.play(live, hps, view, playground.batch_frames(speed), speed)
+        reset = sent is None or sent[0] != signature or (step is not None and step != experiment.step_of(live))
+        lives, records = experiment.play(live, hps, view, experiment.batch_frames(speed), speed)
         _keep([live] + [lv for lv in lives if lv.diverged is None])
         end = lives[-1]
         if end.diverged is not None:
             st.session_state[PLAYING] = False
             playing = False
-            records = records[-1:] if records else [playground.snapshot_record(live, playground.grid_codes(live, view))]
+            records = records[-1:] if records else [experiment.snapshot_record(live, experiment.grid_codes(live, view))]
             start = lives[-2] if len(lives) > 1 else live
             reset = True
-            data = playground.encode_batch(view, start, records, seq=seq, speed=speed, playing=False, reset=True,
+            data = experiment.encode_batch(view, start, records, seq=seq, speed=speed, playing=False, reset=True,
                                            meta=meta, diverged=True)
         else:
-            data = playground.encode_batch(view, live, records, seq=seq, speed=speed, playing=True, reset=reset,
+            data = experiment.encode_batch(view, live, records, seq=seq, speed=speed, playing=True, reset=reset,
                                            meta=meta)
         st.session_state[LIVE] = live = end
-    elif not playing and (sent is None or sent[1] or sent[0] != signature or sent[2] != playground.step_of(live)
+    elif not playing and (sent is None or sent[1] or sent[0] != signature or sent[2] != experiment.step_of(live)
                           or sent[5] != wording or asked is not None):
         _keep([live])
-        record = playground.snapshot_record(live, playground.grid_codes(live, view))
-        data = playground.encode_batch(view, live, [record], seq=seq, speed=speed, playing=False, reset=True,
+        record = experiment.snapshot_record(live, experiment.grid_codes(live, view))
+        data = experiment.encode_batch(view, live, [record], seq=seq, speed=speed, playing=False, reset=True,
                                        meta=meta, diverged=live.diverged is not None)
     else:  # nothing new to show (a page run while playing): the same bytes, the browser keeps its queue
         seq, data = sent[3], sent[4]
     st.session_state[SEQ] = seq
-    st.session_state[SENT] = (signature, playing, playground.step_of(live), seq, data, wording)
+    st.session_state[SENT] = (signature, playing, experiment.step_of(live), seq, data, wording)
     # What the download button saves when clicked (it is drawn outside this fragment, once per page run).
     st.session_state.setdefault(EXPORT, {}).update(live=live, names=list(names), keeps=list(keeps), lr=lr, l2=l2)
     if live.diverged is not None:
@@ -523,12 +524,12 @@ def _captions(live, names, keeps, playing: bool) -> None:
     setup = live.setup
     regression = setup.regression
     sizes = live.config.sizes
-    big = max(sizes) > playground.SHOWN_UNITS
+    big = max(sizes) > experiment.SHOWN_UNITS
     st.caption(ui.tr(
         "Above the view: the full networks on the test set (" + ("mean squared error" if regression else
         "cross-entropy loss · share classified right") + "; the gap is test minus training loss). "
         f"Right: the mask {names[1]} used for one example of its minibatch at the step shown"
-        + (f" (the first {playground.SHOWN_UNITS} units of each layer are drawn)" if big else "")
+        + (f" (the first {experiment.SHOWN_UNITS} units of each layer are drawn)" if big else "")
         + "; in = inputs, h1, h2, … = hidden layers, out = outputs. Crossed units are dropped, with all their "
         "connections; a fresh mask is drawn for every example at every step. "
         f"{keep_text(keeps[1][0])} for inputs, {keep_text(keeps[1][-1])} for hidden units, inverted "
@@ -537,20 +538,20 @@ def _captions(live, names, keeps, playing: bool) -> None:
         "视图上方：完整网络在测试集上的表现（" + ("均方误差" if regression else "交叉熵损失 · 分类正确的比例")
         + "；差距 = 测试损失 − 训练损失）。"
         f"右侧：{names[1]} 在所示步数为其小批量中的一个样本使用的掩码"
-        + (f"（每层只画出前 {playground.SHOWN_UNITS} 个单元）" if big else "")
+        + (f"（每层只画出前 {experiment.SHOWN_UNITS} 个单元）" if big else "")
         + "；in = 输入，h1、h2、… = 隐藏层，out = 输出。打叉的单元连同它的所有连接一起被丢弃；每一步都为每个样本"
         f"重新抽取掩码。输入{ui.keep_words(keeps[1][0])}，隐藏单元{ui.keep_words(keeps[1][-1])}，反向（inverted）dropout"
         "（训练时保留的单元乘以 1/q，因此测试时用的就是完整网络）。把鼠标移到决策面上可看 P(类别 1)，移到曲线上可看某一步的数值。"))
     if setup.dataset == "digits" and not playing:
         ds = data_of(setup)
-        probs = playground.predict(live, ds.x_test)
-        wrong = playground.mistakes(probs, ds.y_test, k=8)
+        probs = experiment.predict(live, ds.x_test)
+        wrong = experiment.mistakes(probs, ds.y_test, k=8)
         images = [ds.x_test[idx] for idx, _ in wrong]
         captions = [[f"{ds.y_test[i]}→{p}" for i, p in zip(idx, pred)] for idx, pred in wrong]
         n_wrong = (probs.argmax(-1) != ds.y_test).sum(-1)
         titles = [ui.tr(f"{name}<br>{n:,}/{ds.y_test.size} wrong", f"{name}<br>错 {n:,}/{ds.y_test.size}")
                   for name, n in zip(names, n_wrong)]
-        step = playground.step_of(live)
+        step = experiment.step_of(live)
         st.markdown(ui.tr(f"**Test digits each model gets wrong at step {step:,}** (true→predicted)",
                           f"**第 {step:,} 步时各模型分错的测试数字**（真实→预测）"))
         ui.chart(tfig.digit_mistakes(images, captions, titles), key="t_digits")
@@ -561,7 +562,7 @@ def _captions(live, names, keeps, playing: bool) -> None:
 def _progress():
     """A progress bar drawn inside the cached function (so a cache hit replays it, finished and removed)."""
     report, clear = progress.bar("Training all the sweep's models together", "所有扫描模型一起训练",
-                                 "steps", "步", scale=playground.CHUNK)
+                                 "steps", "步", scale=experiment.CHUNK)
     return clear, report
 
 
@@ -571,7 +572,7 @@ def keep_sweep(setup_fields: tuple, n_seeds: int, steps: int, lr: float, l2: flo
     """Test error against hidden keep over seeds (one vmapped computation), with a progress bar."""
     setup = sweep_setup(setup_fields, _points)  # the points' digest is in setup_fields: the cache key
     clear, report = _progress()
-    out = playground.keep_sweep(setup, n_seeds=n_seeds, steps=steps, lr=lr, l2=l2, keep_in=keep_in,
+    out = experiment.keep_sweep(setup, n_seeds=n_seeds, steps=steps, lr=lr, l2=l2, keep_in=keep_in,
                                 on_chunk=report)
     clear()
     return out
@@ -583,7 +584,7 @@ def size_keep_sweep(setup_fields: tuple, n_seeds: int, steps: int, lr: float, l2
     """Test error over training-set size x hidden keep x seeds (one vmapped computation), with a progress bar."""
     setup = sweep_setup(setup_fields, _points)  # the points' digest is in setup_fields: the cache key
     clear, report = _progress()
-    out = playground.size_keep_sweep(setup, n_seeds=n_seeds, steps=steps, lr=lr, l2=l2, keep_in=keep_in,
+    out = experiment.size_keep_sweep(setup, n_seeds=n_seeds, steps=steps, lr=lr, l2=l2, keep_in=keep_in,
                                      on_chunk=report)
     clear()
     return out
@@ -612,7 +613,7 @@ def _stopped_sweep(kind: str) -> bool:
         "不显示结果，因为训练到一半的模型会误导人。各控件保持原值；按按钮重新开始。")
 
 
-def sweep_fields(setup: playground.Setup) -> tuple:
+def sweep_fields(setup: experiment.Setup) -> tuple:
     """The setup as a plain tuple for a cache key; the sweep uses n_models = 2 whatever the live run has.
 
     Uploaded points appear as their digest (the last field); sweep_setup puts the points back.
@@ -622,11 +623,11 @@ def sweep_fields(setup: playground.Setup) -> tuple:
         None if s.points is None else s.points.digest,)
 
 
-def sweep_setup(fields: tuple, points: datasets.Points | None) -> playground.Setup:
-    return playground.Setup(*fields[:-1], points=points)
+def sweep_setup(fields: tuple, points: datasets.Points | None) -> experiment.Setup:
+    return experiment.Setup(*fields[:-1], points=points)
 
 
-def sweep_settings(setup: playground.Setup, n_seeds: int, steps: int, lr: float, l2: float, keep_in: float) -> tuple:
+def sweep_settings(setup: experiment.Setup, n_seeds: int, steps: int, lr: float, l2: float, keep_in: float) -> tuple:
     """What a sweep button remembers: the cached sweep functions' arguments, uploaded points last."""
     return (sweep_fields(setup), n_seeds, steps, lr, l2, keep_in, setup.points)
 
@@ -643,7 +644,7 @@ def asked_sweep(kind: str):
     return st.session_state.get(SWEEPS, {}).get(kind)
 
 
-def legend(names, setup: playground.Setup) -> None:
+def legend(names, setup: experiment.Setup) -> None:
     """The live figures' legend, drawn once here instead of inside every frame (legends are slow to lay out)."""
     colors = model_colors(names)
     swatch = ('<span style="display:inline-block;width:2.2em;border-top:4px {dash} {c};vertical-align:middle;'
@@ -676,7 +677,7 @@ def show_keep_sweep(settings: tuple, presenter: bool) -> None:
     except ValueError as e:
         ui.error(e)
         return
-    mean, spread = playground.sweep_summary(res["error"])
+    mean, spread = experiment.sweep_summary(res["error"])
     fig = band_chart(res["keeps"], {ui.tr(f"mean of {asked[1]} seeds", f"{asked[1]} 个种子的平均"): (mean, spread)},
                      x_title=ui.tr("keep q for hidden units (drop rate p = 1 − q)",
                                    "隐藏单元的保留概率 q（丢弃率 p = 1 − q）"),
@@ -685,7 +686,7 @@ def show_keep_sweep(settings: tuple, presenter: bool) -> None:
                                  f"训练 {asked[2]:,} 步后：各种子的平均，色带从最好到最差的种子"))
     fig.update_layout(showlegend=False)
     ui.chart(fig, key="t_sw_keep_fig")
-    best = playground.best_keep(res["error"][None], res["keeps"])[0]
+    best = experiment.best_keep(res["error"][None], res["keeps"])[0]
     old = asked != settings
     st.caption(ui.tr(
         "Left end: so little is kept that the thinned networks cannot learn the pattern (underfitting). "
@@ -709,8 +710,8 @@ def show_size_sweep(settings: tuple, presenter: bool) -> None:
         ui.error(e)
         return
     regression = sweep_setup(asked[0], asked[6]).regression
-    gain = playground.dropout_gain(res["error"], res["keeps"])
-    mean, _ = playground.sweep_summary(res["error"])
+    gain = experiment.dropout_gain(res["error"], res["keeps"])
+    mean, _ = experiment.sweep_summary(res["error"])
     unit = ui.tr("percentage points" if not regression else "MSE", "百分点" if not regression else "均方误差")
     fig = tfig.dropout_gain_heatmap(res["sizes"], res["keeps"], gain, mean, metric=res["metric"],
                                     percent=not regression, presenter=presenter,
@@ -718,7 +719,7 @@ def show_size_sweep(settings: tuple, presenter: bool) -> None:
                                                 f"({unit})",
                                                 f"有 dropout 减去无 dropout 的测试误差，训练 {asked[2]:,} 步后（{unit}）"))
     ui.chart(fig, key="t_sw_size_fig")
-    best = playground.best_keep(res["error"], res["keeps"])
+    best = experiment.best_keep(res["error"], res["keeps"])
     per_size = ", ".join(f"{n} → q = {q:g}" for n, q in zip(res["sizes"], best))
     old = asked != settings
     st.caption(ui.tr(
@@ -733,3 +734,190 @@ def show_size_sweep(settings: tuple, presenter: bool) -> None:
         f"{per_size}。较小的训练集取自最大训练集的前若干行，并重复到同样长度，使每个模型形状相同"
         "（小批量仍在小训练集上均匀抽取）。"
         + (" *这些结果来自之前的设置；按按钮重新计算。*" if old else "")))
+
+
+# --- the page ------------------------------------------------------------------------------------------
+
+def render(presenter: bool) -> None:
+    """The live-training lesson: two copies of one network trained side by side, then the sweeps."""
+    tr = ui.tr
+    st.title(tr("Live training: the same network with and without dropout", "实时训练：同一个网络，有无 dropout"))
+    if not presenter:  # on a projector the first screen is for the controls and the live view
+        st.markdown(tr(
+            "Two copies of one network start from **the same weights** and see **the same minibatches in the same "
+            "order**; the only difference is that one of them drops units while it trains. Press **Play** (keyboard "
+            "**P**) and watch them part ways. Keep, learning rate and penalty can be changed while playing: they apply "
+            "within a second or two, without touching the weights.",
+            "同一个网络的两个副本从**相同的权重**出发，以**相同的顺序看到相同的小批量**；唯一的区别是其中一个在训练时"
+            "随机丢弃单元。按**播放**（键盘 **P**），看它们如何分道扬镳。播放过程中可以调整保留概率、学习率和惩罚项："
+            "它们在一两秒内生效，不会改动权重。"))
+
+    with st.sidebar:
+        st.header(tr("Data", "数据"))
+        name = ui.select(tr("Data set", "数据集"), "t_data", DATA_CHOICES, "moons", format_func=data_label,
+                         help=tr("2-D sets show decision surfaces; the noisy sine is regression; digits are real 8x8 "
+                                 "handwritten images (64 inputs, 10 classes); Your CSV trains on 2-D points you upload. "
+                                 "Picking a data set loads settings tuned to show the effect on it.",
+                                 "二维数据集显示决策面；带噪正弦是回归任务；digits 是真实的 8×8 手写数字图像（64 个输入，"
+                                 "10 个类别）；Your CSV 用你上传的二维点训练。选择数据集时会载入为它调好的设置。"))
+        load_preset_on_change(name)
+        points = csv_input() if name == experiment.CSV else None
+        noise = ui.slider(tr("Noise", "噪声"), "t_noise", *NOISE[:2], 0.3, NOISE[2],
+                          help=tr("Standard deviation of the jitter added to each coordinate (2-D, your CSV), to y "
+                                  "(sine) or to each pixel (digits).",
+                                  "加到每个坐标（二维数据、你的 CSV）、y（正弦）或每个像素（digits）上的抖动的标准差。"))
+        n_train = ui.number(tr("Training points", "训练点数"), "t_ntrain", *experiment.TRAIN_POINTS, 100,
+                            help=tr("Few points make overfitting easy to see.", "训练点越少，过拟合越容易看出来。"))
+        share = ui.slider(tr("Test share of all points", "测试点占全部点的比例"), "t_share", *SHARE[:2], 0.5,
+                          SHARE[2], fmt="%.2f",
+                          help=tr("0.5: one test point for every training point.", "0.5：每个训练点对应一个测试点。"))
+        data_seed = ui.number(tr("Data seed", "数据种子"), "t_dseed", *SEEDS, 0,
+                              help=tr("Regenerate the data with another seed.", "换一个种子重新生成数据。"))
+        st.header(tr("Network", "网络"))
+        layers = ui.slider(tr("Hidden layers", "隐藏层数"), "t_layers", 1, experiment.MAX_HIDDEN_LAYERS, 2)
+        width = ui.slider(tr("Units per hidden layer", "每个隐藏层的单元数"), "t_width", 1, experiment.MAX_WIDTH, 32)
+        activation = ui.select(tr("Activation", "激活函数"), "t_act", ACTIVATIONS, "relu")
+        optimizer = ui.select(tr("Optimizer", "优化器"), "t_opt", list(OPTIMIZERS), "adam",
+                              format_func=OPTIMIZERS.get)
+        batch = ui.select(tr("Batch size", "批大小"), "t_batch", experiment.BATCH_SIZES, 32)
+
+    transport, values, rates, extra = st.columns([1.25, 1, 0.8, 1], gap="medium")
+    with transport:
+        buttons = st.container(horizontal=True)  # filled below, once the seed it offers to change is known
+        seed = ui.number(tr("Weight seed", "权重种子"), "t_seed", *SEEDS, 0,
+                         help=tr("Seed of the initial weights, the minibatch order and the masks; every model shares it.",
+                                 "决定初始权重、小批量顺序和掩码的种子；所有模型共用。"))
+        with buttons:
+            st.button(tr("Step", "单步"), key="t_step", shortcut="S", icon=":material/skip_next:", on_click=request,
+                      args=("step", step_token()),
+                      help=tr("Pause and train one frame: as many steps as 'Steps per frame' (keyboard: S).",
+                              "暂停并训练一帧：步数等于“每帧步数”（键盘：S）。"))
+            st.button(tr("Reset", "重置"), key="t_reset", shortcut="I", icon=":material/replay:", on_click=request,
+                      args=("reset",), help=tr("Back to step 0 with the same initial weights (keyboard: I).",
+                                               "回到第 0 步，使用相同的初始权重（键盘：I）。"))
+            st.button(tr("New seed", "新种子"), key="t_newseed", shortcut="N", icon=":material/casino:",
+                      on_click=new_seed, args=("t_seed", seed),
+                      help=tr("New initial weights, minibatch order and masks (keyboard: N).",
+                              "新的初始权重、小批量顺序和掩码（键盘：N）。"))
+    with values:
+        keep_in = ui.keep_slider(tr("Keep q for the inputs", "输入的保留概率 q"), "t_keep_in", 1.0)
+        keep_h = ui.keep_slider(tr("Keep q for the hidden units", "隐藏单元的保留概率 q"), "t_keep_h", 0.5)
+    with rates:
+        lr = ui.select(tr("Learning rate", "学习率"), "t_lr", LEARNING_RATES, 0.003, format_func=lambda v: f"{v:g}")
+        l2 = ui.select(tr("L2 penalty (both models)", "L2 惩罚（两个模型）"), "t_l2", PENALTIES, 0.0,
+                       format_func=lambda v: f"{v:g}",
+                       help=tr("Adds (λ/2)·Σw² to both models' loss (biases not penalised).",
+                               "在两个模型的损失上都加上 (λ/2)·Σw²（偏置不受惩罚）。"))
+    with extra:
+        third = ui.toggle(tr("Third model", "第三个模型"), "t_third",
+                          help=tr("A second dropout model at another hidden keep. Adding or removing it restarts "
+                                  "every model from the same initial weights.",
+                                  "再加一个 dropout 模型，隐藏单元用另一个保留概率。添加或移除它会让所有模型从相同的"
+                                  "初始权重重新开始。"))
+        keep3 = ui.keep_slider(tr("Its keep q (hidden units)", "它的保留概率 q（隐藏单元）"), "t_keep3", 0.8) \
+            if third else None
+        speed = ui.select(tr("Steps per frame", "每帧步数"), SPEED, experiment.SPEEDS, SPEED_DEFAULT,
+                          format_func=lambda v: f"{v:,}",
+                          help=tr("Training steps between two frames of the view: 1 shows every step's mask, 200 races "
+                                  "to step 5,000 in a second or two. Play shows 30 frames a second.",
+                                  "视图相邻两帧之间的训练步数：1 可以看到每一步的掩码，200 则一两秒就跑到第 5,000 步。"
+                                  "播放时每秒显示 30 帧。"))
+        if not presenter:
+            st.caption(tr(f"Models: no dropout (keep q = 1 everywhere) and dropout with inputs at "
+                          f"{ui.keep_text(keep_in)}, hidden units at {ui.keep_text(keep_h)}"
+                          + (f"; third: hidden units at {ui.keep_text(keep3)}" if third else "")
+                          + ". Inverted dropout: the test-time network is the full one, weights as trained.",
+                          f"模型：无 dropout（处处保留概率 q = 1），以及 dropout 模型，输入{ui.keep_words(keep_in)}，"
+                          f"隐藏单元{ui.keep_words(keep_h)}"
+                          + (f"；第三个模型：隐藏单元{ui.keep_words(keep3)}" if third else "")
+                          + "。反向（inverted）dropout：测试时用完整网络，权重即训练所得。"))
+    for later in ("t_sw_seeds", "t_sw_steps"):  # the sweeps' controls, further down: a link holding them is fine
+        ui.url_key(later)
+    ui.show_url_notices()
+
+    if name == experiment.CSV and points is None:
+        st.info(tr("**Your CSV** is chosen but no points are loaded yet: upload a CSV file with the columns x1, x2 and "
+                   "label in the sidebar (two classes, at least 20 points). Your points stay in this browser session; "
+                   "a link to this page carries the choice, not the points.",
+                   "已选择 **Your CSV**，但还没有载入任何点：请在侧边栏上传一个含 x1、x2、label 三列的 CSV 文件（两个类别，"
+                   "至少 20 个点）。这些点只保存在本次浏览器会话中；本页的链接只带上这个选择，不带上数据点。"),
+                icon="📄")
+        st.stop()
+
+    try:
+        setup = setup_from(dict(dataset=name, noise=noise, n_train=n_train, test_share=share, data_seed=data_seed,
+                                   layers=layers, width=width, activation=activation, optimizer=optimizer,
+                                   batch_size=batch, seed=seed, n_models=3 if third else 2, points=points))
+        keeps = experiment.model_keeps(keep_in, keep_h, layers, keep3)
+        hps = experiment.hypers(keeps, lr, l2)
+    except ValueError as e:
+        ui.error(e)
+        st.stop()
+
+    names = experiment.model_names(keeps)
+    with st.spinner(tr("Compiling the training step for this network (once per shape)…",
+                       "正在为这个网络编译训练步（每种形状只编译一次）…")):
+        live_run(setup)
+    if not presenter:
+        legend(names, setup)  # the live view's panels say the rest
+    live_area(names, keeps, hps, lr, presenter, l2=l2, speed=speed)
+    if setup.regression:
+        st.caption(tr(
+            "**What to look for:** the no-dropout curve bends to pass through individual noisy training points "
+            "(filled) and its training loss sinks toward zero; the dropout curve stays flatter between them. The "
+            "test loss gap is smaller here than for classification and can go either way with the seed: "
+            "dropout also adds noise to the output, which squared error punishes. Keep q near 0.8 works best.",
+            "**看点：**无 dropout 的曲线会弯折去穿过个别带噪的训练点（实心点），训练损失降向零；dropout 的曲线在这些点"
+            "之间保持平缓。这里测试损失的差距比分类任务小，而且随种子不同可能偏向任一方：dropout 也会给输出加噪声，"
+            "而平方误差会惩罚这种噪声。保留概率 q 取 0.8 左右效果最好。"))
+    elif setup.dataset == "digits":
+        st.caption(tr(
+            "**What to look for:** both models reach zero training error quickly; the gap between solid "
+            "(train) and dashed (test) loss grows faster without dropout, and its test accuracy stalls lower.",
+            "**看点：**两个模型都很快达到零训练误差；没有 dropout 时，实线（训练）与虚线（测试）损失之间的差距增长得"
+            "更快，测试准确率也停在更低的位置。"))
+    else:
+        st.caption(tr(
+            "**What to look for:** the no-dropout surface grows islands and bays around single noisy training "
+            "points (dots) while its training loss falls to zero and its dashed test loss turns upward. The "
+            "dropout surface stays smooth, fits the test points (diamonds) better, and its gap between solid "
+            "(train) and dashed (test) curves stays narrow.",
+            "**看点：**无 dropout 的决策面会围绕个别带噪的训练点（圆点）长出孤岛和海湾，同时训练损失降到零、"
+            "虚线表示的测试损失转而上升（过拟合）。dropout 的决策面保持平滑，更好地拟合测试点（菱形），"
+            "实线（训练）与虚线（测试）之间的差距也保持很窄。"))
+
+    st.subheader(tr("Save or load the models", "保存或载入模型"))
+    save_and_load(setup)
+
+    st.header(tr("Sweeps: how much dropout, and when does it help?", "扫描：dropout 用多少，什么时候有用？"))
+    st.markdown(tr(
+        "Each button trains many copies of the network above (same data generator, optimizer, learning rate "
+        "and penalty) as **one vmapped computation**, and caches the result on its settings. Input keep stays "
+        "as set above; the sweep moves the keep q of the hidden units. Test error is measured on "
+        f"{experiment.SWEEP_TEST_POINTS:,} fresh test points (fewer for digits and your CSV), so small differences "
+        "are real.",
+        "每个按钮都会把上面的网络（相同的数据生成器、优化器、学习率和惩罚项）复制许多份，作为**一次 vmap 计算**"
+        "一起训练，并按设置缓存结果。输入的保留概率保持上面的设定；扫描改变的是隐藏单元的保留概率 q。测试误差在 "
+        f"{experiment.SWEEP_TEST_POINTS:,} 个新抽取的测试点上测量（digits 和你的 CSV 更少），所以细小的差别也是真实的。"))
+    c1, c2 = st.columns(2)
+    n_seeds = ui.slider(tr("Seeds per setting", "每个设置的种子数"), "t_sw_seeds", 1, 5, 2, container=c1)
+    steps = ui.select(tr("Training steps per model", "每个模型的训练步数"), "t_sw_steps", (1000, 2000, 3000, 5000), 2000,
+                      container=c2, format_func=lambda v: f"{v:,}")
+    settings = sweep_settings(setup, n_seeds, steps, lr, l2, keep_in)
+
+    st.subheader(tr("Test error against keep: too little, too much, just right",
+                    "测试误差与保留概率：太少、太多、刚刚好"))
+    st.button(tr("Run the keep sweep", "运行保留概率扫描"), key="t_sw_keep", shortcut="K", on_click=remember_sweep,
+              args=("keep", settings),
+              help=tr(f"{len(experiment.SWEEP_KEEPS)} keep values × {n_seeds} seeds, one computation (keyboard: K).",
+                      f"{len(experiment.SWEEP_KEEPS)} 个保留概率 × {n_seeds} 个种子，一次计算（键盘：K）。"))
+    show_keep_sweep(settings, presenter)
+
+    st.subheader(tr("Where dropout helps: training-set size × keep", "dropout 在哪里有用：训练集大小 × 保留概率"))
+    st.button(tr("Run the size × keep sweep", "运行大小 × 保留概率扫描"), key="t_sw_size", shortcut="H",
+              on_click=remember_sweep, args=("size", settings),
+              help=tr(f"{len(experiment.SWEEP_SIZES)} sizes × {len(experiment.SWEEP_SIZE_KEEPS)} keep values × "
+                      f"{n_seeds} seeds, one computation (keyboard: H).",
+                      f"{len(experiment.SWEEP_SIZES)} 种大小 × {len(experiment.SWEEP_SIZE_KEEPS)} 个保留概率 × "
+                      f"{n_seeds} 个种子，一次计算（键盘：H）。"))
+    show_size_sweep(settings, presenter)
