@@ -1,6 +1,7 @@
 """Live training: the same network, the same data and minibatches, trained with and without dropout."""
 from dropout_viz.lessons.live_training import view
-from dropout_viz.ui import common as ui
+from dropout_viz.ui import nav
+from dropout_viz.ui.i18n import _
 
-presenter = ui.page_setup("Live training")
+presenter = nav.page_setup(_("Live training"))
 view.render(presenter)

@@ -760,7 +760,7 @@ def keep_sweep(setup: Setup, *, keeps=SWEEP_KEEPS, n_seeds: int = 3, steps: int 
     values are paired. Input units keep ``keep_in`` except at keep 1 (no dropout at all).
     Returns:
       {"keeps": (K,), "error": (K, S) final test error (share misclassified, or MSE), "test_loss" and
-      "train_loss": (K, S) final losses of the full networks, "metric": name}.
+      "train_loss": (K, S) final losses of the full networks, "metric": "error" | "mse"}.
     """
     keeps = tuple(float(k) for k in keeps)
     _check_sweep(keeps, n_seeds, steps, len(keeps) * n_seeds)
@@ -791,7 +791,8 @@ def sweep_split(setup: Setup, n_train: int) -> datasets.Dataset:
 
 
 def _metric_name(setup: Setup) -> str:
-    return "test mean squared error" if setup.regression else "test error (share misclassified)"
+    """The sweep's metric as a code (the view writes the words): "mse" for regression, "error" otherwise."""
+    return "mse" if setup.regression else "error"
 
 
 @lru_cache(maxsize=8)
@@ -815,7 +816,7 @@ def size_keep_sweep(setup: Setup, *, sizes=SWEEP_SIZES, keeps=SWEEP_SIZE_KEEPS, 
     The training sets are prefixes of one draw of max(sizes) points, each tiled to max(sizes) rows (see
     the module docstring); every model sees the same test set (sweep_split: up to 1000 points).
     Returns:
-      {"sizes": (N,), "keeps": (K,), "error": (N, K, S), "metric": name}.
+      {"sizes": (N,), "keeps": (K,), "error": (N, K, S), "metric": "error" | "mse"}.
     """
     sizes = tuple(int(n) for n in sizes)
     keeps = tuple(float(k) for k in keeps)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from dropout_viz.core.i18n import translator
 from dropout_viz.figures import style as st
 
 MAX_MODELS = 4
@@ -93,14 +94,16 @@ GAIN_SCALE = [[0.0, st.BLUE], [0.5, "#FFFFFF"], [1.0, st.VERMILLION]]
 
 
 def dropout_gain_heatmap(sizes, keeps, gain, error, *, metric: str = "test error", percent: bool = True,
-                         presenter: bool = False, title: str | None = None) -> go.Figure:
+                         presenter: bool = False, title: str | None = None, lang: str = "en") -> go.Figure:
     """Change in test error against no dropout, over training-set size (rows) x keep (columns).
 
     Blue cells: dropout at that keep lowers the error; vermillion: it raises it; the keep-1 column is 0.
     Args:
       sizes: (N,), keeps: (K,); gain: (N, K) error minus the keep-1 error; error: (N, K) mean error.
       percent: show values as percentage points (for error rates) rather than raw numbers (for MSE).
+      metric: the metric's name as shown (already in ``lang``); lang: the language of the labels.
     """
+    _ = translator(lang)
     g = st.as_array(gain, "gain", 2)
     e = st.as_array(error, "error", 2)
     sizes = [int(v) for v in np.asarray(sizes).reshape(-1)]
@@ -117,18 +120,19 @@ def dropout_gain_heatmap(sizes, keeps, gain, error, *, metric: str = "test error
         x=cols, y=rows, z=g, zmin=-top, zmax=top, colorscale=GAIN_SCALE, text=text, texttemplate="%{text}",
         customdata=e * scale, meta="gain", xgap=2, ygap=2,
         textfont=dict(size=st.font_size(presenter, st.FONT)),
-        colorbar=st.colorbar(presenter, "change" + (" (points)" if percent else ""),
+        colorbar=st.colorbar(presenter, _("change (points)") if percent else _("change"),
                              tickformat="+.1f" if not percent else None),
-        hovertemplate=("keep q = %{x}, %{y} training points<br>" + metric + " %{customdata:.3g}"
-                       + ("%" if percent else "") + "<br>change vs no dropout: %{text}<extra></extra>"),
+        hovertemplate=(_("keep q = {x}, {y} training points").format(x="%{x}", y="%{y}") + "<br>" + metric
+                       + " %{customdata:.3g}" + ("%" if percent else "") + "<br>"
+                       + _("change vs no dropout: {change}").format(change="%{text}") + "<extra></extra>"),
     ))
     if percent:
         fig.data[0].colorbar.update(tickvals=np.linspace(-top, top, 5), ticktext=[f"{v * 100:+.1f}" for v in
                                                                                    np.linspace(-top, top, 5)])
     st.base_layout(fig, title, presenter, height=int((120 + 60 * len(rows)) * s))
-    fig.update_xaxes(title_text="keep q for hidden units (drop rate p = 1 − q)", type="category", showgrid=False,
+    fig.update_xaxes(title_text=_("keep q for hidden units (drop rate p = 1 − q)"), type="category", showgrid=False,
                      ticks="")
-    fig.update_yaxes(title_text="training points", type="category", showgrid=False, ticks="")
+    fig.update_yaxes(title_text=_("training points"), type="category", showgrid=False, ticks="")
     return fig
 
 

@@ -19,9 +19,10 @@ import streamlit as st
 from dropout_viz.core import datasets
 from dropout_viz.core.checks import quote
 from dropout_viz.figures import band_chart
-from dropout_viz.figures.style import CLASS_COLORS, keep_text, model_colors
-from dropout_viz.ui import common as ui
+from dropout_viz.figures.style import CLASS_COLORS, model_colors
+from dropout_viz.ui import widgets
 from dropout_viz.ui import progress
+from dropout_viz.ui.i18n import N_, _, current_language, keep_words
 from dropout_viz.ui.components import live_view
 
 from . import experiment
@@ -51,7 +52,7 @@ EXPORT = "t_export"  # what the save button's deferred download reads when click
 LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 PENALTIES = (0.0, 0.00001, 0.0001, 0.001, 0.01, 0.1)
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
-OPTIMIZERS = {"sgd": "SGD", "momentum": "SGD with momentum 0.9", "adam": "Adam"}
+OPTIMIZERS = {"sgd": "SGD", "momentum": N_("SGD with momentum 0.9"), "adam": "Adam"}  # shown through _()
 DATA_CHOICES = (*datasets.DATASETS, experiment.CSV)
 SEEDS = (0, 10_000)
 NOISE = (0.0, 0.5, 0.05)  # slider range and step
@@ -60,6 +61,21 @@ KEEP = (0.05, 1.0, 0.05)
 # Widgets a data set's tuned settings (experiment.PRESETS) are loaded into when the data set changes.
 PRESET_KEYS = {"noise": "t_noise", "n_train": "t_ntrain", "test_share": "t_share", "layers": "t_layers",
                "width": "t_width", "keep_in": "t_keep_in", "keep_hidden": "t_keep_h", "lr": "t_lr"}
+
+
+def model_label(name: str) -> str:
+    """A model's name (experiment.model_names: 'no dropout', 'dropout q=0.5', a prime for a repeat) as the reader
+    sees it. The English name stays the model's key (its colour, the saved file)."""
+    base = name.rstrip("′")
+    primes = name[len(base):]
+    if base == "no dropout":
+        return _("no dropout") + primes
+    return _("dropout q={q}").format(q=base.split("=", 1)[1]) + primes
+
+
+def metric_title(code: str) -> str:
+    """The sweeps' metric (experiment's code "error" or "mse") in words."""
+    return _("test mean squared error") if code == "mse" else _("test error (share misclassified)")
 
 
 def data_label(name: str) -> str:
@@ -108,8 +124,7 @@ def load_preset_on_change(name: str, keys: dict = PRESET_KEYS) -> None:
     points = st.session_state.get(CSV_POINTS)
     if name == experiment.CSV and points is not None:
         st.session_state["t_ntrain"] = experiment.csv_train_points(points, preset["test_share"])
-    st.toast(ui.tr(f"Loaded the settings tuned for {data_label(name)}.",
-                   f"已载入为「{data_label(name)}」调好的设置。"), icon="🎛️")
+    st.toast(_("Loaded the settings tuned for {data_label}.").format(data_label=data_label(name)), icon="🎛️")
 
 
 # --- your own points (CSV upload) ------------------------------------------------------------------
@@ -120,45 +135,41 @@ CSV_MIN_POINTS = 20  # 10 training points (experiment.TRAIN_POINTS) and as many 
 
 def message(exc: Exception) -> str:
     """A library ValueError ready for Markdown: the app's own words, with any quoted input kept as plain text."""
-    return ui.plain(exc, limit=MESSAGE_LIMIT)
+    return widgets.plain(exc, limit=MESSAGE_LIMIT)
 
 
 MESSAGE_LIMIT = 400  # library messages quote at most about 60 characters of the input; the rest is the app's words
 
 
-def _note(kind: str, en: str, zh: str) -> tuple:
-    """A message for a later run, kept in both languages (the reader may switch language in between)."""
-    return (kind, en, zh)
+def _note(kind: str, message: str, **fields) -> tuple:
+    """A message for a later run: its msgid (marked with N_) and fields, translated when shown (the reader may
+    switch language in between)."""
+    return (kind, message, fields)
 
 
 def show_note(key: str) -> None:
     note = st.session_state.get(key)
     if note is not None:
-        kind, en, zh = note
-        (st.error if kind == "error" else st.success)(ui.tr(en, zh), icon="⚠️" if kind == "error" else "✅")
+        kind, msg, fields = note
+        (st.error if kind == "error" else st.success)(_(msg).format(**fields),
+                                                      icon="⚠️" if kind == "error" else "✅")
 
 
 def csv_input() -> datasets.Points | None:
     """The CSV uploader of "Your CSV", its messages, and the points in use (the last good upload), or None."""
     st.file_uploader(
-        ui.tr("Your CSV (columns x1, x2, label)", "你的 CSV（列：x1、x2、label）"), type=["csv"], key=CSV_FILE,
+        _("Your CSV (columns x1, x2, label)"), type=["csv"], key=CSV_FILE,
         on_change=_csv_changed, max_upload_size=1,
-        help=ui.tr(f"A header row naming x1, x2 and label, then one point per row; two classes (any two label "
-                   f"values), {CSV_MIN_POINTS} to {datasets.MAX_POINTS:,} points, at most 1 MB. The points are "
-                   "scaled into the plotting box. The file is read as text: nothing in it is executed. The "
-                   "points stay in this browser session (a link does not carry them).",
-                   f"第一行是列名 x1、x2、label，之后每行一个点；两个类别（label 取任意两个值），"
-                   f"{CSV_MIN_POINTS} 到 {datasets.MAX_POINTS:,} 个点，文件不超过 1 MB。点的坐标会缩放到作图范围内。"
-                   "文件只按文本读取，其中的内容不会被执行。这些点只保存在本次浏览器会话中（链接不会带上它们）。"))
+        help=_("A header row naming x1, x2 and label, then one point per row; two classes (any two label values), "
+                     "{CSV_MIN_POINTS} to {MAX_POINTS:,} points, at most 1 MB. The points are scaled into the plotting "
+                     "box. The file is read as text: nothing in it is executed. The points stay in this browser session "
+                     "(a link does not carry them).").format(CSV_MIN_POINTS=CSV_MIN_POINTS, MAX_POINTS=datasets.MAX_POINTS))
     show_note(CSV_NOTE)
     points = st.session_state.get(CSV_POINTS)
     if points is not None:
         counts = np.bincount(points.y)
-        src = ui.plain(points.source)
-        st.caption(ui.tr(f"In use: **{src}**, {len(points):,} points ({counts[0]:,} of class 0, "
-                         f"{counts[1]:,} of class 1).",
-                         f"正在使用：**{src}**，共 {len(points):,} 个点（类别 0 有 {counts[0]:,} 个，"
-                         f"类别 1 有 {counts[1]:,} 个）。"))
+        src = widgets.plain(points.source)
+        st.caption(_("In use: **{src}**, {n:,} points ({n0:,} of class 0, {n1:,} of class 1).").format(src=src, n=len(points), n0=counts[0], n1=counts[1]))
     return points
 
 
@@ -168,24 +179,22 @@ def _csv_changed() -> None:
     if file is None:
         st.session_state.pop(CSV_NOTE, None)  # the file was removed from the box: its points stay in use
         return
-    name = ui.plain(file.name)
+    name = widgets.plain(file.name)
     try:
         points = read_csv(file.getvalue(), file.name)
     except ValueError as exc:
         kept = CSV_POINTS in st.session_state
         why = message(exc)
         st.session_state[CSV_NOTE] = _note(
-            "error", f"**{name}** cannot be used: {why}." + (" The previous points stay in use." if kept else ""),
-            f"无法使用 **{name}**：{why}。" + ("仍在使用之前的数据。" if kept else ""))
+            "error", N_("**{name}** cannot be used: {why}. The previous points stay in use.") if kept
+            else N_("**{name}** cannot be used: {why}."), name=name, why=why)
         return
     st.session_state[CSV_POINTS] = points
     share = st.session_state.get("t_share", experiment.PRESETS[experiment.CSV]["test_share"])
     st.session_state["t_ntrain"] = experiment.csv_train_points(points, share)
     st.session_state["t_noise"] = experiment.PRESETS[experiment.CSV]["noise"]  # your points as they are
     st.session_state[CSV_NOTE] = _note(
-        "success", f"Read {len(points):,} points from **{name}**; training points set to use all of them, "
-                   "with no added noise.",
-        f"已从 **{name}** 读入 {len(points):,} 个点；训练点数已设为用上全部数据，不另加噪声。")
+        "success", N_("Read {n:,} points from **{name}**; training points set to use all of them, with no added noise."), n=len(points), name=name)
 
 
 def read_csv(data: bytes, source: str) -> datasets.Points:
@@ -214,25 +223,20 @@ def save_and_load(setup: experiment.Setup) -> None:
     left, right = st.columns([1, 2], gap="medium")
     with left:
         st.download_button(
-            ui.tr("Download models (JSON)", "下载模型（JSON）"), data=functools.partial(_export_json, box),
+            _("Download models (JSON)"), data=functools.partial(_export_json, box),
             file_name=f"dropout-lab-{setup.dataset}-models.json", mime="application/json", key="t_download",
             on_click="ignore", icon=":material/download:",
-            help=ui.tr("Every model of this run as it is at the moment you click (also while playing): weights, "
-                       "layer sizes, keep values, seed, step count and the settings that rebuild its data; "
-                       "uploaded points are included.",
-                       "下载本次运行的全部模型（点击时的状态，播放中也可以）：权重、各层大小、保留概率、随机种子、"
-                       "训练步数，以及重建数据所需的设置；上传的点也一并保存。"))
-        st.caption(ui.tr("The optimizer's running averages are not saved: after loading, Adam and momentum start "
-                         "them afresh.", "优化器的滑动平均不保存：载入后 Adam 与动量法会从零重新累计。"))
+            help=_("Every model of this run as it is at the moment you click (also while playing): weights, layer "
+                         "sizes, keep values, seed, step count and the settings that rebuild its data; uploaded points are "
+                         "included."))
+        st.caption(_("The optimizer's running averages are not saved: after loading, Adam and momentum start them afresh."))
     with right:
         st.file_uploader(
-            ui.tr("Load models (a JSON file downloaded here)", "载入模型（此处下载的 JSON 文件）"), type=["json"],
+            _("Load models (a JSON file downloaded here)"), type=["json"],
             key=MODEL_FILE, on_change=_model_changed, max_upload_size=MODEL_MAX_MB,
-            help=ui.tr("Restores the weights, the settings and the step count; training goes on from there. "
-                       "The file is read as JSON and checked field by field: nothing in it is executed or "
-                       "unpickled. A file that does not fit changes nothing.",
-                       "恢复权重、设置与训练步数，之后可以接着训练。文件只按 JSON 读取并逐项检查，"
-                       "其中的内容不会被执行或反序列化（unpickle）。不合格的文件不会改变任何东西。"))
+            help=_("Restores the weights, the settings and the step count; training goes on from there. The file is "
+                         "read as JSON and checked field by field: nothing in it is executed or unpickled. A file that does "
+                         "not fit changes nothing."))
         show_note(MODEL_NOTE)
 
 
@@ -286,29 +290,25 @@ def _model_changed() -> None:
     if file is None:
         st.session_state.pop(MODEL_NOTE, None)
         return
-    name = ui.plain(file.name)
+    name = widgets.plain(file.name)
     try:
         saved, values = load_file(file.getvalue())
     except ValueError as exc:
         why = message(exc)
         st.session_state[MODEL_NOTE] = _note(
-            "error", f"**{name}** cannot be loaded: {why}. Nothing was changed.",
-            f"无法载入 **{name}**：{why}。没有做任何改动。")
+            "error", N_("**{name}** cannot be loaded: {why}. Nothing was changed."), name=name, why=why)
         return
     st.session_state.update(values)
     points = saved.setup.points
     if points is not None:
         st.session_state[CSV_POINTS] = points
         st.session_state[CSV_NOTE] = _note(
-            "success", f"{len(points):,} points taken from the model file **{name}**.",
-            f"已从模型文件 **{name}** 取得 {len(points):,} 个点。")
+            "success", N_("{n:,} points taken from the model file **{name}**."), n=len(points), name=name)
     st.session_state[RESTORE] = saved
     st.session_state[PLAYING] = False
     st.session_state.pop(PENDING, None)
     st.session_state[MODEL_NOTE] = _note(
-        "success", f"Loaded {len(saved.params)} models from **{name}** at step {saved.steps:,}; press Play to "
-                   "train on.",
-        f"已从 **{name}** 载入 {len(saved.params)} 个模型（第 {saved.steps:,} 步）；按“播放”继续训练。")
+        "success", N_("Loaded {n} models from **{name}** at step {steps:,}; press Play to train on."), n=len(saved.params), name=name, steps=saved.steps)
 
 
 # --- the live run ----------------------------------------------------------------------------------
@@ -336,9 +336,8 @@ def live_run(setup: experiment.Setup) -> experiment.Live:
             st.session_state[LIVE] = live
             return live
         st.session_state[MODEL_NOTE] = _note(
-            "error", "The model file's settings could not all be applied (a link parameter may have overridden "
-                     "one); its weights were not loaded.",
-            "模型文件中的设置未能全部生效（可能被链接中的参数覆盖）；其权重没有载入。")
+            "error", N_("The model file's settings could not all be applied (a link parameter may have overridden one); its "
+                       "weights were not loaded."))
     if live is None or live.setup != setup:
         live = experiment.start(setup, data_of(setup))
         st.session_state[LIVE] = live
@@ -425,29 +424,26 @@ def _keep(lives) -> None:
 
 def _meta(names, keeps, presenter: bool, speed: int, regression: bool, dataset: str) -> dict:
     """The view's strings (no numbers but flags: the numbers travel as bytes)."""
-    tr = ui.tr
     colors = model_colors(names)
-    legend = [tr("● training point   ○ test point", "● 训练点   ○ 测试点"),
-              tr("solid: training loss, dashed: test loss, shaded: the gap",
-                 "实线：训练损失，虚线：测试损失，阴影：差距")] if regression else []
+    legend = [_("● training point   ○ test point"),
+              _("solid: training loss, dashed: test loss, shaded: the gap")] if regression else []
     return {
-        "names": list(names), "colors": [colors[n] for n in names], "presenter": int(bool(presenter)),
-        "regression": int(bool(regression)), "img": st.session_state.get(ui.IMAGE_KEY, "png"),
+        "names": [model_label(n) for n in names], "colors": [colors[n] for n in names], "presenter": int(bool(presenter)),
+        "regression": int(bool(regression)), "img": st.session_state.get(widgets.IMAGE_KEY, "png"),
         "file": f"dropout-lab-{dataset}-live",
-        "status": tr("{n} steps per frame", "每帧 {n} 步").format(n=f"{speed:,}"),
+        "status": _("{n} steps per frame").format(n=f"{speed:,}"),
         "labels": {
-            "play": tr("Play", "播放"), "pause": tr("Pause", "暂停"), "step": tr("Step", "第"),
-            "download": tr("Download frame", "下载画面"),
-            "downloadPaused": tr("Pause to download the frame", "暂停后才能下载画面"),
-            "test": tr("test", "测试"), "train": tr("train", "训练"), "gap": tr("gap", "差距"),
-            "class1": tr("class 1", "类别 1"), "trainStep": tr("training step", "训练步数"),
-            "loss": tr("Loss (" + ("squared error" if regression else "cross-entropy")
-                       + "): solid train, dashed test, shaded gap",
-                       "损失（" + ("平方误差" if regression else "交叉熵") + "）：实线训练，虚线测试，阴影为差距"),
-            "accuracy": tr("Accuracy: solid train, dashed test", "准确率：实线训练，虚线测试"),
-            "mask": tr("{name}: the mask of one example", "{name}：一个样本的掩码").format(name=names[1]),
-            "maskShort": tr("Its mask", "它的掩码"),
-            "fits": tr("Fitted curves", "拟合曲线"), "legend": legend,
+            "play": _("Play"), "pause": _("Pause"), "step": _("Step"),
+            "download": _("Download frame"),
+            "downloadPaused": _("Pause to download the frame"),
+            "test": _("test"), "train": _("train"), "gap": _("loss gap"),
+            "class1": _("class 1"), "trainStep": _("training step"),
+            "loss": (_("Loss (squared error): solid train, dashed test, shaded gap") if regression
+                     else _("Loss (cross-entropy): solid train, dashed test, shaded gap")),
+            "accuracy": _("Accuracy: solid train, dashed test"),
+            "mask": _("{name}: the mask of one example").format(name=model_label(names[1])),
+            "maskShort": _("Its mask"),
+            "fits": _("Fitted curves"), "legend": legend,
         },
     }
 
@@ -505,15 +501,12 @@ def _live_body(names, keeps, hps, lr, presenter, l2=0.0, speed=SPEED_DEFAULT) ->
     st.session_state.setdefault(EXPORT, {}).update(live=live, names=list(names), keeps=list(keeps), lr=lr, l2=l2)
     if live.diverged is not None:
         d = live.diverged
-        bad = "NaN" if np.isnan(d.value) else "infinite"
-        st.error(ui.tr(f"**Training diverged.** The {names[d.model]} model's loss became "
-                       f"{bad} at step {d.step:,} with learning rate {lr:g}. "
-                       "Training is paused and the weights are those of the last finite step. Lower the learning "
-                       "rate and press Play to go on, or reset to the initial weights.",
-                       f"**训练发散了。**模型 {names[d.model]} 的损失在第 {d.step:,} 步（学习率 {lr:g}）变成了 "
-                       f"{'NaN' if bad == 'NaN' else '无穷大'}。训练已暂停，权重停在最后一个有限的步。"
-                       "调低学习率后按“播放”继续，或重置到初始权重。"), icon="💥")
-        st.button(ui.tr("Reset to the initial weights", "重置到初始权重"), key="t_reset_diverged",
+        bad = "NaN" if np.isnan(d.value) else _("infinite")
+        st.error(_("**Training diverged.** The {model} model's loss became {bad} at step {step:,} with learning rate "
+                   "{lr:g}. Training is paused and the weights are those of the last finite step. Lower the learning "
+                   "rate and press Play to go on, or reset to the initial weights.").format(
+                       model=model_label(names[d.model]), bad=bad, step=d.step, lr=lr), icon="💥")
+        st.button(_("Reset to the initial weights"), key="t_reset_diverged",
                   icon=":material/replay:", on_click=request, args=("reset",))
     live_view.mount(data, key=VIEW, on_event=_on_view_event)
     _captions(live, names, keeps, playing)
@@ -525,44 +518,37 @@ def _captions(live, names, keeps, playing: bool) -> None:
     regression = setup.regression
     sizes = live.config.sizes
     big = max(sizes) > experiment.SHOWN_UNITS
-    st.caption(ui.tr(
-        "Above the view: the full networks on the test set (" + ("mean squared error" if regression else
-        "cross-entropy loss · share classified right") + "; the gap is test minus training loss). "
-        f"Right: the mask {names[1]} used for one example of its minibatch at the step shown"
-        + (f" (the first {experiment.SHOWN_UNITS} units of each layer are drawn)" if big else "")
-        + "; in = inputs, h1, h2, … = hidden layers, out = outputs. Crossed units are dropped, with all their "
-        "connections; a fresh mask is drawn for every example at every step. "
-        f"{keep_text(keeps[1][0])} for inputs, {keep_text(keeps[1][-1])} for hidden units, inverted "
-        "dropout (kept units are scaled by 1/q while training, so the test-time network is the full one). "
-        "Hover over a surface for P(class 1), over the curves for their values at a step.",
-        "视图上方：完整网络在测试集上的表现（" + ("均方误差" if regression else "交叉熵损失 · 分类正确的比例")
-        + "；差距 = 测试损失 − 训练损失）。"
-        f"右侧：{names[1]} 在所示步数为其小批量中的一个样本使用的掩码"
-        + (f"（每层只画出前 {experiment.SHOWN_UNITS} 个单元）" if big else "")
-        + "；in = 输入，h1、h2、… = 隐藏层，out = 输出。打叉的单元连同它的所有连接一起被丢弃；每一步都为每个样本"
-        f"重新抽取掩码。输入{ui.keep_words(keeps[1][0])}，隐藏单元{ui.keep_words(keeps[1][-1])}，反向（inverted）dropout"
-        "（训练时保留的单元乘以 1/q，因此测试时用的就是完整网络）。把鼠标移到决策面上可看 P(类别 1)，移到曲线上可看某一步的数值。"))
+    measure = (_("mean squared error") if regression else _("cross-entropy loss · share classified right"))
+    drawn = (_(" (the first {n} units of each layer are drawn)").format(n=experiment.SHOWN_UNITS) if big else "")
+    st.caption(_(
+        "Above the view: the full networks on the test set ({measure}; the gap is test minus training loss). "
+        "Right: the mask {name} used for one example of its minibatch at the step shown{drawn}; in = inputs, "
+        "h1, h2, … = hidden layers, out = outputs. Crossed units are dropped, with all their connections; a fresh "
+        "mask is drawn for every example at every step. {keep_in} for inputs, {keep_h} for hidden units, inverted "
+        "dropout (kept units are scaled by 1/q while training, so the test-time network is the full one). Hover "
+        "over a surface for P(class 1), over the curves for their values at a step.").format(
+            measure=measure, name=model_label(names[1]), drawn=drawn, keep_in=keep_words(keeps[1][0]),
+            keep_h=keep_words(keeps[1][-1])))
     if setup.dataset == "digits" and not playing:
         ds = data_of(setup)
         probs = experiment.predict(live, ds.x_test)
         wrong = experiment.mistakes(probs, ds.y_test, k=8)
-        images = [ds.x_test[idx] for idx, _ in wrong]
+        images = [ds.x_test[idx] for idx, _pred in wrong]
         captions = [[f"{ds.y_test[i]}→{p}" for i, p in zip(idx, pred)] for idx, pred in wrong]
         n_wrong = (probs.argmax(-1) != ds.y_test).sum(-1)
-        titles = [ui.tr(f"{name}<br>{n:,}/{ds.y_test.size} wrong", f"{name}<br>错 {n:,}/{ds.y_test.size}")
+        titles = [_("{name}<br>{n:,}/{size} wrong").format(name=model_label(name), n=n, size=ds.y_test.size)
                   for name, n in zip(names, n_wrong)]
         step = experiment.step_of(live)
-        st.markdown(ui.tr(f"**Test digits each model gets wrong at step {step:,}** (true→predicted)",
-                          f"**第 {step:,} 步时各模型分错的测试数字**（真实→预测）"))
-        ui.chart(tfig.digit_mistakes(images, captions, titles), key="t_digits")
+        st.markdown(_("**Test digits each model gets wrong at step {step:,}** (true→predicted)").format(step=step))
+        widgets.chart(tfig.digit_mistakes(images, captions, titles), key="t_digits")
 
 
 # --- sweeps ----------------------------------------------------------------------------------------
 
 def _progress():
     """A progress bar drawn inside the cached function (so a cache hit replays it, finished and removed)."""
-    report, clear = progress.bar("Training all the sweep's models together", "所有扫描模型一起训练",
-                                 "steps", "步", scale=experiment.CHUNK)
+    what, unit = _("Training all the sweep's models together"), _("steps")
+    report, clear = progress.bar(what, what, unit, unit, scale=experiment.CHUNK)
     return clear, report
 
 
@@ -605,12 +591,10 @@ def _run_sweep(kind: str, compute, asked: tuple):
 
 def _stopped_sweep(kind: str) -> bool:
     """The notice after Stop (nothing is shown: a partly trained sweep would mislead); True if there was one."""
-    what = {"keep": ("the keep sweep", "保留概率扫描"), "size": ("the size × keep sweep", "大小 × 保留概率扫描")}[kind]
-    return progress.stopped_notice(
-        SWEEP_TASKS[kind], *what,
-        "No result is shown, since models stopped part way would mislead. The controls keep their values; "
-        "press the button to start again.",
-        "不显示结果，因为训练到一半的模型会误导人。各控件保持原值；按按钮重新开始。")
+    what = _("the keep sweep") if kind == "keep" else _("the size × keep sweep")
+    shown = _("No result is shown, since models stopped part way would mislead. The controls keep their values; "
+              "press the button to start again.")
+    return progress.stopped_notice(SWEEP_TASKS[kind], what, what, shown, shown)
 
 
 def sweep_fields(setup: experiment.Setup) -> tuple:
@@ -649,20 +633,18 @@ def legend(names, setup: experiment.Setup) -> None:
     colors = model_colors(names)
     swatch = ('<span style="display:inline-block;width:2.2em;border-top:4px {dash} {c};vertical-align:middle;'
               'margin:0 .35em 0 .9em"></span>')
-    items = [swatch.format(dash="solid", c=colors[n]) + f"<b>{n}</b>" for n in names]
-    items.append(swatch.format(dash="solid", c="#444") + ui.tr("train", "训练"))
-    items.append(swatch.format(dash="dashed", c="#444") + ui.tr("test (shaded: the gap)", "测试（阴影：差距）"))
+    items = [swatch.format(dash="solid", c=colors[n]) + f"<b>{model_label(n)}</b>" for n in names]
+    items.append(swatch.format(dash="solid", c="#444") + _("train"))
+    items.append(swatch.format(dash="dashed", c="#444") + _("test (shaded: the gap)"))
     html = " ".join(items)
     if not setup.regression and setup.spec.n_features == 2:
-        html += ("<br><span style='margin-left:.9em'>" + ui.tr("● training point &nbsp; ◇ test point",
-                                                                "● 训练点 &nbsp; ◇ 测试点") + " &nbsp; "
-                 f"<span style='color:{CLASS_COLORS[0]}'>■</span> {ui.tr('class 0', '类别 0')} &nbsp; "
-                 f"<span style='color:{CLASS_COLORS[1]}'>■</span> {ui.tr('class 1', '类别 1')} &nbsp; "
-                 + ui.tr("(pale = unsure, white = 50/50, black line: P(class 1) = 0.5)",
-                         "（浅色 = 不确定，白色 = 各半，黑线：P(类别 1) = 0.5）") + "</span>")
+        html += ("<br><span style='margin-left:.9em'>" + _("● training point &nbsp; ◇ test point") + " &nbsp; "
+                 + f"<span style='color:{CLASS_COLORS[0]}'>■</span> " + _("class 0") + " &nbsp; "
+                 + f"<span style='color:{CLASS_COLORS[1]}'>■</span> " + _("class 1") + " &nbsp; "
+                 + _("(pale = unsure, white = 50/50, black line: P(class 1) = 0.5)") + "</span>")
     elif setup.regression:
         html += ("<br><span style='margin-left:.9em'>"
-                 + ui.tr("● training point &nbsp; ○ test point", "● 训练点 &nbsp; ○ 测试点") + "</span>")
+                 + _("● training point &nbsp; ○ test point") + "</span>")
     st.markdown(f"<div style='font-size:1.05rem;line-height:2'>{html}</div>", unsafe_allow_html=True)
 
 
@@ -675,27 +657,21 @@ def show_keep_sweep(settings: tuple, presenter: bool) -> None:
     try:
         res = _run_sweep("keep", keep_sweep, asked)
     except ValueError as e:
-        ui.error(e)
+        widgets.error(e)
         return
     mean, spread = experiment.sweep_summary(res["error"])
-    fig = band_chart(res["keeps"], {ui.tr(f"mean of {asked[1]} seeds", f"{asked[1]} 个种子的平均"): (mean, spread)},
-                     x_title=ui.tr("keep q for hidden units (drop rate p = 1 − q)",
-                                   "隐藏单元的保留概率 q（丢弃率 p = 1 − q）"),
-                     y_title=res["metric"], presenter=presenter,
-                     title=ui.tr(f"After {asked[2]:,} steps: mean over seeds, band from best to worst seed",
-                                 f"训练 {asked[2]:,} 步后：各种子的平均，色带从最好到最差的种子"))
+    fig = band_chart(res["keeps"], {_("mean of {n} seeds").format(n=asked[1]): (mean, spread)},
+                     x_title=_("keep q for hidden units (drop rate p = 1 − q)"),
+                     y_title=metric_title(res["metric"]), presenter=presenter,
+                     title=_("After {steps:,} steps: mean over seeds, band from best to worst seed").format(steps=asked[2]))
     fig.update_layout(showlegend=False)
-    ui.chart(fig, key="t_sw_keep_fig")
+    widgets.chart(fig, key="t_sw_keep_fig")
     best = experiment.best_keep(res["error"][None], res["keeps"])[0]
     old = asked != settings
-    st.caption(ui.tr(
-        "Left end: so little is kept that the thinned networks cannot learn the pattern (underfitting). "
-        "Right end, keep q = 1: no dropout, and the network overfits the training points. The lowest mean "
-        f"error here is at {keep_text(best)}."
-        + (" *These results are for earlier settings; press the button to redo them.*" if old else ""),
-        "左端：保留的单元太少，稀疏后的子网络学不到规律（欠拟合）。右端，保留概率 q = 1：没有 dropout，网络过拟合"
-        f"训练点。这里平均误差最低处在{ui.keep_words(best)}。"
-        + (" *这些结果来自之前的设置；按按钮重新计算。*" if old else "")))
+    earlier = _(" *These results are for earlier settings; press the button to redo them.*") if old else ""
+    st.caption(_("Left end: so little is kept that the thinned networks cannot learn the pattern (underfitting). "
+                 "Right end, keep q = 1: no dropout, and the network overfits the training points. The lowest mean "
+                 "error here is at {keep}.").format(keep=keep_words(best)) + earlier)
 
 
 def show_size_sweep(settings: tuple, presenter: bool) -> None:
@@ -707,140 +683,110 @@ def show_size_sweep(settings: tuple, presenter: bool) -> None:
     try:
         res = _run_sweep("size", size_keep_sweep, asked)
     except ValueError as e:
-        ui.error(e)
+        widgets.error(e)
         return
     regression = sweep_setup(asked[0], asked[6]).regression
     gain = experiment.dropout_gain(res["error"], res["keeps"])
-    mean, _ = experiment.sweep_summary(res["error"])
-    unit = ui.tr("percentage points" if not regression else "MSE", "百分点" if not regression else "均方误差")
-    fig = tfig.dropout_gain_heatmap(res["sizes"], res["keeps"], gain, mean, metric=res["metric"],
-                                    percent=not regression, presenter=presenter,
-                                    title=ui.tr(f"Test error with dropout minus without, after {asked[2]:,} steps "
-                                                f"({unit})",
-                                                f"有 dropout 减去无 dropout 的测试误差，训练 {asked[2]:,} 步后（{unit}）"))
-    ui.chart(fig, key="t_sw_size_fig")
+    mean, _spread = experiment.sweep_summary(res["error"])
+    unit = _("percentage points") if not regression else _("MSE")
+    fig = tfig.dropout_gain_heatmap(res["sizes"], res["keeps"], gain, mean, metric=metric_title(res["metric"]),
+                                    percent=not regression, presenter=presenter, lang=current_language(),
+                                    title=_("Test error with dropout minus without, after {steps:,} steps ({unit})").format(steps=asked[2], unit=unit))
+    widgets.chart(fig, key="t_sw_size_fig")
     best = experiment.best_keep(res["error"], res["keeps"])
     per_size = ", ".join(f"{n} → q = {q:g}" for n, q in zip(res["sizes"], best))
     old = asked != settings
-    st.caption(ui.tr(
-        "Blue cells: dropout at that keep beats no dropout trained on the same points; vermillion: it does "
-        "worse. With very few points dropout mostly costs, since there is too little signal to spare; with "
-        f"many points there is little overfitting left to cure. Best keep per size: {per_size}. Smaller training "
-        "sets are the first rows of the largest one, repeated to its length so every model has the same shape "
-        "(minibatches stay uniform over the small set)."
-        + (" *These results are for earlier settings; press the button to redo them.*" if old else ""),
-        "蓝色格子：在该保留概率下，dropout 胜过用相同训练点训练的无 dropout 网络；朱红色：dropout 更差。训练点很少时"
-        "dropout 多半得不偿失，因为信号本就不多；训练点很多时，已没有多少过拟合需要纠正。各训练集大小的最佳保留概率："
-        f"{per_size}。较小的训练集取自最大训练集的前若干行，并重复到同样长度，使每个模型形状相同"
-        "（小批量仍在小训练集上均匀抽取）。"
-        + (" *这些结果来自之前的设置；按按钮重新计算。*" if old else "")))
+    earlier = _(" *These results are for earlier settings; press the button to redo them.*") if old else ""
+    st.caption(_("Blue cells: dropout at that keep beats no dropout trained on the same points; vermillion: it does "
+                 "worse. With very few points dropout mostly costs, since there is too little signal to spare; with "
+                 "many points there is little overfitting left to cure. Best keep per size: {per_size}. Smaller "
+                 "training sets are the first rows of the largest one, repeated to its length so every model has the "
+                 "same shape (minibatches stay uniform over the small set).").format(per_size=per_size) + earlier)
 
 
 # --- the page ------------------------------------------------------------------------------------------
 
 def render(presenter: bool) -> None:
     """The live-training lesson: two copies of one network trained side by side, then the sweeps."""
-    tr = ui.tr
-    st.title(tr("Live training: the same network with and without dropout", "实时训练：同一个网络，有无 dropout"))
+    st.title(_("Live training: the same network with and without dropout"))
     if not presenter:  # on a projector the first screen is for the controls and the live view
-        st.markdown(tr(
-            "Two copies of one network start from **the same weights** and see **the same minibatches in the same "
-            "order**; the only difference is that one of them drops units while it trains. Press **Play** (keyboard "
-            "**P**) and watch them part ways. Keep, learning rate and penalty can be changed while playing: they apply "
-            "within a second or two, without touching the weights.",
-            "同一个网络的两个副本从**相同的权重**出发，以**相同的顺序看到相同的小批量**；唯一的区别是其中一个在训练时"
-            "随机丢弃单元。按**播放**（键盘 **P**），看它们如何分道扬镳。播放过程中可以调整保留概率、学习率和惩罚项："
-            "它们在一两秒内生效，不会改动权重。"))
+        st.markdown(_("Two copies of one network start from **the same weights** and see **the same minibatches in the "
+              "same order**; the only difference is that one of them drops units while it trains. Press **Play** "
+              "(keyboard **P**) and watch them part ways. Keep, learning rate and penalty can be changed while "
+              "playing: they apply within a second or two, without touching the weights."))
 
     with st.sidebar:
-        st.header(tr("Data", "数据"))
-        name = ui.select(tr("Data set", "数据集"), "t_data", DATA_CHOICES, "moons", format_func=data_label,
-                         help=tr("2-D sets show decision surfaces; the noisy sine is regression; digits are real 8x8 "
-                                 "handwritten images (64 inputs, 10 classes); Your CSV trains on 2-D points you upload. "
-                                 "Picking a data set loads settings tuned to show the effect on it.",
-                                 "二维数据集显示决策面；带噪正弦是回归任务；digits 是真实的 8×8 手写数字图像（64 个输入，"
-                                 "10 个类别）；Your CSV 用你上传的二维点训练。选择数据集时会载入为它调好的设置。"))
+        st.header(_("Data"))
+        name = widgets.select(_("Data set"), "t_data", DATA_CHOICES, "moons", format_func=data_label,
+                         help=_("2-D sets show decision surfaces; the noisy sine is regression; digits are real 8x8 handwritten "
+                                   "images (64 inputs, 10 classes); Your CSV trains on 2-D points you upload. Picking a data set loads "
+                                   "settings tuned to show the effect on it."))
         load_preset_on_change(name)
         points = csv_input() if name == experiment.CSV else None
-        noise = ui.slider(tr("Noise", "噪声"), "t_noise", *NOISE[:2], 0.3, NOISE[2],
-                          help=tr("Standard deviation of the jitter added to each coordinate (2-D, your CSV), to y "
-                                  "(sine) or to each pixel (digits).",
-                                  "加到每个坐标（二维数据、你的 CSV）、y（正弦）或每个像素（digits）上的抖动的标准差。"))
-        n_train = ui.number(tr("Training points", "训练点数"), "t_ntrain", *experiment.TRAIN_POINTS, 100,
-                            help=tr("Few points make overfitting easy to see.", "训练点越少，过拟合越容易看出来。"))
-        share = ui.slider(tr("Test share of all points", "测试点占全部点的比例"), "t_share", *SHARE[:2], 0.5,
+        noise = widgets.slider(_("Noise"), "t_noise", *NOISE[:2], 0.3, NOISE[2],
+                          help=_("Standard deviation of the jitter added to each coordinate (2-D, your CSV), to y (sine) or to each "
+                                    "pixel (digits)."))
+        n_train = widgets.number(_("Training points"), "t_ntrain", *experiment.TRAIN_POINTS, 100,
+                            help=_("Few points make overfitting easy to see."))
+        share = widgets.slider(_("Test share of all points"), "t_share", *SHARE[:2], 0.5,
                           SHARE[2], fmt="%.2f",
-                          help=tr("0.5: one test point for every training point.", "0.5：每个训练点对应一个测试点。"))
-        data_seed = ui.number(tr("Data seed", "数据种子"), "t_dseed", *SEEDS, 0,
-                              help=tr("Regenerate the data with another seed.", "换一个种子重新生成数据。"))
-        st.header(tr("Network", "网络"))
-        layers = ui.slider(tr("Hidden layers", "隐藏层数"), "t_layers", 1, experiment.MAX_HIDDEN_LAYERS, 2)
-        width = ui.slider(tr("Units per hidden layer", "每个隐藏层的单元数"), "t_width", 1, experiment.MAX_WIDTH, 32)
-        activation = ui.select(tr("Activation", "激活函数"), "t_act", ACTIVATIONS, "relu")
-        optimizer = ui.select(tr("Optimizer", "优化器"), "t_opt", list(OPTIMIZERS), "adam",
-                              format_func=OPTIMIZERS.get)
-        batch = ui.select(tr("Batch size", "批大小"), "t_batch", experiment.BATCH_SIZES, 32)
+                          help=_("0.5: one test point for every training point."))
+        data_seed = widgets.number(_("Data seed"), "t_dseed", *SEEDS, 0,
+                              help=_("Regenerate the data with another seed."))
+        st.header(_("Network"))
+        layers = widgets.slider(_("Hidden layers"), "t_layers", 1, experiment.MAX_HIDDEN_LAYERS, 2)
+        width = widgets.slider(_("Units per hidden layer"), "t_width", 1, experiment.MAX_WIDTH, 32)
+        activation = widgets.select(_("Activation"), "t_act", ACTIVATIONS, "relu")
+        optimizer = widgets.select(_("Optimizer"), "t_opt", list(OPTIMIZERS), "adam",
+                              format_func=lambda k: _(OPTIMIZERS[k]))
+        batch = widgets.select(_("Batch size"), "t_batch", experiment.BATCH_SIZES, 32)
 
     transport, values, rates, extra = st.columns([1.25, 1, 0.8, 1], gap="medium")
     with transport:
         buttons = st.container(horizontal=True)  # filled below, once the seed it offers to change is known
-        seed = ui.number(tr("Weight seed", "权重种子"), "t_seed", *SEEDS, 0,
-                         help=tr("Seed of the initial weights, the minibatch order and the masks; every model shares it.",
-                                 "决定初始权重、小批量顺序和掩码的种子；所有模型共用。"))
+        seed = widgets.number(_("Weight seed"), "t_seed", *SEEDS, 0,
+                         help=_("Seed of the initial weights, the minibatch order and the masks; every model shares it."))
         with buttons:
-            st.button(tr("Step", "单步"), key="t_step", shortcut="S", icon=":material/skip_next:", on_click=request,
+            st.button(_("Step"), key="t_step", shortcut="S", icon=":material/skip_next:", on_click=request,
                       args=("step", step_token()),
-                      help=tr("Pause and train one frame: as many steps as 'Steps per frame' (keyboard: S).",
-                              "暂停并训练一帧：步数等于“每帧步数”（键盘：S）。"))
-            st.button(tr("Reset", "重置"), key="t_reset", shortcut="I", icon=":material/replay:", on_click=request,
-                      args=("reset",), help=tr("Back to step 0 with the same initial weights (keyboard: I).",
-                                               "回到第 0 步，使用相同的初始权重（键盘：I）。"))
-            st.button(tr("New seed", "新种子"), key="t_newseed", shortcut="N", icon=":material/casino:",
+                      help=_("Pause and train one frame: as many steps as 'Steps per frame' (keyboard: S)."))
+            st.button(_("Reset"), key="t_reset", shortcut="I", icon=":material/replay:", on_click=request,
+                      args=("reset",), help=_("Back to step 0 with the same initial weights (keyboard: I)."))
+            st.button(_("New seed"), key="t_newseed", shortcut="N", icon=":material/casino:",
                       on_click=new_seed, args=("t_seed", seed),
-                      help=tr("New initial weights, minibatch order and masks (keyboard: N).",
-                              "新的初始权重、小批量顺序和掩码（键盘：N）。"))
+                      help=_("New initial weights, minibatch order and masks (keyboard: N)."))
     with values:
-        keep_in = ui.keep_slider(tr("Keep q for the inputs", "输入的保留概率 q"), "t_keep_in", 1.0)
-        keep_h = ui.keep_slider(tr("Keep q for the hidden units", "隐藏单元的保留概率 q"), "t_keep_h", 0.5)
+        keep_in = widgets.keep_slider(_("Keep q for the inputs"), "t_keep_in", 1.0)
+        keep_h = widgets.keep_slider(_("Keep q for the hidden units"), "t_keep_h", 0.5)
     with rates:
-        lr = ui.select(tr("Learning rate", "学习率"), "t_lr", LEARNING_RATES, 0.003, format_func=lambda v: f"{v:g}")
-        l2 = ui.select(tr("L2 penalty (both models)", "L2 惩罚（两个模型）"), "t_l2", PENALTIES, 0.0,
+        lr = widgets.select(_("Learning rate"), "t_lr", LEARNING_RATES, 0.003, format_func=lambda v: f"{v:g}")
+        l2 = widgets.select(_("L2 penalty (both models)"), "t_l2", PENALTIES, 0.0,
                        format_func=lambda v: f"{v:g}",
-                       help=tr("Adds (λ/2)·Σw² to both models' loss (biases not penalised).",
-                               "在两个模型的损失上都加上 (λ/2)·Σw²（偏置不受惩罚）。"))
+                       help=_("Adds (λ/2)·Σw² to both models' loss (biases not penalised)."))
     with extra:
-        third = ui.toggle(tr("Third model", "第三个模型"), "t_third",
-                          help=tr("A second dropout model at another hidden keep. Adding or removing it restarts "
-                                  "every model from the same initial weights.",
-                                  "再加一个 dropout 模型，隐藏单元用另一个保留概率。添加或移除它会让所有模型从相同的"
-                                  "初始权重重新开始。"))
-        keep3 = ui.keep_slider(tr("Its keep q (hidden units)", "它的保留概率 q（隐藏单元）"), "t_keep3", 0.8) \
+        third = widgets.toggle(_("Third model"), "t_third",
+                          help=_("A second dropout model at another hidden keep. Adding or removing it restarts every model from the "
+                                    "same initial weights."))
+        keep3 = widgets.keep_slider(_("Its keep q (hidden units)"), "t_keep3", 0.8) \
             if third else None
-        speed = ui.select(tr("Steps per frame", "每帧步数"), SPEED, experiment.SPEEDS, SPEED_DEFAULT,
+        speed = widgets.select(_("Steps per frame"), SPEED, experiment.SPEEDS, SPEED_DEFAULT,
                           format_func=lambda v: f"{v:,}",
-                          help=tr("Training steps between two frames of the view: 1 shows every step's mask, 200 races "
-                                  "to step 5,000 in a second or two. Play shows 30 frames a second.",
-                                  "视图相邻两帧之间的训练步数：1 可以看到每一步的掩码，200 则一两秒就跑到第 5,000 步。"
-                                  "播放时每秒显示 30 帧。"))
+                          help=_("Training steps between two frames of the view: 1 shows every step's mask, 200 races to step 5,000 "
+                                    "in a second or two. Play shows 30 frames a second."))
         if not presenter:
-            st.caption(tr(f"Models: no dropout (keep q = 1 everywhere) and dropout with inputs at "
-                          f"{ui.keep_text(keep_in)}, hidden units at {ui.keep_text(keep_h)}"
-                          + (f"; third: hidden units at {ui.keep_text(keep3)}" if third else "")
-                          + ". Inverted dropout: the test-time network is the full one, weights as trained.",
-                          f"模型：无 dropout（处处保留概率 q = 1），以及 dropout 模型，输入{ui.keep_words(keep_in)}，"
-                          f"隐藏单元{ui.keep_words(keep_h)}"
-                          + (f"；第三个模型：隐藏单元{ui.keep_words(keep3)}" if third else "")
-                          + "。反向（inverted）dropout：测试时用完整网络，权重即训练所得。"))
+            third_text = _("; third: hidden units at {keep}").format(keep=keep_words(keep3)) if third else ""
+            st.caption(_("Models: no dropout (keep q = 1 everywhere) and dropout with inputs at {keep_in}, hidden "
+                         "units at {keep_h}{third}. Inverted dropout: the test-time network is the full one, weights "
+                         "as trained.").format(keep_in=keep_words(keep_in), keep_h=keep_words(keep_h),
+                                               third=third_text))
     for later in ("t_sw_seeds", "t_sw_steps"):  # the sweeps' controls, further down: a link holding them is fine
-        ui.url_key(later)
-    ui.show_url_notices()
+        widgets.url_key(later)
+    widgets.show_url_notices()
 
     if name == experiment.CSV and points is None:
-        st.info(tr("**Your CSV** is chosen but no points are loaded yet: upload a CSV file with the columns x1, x2 and "
-                   "label in the sidebar (two classes, at least 20 points). Your points stay in this browser session; "
-                   "a link to this page carries the choice, not the points.",
-                   "已选择 **Your CSV**，但还没有载入任何点：请在侧边栏上传一个含 x1、x2、label 三列的 CSV 文件（两个类别，"
-                   "至少 20 个点）。这些点只保存在本次浏览器会话中；本页的链接只带上这个选择，不带上数据点。"),
+        st.info(_("**Your CSV** is chosen but no points are loaded yet: upload a CSV file with the columns x1, x2 and "
+                     "label in the sidebar (two classes, at least 20 points). Your points stay in this browser session; a "
+                     "link to this page carries the choice, not the points."),
                 icon="📄")
         st.stop()
 
@@ -851,73 +797,52 @@ def render(presenter: bool) -> None:
         keeps = experiment.model_keeps(keep_in, keep_h, layers, keep3)
         hps = experiment.hypers(keeps, lr, l2)
     except ValueError as e:
-        ui.error(e)
+        widgets.error(e)
         st.stop()
 
     names = experiment.model_names(keeps)
-    with st.spinner(tr("Compiling the training step for this network (once per shape)…",
-                       "正在为这个网络编译训练步（每种形状只编译一次）…")):
+    with st.spinner(_("Compiling the training step for this network (once per shape)…")):
         live_run(setup)
     if not presenter:
         legend(names, setup)  # the live view's panels say the rest
     live_area(names, keeps, hps, lr, presenter, l2=l2, speed=speed)
     if setup.regression:
-        st.caption(tr(
-            "**What to look for:** the no-dropout curve bends to pass through individual noisy training points "
-            "(filled) and its training loss sinks toward zero; the dropout curve stays flatter between them. The "
-            "test loss gap is smaller here than for classification and can go either way with the seed: "
-            "dropout also adds noise to the output, which squared error punishes. Keep q near 0.8 works best.",
-            "**看点：**无 dropout 的曲线会弯折去穿过个别带噪的训练点（实心点），训练损失降向零；dropout 的曲线在这些点"
-            "之间保持平缓。这里测试损失的差距比分类任务小，而且随种子不同可能偏向任一方：dropout 也会给输出加噪声，"
-            "而平方误差会惩罚这种噪声。保留概率 q 取 0.8 左右效果最好。"))
+        st.caption(_("**What to look for:** the no-dropout curve bends to pass through individual noisy training points "
+              "(filled) and its training loss sinks toward zero; the dropout curve stays flatter between them. The "
+              "test loss gap is smaller here than for classification and can go either way with the seed: dropout "
+              "also adds noise to the output, which squared error punishes. Keep q near 0.8 works best."))
     elif setup.dataset == "digits":
-        st.caption(tr(
-            "**What to look for:** both models reach zero training error quickly; the gap between solid "
-            "(train) and dashed (test) loss grows faster without dropout, and its test accuracy stalls lower.",
-            "**看点：**两个模型都很快达到零训练误差；没有 dropout 时，实线（训练）与虚线（测试）损失之间的差距增长得"
-            "更快，测试准确率也停在更低的位置。"))
+        st.caption(_("**What to look for:** both models reach zero training error quickly; the gap between solid (train) "
+              "and dashed (test) loss grows faster without dropout, and its test accuracy stalls lower."))
     else:
-        st.caption(tr(
-            "**What to look for:** the no-dropout surface grows islands and bays around single noisy training "
-            "points (dots) while its training loss falls to zero and its dashed test loss turns upward. The "
-            "dropout surface stays smooth, fits the test points (diamonds) better, and its gap between solid "
-            "(train) and dashed (test) curves stays narrow.",
-            "**看点：**无 dropout 的决策面会围绕个别带噪的训练点（圆点）长出孤岛和海湾，同时训练损失降到零、"
-            "虚线表示的测试损失转而上升（过拟合）。dropout 的决策面保持平滑，更好地拟合测试点（菱形），"
-            "实线（训练）与虚线（测试）之间的差距也保持很窄。"))
+        st.caption(_("**What to look for:** the no-dropout surface grows islands and bays around single noisy training "
+              "points (dots) while its training loss falls to zero and its dashed test loss turns upward. The "
+              "dropout surface stays smooth, fits the test points (diamonds) better, and its gap between solid "
+              "(train) and dashed (test) curves stays narrow."))
 
-    st.subheader(tr("Save or load the models", "保存或载入模型"))
+    st.subheader(_("Save or load the models"))
     save_and_load(setup)
 
-    st.header(tr("Sweeps: how much dropout, and when does it help?", "扫描：dropout 用多少，什么时候有用？"))
-    st.markdown(tr(
-        "Each button trains many copies of the network above (same data generator, optimizer, learning rate "
-        "and penalty) as **one vmapped computation**, and caches the result on its settings. Input keep stays "
-        "as set above; the sweep moves the keep q of the hidden units. Test error is measured on "
-        f"{experiment.SWEEP_TEST_POINTS:,} fresh test points (fewer for digits and your CSV), so small differences "
-        "are real.",
-        "每个按钮都会把上面的网络（相同的数据生成器、优化器、学习率和惩罚项）复制许多份，作为**一次 vmap 计算**"
-        "一起训练，并按设置缓存结果。输入的保留概率保持上面的设定；扫描改变的是隐藏单元的保留概率 q。测试误差在 "
-        f"{experiment.SWEEP_TEST_POINTS:,} 个新抽取的测试点上测量（digits 和你的 CSV 更少），所以细小的差别也是真实的。"))
+    st.header(_("Sweeps: how much dropout, and when does it help?"))
+    st.markdown(_("Each button trains many copies of the network above (same data generator, optimizer, learning rate "
+          "and penalty) as **one vmapped computation**, and caches the result on its settings. Input keep "
+          "stays as set above; the sweep moves the keep q of the hidden units. Test error is measured on "
+          "{SWEEP_TEST_POINTS:,} fresh test points (fewer for digits and your CSV), so small differences are "
+          "real.").format(SWEEP_TEST_POINTS=experiment.SWEEP_TEST_POINTS))
     c1, c2 = st.columns(2)
-    n_seeds = ui.slider(tr("Seeds per setting", "每个设置的种子数"), "t_sw_seeds", 1, 5, 2, container=c1)
-    steps = ui.select(tr("Training steps per model", "每个模型的训练步数"), "t_sw_steps", (1000, 2000, 3000, 5000), 2000,
+    n_seeds = widgets.slider(_("Seeds per setting"), "t_sw_seeds", 1, 5, 2, container=c1)
+    steps = widgets.select(_("Training steps per model"), "t_sw_steps", (1000, 2000, 3000, 5000), 2000,
                       container=c2, format_func=lambda v: f"{v:,}")
     settings = sweep_settings(setup, n_seeds, steps, lr, l2, keep_in)
 
-    st.subheader(tr("Test error against keep: too little, too much, just right",
-                    "测试误差与保留概率：太少、太多、刚刚好"))
-    st.button(tr("Run the keep sweep", "运行保留概率扫描"), key="t_sw_keep", shortcut="K", on_click=remember_sweep,
+    st.subheader(_("Test error against keep: too little, too much, just right"))
+    st.button(_("Run the keep sweep"), key="t_sw_keep", shortcut="K", on_click=remember_sweep,
               args=("keep", settings),
-              help=tr(f"{len(experiment.SWEEP_KEEPS)} keep values × {n_seeds} seeds, one computation (keyboard: K).",
-                      f"{len(experiment.SWEEP_KEEPS)} 个保留概率 × {n_seeds} 个种子，一次计算（键盘：K）。"))
+              help=_("{n_keeps} keep values × {n_seeds} seeds, one computation (keyboard: K).").format(n_keeps=len(experiment.SWEEP_KEEPS), n_seeds=n_seeds))
     show_keep_sweep(settings, presenter)
 
-    st.subheader(tr("Where dropout helps: training-set size × keep", "dropout 在哪里有用：训练集大小 × 保留概率"))
-    st.button(tr("Run the size × keep sweep", "运行大小 × 保留概率扫描"), key="t_sw_size", shortcut="H",
+    st.subheader(_("Where dropout helps: training-set size × keep"))
+    st.button(_("Run the size × keep sweep"), key="t_sw_size", shortcut="H",
               on_click=remember_sweep, args=("size", settings),
-              help=tr(f"{len(experiment.SWEEP_SIZES)} sizes × {len(experiment.SWEEP_SIZE_KEEPS)} keep values × "
-                      f"{n_seeds} seeds, one computation (keyboard: H).",
-                      f"{len(experiment.SWEEP_SIZES)} 种大小 × {len(experiment.SWEEP_SIZE_KEEPS)} 个保留概率 × "
-                      f"{n_seeds} 个种子，一次计算（键盘：H）。"))
+              help=_("{n_sizes} sizes × {n_keeps} keep values × {n_seeds} seeds, one computation (keyboard: H).").format(n_sizes=len(experiment.SWEEP_SIZES), n_keeps=len(experiment.SWEEP_SIZE_KEEPS), n_seeds=n_seeds))
     show_size_sweep(settings, presenter)

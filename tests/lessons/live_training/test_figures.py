@@ -21,3 +21,14 @@ def test_gain_heatmap_shows_the_change_in_points():
     hm = fig.data[0]
     assert [list(r) for r in hm.text] == [["+2.0", "0"], ["-3.0", "0"]]
     assert hm.zmin == -hm.zmax == -0.03
+
+
+def test_gain_heatmap_labels_follow_the_language():
+    args = ([25, 50], [0.5, 1.0], np.array([[0.02, 0.0], [-0.03, 0.0]]), np.array([[0.2, 0.18], [0.1, 0.13]]))
+    en = tf.dropout_gain_heatmap(*args)
+    zh = tf.dropout_gain_heatmap(*args, lang="zh")
+    assert en.layout.yaxis.title.text == "training points"
+    assert zh.layout.yaxis.title.text != en.layout.yaxis.title.text
+    assert zh.layout.xaxis.title.text != en.layout.xaxis.title.text
+    assert "%{x}" in zh.data[0].hovertemplate and "%{text}" in zh.data[0].hovertemplate
+    assert [list(r) for r in zh.data[0].text] == [list(r) for r in en.data[0].text]  # the same numbers
