@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from dropout_viz.lessons.live_training import experiment as pg
 from dropout_viz.core import datasets
 from dropout_viz.lessons.live_training import view as tp
+from tests.app.i18n_check import msgids, untranslated
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "2_Live_training.py")
 
@@ -447,3 +448,24 @@ def test_the_page_in_chinese():
     assert not at.exception and "还没有载入任何点" in _texts(at.info)
     _upload(at, "t_csv_file", "bad.csv", b"x1,x2\n1,2\n")
     assert "无法使用 **bad.csv**" in _texts(at.error)
+
+
+def test_the_chinese_page_shows_no_english_sentence_of_its_catalog():
+    """Every message of the lesson's catalog longer than 20 characters is translated where it is shown: the page,
+    the live view's labels and both sweeps (with their figures); the numbers are those of the English page."""
+    params = dict(t_sw_seeds="1", t_sw_steps="1,000")
+    zh = _run(lang="中文", **params)
+    en = _run(**params)
+    for at in (zh, en):
+        _click(at, "t_step")
+        _click(at, "t_sw_keep")
+        _click(at, "t_sw_size")
+    assert not untranslated(zh, "live_training")
+    meta = _batch(zh)["meta"]
+    long_ids = set(msgids("live_training"))
+    assert not [v for v in meta["labels"].values() if isinstance(v, str) and v in long_ids]
+    assert meta["names"] == ["无 dropout", "dropout q=0.5"] and meta["colors"] == _batch(en)["meta"]["colors"]
+    np.testing.assert_array_equal(_batch(zh)["snapshots"][-1]["metrics"], _batch(en)["snapshots"][-1]["metrics"])
+    for a, b in zip(_charts(zh), _charts(en)):
+        np.testing.assert_array_equal(_array(a["data"][0]["z"] if "z" in a["data"][0] else a["data"][-1]["y"]),
+                                      _array(b["data"][0]["z"] if "z" in b["data"][0] else b["data"][-1]["y"]))

@@ -21,6 +21,7 @@ from dropout_viz.core.checks import quote
 from dropout_viz.figures import band_chart
 from dropout_viz.figures.style import CLASS_COLORS, model_colors
 from dropout_viz.ui import widgets
+from dropout_viz.ui.controls import Control, draw_one
 from dropout_viz.ui import progress
 from dropout_viz.ui.i18n import N_, _, current_language, keep_words
 from dropout_viz.ui.components import live_view
@@ -704,6 +705,63 @@ def show_size_sweep(settings: tuple, presenter: bool) -> None:
                  "same shape (minibatches stay uniform over the small set).").format(per_size=per_size) + earlier)
 
 
+# --- the lesson's controls: one table (URL keys unchanged, so old links open the same pictures) ---------
+
+def _g(v) -> str:
+    return f"{v:g}"
+
+
+def _thousands(v) -> str:
+    return f"{v:,}"
+
+
+WIDGETS = {
+    # sidebar: data
+    "data": Control("t_data", "select", N_("Data set"), "moons", options=DATA_CHOICES, format_func=data_label,
+                    help=N_("2-D sets show decision surfaces; the noisy sine is regression; digits are real 8x8 "
+                            "handwritten images (64 inputs, 10 classes); Your CSV trains on 2-D points you upload. "
+                            "Picking a data set loads settings tuned to show the effect on it.")),
+    "noise": Control("t_noise", "slider", N_("Noise"), 0.3, lo=NOISE[0], hi=NOISE[1], step=NOISE[2],
+                     help=N_("Standard deviation of the jitter added to each coordinate (2-D, your CSV), to y "
+                             "(sine) or to each pixel (digits).")),
+    "n_train": Control("t_ntrain", "number", N_("Training points"), 100, lo=experiment.TRAIN_POINTS[0],
+                       hi=experiment.TRAIN_POINTS[1], help=N_("Few points make overfitting easy to see.")),
+    "share": Control("t_share", "slider", N_("Test share of all points"), 0.5, lo=SHARE[0], hi=SHARE[1],
+                     step=SHARE[2], fmt="%.2f", help=N_("0.5: one test point for every training point.")),
+    "data_seed": Control("t_dseed", "number", N_("Data seed"), 0, lo=SEEDS[0], hi=SEEDS[1],
+                         help=N_("Regenerate the data with another seed.")),
+    # sidebar: network
+    "layers": Control("t_layers", "slider", N_("Hidden layers"), 2, lo=1, hi=experiment.MAX_HIDDEN_LAYERS),
+    "width": Control("t_width", "slider", N_("Units per hidden layer"), 32, lo=1, hi=experiment.MAX_WIDTH),
+    "activation": Control("t_act", "select", N_("Activation"), "relu", options=ACTIVATIONS),
+    "optimizer": Control("t_opt", "select", N_("Optimizer"), "adam", options=tuple(OPTIMIZERS),
+                         format_func=lambda k: _(OPTIMIZERS[k])),
+    "batch": Control("t_batch", "select", N_("Batch size"), 32, options=experiment.BATCH_SIZES),
+    # above the live view
+    "seed": Control("t_seed", "number", N_("Weight seed"), 0, lo=SEEDS[0], hi=SEEDS[1],
+                    help=N_("Seed of the initial weights, the minibatch order and the masks; every model shares "
+                            "it.")),
+    "keep_in": Control("t_keep_in", "keep", N_("Keep q for the inputs"), experiment.CONFIG.keep_in),
+    "keep_h": Control("t_keep_h", "keep", N_("Keep q for the hidden units"), experiment.CONFIG.keep_hidden),
+    "lr": Control("t_lr", "select", N_("Learning rate"), experiment.CONFIG.lr, options=LEARNING_RATES,
+                  format_func=_g),
+    "l2": Control("t_l2", "select", N_("L2 penalty (both models)"), experiment.CONFIG.l2, options=PENALTIES,
+                  format_func=_g, help=N_("Adds (λ/2)·Σw² to both models' loss (biases not penalised).")),
+    "third": Control("t_third", "toggle", N_("Third model"), False,
+                     help=N_("A second dropout model at another hidden keep. Adding or removing it restarts every "
+                             "model from the same initial weights.")),
+    "keep3": Control("t_keep3", "keep", N_("Its keep q (hidden units)"), 0.8),
+    "speed": Control(SPEED, "select", N_("Steps per frame"), SPEED_DEFAULT, options=experiment.SPEEDS,
+                     format_func=_thousands,
+                     help=N_("Training steps between two frames of the view: 1 shows every step's mask, 200 races "
+                             "to step 5,000 in a second or two. Play shows 30 frames a second.")),
+    # the sweeps
+    "sw_seeds": Control("t_sw_seeds", "slider", N_("Seeds per setting"), 2, lo=1, hi=5),
+    "sw_steps": Control("t_sw_steps", "select", N_("Training steps per model"), 2000,
+                        options=(1000, 2000, 3000, 5000), format_func=_thousands),
+}
+
+
 # --- the page ------------------------------------------------------------------------------------------
 
 def render(presenter: bool) -> None:
@@ -717,35 +775,24 @@ def render(presenter: bool) -> None:
 
     with st.sidebar:
         st.header(_("Data"))
-        name = widgets.select(_("Data set"), "t_data", DATA_CHOICES, "moons", format_func=data_label,
-                         help=_("2-D sets show decision surfaces; the noisy sine is regression; digits are real 8x8 handwritten "
-                                   "images (64 inputs, 10 classes); Your CSV trains on 2-D points you upload. Picking a data set loads "
-                                   "settings tuned to show the effect on it."))
+        name = draw_one(WIDGETS["data"])
         load_preset_on_change(name)
         points = csv_input() if name == experiment.CSV else None
-        noise = widgets.slider(_("Noise"), "t_noise", *NOISE[:2], 0.3, NOISE[2],
-                          help=_("Standard deviation of the jitter added to each coordinate (2-D, your CSV), to y (sine) or to each "
-                                    "pixel (digits)."))
-        n_train = widgets.number(_("Training points"), "t_ntrain", *experiment.TRAIN_POINTS, 100,
-                            help=_("Few points make overfitting easy to see."))
-        share = widgets.slider(_("Test share of all points"), "t_share", *SHARE[:2], 0.5,
-                          SHARE[2], fmt="%.2f",
-                          help=_("0.5: one test point for every training point."))
-        data_seed = widgets.number(_("Data seed"), "t_dseed", *SEEDS, 0,
-                              help=_("Regenerate the data with another seed."))
+        noise = draw_one(WIDGETS["noise"])
+        n_train = draw_one(WIDGETS["n_train"])
+        share = draw_one(WIDGETS["share"])
+        data_seed = draw_one(WIDGETS["data_seed"])
         st.header(_("Network"))
-        layers = widgets.slider(_("Hidden layers"), "t_layers", 1, experiment.MAX_HIDDEN_LAYERS, 2)
-        width = widgets.slider(_("Units per hidden layer"), "t_width", 1, experiment.MAX_WIDTH, 32)
-        activation = widgets.select(_("Activation"), "t_act", ACTIVATIONS, "relu")
-        optimizer = widgets.select(_("Optimizer"), "t_opt", list(OPTIMIZERS), "adam",
-                              format_func=lambda k: _(OPTIMIZERS[k]))
-        batch = widgets.select(_("Batch size"), "t_batch", experiment.BATCH_SIZES, 32)
+        layers = draw_one(WIDGETS["layers"])
+        width = draw_one(WIDGETS["width"])
+        activation = draw_one(WIDGETS["activation"])
+        optimizer = draw_one(WIDGETS["optimizer"])
+        batch = draw_one(WIDGETS["batch"])
 
     transport, values, rates, extra = st.columns([1.25, 1, 0.8, 1], gap="medium")
     with transport:
         buttons = st.container(horizontal=True)  # filled below, once the seed it offers to change is known
-        seed = widgets.number(_("Weight seed"), "t_seed", *SEEDS, 0,
-                         help=_("Seed of the initial weights, the minibatch order and the masks; every model shares it."))
+        seed = draw_one(WIDGETS["seed"])
         with buttons:
             st.button(_("Step"), key="t_step", shortcut="S", icon=":material/skip_next:", on_click=request,
                       args=("step", step_token()),
@@ -756,23 +803,15 @@ def render(presenter: bool) -> None:
                       on_click=new_seed, args=("t_seed", seed),
                       help=_("New initial weights, minibatch order and masks (keyboard: N)."))
     with values:
-        keep_in = widgets.keep_slider(_("Keep q for the inputs"), "t_keep_in", 1.0)
-        keep_h = widgets.keep_slider(_("Keep q for the hidden units"), "t_keep_h", 0.5)
+        keep_in = draw_one(WIDGETS["keep_in"])
+        keep_h = draw_one(WIDGETS["keep_h"])
     with rates:
-        lr = widgets.select(_("Learning rate"), "t_lr", LEARNING_RATES, 0.003, format_func=lambda v: f"{v:g}")
-        l2 = widgets.select(_("L2 penalty (both models)"), "t_l2", PENALTIES, 0.0,
-                       format_func=lambda v: f"{v:g}",
-                       help=_("Adds (λ/2)·Σw² to both models' loss (biases not penalised)."))
+        lr = draw_one(WIDGETS["lr"])
+        l2 = draw_one(WIDGETS["l2"])
     with extra:
-        third = widgets.toggle(_("Third model"), "t_third",
-                          help=_("A second dropout model at another hidden keep. Adding or removing it restarts every model from the "
-                                    "same initial weights."))
-        keep3 = widgets.keep_slider(_("Its keep q (hidden units)"), "t_keep3", 0.8) \
-            if third else None
-        speed = widgets.select(_("Steps per frame"), SPEED, experiment.SPEEDS, SPEED_DEFAULT,
-                          format_func=lambda v: f"{v:,}",
-                          help=_("Training steps between two frames of the view: 1 shows every step's mask, 200 races to step 5,000 "
-                                    "in a second or two. Play shows 30 frames a second."))
+        third = draw_one(WIDGETS["third"])
+        keep3 = draw_one(WIDGETS["keep3"]) if third else None
+        speed = draw_one(WIDGETS["speed"])
         if not presenter:
             third_text = _("; third: hidden units at {keep}").format(keep=keep_words(keep3)) if third else ""
             st.caption(_("Models: no dropout (keep q = 1 everywhere) and dropout with inputs at {keep_in}, hidden "
@@ -830,9 +869,8 @@ def render(presenter: bool) -> None:
           "{SWEEP_TEST_POINTS:,} fresh test points (fewer for digits and your CSV), so small differences are "
           "real.").format(SWEEP_TEST_POINTS=experiment.SWEEP_TEST_POINTS))
     c1, c2 = st.columns(2)
-    n_seeds = widgets.slider(_("Seeds per setting"), "t_sw_seeds", 1, 5, 2, container=c1)
-    steps = widgets.select(_("Training steps per model"), "t_sw_steps", (1000, 2000, 3000, 5000), 2000,
-                      container=c2, format_func=lambda v: f"{v:,}")
+    n_seeds = draw_one(WIDGETS["sw_seeds"], c1)
+    steps = draw_one(WIDGETS["sw_steps"], c2)
     settings = sweep_settings(setup, n_seeds, steps, lr, l2, keep_in)
 
     st.subheader(_("Test error against keep: too little, too much, just right"))

@@ -434,3 +434,15 @@ def test_a_model_file_with_a_byte_order_mark_loads_like_a_csv_does(saved_csv_run
     live, keeps, _, text = saved_csv_run
     saved = pg.load_models(b"\xef\xbb\xbf" + text.encode())
     assert saved.setup == live.setup and saved.keeps == keeps and saved.steps == 100
+
+
+def test_default_run_follows_its_config_and_checks_steps():
+    import dataclasses
+    config = dataclasses.replace(pg.CONFIG, setup=SMALL, steps=2 * pg.CHUNK)
+    live = pg.default_run(config)
+    assert pg.step_of(live) == 2 * pg.CHUNK and live.setup == SMALL
+    again = pg.default_run(config)
+    np.testing.assert_array_equal(pg.final_metrics(live)["test_loss"], pg.final_metrics(again)["test_loss"])
+    with pytest.raises(ValueError, match="steps must be a positive multiple"):
+        pg.default_run(dataclasses.replace(config, steps=pg.CHUNK + 1))
+    assert pg.CONFIG.keep_hidden == pg.PRESETS["moons"]["keep_hidden"] and pg.CONFIG.lr == pg.PRESETS["moons"]["lr"]
