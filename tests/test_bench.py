@@ -34,3 +34,5 @@ def test_bench_prints_one_json_object_and_values_recompile_nothing():
     lesson = report["batch_norm_lesson"]
     assert lesson["default_view_cold_s"] > 0  # --quick leaves out the run from the compilation cache
     assert lesson["compilations_when_values_change"] == 0  # keep, order and seed are traced values
+    live = report["live_training_view"]
+    assert live["cold_s"] > 0 and live["compilations_when_values_change"] == 0  # keep and rate are traced values
