@@ -181,10 +181,14 @@ def _csv_text(n: int = 80) -> str:
     return "\n".join(rows) + "\n"
 
 
-def _seen(locator) -> str:
+def _visible(text: str) -> str:
     """The text as the reader sees it: without the invisible word joiners (U+2060) that ui.widgets.plain puts
     before ':', '.' and '@' of outside text (the browser has already decoded the character references)."""
-    return html.unescape(locator.inner_text()).replace("\u2060", "")
+    return html.unescape(text).replace("\u2060", "")
+
+
+def _seen(locator) -> str:
+    return _visible(locator.inner_text())
 
 
 def _upload(page, key: str, name: str, text: str, mime: str = "text/csv") -> None:
@@ -236,7 +240,7 @@ def test_your_csv_upload_download_and_load_back(app_server, page, tmp_path):
     _wait_for(page, "step 0", lambda: _step(page) == 0)
     _upload(page, "t_model_file", "edited.json", path.read_text().replace('"steps":100', '"steps":-5'),
             "application/json")
-    alerts = " | ".join(page.locator('[data-testid="stAlert"]').all_inner_texts())
+    alerts = _visible(" | ".join(page.locator('[data-testid="stAlert"]').all_inner_texts()))
     assert "edited.json cannot be loaded: 'steps' must be an integer" in alerts and "Nothing was changed" in alerts
     assert _step(page) == 0  # nothing changed
     _upload(page, "t_model_file", download.suggested_filename, path.read_text(), "application/json")
