@@ -909,7 +909,8 @@ def main() -> None:
               f"train acc {m['train_acc'][i]:.3f}, test acc {m['test_acc'][i]:.3f}")
 
 
-__all__ = ["Config", "CONFIG", "default_run", "PRESETS", "Setup", "Live", "Divergence", "make_split", "model_keeps", "model_names", "hypers", "start", "reset",
+__all__ = ["Config", "CONFIG", "default_run",
+           "PRESETS", "Setup", "Live", "Divergence", "make_split", "model_keeps", "model_names", "hypers", "start", "reset",
            "advance", "step_of", "thin", "first_divergence", "predict", "surfaces", "curves", "mistakes",
            "final_metrics", "keep_sweep", "size_keep_sweep", "tile_rows", "sweep_summary", "dropout_gain",
            "best_keep", "CSV", "csv_train_points", "test_points", "export_models", "load_models", "Saved",

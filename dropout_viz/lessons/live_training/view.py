@@ -170,7 +170,8 @@ def csv_input() -> datasets.Points | None:
     if points is not None:
         counts = np.bincount(points.y)
         src = widgets.plain(points.source)
-        st.caption(_("In use: **{src}**, {n:,} points ({n0:,} of class 0, {n1:,} of class 1).").format(src=src, n=len(points), n0=counts[0], n1=counts[1]))
+        st.caption(_("In use: **{src}**, {n:,} points ({n0:,} of class 0, {n1:,} of class 1).").format(
+            src=src, n=len(points), n0=counts[0], n1=counts[1]))
     return points
 
 
@@ -195,7 +196,8 @@ def _csv_changed() -> None:
     st.session_state["t_ntrain"] = experiment.csv_train_points(points, share)
     st.session_state["t_noise"] = experiment.PRESETS[experiment.CSV]["noise"]  # your points as they are
     st.session_state[CSV_NOTE] = _note(
-        "success", N_("Read {n:,} points from **{name}**; training points set to use all of them, with no added noise."), n=len(points), name=name)
+        "success", N_("Read {n:,} points from **{name}**; training points set to use all of them, with no added noise."),
+        n=len(points), name=name)
 
 
 def read_csv(data: bytes, source: str) -> datasets.Points:
@@ -309,7 +311,8 @@ def _model_changed() -> None:
     st.session_state[PLAYING] = False
     st.session_state.pop(PENDING, None)
     st.session_state[MODEL_NOTE] = _note(
-        "success", N_("Loaded {n} models from **{name}** at step {steps:,}; press Play to train on."), n=len(saved.params), name=name, steps=saved.steps)
+        "success", N_("Loaded {n} models from **{name}** at step {steps:,}; press Play to train on."),
+        n=len(saved.params), name=name, steps=saved.steps)
 
 
 # --- the live run ----------------------------------------------------------------------------------
@@ -692,7 +695,8 @@ def show_size_sweep(settings: tuple, presenter: bool) -> None:
     unit = _("percentage points") if not regression else _("MSE")
     fig = tfig.dropout_gain_heatmap(res["sizes"], res["keeps"], gain, mean, metric=metric_title(res["metric"]),
                                     percent=not regression, presenter=presenter, lang=current_language(),
-                                    title=_("Test error with dropout minus without, after {steps:,} steps ({unit})").format(steps=asked[2], unit=unit))
+                                    title=_("Test error with dropout minus without, after {steps:,} steps ({unit})").format(
+                                        steps=asked[2], unit=unit))
     widgets.chart(fig, key="t_sw_size_fig")
     best = experiment.best_keep(res["error"], res["keeps"])
     per_size = ", ".join(f"{n} → q = {q:g}" for n, q in zip(res["sizes"], best))
@@ -876,11 +880,13 @@ def render(presenter: bool) -> None:
     st.subheader(_("Test error against keep: too little, too much, just right"))
     st.button(_("Run the keep sweep"), key="t_sw_keep", shortcut="K", on_click=remember_sweep,
               args=("keep", settings),
-              help=_("{n_keeps} keep values × {n_seeds} seeds, one computation (keyboard: K).").format(n_keeps=len(experiment.SWEEP_KEEPS), n_seeds=n_seeds))
+              help=_("{n_keeps} keep values × {n_seeds} seeds, one computation (keyboard: K).").format(
+                  n_keeps=len(experiment.SWEEP_KEEPS), n_seeds=n_seeds))
     show_keep_sweep(settings, presenter)
 
     st.subheader(_("Where dropout helps: training-set size × keep"))
     st.button(_("Run the size × keep sweep"), key="t_sw_size", shortcut="H",
               on_click=remember_sweep, args=("size", settings),
-              help=_("{n_sizes} sizes × {n_keeps} keep values × {n_seeds} seeds, one computation (keyboard: H).").format(n_sizes=len(experiment.SWEEP_SIZES), n_keeps=len(experiment.SWEEP_SIZE_KEEPS), n_seeds=n_seeds))
+              help=_("{n_sizes} sizes × {n_keeps} keep values × {n_seeds} seeds, one computation (keyboard: H).").format(
+                  n_sizes=len(experiment.SWEEP_SIZES), n_keeps=len(experiment.SWEEP_SIZE_KEEPS), n_seeds=n_seeds))
     show_size_sweep(settings, presenter)

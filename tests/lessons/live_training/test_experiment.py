@@ -1,4 +1,5 @@
-"""The live-training experiment (dropout_viz.lessons.live_training.experiment): limits, same-init runs, divergence, sweeps, geometry."""
+"""The live-training experiment (lessons/live_training/experiment.py): limits, same-init runs, divergence,
+sweeps, geometry."""
 import json
 import re
 
