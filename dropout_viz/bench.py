@@ -212,6 +212,34 @@ def bench_uncertainty_view() -> dict:
     }
 
 
+def bench_live_training_view() -> dict:
+    """The live-training lesson's first page run, cold: the default data and the two stacked models, then the first
+    batch of snapshots the live view plays (one second of play at the default speed); then another keep and
+    learning rate (traced values: nothing compiles)."""
+    from .lessons.live_training import experiment as lx
+
+    cfg = lx.CONFIG
+    t = time.perf_counter()
+    cpu = time.process_time()
+    data = lx.make_split(cfg.setup)
+    live = lx.start(cfg.setup, data)
+    view = lx.view_of(cfg.setup, data)
+    hps = lx.hypers(lx.model_keeps(cfg.keep_in, cfg.keep_hidden, cfg.setup.layers), cfg.lr, cfg.l2)
+    n = lx.batch_frames(lx.CHUNK)
+    lives, _records = lx.play(live, hps, view, n, lx.CHUNK)
+    total, total_cpu = time.perf_counter() - t, time.process_time() - cpu
+    with CompileCounter() as counter:
+        t = time.perf_counter()
+        other = lx.hypers(lx.model_keeps(cfg.keep_in, 0.8, cfg.setup.layers), 0.01, cfg.l2)
+        lx.play(lives[-1], other, view, n, lx.CHUNK)
+        warm = time.perf_counter() - t
+    return {
+        "what": f"first run of pages/2_Live_training.py: 2 stacked networks, {n} snapshots of {lx.CHUNK} steps",
+        "cold_s": round(total, 3), "cold_cpu_s": round(total_cpu, 3), "another_keep_and_lr_s": round(warm, 3),
+        "compilations_when_values_change": counter.count,
+    }
+
+
 # The batch-norm lesson's default view, cold: a fresh interpreter with no compilation cache, so every program
 # compiles. Times the lesson's own call (data, training, evaluation, the shift); imports are reported apart.
 _BN_COLD = r"""
@@ -305,6 +333,7 @@ def main(argv=None) -> dict:
     args = parser.parse_args(argv)
     repeats = 3 if args.quick else 7
     uncertainty = bench_uncertainty_view()  # first: its cold start is the figure
+    live_training = bench_live_training_view()  # next: nothing of its own is compiled yet
     result = {
         "machine": machine(),
         "training": bench_training(chunks=4 if args.quick else 20),
@@ -313,6 +342,7 @@ def main(argv=None) -> dict:
         "uncertainty_view": uncertainty,
         "batch_norm_lesson": bench_batch_norm(with_cache=not args.quick),
         "architectures_lesson": bench_architectures(),
+        "live_training_view": live_training,
         "peak_rss_mb": round(_rss_mb(), 1),
     }
     print(json.dumps(result, indent=2))

@@ -1,6 +1,7 @@
 """Dropout with batch normalisation (the variance shift), and where to put dropout and how much."""
 from dropout_viz.lessons.batch_norm import view
-from dropout_viz.ui import common as ui
+from dropout_viz.ui import nav
+from dropout_viz.ui.i18n import _
 
-presenter = ui.page_setup("Batch norm and placement", icon="📏")
+presenter = nav.page_setup(_("Batch norm and placement"), icon="📏")
 view.render(presenter)

@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import streamlit as st
 
-from . import common as ui
+from . import widgets as ui
 from .i18n import _
 
 KINDS = ("slider", "keep", "select", "radio", "number", "toggle")

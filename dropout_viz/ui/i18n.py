@@ -24,35 +24,12 @@ def _(message: str) -> str:
     return i18n.translator(current_language())(message)
 
 
-def is_chinese() -> bool:
-    """Whether the session reads the pages in Chinese (for layout choices only: text goes through ``_``)."""
-    return current_language() == "zh"
-
-
-def tr(en: str, zh: str) -> str:
-    """The explanatory text in the language chosen in the sidebar (transitional: pages still passing both texts)."""
-    return zh if is_chinese() else en
-
 def keep_words(q: float) -> str:
     """'keep q = 0.8 (drop rate p = 0.2)' in the session's language."""
     return keep_text(q, current_language())
 
-def spinner(text: str, zh: str | None = None):
-    """st.spinner with its text in the session's language (cached functions show none of their own: their text
-    would be cached in the language of whoever computed them first). ``text`` is already through ``_``; the
-    two-language form ``spinner(en, zh)`` serves the pages not yet moved to the catalogs."""
-    return st.spinner(text if zh is None else tr(text, zh))
 
-def translated_rows(rows, translate):
-    """A table (a dict per row, or one dict) as the page shows it: in Chinese, column names and text cells passed
-    through ``translate`` (numbers never); in English, unchanged."""
-    if not is_chinese():
-        return rows
-
-    def one(row):
-        return {translate(k): translate(v) if isinstance(v, str) else v for k, v in row.items()}
-    return [one(r) for r in rows] if isinstance(rows, list) else one(rows)
-
-def translated_names(series: dict, translate) -> dict:
-    """A figure's series (name -> values) with the names passed through ``translate`` in Chinese."""
-    return {translate(k): v for k, v in series.items()} if is_chinese() else series
+def spinner(text: str):
+    """st.spinner with its text (already through ``_``): cached functions show none of their own, since their text
+    would be cached in the language of whoever computed them first."""
+    return st.spinner(text)

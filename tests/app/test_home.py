@@ -78,7 +78,7 @@ def test_a_page_run_on_its_own_links_home_by_address():
 
 
 def test_page_url_is_the_file_name_without_its_order_number():
-    from dropout_viz.ui.common import page_url
+    from dropout_viz.ui.nav import page_url
 
     assert page_url("app.py") == ""
     assert page_url("pages/1_Masks_and_subnetworks.py") == "Masks_and_subnetworks"

@@ -2,7 +2,7 @@
 limits, divergence, sweeps.
 
 The live view (a custom component) plays in the browser; here the tests read the batch of snapshots the page
-sends it (playground.decode_batch) and stand in for the browser: Play sets the session's playing flag, and a
+sends it (experiment.decode_batch) and stand in for the browser: Play sets the session's playing flag, and a
 request for the next batch is what the view's "need" trigger leaves in the session before a run.
 """
 import base64
@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dropout_viz import playground as pg
+from dropout_viz.lessons.live_training import experiment as pg
 from dropout_viz.core import datasets
-from dropout_viz.ui import training_page as tp
+from dropout_viz.lessons.live_training import view as tp
+from tests.app.i18n_check import msgids, untranslated
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "2_Live_training.py")
 
@@ -209,7 +210,8 @@ def _stop_at(monkeypatch, kind: str, at_chunk: int, seen: list):
     button's callback runs and the script reruns (the browser's click interrupts at the next bar update)."""
     import streamlit as st
 
-    from dropout_viz.ui import progress, training_page
+    from dropout_viz.lessons.live_training import view as training_page
+    from dropout_viz.ui import progress
 
     real_bar = progress.bar
 
@@ -265,8 +267,9 @@ def _upload(at, key, name, data, mime="text/csv"):
 
 
 def _texts(elements) -> str:
-    """The messages' text as the reader sees it (outside text is sent as character references)."""
-    return html.unescape(" | ".join(e.value for e in elements))
+    """The messages' text as the reader sees it: outside text is sent as character references, with an invisible
+    word joiner (U+2060) before ':', '.' and '@' (ui.widgets.plain); decode those and drop the joiners."""
+    return html.unescape(" | ".join(e.value for e in elements)).replace("\u2060", "")
 
 
 def test_your_csv_without_points_says_so_and_bad_files_get_a_message():
@@ -309,7 +312,7 @@ def test_an_uploaded_csv_is_trained_on_and_a_bad_one_keeps_it():
 
 def _export(at) -> str:
     """What the download button serves when clicked (AppTest has no server to fetch it from)."""
-    from dropout_viz.ui import training_page as tp
+    from dropout_viz.lessons.live_training import view as tp
     return tp._export_json(at.session_state["t_export"])
 
 
@@ -445,3 +448,24 @@ def test_the_page_in_chinese():
     assert not at.exception and "还没有载入任何点" in _texts(at.info)
     _upload(at, "t_csv_file", "bad.csv", b"x1,x2\n1,2\n")
     assert "无法使用 **bad.csv**" in _texts(at.error)
+
+
+def test_the_chinese_page_shows_no_english_sentence_of_its_catalog():
+    """Every message of the lesson's catalog longer than 20 characters is translated where it is shown: the page,
+    the live view's labels and both sweeps (with their figures); the numbers are those of the English page."""
+    params = dict(t_sw_seeds="1", t_sw_steps="1,000")
+    zh = _run(lang="中文", **params)
+    en = _run(**params)
+    for at in (zh, en):
+        _click(at, "t_step")
+        _click(at, "t_sw_keep")
+        _click(at, "t_sw_size")
+    assert not untranslated(zh, "live_training")
+    meta = _batch(zh)["meta"]
+    long_ids = set(msgids("live_training"))
+    assert not [v for v in meta["labels"].values() if isinstance(v, str) and v in long_ids]
+    assert meta["names"] == ["无 dropout", "dropout q=0.5"] and meta["colors"] == _batch(en)["meta"]["colors"]
+    np.testing.assert_array_equal(_batch(zh)["snapshots"][-1]["metrics"], _batch(en)["snapshots"][-1]["metrics"])
+    for a, b in zip(_charts(zh), _charts(en)):
+        np.testing.assert_array_equal(_array(a["data"][0]["z"] if "z" in a["data"][0] else a["data"][-1]["y"]),
+                                      _array(b["data"][0]["z"] if "z" in b["data"][0] else b["data"][-1]["y"]))

@@ -6,6 +6,7 @@ the view says about itself (its data-frames, data-step and data-playing attribut
 """
 from __future__ import annotations
 
+import html
 import json
 import shutil
 import struct
@@ -180,6 +181,16 @@ def _csv_text(n: int = 80) -> str:
     return "\n".join(rows) + "\n"
 
 
+def _visible(text: str) -> str:
+    """The text as the reader sees it: without the invisible word joiners (U+2060) that ui.widgets.plain puts
+    before ':', '.' and '@' of outside text (the browser has already decoded the character references)."""
+    return html.unescape(text).replace("\u2060", "")
+
+
+def _seen(locator) -> str:
+    return _visible(locator.inner_text())
+
+
 def _upload(page, key: str, name: str, text: str, mime: str = "text/csv") -> None:
     runs = H._runs(page)
     page.locator(f'.st-key-{key} input[type="file"]').set_input_files(
@@ -201,14 +212,14 @@ def test_your_csv_upload_download_and_load_back(app_server, page, tmp_path):
 
     _upload(page, "t_csv_file", "half_circles.csv", _csv_text(80))
     sidebar = page.locator('[data-testid="stSidebar"]')
-    assert "Read 80 points from half_circles.csv" in sidebar.inner_text()
+    assert "Read 80 points from half_circles.csv" in _seen(sidebar)
     _wait_for(page, "the live view", lambda: _step(page) == 0)
     assert page.locator(".st-key-t_ntrain input").input_value() == "40"
     shot = H.screenshot(page, "training_csv")  # the whole app (Streamlit scrolls inside its own container)
     shutil.copyfile(shot, "/tmp/train_csv.png")
 
     _upload(page, "t_csv_file", "broken.csv", "x1,x2,label\n1,2,a\n1,two,b\n")
-    text = sidebar.inner_text()
+    text = _seen(sidebar)
     assert "broken.csv cannot be used" in text and "The previous points stay in use" in text
     assert _step(page) == 0  # the run on half_circles.csv goes on
 
@@ -229,7 +240,7 @@ def test_your_csv_upload_download_and_load_back(app_server, page, tmp_path):
     _wait_for(page, "step 0", lambda: _step(page) == 0)
     _upload(page, "t_model_file", "edited.json", path.read_text().replace('"steps":100', '"steps":-5'),
             "application/json")
-    alerts = " | ".join(page.locator('[data-testid="stAlert"]').all_inner_texts())
+    alerts = _visible(" | ".join(page.locator('[data-testid="stAlert"]').all_inner_texts()))
     assert "edited.json cannot be loaded: 'steps' must be an integer" in alerts and "Nothing was changed" in alerts
     assert _step(page) == 0  # nothing changed
     _upload(page, "t_model_file", download.suggested_filename, path.read_text(), "application/json")

@@ -23,7 +23,7 @@ def test_valid_follows_the_kind():
 
 
 def _app():
-    from dropout_viz.ui import common as ui
+    from dropout_viz.ui import nav, widgets
     from dropout_viz.ui.controls import Control, apply_preset, draw
 
     table = {
@@ -34,13 +34,13 @@ def _app():
         "on": Control("x_on", "toggle", "On", False),
     }
     import streamlit as st
-    ui.page_setup("Controls")
+    nav.page_setup("Controls")
     if st.session_state.get("preset"):
         st.session_state["refused"] = apply_preset(table, {"k": 3, "width": 16, "keep": 7.0, "nope": 1})
         st.session_state["preset"] = False
     values = draw(table)
     st.write(repr(sorted(values.items())))
-    ui.show_url_notices()
+    widgets.show_url_notices()
 
 
 def test_drawn_table_gives_values_and_reads_the_link():

@@ -1,10 +1,10 @@
-"""ui.common.plain: outside text (links, uploads, file names) shown exactly, never read as Markdown or HTML."""
+"""ui.widgets.plain: outside text (links, uploads, file names) shown exactly, never read as Markdown or HTML."""
 import html
 import re
 
 import pytest
 
-from dropout_viz.ui.common import plain
+from dropout_viz.ui.widgets import plain
 
 HOSTILE = [
     "x` [Log in again](https://evil.example/login) `y",

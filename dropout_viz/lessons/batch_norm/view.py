@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from dropout_viz.ui import common as ui
+from dropout_viz.ui import widgets as ui
 from dropout_viz.ui.i18n import N_, _, current_language
 
 from . import experiment as ex
@@ -368,7 +368,7 @@ def render(presenter: bool) -> None:
         "figure."))
     if lang != "en":
         st.caption(" · ".join(f"**{en}**: {_(name)}" for en, name in zip(TABS, TAB_NAMES)))
-    tabs = st.tabs(TABS, key="bn_tab", bind="query-params")
+    tabs = ui.tabs(TABS, "bn_tab")  # in the link; a bad title gets a notice
     for tab, draw in zip(tabs, (shift_tab, orders_tab, width_tab, placement_tab)):
         if tab.open:
             with tab:

@@ -2,7 +2,7 @@
 
 The browser side is live_view.mjs (a plain ES module: decoder, frame scheduler, canvas and SVG drawing) and
 live_view.css, both read from this folder once and registered inline. Python sends it snapshot batches as
-bytes (playground.encode_batch); it answers with trigger values:
+bytes (lessons.live_training.experiment.encode_batch); it answers with trigger values:
   need  {seq, step}: the queue runs low, send the batch that follows ``step``;
   play  {seq, step}: the user pressed Play while ``step`` was shown;
   pause {seq, step}: the user paused on ``step`` (the browser already stopped there).

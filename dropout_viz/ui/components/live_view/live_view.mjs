@@ -1,7 +1,7 @@
 // Dropout Lab's live view: plays batches of training snapshots sent by the server (a Streamlit components-v2
 // component, mounted in the page). Plain ES module, no build step, nothing loaded from the internet.
 //
-// The server sends bytes (see dropout_viz/playground.py for the format); decodeBatch reads them, a Scheduler
+// The server sends bytes (see dropout_viz/lessons/live_training/experiment.py for the format); decodeBatch reads them, a Scheduler
 // hands out one snapshot per frame at a steady rate and says when to ask for the next batch, and the
 // painters draw the scene on a canvas (the page), a big canvas (PNG download) or an SVG string.
 // decodeBatch and Scheduler use no DOM: tests/js runs them under Node.

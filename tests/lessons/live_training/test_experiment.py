@@ -1,16 +1,14 @@
-"""dropout_viz.playground and the live page's figures: limits, same-init runs, divergence, sweeps, geometry."""
-import base64
+"""The live-training experiment (lessons/live_training/experiment.py): limits, same-init runs, divergence,
+sweeps, geometry."""
 import json
 import re
-import zlib
 
 import jax
 import numpy as np
 import pytest
 
-from dropout_viz import playground as pg
+from dropout_viz.lessons.live_training import experiment as pg
 from dropout_viz.core import datasets, inference, train
-from dropout_viz.figures import training_page as tf
 from dropout_viz.core.network import forward
 from dropout_viz.core.system import CompileCounter
 
@@ -300,102 +298,6 @@ def test_sweep_summaries():
         pg.dropout_gain(err, [0.5, 0.8])
 
 
-# ---------------------------------------------------------------- figures of the page
-
-
-def test_level_segments_follow_the_level_set():
-    xs = np.linspace(-1, 1, 41)
-    X, Y = np.meshgrid(xs, xs)
-    x, y = tf.level_segments(xs, xs, X**2 + Y**2, 0.25)
-    pts = np.stack([x, y], 1).reshape(-1, 3, 2)
-    assert np.all(np.isnan(pts[:, 2])) and pts.shape[0] > 20
-    r = np.hypot(pts[:, :2, 0], pts[:, :2, 1])
-    np.testing.assert_allclose(r, 0.5, atol=0.01)  # linear interpolation of r^2 along grid edges
-    x, y = tf.level_segments(xs, xs, X + 0 * Y, 0.3)  # a plane: the line x = 0.3 exactly
-    np.testing.assert_allclose(x[~np.isnan(x)], 0.3, atol=1e-12)
-    assert tf.level_segments(xs, xs, np.zeros_like(X), 0.5)[0].size == 0
-    assert tf.segments_path([], []) == "M0,0"
-    assert tf.segments_path([0, 1, np.nan], [2, 3, np.nan]) == "M0,2L1,3"
-
-
-def _decode_png(data: bytes) -> np.ndarray:
-    """Minimal reader for the PNGs png_rgba writes (one IDAT, filter 0)."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    w, h = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-    pos, idat = 8, b""
-    while pos < len(data):
-        n = int.from_bytes(data[pos:pos + 4], "big")
-        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + n]
-        assert zlib.crc32(kind + body) & 0xFFFFFFFF == int.from_bytes(data[pos + 8 + n:pos + 12 + n], "big")
-        if kind == b"IDAT":
-            idat += body
-        pos += 12 + n
-    raw = np.frombuffer(zlib.decompress(idat), np.uint8).reshape(h, 1 + 4 * w)
-    assert np.all(raw[:, 0] == 0)
-    return raw[:, 1:].reshape(h, w, 4)
-
-
-def test_png_round_trip_and_points_land_where_they_belong():
-    img = np.random.default_rng(1).integers(0, 256, (7, 5, 4), dtype=np.uint8)
-    np.testing.assert_array_equal(_decode_png(tf.png_rgba(img)), img)
-    sprite = tf._sprite("circle", 6, 1, "#0072B2", "#FFFFFF")
-    uri = tf.points_image((0, 1), (0, 1), [(np.array([[0.25, 0.75]]), sprite)], px=100)
-    out = _decode_png(base64.b64decode(uri.split(",", 1)[1]))
-    assert out[25, 25, 3] == 255 and out[75, 75, 3] == 0  # x = 0.25 is column 25; y = 0.75 is row 25
-    np.testing.assert_array_equal(out[25, 25, :3], [0x00, 0x72, 0xB2])
-
-
-def test_live_figures_update_in_place(live2):
-    live, hps = live2
-    ds = SMALL_DATA
-    xs, ys, probs = pg.surfaces(live, 20)
-    mask = dict(sizes=live.config.sizes, kept=live.mask, keep=np.asarray(hps.keep[1]).tolist(), title="m")
-    fig = tf.live_surfaces(xs, ys, probs, ["a", "b"], x_train=ds.x_train, y_train=ds.y_train, x_test=ds.x_test,
-                           y_test=ds.y_test, mask=mask)
-    assert [t.meta for t in fig.data].count("surface") == 2 and len(fig.layout.images) == 2
-    new = 1 - probs
-    tf.update_live_surfaces(fig, new, ["c", "d"])
-    heat = [t for t in fig.data if t.meta == "surface"]
-    np.testing.assert_allclose(np.asarray(heat[1].z), new[1])
-    assert [a.text for a in fig.layout.annotations[:2]] == ["c", "d"]
-    boundary = [s for s in fig.layout.shapes if s.name == "boundary"]
-    assert boundary[0].path == tf.segments_path(*tf.level_segments(xs, ys, new[0]))
-    # The mask panel: one marker per shown kept unit, one edge per pair of shown kept units.
-    kept = [np.ones(n) for n in live.config.sizes]
-    kept[1][:3] = 0
-    tf.update_mask_network(fig, live.config.sizes, kept)
-    units = [t for t in fig.data if t.meta == "units"][0]
-    dropped = [t for t in fig.data if t.meta == "dropped"][0]
-    assert len(units.x) == sum(live.config.sizes) - 3 and len(dropped.x) == 3
-    edges = [s for s in fig.layout.shapes if s.name == "edges"][0].path.count("M")
-    assert edges == 2 * 5 + 5 * 2  # sizes (2, 8, 2), three units of the hidden layer dropped
-    curves = tf.update_live_curves(tf.live_curves(["a", "b"]), live.history)
-    for tr in curves.data:
-        m, key = tr.meta.split("|")
-        np.testing.assert_allclose(np.asarray(tr.y), live.history[key][int(m)])
-    with pytest.raises(ValueError, match="probs"):
-        tf.update_live_surfaces(fig, probs[:1])
-
-
-def test_digit_mistakes_places_each_digit_and_caption():
-    rows = [np.full((2, 64), 0.5), np.zeros((0, 64))]
-    fig = tf.digit_mistakes(rows, [["3→8", "1→7"], []], ["a", "b"], k=4)
-    z = np.asarray(fig.data[0].z, float)
-    assert np.all(z[0:8, 0:8] == 0.5) and np.all(z[0:8, 9:17] == 0.5) and np.all(np.isnan(z[0:8, 18:26]))
-    assert np.all(np.isnan(z[tf.ROW:tf.ROW + 8]))
-    assert [a.text for a in fig.layout.annotations][:3] == ["3→8", "1→7", ""]
-    tf.update_digit_mistakes(fig, [np.ones((1, 64)), np.ones((1, 64))], [["9→4"], ["2→3"]])
-    assert fig.layout.annotations[0].text == "9→4" and fig.layout.annotations[4].text == "2→3"
-
-
-def test_gain_heatmap_shows_the_change_in_points():
-    fig = tf.dropout_gain_heatmap([25, 50], [0.5, 1.0], np.array([[0.02, 0.0], [-0.03, 0.0]]),
-                                  np.array([[0.2, 0.18], [0.1, 0.13]]))
-    hm = fig.data[0]
-    assert [list(r) for r in hm.text] == [["+2.0", "0"], ["-3.0", "0"]]
-    assert hm.zmin == -hm.zmax == -0.03
-
-
 # ---------------------------------------------------------------- uploaded points, saving and loading
 
 
@@ -500,14 +402,6 @@ def test_sweep_split_on_uploaded_points_uses_what_the_pool_leaves():
         pg.sweep_split(setup, 60)
 
 
-def test_live_curves_axis_titles_can_be_given():
-    fig = tf.live_curves(["a", "b"], axis_titles={"loss": "损失", "accuracy": "准确率", "step": "训练步数"})
-    assert fig.layout.yaxis.title.text == "损失" and fig.layout.yaxis2.title.text == "准确率"
-    assert fig.layout.xaxis2.title.text == "训练步数"
-    plain = tf.live_curves(["a"], classification=False, loss_name="squared error")
-    assert plain.layout.yaxis.title.text == "loss (squared error)" and plain.layout.xaxis.title.text == "training step"
-
-
 # --- hostile model files: the app's words, at most about 60 characters of the input quoted ---------------------
 
 LONG = "https://evil.example/" + "x" * 5000
@@ -541,3 +435,15 @@ def test_a_model_file_with_a_byte_order_mark_loads_like_a_csv_does(saved_csv_run
     live, keeps, _, text = saved_csv_run
     saved = pg.load_models(b"\xef\xbb\xbf" + text.encode())
     assert saved.setup == live.setup and saved.keeps == keeps and saved.steps == 100
+
+
+def test_default_run_follows_its_config_and_checks_steps():
+    import dataclasses
+    config = dataclasses.replace(pg.CONFIG, setup=SMALL, steps=2 * pg.CHUNK)
+    live = pg.default_run(config)
+    assert pg.step_of(live) == 2 * pg.CHUNK and live.setup == SMALL
+    again = pg.default_run(config)
+    np.testing.assert_array_equal(pg.final_metrics(live)["test_loss"], pg.final_metrics(again)["test_loss"])
+    with pytest.raises(ValueError, match="steps must be a positive multiple"):
+        pg.default_run(dataclasses.replace(config, steps=pg.CHUNK + 1))
+    assert pg.CONFIG.keep_hidden == pg.PRESETS["moons"]["keep_hidden"] and pg.CONFIG.lr == pg.PRESETS["moons"]["lr"]

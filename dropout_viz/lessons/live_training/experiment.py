@@ -24,9 +24,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .core import datasets, masks, model_io, rng, train
-from .core.checks import quote
-from .core.network import ACTIVATIONS, check_activation, forward, head_logits
+from dropout_viz.core import datasets, masks, model_io, rng, train
+from dropout_viz.core.checks import quote
+from dropout_viz.core.network import ACTIVATIONS, check_activation, forward, head_logits
 
 MAX_HIDDEN_LAYERS = 4  # deeper nets add nothing to this demonstration and train visibly slower
 MAX_WIDTH = 64
@@ -125,7 +125,7 @@ class Setup:
 
 
 # Settings under which each data set shows the lesson within a minute or two of playing. Tuned by running
-# them over seeds (the moons defaults are checked in tests/test_playground.py). The 2-D sets share the
+# them over seeds (the moons defaults are checked in tests/lessons/live_training/test_experiment.py). The 2-D sets share the
 # moons recipe: 100 noisy points overfit by a 2 x 32 ReLU net; the spiral needs more data and capacity
 # to be learnable at all, the digits input dropout too. The sine is the weak case: with 20 points the
 # no-dropout fit bends through the noise, but dropout's own noise in the output costs squared error too,
@@ -760,7 +760,7 @@ def keep_sweep(setup: Setup, *, keeps=SWEEP_KEEPS, n_seeds: int = 3, steps: int 
     values are paired. Input units keep ``keep_in`` except at keep 1 (no dropout at all).
     Returns:
       {"keeps": (K,), "error": (K, S) final test error (share misclassified, or MSE), "test_loss" and
-      "train_loss": (K, S) final losses of the full networks, "metric": name}.
+      "train_loss": (K, S) final losses of the full networks, "metric": "error" | "mse"}.
     """
     keeps = tuple(float(k) for k in keeps)
     _check_sweep(keeps, n_seeds, steps, len(keeps) * n_seeds)
@@ -791,7 +791,8 @@ def sweep_split(setup: Setup, n_train: int) -> datasets.Dataset:
 
 
 def _metric_name(setup: Setup) -> str:
-    return "test mean squared error" if setup.regression else "test error (share misclassified)"
+    """The sweep's metric as a code (the view writes the words): "mse" for regression, "error" otherwise."""
+    return "mse" if setup.regression else "error"
 
 
 @lru_cache(maxsize=8)
@@ -815,7 +816,7 @@ def size_keep_sweep(setup: Setup, *, sizes=SWEEP_SIZES, keeps=SWEEP_SIZE_KEEPS, 
     The training sets are prefixes of one draw of max(sizes) points, each tiled to max(sizes) rows (see
     the module docstring); every model sees the same test set (sweep_split: up to 1000 points).
     Returns:
-      {"sizes": (N,), "keeps": (K,), "error": (N, K, S), "metric": name}.
+      {"sizes": (N,), "keeps": (K,), "error": (N, K, S), "metric": "error" | "mse"}.
     """
     sizes = tuple(int(n) for n in sizes)
     keeps = tuple(float(k) for k in keeps)
@@ -867,9 +868,55 @@ def best_keep(error: np.ndarray, keeps) -> np.ndarray:
     return np.asarray(keeps)[np.asarray(error).mean(-1).argmin(-1)]
 
 
-__all__ = ["PRESETS", "Setup", "Live", "Divergence", "make_split", "model_keeps", "model_names", "hypers", "start", "reset",
+# --- the default view, from a script -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Config:
+    """The lesson's default view: what the page shows before anyone touches a control."""
+
+    setup: Setup = Setup()  # moons, 100 noisy points, a 2 x 32 ReLU net: small enough to overfit visibly
+    keep_in: float = 1.0  # inputs kept: on 2-D data dropping a coordinate hides half the input
+    keep_hidden: float = 0.5  # the classic hidden keep; the moons preset shows the widest test-loss gap there
+    lr: float = 0.003  # Adam's comfortable rate for this net: fast enough to overfit within a few thousand steps
+    l2: float = 0.0  # no penalty by default: the comparison is dropout against nothing
+    steps: int = 3000  # where the no-dropout test loss has clearly turned upward on the default data
+
+
+CONFIG = Config()
+
+
+def default_run(config: Config = CONFIG) -> Live:
+    """The default view's two models trained for ``config.steps`` steps (a multiple of CHUNK)."""
+    if config.steps < CHUNK or config.steps % CHUNK:
+        raise ValueError(f"steps must be a positive multiple of {CHUNK}, got {config.steps}")
+    live = start(config.setup, make_split(config.setup))
+    hps = hypers(model_keeps(config.keep_in, config.keep_hidden, config.setup.layers), config.lr, config.l2)
+    for _chunk in range(config.steps // CHUNK):
+        live = advance(live, hps)
+    return live
+
+
+def main() -> None:
+    """Print the default view's final train/test losses and accuracies, one line per model."""
+    config = CONFIG
+    live = default_run(config)
+    keeps = model_keeps(config.keep_in, config.keep_hidden, config.setup.layers)
+    m = final_metrics(live)
+    print(f"{config.setup.dataset}, {config.setup.n_train} training points, {config.steps} steps:")
+    for i, name in enumerate(model_names(keeps)):
+        print(f"  {name:>15}: train loss {m['train_loss'][i]:.3f}, test loss {m['test_loss'][i]:.3f}, "
+              f"train acc {m['train_acc'][i]:.3f}, test acc {m['test_acc'][i]:.3f}")
+
+
+__all__ = ["Config", "CONFIG", "default_run",
+           "PRESETS", "Setup", "Live", "Divergence", "make_split", "model_keeps", "model_names", "hypers", "start", "reset",
            "advance", "step_of", "thin", "first_divergence", "predict", "surfaces", "curves", "mistakes",
            "final_metrics", "keep_sweep", "size_keep_sweep", "tile_rows", "sweep_summary", "dropout_gain",
            "best_keep", "CSV", "csv_train_points", "test_points", "export_models", "load_models", "Saved",
            "restore",
            "SPEEDS", "play_config", "play", "view_of", "encode_batch", "decode_batch", "snapshot_record", "grid_codes"]
+
+
+if __name__ == "__main__":
+    main()

@@ -1,10 +1,10 @@
-"""The live view's snapshot batches (playground.play, encode_batch): round trip, quantisation, determinism."""
+"""The live view's snapshot batches (experiment.play, encode_batch): round trip, quantisation, determinism."""
 import json
 
 import numpy as np
 import pytest
 
-from dropout_viz import playground as pg
+from dropout_viz.lessons.live_training import experiment as pg
 
 SMALL = pg.Setup(n_train=40, test_share=0.5, width=8, layers=1)
 SMALL_DATA = pg.make_split(SMALL)
