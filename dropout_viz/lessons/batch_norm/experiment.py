@@ -37,7 +37,7 @@ import numpy as np
 import optax
 from jax.flatten_util import ravel_pytree
 
-from dropout_viz.core import datasets, masks, rng, train
+from dropout_viz.core import checks, datasets, masks, rng, train
 
 EPS = 1e-5  # BN's epsilon, PyTorch's default
 ORDERS = ("none", "dropout_bn", "bn_dropout", "after_last")
@@ -52,11 +52,8 @@ def seed_key(seed: int, *folds: int) -> jax.Array:
 
 
 def _check_int(value, name: str, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
-    if not lo <= int(value) <= hi:
-        raise ValueError(f"{name} must be in [{lo}, {hi}], got {value}")
-    return int(value)
+    """The house's one integer rule (core.checks.check_int), argument order kept for this module's callers."""
+    return checks.check_int(name, value, lo, hi)
 
 
 def _check_keep(q, name: str) -> float:
