@@ -59,9 +59,10 @@ SEEDS = (0, 10_000)
 NOISE = (0.0, 0.5, 0.05)  # slider range and step
 SHARE = (0.1, 0.9, 0.05)
 KEEP = (0.05, 1.0, 0.05)
-# Widgets a data set's tuned settings (experiment.PRESETS) are loaded into when the data set changes.
-PRESET_KEYS = {"noise": "t_noise", "n_train": "t_ntrain", "test_share": "t_share", "layers": "t_layers",
-               "width": "t_width", "keep_in": "t_keep_in", "keep_hidden": "t_keep_h", "lr": "t_lr"}
+# A data set's tuned settings (experiment.PRESETS field -> the widget table's name) are loaded into those
+# widgets when the data set changes; their URL keys come from the table (WIDGETS).
+PRESET_FIELDS = {"noise": "noise", "n_train": "n_train", "test_share": "share", "layers": "layers",
+                 "width": "width", "keep_in": "keep_in", "keep_hidden": "keep_h", "lr": "lr"}
 
 
 def model_label(name: str) -> str:
@@ -106,19 +107,21 @@ def data_of(setup: experiment.Setup) -> datasets.Dataset:
                    None if points is None else points.digest, points)
 
 
-def load_preset_on_change(name: str, keys: dict = PRESET_KEYS) -> None:
+def load_preset_on_change(name: str, keys: dict | None = None) -> None:
     """When the user picks another data set, load the settings tuned for it into the widgets ``keys``.
 
     Args:
       keys: preset field -> widget key, for widgets drawn after this call (their values can still be set).
     The first run keeps whatever the link asked for. Uploaded points set the number of training points
-    to what the file allows.
+    to what the file allows. ``keys`` defaults to the widget table's keys for the preset's fields.
     """
     last = st.session_state.get("t_last_data")
     st.session_state["t_last_data"] = name
     if last is None or last == name:
         return
     preset = experiment.PRESETS[name]
+    if keys is None:
+        keys = {field: WIDGETS[table_name].key for field, table_name in PRESET_FIELDS.items()}
     for field, key in keys.items():
         if field in preset:
             st.session_state[key] = preset[field]
