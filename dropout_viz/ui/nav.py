@@ -49,6 +49,7 @@ def page_setup(title: str, icon: str = "🎲") -> bool:
                        initial_sidebar_state="collapsed" if folded else "auto")
     _remember_url_params()
     _carry_shared_settings()
+    _settle_language()
     with st.sidebar:
         nav = st.container()  # filled once the language is known
         st.divider()
@@ -174,6 +175,18 @@ def _carry_shared_settings() -> None:
                 st.query_params[k] = _SHARED_AS_URL[k](v)
             except StreamlitAPIException:  # a widget still holds it: the widget writes the link itself
                 pass
+
+def _settle_language() -> None:
+    """This run's language, known before the sidebar's own labels are written: the language radio's value when the
+    session has one (a click on it sets it before the run starts), else the link's (?lang=<the language's name>),
+    else the session's last. Without it the labels above the radio would speak the previous run's language."""
+    lang = st.session_state.get(LANG_KEY)
+    if lang not in LANGUAGES:
+        asked = st.query_params.get(LANG_KEY)
+        lang = next((code for code, name in LANGUAGES.items() if name == asked), None)
+    if lang in LANGUAGES:
+        st.session_state[LANG_STATE] = lang
+
 
 def _navigation() -> None:
     """The sidebar's page list in the current language (Streamlit's own calls the home page "app" and forgets
