@@ -79,4 +79,4 @@ def test_no_file_points_outside_the_repository():
     for path in [*files(PKG), *sorted((ROOT / "pages").glob("*.py")), ROOT / "app.py", ROOT / "README.md",
                  *sorted((ROOT / "docs").glob("*.md"))]:
         text = path.read_text()
-        assert "DESIGN" + ".md" not in text and "../shared" not in text, path.relative_to(ROOT)
+        assert "DESIGN" + ".md" not in text and ".." + "/shared" not in text, path.relative_to(ROOT)
