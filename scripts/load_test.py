@@ -45,6 +45,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # tests.browser.* (the browser tests' helpers and server settings)
 
+from loadtest.report import percentile  # noqa: E402  (one percentile for both load tests)
+
 TARGETS = {"max_errors": 0, "p95_s": 2.0, "rss_mb": 3000.0}  # 3 GB = 3,000 MB (decimal megabytes)
 ACTION_TIMEOUT_S = 60.0  # one slider move, one page change, one press of Play or Pause
 OPEN_TIMEOUT_S = 120.0  # the first visit of a page (the warm-up compiles the JAX functions on this machine)
@@ -104,19 +106,6 @@ CHANGED_JS = "(index) => {" + _FIGURE_SIG + """
 # ---------------------------------------------------------------------------------------------------------
 # Pure parts: statistics, targets, the report (unit-tested in tests/test_load_script.py)
 # ---------------------------------------------------------------------------------------------------------
-
-def percentile(values, q: float) -> float | None:
-    """The q-th percentile (0..100) with linear interpolation between order statistics; None if empty."""
-    if not 0 <= q <= 100:
-        raise ValueError(f"percentile must be in [0, 100], got {q}")
-    xs = sorted(float(v) for v in values)
-    if not xs:
-        return None
-    rank = (len(xs) - 1) * q / 100
-    lo = int(rank)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (rank - lo)
-
 
 def describe(values) -> dict:
     """count, p50, p95, max and mean of a list of seconds (None where there are none)."""
