@@ -1,6 +1,7 @@
 """Times each page's default view, cold (a fresh process per page: empty caches, nothing compiled yet).
 
-Usage: python scripts/time_pages.py [page-file ...]   (default: every page). Prints seconds per page.
+Usage: python scripts/time_pages.py [page-file ...]   (default: every page). Prints seconds per page, wall and CPU.
+Truly cold (nothing compiled on disk either): DROPOUT_LAB_CACHE_DIR=$(mktemp -d) python scripts/time_pages.py
 A measurement, not a test: run it by hand on the machine the app will serve from.
 """
 import subprocess
@@ -13,11 +14,11 @@ ONE = """
 import sys, time
 sys.path.insert(0, {root!r})
 from streamlit.testing.v1 import AppTest
-t = time.perf_counter()
+t, c = time.perf_counter(), time.process_time()
 at = AppTest.from_file({page!r}, default_timeout=600)
 at.run()
-dt = time.perf_counter() - t
-print(f"{{dt:.1f}} {{'EXCEPTION' if at.exception else 'ok'}}")
+dt, dc = time.perf_counter() - t, time.process_time() - c
+print(f"{{dt:.1f}} s (CPU {{dc:.1f}} s, all threads) {{'EXCEPTION' if at.exception else 'ok'}}")
 """
 
 
@@ -29,7 +30,7 @@ def main(pages):
                              text=True, cwd=ROOT)
         total = time.perf_counter() - t
         line = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else "failed: " + out.stderr[-300:]
-        print(f"{Path(page).name:40s} script run {line} s (process with imports {total:.1f} s)", flush=True)
+        print(f"{Path(page).name:40s} script run {line} (process with imports {total:.1f} s)", flush=True)
 
 
 if __name__ == "__main__":
