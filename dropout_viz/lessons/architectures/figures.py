@@ -93,7 +93,8 @@ def depth_picture(p, dist, dist_sampled, *, lang: str = "en", presenter: bool = 
     ds = st.as_array(dist_sampled, "dist_sampled", 1)
     if len(d) != len(p) + 1 or len(ds) != len(d):
         raise ValueError(f"dist and dist_sampled must have len(p) + 1 = {len(p) + 1} entries, got {len(d)}, {len(ds)}")
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.4, 0.6], horizontal_spacing=0.13,
+    # Presenter mode: wider spacing, so the right panel's axis title clears the left panel (large ticks).
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.4, 0.6], horizontal_spacing=0.2 if presenter else 0.13,
                         subplot_titles=(_("Survival p_l of each block"), _("Blocks kept in one forward pass")))
     st.subplot_title_fonts(fig, presenter)
     blocks = np.arange(1, len(p) + 1)

@@ -115,6 +115,7 @@ def checked_curves(x_line, lines: dict, x_points, points: dict, *, x_title: str,
         c = color[_group(name)]
         fig.add_trace(go.Scatter(
             x=xp, y=y, mode="markers", name=name, meta="sampled", legendgroup=_group(name),
+            showlegend=not presenter,  # presenter mode: the legend names the quantities, the caption the circles
             marker=dict(color="white", size=st.marker_size(presenter, 11), symbol="circle",
                         line=dict(color=c, width=st.line_width(presenter, 2.5))),
             error_y=None if err is None else dict(type="data", array=2 * err, color=c,
@@ -126,8 +127,10 @@ def checked_curves(x_line, lines: dict, x_points, points: dict, *, x_title: str,
                       annotation=dict(text=vline_label, font=dict(size=st.font_size(presenter, st.SMALL_FONT))),
                       annotation_position="top right")
     st.base_layout(fig, title, presenter, height=int(480 * st.scale(presenter)))
-    # A legend column at the right: a closed form and its samples sit next to each other.
-    fig.update_layout(legend=dict(x=1.02, xanchor="left", y=1, yanchor="top", tracegroupgap=8))
+    if presenter:  # the plot keeps the column's width: one row of quantities over it
+        _legend_on_top(fig, presenter)
+    else:  # a legend column at the right: a closed form and its samples sit next to each other
+        fig.update_layout(legend=dict(x=1.02, xanchor="left", y=1, yanchor="top", tracegroupgap=8))
     fig.update_xaxes(title_text=x_title)
     fig.update_yaxes(title_text=y_title, rangemode="tozero")
     return fig

@@ -1,0 +1,37 @@
+"""Titles that fit a narrow figure: presenter mode puts the main figure beside its controls, in large text, so a
+long title or panel title goes over two lines instead of running off the figure (no JAX, no Streamlit)."""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+# A title longer than this (characters) is broken in two in presenter mode: at 1280 × 720 the main figure is about
+# 740 px wide, and its title is drawn at about 26 px (about 14 px a character).
+LONG_TITLE = 40
+
+
+def two_lines(text: str) -> str:
+    """text over two lines, broken at the colon, comma or opening parenthesis nearest its middle, else at the space
+    nearest its middle (full-width Chinese marks count too); text without such a place is returned as it is."""
+    marks = [(i + 1, i + 2) for i in range(len(text) - 1) if text[i:i + 2] in (": ", ", ")]
+    marks += [(i, i + 1) for i in range(len(text) - 1) if text[i:i + 2] == " ("]
+    marks += [(i + 1, i + 1) for i, ch in enumerate(text[:-1]) if ch in "：，"]
+    marks += [(i, i) for i, ch in enumerate(text) if ch == "（" and i > 0]
+    marks = marks or [(i, i + 1) for i, ch in enumerate(text) if ch == " "]
+    if not marks:
+        return text
+    end, start = min(marks, key=lambda m: abs(m[0] - len(text) / 2))
+    return text[:end] + "<br>" + text[start:]
+
+
+def wrap_title(fig: go.Figure, limit: int = LONG_TITLE) -> go.Figure:
+    """Break fig's title in two (in place) when it is longer than limit characters and still one line, and give
+    the second line room in the top margin. Returns fig."""
+    text = fig.layout.title.text
+    if not text or "<br>" in text or len(text) <= limit:
+        return fig
+    wrapped = two_lines(text)
+    if wrapped != text:
+        size = fig.layout.title.font.size or fig.layout.font.size or 16
+        top = fig.layout.margin.t if fig.layout.margin.t is not None else 80
+        fig.update_layout(title_text=wrapped, margin=dict(t=int(top + 1.3 * size)))
+    return fig
