@@ -9,29 +9,37 @@ import plotly.graph_objects as go
 LONG_TITLE = 40
 
 
-def two_lines(text: str) -> str:
-    """text over two lines, broken at the colon, comma or opening parenthesis nearest its middle, else at the space
-    nearest its middle (full-width Chinese marks count too); text without such a place is returned as it is."""
+def _halves(text: str) -> tuple[str, str] | None:
+    """text cut in two at the colon, comma or opening parenthesis nearest its middle, else at the space nearest
+    its middle (full-width Chinese marks count too); None where there is no such place."""
     marks = [(i + 1, i + 2) for i in range(len(text) - 1) if text[i:i + 2] in (": ", ", ")]
     marks += [(i, i + 1) for i in range(len(text) - 1) if text[i:i + 2] == " ("]
     marks += [(i + 1, i + 1) for i, ch in enumerate(text[:-1]) if ch in "：，"]
     marks += [(i, i) for i, ch in enumerate(text) if ch == "（" and i > 0]
     marks = marks or [(i, i + 1) for i, ch in enumerate(text) if ch == " "]
     if not marks:
-        return text
+        return None
     end, start = min(marks, key=lambda m: abs(m[0] - len(text) / 2))
-    return text[:end] + "<br>" + text[start:]
+    return text[:end], text[start:]
+
+
+def two_lines(text: str) -> str:
+    """text over two lines (a <br> at the place _halves finds); text without such a place is returned as it is."""
+    halves = _halves(text)
+    return text if halves is None else "<br>".join(halves)
 
 
 def wrap_title(fig: go.Figure, limit: int = LONG_TITLE) -> go.Figure:
-    """Break fig's title in two (in place) when it is longer than limit characters and still one line, and give
-    the second line room in the top margin. Returns fig."""
-    text = fig.layout.title.text
-    if not text or "<br>" in text or len(text) <= limit:
+    """Put fig's title over two lines (in place) when it is longer than limit characters and one line: the first
+    half as the title, the second as a subtitle of the same size (a <br> in a title would grow upwards, off the
+    figure), with room for it in the top margin. Returns fig."""
+    title = fig.layout.title
+    if not title.text or "<br>" in title.text or title.subtitle.text or len(title.text) <= limit:
         return fig
-    wrapped = two_lines(text)
-    if wrapped != text:
-        size = fig.layout.title.font.size or fig.layout.font.size or 16
+    halves = _halves(title.text)
+    if halves is not None:
+        size = title.font.size or fig.layout.font.size or 16
         top = fig.layout.margin.t if fig.layout.margin.t is not None else 80
-        fig.update_layout(title_text=wrapped, margin=dict(t=int(top + 1.3 * size)))
+        fig.update_layout(title=dict(text=halves[0], subtitle=dict(text=halves[1], font=dict(size=size))),
+                          margin=dict(t=int(top + 1.3 * size)))
     return fig

@@ -20,10 +20,11 @@ def test_wrap_title_breaks_only_long_one_line_titles_and_makes_room():
     assert len(long) > LONG_TITLE
     fig = go.Figure(layout=dict(title=dict(text=long, font=dict(size=20)), margin=dict(t=100)))
     wrap_title(fig)
-    assert fig.layout.title.text == "All 64 subnetworks, keep q = 0.5<br>(drop rate p = 0.5)"
-    assert fig.layout.margin.t == 126  # one more line of 20 px text
+    assert (fig.layout.title.text, fig.layout.title.subtitle.text) == ("All 64 subnetworks, keep q = 0.5",
+                                                                       "(drop rate p = 0.5)")
+    assert fig.layout.title.subtitle.font.size == 20 and fig.layout.margin.t == 126  # one more line of 20 px
     wrap_title(fig)  # already two lines: left alone
-    assert fig.layout.title.text.count("<br>") == 1 and fig.layout.margin.t == 126
+    assert fig.layout.title.text == "All 64 subnetworks, keep q = 0.5" and fig.layout.margin.t == 126
     short = go.Figure(layout=dict(title=dict(text="Surviving paths"), margin=dict(t=100)))
     assert wrap_title(short).layout.title.text == "Surviving paths" and short.layout.margin.t == 100
     assert wrap_title(go.Figure()).layout.title.text is None

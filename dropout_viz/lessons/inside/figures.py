@@ -165,9 +165,10 @@ def jensen_picture(z, prob, *, presenter: bool = False, title: str | None = None
                            ay=-36 * s, font=dict(size=st.font_size(presenter), color=st.VERMILLION),
                            bgcolor="rgba(255,255,255,0.85)", row=1, col=col)
     st.base_layout(fig, title, presenter, height=int(470 * s))
-    # Presenter mode: the legend further down, under the large tick labels and axis title.
-    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.45 if presenter else -0.2, yanchor="top"),
+    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.2, yanchor="top"),
                       margin=dict(b=int(120 * s)))
+    if presenter:  # the legend at the figure's foot, under the large tick labels, however tall the figure is drawn
+        fig.update_layout(legend=dict(yref="container", y=0.01, yanchor="bottom"), margin=dict(b=int(130 * s)))
     fig.update_xaxes(title_text=words["x_title"])
     fig.update_yaxes(title_text="f(z)", col=1)
     return fig

@@ -61,6 +61,8 @@ def grouped_bars(categories, series: dict, *, title: str | None = None, x_title:
     fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.05)
     fig.update_xaxes(title_text=x_title, showgrid=False, ticks="")
     fig.update_yaxes(title_text=_axis_title(y_title, log_y, lang), type="log" if log_y else "linear")
+    if log_y and presenter:  # powers of ten only: large labels at 2, 3, 5 between them run into each other
+        fig.update_yaxes(dtick=1)
     if len(series) == 1:  # the title names the only series
         fig.update_layout(showlegend=False)
         return fig

@@ -186,11 +186,11 @@ def band_figure(x, truth, x_train, y_train, bands, gap, x_range, presenter: bool
         fig.update_xaxes(title_text="x", range=list(view), row=1, col=i)
     _regions(fig, view, gap, x_range, range(1, len(bands) + 1), lang)
     fig.update_yaxes(range=[-3, 3], row=1, col=1)
-    title = _("Where the band should widen: the gap (orange) and beyond the data (grey)")
-    style.base_layout(fig, two_lines(title) if presenter else title, presenter, height=430 if not presenter else 560)
+    style.base_layout(fig, _("Where the band should widen: the gap (orange) and beyond the data (grey)"), presenter,
+                      height=430 if not presenter else 560)
     fig.update_layout(legend=_below(presenter))
-    if presenter:  # room for the two-line title over the two-line panel titles
-        fig.update_layout(margin=dict(t=190))
+    if presenter:  # room for the two-line panel titles; the legend at the figure's foot, whatever its height
+        fig.update_layout(margin=dict(t=130, b=170), legend=dict(yref="container", y=0.01, yanchor="bottom"))
     return fig
 
 
@@ -280,10 +280,10 @@ def decomposition_figure(xs, total, aleatoric, epistemic, x_train, y_train, ood_
         fig.update_xaxes(range=[xs[0], xs[-1]], constrain="domain", title_text="x1", row=1, col=i)
         fig.update_yaxes(range=[xs[0], xs[-1]], scaleanchor=f"x{i if i > 1 else ''}", row=1, col=i)
     fig.update_yaxes(title_text="x2", row=1, col=1)
-    title = _("Predictive entropy = aleatoric + epistemic (the ring between the orange circles: far from the data)")
-    style.base_layout(fig, two_lines(title) if presenter else title, presenter, height=440 if not presenter else 580)
-    if presenter:  # room for the two-line title over the two-line panel titles
-        fig.update_layout(margin=dict(t=190))
+    style.base_layout(fig, _("Predictive entropy = aleatoric + epistemic (the ring between the orange circles: "
+                             "far from the data)"), presenter, height=440 if not presenter else 580)
+    if presenter:  # room for the two-line panel titles
+        fig.update_layout(margin=dict(t=130))
     return fig
 
 
