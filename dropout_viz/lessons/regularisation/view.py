@@ -181,8 +181,10 @@ def _panels(probs, labels, x, y) -> list[dict]:
 
 def _errors_chart(labels, errors, n_test: int, presenter: bool, key: str | None) -> None:
     """The test-error bars; key None: the tab's main figure."""
+    # The main figure in presenter mode: one bar per row, so the long labels read across beside the controls.
     fig = bar_compare(labels, errors, y_title=_("test error"), fmt=".1%", presenter=presenter,
-                      title=_("Test error on {n_test} held-out points").format(n_test=n_test))
+                      title=_("Test error on {n_test} held-out points").format(n_test=n_test),
+                      horizontal=presenter and key is None)
     if key is None:
         _main_chart(fig, presenter)
     else:
