@@ -7,6 +7,10 @@ import plotly.graph_objects as go
 # A title longer than this (characters) is broken in two in presenter mode: at 1280 × 720 the main figure is about
 # 740 px wide, and its title is drawn at about 26 px (about 14 px a character).
 LONG_TITLE = 40
+# Such a title is drawn at the presenter minimum text size (22 px, 1/50 of 1080 px), about 11 px a character: up to
+# LONG_LINE characters fit on one line across the 740 px figure; a longer one goes over two lines.
+TITLE_MIN = 22
+LONG_LINE = 62
 
 
 def _halves(text: str) -> tuple[str, str] | None:
@@ -29,16 +33,21 @@ def two_lines(text: str) -> str:
     return text if halves is None else "<br>".join(halves)
 
 
-def wrap_title(fig: go.Figure, limit: int = LONG_TITLE) -> go.Figure:
-    """Put fig's title over two lines (in place) when it is longer than limit characters and one line: the first
-    half as the title, the second as a subtitle of the same size (a <br> in a title would grow upwards, off the
-    figure), with room for it in the top margin. Returns fig."""
+def _width(text: str) -> int:
+    """Width in Latin characters: a CJK character is about two of them."""
+    return sum(2 if ord(c) >= 0x2E80 else 1 for c in text)
+
+
+def wrap_title(fig: go.Figure, limit: int = LONG_TITLE, size: int = TITLE_MIN) -> go.Figure:
+    """Make a long one-line title of fig fit a narrow figure (in place): longer than limit characters, it is set at
+    size px from the figure's left edge; longer than twice limit, its second half goes into a subtitle of the same
+    size (a <br> in a title would grow upwards, off the figure), with room for it in the top margin. Returns fig."""
     title = fig.layout.title
-    if not title.text or "<br>" in title.text or title.subtitle.text or len(title.text) <= limit:
+    if not title.text or "<br>" in title.text or title.subtitle.text or _width(title.text) <= limit:
         return fig
-    halves = _halves(title.text)
+    fig.update_layout(title=dict(font=dict(size=size), xref="container", x=0.01))
+    halves = _halves(title.text) if _width(title.text) > LONG_LINE else None
     if halves is not None:
-        size = title.font.size or fig.layout.font.size or 16
         top = fig.layout.margin.t if fig.layout.margin.t is not None else 80
         fig.update_layout(title=dict(text=halves[0], subtitle=dict(text=halves[1], font=dict(size=size))),
                           margin=dict(t=int(top + 1.3 * size)))

@@ -1,7 +1,7 @@
 """Titles broken in two for a narrow presenter-mode figure."""
 import plotly.graph_objects as go
 
-from dropout_viz.figures.titles import LONG_TITLE, two_lines, wrap_title
+from dropout_viz.figures.titles import LONG_LINE, LONG_TITLE, TITLE_MIN, two_lines, wrap_title
 
 
 def test_two_lines_breaks_at_the_mark_nearest_the_middle():
@@ -15,16 +15,24 @@ def test_two_lines_breaks_at_the_mark_nearest_the_middle():
     assert two_lines("单行标题") == "单行标题" and two_lines("single") == "single"
 
 
-def test_wrap_title_breaks_only_long_one_line_titles_and_makes_room():
+def test_wrap_title_shrinks_long_titles_and_breaks_very_long_ones():
     long = "All 64 subnetworks, keep q = 0.5 (drop rate p = 0.5)"
-    assert len(long) > LONG_TITLE
-    fig = go.Figure(layout=dict(title=dict(text=long, font=dict(size=20)), margin=dict(t=100)))
+    assert LONG_TITLE < len(long) <= LONG_LINE
+    fig = go.Figure(layout=dict(title=dict(text=long, font=dict(size=30)), margin=dict(t=100)))
     wrap_title(fig)
-    assert (fig.layout.title.text, fig.layout.title.subtitle.text) == ("All 64 subnetworks, keep q = 0.5",
-                                                                       "(drop rate p = 0.5)")
-    assert fig.layout.title.subtitle.font.size == 20 and fig.layout.margin.t == 126  # one more line of 20 px
+    assert fig.layout.title.text == long and fig.layout.title.subtitle.text is None  # one line, smaller
+    assert fig.layout.title.font.size == TITLE_MIN and fig.layout.margin.t == 100
+    longer = "Where the band should widen: the gap (orange) and beyond the data (grey)"
+    assert len(longer) > LONG_LINE
+    fig = go.Figure(layout=dict(title=dict(text=longer, font=dict(size=30)), margin=dict(t=100)))
+    wrap_title(fig)
+    assert (fig.layout.title.text, fig.layout.title.subtitle.text) == ("Where the band should widen: the gap",
+                                                                       "(orange) and beyond the data (grey)")
+    assert fig.layout.title.subtitle.font.size == TITLE_MIN and fig.layout.margin.t == 100 + int(1.3 * TITLE_MIN)
     wrap_title(fig)  # already two lines: left alone
-    assert fig.layout.title.text == "All 64 subnetworks, keep q = 0.5" and fig.layout.margin.t == 126
-    short = go.Figure(layout=dict(title=dict(text="Surviving paths"), margin=dict(t=100)))
-    assert wrap_title(short).layout.title.text == "Surviving paths" and short.layout.margin.t == 100
+    assert fig.layout.title.text == "Where the band should widen: the gap" and fig.layout.margin.t == 128
+    short = go.Figure(layout=dict(title=dict(text="Surviving paths", font=dict(size=30)), margin=dict(t=100)))
+    assert wrap_title(short).layout.title.font.size == 30 and short.layout.margin.t == 100
     assert wrap_title(go.Figure()).layout.title.text is None
+    cjk = go.Figure(layout=dict(title=dict(text="所有子网络的平均输出与加权缩放网络的输出之间的差距"), margin=dict(t=100)))
+    assert wrap_title(cjk).layout.title.font.size == TITLE_MIN  # 25 CJK characters: as wide as 50 Latin ones

@@ -10,6 +10,7 @@ from plotly.subplots import make_subplots
 
 from ...core.i18n import translator
 from ...figures import style as st
+from ...figures.titles import two_lines
 
 CHECK_COLORS = (st.BLUE, st.VERMILLION, st.GREEN, st.PURPLE, st.ORANGE, st.BLACK)
 
@@ -134,7 +135,9 @@ def checked_curves(x_line, lines: dict, x_points, points: dict, *, x_title: str,
     else:  # a legend column at the right: a closed form and its samples sit next to each other
         fig.update_layout(legend=dict(x=1.02, xanchor="left", y=1, yanchor="top", tracegroupgap=8))
     fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title, rangemode="tozero")
+    # Presenter mode: a long y-axis title over two lines, so it fits the height of a figure beside its controls.
+    long_y = presenter and len(y_title) > 24
+    fig.update_yaxes(title_text=two_lines(y_title) if long_y else y_title, rangemode="tozero", automargin=long_y)
     return fig
 
 
