@@ -30,7 +30,7 @@ def unrolled(masks, *, lang: str = "en", presenter: bool = False) -> go.Figure:
     if m.shape[0] != 2:
         raise ValueError(f"masks must have shape (2, steps, units), got {m.shape}")
     _two, steps, units = m.shape
-    fig = make_subplots(rows=2, cols=1, vertical_spacing=0.16,
+    fig = make_subplots(rows=2, cols=1, vertical_spacing=0.12 if presenter else 0.16,
                         subplot_titles=(_("A fresh mask at every time step"),
                                         _("One mask per sequence (variational dropout)")))
     st.subplot_title_fonts(fig, presenter)
@@ -58,6 +58,14 @@ def unrolled(masks, *, lang: str = "en", presenter: bool = False) -> go.Figure:
     fig.update_xaxes(title_text=_("time step t (each dot: a unit of h₍ₜ₋₁₎ entering step t)"), row=2, col=1)
     fig.update_xaxes(tickmode="linear", dtick=1, range=[-1, steps - 0.5], showgrid=False)
     fig.update_yaxes(title_text=_("unit"), tickmode="linear", dtick=1, showgrid=False, range=[-0.6, units - 0.4])
+    if presenter:
+        # Large text beside the controls: the time steps are numbered once (under the lower row), the units at the
+        # ends of each column only, and the legend at the figure's top edge, above the first row's title.
+        fig.update_xaxes(showticklabels=False, row=1, col=1)
+        fig.update_yaxes(tickmode="array", tickvals=[0, units - 1])
+        fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", yref="container", y=0.99, yanchor="top"),
+                          margin=dict(t=int(90 * s)))
+        return fig
     return _legend_on_top(fig, presenter, top=70)
 
 
