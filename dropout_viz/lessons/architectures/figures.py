@@ -64,7 +64,7 @@ def unrolled(masks, *, lang: str = "en", presenter: bool = False) -> go.Figure:
         fig.update_xaxes(showticklabels=False, row=1, col=1)
         fig.update_yaxes(tickmode="array", tickvals=[0, units - 1])
         fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", yref="container", y=0.99, yanchor="top"),
-                          margin=dict(t=int(90 * s)))
+                          margin=dict(t=int(65 * s)))
         return fig
     return _legend_on_top(fig, presenter, top=70)
 
