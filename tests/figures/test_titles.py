@@ -22,15 +22,15 @@ def test_wrap_title_shrinks_long_titles_and_breaks_very_long_ones():
     wrap_title(fig)
     assert fig.layout.title.text == long and fig.layout.title.subtitle.text is None  # one line, smaller
     assert fig.layout.title.font.size == TITLE_MIN and fig.layout.margin.t == 100
-    longer = "Where the band should widen: the gap (orange) and beyond the data (grey)"
+    longer = "Predictive entropy = aleatoric + epistemic (the ring between the orange circles: far from the data)"
     assert len(longer) > LONG_LINE
     fig = go.Figure(layout=dict(title=dict(text=longer, font=dict(size=30)), margin=dict(t=100)))
     wrap_title(fig)
-    assert (fig.layout.title.text, fig.layout.title.subtitle.text) == ("Where the band should widen: the gap",
-                                                                       "(orange) and beyond the data (grey)")
+    assert (fig.layout.title.text, fig.layout.title.subtitle.text) == (
+        "Predictive entropy = aleatoric + epistemic", "(the ring between the orange circles: far from the data)")
     assert fig.layout.title.subtitle.font.size == TITLE_MIN and fig.layout.margin.t == 100 + int(1.3 * TITLE_MIN)
     wrap_title(fig)  # already two lines: left alone
-    assert fig.layout.title.text == "Where the band should widen: the gap" and fig.layout.margin.t == 128
+    assert fig.layout.title.text == "Predictive entropy = aleatoric + epistemic" and fig.layout.margin.t == 128
     short = go.Figure(layout=dict(title=dict(text="Surviving paths", font=dict(size=30)), margin=dict(t=100)))
     assert wrap_title(short).layout.title.font.size == 30 and short.layout.margin.t == 100
     assert wrap_title(go.Figure()).layout.title.text is None
