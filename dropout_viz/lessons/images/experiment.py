@@ -53,10 +53,11 @@ QUICK = {"xla_backend_optimization_level": 0}
 
 @dataclasses.dataclass(frozen=True)
 class Config:
-    n_train: int = 300  # few digits: the CNN can learn them by heart, so a regulariser has something to do
+    n_train: int = 200  # few digits: the CNN learns them by heart, so a regulariser has something to do
     n_test: int = 1000  # one image is 0.1 points of test error
     channels: tuple = (8, 16)  # conv 3×3 ×8 → ReLU → mask → conv 3×3 ×16 → ReLU → mask → 2×2 mean pool → dense
-    steps: int = 300  # Adam steps: 32 passes over the training digits; train error is then near 0
+    steps: int = 600  # Adam steps of the compared networks: masked training needs about twice the plain steps
+    view_steps: int = 300  # the default view's plain network: its feature maps have settled by then
     batch: int = 32
     lr: float = 3e-3
     n_probe: int = 300  # test digits whose feature maps are shown and correlated
@@ -94,7 +95,8 @@ def seed_counts(block: int, side: int = SIDE) -> np.ndarray:
 def dropblock_keep(keep: float, block: int, side: int = SIDE) -> float:
     """The exact expected kept fraction of a DropBlock mask: mean over positions of (1 − γ)^{n_p}."""
     keep = check_keep("keep", keep)
-    return float(np.mean((1 - ghiasi_gamma(keep, block, side)) ** seed_counts(block, side)))
+    counts = seed_counts(block, side)
+    return float(np.mean((1 - ghiasi_gamma(keep, block, side)) ** counts))
 
 
 def _cover(block, side: int = SIDE):
@@ -276,7 +278,7 @@ def train_plain(seed: int = 0, config: Config = CONFIG) -> Trained:
     x_tr, y_tr, x_te, y_te = digits_images(config)
     probe = x_te[:config.n_probe]
     err, m1, m2 = _fit_quick(seed_key(seed, 1)[None], _hp([0], 1.0, 1), x_tr, y_tr, x_te, y_te, probe,
-                             steps=config.steps, batch=config.batch, lr=config.lr, masked=False,
+                             steps=config.view_steps, batch=config.batch, lr=config.lr, masked=False,
                              channels=config.channels)
     return Trained(float(err[0]), np.asarray(m1[0]), np.asarray(m2[0]), probe[..., 0], y_te[:config.n_probe])
 
@@ -296,7 +298,7 @@ def _pearson(a: np.ndarray, b: np.ndarray) -> float:
     return float((a * b).sum() / den) if den > 0 else 0.0
 
 
-def neighbour_correlation(maps: np.ndarray, seed: int = 0, max_distance: int = SIDE - 1) -> Correlation:
+def neighbour_correlation(maps: np.ndarray, seed: int = 0, max_distance: int = SIDE // 2) -> Correlation:
     """Correlation of activations d pixels apart in the same channel, per channel, averaged over the channels that
     are not dead; against pairs at shuffled positions of the same map (and of another channel).
 
@@ -323,7 +325,8 @@ def neighbour_correlation(maps: np.ndarray, seed: int = 0, max_distance: int = S
         corr.append(np.mean(per))
     g = np.random.default_rng(seed)
     flat = maps.reshape(n, s * s, c)
-    p1, p2 = g.integers(0, s * s, (2, n, 64))
+    p1 = g.integers(0, s * s, (n, 64))
+    p2 = (p1 + g.integers(1, s * s, (n, 64))) % (s * s)  # another position of the same map, never p itself
     same, other = [], []
     for k in live:
         a = np.take_along_axis(flat[..., k], p1, 1).ravel()
@@ -331,6 +334,40 @@ def neighbour_correlation(maps: np.ndarray, seed: int = 0, max_distance: int = S
         k2 = live[(live.index(k) + 1) % len(live)]
         other.append(_pearson(a, np.take_along_axis(flat[..., k2], p2, 1)[g.permutation(n)].ravel()))
     return Correlation(dist, np.array(corr), float(np.mean(same)), float(np.mean(other)))
+
+
+def applied(feature: np.ndarray, masks: np.ndarray, keep: float):
+    """What the next layer receives from one feature map under each kind of mask.
+
+    Args:
+      feature: (S, S, C) activations.
+      masks: (3, S, S, C) 0/1 masks: element-wise, spatial, DropBlock.
+    Returns:
+      shown (4, S, S, C): the map, then map × mask × scale for each kind; dropped (4, S, S, C) bool; scales (3,):
+      1/q, 1/q and 1 / (this map's realised DropBlock kept fraction).
+    """
+    keep = check_keep("keep", keep)
+    f = np.asarray(feature, np.float64)
+    m = np.asarray(masks, bool)
+    if m.shape != (3,) + f.shape:
+        raise ValueError(f"masks must have shape (3,) + feature.shape = {(3,) + f.shape}, got {m.shape}")
+    kept_block = m[2].mean()
+    scales = np.array([1 / keep, 1 / keep, 1 / max(kept_block, 1 / m[2].size)])
+    shown = np.concatenate([f[None], m * f[None] * scales[:, None, None, None]])
+    dropped = np.concatenate([np.zeros((1,) + f.shape, bool), ~m])
+    return shown, dropped, scales
+
+
+class LayerCorrelations(NamedTuple):
+    distance: np.ndarray  # (D,)
+    corr: np.ndarray  # (3, D): input pixels, feature maps 1, feature maps 2
+    shuffled: np.ndarray  # (3,)
+
+
+def layer_correlations(trained: Trained) -> LayerCorrelations:
+    """neighbour_correlation of the probe digits' pixels and of both layers' feature maps."""
+    cs = [neighbour_correlation(m) for m in (trained.probe_images[..., None], trained.maps1, trained.maps2)]
+    return LayerCorrelations(cs[0].distance, np.stack([c.corr for c in cs]), np.array([c.shuffled for c in cs]))
 
 
 # --- test error of each kind over seeds ---------------------------------------------------------------------
