@@ -339,7 +339,7 @@ imports = time.perf_counter() - t0
 load = os.getloadavg()[0]
 t = time.perf_counter(); c = time.process_time()
 net = ex.train_plain(0)
-ms = ex.sample_masks(0, 0.75, 3)
+ms = ex.sample_masks(2, 0.75, 3)
 ex.applied(net.maps1[0], ms.masks[:, 0], 0.75)
 cold, cold_cpu = time.perf_counter() - t, time.process_time() - c
 t = time.perf_counter(); c = time.process_time()

@@ -9,7 +9,7 @@ Widgets (every one bound to the URL):
 | im_keep   | keep q of the drawn masks                  | 0.3 – 1.0, step 0.05         | 0.75    |
 | im_block  | DropBlock block size b (drawn masks)       | 1 – 7                        | 3       |
 | im_image  | test digit whose feature map is drawn      | 0 – 299                      | 0       |
-| im_seed   | seed of the drawn masks                    | 0 – 999                      | 0       |
+| im_seed   | seed of the drawn masks                    | 0 – 999                      | 2       |
 | im_ckeep  | keep q of the compared networks            | 0.5 – 1.0, step 0.05         | 0.8     |
 | im_cblock | DropBlock block size b (compared networks) | 1 – 7                        | 3       |
 | im_seeds  | seeds per kind                             | 1 – 5                        | 3       |
@@ -40,7 +40,9 @@ WIDGETS = {
                              "dropout.")),
     "image": Control("im_image", "number", N_("Test digit"), 0, lo=0, hi=CONFIG.n_probe - 1,
                      help=N_("Which held-out digit's feature maps are drawn.")),
-    "seed": Control("im_seed", "number", N_("Seed of the masks"), 0, lo=0, hi=999,
+    # Seed 2 by default: its spatial mask drops 2 of the 8 channels (a quarter, as q = 0.75 expects); seed 0 drops
+    # none, and the first picture of the page would hide what spatial dropout does.
+    "seed": Control("im_seed", "number", N_("Seed of the masks"), 2, lo=0, hi=999,
                     help=N_("Same seed, same masks (and the same sampled rates).")),
     "ckeep": Control("im_ckeep", "keep", N_("Keep q of the compared networks"), 0.8, lo=0.5,
                      help=N_("The same q for all three kinds of mask, on both feature maps.")),
@@ -169,7 +171,7 @@ def correlation_tab(presenter: bool, lang: str) -> None:
         st.markdown(_(
             "Why element-wise masks do little on images: an activation and its neighbours see almost the same "
             "pixels (their 3 × 3 windows overlap), so they are correlated. Drop one activation and the next "
-            "convolution still reads its neighbours, which carry much of the same information; the mask removes "
+            "convolution still reads its neighbours, which carry part of the same information; the mask removes "
             "little, and the network need not learn anything new to cope. Spatial dropout and DropBlock remove "
             "correlated regions together."))
         st.latex(r"r(d)=\operatorname{corr}\big(a(p),\,a(p+d)\big)")
@@ -280,8 +282,8 @@ def render(presenter: bool) -> None:
 
 INTRO = N_(
     "Dropout drops single units. On a convolution's feature maps that is a weak kind of noise, because "
-    "neighbouring activations carry nearly the same information. This page draws three kinds of mask on a real "
-    "trained CNN's feature maps, measures how correlated neighbours are, and compares the test error of each "
-    "kind over seeds. Throughout, **q is the keep probability** (drop rate p = 1 − q) and dropout is "
+    "neighbouring activations are correlated and carry part of the same information. This page draws three kinds "
+    "of mask on a real trained CNN's feature maps, measures how correlated neighbours are, and compares the test "
+    "error of each kind over seeds. Throughout, **q is the keep probability** (drop rate p = 1 − q) and dropout is "
     "**inverted**: kept activations are multiplied by 1/q while training (DropBlock: divided by the kept fraction "
     "of the map), and the full network is used at test time.")
