@@ -141,6 +141,6 @@ def error_dots(errors, names, *, lang: str = "en", presenter: bool = False, titl
     fig.update_xaxes(tickmode="array", tickvals=list(range(len(names))), ticktext=list(names))
     fig.update_layout(xaxis=dict(type="linear", range=[-0.6, len(names) - 0.4]))
     fig.data[0].x = list(range(len(names)))
-    lo = max(0.0, float(pct.min()) - 1.5)
-    fig.update_yaxes(title_text=_("test error (%)"), range=[lo, float(pct.max()) + 1.0])
+    # Bars start at 0: a cut axis would make half a point look like a factor of two.
+    fig.update_yaxes(title_text=_("test error (%)"), range=[0.0, float(pct.max()) * 1.15 + 0.5])
     return fig

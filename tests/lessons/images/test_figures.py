@@ -66,6 +66,7 @@ def test_error_dots_show_every_seed_and_the_mean():
     np.testing.assert_allclose(bars.y, 100 * e.mean(1))
     np.testing.assert_allclose(bars.error_y.array, 100 * e.std(1, ddof=1))
     assert len(dots.y) == 12
+    assert f.layout.yaxis.range[0] == 0  # bars from zero
     np.testing.assert_allclose(sorted(dots.y), sorted(100 * e.ravel()))
     with pytest.raises(ValueError, match="errors"):
         fig.error_dots(e, ["n", "e"])
