@@ -40,6 +40,8 @@ from jax.flatten_util import ravel_pytree
 from dropout_viz.core import checks, datasets, masks, rng, system, train
 
 EPS = 1e-5  # BN's epsilon, PyTorch's default
+# Compilation is most of the page's first view: XLA options that compile these small programs faster on a CPU.
+FAST_COMPILE = system.fast_compile_options()
 ORDERS = ("none", "dropout_bn", "bn_dropout", "after_last")
 # The variants the "orders and fixes" tab trains (all one vmapped program); the re-estimated ones are the
 # same trained networks with their BN statistics recomputed after training, so they cost no training.
@@ -287,7 +289,7 @@ def init_state(key, sizes) -> State:
     return State(net, stats, optax.scale_by_adam().init(ravel_pytree(net)[0]), k_run)
 
 
-@partial(jax.jit, static_argnames=("sizes",), compiler_options=system.FAST_CPU_COMPILE)
+@partial(jax.jit, static_argnames=("sizes",), compiler_options=FAST_COMPILE)
 def _init_states(keys, sizes) -> State:
     """One fresh state per key, stacked (jitted: run op by op, the initialisation compiles dozens of programs)."""
     return jax.vmap(lambda k: init_state(k, sizes))(keys)
@@ -330,7 +332,7 @@ def _train_steps(state: State, ts, x_train, y_train, kn: Knobs, lr, config: Conf
     return State(unravel(flat), stats, opt, state.key), losses
 
 
-@partial(jax.jit, static_argnames=("config", "with_gaussian"), compiler_options=system.FAST_CPU_COMPILE)
+@partial(jax.jit, static_argnames=("config", "with_gaussian"), compiler_options=FAST_COMPILE)
 def train_chunk(states: State, step0, x_train, y_train, kns: Knobs, lr, config: Config, with_gaussian: bool = True):
     """Advance stacked models (axis 0 of states and kns) by config.chunk steps, as one vmapped computation.
     with_gaussian False: no model has Gaussian noise (a smaller program, see noise_of)."""
@@ -360,7 +362,7 @@ def _error(net, stats, x, y):
     return jnp.mean(jnp.argmax(logits, -1) != y)
 
 
-@partial(jax.jit, compiler_options=system.FAST_CPU_COMPILE)
+@partial(jax.jit, compiler_options=FAST_COMPILE)
 def _evaluate(states: State, x_train, x_test, y_test):
     """Test error of each model with its running statistics, and with statistics re-estimated without dropout."""
     def one(s):
@@ -491,7 +493,7 @@ def _shift_core(state: State, kn: Knobs, x_train, x_test, y_test, key, n_masks: 
     return tr_test, var_sampled, bn_out_m[0], errors
 
 
-@partial(jax.jit, static_argnames=("n_masks", "with_gaussian"), compiler_options=system.FAST_CPU_COMPILE)
+@partial(jax.jit, static_argnames=("n_masks", "with_gaussian"), compiler_options=FAST_COMPILE)
 def _shift_arrays(states: State, kns: Knobs, i, x_train, x_test, y_test, key, n_masks: int,
                   with_gaussian: bool = True):
     """_shift_core of model i of stacked models, in one program."""
@@ -546,7 +548,7 @@ def _view_of(net: Net, running_var, kn: Knobs, data: Data, arrays, n_masks: int)
 
 
 @partial(jax.jit, static_argnames=("sizes", "config", "n_masks", "with_gaussian"),
-         compiler_options=system.FAST_CPU_COMPILE)
+         compiler_options=FAST_COMPILE)
 def _default_arrays(key_train, key_shift, kn: Knobs, x_train, y_train, x_test, y_test, lr, sizes, config: Config,
                     n_masks: int, with_gaussian: bool):
     """The default view as one program: initialise one model, train it for config.steps steps, measure its
