@@ -549,11 +549,13 @@ def _view_of(net: Net, running_var, kn: Knobs, data: Data, arrays, n_masks: int)
 
 @partial(jax.jit, static_argnames=("sizes", "config", "n_masks", "with_gaussian"),
          compiler_options=FAST_COMPILE)
-def _default_arrays(key_train, key_shift, kn: Knobs, x_train, y_train, x_test, y_test, lr, sizes, config: Config,
-                    n_masks: int, with_gaussian: bool):
+def _default_arrays(seed, kn: Knobs, x_train, y_train, x_test, y_test, lr, sizes, config: Config, n_masks: int,
+                    with_gaussian: bool):
     """The default view as one program: initialise one model, train it for config.steps steps, measure its
     shift. The same arithmetic as train_models (its first model) followed by shift_view, without the chunks
-    (nothing to report progress on) and without the models axis."""
+    (nothing to report progress on) and without the models axis; seed_key(seed, 1) and seed_key(seed, 2) are
+    made inside (made outside, they compile a few small programs of their own)."""
+    key_train, key_shift = rng.fast_key_traced(seed, 1), rng.fast_key_traced(seed, 2)
     state = init_state(key_train, sizes)
     state, _ = _train_steps(state, jnp.arange(config.steps), x_train, y_train, kn, lr, config, with_gaussian)
     return state.net, state.stats.var, _shift_core(state, kn, x_train, x_test, y_test, key_shift, n_masks,
@@ -566,12 +568,12 @@ def default_shift(seed: int = 0, keep: float = 0.5, order: str = "dropout_bn", c
     train_models(seed_key(seed, 1)[None], ...) followed by shift_view(seed_key(seed, 2), ..., 0, n_masks), in
     one compiled program that every seed, keep and order share."""
     _check_int(n_masks, "n_masks", 2, 1000)
+    seed = np.uint32(_check_int(seed, "seed", 0, 2**32 - 1))  # rng.fast_key's range
     kn = knobs(order, keep, config.depth)
     data = load_data(config)
     sizes = sizes_of(config, data.x_train.shape[1], data.n_classes)
-    net, running_var, arrays = _default_arrays(seed_key(seed, 1), seed_key(seed, 2), kn, data.x_train,
-                                               data.y_train, data.x_test, data.y_test, np.float32(config.lr),
-                                               sizes, config, n_masks, has_gaussian(kn))
+    net, running_var, arrays = _default_arrays(seed, kn, data.x_train, data.y_train, data.x_test, data.y_test,
+                                               np.float32(config.lr), sizes, config, n_masks, has_gaussian(kn))
     return _view_of(jax.tree.map(np.asarray, net), np.asarray(running_var), kn, data, arrays, n_masks)
 
 
