@@ -12,7 +12,9 @@ from __future__ import annotations
 import csv
 import dataclasses
 import functools
+import gzip
 import hashlib
+import importlib.util
 import io
 import math
 import operator
@@ -156,25 +158,32 @@ def _sine(rng: np.random.Generator, n: int, noise: float):
     return x.astype(np.float32), y.astype(np.float32)
 
 
+def _digits_file() -> Path | None:
+    """scikit-learn's bundled digits.csv.gz (1797 rows: 64 pixels 0-16, then the label), found without importing
+    scikit-learn (its import takes over a second of CPU, most of a digits page's first view); None if absent."""
+    spec = importlib.util.find_spec("sklearn")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / "datasets" / "data" / "digits.csv.gz"
+        if path.is_file():
+            return path
+    return None
+
+
 @functools.lru_cache(maxsize=1)
 def _digits_arrays() -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's bundled digits, pixels scaled to [0, 1]; read-only because they are cached.
 
-    Read straight from scikit-learn's data file (what load_digits reads: 64 pixels and the label per row), which
-    spares a cold page the second that importing sklearn.datasets takes; load_digits where the file is elsewhere.
+    Read straight from the file load_digits reads (the same numbers); load_digits itself if the file moved.
     """
-    import importlib.util
+    path = _digits_file()
+    if path is not None:
+        with gzip.open(path, "rt") as f:
+            data = np.loadtxt(f, delimiter=",")
+        pixels, labels = data[:, :-1], data[:, -1]
+    else:  # pragma: no cover - a scikit-learn that keeps its data elsewhere
+        from sklearn.datasets import load_digits
 
-    spec = importlib.util.find_spec("sklearn")
-    path = Path(spec.origin).parent / "datasets" / "data" / "digits.csv.gz" if spec and spec.origin else None
-    if path is not None and path.is_file():
-        table = np.loadtxt(path, delimiter=",")
-        pixels, labels = table[:, :-1], table[:, -1]
-    else:
-        from sklearn.datasets import load_digits  # imported here: sklearn takes seconds to import
-
-        bunch = load_digits()
-        pixels, labels = bunch.data, bunch.target
+        pixels, labels = load_digits(return_X_y=True)
     x = (pixels / 16.0).astype(np.float32)
     y = labels.astype(np.int32)
     x.flags.writeable = False

@@ -139,6 +139,14 @@ def test_rng_key_is_prngkey_folded_left_to_right():
         rng.key(0, -1)
 
 
+def test_fast_key_inside_a_program_is_the_same_key():
+    for seed, folds in [(0, ()), (7, (3,)), (2**32 - 1, (0, 9))]:
+        inside = jax.jit(lambda s: jax.random.key_data(rng.fast_key_traced(s, *folds)))(np.uint32(seed))
+        assert np.array_equal(np.asarray(inside), np.asarray(jax.random.key_data(rng.fast_key(seed, *folds))))
+    with pytest.raises(ValueError, match="seed must be"):
+        rng.fast_key(-1)
+
+
 def _calls(path: pathlib.Path, names: set[str]) -> list[str]:
     """Dotted names of the calls in a module whose last part is one of names."""
     found = []

@@ -1,5 +1,7 @@
 """Tests for dropout_viz.core.datasets: registry generators, splits, grids, CSV upload."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -153,13 +155,22 @@ def test_digits_pixels_labels_and_no_repeats():
     assert not np.isin(noisy.x_train, [0.0, 1.0]).all()
 
 
-def test_digits_read_from_the_data_file_equal_load_digits():
+def test_digits_are_scikit_learns_read_without_importing_it():
+    import subprocess
+    import sys
+
     from sklearn.datasets import load_digits
 
     x, y = datasets._digits_arrays()
-    bunch = load_digits()
-    np.testing.assert_array_equal(x, (bunch.data / 16.0).astype(np.float32))
-    np.testing.assert_array_equal(y, bunch.target)
+    pixels, labels = load_digits(return_X_y=True)
+    np.testing.assert_array_equal(x, (pixels / 16.0).astype(np.float32))
+    np.testing.assert_array_equal(y, labels)
+    # A fresh interpreter reads them without importing scikit-learn (over a second of a page's first view).
+    code = ("import sys; from dropout_viz.core import datasets; datasets._digits_arrays(); "
+            "print('sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2]).stdout
+    assert out.strip() == "False"
 
 
 def test_returned_arrays_are_fresh():

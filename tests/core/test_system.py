@@ -23,6 +23,18 @@ def test_compile_counter_counts_new_shapes_not_new_values():
     assert c.count == 1
 
 
+def test_fast_compile_options_are_accepted_and_change_no_result():
+    opts = system.fast_compile_options()
+    assert opts == (system.FAST_CPU_COMPILE if jax.default_backend() == "cpu" else None)
+
+    def f(x, w):
+        return jax.nn.softmax(jnp.tanh(x @ w) * 3.0).sum(0)
+
+    x = np.random.default_rng(0).normal(size=(16, 5)).astype(np.float32)
+    w = np.random.default_rng(1).normal(size=(5, 4)).astype(np.float32)
+    np.testing.assert_allclose(jax.jit(f, compiler_options=opts)(x, w), jax.jit(f)(x, w), rtol=1e-5)
+
+
 def test_a_program_from_the_persistent_cache_still_counts(tmp_path):
     from jax._src import compilation_cache  # the cache binds its folder on first use: rebind for this test
 

@@ -37,9 +37,11 @@ import numpy as np
 import optax
 from jax.flatten_util import ravel_pytree
 
-from dropout_viz.core import checks, datasets, masks, rng, train
+from dropout_viz.core import checks, datasets, masks, rng, system, train
 
 EPS = 1e-5  # BN's epsilon, PyTorch's default
+# Compilation is most of the page's first view: XLA options that compile these small programs faster on a CPU.
+FAST_COMPILE = system.fast_compile_options()
 ORDERS = ("none", "dropout_bn", "bn_dropout", "after_last")
 # The variants the "orders and fixes" tab trains (all one vmapped program); the re-estimated ones are the
 # same trained networks with their BN statistics recomputed after training, so they cost no training.
@@ -167,9 +169,15 @@ class State(NamedTuple):
 
 
 def init_net(key, sizes) -> Net:
-    """He-initialised weights, zero biases, BN gamma = 1 and beta = 0."""
-    keys = jax.random.split(key, len(sizes) - 1)
-    w = [jax.random.normal(k, (a, b)) * jnp.sqrt(2.0 / a) for k, a, b in zip(keys, sizes[:-1], sizes[1:])]
+    """He-initialised weights (N(0, 2 / fan_in)), zero biases, BN gamma = 1 and beta = 0.
+
+    The weights of every layer come from one normal draw, cut in layer order: one draw compiles in a fraction of
+    the time of one per layer (the first view of the page compiles this).
+    """
+    shapes = list(zip(sizes[:-1], sizes[1:]))
+    z = jax.random.normal(key, (sum(a * b for a, b in shapes),))
+    cuts = np.cumsum([0] + [a * b for a, b in shapes])
+    w = [z[lo:hi].reshape(a, b) * np.sqrt(2.0 / a) for lo, hi, (a, b) in zip(cuts[:-1], cuts[1:], shapes)]
     b = [jnp.zeros(n) for n in sizes[1:]]
     depth, width = len(sizes) - 2, sizes[1]
     return Net(w, b, jnp.ones((depth, width)), jnp.zeros((depth, width)))
@@ -199,19 +207,33 @@ class Noise(NamedTuple):
     post: jax.Array
 
 
-def draw_noise(key, kn: Knobs, n: int, d0: int, depth: int, width: int) -> Noise:
-    """Multipliers for n examples (each its own mask), at the knobs' keep values and noise kind.
+def noise_size(n: int, d0: int, depth: int, width: int) -> int:
+    """How many uniforms one pass of n examples needs: inputs, then pre-BN and post-ReLU of every layer."""
+    return n * d0 + 2 * depth * n * width
+
+
+def draw_noise(key, kn: Knobs, n: int, d0: int, depth: int, width: int, with_gaussian: bool = True) -> Noise:
+    """Multipliers for n examples (each its own mask), at the knobs' keep values and noise kind."""
+    u = jax.random.uniform(key, (noise_size(n, d0, depth, width),))
+    return noise_of(u, kn, n, d0, depth, width, with_gaussian)
+
+
+def noise_of(u, kn: Knobs, n: int, d0: int, depth: int, width: int, with_gaussian: bool = True) -> Noise:
+    """Multipliers from one array of noise_size(...) uniforms u, at the knobs' keep values and noise kind.
 
     One array of uniforms per pass (the random generator is a large part of a small step's cost on a CPU): a
-    Bernoulli mask keeps u < q; Gaussian noise takes the normal with the same uniform, Φ⁻¹(u).
+    Bernoulli mask keeps u < q; Gaussian noise takes the normal with the same uniform, Φ⁻¹(u). with_gaussian
+    False (static) promises that no model has Gaussian noise (kn.gaussian 0): the program then leaves Φ⁻¹ out,
+    which makes it compile faster, and gives the same multipliers.
     """
     n_in, n_h = n * d0, depth * n * width
-    u = jax.random.uniform(key, (n_in + 2 * n_h,))
-    normal = jax.scipy.special.ndtri(jnp.clip(u, 1e-7, 1.0 - 1e-7))
+    normal = jax.scipy.special.ndtri(jnp.clip(u, 1e-7, 1.0 - 1e-7)) if with_gaussian else None
     shp = (depth, n, width)
     keep_pre, keep_post = kn.keep_pre[:, None, None], kn.keep_post[:, None, None]
 
     def part(lo, size, shape, q):
+        if not with_gaussian:
+            return (u[lo:lo + size].reshape(shape) < q).astype(jnp.float32) / q  # multipliers' Bernoulli branch
         return multipliers(u[lo:lo + size].reshape(shape), normal[lo:lo + size].reshape(shape), q, kn.gaussian)
 
     return Noise(part(0, n_in, (n, d0), kn.keep_in), part(n_in, n_h, shp, keep_pre),
@@ -267,14 +289,21 @@ def init_state(key, sizes) -> State:
     return State(net, stats, optax.scale_by_adam().init(ravel_pytree(net)[0]), k_run)
 
 
-@partial(jax.jit, static_argnames=("sizes",))
+@partial(jax.jit, static_argnames=("sizes",), compiler_options=FAST_COMPILE)
 def _init_states(keys, sizes) -> State:
     """One fresh state per key, stacked (jitted: run op by op, the initialisation compiles dozens of programs)."""
     return jax.vmap(lambda k: init_state(k, sizes))(keys)
 
 
-def _chunk_one(state: State, step0, x_train, y_train, kn: Knobs, lr, config: Config):
-    """config.chunk training steps of one model (lax.scan); minibatches and masks from fold_in(key, step)."""
+def step_draws(key, t, batch_size: int, n: int, n_noise: int):
+    """Step t's minibatch (batch_size indices into n points, uniform with replacement) and its n_noise mask
+    uniforms: one array of uniforms from fold_in(key, t), the first batch_size of them pick the minibatch."""
+    u = jax.random.uniform(jax.random.fold_in(key, t), (batch_size + n_noise,))
+    return jnp.minimum((u[:batch_size] * n).astype(jnp.int32), n - 1), u[batch_size:]
+
+
+def _train_steps(state: State, ts, x_train, y_train, kn: Knobs, lr, config: Config, with_gaussian: bool):
+    """Training steps ts (a lax.scan) of one model; step t's minibatch and masks from step_draws(key, t)."""
     n, d0 = x_train.shape
     tx = optax.scale_by_adam()
     m = config.momentum
@@ -284,9 +313,8 @@ def _chunk_one(state: State, step0, x_train, y_train, kn: Knobs, lr, config: Con
 
     def step(carry, t):
         flat, stats, opt = carry
-        k_idx, k_noise = jax.random.split(jax.random.fold_in(state.key, t))
-        idx = jax.random.randint(k_idx, (bsz,), 0, n)
-        noise = draw_noise(k_noise, kn, bsz, d0, config.depth, config.width)
+        idx, u = step_draws(state.key, t, bsz, n, noise_size(bsz, d0, config.depth, config.width))
+        noise = noise_of(u, kn, bsz, d0, config.depth, config.width, with_gaussian)
 
         def loss_fn(p):
             logits, batch_stats, _ = forward(p, None, x_train[idx], noise)
@@ -300,16 +328,23 @@ def _chunk_one(state: State, step0, x_train, y_train, kn: Knobs, lr, config: Con
         stats = Stats((1 - m) * stats.mean + m * mu, (1 - m) * stats.var + m * var * bsz / (bsz - 1))
         return (flat, stats, opt), loss
 
-    (flat, stats, opt), losses = jax.lax.scan(step, (flat0, state.stats, state.opt),
-                                              step0 + jnp.arange(config.chunk))
+    (flat, stats, opt), losses = jax.lax.scan(step, (flat0, state.stats, state.opt), ts)
     return State(unravel(flat), stats, opt, state.key), losses
 
 
-@partial(jax.jit, static_argnames=("config",))
-def train_chunk(states: State, step0, x_train, y_train, kns: Knobs, lr, config: Config):
-    """Advance stacked models (axis 0 of states and kns) by config.chunk steps, as one vmapped computation."""
-    return jax.vmap(_chunk_one, in_axes=(0, None, None, None, 0, None, None))(
-        states, step0, x_train, y_train, kns, lr, config)
+@partial(jax.jit, static_argnames=("config", "with_gaussian"), compiler_options=FAST_COMPILE)
+def train_chunk(states: State, step0, x_train, y_train, kns: Knobs, lr, config: Config, with_gaussian: bool = True):
+    """Advance stacked models (axis 0 of states and kns) by config.chunk steps, as one vmapped computation.
+    with_gaussian False: no model has Gaussian noise (a smaller program, see noise_of)."""
+    def one(state, kn):
+        return _train_steps(state, step0 + jnp.arange(config.chunk), x_train, y_train, kn, lr, config,
+                            with_gaussian)
+    return jax.vmap(one)(states, kns)
+
+
+def has_gaussian(kns: Knobs) -> bool:
+    """Whether any of the (NumPy) knobs asks for Gaussian noise: the static with_gaussian of the programs."""
+    return bool(np.any(np.asarray(kns.gaussian) > 0.5))
 
 
 def recalibrate(net: Net, x) -> Stats:
@@ -327,7 +362,7 @@ def _error(net, stats, x, y):
     return jnp.mean(jnp.argmax(logits, -1) != y)
 
 
-@jax.jit
+@partial(jax.jit, compiler_options=FAST_COMPILE)
 def _evaluate(states: State, x_train, x_test, y_test):
     """Test error of each model with its running statistics, and with statistics re-estimated without dropout."""
     def one(s):
@@ -367,12 +402,14 @@ def train_models(keys, kns: Knobs, config: Config, on_chunk: Callable[[int, int]
     n_chunks = config.steps // config.chunk
     losses = []
     for i in range(n_chunks):
-        states, loss = train_chunk(states, jnp.int32(i * config.chunk), xt, yt, kns, jnp.float32(config.lr), config)
+        # NumPy scalars: a jnp scalar would compile a conversion program of its own.
+        states, loss = train_chunk(states, np.int32(i * config.chunk), xt, yt, kns, np.float32(config.lr), config,
+                                   has_gaussian(kns))
         losses.append(loss)
         if on_chunk is not None:
             jax.block_until_ready(loss)
             on_chunk(i + 1, n_chunks)
-    return Trained(states, kns, data, np.asarray(jnp.concatenate(losses, axis=1)))
+    return Trained(states, kns, data, np.concatenate([np.asarray(x) for x in losses], axis=1))
 
 
 def test_errors(trained: Trained) -> tuple[np.ndarray, np.ndarray]:
@@ -437,10 +474,9 @@ class ShiftView(NamedTuple):
     n_masks: int
 
 
-@partial(jax.jit, static_argnames=("n_masks",))
-def _shift_arrays(states: State, kns: Knobs, i, x_train, x_test, y_test, key, n_masks: int):
-    """Everything ShiftView needs from model i of stacked models, in one program."""
-    state, kn = jax.tree.map(lambda a: a[i], (states, kns))
+def _shift_core(state: State, kn: Knobs, x_train, x_test, y_test, key, n_masks: int, with_gaussian: bool):
+    """Everything ShiftView needs from one trained model: the test-time trace, the sampled Var_train, the BN
+    outputs under one set of masks, and the test errors with running and with re-estimated statistics."""
     depth, width = state.net.gamma.shape
     n, d0 = x_test.shape
     logits, _, tr_test = forward(state.net, state.stats, x_test, no_noise(n, d0, depth, width))
@@ -448,13 +484,21 @@ def _shift_arrays(states: State, kns: Knobs, i, x_train, x_test, y_test, key, n_
                         _error(state.net, recalibrate(state.net, x_train), x_test, y_test)])
 
     def masked(k):
-        _, _, t = forward(state.net, state.stats, x_test, draw_noise(k, kn, n, d0, depth, width))
+        _, _, t = forward(state.net, state.stats, x_test, draw_noise(k, kn, n, d0, depth, width, with_gaussian))
         return t.bn_in, t.bn_out
 
     bn_in_m, bn_out_m = jax.lax.map(masked, jax.random.split(key, n_masks))
     # Var over examples and masks; each layer's variance mixes in the shift of the layers below it.
     var_sampled = jnp.var(jnp.moveaxis(bn_in_m, 0, 1).reshape(depth, n_masks * n, width), axis=1)
     return tr_test, var_sampled, bn_out_m[0], errors
+
+
+@partial(jax.jit, static_argnames=("n_masks", "with_gaussian"), compiler_options=FAST_COMPILE)
+def _shift_arrays(states: State, kns: Knobs, i, x_train, x_test, y_test, key, n_masks: int,
+                  with_gaussian: bool = True):
+    """_shift_core of model i of stacked models, in one program."""
+    state, kn = jax.tree.map(lambda a: a[i], (states, kns))
+    return _shift_core(state, kn, x_train, x_test, y_test, key, n_masks, with_gaussian)
 
 
 def shift_view(key, trained: Trained, i: int, n_masks: int = 32) -> ShiftView:
@@ -467,10 +511,16 @@ def shift_view(key, trained: Trained, i: int, n_masks: int = 32) -> ShiftView:
     """
     _check_int(n_masks, "n_masks", 2, 1000)
     data = trained.data
-    tr_test, var_sampled, out_train, errors = _shift_arrays(trained.states, trained.kns, i, data.x_train,
-                                                            data.x_test, data.y_test, key, n_masks)
-    net = jax.tree.map(lambda a: np.asarray(a)[i], trained.states.net)  # NumPy copies: no per-leaf programs
     kn = jax.tree.map(lambda a: np.asarray(a)[i], trained.kns)
+    arrays = _shift_arrays(trained.states, trained.kns, i, data.x_train, data.x_test, data.y_test, key, n_masks,
+                           has_gaussian(kn))
+    net = jax.tree.map(lambda a: np.asarray(a)[i], trained.states.net)  # NumPy copies: no per-leaf programs
+    return _view_of(net, np.asarray(trained.states.stats.var)[i], kn, data, arrays, n_masks)
+
+
+def _view_of(net: Net, running_var, kn: Knobs, data: Data, arrays, n_masks: int) -> ShiftView:
+    """The ShiftView of one model (NumPy net, running variance and knobs) from _shift_core's arrays."""
+    tr_test, var_sampled, out_train, errors = arrays
     depth = net.gamma.shape[0]
     keep_pre, keep_post = np.asarray(kn.keep_pre, float), np.asarray(kn.keep_post, float)
     # Gaussian noise has the second moment of Bernoulli(q)/q: the same closed form covers both.
@@ -486,9 +536,10 @@ def shift_view(key, trained: Trained, i: int, n_masks: int = 32) -> ShiftView:
         v_train, v_test = shift_closed_form(inputs, w, b, q_in)
         second = v_train + np.mean(inputs @ w + b, axis=0) ** 2
         closed.append(second / keep_pre[layer] - np.mean(inputs @ w + b, axis=0) ** 2)
+    errors = np.asarray(errors)
     return ShiftView(
         test_error=float(errors[0]), test_error_fresh=float(errors[1]),
-        running_var=np.asarray(trained.states.stats.var, np.float64)[i],
+        running_var=np.asarray(running_var, np.float64),
         var_test=np.asarray(tr_test.bn_in, np.float64).var(axis=1),
         var_train_closed=np.stack(closed),
         var_train_sampled=np.asarray(var_sampled, np.float64),
@@ -496,11 +547,34 @@ def shift_view(key, trained: Trained, i: int, n_masks: int = 32) -> ShiftView:
     )
 
 
-def default_shift(seed: int = 0, keep: float = 0.5, order: str = "dropout_bn", config: Config = Config()) -> ShiftView:
-    """Part 1's default view: one model trained with ``order`` at ``keep``, and its shift."""
-    kn = stack([knobs(order, keep, config.depth)])
-    trained = train_models(seed_key(seed, 1)[None], kn, config)
-    return shift_view(seed_key(seed, 2), trained, 0)
+@partial(jax.jit, static_argnames=("sizes", "config", "n_masks", "with_gaussian"),
+         compiler_options=FAST_COMPILE)
+def _default_arrays(seed, kn: Knobs, x_train, y_train, x_test, y_test, lr, sizes, config: Config, n_masks: int,
+                    with_gaussian: bool):
+    """The default view as one program: initialise one model, train it for config.steps steps, measure its
+    shift. The same arithmetic as train_models (its first model) followed by shift_view, without the chunks
+    (nothing to report progress on) and without the models axis; seed_key(seed, 1) and seed_key(seed, 2) are
+    made inside (made outside, they compile a few small programs of their own)."""
+    key_train, key_shift = rng.fast_key_traced(seed, 1), rng.fast_key_traced(seed, 2)
+    state = init_state(key_train, sizes)
+    state, _ = _train_steps(state, jnp.arange(config.steps), x_train, y_train, kn, lr, config, with_gaussian)
+    return state.net, state.stats.var, _shift_core(state, kn, x_train, x_test, y_test, key_shift, n_masks,
+                                                   with_gaussian)
+
+
+def default_shift(seed: int = 0, keep: float = 0.5, order: str = "dropout_bn", config: Config = Config(),
+                  n_masks: int = 32) -> ShiftView:
+    """Part 1's default view: one model trained with ``order`` at ``keep``, and its shift; the same numbers as
+    train_models(seed_key(seed, 1)[None], ...) followed by shift_view(seed_key(seed, 2), ..., 0, n_masks), in
+    one compiled program that every seed, keep and order share."""
+    _check_int(n_masks, "n_masks", 2, 1000)
+    seed = np.uint32(_check_int(seed, "seed", 0, 2**32 - 1))  # rng.fast_key's range
+    kn = knobs(order, keep, config.depth)
+    data = load_data(config)
+    sizes = sizes_of(config, data.x_train.shape[1], data.n_classes)
+    net, running_var, arrays = _default_arrays(seed, kn, data.x_train, data.y_train, data.x_test, data.y_test,
+                                               np.float32(config.lr), sizes, config, n_masks, has_gaussian(kn))
+    return _view_of(jax.tree.map(np.asarray, net), np.asarray(running_var), kn, data, arrays, n_masks)
 
 
 # --- orders and fixes, width --------------------------------------------------------------------------------

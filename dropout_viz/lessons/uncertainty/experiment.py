@@ -30,7 +30,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from dropout_viz.core import datasets, masks, rng
+from dropout_viz.core import datasets, masks, rng, system
 from dropout_viz.core.checks import check_int
 from dropout_viz.core.network import check_sizes, forward
 
@@ -257,6 +257,8 @@ def running_mean(values, axis: int) -> np.ndarray:
 
 
 CHUNK = 250  # steps per jitted call: progress after each, and any step count that is a multiple compiles once
+# Compilation is most of the page's first view: XLA options that compile these small programs faster on a CPU.
+FAST_COMPILE = system.fast_compile_options()
 
 
 def _layer_shapes(sizes):
@@ -293,7 +295,7 @@ def _path_key(key, path):
     return key
 
 
-@partial(jax.jit, static_argnames=("sizes",))
+@partial(jax.jit, static_argnames=("sizes",), compiler_options=FAST_COMPILE)
 def _init(key, paths, sizes):
     """Flat initial parameters, Adam states and the keys of the steps' draws, for models at ``paths``.
 
@@ -312,7 +314,7 @@ def _init(key, paths, sizes):
     return flat, jax.vmap(optax.scale_by_adam().init)(flat), run_keys
 
 
-@partial(jax.jit, static_argnames=("sizes", "head", "steps", "batch"))
+@partial(jax.jit, static_argnames=("sizes", "head", "steps", "batch"), compiler_options=FAST_COMPILE)
 def _fit_chunk(flat, opt, keys, x, y, keeps, lr, t0, *, sizes, head, steps, batch):
     """``steps`` Adam steps of every model (vmapped), starting at step t0 (traced: every chunk reuses the code).
 
@@ -384,11 +386,12 @@ def train_models(key, paths, x_train, y_train, keeps, *, sizes, head: str, steps
     masks.check_keep(keeps, "keeps")
     if check_int("steps", steps, CHUNK, 100_000) % CHUNK:
         raise ValueError(f"steps must be a multiple of {CHUNK}, got {steps}")
-    flat, opt, run_keys = _init(key, jnp.asarray(paths, jnp.int32), sizes)
-    x, y, q = jnp.asarray(x_train), jnp.asarray(y_train), jnp.asarray(keeps)
+    # NumPy in: a jnp conversion would compile a small program of its own, and the first view pays for each.
+    flat, opt, run_keys = _init(key, np.asarray(paths, np.int32), sizes)
+    x, y, q = x_train, y_train, keeps
     n_chunks = steps // CHUNK
     for i in range(n_chunks):
-        flat, opt = _fit_chunk(flat, opt, run_keys, x, y, q, jnp.float32(lr), jnp.int32(i * CHUNK), sizes=sizes,
+        flat, opt = _fit_chunk(flat, opt, run_keys, x, y, q, np.float32(lr), np.int32(i * CHUNK), sizes=sizes,
                                head=head, steps=CHUNK, batch=batch_size)
         if progress is not None:
             jax.block_until_ready(flat)
@@ -411,20 +414,22 @@ def _plain_pass(flat, x, sizes, head: str):
     return jax.nn.softmax(out, -1) if head == "softmax" else out[..., 0]
 
 
-@partial(jax.jit, static_argnames=("sizes", "head"))
+@partial(jax.jit, static_argnames=("sizes", "head"), compiler_options=FAST_COMPILE)
 def _plain(flat, x, sizes, head):
     return jax.vmap(lambda f: _plain_pass(f, x, sizes, head))(flat)
 
 
-@partial(jax.jit, static_argnames=("k", "sizes", "head"))
+@partial(jax.jit, static_argnames=("k", "sizes", "head"), compiler_options=FAST_COMPILE)
 def _mc(key, flat, x, keeps, k, sizes, head):
     keys = jax.vmap(lambda j: jax.random.fold_in(key, j))(jnp.arange(flat.shape[0]))
     return jax.vmap(lambda kk, f, q: _masked_passes(kk, f, x, q, k, sizes, head))(keys, flat, keeps)
 
 
-@partial(jax.jit, static_argnames=("k", "sizes"))
+@partial(jax.jit, static_argnames=("k", "sizes"), compiler_options=FAST_COMPILE)
 def _classify(key, dropout, members, x, keep, k, sizes):
-    """The three predictors of every run in one program (one compile per shape of x)."""
+    """The three predictors of every run in one program (one compile per shape of x); run r's masks from
+    fold_in(fold_in(key, EVAL_TAG), r) (folded in here: outside, the fold would compile a program of its own)."""
+    key = jax.random.fold_in(key, EVAL_TAG)
     keys = jax.vmap(lambda r: jax.random.fold_in(key, r))(jnp.arange(dropout.shape[0]))
     ws = jax.vmap(lambda f: _plain_pass(f, x, sizes, "softmax"))(dropout)
     mc = jax.vmap(lambda kk, f: _masked_passes(kk, f, x, keep, k, sizes, "softmax"))(keys, dropout)
@@ -513,8 +518,8 @@ def classify(key, clf: Classifiers, x, k: int) -> Predictions:
     """The three predictors on inputs x (n, d); k Monte Carlo masks per run (run r's mask i from
     fold_in(fold_in(fold_in(key, EVAL_TAG), r), i))."""
     k = check_int("k", k, 1, 4096)
-    out = _classify(jax.random.fold_in(key, EVAL_TAG), jnp.asarray(clf.dropout), jnp.asarray(clf.members),
-                    jnp.asarray(x, jnp.float32), jnp.asarray(clf.keep, jnp.float32), k, clf.sizes)
+    out = _classify(key, np.asarray(clf.dropout, np.float32), np.asarray(clf.members, np.float32),
+                    np.asarray(x, np.float32), np.asarray(clf.keep, np.float32), k, clf.sizes)
     return Predictions(*(np.asarray(a) for a in out))
 
 

@@ -98,8 +98,7 @@ def test_momentum_one_keeps_the_last_batch_and_recalibrate_gives_full_batch_stat
     t = ex.train_models(ex.seed_key(5)[None], kns, cfg)
     s = jax.tree.map(lambda a: a[0], t.states)
     # Replay the last step's minibatch: its unbiased variance is the running one.
-    k_idx, _ = jax.random.split(jax.random.fold_in(s.key, cfg.steps - 1))
-    idx = jax.random.randint(k_idx, (cfg.batch_size,), 0, len(t.data.x_train))
+    idx, _ = ex.step_draws(s.key, cfg.steps - 1, cfg.batch_size, len(t.data.x_train), 0)
     _, (mu, var), _ = ex.forward(s.net, None, jnp.asarray(t.data.x_train)[idx],
                                  ex.no_noise(cfg.batch_size, 64, 2, 8))
     np.testing.assert_allclose(np.asarray(s.stats.mean), np.asarray(mu), rtol=1e-4, atol=1e-5)
@@ -117,6 +116,39 @@ def test_shift_view_first_layer_closed_form_agrees_with_sampling():
     assert np.all(v.var_train_closed[0] > v.var_test[0])
     assert v.out_test.shape == (TINY.depth, len(t.data.x_test), TINY.width)
     assert 0.0 <= v.test_error <= 1.0 and 0.0 <= v.test_error_fresh <= 1.0
+
+
+def test_default_view_program_is_train_models_then_shift_view():
+    # The default view's one program against the general path (chunks of stacked models, then the shift).
+    kn = ex.knobs("bn_dropout", 0.6, TINY.depth)
+    t = ex.train_models(ex.seed_key(3, 1)[None], ex.stack([kn]), TINY)
+    general = ex.shift_view(ex.seed_key(3, 2), t, 0, 8)
+    one = ex.default_shift(3, 0.6, "bn_dropout", TINY, n_masks=8)
+    assert one.n_masks == general.n_masks == 8
+    # Same keys, steps and masks: the running variances and the variances the first BN layer sees agree to rounding.
+    np.testing.assert_allclose(one.running_var, general.running_var, rtol=1e-4)
+    for field in ("var_test", "var_train_closed", "var_train_sampled"):
+        np.testing.assert_allclose(getattr(one, field)[0], getattr(general, field)[0], rtol=1e-4)
+    # The biases in front of a BN layer get only rounding noise as gradient (train-mode BN subtracts them again),
+    # which Adam turns into a small random walk that differs between two programs; at test time BN uses running
+    # statistics, so its outputs, the deeper layers and the errors can move a little, and only a little.
+    for field in ("var_test", "var_train_closed", "var_train_sampled"):
+        np.testing.assert_allclose(getattr(one, field), getattr(general, field), rtol=0.05)
+    for field in ("out_test", "out_train"):
+        np.testing.assert_allclose(getattr(one, field), getattr(general, field), atol=0.1)
+    assert abs(one.test_error - general.test_error) <= 0.1
+    assert abs(one.test_error_fresh - general.test_error_fresh) <= 0.1
+
+
+def test_bernoulli_only_programs_draw_the_same_masks():
+    # with_gaussian=False leaves Φ⁻¹ out of the program; the Bernoulli multipliers must not change.
+    kn = ex.knobs("dropout_bn", 0.3, 2, keep_in=0.8)
+    a = ex.draw_noise(ex.seed_key(6), kn, 50, 7, 2, 5)
+    b = ex.draw_noise(ex.seed_key(6), kn, 50, 7, 2, 5, with_gaussian=False)
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(np.asarray(x), np.asarray(y))
+    assert not ex.has_gaussian(ex.stack([kn])) and ex.has_gaussian(ex.stack([kn, ex.variant_knobs(
+        "gaussian_bn_dropout", 0.5, 2)]))
 
 
 def test_placement_experiments_shapes_and_seeds():
