@@ -229,8 +229,11 @@ _STATIC = ("steps", "batch", "lr", "masked", "channels")
 
 
 def _fit_and_test(keys, hp, x, y, x_test, y_test, x_probe, *, steps, batch, lr, masked, channels):
-    """Trains len(keys) CNNs together (vmapped), each with its own key and hp (kind, keep, block: data, not
-    code); returns each one's test error and its feature maps (before the masks) of the probe digits."""
+    """Trains len(hp) CNNs together (vmapped), each with its hp (kind, keep, block: data, not code); returns each
+    one's test error and its feature maps (before the masks) of the probe digits. ``keys`` is one key per CNN, or a
+    single key that all of them share: then they draw the very same random numbers (initial weights, minibatches,
+    uniforms). A stack of equal keys would not do that: under vmap the rbg generator draws a batch's numbers from
+    its first key's stream, so row i gets other numbers than key i alone would give."""
     tx = optax.adam(lr)
 
     def one(key, h):
@@ -251,7 +254,7 @@ def _fit_and_test(keys, hp, x, y, x_test, y_test, x_probe, *, steps, batch, lr, 
         logits, _, _ = cnn_forward(p, x_test)
         _, m1, m2 = cnn_forward(p, x_probe)
         return jnp.mean(jnp.argmax(logits, -1) != y_test), m1, m2
-    return jax.vmap(one)(keys, hp)
+    return jax.vmap(one, in_axes=(0 if keys.ndim else None, 0))(keys, hp)
 
 
 # The default view's one network compiles quickly (QUICK); the four kinds' training runs long and is optimised.
@@ -392,8 +395,7 @@ def compare(seeds: int = 3, keep: float = 0.8, block: int = 3, config: Config = 
     hp = _hp(range(4), keep, block)
     out = np.zeros((4, seeds))
     for s in range(seeds):
-        keys = jnp.stack([seed_key(s, 2)] * 4)
-        err, _, _ = _fit(keys, hp, x_tr, y_tr, x_te, y_te, x_te[:1], steps=config.steps, batch=config.batch,
+        err, _, _ = _fit(seed_key(s, 2), hp, x_tr, y_tr, x_te, y_te, x_te[:1], steps=config.steps, batch=config.batch,
                          lr=config.lr, masked=True, channels=config.channels)
         out[:, s] = np.asarray(err)
         if on_progress is not None:
