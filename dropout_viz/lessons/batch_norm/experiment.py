@@ -588,8 +588,9 @@ class OrdersResult(NamedTuple):
 
 def orders_experiment(seeds: int, keep: float, config: Config = Config(),
                       on_chunk: Callable[[int, int], None] | None = None) -> OrdersResult:
-    """Every variant × seeds 0..seeds-1 as one vmapped computation; seed s gives every variant the same
-    initial weights and minibatches (the masks' uniforms are shared too)."""
+    """Every variant × seeds 0..seeds-1 as one vmapped computation. Each run is reproducible from its seed, but the
+    variants of one seed are not paired: under vmap the rbg generator draws a batch's numbers from its first key's
+    stream, so every row (variant, seed) gets its own initial weights, minibatches and masks."""
     _check_int(seeds, "seeds", 1, 64)
     kns = stack([variant_knobs(v, keep, config.depth) for v in VARIANTS for _ in range(seeds)])
     keys = jnp.stack([seed_key(s, 1) for _ in VARIANTS for s in range(seeds)])
@@ -681,7 +682,8 @@ def _placement_data(pc: PlacementConfig):
 def placement_errors(keeps, seeds: int, pc: PlacementConfig,
                      on_chunk: Callable[[int, int], None] | None = None) -> np.ndarray:
     """Test error (len(keeps), seeds) of 2-hidden-layer MLPs, keeps[i] = (keep_in, keep_h1, keep_h2); all in one
-    vmapped computation. Seed s gives every keep setting the same initialisation, minibatches and uniforms."""
+    vmapped computation. Seed s gives every keep setting the same initial weights (drawn one model at a time); the
+    minibatches and masks are drawn under vmap, where the rbg generator gives every row its own numbers."""
     _check_int(seeds, "seeds", 1, 64)
     keeps = [masks.keep_tuple(k, 3) for k in keeps]
     if not isinstance(pc, PlacementConfig):

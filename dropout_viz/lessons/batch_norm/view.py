@@ -247,8 +247,9 @@ def shift_tab(presenter: bool, lang: str) -> None:
 
 def orders_tab(presenter: bool, lang: str) -> None:
     _explanation(presenter).markdown(_(
-        "The same network trained with the masks in different places, over several seeds (each seed: the same "
-        "initial weights and minibatches for every variant). Two fixes need no retraining of the order: "
+        "The same network trained with the masks in different places, over several seeds (every run is reproducible "
+        "from its seed, but runs are not paired: each variant draws its own minibatches and masks, so compare "
+        "the spreads, not single seeds). Two fixes need no retraining of the order: "
         "**re-estimating the BN statistics** after training with the masks off (one pass over the training set), "
         "shown next to every variant; and **Gaussian dropout**, which keeps the order but swaps the noise "
         "(same mean and variance as the Bernoulli mask)."))
