@@ -49,6 +49,8 @@ h2 { font-size: 1.6rem !important; } h3 { font-size: 1.35rem !important; }
 [data-testid="stTab"] p, [data-baseweb="tab"] p { font-size: 1.1rem; }
 [data-testid="stExpander"] summary p { font-size: 1.05rem; }
 [data-testid="stTooltipContent"], [data-testid="stTooltipContent"] p { font-size: 1rem; }
+[data-testid="stMain"] input, [data-testid="stMain"] textarea,
+[data-testid="stMain"] [data-baseweb="select"] div { font-size: 1rem; }
 .katex { font-size: 1.1em; }
 </style>
 """
