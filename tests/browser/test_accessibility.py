@@ -13,9 +13,11 @@ from tests.browser import helpers as H
 
 # Every control in the page's main area (the sidebar is folded in presenter mode), the live view's own buttons
 # included (Playwright's CSS pierces the component's shadow root). Number inputs' − / + buttons are left out:
-# Streamlit takes them out of the tab order on purpose, the input itself steps with the arrow keys.
+# Streamlit takes them out of the tab order on purpose, the input itself steps with the arrow keys; so is a
+# select box's "Open" chevron (its input opens the list with the arrow keys).
 CONTROLS = ('[data-testid="stMain"] :is(input:not([type="file"]), textarea, button, select, summary, '
-            '[role="slider"], [role="combobox"]):not([disabled]):not([data-testid^="stNumberInputStep"])')
+            '[role="slider"], [role="combobox"]):not([disabled]):not([data-testid^="stNumberInputStep"])'
+            ':not([data-testid="stSelectbox"] button)')
 
 _MARK_JS = """(sel) => {
   const els = Array.from(document.querySelectorAll(sel)).concat(
@@ -44,7 +46,7 @@ _FOCUSED_JS = """() => {
 
 def tab_through(page, max_presses: int) -> tuple[set[str], list[dict]]:
     """Press Tab from the top of the page; the marked controls that received focus, and every focus seen."""
-    page.locator("body").click(position={"x": 5, "y": 300})  # start from the document, nothing focused
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")  # from the top, nothing focused
     seen, trail = set(), []
     for _ in range(max_presses):
         page.keyboard.press("Tab")
