@@ -256,6 +256,9 @@ def ensemble_grid(xs, ys, weight_scaled, mc: dict, exact: dict | None = None, *,
             suffix = "" if i == 0 else str(i + 1)
             fig.layout[f"xaxis{suffix}"].showticklabels = row == 2 or col == 1
             fig.layout[f"yaxis{suffix}"].showticklabels = i in (0, 3)
+        # Two ticks a side: small panels (1280 × 720) have room for "−1" and "1" at 28 px, upright.
+        fig.update_xaxes(tickvals=[-1, 1], tickangle=0)
+        fig.update_yaxes(tickvals=[-1, 1])
     fig.update_layout(legend=dict(orientation="h", x=0, y=0, yanchor="bottom", yref="container"),
                       margin=dict(t=int((90 if title else 50) * s), b=int(60 * s)))
     return fig
