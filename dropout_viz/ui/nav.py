@@ -120,6 +120,8 @@ PAGES = [
      N_("co-adaptation, paths, Jensen's gap, flat minima")),
     ("pages/7_Batch_norm_and_placement.py", N_("Batch norm and placement"),
      N_("dropout's variance shift under batch normalisation, and where to put dropout")),
+    ("pages/8_Dropout_for_images.py", N_("Dropout for images"),
+     N_("element-wise, spatial and DropBlock masks on a CNN's feature maps")),
     ("pages/8_Sequences_and_depth.py", N_("Sequences and depth"),
      N_("dropout on recurrent connections, and dropping whole residual blocks")),
     ("pages/9_Uncertainty.py", N_("Uncertainty"),

@@ -17,7 +17,8 @@ SETTINGS = [("toggle", "presenter", True, False), ("radio", "lang", "zh", "en"),
 LINK_ON = {"presenter": "true", "lang": "中文", "img": "SVG"}
 # Each page's tab parameter (the pages without tabs read none).
 TAB_KEYS = {"pages/1_Masks_and_subnetworks.py": "m_tab", "pages/3_Ensemble_vs_weight_scaling.py": "e_tab",
-            "pages/5_Dropout_as_regularisation.py": "rg_tab", "pages/6_Inside_the_network.py": "in_tab"}
+            "pages/5_Dropout_as_regularisation.py": "rg_tab", "pages/6_Inside_the_network.py": "in_tab",
+            "pages/8_Dropout_for_images.py": "im_tab"}
 # Each page's resample counter (a negative one is a bad link value too).
 COUNTERS = {"app.py": "draw", "pages/1_Masks_and_subnetworks.py": "m_draw"}
 
