@@ -39,7 +39,7 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 22px; }
 [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] { gap: 0.55rem; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.05rem; }
 [data-testid="stWidgetLabel"] p { font-size: 1.05rem; }
-h1 { font-size: 1.9rem !important; padding: 0 0 0.1rem 0 !important; line-height: 1.15 !important; }
+h1 { font-size: 1.9rem !important; padding: 0 0 0.35rem 0 !important; line-height: 1.2 !important; }
 h2 { font-size: 1.6rem !important; } h3 { font-size: 1.35rem !important; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { font-size: 1rem; }
 [data-testid="stMetricValue"] { font-size: 1.8rem !important; }
@@ -49,6 +49,8 @@ h2 { font-size: 1.6rem !important; } h3 { font-size: 1.35rem !important; }
 [data-testid="stTab"] p, [data-baseweb="tab"] p { font-size: 1.1rem; }
 [data-testid="stExpander"] summary p { font-size: 1.05rem; }
 [data-testid="stTooltipContent"], [data-testid="stTooltipContent"] p { font-size: 1rem; }
+[data-testid="stMain"] input, [data-testid="stMain"] textarea,
+[data-testid="stMain"] [data-baseweb="select"] div { font-size: 1rem; }
 .katex { font-size: 1.1em; }
 </style>
 """

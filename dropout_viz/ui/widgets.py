@@ -208,7 +208,8 @@ def chart(fig, *, key: str | None = None, alt: str | None = None) -> None:
     text = alt if alt else describe(fig, current_language())
     # plain(): every character but letters, digits and spaces as a character reference, so nothing in a title or
     # a trace name (which may quote an uploaded file's labels) is read as Markdown or HTML.
-    st.markdown(f'<div class="dlab-alt" role="note">{plain(text, limit=MAX_ALT)}</div>', unsafe_allow_html=True)
+    # st.html, not st.markdown: the description is no paragraph of the page (AppTest lists it apart, too).
+    st.html(f'<div class="dlab-alt" role="note">{plain(text, limit=MAX_ALT)}</div>')
     # theme=None: the figure keeps its own fonts and palette (presenter sizes, colour-blind-safe colours).
     st.plotly_chart(fig, width="stretch", height=height, theme=None, config=chart_config(), key=key)
 

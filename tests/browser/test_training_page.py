@@ -12,6 +12,8 @@ import shutil
 import struct
 import time
 
+import pytest
+
 from tests.browser import helpers as H
 
 VIEW = ".lv-root"  # inside the component's shadow root: Playwright's locators pierce it
@@ -142,8 +144,9 @@ def test_download_frame_as_png_and_svg(app_server, page, tmp_path):
     xml.dom.minidom.parseString(text.encode())  # well-formed
 
 
-def test_presenter_mode_fits_the_first_screen_and_reset(app_server, page):
-    page.set_viewport_size({"width": 1920, "height": 1080})
+@pytest.mark.parametrize("width,height", [(1920, 1080), (1280, 720)])
+def test_presenter_mode_fits_the_first_screen_and_reset(app_server, page, width, height):
+    page.set_viewport_size({"width": width, "height": height})
     _open(page, f"{app_server}/Live_training?presenter=true")
     for _ in range(2):
         runs = H._runs(page)
@@ -154,11 +157,13 @@ def test_presenter_mode_fits_the_first_screen_and_reset(app_server, page):
     boxes = {name: page.locator(sel).first.bounding_box() for name, sel in {
         "view": VIEW, "play": ".lv-play", "step": ".st-key-t_step button", "reset": ".st-key-t_reset button",
         "keep_in": ".st-key-t_keep_in", "keep_h": ".st-key-t_keep_h"}.items()}
-    for name, box in boxes.items():  # nothing to scroll to: all of it within 1920 x 1080
-        assert box and box["y"] >= 0 and box["y"] + box["height"] <= 1080 and box["x"] + box["width"] <= 1920, (name, box)
-    assert boxes["view"]["height"] >= 400
+    for name, box in boxes.items():  # nothing to scroll to: all of it within the first screen
+        assert box and box["y"] >= 0 and box["y"] + box["height"] <= height and box["x"] + box["width"] <= width, \
+            (name, box)
+    assert boxes["view"]["height"] >= 0.55 * height
+    assert boxes["view"]["x"] > boxes["keep_h"]["x"] + boxes["keep_h"]["width"]  # the controls beside the view
     H.SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(H.SCREENSHOT_DIR / "training_presenter.png"))
+    page.screenshot(path=str(H.SCREENSHOT_DIR / f"training_presenter_{width}x{height}.png"))
     runs = H._runs(page)
     page.keyboard.press("i")  # Reset, by its keyboard shortcut
     H.wait_idle(page, runs_before=runs)

@@ -167,3 +167,22 @@ test("the layout keeps every panel inside the scene, on a page and on a projecto
     assert.equal(L.wide, w / h >= 2.3);
   }
 });
+
+test("MaskHold keeps a mask for holdMs while playing, and counts the changes", async () => {
+  const { MaskHold, MASK_HOLD_MS } = await import("../../dropout_viz/ui/components/live_view/live_view.mjs");
+  assert.ok(MASK_HOLD_MS >= 300);
+  const snaps = Array.from({ length: 20 }, (_, i) => ({ step: i, mask: Uint8Array.of(i % 2, 1 - (i % 2), 1) }));
+  const hold = new MaskHold(350);
+  const shown = snaps.map((s, i) => hold.pick(s, i * 125, true)); // 8 frames a second
+  // A new mask at 0, 375, 750, ... ms: every third frame, never two changes closer than 350 ms.
+  const changesAt = shown.map((s, i) => (i > 0 && s !== shown[i - 1] ? i * 125 : null)).filter((t) => t !== null);
+  assert.deepEqual(changesAt.slice(0, 3), [375, 750, 1125]);
+  assert.equal(hold.changes, changesAt.length);
+  assert.ok(hold.minHeldMs >= 350);
+  // Paused: the current snapshot at once.
+  assert.equal(hold.pick(snaps[5], 2600, false), snaps[5]);
+  // No hold (normal motion): every frame its own mask.
+  const free = new MaskHold(0);
+  assert.deepEqual(snaps.map((s, i) => free.pick(s, i * 33, true)), snaps);
+  assert.equal(free.changes, snaps.length - 1);
+});

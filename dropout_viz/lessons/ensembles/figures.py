@@ -2,6 +2,8 @@
 averages and Monte Carlo dropout's uncertainty. NumPy in, Plotly out; text through ``_ = translator(lang)``."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -230,8 +232,8 @@ def ensemble_grid(xs, ys, weight_scaled, mc: dict, exact: dict | None = None, *,
     cells = [(1, 1), (1, 2), (1, 3), (2, 2), (2, 3)]
     sub_titles = [titles[n] for n in order]
     s = st.scale(presenter)
-    fig = make_subplots(rows=rows, cols=3, specs=specs, subplot_titles=sub_titles, horizontal_spacing=0.05,
-                        vertical_spacing=0.2 if presenter else 0.12)
+    fig = make_subplots(rows=rows, cols=3, specs=specs, subplot_titles=sub_titles,
+                        horizontal_spacing=0.09 if presenter else 0.05, vertical_spacing=0.22 if presenter else 0.12)
     st.subplot_title_fonts(fig, presenter)
     for i, name in enumerate(order):
         row, col = cells[i]
@@ -254,6 +256,9 @@ def ensemble_grid(xs, ys, weight_scaled, mc: dict, exact: dict | None = None, *,
             suffix = "" if i == 0 else str(i + 1)
             fig.layout[f"xaxis{suffix}"].showticklabels = row == 2 or col == 1
             fig.layout[f"yaxis{suffix}"].showticklabels = i in (0, 3)
+        # Two ticks a side: small panels (1280 × 720) have room for "−1" and "1" at 28 px, upright.
+        fig.update_xaxes(tickvals=[-1, 1], tickangle=0)
+        fig.update_yaxes(tickvals=[-1, 1])
     fig.update_layout(legend=dict(orientation="h", x=0, y=0, yanchor="bottom", yref="container"),
                       margin=dict(t=int((90 if title else 50) * s), b=int(60 * s)))
     return fig
@@ -335,8 +340,12 @@ def surfaces(view, d: int, k: int, *, x_train=None, y_train=None, presenter: boo
             "MC geometric": _("MC geometric, k = {k}").format(k=k),
             "exact arithmetic": _("exact arithmetic, 2{sup}").format(sup=sup),
             "exact geometric": _("exact geometric, 2{sup}").format(sup=sup)}
-    titles = {n: what[n] + "<br>" + _("test accuracy {acc}").format(acc=f"{view.test_acc[n]:.1%}")
-              for n in view.surfaces}
+    if presenter:  # narrow panels, big text: the name on one line, its k or 2ᵈ and its test accuracy below
+        titles = {n: "<br>".join(re.split(r"[,，]\s*", what[n], maxsplit=1)) + f" · {view.test_acc[n]:.1%}"
+                  for n in view.surfaces}
+    else:
+        titles = {n: what[n] + "<br>" + _("test accuracy {acc}").format(acc=f"{view.test_acc[n]:.1%}")
+                  for n in view.surfaces}
     surf = view.surfaces
     exact_means = ({"arithmetic": surf["exact arithmetic"], "geometric": surf["exact geometric"]}
                    if "exact arithmetic" in surf else None)

@@ -451,6 +451,10 @@ def _meta(names, keeps, presenter: bool, speed: int, regression: bool, dataset: 
             "mask": _("{name}: the mask of one example").format(name=model_label(names[1])),
             "maskShort": _("Its mask"),
             "fits": _("Fitted curves"), "legend": legend,
+            # The canvas's alt text for screen readers.
+            "alt": _("Live view of the training: for each model ({models}) its predictions on the data, the mask "
+                     "of one training example, and the training and test loss over the steps.").format(
+                models=", ".join(model_label(n) for n in names)),
         },
     }
 

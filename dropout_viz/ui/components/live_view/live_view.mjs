@@ -768,6 +768,44 @@ export function hoverText(st, snap, L, x, y) {
 
 // --- the component ---------------------------------------------------------------------------------------
 
+/**
+ * Which snapshot's mask to draw. While playing, a mask stays on screen at least `holdMs` (the training steps and
+ * curves go on underneath), so the units never flash, even at 30 frames a second. Counts the changes of the mask
+ * drawn during playback and the shortest time one was held.
+ */
+export class MaskHold {
+  constructor(holdMs = 0) {
+    this.holdMs = holdMs;
+    this.shown = null;
+    this.since = 0;
+    this.changes = 0;
+    this.minHeldMs = Infinity;
+  }
+
+  /** The snapshot whose mask is drawn now (snap itself unless the previous mask is still held). */
+  pick(snap, now, playing) {
+    if (!snap) return snap;
+    if (this.shown && playing && now - this.since < this.holdMs) return this.shown;
+    if (this.shown && playing && !sameMask(this.shown.mask, snap.mask)) {
+      this.changes += 1;
+      this.minHeldMs = Math.min(this.minHeldMs, now - this.since);
+    }
+    if (!this.shown || !sameMask(this.shown.mask, snap.mask) || !playing) this.since = now;
+    this.shown = snap;
+    return snap;
+  }
+}
+
+function sameMask(a, b) {
+  if (a === b) return true;
+  if (!a || !b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** A mask stays at least this long while playing: flashes faster than 3 a second are what to avoid (WCAG 2.3.1). */
+export const MASK_HOLD_MS = 300;
+
 const instances = new WeakMap();
 const EXPORT = { w: 1600, h: 900, scale: 2 }; // downloads: 3200 x 1800 pixels
 
@@ -785,6 +823,9 @@ class LiveView {
     this.root.dataset.step = "0";
     this.root.dataset.playing = "false";
     this.root.dataset.reducedMotion = String(reduced);
+    this.maskHold = new MaskHold(MASK_HOLD_MS);
+    this.root.dataset.fps = String(Math.round(1000 / this.sched.interval));
+    this.root.dataset.maskHoldMs = String(this.maskHold.holdMs);
     this.root.innerHTML = `<div class="lv-bar"><button type="button" class="lv-play" data-testid="lv-play"></button>
       <span class="lv-status" aria-live="polite"></span><span class="lv-spacer"></span>
       <button type="button" class="lv-download" data-testid="lv-download"></button></div>
@@ -816,6 +857,7 @@ class LiveView {
     const asked = this.sched.asked;
     // 1 step per frame is for watching the masks change: 6 frames a second (3 with reduced motion).
     this.sched.interval = 1000 / (batch.speed === 1 ? (this.reduced ? 3 : 6) : this.reduced ? 8 : 30);
+    this.root.dataset.fps = String(Math.round(1000 / this.sched.interval));
     const result = this.sched.push(batch);
     if (asked !== null && result !== "old") {
       // For measurement: how long the last batch took to come (request to arrival), and stalled frames.
@@ -858,6 +900,7 @@ class LiveView {
     this.root.dataset.playing = String(playing);
     this.root.classList.toggle("lv-presenter", !!this.meta.presenter);
     this.root.querySelector(".lv-status").textContent = this.meta.status || "";
+    if (l.alt) this.canvas.setAttribute("aria-label", l.alt);
   }
 
   size() {
@@ -883,7 +926,10 @@ class LiveView {
     if (!this.painter) this.painter = new CanvasPainter(this.canvas.getContext("2d"), dpr);
     const snap = this.sched.current;
     const t0 = performance.now();
-    drawScene(this.painter, this.st, snap, this.cw, this.ch, this.hover);
+    const held = this.maskHold.pick(snap, t0, this.sched.playing);
+    drawScene(this.painter, this.st, held === snap ? snap : { ...snap, mask: held.mask }, this.cw, this.ch, this.hover);
+    this.root.dataset.maskChanges = String(this.maskHold.changes);
+    if (Number.isFinite(this.maskHold.minHeldMs)) this.root.dataset.maskMinHeldMs = this.maskHold.minHeldMs.toFixed(0);
     // For measurement: a moving average of the milliseconds a paint takes.
     this.paintMs = this.paintMs === undefined ? performance.now() - t0 : 0.9 * this.paintMs + 0.1 * (performance.now() - t0);
     this.root.dataset.paintMs = this.paintMs.toFixed(2);
