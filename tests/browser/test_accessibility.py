@@ -131,3 +131,24 @@ def test_live_view_honours_reduced_motion(app_server, browser, motion):
         H.assert_no_exception(page)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width,height", [(1920, 1080), (1280, 720)])
+def test_live_view_text_is_projector_sized_in_presenter_mode(app_server, browser, width, height):
+    # The canvas's own text (not DOM text): ticks and the smallest label at least 1/50 of the screen height, and
+    # at 1920 x 1080 ticks of 28 px and labels of 22 px, as the Plotly figures have.
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        H.open_page(page, f"{app_server}/Live_training?presenter=true")
+        _wait(page, "the live view's first paint", lambda: page.locator(".lv-root").count()
+              and _view(page).get("tickPx"))
+        view = _view(page)
+        tick, smallest = float(view["tickPx"]), float(view["minTextPx"])
+        assert smallest >= height / 50, view
+        if height >= 1080:
+            assert tick >= 28 and smallest >= 22, view
+        H.assert_no_exception(page)
+    finally:
+        context.close()

@@ -499,7 +499,11 @@ export class Curves {
 /** Draw the whole scene for snapshot `snap` into painter `p` over a w x h box. */
 export function drawScene(p, st, snap, w, h, hover = null) {
   const meta = st.meta;
-  const font = (meta.presenter ? 1.3 : 1) * Math.max(12, Math.min(16, w / 85));
+  // Presenter mode: text at least 1/50 of a 1080-line projector's height (labels >= 22 px, ticks >= 28 px at a
+  // 1920-wide screen, where the view is about 1250 px wide), scaled with the view's width on smaller screens
+  // (about 17 px at 1280 x 720, where 1/50 of the height is 14.4 px).
+  const font = meta.presenter ? Math.max(14, Math.min(28, w / 43)) : Math.max(12, Math.min(16, w / 85));
+  st.tick = meta.presenter ? 1.0 : 0.8; // tick labels: the full font size in presenter mode
   const L = layout(st.kind, st.models, w, h, font);
   st.lastLayout = L;
   st.lastFont = font;
@@ -511,10 +515,11 @@ export function drawScene(p, st, snap, w, h, hover = null) {
   let x = L.pad + font * 11;
   for (let m = 0; m < st.models; m++) {
     const v = snap ? snap.metrics.subarray(m * 4, m * 4 + 4) : [NaN, NaN, NaN, NaN];
-    let s = `${meta.names[m]}: ${meta.labels.test} ${fmt(v[1])}`;
+    // Presenter mode: the colour names the model (as on the surfaces' titles), so the line fits at projector size.
+    let s = `${meta.presenter ? "" : meta.names[m] + ": "}${meta.labels.test} ${fmt(v[1])}`;
     if (!meta.regression) s += ` · ${Number.isFinite(v[3]) ? Math.round(v[3] * 100) + "%" : "–"}`;
     s += ` · ${meta.labels.gap} ${Number.isFinite(v[1] - v[0]) ? (v[1] - v[0] >= 0 ? "+" : "") + fmt(v[1] - v[0]) : "–"}`;
-    p.text(s, x, L.head.h * 0.62, { size: font, color: colors[m], weight: "bold" });
+    p.text(s, x, L.head.h * 0.62, { size: meta.presenter ? font * 0.85 : font, color: colors[m], weight: "bold" });
     x += (w - x - L.pad) / (st.models - m) + 0;
   }
   if (st.kind === KIND_SURFACE) drawSurfaces(p, st, snap, L, font, hover);
@@ -569,8 +574,8 @@ function drawSurfaces(p, st, snap, L, font, hover) {
     p.cached(`sax${m}:${b.x}:${b.y}:${b.w}:${b.h}:${font}:${st.meta.names[m]}`, ax, ay, b.w + font * 2.4 + 8, b.h + L.title + font * 1.8, (q) => {
       q.text(st.meta.names[m], b.x + b.w / 2, b.y - L.title * 0.35, { size: font * 1.05, color: st.meta.colors[m], align: "center", weight: "bold" });
       if (L.wide) return;
-      for (const t of ticks(x0, x1, 4)) q.text(String(t), X(t), b.y + b.h + font * 1.1, { size: font * 0.8, color: "#555", align: "center" });
-      for (const t of ticks(y0, y1, 4)) q.text(String(t), b.x - font * 0.4, Y(t), { size: font * 0.8, color: "#555", align: "right", baseline: "middle" });
+      for (const t of ticks(x0, x1, 4)) q.text(String(t), X(t), b.y + b.h + font * 1.1, { size: font * st.tick, color: "#555", align: "center" });
+      for (const t of ticks(y0, y1, 4)) q.text(String(t), b.x - font * 0.4, Y(t), { size: font * st.tick, color: "#555", align: "right", baseline: "middle" });
     });
     if (hover && hover.panel === `s${m}` && snap) {
       p.marker("circle", hover.x, hover.y, font * 0.3, null, "#000", 1.5);
@@ -588,9 +593,9 @@ function drawFits(p, st, snap, L, font) {
   p.rect(b.x, b.y, b.w, b.h, null, "#888888", 1);
   for (const t of ticks(y0, y1, 4)) {
     p.segments([b.x, Y(t), b.x + b.w, Y(t)], GRID, 1);
-    p.text(String(t), b.x - font * 0.4, Y(t), { size: font * 0.8, color: "#555", align: "right", baseline: "middle" });
+    p.text(String(t), b.x - font * 0.4, Y(t), { size: font * st.tick, color: "#555", align: "right", baseline: "middle" });
   }
-  for (const t of ticks(x0, x1, 6)) p.text(String(t), X(t), b.y + b.h + font * 1.1, { size: font * 0.8, color: "#555", align: "center" });
+  for (const t of ticks(x0, x1, 6)) p.text(String(t), X(t), b.y + b.h + font * 1.1, { size: font * st.tick, color: "#555", align: "center" });
   const pts = st.points;
   const r = font * 0.34;
   for (let i = 0; i < pts.x.length; i++) {
@@ -684,16 +689,17 @@ function drawCurves(p, st, b, font, which, title, hover) {
   }
   const X = (s) => b.x + (s / xmax) * b.w;
   const Y = (v) => b.y + b.h - ((v - ylo) / (yhi - ylo)) * b.h;
-  const wide = st.lastLayout && st.lastLayout.wide;
+  // Wide views and presenter mode: the title up to its colon (the caption says what solid, dashed and shaded are).
+  const wide = (st.lastLayout && st.lastLayout.wide) || meta.presenter;
   p.cached(`cax${which}:${b.x}:${b.y}:${b.w}:${b.h}:${font}:${xmax}:${ylo}:${yhi}:${name}:${wide}`, b.x - font * 3.6, b.y - title,
     b.w + font * 4.4, b.h + title + font * 2.8, (q) => {
       q.text(wide ? name.split(/[:：]/)[0] : name, b.x + b.w / 2, b.y - title * 0.35, { size: font * 1.05, align: "center", weight: "bold" });
-      for (const t of ticks(ylo, yhi, 4)) {
+      for (const t of ticks(ylo, yhi, b.h < font * 6 ? 2 : 4)) { // fewer ticks where big text would overlap
         q.segments([b.x, Y(t), b.x + b.w, Y(t)], GRID, 1);
         q.text(which === 2 ? `${Math.round(t * 100)}%` : String(t), b.x - font * 0.4, Y(t),
-          { size: font * 0.8, color: "#555", align: "right", baseline: "middle" });
+          { size: font * st.tick, color: "#555", align: "right", baseline: "middle" });
       }
-      for (const t of ticks(0, xmax, 5)) q.text(stepText(t), X(t), b.y + b.h + font * 1.1, { size: font * 0.8, color: "#555", align: "center" });
+      for (const t of ticks(0, xmax, 5)) q.text(stepText(t), X(t), b.y + b.h + font * 1.1, { size: font * st.tick, color: "#555", align: "center" });
       q.text(meta.labels.trainStep, b.x + b.w / 2, b.y + b.h + font * 2.3, { size: font * 0.85, color: "#555", align: "center" });
       q.rect(b.x, b.y, b.w, b.h, null, "#888888", 1);
     });
@@ -928,6 +934,9 @@ class LiveView {
     const t0 = performance.now();
     const held = this.maskHold.pick(snap, t0, this.sched.playing);
     drawScene(this.painter, this.st, held === snap ? snap : { ...snap, mask: held.mask }, this.cw, this.ch, this.hover);
+    // The text sizes just drawn (CSS px), for the presenter-mode check: ticks, and the smallest text of all.
+    this.root.dataset.tickPx = (this.st.lastFont * this.st.tick).toFixed(1);
+    this.root.dataset.minTextPx = (this.st.lastFont * Math.min(this.st.tick, 0.85)).toFixed(1);
     this.root.dataset.maskChanges = String(this.maskHold.changes);
     if (Number.isFinite(this.maskHold.minHeldMs)) this.root.dataset.maskMinHeldMs = this.maskHold.minHeldMs.toFixed(0);
     // For measurement: a moving average of the milliseconds a paint takes.
