@@ -25,7 +25,7 @@ import numpy as np
 import optax
 from jax.flatten_util import ravel_pytree
 
-from . import checks
+from . import checks, system
 from . import masks as masks_mod
 from . import theory
 from . import train as engine
@@ -343,14 +343,23 @@ def compare_ensembles(key, x_train, y_train, x_test, y_test, grid, config: Ensem
     unravel = _unravel_for(cfg.sizes, cfg.activation)
     n = len(x_train)
     hidden = (1.0,) + (float(keep),) * (n_layers - 1)
-    plain, plain_states, family, fam_states = _ensemble_setup(key, jnp.asarray(hidden, jnp.float32), n=n,
-                                                              config=cfg)
-
+    hidden_j = jnp.asarray(hidden, jnp.float32)
     x_eval = jnp.asarray(np.concatenate([x_train, x_test]))
-    xj, yj = jnp.asarray(x_train), jnp.asarray(y_train)
+    xj, yj, gj, xt = jnp.asarray(x_train), jnp.asarray(y_train), jnp.asarray(grid), jnp.asarray(x_test)
     common = dict(unravel=unravel, sizes=cfg.sizes, activation=cfg.activation, batch=cfg.batch_size,
                   chunk=cfg.chunk)
     lr_j = jnp.float32(lr)
+    # The four programs of a run depend on each other's shapes only: compile them side by side, one per core.
+    shapes = jax.eval_shape(partial(_ensemble_setup, n=n, config=cfg), key, hidden_j)
+    sp, sps, sf, sfs = shapes
+    system.compile_in_parallel([
+        lambda: _ensemble_setup.lower(key, hidden_j, n=n, config=cfg),
+        lambda: _ensemble_chunk.lower(sps, sp, xj, yj, x_eval, lr_j, n_masks=1, eval_masks=1, **common),
+        lambda: _ensemble_chunk.lower(sfs, sf, xj, yj, x_eval, lr_j, n_masks=cfg.n_masks, eval_masks=cfg.eval_masks,
+                                      **common),
+        lambda: _ensemble_finish.lower(sps.flat, sp, sfs.flat, sf, gj, xt, unravel=unravel, config=cfg)])
+    plain, plain_states, family, fam_states = _ensemble_setup(key, hidden_j, n=n, config=cfg)
+
     plain_hist, fam_hist = [], []
     n_chunks = steps // cfg.chunk
     for c in range(n_chunks):
@@ -367,9 +376,8 @@ def compare_ensembles(key, x_train, y_train, x_test, y_test, grid, config: Ensem
 
     plain_p = np.stack(plain_hist, axis=1)  # (models, E, n_train + n_test, C)
     fam_p = np.concatenate([plain_p[:1], np.stack(fam_hist, axis=1)])  # no dropout, dropout, boosting
-    plain_grid, fam_grid, ws, subnet = _ensemble_finish(plain_states.flat, plain, fam_states.flat, family,
-                                                        jnp.asarray(grid), jnp.asarray(x_test), unravel=unravel,
-                                                        config=cfg)
+    plain_grid, fam_grid, ws, subnet = _ensemble_finish(plain_states.flat, plain, fam_states.flat, family, gj, xt,
+                                                        unravel=unravel, config=cfg)
     nt = len(x_train)
     return EnsembleRun(
         eval_steps=cfg.chunk * (1 + np.arange(n_chunks)),

@@ -52,6 +52,26 @@ def enable_compilation_cache(path: str | os.PathLike | None = None) -> str | Non
     return str(folder)
 
 
+def compile_in_parallel(lowerings, workers: int | None = None) -> None:
+    """Compile several jitted programs at once, one per core: ``lowerings`` are thunks returning
+    ``jitted.lower(*args, **static)`` (arguments may be jax.ShapeDtypeStruct). A later call of the jitted
+    function with arguments of those shapes finds its program compiled.
+
+    XLA compiles one program on one core; a page's first run needs several independent ones (a training chunk
+    per kind of model, the final predictions), so on two cores this halves the wait for them.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    thunks = list(lowerings)
+    if len(thunks) < 2 or jax.default_backend() != "cpu":  # an accelerator compiles differently: leave it be
+        for thunk in thunks:
+            thunk().compile()
+        return
+    with ThreadPoolExecutor(max_workers=workers or min(len(thunks), os.cpu_count() or 1)) as pool:
+        for future in [pool.submit(lambda t=t: t().compile()) for t in thunks]:
+            future.result()
+
+
 def backend_info() -> dict:
     """{'backend': 'cpu' | 'gpu' | ..., 'devices': ['TFRT_CPU_0', ...], 'jax': version, 'label': short text}."""
     devices = jax.devices()

@@ -75,3 +75,14 @@ def test_random_bits_compiled_on_the_cpu_are_threefry_bits():
     np.testing.assert_array_equal(np.asarray(jax.jit(draw)(key)), np.asarray(draw(key)))
     text = jax.jit(lambda k: jax.random.bits(k, (8,))).lower(key).compile().as_text()
     assert "while" not in text  # no loop left to compile
+
+
+def test_programs_compiled_side_by_side_are_not_compiled_again():
+    f = jax.jit(lambda x: jnp.sin(x) * 3.0)
+    g = jax.jit(lambda x, n: jnp.cumsum(x) ** n, static_argnames="n")
+    x = np.arange(11.0, dtype=np.float32)
+    system.compile_in_parallel([lambda: f.lower(x), lambda: g.lower(jax.ShapeDtypeStruct((11,), jnp.float32), n=2)])
+    with system.CompileCounter() as c:
+        np.testing.assert_allclose(np.asarray(f(x)), np.sin(x) * 3.0, rtol=1e-6)
+        np.testing.assert_allclose(np.asarray(g(x, n=2)), np.cumsum(x) ** 2, rtol=1e-6)
+    assert c.count == 0
