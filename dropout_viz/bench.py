@@ -375,6 +375,82 @@ def bench_images() -> dict:
             **json.loads(out.strip().splitlines()[-1])}
 
 
+# The default views of three lessons whose first run is mostly compilation (issue #10: nothing reachable from a
+# page's defaults may take over 5 s), each cold in a fresh interpreter with no compilation cache: what the view's
+# cached calls compute on a first visit, then the same with other values of its sliders (nothing compiles).
+_VIEW_COLD = r"""
+import json, sys, time
+t0 = time.perf_counter()
+import jax
+from dropout_viz.core.system import CompileCounter
+{imports}
+imports = time.perf_counter() - t0
+
+def view(seed, keep, k):
+{body}
+
+t = time.perf_counter(); c = time.process_time()
+out = view(0, {keep}, {k})
+cold, cold_cpu = time.perf_counter() - t, time.process_time() - c
+with CompileCounter() as counter:
+    t = time.perf_counter()
+    view(1, {other_keep}, {other_k})
+    warm = time.perf_counter() - t
+print(json.dumps({{"imports_s": round(imports, 3), "default_view_cold_s": round(cold, 3),
+                  "default_view_cold_cpu_s": round(cold_cpu, 3), "other_values_s": round(warm, 3),
+                  "compilations_when_values_change": counter.count, **out}}))
+"""
+
+COLD_VIEWS = {
+    # pages/3: the classifier trained, weight-scaled, Monte Carlo (k masks) and exact (2^16 masks) panels, the
+    # strip of single subnetworks; the other values: another seed, hidden keep and k.
+    "ensembles": dict(
+        imports="from dropout_viz.lessons.ensembles import experiment as ex",
+        body="""    spec = ex.classifier_spec("moons", seed, "2-8-8-2", 1.0, keep, 2000)
+    model = ex.train(ex.key(seed, ex.TRAIN), spec)
+    ws = ex.weight_scaled(model)
+    view = ex.panels(model, ws, ex.monte_carlo(ex.key(seed, ex.MASKS, 0), model, k), ex.exact(model))
+    ex.strip(ex.key(seed, ex.MASKS, 0), model)
+    return {"subnetworks": 2 ** 16, "test_acc_weight_scaled": view.test_acc["weight-scaled"]}""",
+        keep=0.8, k=20, other_keep=0.6, other_k=200),
+    # pages/4: no dropout, 12 bagged networks, dropout and dropout boosting trained (2,000 steps), k of them
+    # averaged with the decompositions; the other values: another seed, keep and k.
+    "bagging": dict(
+        imports="from dropout_viz.lessons.bagging import experiment as ex",
+        body="""    c = ex.CONFIG
+    r = ex.run(ex.experiment_key(seed), c.dataset, c.noise, c.width, keep, c.steps, seed=seed)
+    res = ex.summarise(r, k, len(r.y_train))
+    return {"networks": 3 + c.n_bags, "test_error": [round(float(e), 4) for e in res.summary.test_error]}""",
+        keep=0.5, k=8, other_keep=0.7, other_k=4),
+    # pages/6, first tab: the digits network trained without and with dropout (2,000 steps), then hidden units
+    # switched off along 20 random orders; the other values: another seed and keep.
+    "inside": dict(
+        imports="from dropout_viz.lessons.inside import experiment as ex",
+        body="""    ds = ex.data("digits", seed)
+    pair = ex.trained_pair(ex.key(seed, "train"), ds, ex.sizes_for("digits", 64), keep, 2000)
+    abl = ex.ablation(ex.key(seed, "ablation"), pair, ds, 10, k)
+    return {"half_off_acc": [round(abl["plain_half"], 4), round(abl["dropout_half"], 4)]}""",
+        keep=0.5, k=20, other_keep=0.7, other_k=20),
+}
+
+
+def bench_cold_views() -> dict:
+    """Each of COLD_VIEWS from a cold start: its own process, no compilation cache (imports reported apart)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k not in ("JAX_COMPILATION_CACHE_DIR", "DROPOUT_LAB_CACHE_DIR")}
+    env.setdefault("JAX_PLATFORMS", "cpu")
+    out = {}
+    for name, parts in COLD_VIEWS.items():
+        script = _VIEW_COLD.format(**parts)
+        run = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).resolve().parent.parent, env=env,
+                             capture_output=True, text=True, check=True, timeout=900).stdout
+        out[name] = json.loads(run.strip().splitlines()[-1])
+    return out
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run, not for reporting)")
@@ -391,6 +467,7 @@ def main(argv=None) -> dict:
         "batch_norm_lesson": bench_batch_norm(with_cache=not args.quick),
         "architectures_lesson": bench_architectures(),
         "images_lesson": bench_images(),
+        "cold_views": bench_cold_views(),
         "live_training_view": live_training,
         "peak_rss_mb": round(_rss_mb(), 1),
     }

@@ -47,3 +47,9 @@ def test_bench_prints_one_json_object_and_values_recompile_nothing():
     assert abs(images["dropblock_kept"] - images["dropblock_kept_closed"]) < 0.01
     live = report["live_training_view"]
     assert live["cold_s"] > 0 and live["compilations_when_values_change"] == 0  # keep and rate are traced values
+    views = report["cold_views"]
+    assert set(views) == {"ensembles", "bagging", "inside"}
+    for view in views.values():
+        assert view["default_view_cold_s"] > 0 and view["default_view_cold_cpu_s"] > 0
+        assert view["compilations_when_values_change"] == 0  # seed, keep and k are values: nothing compiles
+    assert views["ensembles"]["subnetworks"] == 2 ** 16 and views["bagging"]["networks"] == 15

@@ -25,7 +25,7 @@ import numpy as np
 import optax
 from jax.flatten_util import ravel_pytree
 
-from . import checks
+from . import checks, system
 from . import masks as masks_mod
 from . import theory
 from . import train as engine
@@ -156,8 +156,10 @@ def _ensemble_chunk_single(state: _State, member: _Member, x, y, x_eval, lr, unr
     n = member.pool.shape[0]
 
     def draws(t):
-        k_idx, k_mask = jax.random.split(jax.random.fold_in(member.key, t))
-        keys = jax.random.split(k_mask, len(sizes) - 1)
+        # Barriers between chained hashes (identity on the values) keep their compilation short (see train.py).
+        barrier = jax.lax.optimization_barrier
+        k_idx, k_mask = barrier(jax.random.split(barrier(jax.random.fold_in(member.key, t))))
+        keys = barrier(jax.random.split(k_mask, len(sizes) - 1))
         masks = [masks_mod.bernoulli_mask(k, member.keep[i], (n_masks, batch, sizes[i])) for i, k in enumerate(keys)]
         return member.pool[jax.random.randint(k_idx, (batch,), 0, n)], masks
 
@@ -197,6 +199,59 @@ def _ensemble_predict(flats, members, x, *, unravel, sizes, activation, eval_mas
 @partial(jax.jit, static_argnames=("unravel", "activation"))
 def _weight_scaled(flats, x, *, unravel, activation):
     return jax.vmap(lambda f: jax.nn.softmax(forward(unravel(f), x, activation=activation), axis=-1))(flats)
+
+
+@partial(jax.jit, static_argnames=("n", "config"))
+def _ensemble_setup(key, hidden, *, n: int, config: EnsembleConfig):
+    """Members and initial states of compare_ensembles: (plain, plain states, family, family states).
+
+    One compiled program: op by op, the keys, bootstrap samples and initial weights of 15 networks compile
+    dozens of small programs, which on a CPU takes longer than training them.
+    """
+    cfg = config
+    n_layers = len(cfg.sizes) - 1
+    # Barriers between chained hashes (identity on the values) keep their compilation short (see train.py).
+    barrier = jax.lax.optimization_barrier
+    k_bags, k_boot, k_family = barrier(jax.random.split(barrier(key), 3))
+
+    def states(keys):  # vmapped: one copy of the draws in the program (the same values as key by key)
+        flats = jax.vmap(lambda k: ravel_pytree(init_mlp(k, cfg.sizes, cfg.activation))[0])(barrier(keys))
+        return _State(flats, jax.vmap(optax.scale_by_adam().init)(flats), jnp.zeros(keys.shape[0], jnp.int32))
+
+    # Models without masks train together at one mask per example: the no-dropout network (the family's
+    # initialisation and minibatches, every training point) first, then the bagged networks.
+    # fold_in, not split: bagged network i gets the same key (and results) whatever n_bags is.
+    bags = jnp.arange(cfg.n_bags)
+    bag_keys = barrier(jax.vmap(lambda i: jax.random.fold_in(k_bags, i))(bags))
+    boot = jax.vmap(lambda i: jax.random.randint(barrier(jax.random.fold_in(k_boot, i)), (1, n), 0, n))(bags)
+    pools = jnp.concatenate([jnp.arange(n, dtype=jnp.int32)[None], boot[:, 0].astype(jnp.int32)])
+    plain_keys = jnp.concatenate([k_family[None], bag_keys])
+    plain = _Member(pools, jnp.ones((cfg.n_bags + 1, n_layers)), jnp.zeros(cfg.n_bags + 1),
+                    jax.vmap(lambda k: jax.random.fold_in(k, 1))(plain_keys))
+    plain_states = states(jax.vmap(lambda k: jax.random.fold_in(k, 0))(plain_keys))
+    # Dropout and boosting: same initialisation, minibatches and masks (same key); only the objective differs.
+    family = _Member(jnp.broadcast_to(jnp.arange(n, dtype=jnp.int32), (2, n)), jnp.stack([hidden, hidden]),
+                     jnp.asarray([0.0, 1.0]), jnp.stack([jax.random.fold_in(k_family, 1)] * 2))
+    fam_states = states(jnp.stack([jax.random.fold_in(k_family, 0)] * 2))
+    return plain, plain_states, family, fam_states
+
+
+@partial(jax.jit, static_argnames=("unravel", "config"))
+def _ensemble_finish(plain_flats, plain, fam_flats, family, grid, x_test, *, unravel, config: EnsembleConfig):
+    """The trained models' final predictions, in one compiled program: (plain on the grid, family on the grid,
+    weight-scaled no dropout / dropout / boosting on the test points, single subnetworks on the test points)."""
+    cfg = config
+    predict = partial(_ensemble_predict.__wrapped__, unravel=unravel, sizes=cfg.sizes, activation=cfg.activation)
+    plain_grid = predict(plain_flats, plain, grid, eval_masks=1)
+    fam_grid = predict(fam_flats, family, grid, eval_masks=cfg.eval_masks)
+    flats = jnp.concatenate([plain_flats[:1], fam_flats])
+    ws = _weight_scaled.__wrapped__(flats, x_test, unravel=unravel, activation=cfg.activation)
+    # Single subnetworks of the final dropout net: the first n_bags of its evaluation masks.
+    drop_member = jax.tree.map(lambda a: a[0], family)
+    masks = _eval_masks(drop_member.key, cfg.sizes, drop_member.keep, max(cfg.eval_masks, cfg.n_bags))
+    out = forward(unravel(fam_flats[0]), x_test[None], [m[:cfg.n_bags] for m in masks], drop_member.keep,
+                  activation=cfg.activation)
+    return plain_grid, fam_grid, ws, jax.nn.softmax(out, axis=-1)
 
 
 _UNRAVEL: dict = {}
@@ -286,33 +341,25 @@ def compare_ensembles(key, x_train, y_train, x_test, y_test, grid, config: Ensem
 
     n_layers = len(cfg.sizes) - 1
     unravel = _unravel_for(cfg.sizes, cfg.activation)
-    k_bags, k_boot, k_family = jax.random.split(key, 3)
     n = len(x_train)
-
-    def states(keys):
-        flats = jnp.stack([ravel_pytree(init_mlp(k, cfg.sizes, cfg.activation))[0] for k in keys])
-        return _State(flats, jax.vmap(optax.scale_by_adam().init)(flats), jnp.zeros(len(keys), jnp.int32))
-
-    # Models without masks train together at one mask per example: the no-dropout network (the family's
-    # initialisation and minibatches, every training point) first, then the bagged networks.
-    # fold_in, not split: bagged network i gets the same key (and results) whatever n_bags is.
-    bag_keys = [jax.random.fold_in(k_bags, i) for i in range(cfg.n_bags)]
-    pools = np.concatenate([np.arange(n, dtype=np.int32)[None]]
-                           + [bootstrap_pools(jax.random.fold_in(k_boot, i), n, 1) for i in range(cfg.n_bags)])
-    plain = _Member(jnp.asarray(pools), jnp.ones((cfg.n_bags + 1, n_layers)), jnp.zeros(cfg.n_bags + 1),
-                    jnp.stack([jax.random.fold_in(k, 1) for k in [k_family, *bag_keys]]))
-    plain_states = states([jax.random.fold_in(k, 0) for k in [k_family, *bag_keys]])
-    # Dropout and boosting: same initialisation, minibatches and masks (same key); only the objective differs.
     hidden = (1.0,) + (float(keep),) * (n_layers - 1)
-    family = _Member(jnp.broadcast_to(jnp.arange(n, dtype=jnp.int32), (2, n)), jnp.asarray([hidden, hidden]),
-                     jnp.asarray([0.0, 1.0]), jnp.stack([jax.random.fold_in(k_family, 1)] * 2))
-    fam_states = states([jax.random.fold_in(k_family, 0)] * 2)
-
+    hidden_j = jnp.asarray(hidden, jnp.float32)
     x_eval = jnp.asarray(np.concatenate([x_train, x_test]))
-    xj, yj = jnp.asarray(x_train), jnp.asarray(y_train)
+    xj, yj, gj, xt = jnp.asarray(x_train), jnp.asarray(y_train), jnp.asarray(grid), jnp.asarray(x_test)
     common = dict(unravel=unravel, sizes=cfg.sizes, activation=cfg.activation, batch=cfg.batch_size,
                   chunk=cfg.chunk)
     lr_j = jnp.float32(lr)
+    # The four programs of a run depend on each other's shapes only: compile them side by side, one per core.
+    shapes = jax.eval_shape(partial(_ensemble_setup, n=n, config=cfg), key, hidden_j)
+    sp, sps, sf, sfs = shapes
+    system.compile_in_parallel([
+        lambda: _ensemble_setup.lower(key, hidden_j, n=n, config=cfg),
+        lambda: _ensemble_chunk.lower(sps, sp, xj, yj, x_eval, lr_j, n_masks=1, eval_masks=1, **common),
+        lambda: _ensemble_chunk.lower(sfs, sf, xj, yj, x_eval, lr_j, n_masks=cfg.n_masks, eval_masks=cfg.eval_masks,
+                                      **common),
+        lambda: _ensemble_finish.lower(sps.flat, sp, sfs.flat, sf, gj, xt, unravel=unravel, config=cfg)])
+    plain, plain_states, family, fam_states = _ensemble_setup(key, hidden_j, n=n, config=cfg)
+
     plain_hist, fam_hist = [], []
     n_chunks = steps // cfg.chunk
     for c in range(n_chunks):
@@ -329,18 +376,8 @@ def compare_ensembles(key, x_train, y_train, x_test, y_test, grid, config: Ensem
 
     plain_p = np.stack(plain_hist, axis=1)  # (models, E, n_train + n_test, C)
     fam_p = np.concatenate([plain_p[:1], np.stack(fam_hist, axis=1)])  # no dropout, dropout, boosting
-    gj = jnp.asarray(grid)
-    plain_grid = _ensemble_predict(plain_states.flat, plain, gj, unravel=unravel, sizes=cfg.sizes,
-                                   activation=cfg.activation, eval_masks=1)
-    fam_grid = _ensemble_predict(fam_states.flat, family, gj, unravel=unravel, sizes=cfg.sizes,
-                                 activation=cfg.activation, eval_masks=cfg.eval_masks)
-    flats = jnp.concatenate([plain_states.flat[:1], fam_states.flat])
-    ws = _weight_scaled(flats, jnp.asarray(x_test), unravel=unravel, activation=cfg.activation)
-    # Single subnetworks of the final dropout net: the first n_bags of its evaluation masks.
-    drop_member = jax.tree.map(lambda a: a[0], family)
-    masks = _eval_masks(drop_member.key, cfg.sizes, drop_member.keep, max(cfg.eval_masks, cfg.n_bags))
-    out = forward(unravel(fam_states.flat[0]), jnp.asarray(x_test)[None], [m[:cfg.n_bags] for m in masks],
-                  drop_member.keep, activation=cfg.activation)
+    plain_grid, fam_grid, ws, subnet = _ensemble_finish(plain_states.flat, plain, fam_states.flat, family, gj, xt,
+                                                        unravel=unravel, config=cfg)
     nt = len(x_train)
     return EnsembleRun(
         eval_steps=cfg.chunk * (1 + np.arange(n_chunks)),
@@ -348,7 +385,7 @@ def compare_ensembles(key, x_train, y_train, x_test, y_test, grid, config: Ensem
         bag_train=plain_p[1:, :, :nt], bag_test=plain_p[1:, :, nt:],
         family_grid=np.concatenate([np.asarray(plain_grid)[:1], np.asarray(fam_grid)]),
         bag_grid=np.asarray(plain_grid)[1:],
-        family_ws_test=np.asarray(ws), subnet_test=np.asarray(jax.nn.softmax(out, axis=-1)),
+        family_ws_test=np.asarray(ws), subnet_test=np.asarray(subnet),
         y_train=y_train, y_test=y_test, sizes=cfg.sizes, keep=hidden, n_masks=cfg.n_masks,
         eval_masks=cfg.eval_masks,
     )

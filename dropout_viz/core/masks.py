@@ -106,7 +106,9 @@ def n_subnetworks_log2(sizes: Sequence[int], keep: Sequence[float]) -> int:
 
 def sample_layer_masks(key, sizes: Sequence[int], keep: Sequence[float], batch=None) -> list[jax.Array]:
     """One 0/1 mask per weight layer's input units, shape (batch, sizes[i]) or (sizes[i],) if batch is None."""
-    keys = jax.random.split(key, len(sizes) - 1)
+    # A barrier between the hashes (identity on the values): fused with the key's own derivation (a fold_in)
+    # and the draws into one kernel, the chain compiles several times as slowly as in pieces.
+    keys = jax.lax.optimization_barrier(jax.random.split(jax.lax.optimization_barrier(key), len(sizes) - 1))
     out = []
     for k_i, n, q in zip(keys, sizes[:-1], keep):
         shape = (n,) if batch is None else (batch, n)

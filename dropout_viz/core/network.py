@@ -47,7 +47,9 @@ def init_mlp(key, sizes: Sequence[int], activation: str = "relu") -> list[tuple[
     sizes = check_sizes(sizes)
     check_activation(activation)
     params = []
-    for k, (n_in, n_out) in zip(jax.random.split(key, len(sizes) - 1), zip(sizes[:-1], sizes[1:])):
+    # The barrier (identity on the values) keeps the split and the draws apart: fused, they compile slowly.
+    keys = jax.lax.optimization_barrier(jax.random.split(key, len(sizes) - 1))
+    for k, (n_in, n_out) in zip(keys, zip(sizes[:-1], sizes[1:])):
         # He init keeps ReLU activations' scale through depth; Glorot suits the saturating ones.
         std = np.sqrt(2.0 / n_in) if activation == "relu" else np.sqrt(2.0 / (n_in + n_out))
         params.append((std * jax.random.normal(k, (n_in, n_out), jnp.float32), jnp.zeros(n_out, jnp.float32)))

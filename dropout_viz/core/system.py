@@ -22,6 +22,29 @@ def fast_compile_options() -> dict | None:
     return dict(FAST_CPU_COMPILE) if jax.default_backend() == "cpu" else None
 
 
+def unroll_threefry_on_cpu() -> bool:
+    """Compile jax.random's threefry hash on the CPU as straight-line code instead of JAX's rolled loop.
+
+    Same bits (the same 20 rounds, only not in a while loop), so every key, mask and picture stays as it was;
+    a program with random draws compiles about twice as fast, because XLA fuses the rounds with the draw
+    around them instead of compiling a loop per draw. On two cores compilation is most of a page's first
+    run (the training chunk of the ensemble page: 4 s of CPU before, 2 s after). JAX picks the rolled loop on
+    the CPU to keep very large programs small; ours are small. Returns False (and changes nothing) if this
+    JAX has no such lowering to swap; tests/core/test_system.py checks the bits against a NumPy threefry.
+    """
+    try:
+        from functools import partial
+
+        from jax._src.interpreters import mlir
+        from jax._src.random import threefry2x32 as tf
+
+        rule = mlir.lower_fun(partial(tf._threefry2x32_lowering, use_rolled_loops=False), multiple_results=True)
+        mlir.register_lowering(tf.threefry2x32_p, rule, platform="cpu")
+    except (ImportError, AttributeError, TypeError):  # another JAX: keep its own lowering
+        return False
+    return True
+
+
 def enable_compilation_cache(path: str | os.PathLike | None = None) -> str | None:
     """Keep compiled XLA programs on disk so a restarted app (or another replica) skips recompiling.
 
@@ -40,6 +63,26 @@ def enable_compilation_cache(path: str | os.PathLike | None = None) -> str | Non
     # Our programs are small: cache anything that took more than a tenth of a second to compile.
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.1)
     return str(folder)
+
+
+def compile_in_parallel(lowerings, workers: int | None = None) -> None:
+    """Compile several jitted programs at once, one per core: ``lowerings`` are thunks returning
+    ``jitted.lower(*args, **static)`` (arguments may be jax.ShapeDtypeStruct). A later call of the jitted
+    function with arguments of those shapes finds its program compiled.
+
+    XLA compiles one program on one core; a page's first run needs several independent ones (a training chunk
+    per kind of model, the final predictions), so on two cores this halves the wait for them.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    thunks = list(lowerings)
+    if len(thunks) < 2 or jax.default_backend() != "cpu":  # an accelerator compiles differently: leave it be
+        for thunk in thunks:
+            thunk().compile()
+        return
+    with ThreadPoolExecutor(max_workers=workers or min(len(thunks), os.cpu_count() or 1)) as pool:
+        for future in [pool.submit(lambda t=t: t().compile()) for t in thunks]:
+            future.result()
 
 
 def backend_info() -> dict:

@@ -133,8 +133,12 @@ def _transform(config: TrainConfig) -> optax.GradientTransformation:
     return optax.scale_by_adam()
 
 
+@partial(jax.jit, static_argnames=("config",))
 def init_state(key, config: TrainConfig) -> TrainState:
-    """Fresh weights and optimizer state; the key also drives every later minibatch and mask."""
+    """Fresh weights and optimizer state; the key also drives every later minibatch and mask.
+
+    One compiled program (op by op, the draws and scalings of the weights would compile one small program each).
+    """
     k_init, k_run = jax.random.split(key)
     params = init_mlp(k_init, config.sizes, config.activation)
     # The optimizer runs on one flat vector of all parameters: a step is then a few large fused kernels
@@ -156,10 +160,14 @@ def init_states_seeds(keys, config: TrainConfig) -> TrainState:
 def _raw_draws(key, step, config: TrainConfig, n_train: int):
     """The random numbers of one step, before keep enters: minibatch indices, per-layer uniforms (Bernoulli,
     DropConnect) or normals (Gaussian noise), and input-noise normals. Models sharing a key share these."""
-    k_idx, k_noise, k_in = jax.random.split(jax.random.fold_in(key, step), 3)
+    # Barriers between hashes that feed each other (identity on the values): XLA would fuse the chain
+    # fold_in -> split -> draw into one kernel whose compilation takes several times as long as the pieces'.
+    barrier = jax.lax.optimization_barrier
+    k_idx, k_noise, k_in = barrier(jax.random.split(barrier(jax.random.fold_in(key, step)), 3))
     idx = jax.random.randint(k_idx, (config.batch_size,), 0, n_train)
     raw = []
-    for k, n_in, n_out in zip(jax.random.split(k_noise, config.n_layers), config.sizes[:-1], config.sizes[1:]):
+    for k, n_in, n_out in zip(barrier(jax.random.split(k_noise, config.n_layers)), config.sizes[:-1],
+                              config.sizes[1:]):
         if config.noise == "gaussian":
             raw.append(jax.random.normal(k, (config.batch_size, n_in)))
         elif config.noise == "dropconnect":
@@ -279,24 +287,49 @@ def train_chunk(state: TrainState, data: Data, hp: Hyper, config: TrainConfig):
     return _train_chunk_single(state, data, hp, config)
 
 
-@partial(jax.jit, static_argnames=("config",))
+def _shares_draws(states: TrainState) -> bool | None:
+    """Whether stacked models share key and step (then they share every random number); None inside a trace."""
+    keys, steps = states.key, states.step
+    if isinstance(keys, jax.core.Tracer) or isinstance(steps, jax.core.Tracer):
+        return None
+    if jax.dtypes.issubdtype(keys.dtype, jax.dtypes.prng_key):
+        keys = jax.random.key_data(keys)
+    keys, steps = np.asarray(keys), np.asarray(steps)
+    return bool((keys == keys[:1]).all() and (steps == steps[:1]).all())
+
+
 def train_chunk_many(states: TrainState, data: Data, hps: Hyper, config: TrainConfig):
     """Advance stacked models (axis 0 of states and hps) by one chunk, as one vmapped computation.
 
     Models compared side by side share key and step, hence every random number: those are then drawn once
     for all of them (random numbers are a large part of a tiny network's step). Models with their own keys
-    (a sweep over seeds) draw their own.
+    (a sweep over seeds) draw their own. Which of the two is decided here, outside the compiled program, so
+    that a program holds the draws of one case only: the draws are most of its compilation time.
     """
+    return _train_chunk_many(states, data, hps, config=config, shared=_shares_draws(states))
+
+
+@partial(jax.jit, static_argnames=("config", "shared"))
+def _train_chunk_many(states: TrainState, data: Data, hps: Hyper, config: TrainConfig, shared: bool | None):
     n_train = data.x_train.shape[0]
-    shared = jnp.all(states.key == states.key[0]) & jnp.all(states.step == states.step[0])
     n_models = states.step.shape[0]
-    draws = jax.lax.cond(
-        shared,
-        lambda: jax.tree.map(lambda a: jnp.broadcast_to(a, (n_models,) + a.shape),
-                             _chunk_draws(states.key[0], states.step[0], config, n_train)),
-        lambda: jax.vmap(lambda k, s: _chunk_draws(k, s, config, n_train))(states.key, states.step),
-    )
+
+    def shared_draws():
+        return jax.tree.map(lambda a: jnp.broadcast_to(a, (n_models,) + a.shape),
+                            _chunk_draws(states.key[0], states.step[0], config, n_train))
+
+    def own_draws():
+        return jax.vmap(lambda k, s: _chunk_draws(k, s, config, n_train))(states.key, states.step)
+
+    if shared is None:  # called inside a trace: decide on the device
+        same = jnp.all(states.key == states.key[0]) & jnp.all(states.step == states.step[0])
+        draws = jax.lax.cond(same, shared_draws, own_draws)
+    else:
+        draws = shared_draws() if shared else own_draws()
     return jax.vmap(_train_chunk_single, in_axes=(0, None, 0, None, 0))(states, data, hps, config, draws)
+
+
+train_chunk_many._cache_size = _train_chunk_many._cache_size  # compiled programs so far (the tests count them)
 
 
 def train(states: TrainState, data: Data, hps: Hyper, config: TrainConfig, n_chunks: int,

@@ -55,3 +55,46 @@ def test_a_program_from_the_persistent_cache_still_counts(tmp_path):
         compilation_cache.reset_cache()
         jax.config.update("jax_compilation_cache_dir", before[0])
         jax.config.update("jax_persistent_cache_min_compile_time_secs", before[1])
+
+
+def _threefry2x32_numpy(k1, k2, x1, x2):
+    """The Threefry-2x32 hash (20 rounds, Salmon et al. 2011) in NumPy uint32 arithmetic."""
+    rot = ((13, 15, 26, 6), (17, 29, 16, 24))
+    ks = [np.uint32(k1), np.uint32(k2), np.uint32(k1) ^ np.uint32(k2) ^ np.uint32(0x1BD11BDA)]
+    x = [x1.astype(np.uint32) + ks[0], x2.astype(np.uint32) + ks[1]]
+    for i in range(5):
+        for r in rot[i % 2]:
+            x[0] = x[0] + x[1]
+            x[1] = (x[1] << np.uint32(r)) | (x[1] >> np.uint32(32 - r))
+            x[1] = x[0] ^ x[1]
+        x[0] = x[0] + ks[(i + 1) % 3]
+        x[1] = x[1] + ks[(i + 2) % 3] + np.uint32(i + 1)
+    return x
+
+
+def test_random_bits_compiled_on_the_cpu_are_threefry_bits():
+    # core/__init__ swaps JAX's CPU lowering of the hash for straight-line code: the bits must not change.
+    assert system.unroll_threefry_on_cpu()
+    key = jax.random.key(3)
+    k1, k2 = (int(v) for v in jax.random.key_data(key))
+    n = 1000
+    bits = np.asarray(jax.jit(lambda k: jax.random.bits(k, (n,)))(key))
+    counts = np.arange(n, dtype=np.uint64)  # partitionable threefry: the 64-bit index, high and low words
+    hi, lo = _threefry2x32_numpy(k1, k2, (counts >> np.uint64(32)).astype(np.uint32), counts.astype(np.uint32))
+    np.testing.assert_array_equal(bits, hi ^ lo)
+    # A draw the pages make (a fold_in, then uniforms) is the same compiled and op by op.
+    draw = lambda k: jax.random.uniform(jax.random.fold_in(k, 7), (4, 8))  # noqa: E731
+    np.testing.assert_array_equal(np.asarray(jax.jit(draw)(key)), np.asarray(draw(key)))
+    text = jax.jit(lambda k: jax.random.bits(k, (8,))).lower(key).compile().as_text()
+    assert "while" not in text  # no loop left to compile
+
+
+def test_programs_compiled_side_by_side_are_not_compiled_again():
+    f = jax.jit(lambda x: jnp.sin(x) * 3.0)
+    g = jax.jit(lambda x, n: jnp.cumsum(x) ** n, static_argnames="n")
+    x = np.arange(11.0, dtype=np.float32)
+    system.compile_in_parallel([lambda: f.lower(x), lambda: g.lower(jax.ShapeDtypeStruct((11,), jnp.float32), n=2)])
+    with system.CompileCounter() as c:
+        np.testing.assert_allclose(np.asarray(f(x)), np.sin(x) * 3.0, rtol=1e-6)
+        np.testing.assert_allclose(np.asarray(g(x, n=2)), np.cumsum(x) ** 2, rtol=1e-6)
+    assert c.count == 0

@@ -105,8 +105,64 @@ def regression_spec(seed: int, keep: float) -> ModelSpec:
 
 
 def train(key_, spec: ModelSpec, on_progress: Callable[[int, int], None] | None = None) -> ensembles.TrainedModel:
-    """The trained model of a spec (``key(spec.seed, TRAIN)`` is the page's key)."""
+    """The trained model of a spec (``key(spec.seed, TRAIN)`` is the page's key).
+
+    While it trains, the programs that predict with it next (weight-scaled, Monte Carlo, exact, the strip) compile
+    on another core (see prepare)."""
+    prepare(spec)
     return ensembles.train_model(key_, spec, on_progress=on_progress)
+
+
+_PREPARED: dict = {}  # the shapes whose prediction programs are compiling or compiled -> their Future
+
+
+def prepare(spec: ModelSpec):
+    """Start compiling, in a background thread, the prediction programs of a spec's model (a new shape only).
+
+    A first visit otherwise compiles them one after the other after training; on two cores this overlaps them
+    with the training's own compilation. The predictions below wait for it (no program compiles twice)."""
+    import concurrent.futures
+
+    spec = ensembles.check_spec(spec)
+    shape = (spec.sizes, tuple(q < 1.0 for q in spec.keep), spec.activation, spec.head, spec.features, spec.n)
+    if shape not in _PREPARED and spec.head != "identity" and len(_PREPARED) < 64:
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+        _PREPARED[shape] = pool.submit(_compile_predictions, spec)
+        pool.shutdown(wait=False)
+    return _PREPARED.get(shape)
+
+
+def _compile_predictions(spec: ModelSpec) -> None:
+    import jax.numpy as jnp
+
+    from ...core import masks as masks_mod
+    from ...core.network import head_logits
+
+    f32 = np.float32
+    params = [(np.zeros((a, b), f32), np.zeros(b, f32)) for a, b in zip(spec.sizes[:-1], spec.sizes[1:])]
+    n_test = len(datasets.make_dataset(spec.dataset, spec.seed, spec.n, spec.noise).y_test)
+    x = np.zeros((RESOLUTION**2 + n_test, spec.sizes[0]), f32)
+    keep = jnp.asarray(spec.keep, jnp.float32)
+    common = dict(activation=spec.activation, head=spec.head)
+    k = key(0, MASKS, 0)
+    inference._weight_scaled.lower(params, x, keep, inverted=True, **common).compile()
+    inference._mc_sums.lower(k, params, x, keep, jnp.int32(1), **common).compile()
+    inference._mc_chunk_masks.lower(k, tuple(spec.sizes), keep).compile()
+    masks = [jnp.zeros((N_STRIP, n), jnp.float32) for n in spec.sizes[:-1]]
+    inference._subnet_log_probs.lower(params, x[: RESOLUTION**2], masks, keep, **common).compile()
+    d = masks_mod.n_subnetworks_log2(spec.sizes, spec.keep)
+    if 0 < d <= AUTO_EXACT_UNITS:
+        n_classes = int(head_logits(jnp.zeros((1, spec.sizes[-1])), spec.head).shape[-1])
+        plan = inference._plan(spec.sizes, spec.keep, x.shape[0], n_classes)
+        inference._exact_block.lower(params, x, keep, jnp.int32(0), plan=plan, n_classes=n_classes,
+                                     **common).compile()
+
+
+def _prepared(spec: ModelSpec) -> None:
+    """Wait for prepare's compilation of this spec's programs, if it started one (its errors are the calls')."""
+    future = prepare(spec)
+    if future is not None:
+        future.exception()  # waits; after a failure the call itself compiles what it needs
 
 
 def grid():
@@ -130,6 +186,7 @@ def as_surface(p) -> np.ndarray:
 
 def weight_scaled(model: ensembles.TrainedModel) -> np.ndarray:
     """(R*R + n_test, C) predictions of the weight-scaled network."""
+    _prepared(model.spec)
     spec = model.spec
     return inference.predict_weight_scaled(model.params, points(model), spec.keep, activation=spec.activation,
                                            head=spec.head)
@@ -137,6 +194,7 @@ def weight_scaled(model: ensembles.TrainedModel) -> np.ndarray:
 
 def exact(model: ensembles.TrainedModel, on_progress=None) -> inference.Ensemble:
     """Exact arithmetic and geometric ensembles over all 2^d masks, on the grid and test points."""
+    _prepared(model.spec)
     spec = model.spec
     return inference.exact_ensemble(model.params, points(model), spec.keep, activation=spec.activation,
                                     head=spec.head, on_progress=on_progress)
@@ -144,6 +202,7 @@ def exact(model: ensembles.TrainedModel, on_progress=None) -> inference.Ensemble
 
 def monte_carlo(key_, model: ensembles.TrainedModel, k: int) -> inference.Ensemble:
     """Monte Carlo means over the first k masks of the sequence ``key_`` (k is traced: a new k compiles nothing)."""
+    _prepared(model.spec)
     spec = model.spec
     return inference.mc_ensemble(key_, model.params, points(model), spec.keep, int(k), activation=spec.activation,
                                  head=spec.head)
@@ -190,6 +249,7 @@ class Strip(NamedTuple):
 
 def strip(key_, model: ensembles.TrainedModel, n: int = N_STRIP) -> Strip:
     """The first n subnetworks of the sequence ``key_``, predictions on the grid only."""
+    _prepared(model.spec)
     spec = model.spec
     _xs, _ys, pts = grid()
     sub = ensembles.subnetworks(key_, model.params, ensembles.input_features(pts, spec.features), spec.keep, n,
