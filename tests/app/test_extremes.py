@@ -14,6 +14,7 @@ its other controls stays short.
 """
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -24,7 +25,7 @@ import pytest
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
 
-from tests.app.test_settings_and_links import TAB_KEYS
+from tests.app.test_settings_and_links import EVIL, TAB_KEYS, _assert_plain
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["app.py", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("[0-9]_*.py"))]
@@ -289,4 +290,27 @@ def test_every_control_reaches_its_extremes_and_comes_back(page):
     problems = []
     for params, only_tabs in _views(page):
         problems += _sweep_tab(page, params, only_tabs)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_control_answers_a_hostile_link_value_with_a_plain_notice_at_once(page):
+    """Each tab opened with a hostile value for every one of its controls: each control's notice is on the page at
+    once (wherever the control is drawn), names it, is plain and short; a figure is drawn. A text box answers
+    with its own message quoting the text."""
+    problems = []
+    for params, only_tabs in _views(page):
+        at = _open(page, params)
+        controls = [(kind, k) for kind, k in _controls(at, only_tabs)
+                    if isinstance(k, str) and kind != "button" and k not in params]
+        at = _open(page, {**params, **{k: EVIL + "-" * 3000 for _, k in controls}})
+        where = f"{page}?{'&'.join(f'{k}={v}' for k, v in params.items())}"
+        problems += _problems(at, f"{where} with hostile values")
+        notices = [w.value for w in at.warning if w.icon == "🔗"]
+        for text in notices + [e.value for e in at.error]:
+            _assert_plain(text)
+        for kind, key in controls:
+            named = any(key in html.unescape(text) for text in notices)
+            if not named and not (kind in ("text_input", "text_area") and at.error):
+                problems.append(f"{where}: no notice for {key}={EVIL[:20]}…")
     assert not problems, "\n".join(problems)

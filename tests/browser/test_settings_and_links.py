@@ -25,8 +25,10 @@ def _healthy(page, step):
     assert_no_exception(page)
     assert page.locator('[data-testid="stException"]').count() == 0, step
     assert "StreamlitAPIException" not in page.locator('[data-testid="stApp"]').inner_text(), step
-    assert plotly_count(page) >= 1, step
-    assert page.locator('[data-testid="stPlotlyChart"]').first.is_visible(), step
+    # A Plotly chart, or the live view's canvas (Live training draws no Plotly chart at first).
+    figures = page.locator('[data-testid="stPlotlyChart"], [data-testid="stMain"] canvas')
+    assert plotly_count(page) + page.locator('[data-testid="stMain"] canvas').count() >= 1, step
+    assert figures.first.is_visible(), step
 
 
 def _click(page, text, step):
