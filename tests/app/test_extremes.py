@@ -10,7 +10,9 @@ the control holds the value it was given. Back at the start the tab draws the fi
 
 Widgets drawn above a page's tabs (shared by every tab) are swept on the opening tab only; on the other tabs each
 tab's own controls are swept. A page that trains opens with its shortest training (CHEAP) so that the sweep of
-its other controls stays short.
+its other controls stays short; see FULL for what the bounded run leaves out.
+
+Then every tab is opened with a hostile link value for each of its controls: each gets a plain notice at once.
 """
 from __future__ import annotations
 
