@@ -327,6 +327,50 @@ def bench_architectures() -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
+# The images lesson's default view (its first tab), cold: a fresh interpreter with no compilation cache. The plain
+# CNN trained and its feature maps of the probe digits, 2,000 sampled masks of each kind with their rates, the masks
+# applied to the drawn map. Imports are reported apart; the load average says how busy the machine was.
+_IMAGES_COLD = r"""
+import json, os, time
+t0 = time.perf_counter()
+from dropout_viz.lessons.images import experiment as ex
+from dropout_viz.core.system import CompileCounter
+imports = time.perf_counter() - t0
+load = os.getloadavg()[0]
+t = time.perf_counter(); c = time.process_time()
+net = ex.train_plain(0)
+ms = ex.sample_masks(2, 0.75, 3)
+ex.applied(net.maps1[0], ms.masks[:, 0], 0.75)
+cold, cold_cpu = time.perf_counter() - t, time.process_time() - c
+t = time.perf_counter(); c = time.process_time()
+ex.layer_correlations(net)
+corr, corr_cpu = time.perf_counter() - t, time.process_time() - c
+with CompileCounter() as counter:
+    other = ex.sample_masks(5, 0.4, 6)
+print(json.dumps({"imports_s": round(imports, 3), "default_view_cold_s": round(cold, 3),
+                  "default_view_cold_cpu_s": round(cold_cpu, 3), "correlation_tab_s": round(corr, 3),
+                  "correlation_tab_cpu_s": round(corr_cpu, 3), "load_average_1min": round(load, 2),
+                  "compilations_when_values_change": counter.count,
+                  "dropblock_kept": round(float(ms.kept[2]), 4),
+                  "dropblock_kept_closed": round(float(ms.kept_closed[2]), 4),
+                  "test_error": round(net.test_error, 4)}))
+"""
+
+
+def bench_images() -> dict:
+    """The images lesson's default view from a cold start (own process, no compilation cache)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k not in ("JAX_COMPILATION_CACHE_DIR", "DROPOUT_LAB_CACHE_DIR")}
+    env.setdefault("JAX_PLATFORMS", "cpu")
+    out = subprocess.run([sys.executable, "-c", _IMAGES_COLD], cwd=Path(__file__).resolve().parent.parent, env=env,
+                         capture_output=True, text=True, check=True, timeout=900).stdout
+    return {"network": "conv 3x3x8 -> conv 3x3x16 -> pool -> dense, 300 Adam steps on 200 digits; 3 x 2,000 masks",
+            **json.loads(out.strip().splitlines()[-1])}
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run, not for reporting)")
@@ -342,6 +386,7 @@ def main(argv=None) -> dict:
         "uncertainty_view": uncertainty,
         "batch_norm_lesson": bench_batch_norm(with_cache=not args.quick),
         "architectures_lesson": bench_architectures(),
+        "images_lesson": bench_images(),
         "live_training_view": live_training,
         "peak_rss_mb": round(_rss_mb(), 1),
     }

@@ -41,5 +41,9 @@ def test_bench_prints_one_json_object_and_values_recompile_nothing():
     assert arch["sequences_default_cold_s"] > 0 and arch["depth_default_cold_s"] > 0
     assert arch["compilations_when_values_change"] == 0  # keep, survival and seeds are values, not shapes
     assert arch["expected_depth"] == 5.75
+    images = report["images_lesson"]
+    assert images["default_view_cold_s"] > 0 and images["default_view_cold_cpu_s"] > 0
+    assert images["compilations_when_values_change"] == 0  # keep, block and seed are values, not shapes
+    assert abs(images["dropblock_kept"] - images["dropblock_kept_closed"]) < 0.01
     live = report["live_training_view"]
     assert live["cold_s"] > 0 and live["compilations_when_values_change"] == 0  # keep and rate are traced values

@@ -412,6 +412,13 @@ def test_bar_compare_and_histograms():
         F.bar_compare(["a", "b"], [1.0])
     with pytest.raises(ValueError, match="errors"):
         F.bar_compare(["a", "b"], [1.0, 2.0], errors=[-1, 1])
+    # horizontal: the same bars one per row, first on top, the value axis along x with the title
+    side = F.bar_compare(["no dropout", "dropout"], [0.2, 0.1], errors=[0.01, 0.02], y_title="error", horizontal=True)
+    (hbar,) = side.data
+    assert hbar.orientation == "h" and list(hbar.x) == [0.2, 0.1] and list(hbar.y) == ["no dropout", "dropout"]
+    assert list(hbar.error_x.array) == [0.01, 0.02] and hbar.error_y.array is None
+    assert side.layout.yaxis.autorange == "reversed" and side.layout.xaxis.title.text == "error"
+    assert side.layout.xaxis.range == fig.layout.yaxis.range
 
     r = rng()
     series = {"no dropout": r.normal(0, 1, 500), "dropout": r.normal(0, 0.3, 300)}

@@ -51,8 +51,12 @@ def sweep_heatmap(x_values, y_values, z, *, x_title: str, y_title: str, z_title:
 
 
 def bar_compare(labels, values, *, errors=None, title: str | None = None, y_title: str = "",
-                presenter: bool = False, fmt: str = ".3g") -> go.Figure:
-    """Bars for a handful of models or settings, values printed on the bars, optional error bars."""
+                presenter: bool = False, fmt: str = ".3g", horizontal: bool = False) -> go.Figure:
+    """Bars for a handful of models or settings, values printed on the bars, optional error bars.
+
+    horizontal: one bar per row, the first on top, labels at the left (long labels in a narrow figure, as in
+    presenter mode beside the controls); y_title then names the value axis, which is the x axis.
+    """
     labels = [str(v) for v in labels]
     vals = st.as_array(values, "values", 1)
     if vals.shape != (len(labels),) or not labels:
@@ -64,20 +68,27 @@ def bar_compare(labels, values, *, errors=None, title: str | None = None, y_titl
             raise ValueError(f"errors must be {len(labels)} non-negative values, got {err.tolist()}")
     colors = st.model_colors(labels)
     s = st.scale(presenter)
+    error = None if err is None else dict(type="data", array=err, thickness=2 * s, width=8 * s, color="#333333")
     fig = go.Figure(go.Bar(
-        x=labels, y=vals, marker=dict(color=[colors[k] for k in labels]), meta="bars",
-        error_y=None if err is None else dict(type="data", array=err, thickness=2 * s, width=8 * s, color="#333333"),
+        x=vals if horizontal else labels, y=labels if horizontal else vals, orientation="h" if horizontal else "v",
+        marker=dict(color=[colors[k] for k in labels]), meta="bars",
+        error_x=error if horizontal else None, error_y=None if horizontal else error,
         # Values sit inside the bars, clear of the error bars at their tops.
         text=[format(v, fmt) for v in vals], textposition="inside", insidetextanchor="middle",
         textfont=dict(size=st.font_size(presenter), color="white"),
-        hovertemplate="%{x}: %{y:.4g}<extra></extra>",
+        hovertemplate="%{y}: %{x:.4g}<extra></extra>" if horizontal else "%{x}: %{y:.4g}<extra></extra>",
     ))
     st.base_layout(fig, title, presenter, height=int(420 * s))
-    fig.update_layout(bargap=0.35, showlegend=False)
-    fig.update_xaxes(showgrid=False, ticks="")
+    fig.update_layout(bargap=0.35 if not horizontal else 0.25, showlegend=False)
     top = float(np.nanmax(vals + (err if err is not None else 0)))
-    fig.update_yaxes(title_text=y_title, rangemode="tozero",
-                     range=[min(0.0, float(np.nanmin(vals)) * 1.15), max(top * 1.18, 1e-12)])
+    value_axis = dict(title_text=y_title, rangemode="tozero",
+                      range=[min(0.0, float(np.nanmin(vals)) * 1.15), max(top * 1.18, 1e-12)])
+    if horizontal:
+        fig.update_yaxes(showgrid=False, ticks="", autorange="reversed")
+        fig.update_xaxes(**value_axis)
+    else:
+        fig.update_xaxes(showgrid=False, ticks="")
+        fig.update_yaxes(**value_axis)
     return fig
 
 

@@ -198,3 +198,55 @@ def as_array(value, name: str, ndim: int | tuple[int, ...] | None = None) -> np.
         if arr.ndim not in allowed:
             raise ValueError(f"{name} must have {' or '.join(map(str, allowed))} dimensions, got shape {arr.shape}")
     return arr
+
+
+# Presenter mode on a projector: text at least 1/50 of the screen height. At 1080 px that is 22 px for every label
+# and 28 px for axis titles and tick labels (the numbers the back row has to read off).
+PRESENTER_MIN_TEXT = 22
+PRESENTER_MIN_AXIS = 28
+
+
+def _at_least(font, size: int, *, default: float | None) -> None:
+    """Raise font.size to ``size`` (a font without a size inherits ``default``)."""
+    current = font.size if font.size is not None else default
+    if current is None or current < size:
+        font.size = size
+
+
+def presenter_text(fig: go.Figure, text: int = PRESENTER_MIN_TEXT, axis: int = PRESENTER_MIN_AXIS) -> go.Figure:
+    """Raise every text of fig, in place, to the presenter minimums: axis titles, tick labels and colour-bar
+    ticks to ``axis`` px, everything else (title, legend, annotations and subplot titles, hover labels, trace
+    text, buttons) to ``text`` px. Sizes already larger stay. Returns fig."""
+    lay = fig.layout
+    _at_least(lay.font, text, default=12)
+    base = lay.font.size
+    _at_least(lay.title.font, text, default=base)
+    _at_least(lay.legend.font, text, default=base)
+    _at_least(lay.legend.title.font, text, default=base)
+    _at_least(lay.hoverlabel.font, text, default=None)
+    for ann in lay.annotations:
+        _at_least(ann.font, text, default=base)
+    for menu in list(lay.updatemenus) + list(lay.sliders):
+        _at_least(menu.font, text, default=base)
+    for name in lay:
+        obj = lay[name]
+        if name.startswith(("xaxis", "yaxis")) or name.startswith(("coloraxis",)):
+            if name.startswith("coloraxis"):
+                obj = obj.colorbar
+            _at_least(obj.tickfont, axis, default=base)
+            _at_least(obj.title.font, axis, default=base)
+    for trace in fig.data:
+        valid = trace._valid_props
+        for attr in ("textfont", "insidetextfont", "outsidetextfont"):
+            if attr in valid:
+                _at_least(trace[attr], text, default=base)
+        if "hoverlabel" in valid:
+            _at_least(trace.hoverlabel.font, text, default=None)
+        # Only colour bars that are shown: touching a hidden one's fonts would make Plotly draw it.
+        bars = [trace.colorbar] if "colorbar" in valid and trace.showscale is not False else []
+        if "marker" in valid and "colorbar" in trace.marker._valid_props and trace.marker.showscale:
+            bars.append(trace.marker.colorbar)
+        for cb in bars:
+            _at_least(cb.tickfont, axis, default=base)
+            _at_least(cb.title.font, axis, default=base)
+    return fig

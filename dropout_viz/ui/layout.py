@@ -15,9 +15,19 @@ import streamlit as st
 from .i18n import _
 
 MAIN_FIGURE_KEY = "main_figure"
-# The main figure's height in presenter mode, in CSS pixels. At 1280 × 720 the page has about 720 − 60 (Streamlit's
-# header) − 70 (the title) − 50 (the tab bar) − 40 (a folded explanation) ≈ 500 px left for the figure.
-PRESENTER_FIGURE_HEIGHT = 480
+# The main figure's height in presenter mode, in CSS pixels, where no browser sizes it (AppTest, a figure's own
+# layout). In the browser it fills the first screen instead: its box (the element with class st-key-main_figure)
+# is as tall as the viewport less PRESENTER_FIGURE_MARGIN, between PRESENTER_FIGURE_MIN and PRESENTER_FIGURE_MAX
+# pixels, and widgets.chart draws the figure with height="stretch" into it. The margin is Streamlit's header, the
+# compact title, the tab bar and a row of controls above the figure, with a little room below: at 1280 × 720 the
+# figure is 460 px tall, at 1920 × 1080 820 px.
+PRESENTER_FIGURE_HEIGHT = 460
+PRESENTER_FIGURE_MARGIN = 260
+PRESENTER_FIGURE_MIN = 360
+PRESENTER_FIGURE_MAX = 820
+# Only a Plotly chart is sized so (a page's own component, such as the live view, sizes itself to the screen).
+PRESENTER_FIGURE_CSS = (f".st-key-{MAIN_FIGURE_KEY}:has([data-testid=\"stPlotlyChart\"]) {{ height: clamp({PRESENTER_FIGURE_MIN}px, "
+                        f"calc(100vh - {PRESENTER_FIGURE_MARGIN}px), {PRESENTER_FIGURE_MAX}px); }}")
 
 
 def explanation(presenter: bool):
@@ -32,3 +42,16 @@ def stage(presenter: bool, controls_width: float = 0.28):
         return st.container(), st.container()
     left, right = st.columns([controls_width, 1.0 - controls_width], gap="medium")
     return left, right
+
+
+def figure_first(presenter: bool):
+    """(stage, about) containers in page order: in presenter mode the stage (key controls and main figure) comes
+    first and the explanation folds below it; otherwise the explanation reads first, as before.
+
+    Fill them in any order (``with about: st.markdown(...)``, ``with stage: ...``): their places are fixed here.
+    """
+    if presenter:
+        stage_box = st.container()
+        return stage_box, explanation(True)
+    about = st.container()
+    return st.container(), about

@@ -13,7 +13,7 @@ from streamlit.errors import StreamlitAPIException, StreamlitPageNotFoundError
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ..core import i18n, system
-from . import lecture, widgets
+from . import layout, lecture, widgets
 from .i18n import LANG_STATE, N_, _
 from .widgets import IMAGE_FORMATS, IMAGE_KEY, _note_rejected, _remember_url_params, page_link_markdown
 
@@ -28,16 +28,37 @@ LANGUAGE_LABEL = N_("Language")
 widgets._URL_KEYS.update({PRESENTER_KEY, LANG_KEY})
 
 
+# Presenter mode: every text of the page at least 1/50 of a 1080 px screen (22 px; the root font is 22 px, so 1rem is
+# 22 px and nothing below is smaller), and less air around it, so the title, the tab bar, the key controls and the
+# main figure share the first screen at 1280 x 720 too (tests/browser/test_presenter_layout.py).
 PRESENTER_CSS = """
 <style>
 html, body, [data-testid="stAppViewContainer"] { font-size: 22px; }
-[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.25rem; }
-[data-testid="stWidgetLabel"] p { font-size: 1.15rem; }
-h1 { font-size: 3rem !important; } h2 { font-size: 2.3rem !important; } h3 { font-size: 1.9rem !important; }
-[data-testid="stCaptionContainer"] { font-size: 1.05rem; }
-[data-testid="stMetricValue"] { font-size: 2.4rem !important; }
-[data-testid="stMetricLabel"] p { font-size: 1.15rem; }
-[data-testid="stTable"] td, [data-testid="stTable"] th { font-size: 1.2rem; }
+[data-testid="stHeader"] { height: 2.2rem; min-height: 2.2rem; background: transparent; }
+[data-testid="stMainBlockContainer"] { padding-top: 2.4rem !important; padding-bottom: 3rem !important; }
+[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] { gap: 0.55rem; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.05rem; }
+[data-testid="stWidgetLabel"] p { font-size: 1.05rem; }
+h1 { font-size: 1.9rem !important; padding: 0 0 0.1rem 0 !important; line-height: 1.15 !important; }
+h2 { font-size: 1.6rem !important; } h3 { font-size: 1.35rem !important; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { font-size: 1rem; }
+[data-testid="stMetricValue"] { font-size: 1.8rem !important; }
+[data-testid="stMetricLabel"] p { font-size: 1.05rem; }
+[data-testid="stTable"] td, [data-testid="stTable"] th { font-size: 1rem; }
+[data-testid="stSliderThumbValue"], [data-testid="stSliderTickBarMin"], [data-testid="stSliderTickBarMax"] { font-size: 1rem; }
+[data-testid="stTab"] p, [data-baseweb="tab"] p { font-size: 1.1rem; }
+[data-testid="stExpander"] summary p { font-size: 1.05rem; }
+[data-testid="stTooltipContent"], [data-testid="stTooltipContent"] p { font-size: 1rem; }
+.katex { font-size: 1.1em; }
+</style>
+"""
+
+# On every page: the figures' alt text (widgets.chart) is read by screen readers but takes no room on the screen.
+BASE_CSS = """
+<style>
+.dlab-alt { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+[data-testid="stElementContainer"]:has(.dlab-alt) { position: absolute; width: 1px; height: 1px; overflow: hidden;
+  margin: 0; padding: 0; }
 </style>
 """
 
@@ -73,8 +94,9 @@ def page_setup(title: str, icon: str = "🎲") -> bool:
     lecture.frame()  # the guided lecture: its loader in the sidebar, its bar at the top when the link names one
     with nav:
         _navigation()
-    if presenter:
-        st.markdown(PRESENTER_CSS, unsafe_allow_html=True)
+    # st.html with nothing but a <style>: applied to the page, takes no room on it.
+    st.html(BASE_CSS + (PRESENTER_CSS.replace("</style>", layout.PRESENTER_FIGURE_CSS + "\n</style>")
+                        if presenter else ""))
     # Notices about the link are drawn here, at the top, but only known once the widgets have run.
     st.session_state["_notice_box"] = st.container()
     return presenter
@@ -96,6 +118,8 @@ PAGES = [
      N_("co-adaptation, paths, Jensen's gap, flat minima")),
     ("pages/7_Batch_norm_and_placement.py", N_("Batch norm and placement"),
      N_("dropout's variance shift under batch normalisation, and where to put dropout")),
+    ("pages/8_Dropout_for_images.py", N_("Dropout for images"),
+     N_("element-wise, spatial and DropBlock masks on a CNN's feature maps")),
     ("pages/8_Sequences_and_depth.py", N_("Sequences and depth"),
      N_("dropout on recurrent connections, and dropping whole residual blocks")),
     ("pages/9_Uncertainty.py", N_("Uncertainty"),

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import re
 
+import plotly.graph_objects as go
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from .i18n import _
+from ..figures import style
+from ..figures.alt import describe
+from . import layout
+from .i18n import _, current_language
 
 IMAGE_KEY = "img"
 IMAGE_FORMATS = {"png": "PNG", "svg": "SVG"}
@@ -181,10 +185,34 @@ def keep_slider(label: str, key: str, default: float, *, lo: float = 0.05, conta
                                    "q = 0 is not offered: inverted dropout divides by q."))
     return float(round(q, 4))
 
-def chart(fig, *, key: str | None = None) -> None:
-    """Show a Plotly figure at full width with slide-resolution export."""
+def chart(fig, *, key: str | None = None, alt: str | None = None) -> None:
+    """Show a Plotly figure at full width with slide-resolution export, and its alt text for screen readers.
+
+    ``alt``: the page's own description of the figure (the app's own words only); without it the description is
+    derived from the figure (title, panels, axis titles, trace names: figures.alt.describe). Either is put, as
+    plain text, in a visually hidden element just before the chart (class ``dlab-alt``), which a screen reader
+    reads and a browser test finds.
+
+    In presenter mode every text of the figure is raised to the projector minimums (style.presenter_text), and
+    the page's main figure (``key=layout.MAIN_FIGURE_KEY``) fills the first screen below the title and tab bar
+    (layout.PRESENTER_FIGURE_CSS), beside its controls.
+    """
+    height = "content"
+    if st.session_state.get("presenter"):
+        fig = style.presenter_text(go.Figure(fig))
+        if key == layout.MAIN_FIGURE_KEY:
+            # The browser sizes it to the first screen (layout.PRESENTER_FIGURE_CSS); the layout's height is
+            # what a reader without CSS (AppTest, the exported JSON) sees.
+            fig.update_layout(height=layout.PRESENTER_FIGURE_HEIGHT)
+            height = "stretch"
+    text = alt if alt else describe(fig, current_language())
+    # plain(): every character but letters, digits and spaces as a character reference, so nothing in a title or
+    # a trace name (which may quote an uploaded file's labels) is read as Markdown or HTML.
+    st.markdown(f'<div class="dlab-alt" role="note">{plain(text, limit=MAX_ALT)}</div>', unsafe_allow_html=True)
     # theme=None: the figure keeps its own fonts and palette (presenter sizes, colour-blind-safe colours).
-    st.plotly_chart(fig, width="stretch", theme=None, config=chart_config(), key=key)
+    st.plotly_chart(fig, width="stretch", height=height, theme=None, config=chart_config(), key=key)
+
+MAX_ALT = 700
 
 def counter(key: str) -> int:
     """A per-session integer (e.g. how many masks were resampled), also kept in the URL so links reproduce it."""

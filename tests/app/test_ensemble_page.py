@@ -273,9 +273,9 @@ def test_vote_table_from_the_link_and_its_notices():
 # --- the page in Chinese (?lang=中文): the same numbers, the explanations translated --------------------------
 
 ZH = {"lang": "中文"}
-CHART_KEYS = {PREDICTIONS: ["e_surfaces", "e_difference", "e_strip"], CONVERGENCE: ["e_conv_tv", "e_conv_acc"],
-              EXACT: ["e_case_surfaces", "e_case_diff"], VOTING: ["e_votes_chart"],
-              UNCERTAINTY: ["e_regression", "e_entropy"]}
+CHART_KEYS = {PREDICTIONS: ["main_figure", "e_difference", "e_strip"], CONVERGENCE: ["main_figure", "e_conv_acc"],
+              EXACT: ["main_figure", "e_case_diff"], VOTING: ["main_figure"],
+              UNCERTAINTY: ["main_figure", "e_entropy"]}
 
 
 def _has_chinese(text: str) -> bool:
@@ -344,7 +344,7 @@ def test_chinese_exactness_and_voting_text():
     assert float(_metric(at, "最大 |P_geo − P_ws|")) > 1e-3
     at = _run(e_tab=VOTING, **ZH)
     _ok(at)
-    title, data = _by_key(at)["e_votes_chart"]
+    title, data = _by_key(at)["main_figure"]
     assert title == "3 个模型的三种组合方式"
     assert [x.split("<b>")[1][:4] for x in data[0]["x"]] == ["类别 1", "类别 0", "类别 0"]  # same decisions
     at = _run(e_tab=VOTING, e_votes="0.5;x", **ZH)

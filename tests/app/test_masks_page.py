@@ -54,23 +54,23 @@ def test_thinned_network_defaults():
     assert [s.key for s in at.slider] == ["m_keep_0", "m_keep_1", "m_keep_2"]
     assert [s.value for s in at.slider] == [0.8, 0.5, 0.5]  # the literature's defaults
     assert "drop rate p = 0.2" in _captions(at)
-    assert _chart(at, "m_diagram")
+    assert _chart(at, "main_figure")
 
 
 def test_keep_sliders_seed_and_resample_change_the_diagram():
     at = _run()
-    first = _chart(at, "m_diagram")
+    first = _chart(at, "main_figure")
     at.slider(key="m_keep_1").set_value(0.2).run()
-    assert _chart(at, "m_diagram") != first
+    assert _chart(at, "main_figure") != first
     at.slider(key="m_keep_0").set_value(1.0).run()  # keep 1: the inputs are no longer droppable
     assert _metric(at, "Subnetworks") == "2¹² = 4,096"
-    after_keep = _chart(at, "m_diagram")
+    after_keep = _chart(at, "main_figure")
     at.button(key="m_resample").click().run()
     assert "Mask #1 of seed 0" in _captions(at)
-    assert _chart(at, "m_diagram") != after_keep
-    after_resample = _chart(at, "m_diagram")
+    assert _chart(at, "main_figure") != after_keep
+    after_resample = _chart(at, "main_figure")
     at.number_input(key="m_seed").set_value(5).run()
-    assert _chart(at, "m_diagram") != after_resample
+    assert _chart(at, "main_figure") != after_resample
     assert not at.exception
 
 
@@ -94,13 +94,13 @@ def test_sizes_box_and_its_limits():
     at.text_input(key="m_sizes").input("4-16-16-16-3").run()
     assert [s.key for s in at.slider] == ["m_keep_0", "m_keep_1", "m_keep_2", "m_keep_3"]
     assert _metric(at, "Subnetworks") == "2⁵² ≈ 4.5 × 10¹⁵"
-    big = _chart(at, "m_diagram")
+    big = _chart(at, "main_figure")
     for bad in ("2-40-2", "2-2", "-".join(["3"] * 9), "two-six"):
         at.text_input(key="m_sizes").input(bad).run()
         assert not at.exception
         assert at.error and "Showing 2-6-6-2 instead" in at.error[0].value
         assert _metric(at, "Subnetworks") == "2¹⁴ = 16,384"
-    assert _chart(at, "m_diagram") != big
+    assert _chart(at, "main_figure") != big
 
 
 @pytest.mark.parametrize("tab", TABS)
@@ -116,16 +116,16 @@ def test_every_tab_runs_with_keep_one_everywhere(tab):
 
 def test_minibatch_controls_change_the_heatmap():
     at = _run(TABS[1])
-    first = _chart(at, "m_batch_heatmap")
+    first = _chart(at, "main_figure")
     assert _shape(first[0]["z"]) == (32, 6)  # one row per example, hidden layer 1
     at.slider(key="m_batch").set_value(8).run()
-    small = _chart(at, "m_batch_heatmap")
+    small = _chart(at, "main_figure")
     assert _shape(small[0]["z"]) == (8, 6)
     at.selectbox(key="m_layer").set_value("input").run()
-    inputs = _chart(at, "m_batch_heatmap")
+    inputs = _chart(at, "main_figure")
     assert _shape(inputs[0]["z"]) == (8, 2)
     at.button(key="m_resample").click().run()
-    assert _chart(at, "m_batch_heatmap") != inputs
+    assert _chart(at, "main_figure") != inputs
 
 
 def _table_rows(at, index: int) -> list[dict]:
@@ -141,7 +141,7 @@ def test_vector_tab_controls_and_equivalence():
     eq = {r["run"]: r for r in _table_rows(at, 1)}
     assert float(eq["standard, matched"]["largest |Δ probability| vs inverted"]) < 1e-5
     assert float(eq["standard, same W₀ and η"]["largest |Δ probability| vs inverted"]) > 1e-3
-    bars = _chart(at, "m_vector_bars")
+    bars = _chart(at, "main_figure")
     at.select_slider(key="m_draws").set_value(100_000).run()
     assert _table_rows(at, 0) != rows
     at.slider(key="m_vec_keep").set_value(0.8).run()
@@ -149,7 +149,7 @@ def test_vector_tab_controls_and_equivalence():
     at.text_input(key="m_vec").input("3, -1, 0").run()
     assert [r["x"] for r in _table_rows(at, 0)] == ["3", "-1", "0"]
     at.button(key="m_resample").click().run()
-    assert _chart(at, "m_vector_bars") != bars
+    assert _chart(at, "main_figure") != bars
     at.text_input(key="m_vec").input("1, two").run()
     assert not at.exception and "vector" in at.error[0].value
 
@@ -159,10 +159,10 @@ def test_all_subnetworks_follow_the_keep_sliders():
     assert _metric(at, "Subnetworks without a path") == "7 of 16"
     assert _metric(at, "Their total probability") == "0.2800"  # 1 - (1 - 0.2²)(1 - 0.5²)
     assert _metric(at, "P(a given path survives)") == "0.2"
-    gallery = _chart(at, "m_gallery")
+    gallery = _chart(at, "main_figure")
     at.slider(key="m_keep_1").set_value(0.9).run()
     assert _metric(at, "Their total probability") == "0.0496"  # 1 - 0.96 * 0.99
-    assert _chart(at, "m_gallery") == gallery  # the pictures stay; their probabilities are in the titles
+    assert _chart(at, "main_figure") == gallery  # the pictures stay; their probabilities are in the titles
     assert not at.exception
 
 
@@ -176,10 +176,10 @@ def test_training_stepper():
     at.button(key="m_next").click().run()
     at.button(key="m_next").click().run()
     assert at.radio(key="m_phase").value.startswith("4")
-    restored = _chart(at, "m_step_diagram")
+    restored = _chart(at, "main_figure")
     at.button(key="m_next").click().run()  # after restoring: the next training step, a new mask
     assert at.radio(key="m_phase").value.startswith("1") and _metric(at, "Training step") == "1"
-    assert _chart(at, "m_step_diagram") != restored
+    assert _chart(at, "main_figure") != restored
     at.radio(key="m_phase").set_value(at.radio(key="m_phase").options[2]).run()
     assert len(at.get("plotly_chart")) == 2
     at.button(key="m_restart").click().run()
@@ -192,7 +192,7 @@ def test_bad_link_values_give_messages_not_crashes():
     assert "m_draw=banana" in warnings and "m_keep_1=5" in warnings
     at = _run(TABS[4], m_step="999999")
     assert not at.error and "m_step=999999" in " ".join(w.value for w in at.warning)
-    assert _metric(at, "Training step") == "10000" and _chart(at, "m_step_diagram")
+    assert _metric(at, "Training step") == "10000" and _chart(at, "main_figure")
 
 
 def test_sizes_in_other_digits_or_markdown_get_the_apps_words_as_plain_text():
@@ -200,7 +200,7 @@ def test_sizes_in_other_digits_or_markdown_get_the_apps_words_as_plain_text():
     (error,) = at.error
     assert "sizes must be whole numbers from 1 to 16" in html.unescape(error.value)
     assert "invalid literal" not in error.value and "Showing 2-6-6-2 instead" in error.value
-    assert _chart(at, "m_diagram")
+    assert _chart(at, "main_figure")
     at = _run(m_sizes="2-[Log in](https://evil.example)-" + "9" * 500)
     (error,) = at.error
     assert "](" not in error.value and "https://" not in error.value and len(html.unescape(error.value)) < 200
@@ -210,7 +210,7 @@ def test_stepper_stops_at_the_last_step():
     at = _run(TABS[4], m_step="10001")
     warnings = " ".join(w.value for w in at.warning)
     assert "m_step=10001" in warnings and "step 10,000 is shown" in warnings and len(warnings) < 200
-    assert not at.error and _metric(at, "Training step") == "10000" and _chart(at, "m_step_diagram")
+    assert not at.error and _metric(at, "Training step") == "10000" and _chart(at, "main_figure")
     assert at.query_params["m_step"] == "10000"  # the link now says what the page shows
     for _ in range(3):
         at.button(key="m_next").click().run()
@@ -218,7 +218,7 @@ def test_stepper_stops_at_the_last_step():
     at.run()  # Next cannot be pressed at the last phase of the last step: nothing goes past it
     assert not at.exception and not at.error
     assert _metric(at, "Training step") == "10000" and at.radio(key="m_phase").value.startswith("4")
-    assert _chart(at, "m_step_diagram")
+    assert _chart(at, "main_figure")
     at.button(key="m_restart").click().run()
     assert _metric(at, "Training step") == "0" and not at.button(key="m_next").disabled
 
@@ -311,5 +311,5 @@ def test_a_layer_link_opens_the_same_layer_in_chinese():
     """The layer's option is its English name in every language: m_layer=input is the input layer for all."""
     at = _run(TABS[1], m_layer="input", **ZH)
     assert not at.warning and at.selectbox(key="m_layer").value == "input"
-    assert _shape(_chart(at, "m_batch_heatmap")[0]["z"]) == (32, 2)
+    assert _shape(_chart(at, "main_figure")[0]["z"]) == (32, 2)
     assert "输入层" in json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]

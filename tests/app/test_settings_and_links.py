@@ -20,7 +20,8 @@ LINK_ON = {"presenter": "true", "lang": "中文", "img": "SVG"}
 # that every tab bar of every page is here.
 TAB_KEYS = {"Masks_and_subnetworks": "m_tab", "Ensemble_vs_weight_scaling": "e_tab",
             "Dropout_as_regularisation": "rg_tab", "Inside_the_network": "in_tab",
-            "Batch_norm_and_placement": "bn_tab", "Sequences_and_depth": "ar_tab", "Uncertainty": "u_tab"}
+            "Batch_norm_and_placement": "bn_tab", "Sequences_and_depth": "ar_tab", "Uncertainty": "u_tab",
+            "Dropout_for_images": "im_tab"}
 # Each page's counters (a negative one is a bad link value too), with the tab that reads it.
 COUNTERS = {"app": [("draw", None)],
             "Masks_and_subnetworks": [("m_draw", None), ("m_step", "One training step")]}

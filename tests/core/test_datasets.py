@@ -153,6 +153,15 @@ def test_digits_pixels_labels_and_no_repeats():
     assert not np.isin(noisy.x_train, [0.0, 1.0]).all()
 
 
+def test_digits_read_from_the_data_file_equal_load_digits():
+    from sklearn.datasets import load_digits
+
+    x, y = datasets._digits_arrays()
+    bunch = load_digits()
+    np.testing.assert_array_equal(x, (bunch.data / 16.0).astype(np.float32))
+    np.testing.assert_array_equal(y, bunch.target)
+
+
 def test_returned_arrays_are_fresh():
     a = make_dataset("digits", seed=0, n=50, noise=0.0)
     a.x_train[:] = 5.0  # callers may write to what they get without harming the next call

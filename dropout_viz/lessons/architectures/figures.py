@@ -30,7 +30,7 @@ def unrolled(masks, *, lang: str = "en", presenter: bool = False) -> go.Figure:
     if m.shape[0] != 2:
         raise ValueError(f"masks must have shape (2, steps, units), got {m.shape}")
     _two, steps, units = m.shape
-    fig = make_subplots(rows=2, cols=1, vertical_spacing=0.16,
+    fig = make_subplots(rows=2, cols=1, vertical_spacing=0.12 if presenter else 0.16,
                         subplot_titles=(_("A fresh mask at every time step"),
                                         _("One mask per sequence (variational dropout)")))
     st.subplot_title_fonts(fig, presenter)
@@ -58,6 +58,14 @@ def unrolled(masks, *, lang: str = "en", presenter: bool = False) -> go.Figure:
     fig.update_xaxes(title_text=_("time step t (each dot: a unit of h₍ₜ₋₁₎ entering step t)"), row=2, col=1)
     fig.update_xaxes(tickmode="linear", dtick=1, range=[-1, steps - 0.5], showgrid=False)
     fig.update_yaxes(title_text=_("unit"), tickmode="linear", dtick=1, showgrid=False, range=[-0.6, units - 0.4])
+    if presenter:
+        # Large text beside the controls: the time steps are numbered once (under the lower row), the units at the
+        # ends of each column only, and the legend at the figure's top edge, above the first row's title.
+        fig.update_xaxes(showticklabels=False, row=1, col=1)
+        fig.update_yaxes(tickmode="array", tickvals=[0, units - 1])
+        fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", yref="container", y=0.99, yanchor="top"),
+                          margin=dict(t=int(65 * s)))
+        return fig
     return _legend_on_top(fig, presenter, top=70)
 
 
@@ -93,7 +101,8 @@ def depth_picture(p, dist, dist_sampled, *, lang: str = "en", presenter: bool = 
     ds = st.as_array(dist_sampled, "dist_sampled", 1)
     if len(d) != len(p) + 1 or len(ds) != len(d):
         raise ValueError(f"dist and dist_sampled must have len(p) + 1 = {len(p) + 1} entries, got {len(d)}, {len(ds)}")
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.4, 0.6], horizontal_spacing=0.13,
+    # Presenter mode: wider spacing, so the right panel's axis title clears the left panel (large ticks).
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.4, 0.6], horizontal_spacing=0.2 if presenter else 0.13,
                         subplot_titles=(_("Survival p_l of each block"), _("Blocks kept in one forward pass")))
     st.subplot_title_fonts(fig, presenter)
     blocks = np.arange(1, len(p) + 1)

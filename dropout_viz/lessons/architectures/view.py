@@ -20,7 +20,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from dropout_viz.ui import controls, progress, widgets
+from dropout_viz.figures.titles import wrap_title
+from dropout_viz.ui import controls, layout, progress, widgets
 from dropout_viz.ui.controls import Control
 from dropout_viz.ui.i18n import N_, _, current_language
 
@@ -113,11 +114,19 @@ def _run(task: str, settings: tuple, label: str, compute):
 def _explanation(presenter: bool):
     """Where explanations go: inline, or folded in presenter mode (the hall sees the figure first), together with
     the page's introduction and its conventions."""
-    if not presenter:
-        return st.container()
-    box = st.expander(_("The explanation"), expanded=False)
-    box.markdown(_(INTRO))
+    box = layout.explanation(presenter)
+    if presenter:
+        box.markdown(_(INTRO))
     return box
+
+
+def _main_chart(fig, presenter: bool) -> None:
+    """The open tab's main figure, under the key a browser finds it by; presenter height so it fits the first
+    screen at 1280 × 720."""
+    if presenter:
+        fig.update_layout(height=layout.PRESENTER_FIGURE_HEIGHT)
+        wrap_title(fig)  # a long title over two lines: the figure is narrow beside its controls
+    widgets.chart(fig, key=layout.MAIN_FIGURE_KEY)
 
 
 def sequences_tab(presenter: bool, lang: str) -> None:
@@ -128,14 +137,18 @@ def sequences_tab(presenter: bool, lang: str) -> None:
         "product of masks. **One mask per sequence** (variational dropout, Gal & Ghahramani 2016) drops the same "
         "units all along the sequence: each sequence sees one thinned network, exactly as a feed-forward network "
         "does."))
-    figure_box = st.container()  # above the controls: in presenter mode the figure is on the first screen
-    c1, c2, c3 = st.columns([2, 1, 1])
+    if presenter:  # the key controls beside the figure, on the first screen
+        left, figure_box = layout.stage(True)
+        c1 = c2 = c3 = left
+    else:  # the figure above its controls
+        figure_box = st.container()
+        c1, c2, c3 = st.columns([2, 1, 1])
     v = {"seq_keep": controls.draw_one(WIDGETS["seq_keep"], c1),
          "seq_seed": controls.draw_one(WIDGETS["seq_seed"], c2),
          "seq_seeds": controls.draw_one(WIDGETS["seq_seeds"], c3)}
     keep = v["seq_keep"]
     with figure_box:
-        widgets.chart(fig.unrolled(diagram(v["seq_seed"], keep), lang=lang, presenter=presenter), key="ar_unrolled")
+        _main_chart(fig.unrolled(diagram(v["seq_seed"], keep), lang=lang, presenter=presenter), presenter)
     st.caption(_(
         "The model: h_t = tanh(W x_t + U (m_t ⊙ h₍ₜ₋₁₎)/q + b), prediction y_t = V h_t + c, {keep}, inverted "
         "dropout; the mask sits on the recurrent connection only (inputs and outputs are not dropped). Shown: 6 of "
@@ -175,18 +188,21 @@ def depth_tab(presenter: bool, lang: str) -> None:
         "passes its input on unchanged. Here b_l is drawn per example and the scaling is inverted (Huang et al. "
         "draw one per minibatch and multiply f_l by p_l at test time instead: the same model). p_l is the "
         "**survival** (keep) probability of block l, its drop rate is 1 − p_l."))
-    figure_box = st.container()
-    c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
-    v = {"schedule": controls.draw_one(WIDGETS["schedule"], c1),
-         "p_last": controls.draw_one(WIDGETS["p_last"], c2),
-         "blocks": controls.draw_one(WIDGETS["blocks"], c3),
-         "depth_seed": controls.draw_one(WIDGETS["depth_seed"], c4)}
+    if presenter:
+        left, figure_box = layout.stage(True)
+        c1 = c2 = c3 = c4 = left
+    else:
+        figure_box = st.container()
+        c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
+    v = {"schedule": controls.draw_one(WIDGETS["schedule"], c1)}
     c1.caption(_(SCHEDULE_NAMES[v["schedule"]]))
+    v |= {"p_last": controls.draw_one(WIDGETS["p_last"], c2),
+          "blocks": controls.draw_one(WIDGETS["blocks"], c3),
+          "depth_seed": controls.draw_one(WIDGETS["depth_seed"], c4)}
     L, p_last = v["blocks"], float(round(v["p_last"], 4))
     s = sampling(v["depth_seed"], L, p_last, v["schedule"])
     with figure_box:
-        widgets.chart(fig.depth_picture(s.p, s.dist, s.dist_sampled, lang=lang, presenter=presenter),
-                      key="ar_depth")
+        _main_chart(fig.depth_picture(s.p, s.dist, s.dist_sampled, lang=lang, presenter=presenter), presenter)
     st.latex(r"p_l = 1 - \frac{l}{L}\,(1 - p_L)\ \text{(linear)}, \qquad \mathbb{E}[\text{depth}] = \sum_{l=1}^{L} p_l")
     st.latex(r"P(\text{all } L \text{ blocks kept}) = \prod_{l} p_l \overset{\text{const.}}{=} p^L")
     m1, m2, m3 = st.columns(3)

@@ -8,7 +8,7 @@ import streamlit as st
 
 from ...core import datasets
 from ...core import ensemble_training as et
-from ...ui import controls, nav, progress, widgets  # noqa: F401  (nav: the frame every view sits in)
+from ...ui import controls, layout, nav, progress, widgets  # noqa: F401  (nav: the frame every view sits in)
 from ...ui.controls import Control
 from ...ui.i18n import N_, _, current_language, keep_words
 from . import experiment as ex
@@ -168,8 +168,10 @@ def counterexample_tables() -> tuple[list[dict], dict]:
 
 def render(presenter: bool) -> None:
     lang = current_language()
-    st.title(_("Bagging, dropout and dropout boosting"))
-    st.markdown(_("Three ways to average many networks, trained on the same 2-D task:\n- **Bagging**: k networks with "
+    # Presenter mode: a short title, the controls beside the main figure, the explanation folded below them.
+    st.title(_("Bagging and boosting") if presenter else _("Bagging, dropout and dropout boosting"))
+    stage, about = layout.figure_first(presenter)
+    about.markdown(_("Three ways to average many networks, trained on the same 2-D task:\n- **Bagging**: k networks with "
                   "their own weights, each trained (without dropout) on its own *bootstrap sample* — as many points as "
                   "the training set, drawn from it with replacement. Predictions are averaged.\n- **Dropout**: one "
                   "network. Every step trains a few randomly thinned subnetworks, and they all *share* the same "
@@ -179,7 +181,7 @@ def render(presenter: bool) -> None:
                   "subnetwork's own. Only the objective differs; in Warde-Farley et al.'s experiments almost none of "
                   "the regularisation was left. Compare the numbers below."))
 
-    left_col, top = st.columns([1, 2.6], gap="large")
+    left_col, top = stage.columns([1, 2.6], gap="large")
     with left_col:
         c = draw_controls()
     widgets.show_url_notices()
@@ -187,7 +189,8 @@ def render(presenter: bool) -> None:
     try:
         res = results(c)
     except ValueError as exc:
-        widgets.error(exc)
+        with stage:
+            widgets.error(exc)
         st.stop()
     except Stopped:  # its notice and a button to train after all are on the page
         st.stop()
@@ -195,7 +198,7 @@ def render(presenter: bool) -> None:
     labels = model_labels(c.k)
 
     with top:
-        widgets.chart(figures.errors(labels, s.test_error, res.n_test, lang, presenter), key="bb_errors")
+        widgets.chart(figures.errors(labels, s.test_error, res.n_test, lang, presenter), key=layout.MAIN_FIGURE_KEY)
         st.caption(_("Trained on {n_train} points for {steps:,} steps. Dropout and dropout boosting: {keep_text} on "
                      "the hidden units (inputs kept), inverted dropout, {n_masks} masks per example per step; they "
                      "predict with the arithmetic mean of {eval_masks} sampled subnetworks. Bagging predicts with the "

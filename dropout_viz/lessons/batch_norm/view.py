@@ -16,9 +16,13 @@ Widgets (every one bound to the URL):
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import numpy as np
 import streamlit as st
 
+from dropout_viz.figures.titles import wrap_title
+from dropout_viz.ui import layout
 from dropout_viz.ui import widgets as ui
 from dropout_viz.ui.i18n import N_, _, current_language
 
@@ -103,12 +107,12 @@ def layer_result(task: str, seeds: int) -> ex.LayerResult:
     return out
 
 
-def _run_button(label: str, key: str, settings: tuple) -> bool:
+def _run_button(label: str, key: str, settings: tuple, box=st) -> bool:
     """True when this sweep was asked for with these settings in this session (a button press remembers it)."""
     done = st.session_state.setdefault("_bn_runs", set())
     if (key, settings) in done:
         return True
-    if st.button(label, key=key, type="primary"):
+    if box.button(label, key=key, type="primary"):
         done.add((key, settings))
         return True
     return False
@@ -117,9 +121,33 @@ def _run_button(label: str, key: str, settings: tuple) -> bool:
 # --- the tabs -----------------------------------------------------------------------------------------------
 
 def _explanation(presenter: bool):
-    """Where a tab's explanation goes: inline, or folded under the figures' controls in presenter mode (figure
-    first for the hall; the lecturer opens it when needed)."""
-    return st.expander(_("The derivation and the setting"), expanded=False) if presenter else st.container()
+    """Where a tab's explanation goes: inline, or folded in presenter mode together with the page's introduction
+    (one fold above the stage: the figure first for the hall; the lecturer opens it when needed)."""
+    box = layout.explanation(presenter)
+    if presenter:
+        box.markdown(_(INTRO))
+        if current_language() != "en":
+            box.caption(_tab_names())
+    return box
+
+
+def _stage(presenter: bool):
+    """(controls, figure): side by side in presenter mode; in reading order (both the page itself) otherwise."""
+    return layout.stage(presenter) if presenter else (st, st)
+
+
+def _main_chart(figure, presenter: bool, box=st) -> None:
+    """The open tab's main figure, under the key a browser finds it by; presenter height so it fits the first
+    screen at 1280 × 720."""
+    if presenter:
+        figure.update_layout(height=layout.PRESENTER_FIGURE_HEIGHT)
+        wrap_title(figure)  # a long title over two lines: the figure is narrow beside its controls
+    with box if box is not st else nullcontext():
+        ui.chart(figure, key=layout.MAIN_FIGURE_KEY)
+
+
+def _tab_names() -> str:
+    return " · ".join(f"**{en}**: {_(name)}" for en, name in zip(TABS, TAB_NAMES))
 
 
 def shift_tab(presenter: bool, lang: str) -> None:
@@ -137,9 +165,13 @@ def shift_tab(presenter: bool, lang: str) -> None:
             "Gaussian dropout, multiplicative noise N(1, (1 − q)/q), has the same second moment and so exactly the "
             "same shift. At test time BN divides by the training variance and its outputs come out narrower by "
             "√(Var_test / Var_train) (Li et al., CVPR 2019)."))
-    # Presenter mode: the figures first, their controls under them (the hall sees the picture on the first screen).
-    charts_box = st.container() if presenter else None
-    c1, c2, c3 = st.columns([1.2, 2, 0.8])
+    # Presenter mode: the key controls beside the histogram (the hall sees the picture on the first screen).
+    if presenter:
+        left, hist_box = layout.stage(True)
+        c1 = c2 = c3 = c4 = c5 = left
+    else:
+        c1, c2, c3 = st.columns([1.2, 2, 0.8])
+        c4, c5 = st.columns(2)
     keep = ui.keep_slider(_("Keep q of the dropout masks"), "bn_keep", 0.5, lo=0.1, container=c1,
                           help=_("Keep probability q: each unit survives with probability q; the drop rate is "
                                  "p = 1 − q. Inverted dropout: kept units are multiplied by 1/q while training."))
@@ -147,18 +179,17 @@ def shift_tab(presenter: bool, lang: str) -> None:
                       format_func=lambda o: o, container=c2, radio=True, horizontal=True,
                       help=_("dropout_bn: Dense → mask → BN → ReLU. bn_dropout: Dense → BN → ReLU → mask. "
                              "after_last: masks only after the last hidden layer. none: no masks."))
-    seed = ui.number(_("Seed"), "bn_seed", 0, 999, 0, container=c3,
-                     help=_("The network's initial weights, minibatches and masks; same seed, same picture."))
     c2.caption(_(ORDER_NAMES[order]))
     depth = CONFIG.depth
-    c4, c5 = st.columns(2)
     layer = ui.slider(_("BN layer of the histogram"), "bn_layer", 1, depth, 2, container=c4)
     unit = ui.slider(_("Unit"), "bn_unit", 1, CONFIG.width, 1, container=c5)
+    seed = ui.number(_("Seed"), "bn_seed", 0, 999, 0, container=c3,
+                     help=_("The network's initial weights, minibatches and masks; same seed, same picture."))
     with st.spinner(_("Training the network…")):
         view = shift_result(seed, keep, order)
     names = [_("BN layer {i}").format(i=i + 1) for i in range(depth)]
     ratio = view.var_test / view.running_var
-    charts_box = charts_box or st.container()
+    charts_box = st.container()
     metrics_box = st.container()
     m1, m2, m3, m4 = metrics_box.columns(4)
     m1.metric(_("Var_test / running var, BN layer 1"), f"{ratio[0].mean():.3f}",
@@ -179,11 +210,15 @@ def shift_tab(presenter: bool, lang: str) -> None:
         "test error by {d} points. One seed can be luck: the *Orders and fixes* tab measures it over seeds.").format(
         d=f"{change:+.1f}"))
     left, right = charts_box.columns(2, gap="large")
-    with left:
-        ui.chart(fig.histogram(view.out_train[layer - 1, :, unit - 1], view.out_test[layer - 1, :, unit - 1],
-                               lang=lang, presenter=presenter,
-                               title=_("BN layer {layer}, unit {unit}: training mode against test mode").format(
-                                   layer=layer, unit=unit)), key="bn_hist")
+    if not presenter:
+        hist_box, ratio_box = left, right
+    else:  # the histogram is on the stage; the two checks side by side under it
+        ratio_box = left
+    with hist_box:
+        _main_chart(fig.histogram(view.out_train[layer - 1, :, unit - 1], view.out_test[layer - 1, :, unit - 1],
+                                  lang=lang, presenter=presenter,
+                                  title=_("BN layer {layer}, unit {unit}: training mode against test mode").format(
+                                      layer=layer, unit=unit)), presenter)
         r = ratio[layer - 1, unit - 1]
         st.caption(_(
             "Both histograms go through the same running statistics, as at test time. With the masks on (as "
@@ -194,9 +229,10 @@ def shift_tab(presenter: bool, lang: str) -> None:
         if order == "dropout_bn":
             st.caption(_("The spike in training mode: a dropped input of BN is exactly 0, and BN maps 0 to one "
                          "value, −γ·mean/√var + β: a share p = 1 − q of the training-mode outputs sits there."))
-    with right:
+    with ratio_box:
         ui.chart(fig.ratio_strip(ratio, names, keep, lang=lang, presenter=presenter,
                                  title=_("Every BN unit: test variance / running variance")), key="bn_ratio")
+    with right:
         ui.chart(fig.closed_vs_sampled(view.var_train_closed, view.var_train_sampled, names, lang=lang,
                                        presenter=presenter,
                                        title=_("Var_train: closed form against {k} sampled masks").format(
@@ -210,25 +246,27 @@ def shift_tab(presenter: bool, lang: str) -> None:
 
 
 def orders_tab(presenter: bool, lang: str) -> None:
-    st.markdown(_(
+    _explanation(presenter).markdown(_(
         "The same network trained with the masks in different places, over several seeds (each seed: the same "
         "initial weights and minibatches for every variant). Two fixes need no retraining of the order: "
         "**re-estimating the BN statistics** after training with the masks off (one pass over the training set), "
         "shown next to every variant; and **Gaussian dropout**, which keeps the order but swaps the noise "
         "(same mean and variance as the Bernoulli mask)."))
-    c1, c2 = st.columns(2)
+    left, right = _stage(presenter)
+    c1, c2 = (left, left) if presenter else st.columns(2)
     keep = ui.keep_slider(_("Keep q of the dropout masks"), "bn_keep", 0.5, lo=0.1, container=c1)
     seeds = ui.slider(_("Seeds per variant"), "bn_seeds", 2, 8, 4, container=c2)
     n_models = seeds * len(ex.VARIANTS)
     if not _run_button(_("Train {n} networks ({steps} steps each)").format(n=n_models, steps=CONFIG.steps),
-                       "bn_run_orders", (seeds, keep)):
-        st.info(_("About a minute on a 2-core machine; the results are shared by everyone who opens the page."))
+                       "bn_run_orders", (seeds, keep), left):
+        left.info(_("About a minute on a 2-core machine; the results are shared by everyone who opens the page."))
         return
-    res = orders_result(seeds, keep)
+    with right if presenter else nullcontext():
+        res = orders_result(seeds, keep)
     names = [_(VARIANT_NAMES[v]) for v in res.variants]
-    ui.chart(fig.error_dots(names, res.errors, res.errors_fresh, lang=lang, presenter=presenter,
-                            title=_("Test error by placement, {keep}, {s} seeds").format(
-                                keep=_keep_words(keep), s=seeds)), key="bn_orders")
+    _main_chart(fig.error_dots(names, res.errors, res.errors_fresh, lang=lang, presenter=presenter,
+                               title=_("Test error by placement, {keep}, {s} seeds").format(
+                                   keep=_keep_words(keep), s=seeds)), presenter, right)
     mean, sd = res.errors.mean(1), res.errors.std(1)
     fresh = res.errors_fresh.mean(1)
     i = {v: k for k, v in enumerate(res.variants)}
@@ -258,24 +296,26 @@ def orders_tab(presenter: bool, lang: str) -> None:
 
 
 def width_tab(presenter: bool, lang: str) -> None:
-    st.markdown(_(
+    _explanation(presenter).markdown(_(
         "Li et al. argue that the shift shrinks as layers get wider: a BN unit after a weight layer sums many "
         "units, the cross terms Σ wₖwₗ Cov(xₖ, xₗ) that dropout leaves alone grow with the number of pairs, while "
         "the dropout term grows only with the number of units. Measured here on trained networks with the masks "
         "after each BN and ReLU (BN → dropout), at the second BN layer."))
-    c1, c2 = st.columns(2)
+    left, right = _stage(presenter)
+    c1, c2 = (left, left) if presenter else st.columns(2)
     keep = ui.keep_slider(_("Keep q of the dropout masks"), "bn_keep", 0.5, lo=0.1, container=c1)
     seeds = ui.slider(_("Seeds per variant"), "bn_seeds", 2, 8, 4, container=c2)
     if not _run_button(_("Train {n} networks of widths {w}").format(n=seeds * len(WIDTHS),
                                                                    w=", ".join(map(str, WIDTHS))),
-                       "bn_run_width", (seeds, keep)):
-        st.info(_("About a minute on a 2-core machine; the results are shared by everyone who opens the page."))
+                       "bn_run_width", (seeds, keep), left):
+        left.info(_("About a minute on a 2-core machine; the results are shared by everyone who opens the page."))
         return
-    res = width_result(seeds, keep)
-    ui.chart(fig.width_figure(res.widths, res.ratio, res.ratio_closed, res.errors, res.errors_fresh, keep,
-                              lang=lang, presenter=presenter,
-                              title=_("The shift against width, {keep}").format(keep=_keep_words(keep))),
-             key="bn_width")
+    with right if presenter else nullcontext():
+        res = width_result(seeds, keep)
+    _main_chart(fig.width_figure(res.widths, res.ratio, res.ratio_closed, res.errors, res.errors_fresh, keep,
+                                 lang=lang, presenter=presenter,
+                                 title=_("The shift against width, {keep}").format(keep=_keep_words(keep))),
+                presenter, right)
     r = res.ratio.mean(1)
     st.markdown(_(
         "Measured: Var_test / running variance goes from {a} at width {wa} to {b} at width {wb} (mean over units "
@@ -286,25 +326,28 @@ def width_tab(presenter: bool, lang: str) -> None:
 
 
 def placement_tab(presenter: bool, lang: str) -> None:
-    st.markdown(_(
+    _explanation(presenter).markdown(_(
         "The textbook's rule of thumb: keep an input unit with q = 0.8 and a hidden unit with q = 0.5; a layer "
         "with more weights can take a lower keep, and inputs are often not dropped at all. Here on plain ReLU "
         "networks (no BN), with two hidden layers of {w} units and few training points, so that they overfit "
         "without dropout.").format(w=ex.PlacementConfig().width))
-    c1, c2 = st.columns(2)
+    left, right = _stage(presenter)
+    c1, c2 = (left, left) if presenter else st.columns(2)
     task = ui.select(_("Task"), "bn_task", list(ex.PLACEMENT_TASKS), "digits", container=c1,
                      format_func=lambda t: t)
     c1.caption(_(TASK_NAMES[task]))
     seeds = ui.slider(_("Seeds per cell"), "bn_pseeds", 1, 5, 3, container=c2)
     pc = ex.PLACEMENT_TASKS[task]
     n = len(HEAT_KEEPS) ** 2 * seeds
-    if not _run_button(_("Train {n} networks for the heatmap").format(n=n), "bn_run_heat", (task, seeds)):
-        st.info(_("One to three minutes on a 2-core machine; the results are shared by everyone who opens the page."))
+    if not _run_button(_("Train {n} networks for the heatmap").format(n=n), "bn_run_heat", (task, seeds), left):
+        left.info(_("One to three minutes on a 2-core machine; the results are shared by everyone who opens the "
+                    "page."))
         return
-    res = heatmap_result(task, seeds)
+    with right if presenter else nullcontext():
+        res = heatmap_result(task, seeds)
     mean = res.errors.mean(-1)
-    ui.chart(fig.heatmap(res.keep_in, res.keep_hidden, mean, lang=lang, presenter=presenter,
-                         title=_("Test error (%), mean of {s} seeds").format(s=seeds)), key="bn_heat")
+    _main_chart(fig.heatmap(res.keep_in, res.keep_hidden, mean, lang=lang, presenter=presenter,
+                            title=_("Test error (%), mean of {s} seeds").format(s=seeds)), presenter, right)
     ki, kh = list(res.keep_in), list(res.keep_hidden)
     best = np.unravel_index(np.argmin(mean), mean.shape)
     textbook = mean[ki.index(0.8), kh.index(0.5)]
@@ -360,14 +403,10 @@ def pc_outputs(task: str) -> int:
 def render(presenter: bool) -> None:
     lang = current_language()
     st.title(_("Dropout and batch normalisation"))
-    (st.expander(_("What this page shows")) if presenter else st.container()).markdown(_(
-        "Two networks that train well with dropout, and with batch normalisation (BN), can train worse with both. "
-        "This page measures why (the variance shift), which orders of the two are safe, what fixes it, and then "
-        "where in a network dropout pays off and how much of it. Conventions: keep probability q, drop rate "
-        "p = 1 − q, inverted dropout (kept units × 1/q while training); where the masks sit is named on every "
-        "figure."))
-    if lang != "en":
-        st.caption(" · ".join(f"**{en}**: {_(name)}" for en, name in zip(TABS, TAB_NAMES)))
+    if not presenter:  # in presenter mode it opens the open tab's folded explanation
+        st.markdown(_(INTRO))
+        if lang != "en":
+            st.caption(_tab_names())
     tabs = ui.tabs(TABS, "bn_tab")  # in the link; a bad title gets a notice
     for tab, draw in zip(tabs, (shift_tab, orders_tab, width_tab, placement_tab)):
         if tab.open:
@@ -377,3 +416,11 @@ def render(presenter: bool) -> None:
                 except ValueError as exc:
                     ui.error(exc)
     ui.show_url_notices()
+
+
+INTRO = N_(
+    "Two networks that train well with dropout, and with batch normalisation (BN), can train worse with both. "
+    "This page measures why (the variance shift), which orders of the two are safe, what fixes it, and then "
+    "where in a network dropout pays off and how much of it. Conventions: keep probability q, drop rate "
+    "p = 1 − q, inverted dropout (kept units × 1/q while training); where the masks sit is named on every "
+    "figure.")

@@ -231,14 +231,14 @@ def ensemble_grid(xs, ys, weight_scaled, mc: dict, exact: dict | None = None, *,
     sub_titles = [titles[n] for n in order]
     s = st.scale(presenter)
     fig = make_subplots(rows=rows, cols=3, specs=specs, subplot_titles=sub_titles, horizontal_spacing=0.05,
-                        vertical_spacing=0.12)
+                        vertical_spacing=0.2 if presenter else 0.12)
     st.subplot_title_fonts(fig, presenter)
     for i, name in enumerate(order):
         row, col = cells[i]
         where = dict(row=row, col=col)
         _add_surface(fig, xs, ys, probs[name], zrange=(0.0, 1.0), presenter=presenter, showscale=(i == 0), where=where)
         _add_points(fig, pts, "train", presenter, where, i == 0)
-    if rows == 2:
+    if rows == 2 and not presenter:  # on a projector the page's folded explanation says it
         fig.add_annotation(
             text=_("<b>top row</b>: Monte Carlo,<br>k sampled masks,<br>weight 1/k each<br><br>"
                    "<b>bottom row</b>: exact,<br>every one of the 2ᵈ masks,<br>weight p(m)"),
@@ -247,6 +247,13 @@ def ensemble_grid(xs, ys, weight_scaled, mc: dict, exact: dict | None = None, *,
     st.base_layout(fig, title, presenter, height=int((rows * 360 + 110) * s))
     for i in range(len(order)):
         _square_axes(fig, xs, ys, presenter, idx=i + 1, titles=False)
+    if presenter and rows == 2:
+        # Big tick labels need room: numbers only at the outer edges (x under the lowest panel of each column,
+        # y left of the first panel of each row); the panels share their ranges.
+        for i, (row, col) in enumerate(cells[:len(order)]):
+            suffix = "" if i == 0 else str(i + 1)
+            fig.layout[f"xaxis{suffix}"].showticklabels = row == 2 or col == 1
+            fig.layout[f"yaxis{suffix}"].showticklabels = i in (0, 3)
     fig.update_layout(legend=dict(orientation="h", x=0, y=0, yanchor="bottom", yref="container"),
                       margin=dict(t=int((90 if title else 50) * s), b=int(60 * s)))
     return fig

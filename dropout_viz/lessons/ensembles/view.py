@@ -17,7 +17,7 @@ import streamlit as st
 from ...core import ensembles
 from ...core.ensembles import ModelSpec, droppable_units, first_k_below
 from ...core.masks import MAX_EXACT_UNITS
-from ...ui import progress, widgets
+from ...ui import layout, progress, widgets
 from ...ui.controls import Control, draw, draw_one
 from ...ui.i18n import N_, _, current_language, keep_words
 from . import experiment as ex
@@ -334,8 +334,9 @@ DESCRIPTIONS = {
 # --- the page -------------------------------------------------------------------------------------------------
 
 
-def intro() -> None:
-    st.title(_("The ensemble against the weight-scaled network"))
+def intro(title: bool = True) -> None:
+    if title:
+        st.title(_("The ensemble against the weight-scaled network"))
     st.markdown(_("Training with dropout trains a whole family of networks at once: every way of switching off some "
                   "of the d droppable units is a *subnetwork*, there are 2ᵈ of them, and they all share one set of "
                   "weights. At test time we would like their **average** prediction. The **weight scaling rule** "
@@ -352,10 +353,11 @@ def intro() -> None:
                  "mean is the textbook's 2ᵈ-th root of the product."))
 
 
-def model_controls() -> tuple[EnsembleControls, bool]:
-    """The classifier's settings; returns (its controls without k, whether to show exact ensembles)."""
+def model_controls(presenter: bool = False) -> tuple[EnsembleControls, bool]:
+    """The classifier's settings; returns (its controls without k, whether to show exact ensembles). In presenter
+    mode they are stacked (in the page's side column)."""
     st.subheader(_("The trained model"))
-    c1, c2, c3, c4 = st.columns(4)
+    c1, c2, c3, c4 = [st.container()] * 4 if presenter else st.columns(4)
     values = {**draw(WIDGETS, c1, ("dataset", "arch")), **draw(WIDGETS, c2, ("keep_h", "keep_in")),
               **draw(WIDGETS, c3, ("steps", "seed"))}
     controls = EnsembleControls(**values, k=WIDGETS["k"].default)
@@ -370,8 +372,10 @@ def model_controls() -> tuple[EnsembleControls, bool]:
 
 
 def predictions_tab(spec: ModelSpec, k: int, with_exact: bool, presenter: bool, lang: str) -> None:
-    st.markdown(_("The same trained network predicts five ways. Equal colours mean equal P(class 1) in every panel."))
-    widgets.chart(surfaces_figure(spec, k, with_exact, presenter, lang), key="e_surfaces")
+    stage, about = layout.figure_first(presenter)
+    about.markdown(_("The same trained network predicts five ways. Equal colours mean equal P(class 1) in every panel."))
+    with stage:
+        widgets.chart(surfaces_figure(spec, k, with_exact, presenter, lang), key=layout.MAIN_FIGURE_KEY)
     view = panels(spec, k, with_exact)
     left, right = st.columns([1, 2], gap="large")
     a = draw_one(WIDGETS["diff_a"], left)
@@ -396,11 +400,11 @@ def predictions_tab(spec: ModelSpec, k: int, with_exact: bool, presenter: bool, 
                  "everywhere."))
 
 
-def convergence_tab(spec: ModelSpec, k: int, with_exact: bool, presenter: bool, lang: str) -> None:
+def convergence_tab(spec: ModelSpec, k: int, with_exact: bool, presenter: bool, lang: str, side=None) -> None:
     if not with_exact:
         st.info(_("The convergence charts measure the distance to the exact ensemble, so they need it (see above)."))
         return
-    where = draw_one(WIDGETS["where"])
+    where = draw_one(WIDGETS["where"], side if presenter else st)
     try:
         conv = convergence(spec)
     except Stopped:  # its notice and a button to start again are shown
@@ -408,7 +412,7 @@ def convergence_tab(spec: ModelSpec, k: int, with_exact: bool, presenter: bool, 
     fig_tv, fig_acc = convergence_figures(spec, where, k, presenter, lang)
     c1, c2 = st.columns(2)
     with c1:
-        widgets.chart(fig_tv, key="e_conv_tv")
+        widgets.chart(fig_tv, key=layout.MAIN_FIGURE_KEY)
     with c2:
         widgets.chart(fig_acc, key="e_conv_acc")
     ws_tv = conv.tv_refs[where]["weight-scaled"]
@@ -432,63 +436,68 @@ def convergence_tab(spec: ModelSpec, k: int, with_exact: bool, presenter: bool, 
         tv=f"{ws_tv:.3f}", closer=closer, k_max=f"{ex.K_MAX:,}", acc_mc=f"{acc_mc:.1%}", acc_ws=f"{acc_ws:.1%}"))
 
 
-def exactness_tab(spec: ModelSpec, presenter: bool, lang: str) -> None:
-    st.markdown(_("The renormalised geometric mean depends on the subnetworks only through the p(m)-weighted **mean "
+def exactness_tab(spec: ModelSpec, presenter: bool, lang: str, side=None) -> None:
+    stage, about = layout.figure_first(presenter)
+    about.markdown(_("The renormalised geometric mean depends on the subnetworks only through the p(m)-weighted **mean "
                   "of their logits**. So it equals the weight-scaled network exactly whenever the logits are an "
                   "affine function of the mask: when no nonlinearity sits between a dropped unit and the output. Four "
                   "models, all trained on the data above with {keep} on their dropped units; the networks have the "
                   "classifier's architecture (2-8-8-2 if it has one hidden layer).").format(
         keep=keep_words(spec.keep[-1])))
     if spec.keep[-1] == 1.0:
-        st.info(_("With keep q = 1 nothing is dropped: every model below is its own single subnetwork, and all the "
+        (stage if presenter else about).info(_("With keep q = 1 nothing is dropped: every model below is its own single subnetwork, and all the "
                   "differences are zero. Lower the hidden keep q above to see the identities at work."))
-    c1, c2 = st.columns([2, 1])
+    c1, c2 = (side, side) if presenter else about.columns([2, 1])
     case = ex.CASES[draw_one(WIDGETS["case"], c1)]
     act = draw_one(WIDGETS["act"], c2)
-    if case in ("softmax", "sigmoid"):
-        st.markdown(_("The linear models see nine fixed features of the point, x₁, x₂, x₁², x₁x₂, x₂², x₁³, x₁²x₂, "
-                      "x₁x₂², x₂³ (so the boundary can bend), and dropout removes features: d = 9, 512 subnetworks."))
-    for step, formula in enumerate(DERIVATIONS[case], 1):
-        # Numbered on the left (a KaTeX \tag sits at the right edge and collides with wide formulas).
-        st.latex(rf"\text{{({step})}}\qquad " + formula)
-    explanation = _(EXPLANATIONS[case])
-    if case in ("softmax", "sigmoid"):
-        st.caption(explanation)
-    else:
-        st.markdown(explanation)
+    with about:  # the derivation: above the maps, or folded below them in presenter mode
+        if case in ("softmax", "sigmoid"):
+            st.markdown(_("The linear models see nine fixed features of the point, x₁, x₂, x₁², x₁x₂, x₂², x₁³, x₁²x₂, "
+                          "x₁x₂², x₂³ (so the boundary can bend), and dropout removes features: d = 9, 512 subnetworks."))
+        for step, formula in enumerate(DERIVATIONS[case], 1):
+            # Numbered on the left (a KaTeX \tag sits at the right edge and collides with wide formulas).
+            st.latex(rf"\text{{({step})}}\qquad " + formula)
+        explanation = _(EXPLANATIONS[case])
+        if case in ("softmax", "sigmoid"):
+            st.caption(explanation)
+        else:
+            st.markdown(explanation)
     try:
         with training_spinner():
             cv = case_view(ex.case_spec(case, spec, act))
     except ValueError as exc:
         widgets.error(exc)
         return
-    m1, m2, m3 = st.columns(3)
-    m1.metric(_("Largest |P_geo − P_ws|"), f"{cv.max_geo_ws:.2g}",
-              help=_("Over the grid and the test points, in P(class 1). Float32 rounding is about 1e-7."))
-    m2.metric(_("Largest |P_arith − P_ws|"), f"{cv.max_arith_ws:.2g}")
-    m3.metric(_("Subnetworks enumerated"), f"2{widgets.superscript(cv.d)} = {2 ** cv.d:,}")
-    if cv.jensen is not None:
-        g, layer = cv.jensen.gap, cv.jensen.layer
-        st.markdown(_("Measured on the grid, over all 2{sup} masks of the first dropped layer: E[φ(a)] − φ(E[a]) for "
-                      "the {units} units of hidden layer {layer} ranges from {lo} to {hi} (mean {mean}); E[a] matches "
-                      "the weight-scaled pre-activation to {error}.").format(
-            sup=widgets.superscript(cv.spec.sizes[layer - 1]), units=g.shape[1], layer=layer, lo=f"{g.min():.3g}",
-            hi=f"{g.max():.3g}", mean=f"{g.mean():.3g}", error=f"{cv.jensen.mean_preact_error:.1g}"))
+    with about:
+        m1, m2, m3 = st.columns(3)
+        m1.metric(_("Largest |P_geo − P_ws|"), f"{cv.max_geo_ws:.2g}",
+                  help=_("Over the grid and the test points, in P(class 1). Float32 rounding is about 1e-7."))
+        m2.metric(_("Largest |P_arith − P_ws|"), f"{cv.max_arith_ws:.2g}")
+        m3.metric(_("Subnetworks enumerated"), f"2{widgets.superscript(cv.d)} = {2 ** cv.d:,}")
+        if cv.jensen is not None:
+            g, layer = cv.jensen.gap, cv.jensen.layer
+            st.markdown(_("Measured on the grid, over all 2{sup} masks of the first dropped layer: E[φ(a)] − φ(E[a]) for "
+                          "the {units} units of hidden layer {layer} ranges from {lo} to {hi} (mean {mean}); E[a] matches "
+                          "the weight-scaled pre-activation to {error}.").format(
+                sup=widgets.superscript(cv.spec.sizes[layer - 1]), units=g.shape[1], layer=layer, lo=f"{g.min():.3g}",
+                hi=f"{g.max():.3g}", mean=f"{g.mean():.3g}", error=f"{cv.jensen.mean_preact_error:.1g}"))
     fig_surf, fig_diff = case_figures(cv.spec, _(DESCRIPTIONS[case]), presenter, lang)
-    widgets.chart(fig_surf, key="e_case_surfaces")
-    widgets.chart(fig_diff, key="e_case_diff")
-    st.caption(_("Each map has its own colour range, set by its largest difference: a map of pure float rounding "
-                 "(about 1e-7) looks as busy as a real gap, so read the number in its title."))
+    with stage:
+        widgets.chart(fig_surf, key=layout.MAIN_FIGURE_KEY)
+        widgets.chart(fig_diff, key="e_case_diff")
+        st.caption(_("Each map has its own colour range, set by its largest difference: a map of pure float "
+                     "rounding (about 1e-7) looks as busy as a real gap, so read the number in its title."))
 
 
 VOTE_COLUMNS = (N_("P(class 0)"), N_("P(class 1)"))
 
 
 def voting_tab(presenter: bool, lang: str) -> None:
-    st.markdown(_("Three models, two classes: edit the table (add or delete rows for more models). A **majority "
+    stage, about = layout.figure_first(presenter)
+    about.markdown(_("Three models, two classes: edit the table (add or delete rows for more models). A **majority "
                   "vote** only counts which class each model ranks first; the **averages** also weigh how sure each "
                   "model is."))
-    c1, c2 = st.columns([1, 2], gap="large")
+    c1, c2 = stage.columns([1, 2], gap="large")
     # The link holds the table (e_votes=0.49,0.51;...). It is read once per session, as the editor's starting
     # table: the editor keeps its edits on top of that, and every edit is written back to the link.
     if "_e_votes_base" not in st.session_state:
@@ -520,23 +529,25 @@ def voting_tab(presenter: bool, lang: str) -> None:
         except ValueError as exc:
             widgets.error(exc)
         else:
-            widgets.chart(vote_figure(rows, normalise, presenter, lang), key="e_votes_chart")
+            widgets.chart(vote_figure(rows, normalise, presenter, lang), key=layout.MAIN_FIGURE_KEY)
     st.caption(_("Geometric mean of M models: (Π_i P_i(c))^(1/M), then divided by its sum over the classes. The "
                  "dropout ensembles on this page never vote: Monte Carlo averages arithmetically, and the weight "
                  "scaling rule approximates the geometric mean."))
 
 
-def uncertainty_tab(spec: ModelSpec, presenter: bool, lang: str) -> None:
-    st.info(_("A different use of the same samples. In the other tabs the sampled subnetworks served to "
+def uncertainty_tab(spec: ModelSpec, presenter: bool, lang: str, side=None) -> None:
+    stage, about = layout.figure_first(presenter)
+    about.info(_("A different use of the same samples. In the other tabs the sampled subnetworks served to "
               "**approximate one prediction** (and the weight-scaled network does that in one pass). Here dropout "
               "stays switched on at test time and we keep the **spread** of the T predictions as a measure of "
               "uncertainty (Gal and Ghahramani, 2016). The weight-scaled network has no spread to offer."))
-    c1, c2 = st.columns(2)
+    c1, c2 = (side, side) if presenter else stage.columns(2)
     keep_r = draw_one(WIDGETS["reg_keep"], c1)
     passes = draw_one(WIDGETS["passes"], c2)
     with training_spinner():
         figure = regression_figure(spec.seed, keep_r, passes, presenter, lang)
-    widgets.chart(figure, key="e_regression")
+    with stage:
+        widgets.chart(figure, key=layout.MAIN_FIGURE_KEY)
     st.caption(_("The training points cover only −1.5 ≤ x ≤ 1.5. Outside, the thinned networks extrapolate in "
                  "different directions and the band widens: the model says it does not know."))
     widgets.chart(uncertainty_figure(spec, passes, presenter, lang), key="e_entropy")
@@ -548,9 +559,25 @@ def uncertainty_tab(spec: ModelSpec, presenter: bool, lang: str) -> None:
 def render(presenter: bool) -> None:
     """Draw the lesson (after nav.page_setup)."""
     lang = current_language()  # the figures' language (part of their cache keys)
-    intro()
-    controls, with_exact = model_controls()
-    controls = dataclasses.replace(controls, k=draw_one(WIDGETS["k"]))
+    if presenter:  # figure first: the controls in a side column, the tabs beside them, the explanation folded
+        st.title(_("Ensemble vs weight scaling"))
+        side, main = layout.stage(True, controls_width=0.24)
+        tab_side, model_side = side.container(), side.container()
+        about = layout.explanation(True)
+        with about:
+            intro(title=False)
+    else:
+        intro()
+        main = about = st.container()
+        tab_side = model_side = None
+    with model_side or st.container():
+        controls, with_exact = model_controls(presenter)
+        controls = dataclasses.replace(controls, k=draw_one(WIDGETS["k"]))
+    with main:
+        _body(controls, with_exact, presenter, lang, about, tab_side)
+
+
+def _body(controls, with_exact: bool, presenter: bool, lang: str, about, side) -> None:
     spec = controls.spec()
     d = droppable_units(spec)
     try:
@@ -563,19 +590,19 @@ def render(presenter: bool) -> None:
         widgets.show_url_notices()
         st.stop()
     arch_text = "-".join(map(str, spec.sizes))
-    st.caption(_("{arch} ReLU network on {dataset}, {keep_in} for the inputs and {keep_hidden} for the hidden units, "
+    about.caption(_("{arch} ReLU network on {dataset}, {keep_in} for the inputs and {keep_hidden} for the hidden units, "
                  "inverted dropout, {steps} steps. Test accuracy of the weight-scaled network: {acc} ({n} test "
                  "points).").format(arch=arch_text, dataset=spec.dataset, keep_in=keep_words(spec.keep[0]),
                                      keep_hidden=keep_words(spec.keep[-1]), steps=f"{spec.steps:,}",
                                      acc=f"{model.test_acc:.1%}", n=len(model.y_test)))
     if d > MAX_EXACT_UNITS:
-        st.info(_("The exact ensembles would need all 2{sup} = {n} subnetworks; above 2{sup_max} that is too slow "
+        about.info(_("The exact ensembles would need all 2{sup} = {n} subnetworks; above 2{sup_max} that is too slow "
                   "for a lecture. Use the Monte Carlo panels: they approximate the same averages with k masks.").format(
             sup=widgets.superscript(d), n=f"{2 ** d:,}", sup_max=widgets.superscript(MAX_EXACT_UNITS)))
     elif not with_exact:
-        st.info(_("Exact ensembles over 2{sup} subnetworks are computed on request (switch above).").format(
+        about.info(_("Exact ensembles over 2{sup} subnetworks are computed on request (switch above).").format(
             sup=widgets.superscript(d)))
-    if any(_(t) != t for t in TABS):
+    if any(_(t) != t for t in TABS) and not presenter:
         st.caption(_("The tabs: {tabs}").format(
             tabs=" · ".join(_("**{tab}** ({name})").format(tab=t, name=_(t)) for t in TABS)))
     # Bound to the URL, so a link opens the same section; only the open tab runs its computation.
@@ -588,15 +615,15 @@ def render(presenter: bool) -> None:
         with tabs[1]:
             if not tabs[0].open:  # once per run (its notice and buttons have keys)
                 with_exact = exact_if_wanted(spec, with_exact)
-            convergence_tab(spec, controls.k, with_exact, presenter, lang)
+            convergence_tab(spec, controls.k, with_exact, presenter, lang, side)
     if tabs[2].open:
         with tabs[2]:
-            exactness_tab(spec, presenter, lang)
+            exactness_tab(spec, presenter, lang, side)
     if tabs[3].open:
         with tabs[3]:
             voting_tab(presenter, lang)
     if tabs[4].open:
         with tabs[4]:
-            uncertainty_tab(spec, presenter, lang)
+            uncertainty_tab(spec, presenter, lang, side)
     widgets.show_url_notices()  # last: the notices box sits at the top, and widgets in the tabs add to it
 

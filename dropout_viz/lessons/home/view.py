@@ -6,7 +6,7 @@ import streamlit as st
 
 from dropout_viz import figures
 from dropout_viz.core import system
-from dropout_viz.ui import nav, widgets
+from dropout_viz.ui import layout, nav, widgets
 from dropout_viz.ui.controls import Control, draw_one
 from dropout_viz.ui.i18n import N_, _, keep_words
 
@@ -32,19 +32,22 @@ def sample_masks(sizes: tuple[int, ...], keep: tuple[float, ...], seed: int, dra
 def render(presenter: bool) -> None:
     sizes = ex.CONFIG.sizes
     st.title("Dropout Lab")
-    st.markdown(_(
+    # Presenter mode: the network and its sliders first, the explanation folded below them.
+    stage, about = layout.figure_first(presenter)
+    about.markdown(_(
         "**Dropout** trains a network while randomly switching units off. At every training step each unit is "
         "kept with probability **q** (the *keep probability*) and silenced otherwise, together with all its "
         "connections; the next minibatch gets a fresh random choice. Each choice is a *subnetwork*, and all "
         "of them share the same weights — so training with dropout trains an enormous ensemble at the cost "
         "of one network. At test time nothing is dropped: with **inverted dropout** (kept units are scaled by "
         "1/q while training) the full network approximates the average of the whole ensemble."))
-    st.info(_(
+    about.info(_(
         "**Convention used everywhere in this app:** keep probability q, drop rate p = 1 − q, and inverted "
         "dropout unless a page says otherwise. Papers differ: Srivastava et al. call the keep probability p, "
         "while most frameworks' `rate` is the drop rate."), icon="📐")
 
-    controls, picture = st.columns([1, 2.2] if not presenter else [1, 1.6], gap="large")
+    with stage:
+        controls, picture = st.columns([1, 2.2] if not presenter else [1, 2.4], gap="large")
     with controls:
         st.subheader(_("Drop some units"))
         keep_in = draw_one(WIDGETS["keep_in"])
@@ -70,7 +73,7 @@ def render(presenter: bool) -> None:
     with picture:
         fig = figures.network_diagram(list(sizes), unit_masks, keep=list(keep), presenter=presenter,
                                       title=_("One thinned network: mask #{draw}").format(draw=draw))
-        widgets.chart(fig, key="home_network")
+        widgets.chart(fig, key=layout.MAIN_FIGURE_KEY)
     widgets.show_url_notices()
 
     info = system.backend_info()

@@ -72,8 +72,11 @@ def closed_vs_sampled(x, lines: dict, points: dict, *, x_title: str, y_title: st
             if err.shape != xv.shape or np.any(err[np.isfinite(err)] < 0):
                 raise ValueError(f"points[{name!r}] errors must be {xv.size} non-negative values")
         c = color[_group(name)]
+        # Presenter mode: a quantity with a closed-form line is named once, by its line (the caption says what the
+        # markers are), so the legend over the plot stays short.
+        named = presenter and any(_group(line) == _group(name) for line in lines)
         fig.add_trace(go.Scatter(
-            x=xv, y=y, mode="markers", name=name, meta="sampled",
+            x=xv, y=y, mode="markers", name=name, meta="sampled", showlegend=not named,
             marker=dict(color="white", size=st.marker_size(presenter, 11), symbol=symbols[i % len(symbols)],
                         line=dict(color=c, width=st.line_width(presenter, 2.5))),
             error_y=None if err is None else dict(type="data", array=2 * err, color=c,
@@ -164,6 +167,8 @@ def jensen_picture(z, prob, *, presenter: bool = False, title: str | None = None
     st.base_layout(fig, title, presenter, height=int(470 * s))
     fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.2, yanchor="top"),
                       margin=dict(b=int(120 * s)))
+    if presenter:  # the legend at the figure's foot, under the large tick labels, however tall the figure is drawn
+        fig.update_layout(legend=dict(yref="container", y=0.01, yanchor="bottom"), margin=dict(b=int(130 * s)))
     fig.update_xaxes(title_text=words["x_title"])
     fig.update_yaxes(title_text="f(z)", col=1)
     return fig

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import streamlit as st
 
 from dropout_viz.core import datasets
-from dropout_viz.ui import progress, widgets
+from dropout_viz.figures.titles import wrap_title
+from dropout_viz.ui import layout, progress, widgets
 from dropout_viz.ui.controls import Control, draw_one
 from dropout_viz.ui.i18n import N_, _, current_language, keep_words, spinner
 
@@ -181,6 +182,38 @@ def dropout_label(keep: float) -> str:
     return _("dropout, keep q = {q}").format(q=f"{keep:.3g}")
 
 
+# --- the frame: explanation, stage, main figure -------------------------------------------------------------
+
+def _explanation(presenter: bool):
+    """A tab's explanatory text: in place, or folded in presenter mode together with the page's introduction
+    (one fold, so the figure keeps the first screen)."""
+    box = layout.explanation(presenter)
+    if presenter:
+        box.markdown(_(INTRO))
+    return box
+
+
+def _stage(presenter: bool):
+    """(controls, figure) side by side: the lesson's own columns, or the presenter frame's stage."""
+    return layout.stage(presenter) if presenter else st.columns(COLUMNS, gap="large")
+
+
+def _main_chart(fig, presenter: bool) -> None:
+    """The open tab's main figure, under the key a browser finds it by; presenter height so it fits the first
+    screen at 1280 × 720."""
+    if presenter:
+        fig.update_layout(height=layout.PRESENTER_FIGURE_HEIGHT)
+        wrap_title(fig)  # a long title over two lines: the figure is narrow beside its controls
+    widgets.chart(fig, key=layout.MAIN_FIGURE_KEY)
+
+
+INTRO = N_(
+    "Four ways of looking inside a dropout network, each an experiment to run. Where a formula exists it "
+    "is checked live against simulation, showing both numbers and their difference. Throughout, **q is "
+    "the keep probability** (drop rate p = 1 − q) and dropout is **inverted** (kept units are scaled by "
+    "1/q while training) unless a section says otherwise.")
+
+
 # --- the page ----------------------------------------------------------------------------------------------
 
 def keep_and_seed(box) -> tuple[float, int]:
@@ -200,11 +233,8 @@ def pair_controls(box) -> PairControls:
 def render(presenter: bool) -> None:
     """Draw the lesson: title, introduction, and the open tab's experiment (only the open tab computes)."""
     st.title(_("Inside the network"))
-    st.markdown(_(
-        "Four ways of looking inside a dropout network, each an experiment to run. Where a formula exists it "
-        "is checked live against simulation, showing both numbers and their difference. Throughout, **q is "
-        "the keep probability** (drop rate p = 1 − q) and dropout is **inverted** (kept units are scaled by "
-        "1/q while training) unless a section says otherwise."))
+    if not presenter:  # in presenter mode it opens the open tab's folded explanation
+        st.markdown(_(INTRO))
     # Bound to the URL, so a link opens the same experiment.
     tabs = widgets.tabs(TABS, TAB_KEY)
     for tab, draw in zip(tabs, (co_adaptation, path_survival, jensen_gap, flat_minima)):
@@ -215,13 +245,14 @@ def render(presenter: bool) -> None:
 
 
 def co_adaptation(presenter: bool) -> None:
-    st.markdown(_(
+    explain = _explanation(presenter)
+    explain.markdown(_(
         "Without dropout a hidden unit can come to rely on particular partners, each fixing "
         "the others' mistakes; such **co-adapted** units only work together. Dropout makes every partner "
         "unreliable, so each unit must be useful in whatever company it gets. The test: train one network "
         "twice (same initial weights, same minibatches), without and with dropout, then switch hidden units "
         "off and watch the test accuracy."))
-    left, right = st.columns(COLUMNS, gap="large")
+    left, right = _stage(presenter)
     pair = pair_controls(left)
     n_orders = draw_one(WIDGETS["n_orders"], left)
     with right:
@@ -232,11 +263,11 @@ def co_adaptation(presenter: bool) -> None:
             return
         except Stopped:  # its notice and a button to train after all are shown
             return
-        widgets.chart(compare_bands(
+        _main_chart(compare_bands(
             res["percent"], {_("no dropout"): res["plain"], dropout_label(pair.keep): res["dropout"]},
             hline={_("guessing (1 / classes)"): res["chance"]}, x_title=_("hidden units switched off (%)"),
             y_title=_("test accuracy"), presenter=presenter,
-            title=_("Test accuracy as hidden units are switched off")), key="in_ablation")
+            title=_("Test accuracy as hidden units are switched off")), presenter)
         half = _("Mean test accuracy with 50 % of every hidden layer switched off.")
         accuracy = _("Test accuracy.")
         plain, drop = st.columns(2)
@@ -254,18 +285,19 @@ def co_adaptation(presenter: bool) -> None:
 
 
 def path_survival(presenter: bool) -> None:
-    st.markdown(_(
+    explain = _explanation(presenter)
+    explain.markdown(_(
         "A path runs from one input unit through one unit of every hidden layer to an output unit. "
         "It carries signal only if every unit on it is kept, so a long path is rarely intact: the network "
         "cannot lean on any single chain and has to spread what it knows over many."))
-    st.latex(r"P(\text{a given path survives}) = q_{\mathrm{in}}\, q^{L} = (1-p_{\mathrm{in}})\,(1-p)^{L}")
-    st.latex(r"P(\text{some path survives}) = \bigl(1-(1-q_{\mathrm{in}})^{n}\bigr)\,\bigl(1-(1-q)^{n}\bigr)^{L}")
-    st.caption(_(
+    explain.latex(r"P(\text{a given path survives}) = q_{\mathrm{in}}\, q^{L} = (1-p_{\mathrm{in}})\,(1-p)^{L}")
+    explain.latex(r"P(\text{some path survives}) = \bigl(1-(1-q_{\mathrm{in}})^{n}\bigr)\,\bigl(1-(1-q)^{n}\bigr)^{L}")
+    explain.caption(_(
         "L hidden layers of n units (and n inputs); each hidden unit is kept with probability q, each input "
         "unit with q_in (q_in = 1: inputs are not dropped and their factor is 1); output units are never "
         "dropped. In a fully connected net some input reaches the output exactly when every dropped "
         "layer keeps at least one unit."))
-    left, right = st.columns(COLUMNS, gap="large")
+    left, right = _stage(presenter)
     keep, seed = keep_and_seed(left)
     keep_in = draw_one(WIDGETS["keep_in"], left)
     width = draw_one(WIDGETS["path_width"], left)
@@ -278,13 +310,13 @@ def path_survival(presenter: bool) -> None:
         return
     one, some = _("one given path"), _("some path")
     with right:
-        widgets.chart(closed_vs_sampled(
+        _main_chart(closed_vs_sampled(
             res["depth"], {series(one, _("closed form")): res["one_closed"],
                            series(some, _("closed form")): res["any_closed"]},
             {series(one, _("sampled")): (res["one_mc"], res["one_se"]),
              series(some, _("sampled")): (res["any_mc"], res["any_se"])},
             x_title=_("hidden layers L"), y_title=_("probability of surviving"), presenter=presenter,
-            title=_("Surviving paths, {keep}").format(keep=keep_words(keep))), key="in_paths")
+            title=_("Surviving paths, {keep}").format(keep=keep_words(keep))), presenter)
         st.caption(_(
             "n = {width} units per layer, inputs: {keep_in}. Lines: closed forms. Markers: share of {n_samples} "
             "sampled masks in which the path survives (one deep net, cut at each depth); bars: ± 2 standard "
@@ -298,12 +330,13 @@ def path_survival(presenter: bool) -> None:
 
 
 def jensen_gap(presenter: bool) -> None:
-    st.markdown(_(
+    explain = _explanation(presenter)
+    explain.markdown(_(
         "The weight-scaled network feeds each unit its **average** input; the ensemble "
         "averages the unit's **outputs** over all subnetworks. For a non-linear f the two differ, and for a "
         "convex f (z², ReLU) Jensen's inequality fixes the sign: E[f(z)] ≥ f(E z). One unit with d inputs "
         "shows the whole story: every dot below is one of its 2^d subnetworks."))
-    left, right = st.columns(COLUMNS, gap="large")
+    left, right = _stage(presenter)
     keep, seed = keep_and_seed(left)
     d = draw_one(WIDGETS["d"], left)
     kind = draw_one(WIDGETS["kind"], left)
@@ -318,9 +351,9 @@ def jensen_gap(presenter: bool) -> None:
         return
     lang = current_language()
     with right:
-        widgets.chart(jensen_picture(res["z"], res["prob"], presenter=presenter, lang=lang,
-                                     title=_("All {n} subnetworks, {keep}").format(
-                                         n=f"{res['n_masks']:,}", keep=keep_words(keep))), key="in_jensen")
+        _main_chart(jensen_picture(res["z"], res["prob"], presenter=presenter, lang=lang,
+                                   title=_("All {n} subnetworks, {keep}").format(
+                                       n=f"{res['n_masks']:,}", keep=keep_words(keep))), presenter)
         how = (_("Inverted dropout on the unit's {d} inputs.") if inverted
                else _("Standard dropout on the unit's {d} inputs.")).format(d=d)
         st.caption(_(
@@ -355,13 +388,14 @@ def jensen_gap(presenter: bool) -> None:
 
 
 def flat_minima(presenter: bool) -> None:
-    st.markdown(_(
+    explain = _explanation(presenter)
+    explain.markdown(_(
         "Dropout's noise keeps shaking the weights during training, which makes it hard to "
         "settle in a narrow valley of the loss. Walk away from the trained weights along random directions and "
         "see how fast the loss climbs. Directions are **filter-normalised** (Li et al., 2018): each unit's "
         "incoming weights move in proportion to their own length, so networks whose weights have different "
         "scales can be compared."))
-    left, right = st.columns(COLUMNS, gap="large")
+    left, right = _stage(presenter)
     pair = pair_controls(left)
     n_dirs = draw_one(WIDGETS["n_dirs"], left)
     t_max = draw_one(WIDGETS["t_max"], left)
@@ -375,11 +409,11 @@ def flat_minima(presenter: bool) -> None:
         except Stopped:  # its notice and a button to train after all are shown
             res = None
         if res is not None:
-            widgets.chart(compare_bands(
+            _main_chart(compare_bands(
                 res["ts"], {_("no dropout"): res["plain"], dropout_label(pair.keep): res["dropout"]},
                 x_title=_("step t along a direction (t = 0: trained weights)"),
                 y_title=_("cross-entropy, train set") if split == "train" else _("cross-entropy, test set"),
-                presenter=presenter, title=_("Loss along random directions")), key="in_landscape")
+                presenter=presenter, title=_("Loss along random directions")), presenter)
             plain, drop = st.columns(2)
             climb = _("Mean loss at t = ±{t} minus the loss at t = 0.").format(t=f"{t_max:g}")
             plain.metric(_("No dropout: loss climbs by"), f"{res['plain_rise']:.3g}", help=climb)

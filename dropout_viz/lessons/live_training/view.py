@@ -20,7 +20,7 @@ from dropout_viz.core import datasets
 from dropout_viz.core.checks import quote
 from dropout_viz.figures import band_chart
 from dropout_viz.figures.style import CLASS_COLORS, model_colors
-from dropout_viz.ui import widgets
+from dropout_viz.ui import layout, widgets
 from dropout_viz.ui.controls import Control, draw_one
 from dropout_viz.ui import progress
 from dropout_viz.ui.i18n import N_, _, current_language, keep_words
@@ -515,7 +515,9 @@ def _live_body(names, keeps, hps, lr, presenter, l2=0.0, speed=SPEED_DEFAULT) ->
                        model=model_label(names[d.model]), bad=bad, step=d.step, lr=lr), icon="💥")
         st.button(_("Reset to the initial weights"), key="t_reset_diverged",
                   icon=":material/replay:", on_click=request, args=("reset",))
-    live_view.mount(data, key=VIEW, on_event=_on_view_event)
+    # The page's main figure (a browser test finds its box by the class st-key-main_figure).
+    with st.container(key=layout.MAIN_FIGURE_KEY):
+        live_view.mount(data, key=VIEW, on_event=_on_view_event)
     _captions(live, names, keeps, playing)
 
 
@@ -773,8 +775,10 @@ WIDGETS = {
 
 def render(presenter: bool) -> None:
     """The live-training lesson: two copies of one network trained side by side, then the sweeps."""
-    st.title(_("Live training: the same network with and without dropout"))
-    if not presenter:  # on a projector the first screen is for the controls and the live view
+    # On a projector the first screen is for the controls and the live view: a short title, the text folded below.
+    st.title(_("Live training") if presenter else _("Live training: the same network with and without dropout"))
+    stage, about = layout.figure_first(presenter)
+    with about:
         st.markdown(_("Two copies of one network start from **the same weights** and see **the same minibatches in the "
               "same order**; the only difference is that one of them drops units while it trains. Press **Play** "
               "(keyboard **P**) and watch them part ways. Keep, learning rate and penalty can be changed while "
@@ -796,7 +800,12 @@ def render(presenter: bool) -> None:
         optimizer = draw_one(WIDGETS["optimizer"])
         batch = draw_one(WIDGETS["batch"])
 
-    transport, values, rates, extra = st.columns([1.25, 1, 0.8, 1], gap="medium")
+    if presenter:  # the controls in a narrow column beside the live view
+        side, view_box = stage.columns([0.26, 0.74], gap="medium")
+        transport = values = rates = extra = side
+    else:
+        transport, values, rates, extra = stage.columns([1.25, 1, 0.8, 1], gap="medium")
+        view_box = stage
     with transport:
         buttons = st.container(horizontal=True)  # filled below, once the seed it offers to change is known
         seed = draw_one(WIDGETS["seed"])
@@ -830,7 +839,7 @@ def render(presenter: bool) -> None:
     widgets.show_url_notices()
 
     if name == experiment.CSV and points is None:
-        st.info(_("**Your CSV** is chosen but no points are loaded yet: upload a CSV file with the columns x1, x2 and "
+        stage.info(_("**Your CSV** is chosen but no points are loaded yet: upload a CSV file with the columns x1, x2 and "
                      "label in the sidebar (two classes, at least 20 points). Your points stay in this browser session; a "
                      "link to this page carries the choice, not the points."),
                 icon="📄")
@@ -843,15 +852,17 @@ def render(presenter: bool) -> None:
         keeps = experiment.model_keeps(keep_in, keep_h, layers, keep3)
         hps = experiment.hypers(keeps, lr, l2)
     except ValueError as e:
-        widgets.error(e)
+        with stage:
+            widgets.error(e)
         st.stop()
 
     names = experiment.model_names(keeps)
     with st.spinner(_("Compiling the training step for this network (once per shape)…")):
         live_run(setup)
-    if not presenter:
-        legend(names, setup)  # the live view's panels say the rest
-    live_area(names, keeps, hps, lr, presenter, l2=l2, speed=speed)
+    with view_box:
+        if not presenter:
+            legend(names, setup)  # the live view's panels say the rest
+        live_area(names, keeps, hps, lr, presenter, l2=l2, speed=speed)
     if setup.regression:
         st.caption(_("**What to look for:** the no-dropout curve bends to pass through individual noisy training points "
               "(filled) and its training loss sinks toward zero; the dropout curve stays flatter between them. The "

@@ -14,7 +14,7 @@ import numpy as np
 import streamlit as st
 
 from dropout_viz.figures import band_chart
-from dropout_viz.ui import widgets
+from dropout_viz.ui import layout, widgets
 from dropout_viz.ui.controls import Control, draw_one
 from dropout_viz.ui.i18n import N_, _, current_language, keep_words
 
@@ -128,10 +128,11 @@ def network_sizes(container=st) -> tuple[int, ...]:
         return DEFAULT_SIZES
 
 
-def keep_sliders(sizes: tuple[int, ...]) -> tuple[float, ...]:
-    """One keep slider per layer of units before the output, side by side, each with its drop rate."""
+def keep_sliders(sizes: tuple[int, ...], container=None) -> tuple[float, ...]:
+    """One keep slider per layer of units before the output, side by side (stacked in ``container`` when given),
+    each with its drop rate."""
     n = len(sizes) - 1
-    cols = st.columns(max(n, 4))
+    cols = st.columns(max(n, 4)) if container is None else [container] * n
     keep = []
     for i in range(n):
         c = keep_control(i)
@@ -382,13 +383,14 @@ def step_text(demo: sn.StepDemo, phase: int) -> None:
                       change=f"{demo.loss_full_after - demo.loss_full_before:+.4f}"))
 
 
-def diagram_layout(sizes, ratio: float):
+def diagram_layout(sizes, ratio: float, presenter: bool = False):
     """(diagram box, side box, second side box): beside the diagram for up to 5 layers, else below it.
 
     Deep networks need the full width for their column labels; their side text then goes underneath in
-    two columns. For small networks both side boxes are the same column.
+    two columns. For small networks both side boxes are the same column. In presenter mode the diagram has the
+    width (its controls are in the page's side column) and the side text goes below.
     """
-    if len(sizes) > 5:
+    if len(sizes) > 5 or presenter:
         box = st.container()
         a, b = st.columns([1, 1.4], gap="large")
         return box, a, b
@@ -409,46 +411,60 @@ def render(presenter: bool) -> None:
     """Draw the lesson (below the frame that nav.page_setup drew)."""
     lang = current_language()  # for the figures' own labels
     st.title(_("Masks and subnetworks"))
-    st.markdown(_("A dropout **mask** is one coin flip per unit: heads (probability **q**, the *keep probability*) the "
+    # Presenter mode: the key controls in a narrow column (the open tab's own on top), the tabs and their main
+    # figure beside it, the explanation folded at the bottom.
+    if presenter:
+        side, main = layout.stage(True, controls_width=0.24)
+        tab_side, net_side = side.container(), side.container()
+        about = layout.explanation(True)
+    else:
+        main = st.container()
+        tab_side = net_side = about = None
+    (about or st).markdown(_("A dropout **mask** is one coin flip per unit: heads (probability **q**, the *keep probability*) the "
                   "unit works, tails (probability **p = 1 − q**, the *drop rate*) it is silenced together with every "
                   "connection into and out of it. What remains is a **subnetwork**. Output units are never dropped. "
                   "Dropout is **inverted** here unless a section says otherwise: kept units are multiplied by 1/q "
                   "while training, so nothing needs rescaling at test time."))
 
-    top = st.columns([2, 1, 3], gap="medium")
+    top = st.columns([2, 1, 3], gap="medium") if not presenter else [net_side, net_side, about]
     with top[0]:
         sizes = network_sizes()
     seed = draw_one(WIDGETS["seed"], top[1])
     top[2].caption(_("Keep q = 0 is not offered: inverted dropout divides by q, and a layer that is always dropped "
                      "would cut every input off from the output. Keep q = 1 switches dropout off for that layer."))
-    controls = MasksControls(sizes=sizes, keep=keep_sliders(sizes), seed=seed)
+    controls = MasksControls(sizes=sizes, keep=keep_sliders(sizes, net_side), seed=seed)
 
-    if lang != "en":
+    with main:
+        _tabs(controls, presenter, lang, tab_side)
+    widgets.show_url_notices()
+
+
+def _tabs(controls: MasksControls, presenter: bool, lang: str, side) -> None:
+    if lang != "en" and not presenter:
         st.caption(_("Tabs: {tabs}").format(tabs=_("; ").join(
             _("**{title}** ({translated})").format(title=t, translated=_(t)) for t in TABS)))
     # Bound to the URL so a link opens the same section; only the open tab computes anything.
     tabs = widgets.tabs(list(TABS), "m_tab")
     if tabs[0].open:
         with tabs[0]:
-            _thinned_tab(controls, presenter, lang)
+            _thinned_tab(controls, presenter, lang, side)
     if tabs[1].open:
         with tabs[1]:
-            _minibatch_tab(controls, presenter, lang)
+            _minibatch_tab(controls, presenter, lang, side)
     if tabs[2].open:
         with tabs[2]:
-            _vector_tab(controls, presenter, lang)
+            _vector_tab(controls, presenter, lang, side)
     if tabs[3].open:
         with tabs[3]:
-            _gallery_tab(controls, presenter, lang)
+            _gallery_tab(controls, presenter, lang, side)
     if tabs[4].open:
         with tabs[4]:
-            _step_tab(controls, presenter, lang)
-    widgets.show_url_notices()
+            _step_tab(controls, presenter, lang, side)
 
 
-def _thinned_tab(c: MasksControls, presenter: bool, lang: str) -> None:
+def _thinned_tab(c: MasksControls, presenter: bool, lang: str, side=None) -> None:
     playing = is_playing()
-    row = st.columns([2, 1.1, 1.3, 1.6], vertical_alignment="bottom")
+    row = [side] * 3 if presenter else st.columns([2, 1.1, 1.3, 1.6], vertical_alignment="bottom")
     resample_button(row[0])
     row[1].button(_("⏸ Pause") if playing else _("▶ Play"), key="m_play", shortcut="P", on_click=toggle_play,
                   help=_("Draw a new mask every few seconds, as consecutive minibatches would (keyboard: P)."))
@@ -460,10 +476,10 @@ def _thinned_tab(c: MasksControls, presenter: bool, lang: str) -> None:
             widgets.bump("m_draw")
         draw = widgets.counter("m_draw")
         res = thinned(c.sizes, c.keep, c.seed, draw)
-        box, side_a, side_b = diagram_layout(c.sizes, 1.7)
+        box, side_a, side_b = diagram_layout(c.sizes, 1.7, presenter)
         with box:
             fig = labelled_diagram(list(c.sizes), res["masks"], keep=list(c.keep), presenter=presenter, lang=lang)
-            widgets.chart(fig, key="m_diagram")
+            widgets.chart(fig, key=layout.MAIN_FIGURE_KEY)
             caption = (_("Mask #{draw} of seed {seed} — playing. Dashed grey circles with a cross are dropped units; "
                          "none of their connections remain.") if playing else
                        _("Mask #{draw} of seed {seed}. Dashed grey circles with a cross are dropped units; none of "
@@ -482,10 +498,11 @@ def _thinned_tab(c: MasksControls, presenter: bool, lang: str) -> None:
     thinned_network()
 
 
-def _minibatch_tab(c: MasksControls, presenter: bool, lang: str) -> None:
-    st.markdown(_("In training, **every example of a minibatch gets its own mask**: a batch of 32 trains up to 32 "
+def _minibatch_tab(c: MasksControls, presenter: bool, lang: str, side=None) -> None:
+    stage, about = layout.figure_first(presenter)
+    about.markdown(_("In training, **every example of a minibatch gets its own mask**: a batch of 32 trains up to 32 "
                   "different subnetworks at once, all sharing the same weights."))
-    left, right = st.columns([1.3, 2.6], gap="large")
+    left, right = (side, stage) if presenter else stage.columns([1.3, 2.6], gap="large")
     with left:
         resample_button()
         batch = draw_one(WIDGETS["batch"])
@@ -498,14 +515,15 @@ def _minibatch_tab(c: MasksControls, presenter: bool, lang: str) -> None:
         fig = mask_heatmap(bm[layer], keep=c.keep[layer], presenter=presenter, lang=lang,
                            title=_("One minibatch, {layer} layer: a row per example").format(
                                layer=_layer_words(layer, len(c.sizes))))
-        widgets.chart(fig, key="m_batch_heatmap")
+        widgets.chart(fig, key=layout.MAIN_FIGURE_KEY)
 
 
-def _vector_tab(c: MasksControls, presenter: bool, lang: str) -> None:
-    st.markdown(_("The classic NumPy example drops entries of x = (1, …, 10) with **drop level 0.4**, which is the "
+def _vector_tab(c: MasksControls, presenter: bool, lang: str, side=None) -> None:
+    stage, about = layout.figure_first(presenter)
+    about.markdown(_("The classic NumPy example drops entries of x = (1, …, 10) with **drop level 0.4**, which is the "
                   "drop rate: **p = 0.4, keep q = 0.6**. A mask m has independent entries, 1 with probability q. "
                   "*Standard* dropout trains on x·m, *inverted* dropout on x·m/q."))
-    left, right = st.columns([1.3, 2.6], gap="large")
+    left, right = (side, stage) if presenter else stage.columns([1.3, 2.6], gap="large")
     with left:
         x = vector_text()
         q_vec = draw_one(WIDGETS["vec_keep"])
@@ -519,7 +537,7 @@ def _vector_tab(c: MasksControls, presenter: bool, lang: str) -> None:
             fig = vector_bars(x, {"x": x, names[0]: one.mask, names[1]: one.standard, names[2]: one.inverted},
                               presenter=presenter, lang=lang,
                               title=_("One mask on x, {keep}").format(keep=keep_words(q_vec)))
-            widgets.chart(fig, key="m_vector_bars")
+            widgets.chart(fig, key=layout.MAIN_FIGURE_KEY)
         st.latex(r"\mathbb{E}[x\,m] = q\,x,\qquad \mathbb{E}\!\left[\tfrac{x\,m}{q}\right] = x,\qquad "
                  r"\operatorname{Var}\!\left[\tfrac{x\,m}{q}\right] = x^2\,\frac{1-q}{q}"
                  r"\qquad\text{for } m \sim \text{Bernoulli}(q)")
@@ -566,13 +584,13 @@ def _vector_tab(c: MasksControls, presenter: bool, lang: str) -> None:
                                              gap=f"{eq.weight_gap:.1e}"))
 
 
-def _gallery_tab(c: MasksControls, presenter: bool, lang: str) -> None:
+def _gallery_tab(c: MasksControls, presenter: bool, lang: str, side=None) -> None:
     g = gallery(c.keep[0], c.keep[1])
-    left, right = st.columns([2, 1], gap="large")
+    left, right = (st.container(), st.container()) if presenter else st.columns([2, 1], gap="large")
     with left:
         fig = gallery_figure(list(sn.GALLERY_SIZES), g.layer_masks, g.probs, has_path=g.has_path, cols=4,
                              presenter=presenter, title=_("All 16 subnetworks of 2-2-1, with P(mask)"), lang=lang)
-        widgets.chart(fig, key="m_gallery")
+        widgets.chart(fig, key=layout.MAIN_FIGURE_KEY)
     with right:
         st.markdown(_("The network of the textbook figure — 2 inputs, 2 hidden units, 1 output — has 4 droppable "
                       "units, hence 2⁴ = 16 subnetworks. Each is drawn with its probability under this page's keep "
@@ -597,14 +615,16 @@ def _gallery_tab(c: MasksControls, presenter: bool, lang: str) -> None:
                  "network must spread what it learns over many of them."))
 
 
-def _step_tab(c: MasksControls, presenter: bool, lang: str) -> None:
-    st.markdown(_("One training step with dropout: **(1)** sample a mask, **(2)** run the minibatch forward and "
+def _step_tab(c: MasksControls, presenter: bool, lang: str, side=None) -> None:
+    stage, about = layout.figure_first(presenter)
+    about.markdown(_("One training step with dropout: **(1)** sample a mask, **(2)** run the minibatch forward and "
                   "backward through the thinned network, **(3)** update the weights, **(4)** restore all units; the "
                   "next step samples a new mask. Here one mask is shared by the whole minibatch, so the step trains "
                   "exactly one subnetwork (the engine normally gives each example its own, as in *One minibatch*). "
                   "Plain SGD, η = 0.1, on a random labelled minibatch of 32."))
     # Translated labels can be wider than "Next ▶" and "⟲ Step 0": wider columns keep them on the buttons.
-    row = st.columns([1.0, 1.1, 5.9] if lang == "en" else [1.4, 1.4, 5.2], vertical_alignment="bottom")
+    row = [side] * 3 if presenter else stage.columns([1.0, 1.1, 5.9] if lang == "en" else [1.4, 1.4, 5.2],
+                                                     vertical_alignment="bottom")
     step = step_number()
     row[0].button(_("Next ▶"), key="m_next", type="primary", shortcut="S", on_click=next_phase,
                   disabled=at_last_step(),
@@ -617,14 +637,16 @@ def _step_tab(c: MasksControls, presenter: bool, lang: str) -> None:
     except ValueError as exc:
         widgets.error(exc)
         return
-    box, side, _side_b = diagram_layout(c.sizes, 1.4)
+    with stage:
+        box, text_box, _side_b = diagram_layout(c.sizes, 1.4, presenter)
     with box:
         fig = labelled_diagram(list(c.sizes), None if phase == 4 else demo.masks,
                                weights=demo.params_before if phase <= 2 else demo.params_after,
                                keep=list(c.keep), presenter=presenter, title=step_title(demo, phase), lang=lang)
-        widgets.chart(fig, key="m_step_diagram")
-    with side:
+        widgets.chart(fig, key=layout.MAIN_FIGURE_KEY)
+    with text_box:
         step_text(demo, phase)
     if phase in (2, 3):
         fig = gradient_grid(demo.grads, demo.masks, presenter=presenter, title=gradient_title(demo, phase), lang=lang)
-        widgets.chart(fig, key="m_gradients")
+        with stage:
+            widgets.chart(fig, key="m_gradients")

@@ -10,6 +10,7 @@ from plotly.subplots import make_subplots
 
 from ...core.i18n import translator
 from ...figures import style as st
+from ...figures.titles import two_lines
 
 CHECK_COLORS = (st.BLUE, st.VERMILLION, st.GREEN, st.PURPLE, st.ORANGE, st.BLACK)
 
@@ -61,6 +62,8 @@ def grouped_bars(categories, series: dict, *, title: str | None = None, x_title:
     fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.05)
     fig.update_xaxes(title_text=x_title, showgrid=False, ticks="")
     fig.update_yaxes(title_text=_axis_title(y_title, log_y, lang), type="log" if log_y else "linear")
+    if log_y and presenter:  # powers of ten only: large labels at 2, 3, 5 between them run into each other
+        fig.update_yaxes(dtick=1)
     if len(series) == 1:  # the title names the only series
         fig.update_layout(showlegend=False)
         return fig
@@ -115,6 +118,7 @@ def checked_curves(x_line, lines: dict, x_points, points: dict, *, x_title: str,
         c = color[_group(name)]
         fig.add_trace(go.Scatter(
             x=xp, y=y, mode="markers", name=name, meta="sampled", legendgroup=_group(name),
+            showlegend=not presenter,  # presenter mode: the legend names the quantities, the caption the circles
             marker=dict(color="white", size=st.marker_size(presenter, 11), symbol="circle",
                         line=dict(color=c, width=st.line_width(presenter, 2.5))),
             error_y=None if err is None else dict(type="data", array=2 * err, color=c,
@@ -126,10 +130,14 @@ def checked_curves(x_line, lines: dict, x_points, points: dict, *, x_title: str,
                       annotation=dict(text=vline_label, font=dict(size=st.font_size(presenter, st.SMALL_FONT))),
                       annotation_position="top right")
     st.base_layout(fig, title, presenter, height=int(480 * st.scale(presenter)))
-    # A legend column at the right: a closed form and its samples sit next to each other.
-    fig.update_layout(legend=dict(x=1.02, xanchor="left", y=1, yanchor="top", tracegroupgap=8))
+    if presenter:  # the plot keeps the column's width: one row of quantities over it
+        _legend_on_top(fig, presenter)
+    else:  # a legend column at the right: a closed form and its samples sit next to each other
+        fig.update_layout(legend=dict(x=1.02, xanchor="left", y=1, yanchor="top", tracegroupgap=8))
     fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title, rangemode="tozero")
+    # Presenter mode: a long y-axis title over two lines, so it fits the height of a figure beside its controls.
+    long_y = presenter and len(y_title) > 24
+    fig.update_yaxes(title_text=two_lines(y_title) if long_y else y_title, rangemode="tozero", automargin=long_y)
     return fig
 
 

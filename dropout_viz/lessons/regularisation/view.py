@@ -2,6 +2,8 @@
 tabs and their text."""
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,7 +13,8 @@ from ...core import datasets
 from ...figures import style
 from ...figures.charts import bar_compare
 from ...figures.surfaces import decision_surfaces
-from ...ui import controls, nav, progress, widgets  # noqa: F401  (nav: the frame every view sits in)
+from ...figures.titles import wrap_title
+from ...ui import controls, layout, nav, progress, widgets  # noqa: F401  (nav: the frame every view sits in)
 from ...ui.controls import Control
 from ...ui.i18n import N_, _, current_language, keep_words
 from . import experiment as ex
@@ -176,30 +179,63 @@ def _panels(probs, labels, x, y) -> list[dict]:
             for i, label in enumerate(labels)]
 
 
-def _errors_chart(labels, errors, n_test: int, presenter: bool, key: str) -> None:
-    widgets.chart(bar_compare(labels, errors, y_title=_("test error"), fmt=".1%", presenter=presenter,
-                              title=_("Test error on {n_test} held-out points").format(n_test=n_test)), key=key)
+def _errors_chart(labels, errors, n_test: int, presenter: bool, key: str | None) -> None:
+    """The test-error bars; key None: the tab's main figure."""
+    # The main figure in presenter mode: one bar per row, so the long labels read across beside the controls.
+    fig = bar_compare(labels, errors, y_title=_("test error"), fmt=".1%", presenter=presenter,
+                      title=_("Test error on {n_test} held-out points").format(n_test=n_test),
+                      horizontal=presenter and key is None)
+    if key is None:
+        _main_chart(fig, presenter)
+    else:
+        widgets.chart(fig, key=key)
 
 
 SURFACES_TITLE = N_("Predicted P(class 1); dots: training points")
+
+
+# --- the frame: explanation, stage, main figure -------------------------------------------------------------
+
+def _explanation(presenter: bool):
+    """A tab's explanatory text: in place, or folded in presenter mode together with the page's introduction
+    (one fold, so the figure keeps the first screen)."""
+    box = layout.explanation(presenter)
+    if presenter:
+        box.markdown(_(INTRO))
+    return box
+
+
+def _stage(presenter: bool):
+    """(controls, results) side by side: the lesson's own columns, or the presenter frame's stage."""
+    return layout.stage(presenter) if presenter else st.columns(COLUMNS, gap="large")
+
+
+def _main_chart(fig, presenter: bool) -> None:
+    """The open tab's main figure, under the key a browser finds it by; presenter height so it fits the first
+    screen at 1280 × 720."""
+    if presenter:
+        fig.update_layout(height=layout.PRESENTER_FIGURE_HEIGHT)
+        wrap_title(fig)  # a long title over two lines: the figure is narrow beside its controls
+    widgets.chart(fig, key=layout.MAIN_FIGURE_KEY)
 
 
 # --- the tabs -----------------------------------------------------------------------------------------------
 
 def linear_tab(presenter: bool) -> None:
     lang = current_language()
-    st.markdown(_("Drop the **inputs** of a linear model y ≈ Xw, mask mᵢⱼ ~ Bernoulli(q) for feature j of example i. "
+    explain = _explanation(presenter)
+    explain.markdown(_("Drop the **inputs** of a linear model y ≈ Xw, mask mᵢⱼ ~ Bernoulli(q) for feature j of example i. "
                   "Averaged over the masks, the squared error is the ordinary one plus an L2 penalty with its own "
                   "coefficient cⱼ for each feature — larger for features with a larger spread."))
-    st.latex(r"\text{inverted: } \mathbb{E}_m\bigl\|y - X\bigl(\tfrac{m}{q}\odot w\bigr)\bigr\|^2 = \|y - Xw\|^2 "
+    explain.latex(r"\text{inverted: } \mathbb{E}_m\bigl\|y - X\bigl(\tfrac{m}{q}\odot w\bigr)\bigr\|^2 = \|y - Xw\|^2 "
              r"+ \sum_j \underbrace{\tfrac{1-q}{q}\textstyle\sum_i x_{ij}^2}_{c_j} w_j^2")
-    st.latex(r"\text{standard: } \mathbb{E}_m\bigl\|y - X(m\odot w)\bigr\|^2 = \|y - qXw\|^2 "
+    explain.latex(r"\text{standard: } \mathbb{E}_m\bigl\|y - X(m\odot w)\bigr\|^2 = \|y - qXw\|^2 "
              r"+ \sum_j \underbrace{q(1-q)\textstyle\sum_i x_{ij}^2}_{c_j} w_j^2")
-    st.caption(_("Sum of squared errors over the n examples, no intercept (x and y centred), masks independent with "
+    explain.caption(_("Sum of squared errors over the n examples, no intercept (x and y centred), masks independent with "
                  "keep probability q. Fresh masks per example or one mask for all give the same expectation. The "
                  "minimiser of the expected loss is ridge regression with coefficients cⱼ; the standard form's "
                  "weights are the inverted ones divided by q, and equal after test-time scaling by q."))
-    left, results = st.columns(COLUMNS, gap="large")
+    left, results = _stage(presenter)
     c = draw_controls("Linear regression", left)
     widgets.show_url_notices()
     try:
@@ -210,6 +246,7 @@ def linear_tab(presenter: bool) -> None:
         return
     features = [f"x{j + 1} (σ = {s:g})" for j, s in enumerate(CONFIG.spreads)]
     with results:
+        figure_box = st.container() if presenter else nullcontext()  # presenter: the figure before the numbers
         st.markdown(_("**Expected dropout loss at the least-squares weights**, {keep_text}, {form_text}, n = {n} "
                       "examples, 5 features:").format(keep_text=keep_words(c.keep), form_text=form_text(c.inverted),
                                                       n=CONFIG.n_linear))
@@ -230,9 +267,10 @@ def linear_tab(presenter: bool) -> None:
             st.info(_("At keep q = 1 nothing is dropped: every penalty coefficient cⱼ is exactly 0, so the expected "
                       "loss is the plain loss and the weights are the least-squares ones."), icon="ℹ️")
         name = _("penalty coefficient cⱼ")
-        widgets.chart(grouped_bars(features, {name: lin.coef}, presenter=presenter, y_title="cⱼ",
-                                   title=_("Dropout's penalty coefficient per feature"), fmt=".4g",
-                                   log_y=not no_penalty, colors={name: style.BLUE}, lang=lang), key="rg_coef")
+        with figure_box:
+            _main_chart(grouped_bars(features, {name: lin.coef}, presenter=presenter, y_title="cⱼ",
+                                     title=_("Dropout's penalty coefficient per feature"), fmt=".4g",
+                                     log_y=not no_penalty, colors={name: style.BLUE}, lang=lang), presenter)
     shrink = lin.shrink
     series = {_("ridge with dropout's cⱼ"): shrink["ridge"], _("trained with dropout"): shrink["trained"],
               _("ridge, one λ = mean cⱼ"): shrink["uniform"]}
@@ -259,17 +297,18 @@ def linear_tab(presenter: bool) -> None:
 
 
 def bias_variance_tab(presenter: bool) -> None:
-    st.markdown(_("Take the true weights w and predict with one thinned copy of them, ŷ = s Σⱼ wⱼ mⱼ xⱼ, as a training "
+    explain = _explanation(presenter)
+    explain.markdown(_("Take the true weights w and predict with one thinned copy of them, ŷ = s Σⱼ wⱼ mⱼ xⱼ, as a training "
                   "step does. How far is ŷ from a fresh noisy target y = w·x + ε?"))
-    st.latex(r"\text{inverted } (s = 1/q):\ \ \mathbb{E}\,\hat y = w\cdot x,\quad "
+    explain.latex(r"\text{inverted } (s = 1/q):\ \ \mathbb{E}\,\hat y = w\cdot x,\quad "
              r"\operatorname{Var}\hat y = \tfrac{p}{1-p}\textstyle\sum_j w_j^2 x_j^2")
-    st.latex(r"\text{standard } (s = 1):\ \ \mathbb{E}\,\hat y - w\cdot x = -p\, w\cdot x,\quad "
+    explain.latex(r"\text{standard } (s = 1):\ \ \mathbb{E}\,\hat y - w\cdot x = -p\, w\cdot x,\quad "
              r"\operatorname{Var}\hat y = p(1-p)\textstyle\sum_j w_j^2 x_j^2")
-    st.latex(r"\mathbb{E}(y - \hat y)^2 = \text{bias}^2 + \text{variance} + \sigma^2")
-    st.caption(_("Drop rate p = 1 − q. Expectations over the masks (and the target noise), averaged over 200 inputs "
+    explain.latex(r"\mathbb{E}(y - \hat y)^2 = \text{bias}^2 + \text{variance} + \sigma^2")
+    explain.caption(_("Drop rate p = 1 − q. Expectations over the masks (and the target noise), averaged over 200 inputs "
                  "x. Standard dropout without its test-time rescaling is biased towards zero, bias² growing as p²; "
                  "inverted dropout is unbiased but its variance explodes as p → 1."))
-    left, results = st.columns(COLUMNS, gap="large")
+    left, results = _stage(presenter)
     c = draw_controls("Bias and variance", left)
     widgets.show_url_notices()
     try:
@@ -283,11 +322,11 @@ def bias_variance_tab(presenter: bool) -> None:
     lines = {f"{p}: {closed}": bv.lines[:, i] for i, p in enumerate(parts)}
     points = {f"{p}: {sampled}": (bv.points[:, i], None) for i, p in enumerate(parts)}
     with results:
-        widgets.chart(checked_curves(bv.p_line, lines, bv.p_points, points, x_title=_("drop rate p = 1 − q"),
+        _main_chart(checked_curves(bv.p_line, lines, bv.p_points, points, x_title=_("drop rate p = 1 − q"),
                                      y_title=_("mean squared error and its parts"), presenter=presenter,
                                      vline=1.0 - c.keep, vline_label=keep_words(c.keep),
                                      title=_("A masked linear predictor, {form_text}").format(
-                                         form_text=form_text(c.inverted))), key="rg_bv")
+                                         form_text=form_text(c.inverted))), presenter)
         st.caption(_("Lines: closed forms. Circles: 2,000 sampled masks (and noisy targets) per input."))
         sampled_col = _("sampled ({n} masks per point)").format(n=f"{CONFIG.bv_samples:,}")
         st.dataframe([{_("quantity"): p, closed: f"{c_:.4f}", sampled_col: f"{s:.4f}",
@@ -297,9 +336,9 @@ def bias_variance_tab(presenter: bool) -> None:
 
 def rivals_tab(presenter: bool) -> None:
     lang = current_language()
-    st.markdown(_("One task, one seed, one initialisation and the same minibatches; only the regulariser changes. All "
+    _explanation(presenter).markdown(_("One task, one seed, one initialisation and the same minibatches; only the regulariser changes. All "
                   "seven networks train together in one vectorised run."))
-    left, results = st.columns(COLUMNS, gap="large")
+    left, results = _stage(presenter)
     c = draw_controls("Rival regularisers", left)
     widgets.show_url_notices()
     try:
@@ -313,7 +352,7 @@ def rivals_tab(presenter: bool) -> None:
     labels = rival_labels(c)
     colors = style.model_colors(labels)  # the bar chart's colours, for every chart of the tab
     with results:
-        _errors_chart(labels, run.test_error, rv.n_test, presenter, "rg_errors")
+        _errors_chart(labels, run.test_error, rv.n_test, presenter, None)
         curves = {label: run.val_loss[i] for i, label in enumerate(labels) if i != ex.EARLY_STOPPING}
         widgets.chart(line_chart(run.eval_steps, curves, x_title=_("training step"), colors=colors,
                                  y_title=_("validation loss (cross-entropy)"), presenter=presenter,
@@ -345,18 +384,19 @@ def rivals_tab(presenter: bool) -> None:
 
 def noises_tab(presenter: bool) -> None:
     lang = current_language()
-    st.markdown(_("Bernoulli masks are one way to inject **multiplicative** noise. Gaussian noise with the same mean "
+    explain = _explanation(presenter)
+    explain.markdown(_("Bernoulli masks are one way to inject **multiplicative** noise. Gaussian noise with the same mean "
                   "and variance works as well; DropConnect drops single weights instead of units. **Additive** noise "
                   "is different: a ReLU unit can grow its activations until the fixed noise is negligible, while "
                   "multiplicative noise grows with the activation and cannot be outgrown."))
-    st.latex(r"\text{Bernoulli: } h\,\tfrac{m}{q} \qquad \text{Gaussian: } h\,(1 + \sqrt{\tfrac{1-q}{q}}\,"
+    explain.latex(r"\text{Bernoulli: } h\,\tfrac{m}{q} \qquad \text{Gaussian: } h\,(1 + \sqrt{\tfrac{1-q}{q}}\,"
              r"\varepsilon) \qquad \text{DropConnect: } x\,(W \odot \tfrac{M}{q})")
-    st.latex(r"\frac{\operatorname{std}(h\,m/q)}{|h|} = \sqrt{\tfrac{1-q}{q}} \qquad"
+    explain.latex(r"\frac{\operatorname{std}(h\,m/q)}{|h|} = \sqrt{\tfrac{1-q}{q}} \qquad"
              r"\frac{\operatorname{std}(h + \sigma\varepsilon)}{|h|} = \frac{\sigma}{|h|}")
-    st.caption(_("m ~ Bernoulli(q), ε ~ N(0, 1); inverted scaling, so every variant keeps E[noisy h] = h. The "
+    explain.caption(_("m ~ Bernoulli(q), ε ~ N(0, 1); inverted scaling, so every variant keeps E[noisy h] = h. The "
                  "additive noise's σ is set per layer so that at initialisation it equals dropout's noise std, "
                  "√((1−q)/q) × rms(h). Noise on the hidden units only (inputs kept)."))
-    left, results = st.columns(COLUMNS, gap="large")
+    left, results = _stage(presenter)
     c = draw_controls("Noise variants", left)
     widgets.show_url_notices()
     try:
@@ -374,10 +414,10 @@ def noises_tab(presenter: bool) -> None:
              multiplicative: np.full(run.additive_ratio.shape, nz.multiplicative_ratio)}
     ratio_colors = {"additive Gaussian": colors["additive Gaussian"], multiplicative: colors["Bernoulli dropout"]}
     with results:
-        widgets.chart(line_chart(run.eval_steps, {label: run.hidden_rms[i] for i, label in enumerate(labels)},
-                                 x_title=_("training step"), y_title=_("rms of the hidden activations"),
-                                 presenter=presenter, title=_("How large the hidden activations grow"), lang=lang),
-                      key="rg_rms")
+        _main_chart(line_chart(run.eval_steps, {label: run.hidden_rms[i] for i, label in enumerate(labels)},
+                               x_title=_("training step"), y_title=_("rms of the hidden activations"),
+                               presenter=presenter, title=_("How large the hidden activations grow"), lang=lang),
+                    presenter)
         widgets.chart(line_chart(run.eval_steps, ratio, x_title=_("training step"), y_title=_("noise std / signal rms"),
                                  presenter=presenter, colors=ratio_colors, title=_("Noise relative to the signal"),
                                  lang=lang), key="rg_ratio")
@@ -409,12 +449,16 @@ TAB_VIEWS = {"Linear regression": linear_tab, "Bias and variance": bias_variance
 
 def render(presenter: bool) -> None:
     st.title(_("Dropout as regularisation"))
-    st.markdown(_("Dropout's noise keeps a network from fitting its training set too well. Four experiments: what the "
-                  "noise adds to the loss of a linear model, what it does to one prediction, how it fares against the "
-                  "other regularisers, and which kinds of noise do the same job. **q is the keep probability** (drop "
-                  "rate p = 1 − q) throughout; every formula says whether it is for inverted or standard dropout."))
+    if not presenter:  # in presenter mode it opens the open tab's folded explanation
+        st.markdown(_(INTRO))
     tabs = widgets.tabs(TABS, "rg_tab")  # bound to the URL; only the open tab computes
     for title, tab in zip(TABS, tabs):
         if tab.open:
             with tab:
                 TAB_VIEWS[title](presenter)
+
+
+INTRO = N_("Dropout's noise keeps a network from fitting its training set too well. Four experiments: what the noise "
+           "adds to the loss of a linear model, what it does to one prediction, how it fares against the other "
+           "regularisers, and which kinds of noise do the same job. **q is the keep probability** (drop rate "
+           "p = 1 − q) throughout; every formula says whether it is for inverted or standard dropout.")

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dropout_viz.figures import style
+from dropout_viz.figures.titles import two_lines
 from dropout_viz.core.i18n import N_, translator
 
 MC = style.BLUE
@@ -50,8 +51,11 @@ def reliability_figure(panels, presenter: bool = False, lang: str = "en") -> go.
       panels: list of (name, Reliability-like with edges, count, accuracy, confidence, ece, colour).
     """
     _ = translator(lang)
-    titles = [_("{name}<br>ECE = {ece:.3f}").format(name=name, ece=r.ece) for name, r, _c in panels]
-    fig = make_subplots(1, len(panels), subplot_titles=titles, shared_yaxes=True, horizontal_spacing=0.05)
+    titles = [_("{name}<br>ECE = {ece:.3f}").format(name=two_lines(name) if presenter else name, ece=r.ece)
+              for name, r, _c in panels]
+    # Presenter mode: the panels further apart, so the large tick labels at their ends do not touch.
+    fig = make_subplots(1, len(panels), subplot_titles=titles, shared_yaxes=True,
+                        horizontal_spacing=0.09 if presenter else 0.05)
     style.subplot_title_fonts(fig, presenter)
     for i, (name, r, color) in enumerate(panels, start=1):
         edges = np.asarray(r.edges)
@@ -74,12 +78,18 @@ def reliability_figure(panels, presenter: bool = False, lang: str = "en") -> go.
         fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(color=style.GHOST, dash="dash", width=2),
                                  name=_("perfectly calibrated"), legendgroup="diag", showlegend=i == 1,
                                  hoverinfo="skip"), row=1, col=i)
-        fig.update_xaxes(title_text=_("confidence (top-class probability)"), range=[0, 1], row=1, col=i)
+        # Presenter mode: one axis title under the middle panel (three side by side would run into each other).
+        middle = i == (len(panels) + 1) // 2
+        fig.update_xaxes(title_text=_("confidence (top-class probability)") if middle or not presenter else None,
+                         range=[0, 1], row=1, col=i)
     fig.update_yaxes(title_text=_("accuracy"), range=[0, 1.02], row=1, col=1)
     # No figure title (the panels carry theirs, the page says which run): the diagrams get the height.
     style.base_layout(fig, None, presenter, height=430 if not presenter else 520)
     s = style.scale(presenter)
-    fig.update_layout(barmode="overlay", bargap=0, margin=dict(t=int(70 * s), r=int(24 * s)),
+    # Presenter mode: no legend (the caption under the figure says what bars, hatching and diagonal are), so the
+    # three panels get the figure's whole width and height.
+    fig.update_layout(barmode="overlay", bargap=0, margin=dict(t=int((100 if presenter else 70) * s), r=int(24 * s)),
+                      showlegend=not presenter,
                       legend=dict(orientation="v", x=1.01, xanchor="left", y=0.5, yanchor="middle",
                                   font=dict(size=style.font_size(presenter, style.SMALL_FONT))))
     return fig
@@ -154,7 +164,8 @@ def band_figure(x, truth, x_train, y_train, bands, gap, x_range, presenter: bool
     """
     _ = translator(lang)
     x = np.asarray(x)
-    fig = make_subplots(1, len(bands), subplot_titles=[b[0] for b in bands], shared_yaxes=True,
+    titles = [two_lines(b[0]) if presenter else b[0] for b in bands]
+    fig = make_subplots(1, len(bands), subplot_titles=titles, shared_yaxes=True,
                         horizontal_spacing=0.04)
     style.subplot_title_fonts(fig, presenter)
     view = (float(x[0]), float(x[-1]))
@@ -178,6 +189,8 @@ def band_figure(x, truth, x_train, y_train, bands, gap, x_range, presenter: bool
     style.base_layout(fig, _("Where the band should widen: the gap (orange) and beyond the data (grey)"), presenter,
                       height=430 if not presenter else 560)
     fig.update_layout(legend=_below(presenter))
+    if presenter:  # room for the two-line panel titles; the legend at the figure's foot, whatever its height
+        fig.update_layout(margin=dict(t=130, b=170), legend=dict(yref="container", y=0.01, yanchor="bottom"))
     return fig
 
 
@@ -244,7 +257,8 @@ def decomposition_figure(xs, total, aleatoric, epistemic, x_train, y_train, ood_
     """Total entropy, expected entropy and mutual information on the grid, one colour scale (0 to ln C)."""
     _ = translator(lang)
     titles = [_("total: H[mean p]"), _("aleatoric: mean H[p]"), _("epistemic: mutual information")]
-    fig = make_subplots(1, 3, subplot_titles=titles, horizontal_spacing=0.03, shared_yaxes=True)
+    titles = [two_lines(t) for t in titles] if presenter else titles
+    fig = make_subplots(1, 3, subplot_titles=titles, horizontal_spacing=0.06 if presenter else 0.03, shared_yaxes=True)
     style.subplot_title_fonts(fig, presenter)
     r = len(xs)
     top = float(np.log(2.0))
@@ -268,6 +282,8 @@ def decomposition_figure(xs, total, aleatoric, epistemic, x_train, y_train, ood_
     fig.update_yaxes(title_text="x2", row=1, col=1)
     style.base_layout(fig, _("Predictive entropy = aleatoric + epistemic (the ring between the orange circles: "
                              "far from the data)"), presenter, height=440 if not presenter else 580)
+    if presenter:  # room for the two-line panel titles
+        fig.update_layout(margin=dict(t=130))
     return fig
 
 

@@ -6,10 +6,14 @@ networks already computed are averaged: moving them trains and compiles nothing.
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import numpy as np
 import streamlit as st
 
 from dropout_viz.figures.style import keep_text
+from dropout_viz.figures.titles import wrap_title
+from dropout_viz.ui import layout
 from dropout_viz.ui import widgets as ui
 from dropout_viz.ui.i18n import N_, _, current_language
 
@@ -118,9 +122,9 @@ def surface_predictions(seed: int, keep: float) -> tuple[ex.Predictions, ex.Pred
 # --- the page --------------------------------------------------------------------------------------------------
 
 
-def controls():
-    """The four controls every tab shares."""
-    c1, c2, c3, c4 = st.columns([1.3, 1.3, 1.3, 0.8])
+def controls(box=None):
+    """The four controls every tab shares: in a row, or one under another in box (the presenter stage)."""
+    c1, c2, c3, c4 = st.columns([1.3, 1.3, 1.3, 0.8]) if box is None else (box,) * 4
     (lo, hi, step), default = WIDGETS["u_keep"]
     keep = ui.keep_slider(_("Keep q of the hidden units (dropout networks)"), "u_keep", default, lo=lo, container=c1,
                           help=_("Keep probability q: each hidden unit survives with probability q; the drop rate "
@@ -139,19 +143,31 @@ def controls():
     return keep, k, m, seed
 
 
-def conventions(keep: float) -> None:
-    st.caption(_("Dropout networks: {keep} on the hidden units, inputs never dropped, inverted dropout (kept units "
+def conventions(keep: float, box=st) -> None:
+    box.caption(_("Dropout networks: {keep} on the hidden units, inputs never dropped, inverted dropout (kept units "
                  "scaled by 1/q while training, so the trained network is the weight-scaled one). Monte Carlo: each "
                  "mask is shared by every point it predicts. Ensemble members: no dropout. Every network is trained "
                  "{runs} times from fresh initialisations on the same data (runs 1 to {runs}); tables give "
                  "mean ± sd over the runs.").format(keep=keep_text(keep, _lang()), runs=CFG.n_runs))
 
 
-def calibration_tab(keep: float, k: int, m: int, seed: int, presenter: bool) -> None:
+def _main_chart(fig, presenter: bool) -> None:
+    """The open tab's main figure, under the key a browser finds it by; presenter height so it fits the first
+    screen at 1280 × 720."""
+    if presenter:
+        fig.update_layout(height=layout.PRESENTER_FIGURE_HEIGHT)
+        wrap_title(fig)  # a long title over two lines: the figure is narrow beside its controls
+    ui.chart(fig, key=layout.MAIN_FIGURE_KEY)
+
+
+def calibration_tab(keep: float, k: int, m: int, seed: int, presenter: bool, stage=None) -> None:
+    """stage: the presenter frame's (controls, figure) columns, or None (the tab reads top to bottom)."""
     lang = _lang()
-    # In presenter mode the figure comes before this tab's own controls (the hall sees the picture first).
-    figure_slot = st.container() if presenter else None
-    c1, c2 = st.columns([2, 1])
+    if stage is not None:  # the tab's own controls under the shared ones, the figure beside them
+        c1 = c2 = stage[0]
+        figure_slot = stage[1]
+    else:
+        c1, c2 = st.columns([2, 1])
     options, default = WIDGETS["u_task"]
     task = ui.select(_("Held-out data"), "u_task", options, default, format_func=TASK_LABELS.get, radio=True,
                      horizontal=True, container=c1)
@@ -168,8 +184,8 @@ def calibration_tab(keep: float, k: int, m: int, seed: int, presenter: bool) -> 
     names = (_("weight-scaled network"), _("MC dropout, k = {k}").format(k=k), _("deep ensemble, M = {m}").format(m=m))
     panels = [(names[0], ex.reliability(pred.weight_scaled[0], y, n_bins), fg.WEIGHT_SCALED),
               (names[1], ex.reliability(mc_k, y, n_bins), fg.MC), (names[2], ex.reliability(ens_m, y, n_bins), fg.ENSEMBLE)]
-    with figure_slot if presenter else st.container():
-        ui.chart(fg.reliability_figure(panels, presenter, lang), key="u_reliability")
+    with figure_slot if stage is not None else st.container():
+        _main_chart(fg.reliability_figure(panels, presenter, lang), presenter)
     st.caption(_("Reliability diagrams of run 1 on its {n} held-out points, {arch} ReLU networks. Binning: B = {b} equal-width bins of the confidence "
                  "(the top-class probability); bar = accuracy of the points in the bin, hatched = the gap to their "
                  "mean confidence. A bar below the diagonal is overconfidence.").format(
@@ -201,10 +217,11 @@ def calibration_tab(keep: float, k: int, m: int, seed: int, presenter: bool) -> 
                  "the {runs} runs: differences inside it could be luck.").format(runs=CFG.n_runs))
 
 
-def band_tab(keep: float, k: int, m: int, seed: int, presenter: bool) -> None:
+def band_tab(keep: float, k: int, m: int, seed: int, presenter: bool, stage=None) -> None:
     lang = _lang()
     options, default = WIDGETS["u_n"]
-    n = ui.select(_("Training points n (band picture)"), "u_n", options, default, horizontal=True, radio=True)
+    n = ui.select(_("Training points n (band picture)"), "u_n", options, default, horizontal=True, radio=True,
+                  container=st if stage is None else stage[0])
     drop = band(seed, "dropout", keep)
     members = band(seed, "members", 1.0)
     i = list(drop.sizes).index(n)
@@ -214,7 +231,8 @@ def band_tab(keep: float, k: int, m: int, seed: int, presenter: bool) -> None:
     x_tr, y_tr = ex.gap_data(seed, n, CFG)
     bands = [(_("MC dropout, k = {k} masks, {keep}").format(k=k, keep=keep_text(keep, lang)), c_mc[0], s_mc[0], fg.MC),
              (_("deep ensemble, M = {m} networks").format(m=m), c_e[0], s_e[0], fg.ENSEMBLE)]
-    ui.chart(fg.band_figure(x, ex.truth(x), x_tr, y_tr, bands, CFG.gap, CFG.x_range, presenter, lang), key="u_band")
+    with nullcontext() if stage is None else stage[1]:
+        _main_chart(fg.band_figure(x, ex.truth(x), x_tr, y_tr, bands, CFG.gap, CFG.x_range, presenter, lang), presenter)
     st.caption(_("{n} training points with x in [{lo}, {hi}] except the gap ({g0}, {g1}); y = sin(πx) + noise of "
                  "standard deviation {noise}. Networks {arch}, ReLU, squared error, {steps} Adam steps. σ(x): standard "
                  "deviation of the k (or M) predictions at x; the band is mean ± 2σ (run 1). The observation noise is "
@@ -260,19 +278,21 @@ def band_tab(keep: float, k: int, m: int, seed: int, presenter: bool) -> None:
                                                        n=CFG.reg_points, keeps=", ".join(map(str, CFG.keep_sweep))))
 
 
-def decomposition_tab(keep: float, k: int, m: int, seed: int, presenter: bool) -> None:
+def decomposition_tab(keep: float, k: int, m: int, seed: int, presenter: bool, stage=None) -> None:
     lang = _lang()
     options, default = WIDGETS["u_split"]
+    box = st if stage is None else stage[0]
     who = ui.select(_("Split the entropy of"), "u_split", options, default, format_func=SPLIT_LABELS.get, radio=True,
-                    horizontal=True)
-    _option_names(SPLIT_LABELS)
+                    horizontal=True, container=box)
+    _option_names(SPLIT_LABELS, box)
     pred_in, pred_out, pred_grid = surface_predictions(seed, keep)
     members = pred_grid.mc[0, :k] if who == "mc" else pred_grid.members[0, :m]
     dec = ex.decompose(members)
     clf = classifiers("moons", seed, keep)
     xs, _grid = ex.surface_points(CFG)
-    ui.chart(fg.decomposition_figure(xs, dec.total, dec.aleatoric, dec.epistemic, clf.data.x_train, clf.data.y_train,
-                                     CFG.ood_radii, presenter, lang), key="u_decomposition")
+    with nullcontext() if stage is None else stage[1]:
+        _main_chart(fg.decomposition_figure(xs, dec.total, dec.aleatoric, dec.epistemic, clf.data.x_train,
+                                            clf.data.y_train, CFG.ood_radii, presenter, lang), presenter)
     st.latex(r"\underbrace{H\Bigl[\tfrac1T\sum_t p_t\Bigr]}_{\text{total}}"
              r"=\underbrace{\tfrac1T\sum_t H[p_t]}_{\text{aleatoric}}"
              r"+\underbrace{\tfrac1T\sum_t \mathrm{KL}\bigl(p_t\,\big\|\,\tfrac1T\textstyle\sum_s p_s\bigr)}"
@@ -319,22 +339,29 @@ INTRO = N_("Leave dropout on at test time and average k masked passes: Monte Car
 
 
 def render(presenter: bool) -> None:
-    """The whole lesson. In presenter mode the figures come first: the introduction folds into an expander below."""
+    """The whole lesson. In presenter mode the figure comes first: the introduction, the conventions and the tab's
+    explanation fold into one expander, and the shared controls sit beside the open tab's main figure."""
     st.title(_("Uncertainty from dropout, measured honestly"))
+    tab_names = _("Tabs: ") + "; ".join(f"**{t}** ({_(t)})" for t in TABS) if _lang() != "en" else None
     if not presenter:
         st.markdown(_(INTRO))
-    keep, k, m, seed = controls()
-    if not presenter:
+        keep, k, m, seed = controls()
         conventions(keep)
-    if _lang() != "en":
-        st.caption(_("Tabs: ") + "; ".join(f"**{t}** ({_(t)})" for t in TABS))
+        if tab_names:
+            st.caption(tab_names)
     tabs = ui.tabs(list(TABS), key="u_tab")
     for tab, draw in zip(tabs, (calibration_tab, band_tab, decomposition_tab)):
         if tab.open:
             with tab:
-                draw(keep, k, m, seed, presenter)
-    if presenter:
-        conventions(keep)
-        with st.expander(_("What this page measures")):
-            st.markdown(_(INTRO))
+                if not presenter:
+                    draw(keep, k, m, seed, presenter)
+                    continue
+                explain = layout.explanation(True)
+                explain.markdown(_(INTRO))
+                if tab_names:
+                    explain.caption(tab_names)
+                stage = layout.stage(True)
+                keep, k, m, seed = controls(stage[0])
+                conventions(keep, explain)
+                draw(keep, k, m, seed, presenter, stage)
     ui.show_url_notices()

@@ -68,3 +68,18 @@ def test_layers_figures_import_neither_jax_nor_streamlit():
     out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[3], capture_output=True,
                          text=True, check=True).stdout.strip()
     assert out == "[] False"
+
+
+def test_presenter_reliability_panels_share_one_axis_title_and_drop_the_legend():
+    y = RNG.integers(0, 2, 40)
+    panels = [(name, ex.reliability(_probs(40), y, 10), c)
+              for name, c in (("weight-scaled network", fg.WEIGHT_SCALED), ("MC dropout, k = 4", fg.MC),
+                              ("deep ensemble, M = 3", fg.ENSEMBLE))]
+    normal, big = fg.reliability_figure(panels, False, "en"), fg.reliability_figure(panels, True, "en")
+    titles = [a.text for a in big.layout.annotations]
+    assert titles[0].startswith("weight-scaled<br>network<br>ECE = ") and titles[1].startswith("MC dropout,<br>k = 4")
+    assert [a.text.count("<br>") for a in normal.layout.annotations] == [1, 1, 1]
+    x_titles = [big.layout[f"xaxis{i}"].title.text for i in ("", "2", "3")]
+    assert x_titles[1] and not x_titles[0] and not x_titles[2]  # one title, under the middle panel
+    assert all(normal.layout[f"xaxis{i}"].title.text for i in ("", "2", "3"))
+    assert big.layout.showlegend is False and normal.layout.showlegend is not False
