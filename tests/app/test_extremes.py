@@ -43,7 +43,7 @@ CHEAP: dict[str, dict[str, str]] = {
 
 # Buttons that start a long computation, not clicked: each shows a progress bar and a Stop button on its page,
 # which is what a user gets there (the page's own tests run them).
-LONG_BUTTONS = {"t_sw_keep", "t_sw_size", "ar_seq_run", "ar_res_run",
+LONG_BUTTONS = {"t_sw_keep", "t_sw_size", "ar_seq_run", "ar_res_run", "im_run",
                 # Batch norm trains dozens of networks per button (minutes); its bar has no Stop button yet.
                 "bn_run_orders", "bn_run_width", "bn_run_heat", "bn_run_layers"}
 
@@ -192,9 +192,11 @@ def _problems(at, step) -> list[str]:
             out.append(f"{step}: Python's words in a message: {text[:300]!r}")
     drawn = at.get("plotly_chart") or [v for v in at.get("bidi_component")
                                         if v.proto.WhichOneof("data") == "bytes"]
-    if not drawn and not [m for m in at.get("error") + at.get("warning") + at.get("info")
-                          if getattr(m, "icon", "") != "🔗"]:
-        out.append(f"{step}: neither a figure nor a message")
+    said = [m for m in at.get("error") + at.get("warning") + at.get("info") if getattr(m, "icon", "") != "🔗"]
+    # A tab whose figure needs a long training shows the button that starts it (type primary) until pressed.
+    waiting = [b for b in at.button if b.proto.type == "primary" and b.key in LONG_BUTTONS]
+    if not drawn and not said and not waiting:
+        out.append(f"{step}: neither a figure, a message nor a button that draws one")
     return out
 
 
