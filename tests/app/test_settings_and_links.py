@@ -1,5 +1,6 @@
 """Every page under AppTest: the shared settings go on, off and on again; a page opened from a link with a setting
-on can switch it off; the controls reach their extremes and come back; hostile links give a short, plain notice.
+on can switch it off; hostile links give a short, plain notice. (Every control of every tab to its extremes and
+back: test_extremes.py.)
 
 After every step: no exception and at least one figure drawn.
 """
@@ -15,12 +16,22 @@ PAGES = ["app.py", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").gl
 # (widget kind, key, on, off): the shared settings of the sidebar, and the link values that switch them on.
 SETTINGS = [("toggle", "presenter", True, False), ("radio", "lang", "zh", "en"), ("radio", "img", "svg", "png")]
 LINK_ON = {"presenter": "true", "lang": "中文", "img": "SVG"}
-# Each page's tab parameter (the pages without tabs read none).
-TAB_KEYS = {"pages/1_Masks_and_subnetworks.py": "m_tab", "pages/3_Ensemble_vs_weight_scaling.py": "e_tab",
-            "pages/5_Dropout_as_regularisation.py": "rg_tab", "pages/6_Inside_the_network.py": "in_tab",
-            "pages/8_Dropout_for_images.py": "im_tab"}
-# Each page's resample counter (a negative one is a bad link value too).
-COUNTERS = {"app.py": "draw", "pages/1_Masks_and_subnetworks.py": "m_draw"}
+# Each page's tab parameter, by the page's address (the pages without tabs read none); test_extremes.py checks
+# that every tab bar of every page is here.
+TAB_KEYS = {"Masks_and_subnetworks": "m_tab", "Ensemble_vs_weight_scaling": "e_tab",
+            "Dropout_as_regularisation": "rg_tab", "Inside_the_network": "in_tab",
+            "Batch_norm_and_placement": "bn_tab", "Sequences_and_depth": "ar_tab", "Uncertainty": "u_tab",
+            "Dropout_for_images": "im_tab"}
+# Each page's counters (a negative one is a bad link value too), with the tab that reads it.
+COUNTERS = {"app": [("draw", None)],
+            "Masks_and_subnetworks": [("m_draw", None), ("m_step", "One training step")]}
+
+
+def address(page: str) -> str:
+    """pages/1_Masks_and_subnetworks.py -> Masks_and_subnetworks; app.py -> app."""
+    stem = Path(page).stem
+    head, _, rest = stem.partition("_")
+    return rest if head.isdigit() and rest else stem
 
 
 def _open(page, **params):
@@ -87,33 +98,6 @@ def test_settings_follow_the_user_to_another_page_and_can_be_switched_off_there(
     assert [_widget(at, kind, key).value for kind, key, _, _ in SETTINGS] == [False, "en", "png"]
 
 
-def _sweep(at, page, kind, key):
-    """Drive one slider or number input to its minimum and maximum, then back to where it was."""
-    widget = _widget(at, kind, key)
-    start = widget.value
-    for value in (widget.min, widget.max, start):
-        _widget(at, kind, key).set_value(value).run()
-        _check(at, page, f"{key} -> {value}")
-        assert _widget(at, kind, key).value == value, (page, key)
-
-
-# Controls left out of the sweep, each for a known bug fixed on another branch (remove the entry once it is merged):
-SWEEP_SKIP: set = set()  # (page, widget key) pairs left out of the sweep; none today
-
-
-@pytest.mark.parametrize("page", PAGES)
-def test_sliders_and_number_inputs_reach_their_extremes_and_come_back(page):
-    """The controls of each page's opening view (the first tab), each to its min and max and back."""
-    at = _open(page)
-    swept = 0
-    for kind in ("slider", "number_input"):
-        keys = [w.key for w in getattr(at, kind) if w.key and (page, w.key) not in SWEEP_SKIP]
-        for key in keys:
-            _sweep(at, page, kind, key)
-            swept += 1
-    assert swept >= 1, (page, swept)
-
-
 # --- hostile links ----------------------------------------------------------------------------------------------
 
 EVIL = "x` [Log in](https://evil.example/login) `y"
@@ -129,10 +113,11 @@ HOSTILE = {
 
 def _cases(page):
     cases = dict(HOSTILE)
-    if page in TAB_KEYS:
-        cases["bad tab"] = {TAB_KEYS[page]: "No such tab](https://evil.example)"}
-    if page in COUNTERS:
-        cases["negative counter"] = {COUNTERS[page]: "-3"}
+    name = address(page)
+    if name in TAB_KEYS:
+        cases["bad tab"] = {TAB_KEYS[name]: "No such tab](https://evil.example)"}
+    for counter, tab in COUNTERS.get(name, []):
+        cases[f"negative {counter}"] = {counter: "-3", **({TAB_KEYS[name]: tab} if tab else {})}
     return [(page, name, params) for name, params in cases.items()]
 
 
@@ -168,7 +153,7 @@ def test_hostile_links_give_a_short_plain_notice_and_the_default_figure(page, na
     if "lang" in params:
         assert at.radio(key="lang").value == "en"  # the last value counts, and it is not a language
     if name == "bad tab":
-        assert re.search(r"m_tab|e_tab|rg_tab|in_tab", html.unescape(notices[0]))
+        assert TAB_KEYS[address(page)] in html.unescape(notices[0])
 
 
 

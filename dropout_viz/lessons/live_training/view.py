@@ -893,6 +893,7 @@ def render(presenter: bool) -> None:
     c1, c2 = st.columns(2)
     n_seeds = draw_one(WIDGETS["sw_seeds"], c1)
     steps = draw_one(WIDGETS["sw_steps"], c2)
+    widgets.show_url_notices()  # a link value these two refused: its notice joins the others at the top of the page
     settings = sweep_settings(setup, n_seeds, steps, lr, l2, keep_in)
 
     st.subheader(_("Test error against keep: too little, too much, just right"))
