@@ -371,7 +371,7 @@ def bench_images() -> dict:
     env.setdefault("JAX_PLATFORMS", "cpu")
     out = subprocess.run([sys.executable, "-c", _IMAGES_COLD], cwd=Path(__file__).resolve().parent.parent, env=env,
                          capture_output=True, text=True, check=True, timeout=900).stdout
-    return {"network": "conv 3x3x8 -> conv 3x3x16 -> pool -> dense, 300 Adam steps on 200 digits; 3 x 2,000 masks",
+    return {"network": "conv 3x3x8 -> conv 3x3x16 -> pool -> dense, 200 Adam steps on 200 digits; 3 x 2,000 masks",
             **json.loads(out.strip().splitlines()[-1])}
 
 
