@@ -77,3 +77,39 @@ def test_placement_tab_heatmap_marks_the_textbook_setting():
     traces = _charts(at)[0]["data"]
     assert {t.get("meta") for t in traces} >= {"heatmap", "textbook", "best"}
     assert any("textbook's 0.8 / 0.5 gives" in m.value for m in at.markdown)
+
+
+def test_a_sweep_can_be_stopped_and_started_again(monkeypatch):
+    # The bar presses Stop after the first chunk, as a click during the run does: the Stop button's callback runs,
+    # then the script reruns; the tab shows what was stopped, keeps its controls, and offers to train again.
+    import streamlit as st
+
+    from dropout_viz.ui import progress
+
+    real_bar, real_guarded, seen = progress.bar, progress.guarded, []
+
+    def guarded(task, compute, **kw):  # remembers the Stop button's callback for the simulated click
+        st.session_state["_bn_stop"] = (task, kw)
+        return real_guarded(task, compute, **kw)
+
+    def bar(*a, **k):
+        report, clear = real_bar(*a, **k)
+
+        def on_progress(done, total):
+            report(done, total)
+            task, kw = st.session_state["_bn_stop"]
+            seen.append((task, done, total, progress.stop_key(task) in st.session_state))
+            if done == 1:
+                progress._stop(task, kw["on_stop"], kw["args"])
+                st.rerun()
+        return on_progress, clear
+
+    monkeypatch.setattr(progress, "bar", bar)
+    monkeypatch.setattr(progress, "guarded", guarded)
+    at = _run(bn_tab="Orders and fixes", bn_seeds="2")
+    at.button(key="bn_run_orders").click().run()
+    assert not at.exception, at.exception
+    assert seen and seen[0][:2] == ("bn_orders", 1) and seen[0][2] > 1 and seen[0][3]  # a Stop button was there
+    assert any("Stopped: the training after 1 of" in i.value for i in at.info)
+    assert not _charts(at) and at.slider(key="bn_seeds").value == 2
+    assert at.button(key="bn_orders_again")  # the way back

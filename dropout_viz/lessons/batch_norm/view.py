@@ -22,7 +22,7 @@ import numpy as np
 import streamlit as st
 
 from dropout_viz.figures.titles import wrap_title
-from dropout_viz.ui import layout
+from dropout_viz.ui import layout, progress
 from dropout_viz.ui import widgets as ui
 from dropout_viz.ui.i18n import N_, _, current_language
 
@@ -59,13 +59,23 @@ def _keep_words(q: float) -> str:
 
 
 def _progress():
-    """A progress bar drawn inside a cached function (a cache hit replays it finished, then removed)."""
-    slot = st.empty()
-    bar = slot.progress(0.0, text=_("Training the models…"))
+    """A progress bar drawn inside a cached function (a cache hit replays it finished, then removed); its updates are
+    where a click on Stop interrupts the training (see _stoppable)."""
+    report, clear = progress.bar(_("Training all models together"), _("parts"))
 
-    def report(i: int, n: int) -> None:
-        bar.progress(i / n, text=_("Training all models together: part {i} of {n}").format(i=i, n=n))
-    return slot, report
+    class _Slot:
+        empty = staticmethod(clear)
+    return _Slot, report
+
+
+def _stoppable(task: str, settings: tuple, compute, box=st):
+    """compute() (a cached sweep) with a Stop button; None after a Stop (a notice and a Train again button say so)."""
+    what, shown, again = _("the training"), _("Nothing is shown for these settings yet."), _("Train again")
+    with box if box is not st else nullcontext():
+        try:
+            return progress.stoppable(task, settings, compute, what=what, shown=shown, again=again)
+        except progress.Stopped:
+            return None
 
 
 # --- cached experiments (plain scalars in, NumPy out) ---------------------------------------------------------
@@ -262,8 +272,9 @@ def orders_tab(presenter: bool, lang: str) -> None:
                        "bn_run_orders", (seeds, keep), left):
         left.info(_("About a minute on a 2-core machine; the results are shared by everyone who opens the page."))
         return
-    with right if presenter else nullcontext():
-        res = orders_result(seeds, keep)
+    res = _stoppable("bn_orders", (seeds, keep), lambda: orders_result(seeds, keep), right if presenter else st)
+    if res is None:
+        return
     names = [_(VARIANT_NAMES[v]) for v in res.variants]
     _main_chart(fig.error_dots(names, res.errors, res.errors_fresh, lang=lang, presenter=presenter,
                                title=_("Test error by placement, {keep}, {s} seeds").format(
@@ -311,8 +322,9 @@ def width_tab(presenter: bool, lang: str) -> None:
                        "bn_run_width", (seeds, keep), left):
         left.info(_("About a minute on a 2-core machine; the results are shared by everyone who opens the page."))
         return
-    with right if presenter else nullcontext():
-        res = width_result(seeds, keep)
+    res = _stoppable("bn_width", (seeds, keep), lambda: width_result(seeds, keep), right if presenter else st)
+    if res is None:
+        return
     _main_chart(fig.width_figure(res.widths, res.ratio, res.ratio_closed, res.errors, res.errors_fresh, keep,
                                  lang=lang, presenter=presenter,
                                  title=_("The shift against width, {keep}").format(keep=_keep_words(keep))),
@@ -344,8 +356,9 @@ def placement_tab(presenter: bool, lang: str) -> None:
         left.info(_("One to three minutes on a 2-core machine; the results are shared by everyone who opens the "
                     "page."))
         return
-    with right if presenter else nullcontext():
-        res = heatmap_result(task, seeds)
+    res = _stoppable("bn_heat", (task, seeds), lambda: heatmap_result(task, seeds), right if presenter else st)
+    if res is None:
+        return
     mean = res.errors.mean(-1)
     _main_chart(fig.heatmap(res.keep_in, res.keep_hidden, mean, lang=lang, presenter=presenter,
                             title=_("Test error (%), mean of {s} seeds").format(s=seeds)), presenter, right)
@@ -372,7 +385,9 @@ def placement_tab(presenter: bool, lang: str) -> None:
     n2 = (len(LAYER_KEEP_VALUES) - 1) * len(ex.LAYER_SETTINGS) * seeds + seeds
     if not _run_button(_("Train {n} networks for the per-layer sweep").format(n=n2), "bn_run_layers", (task, seeds)):
         return
-    lr = layer_result(task, seeds)
+    lr = _stoppable("bn_layers", (task, seeds), lambda: layer_result(task, seeds))
+    if lr is None:
+        return
     names = [_(LAYER_NAMES[s]) for s in ex.LAYER_SETTINGS]
     sizes = (pc_inputs(task), pc.width, pc.width, pc_outputs(task))
     weights = [sizes[i] * sizes[i + 1] for i in range(3)]
