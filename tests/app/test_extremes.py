@@ -44,7 +44,8 @@ CHEAP: dict[str, dict[str, str]] = {
 # Buttons that start a long computation, not clicked: each shows a progress bar and a Stop button on its page,
 # which is what a user gets there (the page's own tests run them).
 LONG_BUTTONS = {"t_sw_keep", "t_sw_size", "ar_seq_run", "ar_res_run", "im_run",
-                # Batch norm trains dozens of networks per button (minutes); its bar has no Stop button yet.
+                # Batch norm trains dozens of networks per button (minutes); tests/app/test_batch_norm_page.py
+                # stops one.
                 "bn_run_orders", "bn_run_width", "bn_run_heat", "bn_run_layers"}
 
 # The whole sweep with every option of every control (minutes more): DROPOUT_LAB_EXTREMES=all. By default a
