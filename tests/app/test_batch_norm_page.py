@@ -104,6 +104,9 @@ def test_a_sweep_can_be_stopped_and_started_again(monkeypatch):
                 st.rerun()
         return on_progress, clear
 
+    from dropout_viz.lessons.batch_norm import view as bn
+
+    bn.orders_result.clear()  # an earlier test's sweep would be a cache hit here: no bar, nothing to stop
     monkeypatch.setattr(progress, "bar", bar)
     monkeypatch.setattr(progress, "guarded", guarded)
     at = _run(bn_tab="Orders and fixes", bn_seeds="2")
