@@ -45,6 +45,8 @@ def test_k_changes_the_surfaces_and_the_convergence_chart(page, app_server):
 def test_exactness_tab_in_presenter_mode(page, app_server):
     open_page(page, f"{app_server}{URL}?e_steps=500&e_tab=When+is+it+exact%3F&presenter=true")
     assert page.get_by_role("switch", name="Presenter mode").is_checked()
+    # Presenter mode: the figure first, the numbers and the derivation folded below it; the lecturer opens them.
+    page.get_by_text("About this figure", exact=True).first.click()
     gap = page.locator('[data-testid="stMetric"]').filter(has_text="Largest |P_geo").locator(
         '[data-testid="stMetricValue"]')
     assert float(gap.inner_text()) < 1e-5  # softmax regression: exact to float precision
