@@ -231,7 +231,9 @@ def decision_surfaces(panels, *, xs=None, ys=None, cols: int = 3, presenter: boo
     rows = math.ceil(len(panels) / cols)
     s = st.scale(presenter)
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=[c[0] for c in checked],
-                        horizontal_spacing=0.05, vertical_spacing=min(0.1, 0.35 / rows))
+                        horizontal_spacing=0.05,
+                        # presenter mode: room between rows for 28 px tick labels and the next row's titles
+                        vertical_spacing=min(0.18, 0.45 / rows) if presenter else min(0.1, 0.35 / rows))
     st.subplot_title_fonts(fig, presenter)
     legend_shown = set()
     for i, (_, gx, gy, p, train, test) in enumerate(checked):

@@ -14,6 +14,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ..figures import style
 from ..figures.alt import describe
+from ..figures.titles import wrap_title
 from . import layout
 from .i18n import _, current_language
 
@@ -199,7 +200,8 @@ def chart(fig, *, key: str | None = None, alt: str | None = None) -> None:
     """
     height = "content"
     if st.session_state.get("presenter"):
-        fig = style.presenter_text(go.Figure(fig))
+        # Raised text makes long titles overrun a figure beside the controls: those get a smaller line or two.
+        fig = wrap_title(style.presenter_text(go.Figure(fig)))
         if key == layout.MAIN_FIGURE_KEY:
             # The browser sizes it to the first screen (layout.PRESENTER_FIGURE_CSS); the layout's height is
             # what a reader without CSS (AppTest, the exported JSON) sees.
