@@ -25,6 +25,7 @@ import numpy as np
 import optax
 from jax.flatten_util import ravel_pytree
 
+from . import system as _system  # noqa: F401  (first: its threefry lowering, see system.py)
 from . import checks, system
 from . import masks as masks_mod
 from . import theory

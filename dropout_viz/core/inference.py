@@ -18,6 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import system as _system  # noqa: F401  (first: its threefry lowering, see system.py)
 from . import checks
 from . import masks as masks_mod
 from .network import ACTIVATIONS, HEADS, check_activation, forward, head_logits, scale_weights, sizes_of

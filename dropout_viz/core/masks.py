@@ -11,6 +11,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import system as _system  # noqa: F401  (first: its threefry lowering, see system.py)
 from . import checks
 
 # Above this many droppable units an exact ensemble (2^d subnetworks) is refused: 2^20 is about a million

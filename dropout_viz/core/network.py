@@ -7,6 +7,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import system as _system  # noqa: F401  (first: its threefry lowering, see system.py)
 from . import checks
 
 ACTIVATIONS = {

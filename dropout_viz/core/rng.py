@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import jax
 
+from . import system as _system  # noqa: F401  (first: its threefry lowering, see system.py)
 from .checks import check_int
 
 

@@ -21,6 +21,7 @@ import numpy as np
 import optax
 from jax.flatten_util import ravel_pytree
 
+from . import system as _system  # noqa: F401  (first: its threefry lowering, see system.py)
 from . import masks as masks_mod
 from .network import ACTIVATIONS, check_activation, check_sizes, forward, head_logits, init_mlp, scale_weights
 
