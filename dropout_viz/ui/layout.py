@@ -30,9 +30,16 @@ PRESENTER_FIGURE_CSS = (f".st-key-{MAIN_FIGURE_KEY}:has([data-testid=\"stPlotlyC
                         f"calc(100vh - {PRESENTER_FIGURE_MARGIN}px), {PRESENTER_FIGURE_MAX}px); }}")
 
 
-def explanation(presenter: bool):
-    """The container for a page's or a tab's explanatory text: in place normally, folded in presenter mode."""
-    return st.expander(_("About this figure"), expanded=False) if presenter else st.container()
+def explanation(presenter: bool, intro: str | None = None):
+    """The container for a page's or a tab's explanatory text: in place normally, folded in presenter mode. In
+    presenter mode ``intro`` (the page's introduction, already translated) opens the fold: one fold for the page's
+    and the tab's text, so the figure keeps the first screen."""
+    if not presenter:
+        return st.container()
+    box = st.expander(_("About this figure"), expanded=False)
+    if intro:
+        box.markdown(intro)
+    return box
 
 
 def stage(presenter: bool, controls_width: float = 0.28):

@@ -217,6 +217,17 @@ def chart(fig, *, key: str | None = None, alt: str | None = None) -> None:
 
 MAX_ALT = 700
 
+def main_chart(fig, box=None) -> None:
+    """The open tab's main figure (one per run): ``chart`` under layout.MAIN_FIGURE_KEY, which a browser test finds
+    and which, in presenter mode, is sized to the first screen with its long title wrapped. ``box``: a container
+    (the presenter stage's figure column), or None or the st module itself for where the page is."""
+    if box is None or box is st:
+        chart(fig, key=layout.MAIN_FIGURE_KEY)
+    else:
+        with box:
+            chart(fig, key=layout.MAIN_FIGURE_KEY)
+
+
 def counter(key: str) -> int:
     """A per-session integer (e.g. how many masks were resampled), also kept in the URL so links reproduce it."""
     _URL_KEYS.add(key)

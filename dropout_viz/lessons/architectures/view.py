@@ -20,7 +20,6 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from dropout_viz.figures.titles import wrap_title
 from dropout_viz.ui import controls, layout, progress, widgets
 from dropout_viz.ui.controls import Control
 from dropout_viz.ui.i18n import N_, _, current_language
@@ -114,19 +113,7 @@ def _run(task: str, settings: tuple, label: str, compute):
 def _explanation(presenter: bool):
     """Where explanations go: inline, or folded in presenter mode (the hall sees the figure first), together with
     the page's introduction and its conventions."""
-    box = layout.explanation(presenter)
-    if presenter:
-        box.markdown(_(INTRO))
-    return box
-
-
-def _main_chart(fig, presenter: bool) -> None:
-    """The open tab's main figure, under the key a browser finds it by; presenter height so it fits the first
-    screen at 1280 × 720."""
-    if presenter:
-        fig.update_layout(height=layout.PRESENTER_FIGURE_HEIGHT)
-        wrap_title(fig)  # a long title over two lines: the figure is narrow beside its controls
-    widgets.chart(fig, key=layout.MAIN_FIGURE_KEY)
+    return layout.explanation(presenter, _(INTRO))
 
 
 def sequences_tab(presenter: bool, lang: str) -> None:
@@ -148,7 +135,7 @@ def sequences_tab(presenter: bool, lang: str) -> None:
          "seq_seeds": controls.draw_one(WIDGETS["seq_seeds"], c3)}
     keep = v["seq_keep"]
     with figure_box:
-        _main_chart(fig.unrolled(diagram(v["seq_seed"], keep), lang=lang, presenter=presenter), presenter)
+        widgets.main_chart(fig.unrolled(diagram(v["seq_seed"], keep), lang=lang, presenter=presenter))
     st.caption(_(
         "The model: h_t = tanh(W x_t + U (m_t ⊙ h₍ₜ₋₁₎)/q + b), prediction y_t = V h_t + c, {keep}, inverted "
         "dropout; the mask sits on the recurrent connection only (inputs and outputs are not dropped). Shown: 6 of "
@@ -202,7 +189,7 @@ def depth_tab(presenter: bool, lang: str) -> None:
     L, p_last = v["blocks"], float(round(v["p_last"], 4))
     s = sampling(v["depth_seed"], L, p_last, v["schedule"])
     with figure_box:
-        _main_chart(fig.depth_picture(s.p, s.dist, s.dist_sampled, lang=lang, presenter=presenter), presenter)
+        widgets.main_chart(fig.depth_picture(s.p, s.dist, s.dist_sampled, lang=lang, presenter=presenter))
     st.latex(r"p_l = 1 - \frac{l}{L}\,(1 - p_L)\ \text{(linear)}, \qquad \mathbb{E}[\text{depth}] = \sum_{l=1}^{L} p_l")
     st.latex(r"P(\text{all } L \text{ blocks kept}) = \prod_{l} p_l \overset{\text{const.}}{=} p^L")
     m1, m2, m3 = st.columns(3)

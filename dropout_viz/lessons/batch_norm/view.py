@@ -21,7 +21,6 @@ from contextlib import nullcontext
 import numpy as np
 import streamlit as st
 
-from dropout_viz.figures.titles import wrap_title
 from dropout_viz.ui import layout, progress
 from dropout_viz.ui import widgets as ui
 from dropout_viz.ui.i18n import N_, _, current_language
@@ -133,9 +132,8 @@ def _run_button(label: str, key: str, settings: tuple, box=st) -> bool:
 def _explanation(presenter: bool):
     """Where a tab's explanation goes: inline, or folded in presenter mode together with the page's introduction
     (one fold above the stage: the figure first for the hall; the lecturer opens it when needed)."""
-    box = layout.explanation(presenter)
+    box = layout.explanation(presenter, _(INTRO))
     if presenter:
-        box.markdown(_(INTRO))
         if current_language() != "en":
             box.caption(_tab_names())
     return box
@@ -144,16 +142,6 @@ def _explanation(presenter: bool):
 def _stage(presenter: bool):
     """(controls, figure): side by side in presenter mode; in reading order (both the page itself) otherwise."""
     return layout.stage(presenter) if presenter else (st, st)
-
-
-def _main_chart(figure, presenter: bool, box=st) -> None:
-    """The open tab's main figure, under the key a browser finds it by; presenter height so it fits the first
-    screen at 1280 × 720."""
-    if presenter:
-        figure.update_layout(height=layout.PRESENTER_FIGURE_HEIGHT)
-        wrap_title(figure)  # a long title over two lines: the figure is narrow beside its controls
-    with box if box is not st else nullcontext():
-        ui.chart(figure, key=layout.MAIN_FIGURE_KEY)
 
 
 def _tab_names() -> str:
@@ -225,10 +213,10 @@ def shift_tab(presenter: bool, lang: str) -> None:
     else:  # the histogram is on the stage; the two checks side by side under it
         ratio_box = left
     with hist_box:
-        _main_chart(fig.histogram(view.out_train[layer - 1, :, unit - 1], view.out_test[layer - 1, :, unit - 1],
+        ui.main_chart(fig.histogram(view.out_train[layer - 1, :, unit - 1], view.out_test[layer - 1, :, unit - 1],
                                   lang=lang, presenter=presenter,
                                   title=_("BN layer {layer}, unit {unit}: training mode against test mode").format(
-                                      layer=layer, unit=unit)), presenter)
+                                      layer=layer, unit=unit)))
         r = ratio[layer - 1, unit - 1]
         st.caption(_(
             "Both histograms go through the same running statistics, as at test time. With the masks on (as "
@@ -276,9 +264,9 @@ def orders_tab(presenter: bool, lang: str) -> None:
     if res is None:
         return
     names = [_(VARIANT_NAMES[v]) for v in res.variants]
-    _main_chart(fig.error_dots(names, res.errors, res.errors_fresh, lang=lang, presenter=presenter,
+    ui.main_chart(fig.error_dots(names, res.errors, res.errors_fresh, lang=lang, presenter=presenter,
                                title=_("Test error by placement, {keep}, {s} seeds").format(
-                                   keep=_keep_words(keep), s=seeds)), presenter, right)
+                                   keep=_keep_words(keep), s=seeds)), right)
     mean, sd = res.errors.mean(1), res.errors.std(1)
     fresh = res.errors_fresh.mean(1)
     i = {v: k for k, v in enumerate(res.variants)}
@@ -325,10 +313,9 @@ def width_tab(presenter: bool, lang: str) -> None:
     res = _stoppable("bn_width", (seeds, keep), lambda: width_result(seeds, keep), right if presenter else st)
     if res is None:
         return
-    _main_chart(fig.width_figure(res.widths, res.ratio, res.ratio_closed, res.errors, res.errors_fresh, keep,
+    ui.main_chart(fig.width_figure(res.widths, res.ratio, res.ratio_closed, res.errors, res.errors_fresh, keep,
                                  lang=lang, presenter=presenter,
-                                 title=_("The shift against width, {keep}").format(keep=_keep_words(keep))),
-                presenter, right)
+                                 title=_("The shift against width, {keep}").format(keep=_keep_words(keep))), right)
     r = res.ratio.mean(1)
     st.markdown(_(
         "Measured: Var_test / running variance goes from {a} at width {wa} to {b} at width {wb} (mean over units "
@@ -360,8 +347,8 @@ def placement_tab(presenter: bool, lang: str) -> None:
     if res is None:
         return
     mean = res.errors.mean(-1)
-    _main_chart(fig.heatmap(res.keep_in, res.keep_hidden, mean, lang=lang, presenter=presenter,
-                            title=_("Test error (%), mean of {s} seeds").format(s=seeds)), presenter, right)
+    ui.main_chart(fig.heatmap(res.keep_in, res.keep_hidden, mean, lang=lang, presenter=presenter,
+                            title=_("Test error (%), mean of {s} seeds").format(s=seeds)), right)
     ki, kh = list(res.keep_in), list(res.keep_hidden)
     best = np.unravel_index(np.argmin(mean), mean.shape)
     textbook = mean[ki.index(0.8), kh.index(0.5)]

@@ -87,10 +87,7 @@ def comparison(seeds: int, keep: float, block: int) -> ex.Comparison:
 def _explanation(presenter: bool):
     """A tab's explanation: in place, or folded in presenter mode together with the page's introduction (the
     hall sees the figure first)."""
-    box = layout.explanation(presenter)
-    if presenter:
-        box.markdown(_(INTRO))
-    return box
+    return layout.explanation(presenter, _(INTRO))
 
 
 def _controls(names, presenter: bool, box) -> dict:

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import streamlit as st
 
 from dropout_viz.core import datasets
-from dropout_viz.figures.titles import wrap_title
 from dropout_viz.ui import layout, progress, widgets
 from dropout_viz.ui.controls import Control, draw_one
 from dropout_viz.ui.i18n import N_, _, current_language, keep_words, spinner
@@ -187,24 +186,12 @@ def dropout_label(keep: float) -> str:
 def _explanation(presenter: bool):
     """A tab's explanatory text: in place, or folded in presenter mode together with the page's introduction
     (one fold, so the figure keeps the first screen)."""
-    box = layout.explanation(presenter)
-    if presenter:
-        box.markdown(_(INTRO))
-    return box
+    return layout.explanation(presenter, _(INTRO))
 
 
 def _stage(presenter: bool):
     """(controls, figure) side by side: the lesson's own columns, or the presenter frame's stage."""
     return layout.stage(presenter) if presenter else st.columns(COLUMNS, gap="large")
-
-
-def _main_chart(fig, presenter: bool) -> None:
-    """The open tab's main figure, under the key a browser finds it by; presenter height so it fits the first
-    screen at 1280 × 720."""
-    if presenter:
-        fig.update_layout(height=layout.PRESENTER_FIGURE_HEIGHT)
-        wrap_title(fig)  # a long title over two lines: the figure is narrow beside its controls
-    widgets.chart(fig, key=layout.MAIN_FIGURE_KEY)
 
 
 INTRO = N_(
@@ -263,11 +250,11 @@ def co_adaptation(presenter: bool) -> None:
             return
         except Stopped:  # its notice and a button to train after all are shown
             return
-        _main_chart(compare_bands(
+        widgets.main_chart(compare_bands(
             res["percent"], {_("no dropout"): res["plain"], dropout_label(pair.keep): res["dropout"]},
             hline={_("guessing (1 / classes)"): res["chance"]}, x_title=_("hidden units switched off (%)"),
             y_title=_("test accuracy"), presenter=presenter,
-            title=_("Test accuracy as hidden units are switched off")), presenter)
+            title=_("Test accuracy as hidden units are switched off")))
         half = _("Mean test accuracy with 50 % of every hidden layer switched off.")
         accuracy = _("Test accuracy.")
         plain, drop = st.columns(2)
@@ -310,13 +297,13 @@ def path_survival(presenter: bool) -> None:
         return
     one, some = _("one given path"), _("some path")
     with right:
-        _main_chart(closed_vs_sampled(
+        widgets.main_chart(closed_vs_sampled(
             res["depth"], {series(one, _("closed form")): res["one_closed"],
                            series(some, _("closed form")): res["any_closed"]},
             {series(one, _("sampled")): (res["one_mc"], res["one_se"]),
              series(some, _("sampled")): (res["any_mc"], res["any_se"])},
             x_title=_("hidden layers L"), y_title=_("probability of surviving"), presenter=presenter,
-            title=_("Surviving paths, {keep}").format(keep=keep_words(keep))), presenter)
+            title=_("Surviving paths, {keep}").format(keep=keep_words(keep))))
         st.caption(_(
             "n = {width} units per layer, inputs: {keep_in}. Lines: closed forms. Markers: share of {n_samples} "
             "sampled masks in which the path survives (one deep net, cut at each depth); bars: ± 2 standard "
@@ -351,9 +338,9 @@ def jensen_gap(presenter: bool) -> None:
         return
     lang = current_language()
     with right:
-        _main_chart(jensen_picture(res["z"], res["prob"], presenter=presenter, lang=lang,
+        widgets.main_chart(jensen_picture(res["z"], res["prob"], presenter=presenter, lang=lang,
                                    title=_("All {n} subnetworks, {keep}").format(
-                                       n=f"{res['n_masks']:,}", keep=keep_words(keep))), presenter)
+                                       n=f"{res['n_masks']:,}", keep=keep_words(keep))))
         how = (_("Inverted dropout on the unit's {d} inputs.") if inverted
                else _("Standard dropout on the unit's {d} inputs.")).format(d=d)
         st.caption(_(
@@ -409,11 +396,11 @@ def flat_minima(presenter: bool) -> None:
         except Stopped:  # its notice and a button to train after all are shown
             res = None
         if res is not None:
-            _main_chart(compare_bands(
+            widgets.main_chart(compare_bands(
                 res["ts"], {_("no dropout"): res["plain"], dropout_label(pair.keep): res["dropout"]},
                 x_title=_("step t along a direction (t = 0: trained weights)"),
                 y_title=_("cross-entropy, train set") if split == "train" else _("cross-entropy, test set"),
-                presenter=presenter, title=_("Loss along random directions")), presenter)
+                presenter=presenter, title=_("Loss along random directions")))
             plain, drop = st.columns(2)
             climb = _("Mean loss at t = ±{t} minus the loss at t = 0.").format(t=f"{t_max:g}")
             plain.metric(_("No dropout: loss climbs by"), f"{res['plain_rise']:.3g}", help=climb)

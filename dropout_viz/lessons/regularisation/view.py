@@ -13,7 +13,6 @@ from ...core import datasets
 from ...figures import style
 from ...figures.charts import bar_compare
 from ...figures.surfaces import decision_surfaces
-from ...figures.titles import wrap_title
 from ...ui import controls, layout, nav, progress, widgets  # noqa: F401  (nav: the frame every view sits in)
 from ...ui.controls import Control
 from ...ui.i18n import N_, _, current_language, keep_words
@@ -186,7 +185,7 @@ def _errors_chart(labels, errors, n_test: int, presenter: bool, key: str | None)
                       title=_("Test error on {n_test} held-out points").format(n_test=n_test),
                       horizontal=presenter and key is None)
     if key is None:
-        _main_chart(fig, presenter)
+        widgets.main_chart(fig)
     else:
         widgets.chart(fig, key=key)
 
@@ -199,24 +198,12 @@ SURFACES_TITLE = N_("Predicted P(class 1); dots: training points")
 def _explanation(presenter: bool):
     """A tab's explanatory text: in place, or folded in presenter mode together with the page's introduction
     (one fold, so the figure keeps the first screen)."""
-    box = layout.explanation(presenter)
-    if presenter:
-        box.markdown(_(INTRO))
-    return box
+    return layout.explanation(presenter, _(INTRO))
 
 
 def _stage(presenter: bool):
     """(controls, results) side by side: the lesson's own columns, or the presenter frame's stage."""
     return layout.stage(presenter) if presenter else st.columns(COLUMNS, gap="large")
-
-
-def _main_chart(fig, presenter: bool) -> None:
-    """The open tab's main figure, under the key a browser finds it by; presenter height so it fits the first
-    screen at 1280 × 720."""
-    if presenter:
-        fig.update_layout(height=layout.PRESENTER_FIGURE_HEIGHT)
-        wrap_title(fig)  # a long title over two lines: the figure is narrow beside its controls
-    widgets.chart(fig, key=layout.MAIN_FIGURE_KEY)
 
 
 # --- the tabs -----------------------------------------------------------------------------------------------
@@ -268,9 +255,9 @@ def linear_tab(presenter: bool) -> None:
                       "loss is the plain loss and the weights are the least-squares ones."), icon="ℹ️")
         name = _("penalty coefficient cⱼ")
         with figure_box:
-            _main_chart(grouped_bars(features, {name: lin.coef}, presenter=presenter, y_title="cⱼ",
+            widgets.main_chart(grouped_bars(features, {name: lin.coef}, presenter=presenter, y_title="cⱼ",
                                      title=_("Dropout's penalty coefficient per feature"), fmt=".4g",
-                                     log_y=not no_penalty, colors={name: style.BLUE}, lang=lang), presenter)
+                                     log_y=not no_penalty, colors={name: style.BLUE}, lang=lang))
     shrink = lin.shrink
     series = {_("ridge with dropout's cⱼ"): shrink["ridge"], _("trained with dropout"): shrink["trained"],
               _("ridge, one λ = mean cⱼ"): shrink["uniform"]}
@@ -322,11 +309,11 @@ def bias_variance_tab(presenter: bool) -> None:
     lines = {f"{p}: {closed}": bv.lines[:, i] for i, p in enumerate(parts)}
     points = {f"{p}: {sampled}": (bv.points[:, i], None) for i, p in enumerate(parts)}
     with results:
-        _main_chart(checked_curves(bv.p_line, lines, bv.p_points, points, x_title=_("drop rate p = 1 − q"),
+        widgets.main_chart(checked_curves(bv.p_line, lines, bv.p_points, points, x_title=_("drop rate p = 1 − q"),
                                      y_title=_("mean squared error and its parts"), presenter=presenter,
                                      vline=1.0 - c.keep, vline_label=keep_words(c.keep),
                                      title=_("A masked linear predictor, {form_text}").format(
-                                         form_text=form_text(c.inverted))), presenter)
+                                         form_text=form_text(c.inverted))))
         st.caption(_("Lines: closed forms. Circles: 2,000 sampled masks (and noisy targets) per input."))
         sampled_col = _("sampled ({n} masks per point)").format(n=f"{CONFIG.bv_samples:,}")
         st.dataframe([{_("quantity"): p, closed: f"{c_:.4f}", sampled_col: f"{s:.4f}",
@@ -414,10 +401,9 @@ def noises_tab(presenter: bool) -> None:
              multiplicative: np.full(run.additive_ratio.shape, nz.multiplicative_ratio)}
     ratio_colors = {"additive Gaussian": colors["additive Gaussian"], multiplicative: colors["Bernoulli dropout"]}
     with results:
-        _main_chart(line_chart(run.eval_steps, {label: run.hidden_rms[i] for i, label in enumerate(labels)},
+        widgets.main_chart(line_chart(run.eval_steps, {label: run.hidden_rms[i] for i, label in enumerate(labels)},
                                x_title=_("training step"), y_title=_("rms of the hidden activations"),
-                               presenter=presenter, title=_("How large the hidden activations grow"), lang=lang),
-                    presenter)
+                               presenter=presenter, title=_("How large the hidden activations grow"), lang=lang))
         widgets.chart(line_chart(run.eval_steps, ratio, x_title=_("training step"), y_title=_("noise std / signal rms"),
                                  presenter=presenter, colors=ratio_colors, title=_("Noise relative to the signal"),
                                  lang=lang), key="rg_ratio")

@@ -12,7 +12,6 @@ import numpy as np
 import streamlit as st
 
 from dropout_viz.figures.style import keep_text
-from dropout_viz.figures.titles import wrap_title
 from dropout_viz.ui import layout
 from dropout_viz.ui import widgets as ui
 from dropout_viz.ui.i18n import N_, _, current_language
@@ -151,15 +150,6 @@ def conventions(keep: float, box=st) -> None:
                  "mean ± sd over the runs.").format(keep=keep_text(keep, _lang()), runs=CFG.n_runs))
 
 
-def _main_chart(fig, presenter: bool) -> None:
-    """The open tab's main figure, under the key a browser finds it by; presenter height so it fits the first
-    screen at 1280 × 720."""
-    if presenter:
-        fig.update_layout(height=layout.PRESENTER_FIGURE_HEIGHT)
-        wrap_title(fig)  # a long title over two lines: the figure is narrow beside its controls
-    ui.chart(fig, key=layout.MAIN_FIGURE_KEY)
-
-
 def calibration_tab(keep: float, k: int, m: int, seed: int, presenter: bool, stage=None) -> None:
     """stage: the presenter frame's (controls, figure) columns, or None (the tab reads top to bottom)."""
     lang = _lang()
@@ -185,7 +175,7 @@ def calibration_tab(keep: float, k: int, m: int, seed: int, presenter: bool, sta
     panels = [(names[0], ex.reliability(pred.weight_scaled[0], y, n_bins), fg.WEIGHT_SCALED),
               (names[1], ex.reliability(mc_k, y, n_bins), fg.MC), (names[2], ex.reliability(ens_m, y, n_bins), fg.ENSEMBLE)]
     with figure_slot if stage is not None else st.container():
-        _main_chart(fg.reliability_figure(panels, presenter, lang), presenter)
+        ui.main_chart(fg.reliability_figure(panels, presenter, lang))
     st.caption(_("Reliability diagrams of run 1 on its {n} held-out points, {arch} ReLU networks. Binning: B = {b} equal-width bins of the confidence "
                  "(the top-class probability); bar = accuracy of the points in the bin, hatched = the gap to their "
                  "mean confidence. A bar below the diagonal is overconfidence.").format(
@@ -232,7 +222,7 @@ def band_tab(keep: float, k: int, m: int, seed: int, presenter: bool, stage=None
     bands = [(_("MC dropout, k = {k} masks, {keep}").format(k=k, keep=keep_text(keep, lang)), c_mc[0], s_mc[0], fg.MC),
              (_("deep ensemble, M = {m} networks").format(m=m), c_e[0], s_e[0], fg.ENSEMBLE)]
     with nullcontext() if stage is None else stage[1]:
-        _main_chart(fg.band_figure(x, ex.truth(x), x_tr, y_tr, bands, CFG.gap, CFG.x_range, presenter, lang), presenter)
+        ui.main_chart(fg.band_figure(x, ex.truth(x), x_tr, y_tr, bands, CFG.gap, CFG.x_range, presenter, lang))
     st.caption(_("{n} training points with x in [{lo}, {hi}] except the gap ({g0}, {g1}); y = sin(πx) + noise of "
                  "standard deviation {noise}. Networks {arch}, ReLU, squared error, {steps} Adam steps. σ(x): standard "
                  "deviation of the k (or M) predictions at x; the band is mean ± 2σ (run 1). The observation noise is "
@@ -291,8 +281,8 @@ def decomposition_tab(keep: float, k: int, m: int, seed: int, presenter: bool, s
     clf = classifiers("moons", seed, keep)
     xs, _grid = ex.surface_points(CFG)
     with nullcontext() if stage is None else stage[1]:
-        _main_chart(fg.decomposition_figure(xs, dec.total, dec.aleatoric, dec.epistemic, clf.data.x_train,
-                                            clf.data.y_train, CFG.ood_radii, presenter, lang), presenter)
+        ui.main_chart(fg.decomposition_figure(xs, dec.total, dec.aleatoric, dec.epistemic, clf.data.x_train,
+                                            clf.data.y_train, CFG.ood_radii, presenter, lang))
     st.latex(r"\underbrace{H\Bigl[\tfrac1T\sum_t p_t\Bigr]}_{\text{total}}"
              r"=\underbrace{\tfrac1T\sum_t H[p_t]}_{\text{aleatoric}}"
              r"+\underbrace{\tfrac1T\sum_t \mathrm{KL}\bigl(p_t\,\big\|\,\tfrac1T\textstyle\sum_s p_s\bigr)}"
