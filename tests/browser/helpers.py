@@ -299,3 +299,23 @@ def screenshot(page: Page, name: str) -> Path:
         if size:
             page.set_viewport_size(size)
     return path
+
+
+# Presenter mode is for a lecture hall: at both screens the open tab's main figure (the chart with the key
+# layout.MAIN_FIGURE_KEY, CSS class st-key-main_figure) lies wholly inside the first screen, at its full height.
+PRESENTER_SCREENS = ((1920, 1080), (1280, 720))
+MAIN_FIGURE = ".st-key-main_figure"
+
+
+def main_figure_on_first_screen(page: Page, url: str, name: str) -> None:
+    """Open url at each presenter screen size and assert the one main figure is a drawn Plotly chart, at least
+    400 px tall, wholly inside the first screen; a screenshot per size."""
+    for width, height in PRESENTER_SCREENS:
+        page.set_viewport_size({"width": width, "height": height})
+        open_page(page, url)
+        box = page.locator(MAIN_FIGURE).bounding_box()  # exactly one main figure (a second one fails here)
+        assert page.locator(f"{MAIN_FIGURE} .js-plotly-plot").count() == 1  # a drawn Plotly chart
+        assert box is not None and box["height"] >= 400, (name, width, box)
+        assert box["y"] >= 0 and box["y"] + box["height"] <= height and box["x"] + box["width"] <= width, \
+            (name, width, height, box)
+        screenshot(page, f"{name}-presenter-{width}x{height}")

@@ -1,25 +1,9 @@
 """The batch-norm page in real Chromium: it opens, a real slider move changes the figures, and in presenter mode
 at 1920x1080 and at 1280x720 the main figure is on the first screen."""
+import tests.browser.helpers as H
 from tests.browser.helpers import open_page, plotly_count, plotly_json, screenshot, set_slider
 
 PAGE = "/Batch_norm_and_placement"
-
-# Presenter mode is for a lecture hall: at both screens the open tab's main figure (the chart with the key
-# layout.MAIN_FIGURE_KEY, CSS class st-key-main_figure) lies wholly inside the first screen, at its full height.
-SCREENS = ((1920, 1080), (1280, 720))
-MAIN_FIGURE = ".st-key-main_figure"
-
-
-def _main_figure_on_first_screen(page, url: str, name: str) -> None:
-    for width, height in SCREENS:
-        page.set_viewport_size({"width": width, "height": height})
-        open_page(page, url)
-        box = page.locator(MAIN_FIGURE).bounding_box()  # exactly one main figure (a second one fails here)
-        assert page.locator(f"{MAIN_FIGURE} .js-plotly-plot").count() == 1  # a drawn Plotly chart
-        assert box is not None and box["height"] >= 400, (name, width, box)
-        assert box["y"] >= 0 and box["y"] + box["height"] <= height and box["x"] + box["width"] <= width, \
-            (name, width, height, box)
-        screenshot(page, f"{name}-presenter-{width}x{height}")
 
 
 def _hist_sds(page):
@@ -42,7 +26,7 @@ def test_keep_slider_changes_the_shift(page, app_server):
 
 
 def test_presenter_mode_puts_the_figure_on_the_first_screen(page, app_server):
-    _main_figure_on_first_screen(page, f"{app_server}{PAGE}?presenter=true", "batch-norm")
+    H.main_figure_on_first_screen(page, f"{app_server}{PAGE}?presenter=true", "batch-norm")
     assert page.get_by_text("About this figure").count() == 1  # the derivation is folded, not gone
 
 

@@ -1,27 +1,12 @@
 """The bagging and regularisation pages in real Chromium: their main sliders change the figures; in presenter mode
 the regularisation page's main figure is on the first screen at 1920x1080 and at 1280x720."""
+import tests.browser.helpers as H
+from tests.browser.helpers import MAIN_FIGURE  # noqa: F401
 from tests.browser.helpers import (assert_no_exception, open_page, plotly_count, plotly_json, screenshot, set_slider,
                                    wait_idle)
 
 BAGGING = "/Bagging_and_boosting"
 REGULARISATION = "/Dropout_as_regularisation"
-
-# Presenter mode is for a lecture hall: at both screens the open tab's main figure (the chart with the key
-# layout.MAIN_FIGURE_KEY, CSS class st-key-main_figure) lies wholly inside the first screen, at its full height.
-SCREENS = ((1920, 1080), (1280, 720))
-MAIN_FIGURE = ".st-key-main_figure"
-
-
-def _main_figure_on_first_screen(page, url: str, name: str) -> None:
-    for width, height in SCREENS:
-        page.set_viewport_size({"width": width, "height": height})
-        open_page(page, url)
-        box = page.locator(MAIN_FIGURE).bounding_box()  # exactly one main figure (a second one fails here)
-        assert page.locator(f"{MAIN_FIGURE} .js-plotly-plot").count() == 1  # a drawn Plotly chart
-        assert box is not None and box["height"] >= 400, (name, width, box)
-        assert box["y"] >= 0 and box["y"] + box["height"] <= height and box["x"] + box["width"] <= width, \
-            (name, width, height, box)
-        screenshot(page, f"{name}-presenter-{width}x{height}")
 
 
 def _traces(page, meta):
@@ -88,7 +73,7 @@ def test_regularisation_keep_slider_and_tabs(page, app_server):
 
 def test_regularisation_presenter_mode_puts_the_figure_on_the_first_screen(page, app_server):
     for tab in ("Linear+regression", "Bias+and+variance"):
-        _main_figure_on_first_screen(page, f"{app_server}{REGULARISATION}?rg_tab={tab}&presenter=true",
+        H.main_figure_on_first_screen(page, f"{app_server}{REGULARISATION}?rg_tab={tab}&presenter=true",
                                      f"regularisation-{tab}")
         keep = page.locator(".st-key-rg_keep").bounding_box()  # the key control beside the figure
         assert keep is not None and keep["y"] + keep["height"] <= 720, keep
