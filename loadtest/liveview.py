@@ -82,6 +82,7 @@ class PlayRecord:
     # (arrival, seq, frames, first step, last step, push result) of every batch, played or not; in the summary
     # as batch_log, with the arrival in seconds from the start
     batches: list = field(default_factory=list)
+    asks: list = field(default_factory=list)  # (time, "play" | "need" | "retry") of every request for a batch
     frames: int = 0  # frames shown
     last_frame: float | None = None  # when the latest frame was shown
     max_gap_s: float = 0.0  # the longest time without a new frame, from the first frame on
@@ -96,12 +97,19 @@ class PlayRecord:
         between = [b - a for a, b in zip(arrivals, arrivals[1:])]
         shown = [b[2] * interval for b in self.batches if b[5] in ("reset", "appended")]
         log = [[round(b[0] - self.started, 3), *b[1:]] for b in self.batches]
+        # The server's answer: from each request to the next batch that came (answered or not, the view took it).
+        waits = []
+        for t, _kind in self.asks:
+            after = [b[0] for b in self.batches if b[0] >= t and b[5] != "old"]
+            waits.append((after[0] if after else stopped) - t)
         return {"frames": self.frames, "batches": len(arrivals),
                 "max_gap_s": round(gap, 3) if self.last_frame is not None else None,
                 "max_between_s": round(max(between), 3) if between else None,
                 "batch_show_s": round(max(shown), 3) if shown else None,
                 "stalls": self.stalls, "dropped": sum(b[5] == "dropped" for b in self.batches),
-                "batch_log": log}
+                "asks": len(self.asks), "retries": sum(k == "retry" for _t, k in self.asks),
+                "max_answer_s": round(max(waits), 3) if waits else None,
+                "batch_log": log, "ask_log": [[round(t - self.started, 3), k] for t, k in self.asks]}
 
 
 class ViewModel:
@@ -196,6 +204,8 @@ class ViewModel:
             return False
         if self.asked is not None and now - self.asked < self.retry_s:
             return False
+        if self.record is not None:
+            self.record.asks.append((now, "need" if self.asked is None else "retry"))
         self.asked = now
         return True
 
@@ -220,6 +230,8 @@ class ViewModel:
         self.advance(now)
         self.playing, self.holding, self.next = True, False, now
         self.asked = now
+        if self.record is not None:
+            self.record.asks.append((now, "play"))
         return {"step": self.current or 0, "seq": self.last_seq}
 
     def pause(self, now: float) -> dict:

@@ -51,7 +51,8 @@ def by_action(samples) -> dict:
 def frame_gaps(plays) -> dict:
     """The longest wait for a new frame over all plays, how many plays waited longer than the target, and the
     batches: how many, the longest time between two of them against the time one takes to show, the stalls
-    (the queue ran dry while playing) and the batches the view dropped (they did not follow its queue)."""
+    (the queue ran dry while playing), the batches the view dropped (they did not follow its queue), the
+    requests repeated after the view's retry time, and the longest wait from a request to the next batch."""
     gaps = [p["max_gap_s"] for p in plays if p.get("max_gap_s") is not None]
     between = [p["max_between_s"] for p in plays if p.get("max_between_s") is not None]
     shows = [p["batch_show_s"] for p in plays if p.get("batch_show_s") is not None]
@@ -63,7 +64,10 @@ def frame_gaps(plays) -> dict:
             "max_between_s": round(max(between), 3) if between else None,
             "batch_show_s": round(max(shows), 3) if shows else None,
             "stalls": sum(p.get("stalls", 0) for p in plays),
-            "dropped": sum(p.get("dropped", 0) for p in plays)}
+            "dropped": sum(p.get("dropped", 0) for p in plays),
+            "retries": sum(p.get("retries", 0) for p in plays),
+            "max_answer_s": max((p["max_answer_s"] for p in plays if p.get("max_answer_s") is not None),
+                                default=None)}
 
 
 def check(report: dict, targets: dict = TARGETS) -> dict:
@@ -152,7 +156,8 @@ def format_report(report: dict) -> str:
     if f.get("batches"):
         lines.append(f"  batches: {f['batches']}, longest time between two {num(f['max_between_s'], ' s')} "
                      f"(a batch shows for {num(f['batch_show_s'], ' s')}); {f['stalls']} stalls, "
-                     f"{f['dropped']} dropped")
+                     f"{f['dropped']} dropped; request -> batch max {num(f.get('max_answer_s'), ' s')}, "
+                     f"{f.get('retries', 0)} requests repeated")
     br = report.get("browsers")
     if br:
         lines.append(f"  real browsers: slider -> figure p50 {num(br['p50_s'], ' s')}, p95 {num(br['p95_s'], ' s')}, "

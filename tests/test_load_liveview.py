@@ -105,6 +105,8 @@ def test_play_shows_30_frames_a_second_and_asks_while_one_batch_is_queued():
     assert summary["max_gap_s"] == pytest.approx(1 / 30, abs=1e-3)  # never a stall: one frame per interval
     assert summary["max_between_s"] == pytest.approx(0.7) and summary["batch_show_s"] == pytest.approx(1.0)
     assert [b[1:] for b in summary["batch_log"]] == [[2, 30, 50, 1500, "appended"], [3, 30, 1550, 3000, "appended"]]
+    assert summary["ask_log"] == [[0.0, "play"], [pytest.approx(0.2), "need"], [pytest.approx(1.17), "need"]]
+    assert summary["retries"] == 0 and summary["max_answer_s"] == pytest.approx(1.03)  # the last: unanswered
 
 
 def test_a_late_batch_is_a_stall_and_the_wait_counts_up_to_the_stop():
@@ -125,7 +127,9 @@ def test_an_unanswered_request_is_repeated_after_the_retry_time():
     v = paused_view()
     v.play(0.0)
     assert not v.wants_more(2.9) and v.next_event(2.9) == pytest.approx(lv.RETRY_S)
+    v.start_record(0.5)
     assert v.wants_more(3.0)
+    assert v.stop_record(3.1)["ask_log"] == [[pytest.approx(2.5), "retry"]]
     v.push(batch(2, steps(50, 40)), 3.5)
     assert not v.wants_more(3.5)  # 40 queued: more than a batch
     assert v.next_event(3.5) == pytest.approx(3.5 + 9 / 30)  # the 10th frame leaves 30
