@@ -100,14 +100,18 @@ class PlayRecord:
         # The server's answer: from each request to the next batch that came (answered or not, the view took it).
         waits = []
         for t, _kind in self.asks:
-            after = [b[0] for b in self.batches if b[0] >= t and b[5] != "old"]
+            after = [b[0] for b in self.batches if b[0] > t and b[5] != "old"]
             waits.append((after[0] if after else stopped) - t)
+        # Retries whose request was met only by a resend of the batch the view already had (a page run while
+        # playing sends the last batch again): the request was lost on the server's side.
+        lost = sum(1 for (tp, _k), (tr, kind) in zip(self.asks, self.asks[1:])
+                   if kind == "retry" and any(tp <= b[0] <= tr and b[5] == "old" for b in self.batches))
         return {"frames": self.frames, "batches": len(arrivals),
                 "max_gap_s": round(gap, 3) if self.last_frame is not None else None,
                 "max_between_s": round(max(between), 3) if between else None,
                 "batch_show_s": round(max(shown), 3) if shown else None,
                 "stalls": self.stalls, "dropped": sum(b[5] == "dropped" for b in self.batches),
-                "asks": len(self.asks), "retries": sum(k == "retry" for _t, k in self.asks),
+                "asks": len(self.asks), "retries": sum(k == "retry" for _t, k in self.asks), "lost": lost,
                 "max_answer_s": round(max(waits), 3) if waits else None,
                 "batch_log": log, "ask_log": [[round(t - self.started, 3), k] for t, k in self.asks]}
 

@@ -52,7 +52,8 @@ def frame_gaps(plays) -> dict:
     """The longest wait for a new frame over all plays, how many plays waited longer than the target, and the
     batches: how many, the longest time between two of them against the time one takes to show, the stalls
     (the queue ran dry while playing), the batches the view dropped (they did not follow its queue), the
-    requests repeated after the view's retry time, and the longest wait from a request to the next batch."""
+    requests repeated after the view's retry time (lost: the first was met only by a resend of the batch the
+    view had), and the longest wait from a request to the next batch."""
     gaps = [p["max_gap_s"] for p in plays if p.get("max_gap_s") is not None]
     between = [p["max_between_s"] for p in plays if p.get("max_between_s") is not None]
     shows = [p["batch_show_s"] for p in plays if p.get("batch_show_s") is not None]
@@ -66,6 +67,7 @@ def frame_gaps(plays) -> dict:
             "stalls": sum(p.get("stalls", 0) for p in plays),
             "dropped": sum(p.get("dropped", 0) for p in plays),
             "retries": sum(p.get("retries", 0) for p in plays),
+            "lost": sum(p.get("lost", 0) for p in plays),
             "max_answer_s": max((p["max_answer_s"] for p in plays if p.get("max_answer_s") is not None),
                                 default=None)}
 
@@ -157,7 +159,8 @@ def format_report(report: dict) -> str:
         lines.append(f"  batches: {f['batches']}, longest time between two {num(f['max_between_s'], ' s')} "
                      f"(a batch shows for {num(f['batch_show_s'], ' s')}); {f['stalls']} stalls, "
                      f"{f['dropped']} dropped; request -> batch max {num(f.get('max_answer_s'), ' s')}, "
-                     f"{f.get('retries', 0)} requests repeated")
+                     f"{f.get('retries', 0)} requests repeated ({f.get('lost', 0)} of them met only by a "
+                     f"resend of the last batch)")
     br = report.get("browsers")
     if br:
         lines.append(f"  real browsers: slider -> figure p50 {num(br['p50_s'], ' s')}, p95 {num(br['p95_s'], ' s')}, "

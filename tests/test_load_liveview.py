@@ -176,3 +176,17 @@ def test_one_step_per_frame_plays_slowly():
     v.push(batch(2, range(1, 9), speed=1), 0.0)
     v.advance(1.0)
     assert v.interval == pytest.approx(1 / lv.FPS_ONE_STEP) and v.current == 7  # frames at 0, 1/6, ..., 1
+
+
+def test_a_request_met_only_by_a_resend_is_counted_as_lost():
+    v = paused_view()
+    v.start_record(0.0)
+    v.play(0.0)
+    v.push(batch(2, steps(50, 30)), 0.5)
+    assert v.wants_more(0.5)  # "need" at 0.5
+    assert v.push(batch(2, steps(50, 30)), 0.8) == "old"  # a page run's resend, and nothing else
+    assert not v.wants_more(3.4) and v.wants_more(3.5)  # the retry, 3 s after the need
+    v.push(batch(3, steps(1550, 30)), 3.9)
+    summary = v.stop_record(4.0)
+    assert (summary["retries"], summary["lost"]) == (1, 1)
+    assert summary["max_answer_s"] == pytest.approx(3.4)  # from the need at 0.5 to batch 3
