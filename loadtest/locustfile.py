@@ -166,7 +166,7 @@ class Tab:
                     break
                 self.wake.wait(timeout=min(max(t - now, 0.0), 1.0))
                 self.wake.clear()
-        except OSError as exc:  # the socket closed under it: the action that waits reports it
+        except Exception as exc:  # noqa: BLE001 (the socket closed under it: the action that waits reports it)
             if not self.closed:
                 self.runs.put(ActionFailed("disconnected", f"{type(exc).__name__}: {exc}"))
         finally:
