@@ -547,9 +547,10 @@ class Batch(NamedTuple):
 
 def _run_batch(live: Live, hps: train.Hyper, view: View, n: int, speed: int, limit: int):
     config = play_config(live.config, speed)
-    grid = jnp.asarray(view.grid if view.grid is not None else np.zeros((1, live.config.sizes[0]), np.float32))
-    lo, hi = (jnp.float32(v) for v in view.value_range)
-    state, out = _play_batch(live.state, live.data, hps, grid, lo, hi, jnp.int32(limit), config=config, n=n,
+    # NumPy arguments: the call copies them in (no separate device_put per argument).
+    grid = view.grid if view.grid is not None else np.zeros((1, live.config.sizes[0]), np.float32)
+    lo, hi = (np.float32(v) for v in view.value_range)
+    state, out = _play_batch(live.state, live.data, hps, grid, lo, hi, np.int32(limit), config=config, n=n,
                              with_grid=view.grid is not None, shared=train.shares_draws(live.state))
     return state, jax.device_get(out)
 

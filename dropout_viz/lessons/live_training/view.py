@@ -36,6 +36,20 @@ from . import figures as tfig
 # every later collection. (The server option runner.postScriptGC = false would save the rest.)
 gc.freeze()
 
+
+def _freeze_while_playing(playing: bool, was_playing: bool) -> None:
+    """While a session plays, freeze what is alive at the start of each batch's run, so that Streamlit's
+    collection after the run walks only the objects the run made (about 50 ms of CPU a batch otherwise,
+    measured with py-spy on the 2-core box: the JAX caches and session objects made since the import).
+    When play stops, one full collection reclaims whatever died in cycles while frozen, then all is frozen
+    again (frozen objects that die without cycles are freed as usual)."""
+    if playing:
+        gc.freeze()
+    elif was_playing:
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+
 LIVE = "t_live"
 PLAYING = "t_playing"
 FIGS = "t_figs"
@@ -502,6 +516,7 @@ def _live_body(names, keeps, hps, lr, presenter, l2=0.0, speed=SPEED_DEFAULT) ->
     sent = st.session_state.get(SENT)
     playing = is_playing()
     seq = st.session_state.get(SEQ, 0) + 1
+    _freeze_while_playing(playing, sent is not None and sent[1])
     if playing and live.diverged is None and (asked is not None or sent is None or not sent[1] or sent[0] != signature):
         step = asked[1] if asked is not None else None
         if step is not None and step != experiment.step_of(live):
