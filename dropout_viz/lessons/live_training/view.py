@@ -400,6 +400,7 @@ def apply_pending(hps, speed: int = experiment.CHUNK) -> None:
         st.session_state[LIVE] = experiment.advance(live, hps, speed)
     elif action == "reset":
         st.session_state[LIVE] = experiment.reset(live)
+        st.session_state.pop(KEPT, None)  # the steps start again from 0: no kept batch belongs to them
 
 
 # --- the live area: the live view and the batches it plays ---------------------------------------------
