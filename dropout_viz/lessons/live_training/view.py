@@ -408,7 +408,7 @@ def apply_pending(hps, speed: int = experiment.CHUNK) -> None:
 VIEW = "t_view"  # the live view component's key (its trigger values: need, play, pause)
 SPEED = "t_speed"  # steps per shown frame (experiment.SPEEDS)
 ASKED = "t_asked"  # (event, {seq, step}) from the live view, for the fragment run it caused
-SENT = "t_sent"  # (signature, playing, step, seq, bytes, wording) of the last batch sent
+SENT = "t_sent"  # (signature, playing, step, seq, bytes, wording, start step) of the last batch sent
 SEQ = "t_seq"  # batches sent in this session
 KEPT = "t_kept"  # the last batches played (experiment.Batch), for the snapshots the browser may still show
 KEPT_MAX = 3  # batches: the one shown, the one queued behind it, and one more
@@ -507,7 +507,9 @@ def live_area(names, keeps, hps, lr: float, presenter: bool, l2: float = 0.0, sp
 
 def _live_body(names, keeps, hps, lr, presenter, l2=0.0, speed=SPEED_DEFAULT) -> None:
     apply_pending(hps, speed)
-    asked = st.session_state.pop(ASKED, None)
+    # Read, not popped: Streamlit stops a run at its next session-state access when another rerun is waiting
+    # (a slider moved while this batch trains); the request must survive for that run. Forgotten once sent.
+    asked = st.session_state.get(ASKED)
     live = st.session_state[LIVE]
     setup = live.setup
     view = geometry(setup)
@@ -518,12 +520,18 @@ def _live_body(names, keeps, hps, lr, presenter, l2=0.0, speed=SPEED_DEFAULT) ->
     playing = is_playing()
     seq = st.session_state.get(SEQ, 0) + 1
     _freeze_while_playing(playing, sent is not None and sent[1])
-    if playing and live.diverged is None and (asked is not None or sent is None or not sent[1] or sent[0] != signature):
-        step = asked[1] if asked is not None else None
+    step = asked[1] if asked is not None else None
+    if (playing and asked is not None and asked[0] == "need" and sent is not None and sent[1]
+            and sent[0] == signature and sent[6] == step and sent[5] == wording):
+        # The view asks again for the batch already sent (it came late, or was lost): the same bytes, not a
+        # second training of the same batch.
+        seq, data, start = sent[3], sent[4], sent[6]
+    elif playing and live.diverged is None and (asked is not None or sent is None or not sent[1] or sent[0] != signature):
         if step is not None and step != experiment.step_of(live):
             _go_to(step)  # the browser asks for what follows its last snapshot: continue from there
             live = st.session_state[LIVE]
         reset = sent is None or sent[0] != signature or (step is not None and step != experiment.step_of(live))
+        start = experiment.step_of(live)
         batch = experiment.play_batch(live, hps, view, experiment.batch_frames(speed), speed)
         _keep(batch)
         end = batch.end
@@ -545,10 +553,12 @@ def _live_body(names, keeps, hps, lr, presenter, l2=0.0, speed=SPEED_DEFAULT) ->
         record = experiment.snapshot_record(live, experiment.grid_codes(live, view))
         data = experiment.encode_batch(view, live, [record], seq=seq, speed=speed, playing=False, reset=True,
                                        meta=meta, diverged=live.diverged is not None)
+        start = None
     else:  # nothing new to show (a page run while playing): the same bytes, the browser keeps its queue
-        seq, data = sent[3], sent[4]
+        seq, data, start = sent[3], sent[4], sent[6]
     st.session_state[SEQ] = seq
-    st.session_state[SENT] = (signature, playing, experiment.step_of(live), seq, data, wording)
+    st.session_state[SENT] = (signature, playing, experiment.step_of(live), seq, data, wording, start)
+    st.session_state.pop(ASKED, None)
     # What the download button saves when clicked (it is drawn outside this fragment, once per page run).
     st.session_state.setdefault(EXPORT, {}).update(live=live, names=list(names), keeps=list(keeps), lr=lr, l2=l2)
     if live.diverged is not None:
