@@ -294,7 +294,7 @@ def decomposition_tab(keep: float, k: int, m: int, seed: int, presenter: bool, s
     dec = ex.decompose(members)
     clf = classifiers("moons", seed, keep)
     xs, _grid = ex.surface_points(CFG)
-    shown = (seed, keep, who, k if who == "mc" else m, lang, presenter)  # what the main figure depends on
+    shown = (seed, keep, who, k if who == "mc" else m, lang, presenter)  # what both figures depend on
     with nullcontext() if stage is None else stage[1]:
         ui.main_chart(figure_cache.figure("u_decomposition", shown, lambda: fg.decomposition_figure(
             xs, dec.total, dec.aleatoric, dec.epistemic, clf.data.x_train, clf.data.y_train, CFG.ood_radii,
@@ -317,8 +317,8 @@ def decomposition_tab(keep: float, k: int, m: int, seed: int, presenter: bool, s
     mi_in, mi_out = (scores.mi_in, scores.mi_out) if who == "mc" else (scores.ens_mi_in, scores.ens_mi_out)
     auc = ex.auroc(mi_out, mi_in)
     fpr, tpr = ex.roc_curve(mi_out, mi_in)
-    ui.chart(figure_cache.figure("u_ood", (shown, k, m), lambda: fg.ood_figure(mi_in, mi_out, fpr, tpr, auc, presenter,
-                                                                             lang)), key="u_ood")
+    ui.chart(figure_cache.figure("u_ood", shown, lambda: fg.ood_figure(mi_in, mi_out, fpr, tpr, auc, presenter, lang)),
+             key="u_ood")
     rows = [{_("score"): _("mutual information, MC dropout (k = {k})").format(k=k), "AUROC": _pm(scores.mc_mutual_information)},
             {_("score"): _("total entropy, MC dropout (k = {k})").format(k=k), "AUROC": _pm(scores.mc_total_entropy)},
             {_("score"): _("mutual information, ensemble (M = {m})").format(m=m),
