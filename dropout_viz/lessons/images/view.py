@@ -120,11 +120,13 @@ def masks_tab(presenter: bool, lang: str) -> None:
               _("DropBlock, b = {b}").format(b=block))
     title = _("Test digit {i} (a {label}): the {c} channels of feature map 1").format(
         i=image, label=int(net.probe_labels[image]), c=CONFIG.channels[0])
+    # Built once per language and mode (Plotly's validation: ~100 ms); other masks and digits are filled into it.
+    frame = figure_cache.figure("im_masks_frame", (lang, presenter), lambda: fig.mask_panels(
+        shown, dropped, list(titles), lang=lang, presenter=presenter, height=_height(presenter), title=title))
     with right:
         widgets.chart(figure_cache.figure(
-            "im_masks", (v["seed"], keep, block, image, lang, presenter, titles, title), lambda: fig.mask_panels(
-                shown, dropped, list(titles), lang=lang, presenter=presenter, height=_height(presenter), title=title)),
-                      key=layout.MAIN_FIGURE_KEY)
+            "im_masks", (v["seed"], keep, block, image, lang, presenter, titles, title),
+            lambda: fig.refill_mask_panels(frame, shown, dropped, titles, title=title)), key=layout.MAIN_FIGURE_KEY)
         st.caption(_(
             "{keep}. Colour: what the next layer receives, kept activations × their scale (1/q = {s1} for "
             "element-wise and spatial; 1 / this map's kept fraction = {s3} for DropBlock), one colour scale for "
