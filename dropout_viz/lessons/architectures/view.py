@@ -134,10 +134,13 @@ def sequences_tab(presenter: bool, lang: str) -> None:
          "seq_seed": controls.draw_one(WIDGETS["seq_seed"], c2),
          "seq_seeds": controls.draw_one(WIDGETS["seq_seeds"], c3)}
     keep = v["seq_keep"]
+    masks = diagram(v["seq_seed"], keep)
+    # Built once per language and mode (Plotly's validation: ~100 ms); other masks are filled into it.
+    frame = figure_cache.figure("ar_unrolled_frame", (lang, presenter),
+                                lambda: fig.unrolled(masks, lang=lang, presenter=presenter))
     with figure_box:
         widgets.main_chart(figure_cache.figure("ar_unrolled", (v["seq_seed"], keep, lang, presenter),
-                                               lambda: fig.unrolled(diagram(v["seq_seed"], keep), lang=lang,
-                                                                    presenter=presenter)))
+                                               lambda: fig.refill_unrolled(frame, masks, presenter=presenter)))
     st.caption(_(
         "The model: h_t = tanh(W x_t + U (m_t ⊙ h₍ₜ₋₁₎)/q + b), prediction y_t = V h_t + c, {keep}, inverted "
         "dropout; the mask sits on the recurrent connection only (inputs and outputs are not dropped). Shown: 6 of "
