@@ -146,6 +146,28 @@ def scores_figure(curves: dict, k: int, m: int, presenter: bool = False, lang: s
     return fig
 
 
+def refill_scores(frame: go.Figure, curves: dict, k: int, m: int) -> go.Figure:
+    """scores_figure(curves, k, m, presenter, lang) from ``frame``, a scores_figure of the same curves in the same
+    language and mode for another k and M: the same figure without Plotly's per-property validation (tens of
+    milliseconds, the most of a move of k or M). Only the marks of k and M differ between two such figures."""
+    spec = frame.to_dict()
+    marks = {"same-cost": [], "k": [], "m": []}
+    for trace in spec["data"]:
+        if trace.get("meta") in marks:
+            marks[trace["meta"]].append(trace)
+    lines = spec["layout"].get("shapes", [])
+    if any(len(v) != len(curves) for v in marks.values()) or len(lines) != len(curves):
+        raise ValueError("frame must be a scores_figure of the same curves")
+    for i, name in enumerate(curves):
+        _ws, mc, ens = (np.asarray(a, np.float64) for a in curves[name])
+        mean_mc, mean_e = _stats(mc)[0], _stats(ens)[0]
+        kk, mm = min(k, len(mean_mc)), min(m, len(mean_e))
+        lines[i]["x0"] = lines[i]["x1"] = mm
+        for meta, x, y in (("same-cost", mm, mean_mc[mm - 1]), ("k", kk, mean_mc[kk - 1]), ("m", mm, mean_e[mm - 1])):
+            marks[meta][i]["x"], marks[meta][i]["y"] = [x], [y]
+    return go.Figure(spec, _validate=False)
+
+
 def _regions(fig, view, gap, x_range, cols, lang):
     _ = translator(lang)
     for col in cols:

@@ -206,9 +206,12 @@ def calibration_tab(keep: float, k: int, m: int, seed: int, presenter: bool, sta
         rows.append({_("predictor"): label, _("forward passes per point"): passes, _("networks trained"): trained,
                      **{_(SCORE_NAMES[s]): _pm(pick(data[s])) for s in SCORE_NAMES}})
     st.table(rows, hide_index=True)
+    scores = {s: data[s] for s in ("ECE", "NLL", "Brier")}
+    # Built once per set of curves (Plotly's validation: ~90 ms); the marks of other k and M are filled into it.
+    frame = figure_cache.figure("u_scores_frame", (task, seed, keep, n_bins, lang, presenter),
+                                lambda: fg.scores_figure(scores, k, m, presenter, lang))
     ui.chart(figure_cache.figure("u_scores", (task, seed, keep, k, m, n_bins, lang, presenter),
-                                 lambda: fg.scores_figure({s: data[s] for s in ("ECE", "NLL", "Brier")}, k, m,
-                                                          presenter, lang)), key="u_scores")
+                                 lambda: fg.refill_scores(frame, scores, k, m)), key="u_scores")
     st.caption(_("The x axis counts forward passes per test point: k for Monte Carlo dropout, M for the ensemble (1 for "
                  "the weight-scaled network). The dotted line and the open circle mark k = M, where both cost the same "
                  "at test time; training the ensemble costs M times as much. Shaded: ± one standard deviation over "
