@@ -215,9 +215,12 @@ def shift_tab(presenter: bool, lang: str) -> None:
     trained = (seed, keep, order, lang, presenter)  # what every figure of the tab depends on
     with hist_box:
         title = _("BN layer {layer}, unit {unit}: training mode against test mode").format(layer=layer, unit=unit)
-        ui.main_chart(figure_cache.figure("bn_histogram", (trained, layer, unit, title), lambda: fig.histogram(
-            view.out_train[layer - 1, :, unit - 1], view.out_test[layer - 1, :, unit - 1], lang=lang,
-            presenter=presenter, title=title)))
+        train, test = view.out_train[layer - 1, :, unit - 1], view.out_test[layer - 1, :, unit - 1]
+        # Built once per language and mode (Plotly's validation); other units are filled into it.
+        frame = figure_cache.figure("bn_histogram_frame", (lang, presenter), lambda: fig.histogram(
+            train, test, lang=lang, presenter=presenter, title=title))
+        ui.main_chart(figure_cache.figure("bn_histogram", (trained, layer, unit, title),
+                                          lambda: fig.refill_histogram(frame, train, test, title=title)))
         r = ratio[layer - 1, unit - 1]
         st.caption(_(
             "Both histograms go through the same running statistics, as at test time. With the masks on (as "
