@@ -12,7 +12,7 @@ from dropout_viz.ui.controls import Control, draw_one
 from dropout_viz.ui.i18n import N_, _, current_language, keep_words, spinner
 
 from . import experiment as ex
-from .figures import closed_vs_sampled, compare_bands, jensen_picture
+from .figures import closed_vs_sampled, compare_bands, jensen_picture, refill_closed_vs_sampled
 
 # The data-set select shows the registry's labels, which are also what the link stores (in_data=...).
 DATASET_LABELS = {datasets.DATASETS[n].label: n for n in ex.DATASET_NAMES}  # what the select shows -> name
@@ -304,12 +304,15 @@ def path_survival(presenter: bool) -> None:
     names = (series(one, _("closed form")), series(some, _("closed form")), series(one, _("sampled")),
              series(some, _("sampled")), _("hidden layers L"), _("probability of surviving"),
              _("Surviving paths, {keep}").format(keep=keep_words(keep)))
+    lines = {names[0]: res["one_closed"], names[1]: res["any_closed"]}
+    points = {names[2]: (res["one_mc"], res["one_se"]), names[3]: (res["any_mc"], res["any_se"])}
+    # Built once per language and mode (Plotly's validation); other settings are filled into it.
+    frame = figure_cache.figure("in_paths_frame", (presenter, names[:6]), lambda: closed_vs_sampled(
+        res["depth"], lines, points, x_title=names[4], y_title=names[5], presenter=presenter, title=names[6]))
     with right:
         widgets.main_chart(figure_cache.figure(
-            "in_paths", (keep, keep_in, width, depth, n_samples, seed, presenter, names), lambda: closed_vs_sampled(
-                res["depth"], {names[0]: res["one_closed"], names[1]: res["any_closed"]},
-                {names[2]: (res["one_mc"], res["one_se"]), names[3]: (res["any_mc"], res["any_se"])},
-                x_title=names[4], y_title=names[5], presenter=presenter, title=names[6])))
+            "in_paths", (keep, keep_in, width, depth, n_samples, seed, presenter, names),
+            lambda: refill_closed_vs_sampled(frame, res["depth"], lines, points, title=names[6])))
         st.caption(_(
             "n = {width} units per layer, inputs: {keep_in}. Lines: closed forms. Markers: share of {n_samples} "
             "sampled masks in which the path survives (one deep net, cut at each depth); bars: ± 2 standard "
@@ -373,19 +376,26 @@ def jensen_gap(presenter: bool) -> None:
     closed_sq = series("z²", _("closed form Var z"))
     sq_title = _("Gap for z² against q ({kind})").format(kind=kind_name)
     relu_title = _("Gap for ReLU against q ({kind})").format(kind=kind_name)
+    sq_lines, sq_points = {closed_sq: sweep["closed_sq"]}, {series("z²", exact): (sweep["exact_sq"], None)}
+    relu_points = {series("ReLU", exact): (sweep["exact_relu"], None)}
+    # Each built once per language and mode (Plotly's validation); other units are filled into it.
+    words = (presenter, lang, keep_axis, exact, closed_sq)
+    sq_frame = figure_cache.figure("in_sweep_sq_frame", words, lambda: closed_vs_sampled(
+        sweep["keep"], sq_lines, sq_points, x_title=keep_axis, y_title="E[z²] − (E z)²", presenter=presenter,
+        lang=lang, title=sq_title))
+    relu_frame = figure_cache.figure("in_sweep_relu_frame", words, lambda: closed_vs_sampled(
+        sweep["keep"], {}, relu_points, x_title=keep_axis, y_title="E[ReLU z] − ReLU(E z)", presenter=presenter,
+        lang=lang, title=relu_title))
     with sq:
         widgets.chart(figure_cache.figure("in_sweep_sq", (unit, keep_axis, exact, closed_sq, sq_title),
-                                          lambda: closed_vs_sampled(
-            sweep["keep"], {closed_sq: sweep["closed_sq"]},
-            {series("z²", exact): (sweep["exact_sq"], None)},
-            x_title=keep_axis, y_title="E[z²] − (E z)²", presenter=presenter, lang=lang,
-            title=sq_title)), key="in_sweep_sq")
+                                          lambda: refill_closed_vs_sampled(sq_frame, sweep["keep"], sq_lines,
+                                                                           sq_points, title=sq_title)),
+                      key="in_sweep_sq")
     with relu:
         widgets.chart(figure_cache.figure("in_sweep_relu", (unit, keep_axis, exact, relu_title),
-                                          lambda: closed_vs_sampled(
-            sweep["keep"], {}, {series("ReLU", exact): (sweep["exact_relu"], None)},
-            x_title=keep_axis, y_title="E[ReLU z] − ReLU(E z)", presenter=presenter, lang=lang,
-            title=relu_title)), key="in_sweep_relu")
+                                          lambda: refill_closed_vs_sampled(relu_frame, sweep["keep"], {},
+                                                                           relu_points, title=relu_title)),
+                      key="in_sweep_relu")
 
 
 @st.fragment
