@@ -154,6 +154,26 @@ def depth_picture(p, dist, dist_sampled, *, lang: str = "en", presenter: bool = 
     return fig
 
 
+def refill_depth_picture(frame: go.Figure, p, dist, dist_sampled) -> go.Figure:
+    """depth_picture(p, dist, dist_sampled, lang=lang, presenter=presenter) from ``frame``, a depth_picture in the
+    same language and mode: the same figure without Plotly's per-property validation (the most of a slider move).
+    Only the bars and dots differ between two such figures."""
+    p = st.as_array(p, "p", 1)
+    d = st.as_array(dist, "dist", 1)
+    ds = st.as_array(dist_sampled, "dist_sampled", 1)
+    if len(d) != len(p) + 1 or len(ds) != len(d):
+        raise ValueError(f"dist and dist_sampled must have len(p) + 1 = {len(p) + 1} entries, got {len(d)}, {len(ds)}")
+    spec = frame.to_dict()
+    traces = spec["data"]
+    if [t.get("meta") for t in traces] != ["survival", "closed", "sampled"]:
+        raise ValueError("frame must be a depth_picture")
+    k = np.arange(len(d))
+    traces[0]["x"], traces[0]["y"] = np.arange(1, len(p) + 1), p
+    traces[1]["x"], traces[1]["y"] = k.tolist(), d.tolist()
+    traces[2]["x"], traces[2]["y"] = k, ds
+    return go.Figure(spec, _validate=False)
+
+
 def schedule_errors(p_last, errors, *, lang: str = "en", presenter: bool = False) -> go.Figure:
     """Test error against the last block's survival p_L, one line per schedule (constant, linear): mean over
     seeds with each seed as a dot; errors has shape (2, P, seeds)."""

@@ -195,10 +195,13 @@ def depth_tab(presenter: bool, lang: str) -> None:
           "depth_seed": controls.draw_one(WIDGETS["depth_seed"], c4)}
     L, p_last = v["blocks"], float(round(v["p_last"], 4))
     s = sampling(v["depth_seed"], L, p_last, v["schedule"])
+    # Built once per language and mode (Plotly's validation); other settings are filled into it.
+    frame = figure_cache.figure("ar_depth_frame", (lang, presenter), lambda: fig.depth_picture(
+        s.p, s.dist, s.dist_sampled, lang=lang, presenter=presenter))
     with figure_box:
         widgets.main_chart(figure_cache.figure(
             "ar_depth", (v["depth_seed"], L, p_last, v["schedule"], lang, presenter),
-            lambda: fig.depth_picture(s.p, s.dist, s.dist_sampled, lang=lang, presenter=presenter)))
+            lambda: fig.refill_depth_picture(frame, s.p, s.dist, s.dist_sampled)))
     st.latex(r"p_l = 1 - \frac{l}{L}\,(1 - p_L)\ \text{(linear)}, \qquad \mathbb{E}[\text{depth}] = \sum_{l=1}^{L} p_l")
     st.latex(r"P(\text{all } L \text{ blocks kept}) = \prod_{l} p_l \overset{\text{const.}}{=} p^L")
     m1, m2, m3 = st.columns(3)

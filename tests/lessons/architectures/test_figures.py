@@ -45,3 +45,24 @@ def test_refilled_unrolled_figure_is_the_figure_built_from_scratch():
             assert json.loads(pio.to_json(frame, validate=False)) != json.loads(pio.to_json(want, validate=False))
     with pytest.raises(ValueError, match="frame"):
         fig.refill_unrolled(frame, masks[:, :4])
+
+
+def test_refilled_depth_picture_is_the_figure_built_from_scratch():
+    rng = np.random.default_rng(1)
+
+    def setting(blocks):
+        p = np.sort(rng.random(blocks))[::-1]
+        dist = rng.random(blocks + 1)
+        return p, dist / dist.sum(), rng.random(blocks + 1)
+
+    for lang in ("en", "zh"):
+        for presenter in (False, True):
+            frame = fig.depth_picture(*setting(8), lang=lang, presenter=presenter)
+            for blocks in (3, 8, 16):
+                values = setting(blocks)
+                want = fig.depth_picture(*values, lang=lang, presenter=presenter)
+                got = fig.refill_depth_picture(frame, *values)
+                assert json.loads(pio.to_json(got, validate=False)) == json.loads(pio.to_json(want, validate=False))
+                assert json.loads(pio.to_json(frame, validate=False)) != json.loads(pio.to_json(want, validate=False))
+    with pytest.raises(ValueError, match="frame"):
+        fig.refill_depth_picture(fig.unrolled(np.ones((2, 3, 2))), *setting(3))
