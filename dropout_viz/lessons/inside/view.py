@@ -12,7 +12,8 @@ from dropout_viz.ui.controls import Control, draw_one
 from dropout_viz.ui.i18n import N_, _, current_language, keep_words, spinner
 
 from . import experiment as ex
-from .figures import closed_vs_sampled, compare_bands, jensen_picture, refill_closed_vs_sampled
+from .figures import (closed_vs_sampled, compare_bands, jensen_picture, refill_closed_vs_sampled,
+                      refill_jensen_picture)
 
 # The data-set select shows the registry's labels, which are also what the link stores (in_data=...).
 DATASET_LABELS = {datasets.DATASETS[n].label: n for n in ex.DATASET_NAMES}  # what the select shows -> name
@@ -351,8 +352,11 @@ def jensen_gap(presenter: bool) -> None:
     unit, shown = (d, inverted, bias, seed, presenter, lang), (keep,)
     with right:
         title = _("All {n} subnetworks, {keep}").format(n=f"{res['n_masks']:,}", keep=keep_words(keep))
-        widgets.main_chart(figure_cache.figure("in_jensen", (unit, shown, title), lambda: jensen_picture(
-            res["z"], res["prob"], presenter=presenter, lang=lang, title=title)))
+        # Built once per language and mode (Plotly's validation: ~60 ms); other units are filled into it.
+        frame = figure_cache.figure("in_jensen_frame", (presenter, lang), lambda: jensen_picture(
+            res["z"], res["prob"], presenter=presenter, lang=lang, title=title))
+        widgets.main_chart(figure_cache.figure("in_jensen", (unit, shown, title), lambda: refill_jensen_picture(
+            frame, res["z"], res["prob"], presenter=presenter, title=title)))
         how = (_("Inverted dropout on the unit's {d} inputs.") if inverted
                else _("Standard dropout on the unit's {d} inputs.")).format(d=d)
         st.caption(_(

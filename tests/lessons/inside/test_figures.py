@@ -57,3 +57,23 @@ def test_refilled_closed_vs_sampled_is_the_figure_built_from_scratch(lang, prese
     assert json.loads(pio.to_json(frame, validate=False)) != json.loads(pio.to_json(want, validate=False))
     with pytest.raises(ValueError, match="frame"):  # another series: not this frame's figure
         figures.refill_closed_vs_sampled(frame, x, lines, {"one: sampled": points["one: sampled"]}, title="b")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("presenter", [False, True])
+def test_refilled_jensen_picture_is_the_figure_built_from_scratch(lang, presenter):
+    rng = np.random.default_rng(0)
+
+    def unit(d):
+        prob = rng.random(2**d)
+        return rng.normal(size=2**d), prob / prob.sum()
+
+    frame = figures.jensen_picture(*unit(6), presenter=presenter, title="a", lang=lang)
+    for d in (1, 6, 10):
+        z, prob = unit(d)
+        want = figures.jensen_picture(z, prob, presenter=presenter, title="b", lang=lang)
+        got = figures.refill_jensen_picture(frame, z, prob, presenter=presenter, title="b")
+        assert json.loads(pio.to_json(got, validate=False)) == json.loads(pio.to_json(want, validate=False))
+        assert json.loads(pio.to_json(frame, validate=False)) != json.loads(pio.to_json(want, validate=False))
+    with pytest.raises(ValueError, match="frame"):
+        figures.refill_jensen_picture(frame, z, prob, presenter=presenter, title=None)
