@@ -171,13 +171,19 @@ def calibration_tab(keep: float, k: int, m: int, seed: int, presenter: bool, sta
     y = clf.data.y_test
     names = (_("weight-scaled network"), _("MC dropout, k = {k}").format(k=k), _("deep ensemble, M = {m}").format(m=m))
 
-    def reliability():
+    def panels():
         mc_k = pred.mc[0, :k].mean(0)
         ens_m = pred.members[0, :m].mean(0)
-        panels = [(names[0], ex.reliability(pred.weight_scaled[0], y, n_bins), fg.WEIGHT_SCALED),
-                  (names[1], ex.reliability(mc_k, y, n_bins), fg.MC),
-                  (names[2], ex.reliability(ens_m, y, n_bins), fg.ENSEMBLE)]
-        return fg.reliability_figure(panels, presenter, lang)
+        return [(names[0], ex.reliability(pred.weight_scaled[0], y, n_bins), fg.WEIGHT_SCALED),
+                (names[1], ex.reliability(mc_k, y, n_bins), fg.MC),
+                (names[2], ex.reliability(ens_m, y, n_bins), fg.ENSEMBLE)]
+
+    # Built once per language and mode (Plotly's validation: ~80 ms); other k, M and bins are filled into it.
+    frame = figure_cache.figure("u_reliability_frame", (lang, presenter),
+                                lambda: fg.reliability_figure(panels(), presenter, lang))
+
+    def reliability():
+        return fg.refill_reliability(frame, panels(), presenter, lang)
 
     with figure_slot if stage is not None else st.container():
         ui.main_chart(figure_cache.figure("u_reliability", (task, seed, keep, k, m, n_bins, lang, presenter, names),

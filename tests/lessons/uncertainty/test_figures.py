@@ -101,3 +101,25 @@ def test_refilled_scores_figure_is_the_figure_built_from_scratch():
                 assert json.loads(pio.to_json(frame, validate=False)) != json.loads(pio.to_json(want, validate=False))
     with pytest.raises(ValueError, match="frame"):
         fg.refill_scores(frame, {"ECE": curves["ECE"]}, 3, 3)
+
+
+def test_refilled_reliability_figure_is_the_figure_built_from_scratch():
+    rng = np.random.default_rng(0)
+
+    def panels(bins, k):
+        y = rng.integers(0, 3, 200)
+        names = ("weight-scaled network", f"MC dropout, k = {k}", "deep ensemble, M = 5")
+        return [(name, ex.reliability(rng.dirichlet(np.ones(3) * 0.5, 200), y, bins), color)
+                for name, color in zip(names, (fg.WEIGHT_SCALED, fg.MC, fg.ENSEMBLE))]
+
+    for lang in ("en", "zh"):
+        for presenter in (False, True):
+            frame = fg.reliability_figure(panels(10, 16), presenter, lang)
+            for bins in (5, 10, 20):
+                ps = panels(bins, 3)
+                want = fg.reliability_figure(ps, presenter, lang)
+                got = fg.refill_reliability(frame, ps, presenter, lang)
+                assert json.loads(pio.to_json(got, validate=False)) == json.loads(pio.to_json(want, validate=False))
+                assert json.loads(pio.to_json(frame, validate=False)) != json.loads(pio.to_json(want, validate=False))
+    with pytest.raises(ValueError, match="frame"):
+        fg.refill_reliability(frame, ps[:2], presenter, lang)
