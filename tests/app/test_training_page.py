@@ -469,3 +469,23 @@ def test_the_chinese_page_shows_no_english_sentence_of_its_catalog():
     for a, b in zip(_charts(zh), _charts(en)):
         np.testing.assert_array_equal(_array(a["data"][0]["z"] if "z" in a["data"][0] else a["data"][-1]["y"]),
                                       _array(b["data"][0]["z"] if "z" in b["data"][0] else b["data"][-1]["y"]))
+
+
+def test_a_repeated_request_gets_the_same_batch_without_training_it_again():
+    """The view asks again when a batch comes late (or a run answering it was stopped for another rerun): the
+    server sends the batch it already made for that step, and the next request continues after it."""
+    at = _run()
+    _play(at, 0)
+    n = pg.batch_frames(50)
+    asked = _step(at)
+    _need(at)
+    first = _batch(at)
+    assert first["snapshots"][0]["step"] == asked + 50 and _step(at) == asked + 50 * n
+    at.session_state[tp.ASKED] = ("need", asked)  # the same request again
+    at.run()
+    assert not at.exception and tp.ASKED not in at.session_state
+    again = _batch(at)
+    assert again["seq"] == first["seq"] and _step(at) == asked + 50 * n
+    assert [s["step"] for s in again["snapshots"]] == [s["step"] for s in first["snapshots"]]
+    _need(at)
+    assert _batch(at)["seq"] == first["seq"] + 1 and _batch(at)["snapshots"][0]["step"] == asked + 50 * (n + 1)
