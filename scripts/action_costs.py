@@ -611,7 +611,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    out_dir = ROOT / "artifacts"
+    out_dir = args.app_root.resolve() / "artifacts"
     out_dir.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     log_path, runs_path = out_dir / f"costs-server-{stamp}.log", out_dir / f"costs-runs-{stamp}.jsonl"
