@@ -141,8 +141,8 @@ def axis_style(presenter: bool) -> dict:
 def base_layout(fig: go.Figure, title: str | None, presenter: bool = False, *, height: int | None = None) -> go.Figure:
     """Apply the shared look (fonts, white background, title, legend, hover) to fig in place and return it."""
     s = scale(presenter)
+    set_template(fig)
     fig.update_layout(
-        template="plotly_white",
         font=dict(family=FONT_FAMILY, size=font_size(presenter), color=TEXT),
         title=dict(
             text=title or None,
@@ -166,6 +166,22 @@ def base_layout(fig: go.Figure, title: str | None, presenter: bool = False, *, h
     # No vertical zero line: x is steps, indices or features here, and the line reads as data.
     fig.update_xaxes(**axis_style(presenter), zeroline=False)
     fig.update_yaxes(**axis_style(presenter))
+    return fig
+
+
+def set_template(fig: go.Figure) -> go.Figure:
+    """fig's template set to Plotly's "plotly_white", as template="plotly_white" does, without validating the
+    template again (about 10 ms a figure, a fifth of a slider move's server time): Plotly sets its default
+    template the same way (BaseFigure._initialize_layout_template). The figure gets its own copy."""
+    import plotly.io as pio
+
+    lay = fig.layout
+    before = lay._validate
+    lay._validate = False
+    try:
+        lay.template = pio.templates["plotly_white"]
+    finally:
+        lay._validate = before
     return fig
 
 

@@ -59,3 +59,14 @@ def test_fast_figures_do_not_share_their_template():
     a.layout.template.layout.font.size = 99
     b = style.fast_figure([], style.layout_dict("b"))
     assert b.layout.template.layout.font.size != 99
+
+
+def test_set_template_is_the_named_template():
+    """set_template gives the JSON that template="plotly_white" gives, and a copy of it: changing one figure's
+    template changes neither Plotly's registered template nor the next figure's."""
+    slow = go.Figure().update_layout(template="plotly_white")
+    fast = style.set_template(go.Figure())
+    assert _json(fast) == _json(slow)
+    fast.layout.template.layout.font.size = 99
+    assert style.set_template(go.Figure()).layout.template.layout.font.size != 99
+    assert _json(go.Figure().update_layout(template="plotly_white")) == _json(slow)
