@@ -424,7 +424,6 @@ class Row:
     samples: list = field(default_factory=list)  # Actions of the measured moves (to new values)
     seen: list = field(default_factory=list)  # Actions of moves back to seen values
     errors: list = field(default_factory=list)
-    url_follows: bool | None = None  # after each move the link carried the control's key
 
     def summary(self) -> dict:
         def ms(values):
@@ -442,7 +441,6 @@ class Row:
             "bytes_p50": int(statistics.median([a.bytes for a in s])) if s else None,
             "figures_p50": statistics.median([a.figures for a in s]) if s else None,
             "seen_n": len(self.seen), "seen_cpu_p50_ms": ms([a.cpu_s for a in self.seen]),
-            "url_follows": self.url_follows,
             "errors": self.errors[:3],
         }
 
@@ -455,7 +453,6 @@ def move_control(client: Client, row: Row, find, *, warm: int, moves: int, seen:
     cur = current_value(widget, client.sent)
     had.append(cur)
     t_end = time.monotonic() + budget_s
-    follows = []
     warm = min(warm, len(candidates(widget, cur)) // 2)  # a control with few values: most of them measured
     for i in range(warm + moves):
         if time.monotonic() > t_end:
@@ -474,8 +471,6 @@ def move_control(client: Client, row: Row, find, *, warm: int, moves: int, seen:
             row.errors.extend(action.errors)
         if i >= warm:
             row.samples.append(action)
-            if row.key:
-                follows.append(f"{row.key}=" in action.query)
     for value in had[-2::-1][:seen]:  # back through the values had, most recent first
         if time.monotonic() > t_end:
             break
@@ -483,7 +478,6 @@ def move_control(client: Client, row: Row, find, *, warm: int, moves: int, seen:
         if widget is None:
             return
         row.seen.append(client.set_widget(widget, value))
-    row.url_follows = all(follows) if follows else None
 
 
 def page_controls(client: Client, kinds, inside: tuple | None, outside: tuple | None) -> list[sp.Widget]:
@@ -536,7 +530,6 @@ def measure_page(client: Client, name: str, page_hash: str, args, log) -> list[R
                 a = client.open_tab(tabs, label)
                 row.samples.append(a)
                 row.errors.extend(a.errors)
-                row.url_follows = f"{tabs.key}=" in a.query
             except ActionFailed as exc:
                 row.errors.append(str(exc))
                 rows.append(row)
