@@ -6,4 +6,4 @@ TRAINING = "Live training"
 HOME_SLIDER = "Keep q for the hidden units"
 MASKS_SLIDER = "Keep q, hidden 1"
 TRAINING_SLIDER = "Keep q for the hidden units"
-PLAY_KEY = "t_play"  # the Play/Pause button of the Live training page (one widget whose label changes)
+VIEW_KEY = "t_view"  # the Live training page's live view (a components-v2 component: Play, Pause, batches)

@@ -8,12 +8,15 @@ report. Two kinds of student, thinking 1-3 s between actions:
   Student  home page: three steps of "Keep q for the hidden units"; the Masks page: three steps of
            "Keep q, hidden 1"; the Live training page; back home; round and round.
   Player   the Live training page: Play, and while it trains a step of "Keep q for the hidden units" every
-           few seconds; Pause after --play seconds (or, one time in four, go home while it trains); again. How Play works is pluggable (PLAY_ACTIONS): today the
-           page's play loop is an st.fragment with run_every, whose timer the front end (here: FragmentLoopPlay)
-           keeps, asking for a fragment rerun at every interval.
+           few seconds; Pause after --play seconds (or, one time in four, go home while it trains); again. How Play
+           works is pluggable (PLAY_ACTIONS); LiveViewPlay plays the page's live view (a components-v2 component)
+           as its JS module does: Play and Pause are trigger values of the component, and a Scheduler
+           (loadtest/liveview.ViewModel) shows 30 snapshots a second and sends "need" for the next batch while
+           one batch is still queued; every batch (a fragment run) is recorded: arrival, snapshots, steps.
 
 Every action is timed from the moment its rerun request is sent to the script_finished message of the run
-that delivered the changed figure. Environment (set by scripts/load.py):
+that delivered the changed figure (Play: to the arrival of its first batch; Pause: to the end of the run that
+sent the paused view). Environment (set by scripts/load.py):
   DLAB_LOAD_OUT      write every sample and error as JSON to this file when the test stops
   DLAB_PLAYERS       how many of the users are Players (default: half)
   DLAB_BURST_AT      a time.time() at which every user goes home and, within DLAB_BURST_WINDOW s (default 5),
@@ -21,6 +24,7 @@ that delivered the changed figure. Environment (set by scripts/load.py):
   DLAB_PLAY_S        seconds each Play lasts (default 20)
   DLAB_THINK         "MIN MAX" seconds between actions (default "1 3")
   DLAB_LEAVE         the share of plays that end by going home while training instead of Pause (default 0.25)
+  DLAB_PLAY_ACTION   how Play is simulated, a key of PLAY_ACTIONS (default "live-view")
 """
 from __future__ import annotations
 
@@ -32,15 +36,16 @@ import time
 from pathlib import Path
 
 import gevent
+from gevent.event import Event
 from gevent.queue import Empty, Queue
 from locust import User, between, events, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: `import loadtest`
 
+from loadtest import liveview  # noqa: E402
 from loadtest import protocol as sp  # noqa: E402
-from loadtest.report import play_gaps  # noqa: E402
-from loadtest.app_map import (HOME, HOME_SLIDER, MASKS, MASKS_SLIDER, PLAY_KEY, TRAINING,  # noqa: E402
-                              TRAINING_SLIDER)
+from loadtest.app_map import (HOME, HOME_SLIDER, MASKS, MASKS_SLIDER, TRAINING, TRAINING_SLIDER,  # noqa: E402
+                              VIEW_KEY)
 ACTION_TIMEOUT_S = 60.0
 LEAVE_WHILE_PLAYING = float(os.environ.get("DLAB_LEAVE", "0.25"))  # share of plays ended by a page change, not Pause
 
@@ -51,7 +56,7 @@ BURST_WINDOW_S = float(os.environ.get("DLAB_BURST_WINDOW", "5"))
 BURST_VALUE = float(os.environ.get("DLAB_BURST_VALUE", "0.2"))
 
 SAMPLES: list[dict] = []  # {"user", "action", "s", "t", "ok", "error"?}
-PLAYS: list[dict] = []  # {"user", "frames", "max_gap_s", "gaps_s"}
+PLAYS: list[dict] = []  # {"user", "frames", "batches", "max_gap_s", "max_between_s", ...} (PlayRecord.summary)
 ERRORS: list[dict] = []
 TABS: list = []  # every Tab opened: a play still running when the test stops is recorded too
 
@@ -74,18 +79,17 @@ def record(user: int, action: str, seconds: float, error: ActionFailed | None = 
 @events.test_stop.add_listener
 def _dump(environment, **_kw):
     for tab in TABS:  # plays cut short by the end of the test: their frames up to then
-        if tab.frame_times is not None:
-            gaps = play_gaps(tab.frame_times, tab.closed_at or time.monotonic())
-            PLAYS.append({"user": tab.index, "frames": len(tab.frame_times), "unfinished": True,
-                          "max_gap_s": round(max(gaps), 3) if gaps else None, "t": time.time()})
-            tab.frame_times = None
+        if tab.view is not None and tab.view.record is not None:
+            summary = tab.view.stop_record(tab.closed_at or time.monotonic())
+            PLAYS.append({"user": tab.index, **summary, "unfinished": True, "t": time.time()})
     out = os.environ.get("DLAB_LOAD_OUT")
     if out:
         Path(out).write_text(json.dumps({"samples": SAMPLES, "plays": PLAYS, "errors": ERRORS}))
 
 
 class Tab:
-    """One browser tab's worth of protocol: a websocket, the page model, the fragment timers."""
+    """One browser tab's worth of protocol: a websocket, the page model, and the live view when the page has one
+    (its scheduler model and the greenlet that asks for batches, as the component's animation loop does)."""
 
     def __init__(self, base_url: str, index: int):
         self.index = index
@@ -93,8 +97,12 @@ class Tab:
         self.page = sp.Page()
         self.runs: Queue = Queue()  # RunResults of finished runs, in order
         self.sent: dict = {}  # widget id -> value this tab has set (resent with every rerun, as the front end does)
-        self.timers: dict = {}  # fragment_id -> greenlet sending the fragment's reruns
-        self.frame_times: list | None = None  # while playing: when each frame (a fragment run with a new figure) came
+        self.view: liveview.ViewModel | None = None  # the live view mounted on the page
+        self.view_id = ""  # its element id (its trigger values are sent under component_trigger_id)
+        self.view_fragment = ""  # the fragment it is drawn in (a trigger reruns that fragment)
+        self.batches: Queue = Queue()  # (arrival, Batch, push result) of every batch the view got
+        self.wake = Event()  # a batch came: the view's loop looks again
+        self.loop = None  # the greenlet that asks for batches while the view plays
         self.closed = False
         self.closed_at: float | None = None
         self.reader = gevent.spawn(self._read)
@@ -110,57 +118,105 @@ class Tab:
                 if not self.closed:
                     self.runs.put(ActionFailed("disconnected", f"{type(exc).__name__}: {exc}"))
                 return
-            kind = msg.WhichOneof("type")
+            now = time.monotonic()
             try:
                 result = self.page.apply(msg)
             except sp.ProtocolError as exc:
                 ERRORS.append({"user": self.index, "action": "receive", "kind": exc.kind, "message": str(exc),
                                "t": time.time()})
                 continue
-            if kind == "new_session" and not self.page.run_fragments:
-                self._stop_timers()  # a full run: the front end clears every fragment timer
-            elif kind == "auto_rerun":
-                self._start_timer(msg.auto_rerun.fragment_id, msg.auto_rerun.interval)
-            elif kind == "stop_auto_rerun":
-                for fid in msg.stop_auto_rerun.fragment_ids:
-                    self._stop_timers(fid)
+            payload = sp.component_payload(msg)
+            if payload is not None and sp.user_key(payload[0]) == VIEW_KEY:
+                self._batch(*payload, now)
             if result is not None:
-                if result.changed_figures and self.frame_times is not None:  # full runs while playing draw frames too
-                    self.frame_times.append(result.finished_at)
                 if self.page.exceptions:
                     ERRORS.append({"user": self.index, "action": "receive", "kind": "exception",
                                    "message": " | ".join(self.page.exceptions)[:500], "t": time.time()})
                 self.runs.put(result)
 
-    # -- fragment timers (the front end's setInterval for st.fragment(run_every=...)) ---------------------
+    # -- the live view (live_view.mjs's update() and animation loop) --------------------------------------
 
-    def _start_timer(self, fragment_id: str, interval: float) -> None:
-        self._stop_timers(fragment_id)
-        self.timers[fragment_id] = gevent.spawn(self._tick, fragment_id, max(float(interval), 0.01))
+    def _batch(self, element_id: str, fragment_id: str, data, now: float) -> None:
+        try:
+            batch = liveview.read_batch(data)
+        except ValueError as exc:
+            ERRORS.append({"user": self.index, "action": "receive", "kind": "bad_batch", "message": str(exc),
+                           "t": time.time()})
+            return
+        if self.view is None:  # the component mounts
+            self.view = liveview.ViewModel()
+        self.view_id, self.view_fragment = element_id, fragment_id
+        result = self.view.push(batch, now)
+        self.batches.put((now, batch, result))
+        if self.view.playing and self.loop is None:
+            self.loop = gevent.spawn(self._play_loop, self.view)
+        self.wake.set()
 
-    def _tick(self, fragment_id: str, interval: float) -> None:
-        while not self.closed:
-            gevent.sleep(interval)
-            self.send(fragment_id=fragment_id, auto=True)
+    def _play_loop(self, view: liveview.ViewModel) -> None:
+        """While the view plays: show frames as they fall due, send "need" when the queue runs low."""
+        try:
+            while not self.closed and self.view is view and view.playing:
+                now = time.monotonic()
+                view.advance(now)
+                if view.wants_more(now):
+                    self.trigger("need", view.need())
+                    continue
+                t = view.next_event(now)
+                if t is None:
+                    break
+                self.wake.wait(timeout=min(max(t - now, 0.0), 1.0))
+                self.wake.clear()
+        except Exception as exc:  # noqa: BLE001 (the socket closed under it: the action that waits reports it)
+            if not self.closed:
+                self.runs.put(ActionFailed("disconnected", f"{type(exc).__name__}: {exc}"))
+        finally:
+            if self.loop is gevent.getcurrent():
+                self.loop = None
 
-    def _stop_timers(self, fragment_id: str | None = None) -> None:
-        for fid in [fragment_id] if fragment_id else list(self.timers):
-            timer = self.timers.pop(fid, None)
-            if timer is not None and timer is not gevent.getcurrent():
-                timer.kill(block=False)
+    def unmount_view(self) -> None:
+        """The page changes: the component and its loop go (a request already sent is still answered)."""
+        self.view = None
+        self.view_id = self.view_fragment = ""
+        loop, self.loop = self.loop, None
+        if loop is not None and loop is not gevent.getcurrent():
+            loop.kill(block=False)
+        self.wake.set()
+
+    def trigger(self, event: str, value) -> None:
+        """The component's setTriggerValue(event, value): a rerun of its fragment with the trigger."""
+        if not self.view_id:
+            raise ActionFailed("check", f"no live view on the page to send {event!r}")
+        self.send(states=[sp.component_trigger_state(self.view_id, (event, value))], fragment_id=self.view_fragment)
+
+    def wait_batch(self, accept, timeout_s: float = ACTION_TIMEOUT_S):
+        """The next batch (arrival, Batch, push result) for which accept(batch, result) is true."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ActionFailed("timeout", f"no batch within {timeout_s:.0f} s")
+            try:
+                item = self.batches.get(timeout=min(left, 1.0))
+            except Empty:
+                if self.closed:
+                    raise ActionFailed("disconnected", "the tab closed") from None
+                continue
+            if accept(item[1], item[2]):
+                return item
 
     # -- sending ------------------------------------------------------------------------------------------
 
-    def send(self, *, states=(), page_hash: str | None = None, fragment_id: str = "", auto: bool = False) -> None:
+    def send(self, *, states=(), page_hash: str | None = None, fragment_id: str = "") -> None:
         widget_states = [sp.slider_state(w, v) for w, v in self.sent.items()] + list(states)
         self.conn.send(sp.rerun_request(page_script_hash=self.page.page_script_hash if page_hash is None else page_hash,
                                         query_string=self.page.query_string, widget_states=widget_states,
-                                        fragment_id=fragment_id, is_auto_rerun=auto))
+                                        fragment_id=fragment_id))
 
-    def _drain(self) -> None:
+    def _drain(self, queue: Queue | None = None) -> None:
+        queue = self.runs if queue is None else queue
         while True:
             try:
-                self.runs.get_nowait()
+                queue.get_nowait()
             except Empty:
                 return
 
@@ -180,21 +236,20 @@ class Tab:
             if not result.fragment and result.status == sp.FINISHED:
                 return result
 
-    def wait_frame(self, timeout_s: float = ACTION_TIMEOUT_S) -> sp.RunResult:
-        """The next run that delivered a changed figure: a fragment run, or a full run (the play loop asks for
-        one when the server's load has changed a lot, to reset its timer)."""
+    def wait_run(self, accept, timeout_s: float = ACTION_TIMEOUT_S) -> sp.RunResult:
+        """The next finished run for which accept(run) is true."""
         deadline = time.monotonic() + timeout_s
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise ActionFailed("timeout", f"no frame within {timeout_s:.0f} s")
+                raise ActionFailed("timeout", f"no run answered within {timeout_s:.0f} s")
             try:
                 result = self.runs.get(timeout=left)
             except Empty:
                 continue
             if isinstance(result, ActionFailed):
                 raise result
-            if result.changed_figures and result.status in (sp.FINISHED, sp.FINISHED_FRAGMENT):
+            if accept(result):
                 return result
 
     def rerun(self, *, states=(), page_hash: str | None = None, need_figure: bool = False) -> tuple[float, sp.RunResult]:
@@ -218,7 +273,7 @@ class Tab:
         return result.finished_at - t0
 
     def go(self, page_name: str) -> float:
-        self._stop_timers()  # onPageChange: the front end clears every fragment timer first
+        self.unmount_view()  # another page: the live view leaves with the old page's elements
         self.sent.clear()
         self.page.query_string = ""  # a page change keeps only the embed parameters of the query string
         seconds, _ = self.rerun(page_hash=self.page.page_hash(page_name))
@@ -243,41 +298,66 @@ class Tab:
     def close(self) -> None:
         self.closed = True
         self.closed_at = self.closed_at or time.monotonic()
-        self._stop_timers()
+        if self.loop is not None:
+            self.loop.kill(block=False)
         self.conn.close()
         self.reader.kill(block=False)
 
 
-class FragmentLoopPlay:
-    """Play on the Live training page as it is today: Play is a button; the page then draws an st.fragment with
-    run_every, whose timer the tab keeps (Tab._tick), so that frames are fragment runs with new figures."""
+class LiveViewPlay:
+    """Play on the Live training page: the live view's Play and Pause are trigger values of the component
+    (events "play" and "pause" with the step shown); while it plays, the tab's view loop asks for each next
+    batch ("need"), and every batch is recorded by the view's PlayRecord."""
 
-    name = "fragment-loop"
+    name = "live-view"
 
     def start(self, tab: Tab) -> float:
-        """Press Play; seconds until the first frame. A session that left the page while it trained comes back
-        to a page still playing (the button says Pause): then the play goes on without a press."""
+        """Press Play; seconds until its first batch has come. A session that left the page while it trained
+        comes back to a view still playing (its batch says so): then the play goes on without a press, and this
+        is the time until the next batch."""
+        view = tab.view
+        if view is None:
+            raise ActionFailed("check", "Play: the page has no live view")
         t0 = time.monotonic()
-        if tab.page.widget_by_key(PLAY_KEY).label == "Pause" and tab.page.auto_reruns:
-            tab.frame_times = []
-            return tab.wait_frame().finished_at - t0
-        _, run = tab.click(PLAY_KEY)
-        if not run.auto_reruns:
-            raise ActionFailed("check", "Play: the page set no fragment timer")
-        tab.frame_times = []
-        frame = tab.wait_frame()
-        return frame.finished_at - t0
+        tab._drain(tab.batches)
+        view.start_record(t0)
+        seq0 = view.last_seq
+        if not view.playing:
+            tab.trigger("play", view.play(t0))
+            if tab.loop is None:
+                tab.loop = gevent.spawn(tab._play_loop, view)
+        arrival, batch, result = tab.wait_batch(lambda b, r: b.seq > seq0 and r != "old")
+        if not batch.playing or result not in ("reset", "appended"):
+            raise ActionFailed("check", f"Play: the view got a batch it does not play ({result}, "
+                                        f"playing={batch.playing}, diverged={batch.diverged})")
+        return arrival - t0
 
     def stop(self, tab: Tab) -> float:
-        """Press Pause; seconds until the full run that stops the loop has finished."""
-        seconds, run = tab.click(PLAY_KEY)
-        if run.auto_reruns:
-            raise ActionFailed("check", "Pause: the fragment timer is still set")
-        return seconds
+        """Press Pause; seconds until the run that sends the paused view has finished."""
+        view = tab.view
+        if view is None:
+            raise ActionFailed("check", "Pause: the page has no live view")
+        t0 = time.monotonic()
+        value = view.pause(t0)
+        seq0 = view.last_seq
+        tab._drain()
+        tab.trigger("pause", value)
+
+        def paused(run: sp.RunResult) -> bool:
+            data = run.components.get(tab.view_id)
+            if data is None:
+                return False
+            batch = liveview.read_batch(data)
+            return batch.seq > seq0 and not batch.playing
+
+        run = tab.wait_run(paused)
+        if tab.view is view and view.playing:
+            raise ActionFailed("check", "Pause: the view plays on")
+        return run.finished_at - t0
 
 
-PLAY_ACTIONS = {FragmentLoopPlay.name: FragmentLoopPlay}
-PLAY_ACTION = PLAY_ACTIONS[os.environ.get("DLAB_PLAY_ACTION", FragmentLoopPlay.name)]()
+PLAY_ACTIONS = {LiveViewPlay.name: LiveViewPlay}
+PLAY_ACTION = PLAY_ACTIONS[os.environ.get("DLAB_PLAY_ACTION", LiveViewPlay.name)]()
 
 
 class _Base(User):
@@ -330,17 +410,14 @@ class _Base(User):
 
     def end_play(self, tab: Tab, leave: bool = False) -> None:
         """Press Pause (or, with leave, go home without pausing, as a student who clicks away while it trains)
-        and record the play's frames: how long the student waited at most for a new one."""
-        frames = list(tab.frame_times or [])
-        stopped = time.monotonic()
+        and record the play: its batches and frames, how long the student waited at most for a new frame."""
+        summary = tab.view.stop_record(time.monotonic()) if tab.view is not None else None
         if leave:
             self.act("page_change_playing", tab.go, HOME)
         else:
             self.act("pause", PLAY_ACTION.stop, tab)
-        tab.frame_times = None
-        gaps = play_gaps(frames, stopped)
-        PLAYS.append({"user": self.index, "frames": len(frames), "max_gap_s": round(max(gaps), 3) if gaps else None,
-                      "t": time.time()})
+        if summary is not None:
+            PLAYS.append({"user": self.index, **summary, "left": leave, "t": time.time()})
 
     def burst_due(self) -> bool:
         return BURST_AT is not None and not self.burst_done and time.time() >= BURST_AT - 20
@@ -350,7 +427,7 @@ class _Base(User):
         self.burst_done = True
         tab = self.tab
         if tab.page.page_script_hash != tab.page.page_hash(HOME):
-            if tab.frame_times is not None:
+            if tab.view is not None and tab.view.record is not None:
                 self.end_play(tab)
             self.act("page_change", tab.go, HOME)
         gevent.sleep(max(BURST_AT - time.time(), 0) + self.rng.uniform(0, BURST_WINDOW_S))
@@ -405,7 +482,8 @@ class Player(_Base):
                     return
         if self.burst_due():
             return self.burst()
-        # One play in four ends by leaving the page while it trains: the fragment's timer requests still in
-        # flight then meet a page without that fragment (where a browser once showed "Bad delta path index").
+        # One play in four ends by leaving the page while it trains: a "need" still in flight then meets a page
+        # without that fragment (where a browser once showed "Bad delta path index"); coming back, the view
+        # plays on from the server's last batch.
         self.end_play(tab, leave=self.rng.random() < LEAVE_WHILE_PLAYING)
         self.think()

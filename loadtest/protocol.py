@@ -6,14 +6,16 @@ rerun request carries a ``ClientState``: the page, the query string and the ``Wi
 ``metadata.delta_path``, ``auto_rerun`` for a fragment with ``run_every``, ``page_info_changed`` with the new
 query string, ``script_finished``). This module builds the messages as the front end does and keeps a model of
 the page (no rendering): the widgets and their ids (from the deltas of the first run), the Plotly figures
-(to tell when a run has delivered a changed one), the fragment timers, and the tree of blocks, so that a
-delta whose path does not exist is caught as the front end's "Bad delta path index" error.
+(to tell when a run has delivered a changed one), the data of the custom components (components v2: a
+component answers with trigger values, see component_trigger_state), the fragment timers, and the tree of
+blocks, so that a delta whose path does not exist is caught as the front end's "Bad delta path index" error.
 
 Nothing here opens a socket: ``Connection`` below is the thin transport (websocket-client, which gevent and
 therefore Locust can drive), and everything else is tested without a server (tests/test_load_protocol.py).
 """
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 
@@ -58,6 +60,30 @@ def trigger_state(widget_id: str) -> WidgetState:
     return WidgetState(id=widget_id, trigger_value=True)
 
 
+# A components-v2 component's events (its setTriggerValue(name, value)) travel as one "trigger aggregator"
+# widget: id "$$STREAMLIT_INTERNAL_KEY_<component id>__events" (streamlit's bidi_component._make_trigger_id),
+# value json_trigger_value, a JSON list of {"event", "value"} (the front end's WidgetStateManager.setTriggerValue
+# appends to it until the flush), sent in one rerun request whose fragment_id is the component's fragment.
+INTERNAL_KEY_PREFIX = "$$STREAMLIT_INTERNAL_KEY"
+EVENT_DELIM = "__"
+TRIGGER_AGGREGATOR = "events"
+
+
+def component_trigger_id(component_id: str) -> str:
+    """The widget id under which a components-v2 component's trigger values are sent."""
+    if not component_id:
+        raise ValueError("component_id must be a component's element id, got an empty string")
+    return f"{INTERNAL_KEY_PREFIX}_{component_id}{EVENT_DELIM}{TRIGGER_AGGREGATOR}"
+
+
+def component_trigger_state(component_id: str, *events: tuple[str, object]) -> WidgetState:
+    """The trigger values ``(event name, JSON value)`` a component sets before one flush, in order."""
+    if not events:
+        raise ValueError("events must name at least one (event, value) pair")
+    payloads = [{"event": name, "value": value} for name, value in events]
+    return WidgetState(id=component_trigger_id(component_id), json_trigger_value=json.dumps(payloads))
+
+
 def rerun_request(*, page_script_hash: str, query_string: str = "", widget_states=(), fragment_id: str = "",
                   is_auto_rerun: bool = False) -> BackMsg:
     """The BackMsg of a rerun: a widget change, a page change (another page_script_hash), or a fragment's timer
@@ -98,6 +124,7 @@ class Widget:
     label: str
     path: tuple
     proto: object = None  # the element's own message (Slider, Button, ...)
+    fragment_id: str = ""  # the fragment that drew it (a rerun it causes names this fragment)
 
 
 @dataclass
@@ -109,6 +136,7 @@ class RunResult:
     figures: int  # Plotly charts drawn in the run
     auto_reruns: dict  # fragment_id -> interval (s) in force after the run
     finished_at: float
+    components: dict = field(default_factory=dict)  # component element id -> its data (bytes) drawn in the run
 
 
 @dataclass
@@ -121,6 +149,7 @@ class Page:
     pages: dict = field(default_factory=dict)  # page name and url path -> page_script_hash
     widgets: dict = field(default_factory=dict)  # id -> Widget (the current page's, by the latest run)
     figures: dict = field(default_factory=dict)  # Plotly chart id (or path) -> spec (JSON text)
+    components: dict = field(default_factory=dict)  # custom component's element id -> its latest data (bytes)
     auto_reruns: dict = field(default_factory=dict)  # fragment_id -> interval in s
     exceptions: list = field(default_factory=list)  # exception elements of the current run (texts)
     markdown: list = field(default_factory=list)  # markdown texts drawn by the current run
@@ -129,6 +158,7 @@ class Page:
     tree: list = field(default_factory=lambda: [Node(0, children=[]) for _ in range(ROOT_CONTAINERS)])
     _changed: set = field(default_factory=set)
     _figures_in_run: int = 0
+    _components_in_run: dict = field(default_factory=dict)
 
     def widget(self, label: str, kind: str | None = None) -> Widget:
         """The widget with this label (and kind) on the page; KeyError naming what exists if none."""
@@ -189,7 +219,7 @@ class Page:
         self.run_fragments = fragments
         self.exceptions = []
         self.markdown = []
-        self._changed, self._figures_in_run = set(), 0
+        self._changed, self._figures_in_run, self._components_in_run = set(), 0, {}
         if ns.HasField("initialize") and ns.initialize.session_id:
             self.session_id = ns.initialize.session_id
         self.main_script_hash = ns.main_script_hash or self.main_script_hash
@@ -199,6 +229,7 @@ class Page:
                 self.tree = [Node(self.run, children=[]) for _ in range(ROOT_CONTAINERS)]
                 self.widgets.clear()
                 self.figures.clear()
+                self.components.clear()
             self.page_script_hash = ns.page_script_hash
 
     def _finished(self, status: int, now: float) -> RunResult:
@@ -208,8 +239,9 @@ class Page:
         if status in (FINISHED, FINISHED_FRAGMENT):
             self._prune(fragment_ids=set(self.run_fragments) if fragment else None)
         result = RunResult(status=status, fragment=fragment, changed_figures=set(self._changed),
-                           figures=self._figures_in_run, auto_reruns=dict(self.auto_reruns), finished_at=now)
-        self._changed, self._figures_in_run = set(), 0
+                           figures=self._figures_in_run, auto_reruns=dict(self.auto_reruns), finished_at=now,
+                           components=dict(self._components_in_run))
+        self._changed, self._figures_in_run, self._components_in_run = set(), 0, {}
         return result
 
     def _prune(self, fragment_ids: set | None) -> None:
@@ -240,6 +272,7 @@ class Page:
             container.children[:] = [c for c in container.children if clear(c, False)]
         for w_id in [w_id for w_id, w in self.widgets.items() if not self._exists(w.path)]:
             del self.widgets[w_id]
+            self.components.pop(w_id, None)
 
     def _exists(self, path: tuple) -> bool:
         try:
@@ -268,7 +301,8 @@ class Page:
         elif what == "new_element":
             element = delta.new_element
             node.kind = element.WhichOneof("type") or ""
-            self._element(path, node.kind, getattr(element, node.kind) if node.kind else None, element)
+            self._element(path, node.kind, getattr(element, node.kind) if node.kind else None, element,
+                          delta.fragment_id)
         self._set(path, node)
 
     def _get(self, path: tuple) -> Node | None:
@@ -303,7 +337,7 @@ class Page:
         for b in on_path:  # setIn stamps every block on the way with the current run
             b.run = self.run
 
-    def _element(self, path: tuple, kind: str, proto, element) -> None:
+    def _element(self, path: tuple, kind: str, proto, element, fragment_id: str = "") -> None:
         if kind == "exception":
             self.exceptions.append(f"{proto.type}: {proto.message}")
             return
@@ -320,8 +354,32 @@ class Page:
                 self._changed.add(key)
             self.figures[key] = spec
             return
+        if kind == "bidi_component" and widget_id:
+            data = component_data(proto)
+            self.components[widget_id] = data
+            self._components_in_run[widget_id] = data
         if widget_id:
-            self.widgets[widget_id] = Widget(widget_id, kind, getattr(proto, "label", ""), path, proto)
+            self.widgets[widget_id] = Widget(widget_id, kind, getattr(proto, "label", ""), path, proto, fragment_id)
+
+
+def component_data(proto) -> bytes | str | None:
+    """A components-v2 element's data as its JS module gets it: bytes as sent, JSON text, or None."""
+    which = proto.WhichOneof("data")
+    if which == "bytes":
+        return proto.bytes
+    if which == "json":
+        return proto.json
+    return None
+
+
+def component_payload(msg: ForwardMsg) -> tuple[str, str, bytes | str | None] | None:
+    """(element id, fragment id, data) when msg draws a components-v2 component, else None."""
+    if msg.WhichOneof("type") != "delta" or msg.delta.WhichOneof("type") != "new_element":
+        return None
+    element = msg.delta.new_element
+    if element.WhichOneof("type") != "bidi_component":
+        return None
+    return element.bidi_component.id, msg.delta.fragment_id, component_data(element.bidi_component)
 
 
 def user_key(element_id: str) -> str | None:

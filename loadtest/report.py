@@ -48,23 +48,28 @@ def by_action(samples) -> dict:
     return {a: {**describe(v["ok"]), "errors": v["errors"]} for a, v in sorted(out.items())}
 
 
-def play_gaps(frame_times, stopped: float) -> list:
-    """Seconds between consecutive frames of one play, from its first frame up to the press of Pause (the
-    wait from Play to the first frame is the play action's own time)."""
-    times = sorted(t for t in frame_times if t <= stopped)
-    if not times:
-        return []
-    times.append(stopped)
-    return [b - a for a, b in zip(times, times[1:])]
-
-
 def frame_gaps(plays) -> dict:
-    """The longest wait for a frame over all plays, and how many plays waited longer than the target."""
+    """The longest wait for a new frame over all plays, how many plays waited longer than the target, and the
+    batches: how many, the longest time between two of them against the time one takes to show, the stalls
+    (the queue ran dry while playing), the batches the view dropped (they did not follow its queue), the
+    requests repeated after the view's retry time (lost: the first was met only by a resend of the batch the
+    view had), and the longest wait from a request to the next batch."""
     gaps = [p["max_gap_s"] for p in plays if p.get("max_gap_s") is not None]
+    between = [p["max_between_s"] for p in plays if p.get("max_between_s") is not None]
+    shows = [p["batch_show_s"] for p in plays if p.get("batch_show_s") is not None]
     return {"plays": len(plays), "frames": sum(p.get("frames", 0) for p in plays),
             "max_gap_s": round(max(gaps), 3) if gaps else None,
             "p95_of_max_gap_s": None if not gaps else round(percentile(gaps, 95), 3),
-            "plays_over_target": sum(g > TARGETS["max_frame_gap_s"] for g in gaps)}
+            "plays_over_target": sum(g > TARGETS["max_frame_gap_s"] for g in gaps),
+            "batches": sum(p.get("batches", 0) for p in plays),
+            "max_between_s": round(max(between), 3) if between else None,
+            "batch_show_s": round(max(shows), 3) if shows else None,
+            "stalls": sum(p.get("stalls", 0) for p in plays),
+            "dropped": sum(p.get("dropped", 0) for p in plays),
+            "retries": sum(p.get("retries", 0) for p in plays),
+            "lost": sum(p.get("lost", 0) for p in plays),
+            "max_answer_s": max((p["max_answer_s"] for p in plays if p.get("max_answer_s") is not None),
+                                default=None)}
 
 
 def check(report: dict, targets: dict = TARGETS) -> dict:
@@ -150,6 +155,12 @@ def format_report(report: dict) -> str:
     lines.append(f"  playing: {f['plays']} plays, {f['frames']} frames; longest wait for a frame "
                  f"{num(f['max_gap_s'], ' s')} (p95 over plays {num(f['p95_of_max_gap_s'], ' s')}; "
                  f"{f['plays_over_target']} plays over {TARGETS['max_frame_gap_s']:g} s)")
+    if f.get("batches"):
+        lines.append(f"  batches: {f['batches']}, longest time between two {num(f['max_between_s'], ' s')} "
+                     f"(a batch shows for {num(f['batch_show_s'], ' s')}); {f['stalls']} stalls, "
+                     f"{f['dropped']} dropped; request -> batch max {num(f.get('max_answer_s'), ' s')}, "
+                     f"{f.get('retries', 0)} requests repeated ({f.get('lost', 0)} of them met only by a "
+                     f"resend of the last batch)")
     br = report.get("browsers")
     if br:
         lines.append(f"  real browsers: slider -> figure p50 {num(br['p50_s'], ' s')}, p95 {num(br['p95_s'], ' s')}, "

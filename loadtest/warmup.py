@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+from . import liveview
 from . import protocol as sp
 
 TIMEOUT_S = 300.0  # a cold replica compiles the training step on a busy 2-core machine
@@ -23,17 +24,18 @@ def _run(conn: sp.Connection, page: sp.Page, msg, *, fragment: bool = False, tim
 
 
 def visit(base_url: str, *, home_slider: str, masks_page: str, masks_slider: str, training_page: str,
-          play_key: str, frames: int = 3) -> float:
-    """Open home, move its slider, the Masks page and its slider, the training page, Play for a few frames,
-    Pause. Returns the seconds it took."""
+          view_key: str, batches: int = 3) -> float:
+    """Open home, move its slider, the Masks page and its slider, the training page, Play the live view for a
+    few batches, Pause. Returns the seconds it took."""
     t0 = time.monotonic()
     conn = sp.Connection(base_url, timeout_s=TIMEOUT_S)
     page = sp.Page()
     try:
-        def rerun(states=(), page_hash=None):
+        def rerun(states=(), page_hash=None, fragment_id=""):
             return _run(conn, page, sp.rerun_request(
                 page_script_hash=page.page_script_hash if page_hash is None else page_hash,
-                query_string=page.query_string, widget_states=states))
+                query_string=page.query_string, widget_states=states, fragment_id=fragment_id),
+                fragment=bool(fragment_id))
 
         rerun(page_hash="")
         slider = page.widget(home_slider, "slider")
@@ -42,14 +44,22 @@ def visit(base_url: str, *, home_slider: str, masks_page: str, masks_slider: str
         slider = page.widget(masks_slider, "slider")
         rerun([sp.slider_state(slider.id, sp.slider_step(slider, sp.slider_value(slider)))])
         rerun(page_hash=page.page_hash(training_page))
-        play = page.widget_by_key(play_key)
-        result = rerun([sp.trigger_state(play.id)])
-        for fragment_id in list(result.auto_reruns)[:1]:
-            for _ in range(frames):
-                _run(conn, page, sp.rerun_request(page_script_hash=page.page_script_hash,
-                                                  query_string=page.query_string, fragment_id=fragment_id,
-                                                  is_auto_rerun=True), fragment=True)
-        rerun([sp.trigger_state(page.widget_by_key(play_key).id)])
+        view = page.widget_by_key(view_key)
+        batch = liveview.read_batch(page.components[view.id])
+
+        def trigger(event, value):
+            result = rerun([sp.component_trigger_state(view.id, (event, value))], fragment_id=view.fragment_id)
+            data = result.components.get(view.id)
+            if data is None:
+                raise RuntimeError(f"warm-up: the live view sent no batch for {event!r}")
+            return liveview.read_batch(data)
+
+        batch = trigger("play", {"step": batch.steps[0] if batch.steps else 0, "seq": batch.seq})
+        for _ in range(batches - 1):
+            if not batch.playing:
+                raise RuntimeError("warm-up: the live view stopped playing")
+            batch = trigger("need", {"step": batch.steps[-1], "seq": batch.seq})
+        trigger("pause", {"step": batch.steps[-1], "seq": batch.seq})
     finally:
         conn.close()
     return time.monotonic() - t0

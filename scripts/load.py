@@ -224,7 +224,7 @@ def main(argv=None) -> int:
         for r_url in replica_urls:  # each replica compiles (or loads) and caches for itself
             warmup.visit(r_url, home_slider=students.HOME_SLIDER, masks_page=students.MASKS,
                          masks_slider=students.MASKS_SLIDER, training_page=students.TRAINING,
-                         play_key=students.PLAY_KEY)
+                         view_key=students.VIEW_KEY)
         warmup_s = time.monotonic() - t0
         sampler = Sampler(server_pids)
         sampler.sample()

@@ -121,6 +121,62 @@ def test_rerun_request_carries_page_query_widgets_and_fragment():
     assert widgets["$$ID-3-play"].WhichOneof("value") == "trigger_value" and widgets["$$ID-3-play"].trigger_value
 
 
+def test_component_trigger_is_the_servers_trigger_widget():
+    """A components-v2 event as the front end sends it: the aggregator widget the server registered, a JSON list
+    of {event, value} that the server's deserializer reads back, in a rerun of the component's fragment."""
+    from streamlit.components.v2.bidi_component.main import _make_trigger_id
+    from streamlit.components.v2.bidi_component.serialization import deserialize_trigger_list
+
+    cid = "$$ID-5f3a-t_view"
+    assert sp.component_trigger_id(cid) == _make_trigger_id(cid, "events")
+    state = sp.component_trigger_state(cid, ("need", {"seq": 4, "step": 1500}))
+    msg = sp.rerun_request(page_script_hash="t", widget_states=[state], fragment_id="frag-live")
+    back = BackMsg.FromString(msg.SerializeToString())
+    (w,) = back.rerun_script.widget_states.widgets
+    assert w.id == _make_trigger_id(cid, "events") and w.WhichOneof("value") == "json_trigger_value"
+    assert deserialize_trigger_list(w.json_trigger_value) == [{"event": "need", "value": {"seq": 4, "step": 1500}}]
+    assert back.rerun_script.fragment_id == "frag-live" and not back.rerun_script.is_auto_rerun
+    two = sp.component_trigger_state(cid, ("pause", {"step": 3}), ("play", {"step": 3}))
+    assert [p["event"] for p in deserialize_trigger_list(two.json_trigger_value)] == ["pause", "play"]
+    with pytest.raises(ValueError, match="component_id"):
+        sp.component_trigger_id("")
+    with pytest.raises(ValueError, match="events"):
+        sp.component_trigger_state(cid)
+
+
+def component(path, key, data, fragment=""):
+    msg = ForwardMsg()
+    msg.metadata.delta_path.extend(path)
+    c = msg.delta.new_element.bidi_component
+    c.id, c.component_name = f"$$ID-77aa-{key}", "dropout_viz.live_view"
+    if isinstance(data, bytes):
+        c.bytes = data
+    else:
+        c.json = data
+    msg.delta.fragment_id = fragment
+    return msg
+
+
+def test_page_keeps_component_data_per_run_and_its_fragment():
+    page = sp.Page()
+    results = feed(page, new_session("t"), block([MAIN, 0], fragment="f1"),
+                   component([MAIN, 0, 0], "t_view", b"batch-1", fragment="f1"), finished())
+    cid = "$$ID-77aa-t_view"
+    assert results[0].components == {cid: b"batch-1"} and page.components == {cid: b"batch-1"}
+    w = page.widget_by_key("t_view")
+    assert (w.kind, w.fragment_id, w.path) == ("bidi_component", "f1", (MAIN, 0, 0))
+    msg = component([MAIN, 0, 0], "t_view", b"batch-2", fragment="f1")
+    assert sp.component_payload(msg) == (cid, "f1", b"batch-2")
+    assert sp.component_payload(markdown([MAIN, 1], "text")) is None and sp.component_payload(finished()) is None
+    run = feed(page, new_session("t", fragments=("f1",)), msg, finished(sp.FINISHED_FRAGMENT))[0]
+    assert run.fragment and run.components == {cid: b"batch-2"}
+    assert feed(page, new_session("t"), block([MAIN, 0]), finished())[0].components == {}  # a run without it
+    assert page.components == {} and page.widgets == {}  # ... removed it from the page
+    assert sp.component_payload(component([MAIN, 0], "k", '{"a": 1}')) == ("$$ID-77aa-k", "", '{"a": 1}')
+    feed(page, new_session("home"))  # another page: its components are gone
+    assert page.components == {}
+
+
 def test_plain_rerun_has_empty_widget_states_and_no_fragment():
     cs = sp.rerun_request(page_script_hash="").rerun_script
     assert cs.HasField("widget_states") and not cs.widget_states.widgets
@@ -256,10 +312,20 @@ def test_percentile_and_describe():
     assert rep.describe([1, 2, 3, 4]) == {"count": 4, "p50": 2.5, "p95": 3.85, "max": 4.0}
 
 
-def test_play_gaps():
-    assert rep.play_gaps([], 10.0) == []
-    assert rep.play_gaps([1.0, 1.5, 3.5], 4.0) == [0.5, 2.0, 0.5]
-    assert rep.play_gaps([3.0, 1.0], 3.0) == [2.0, 0.0]
+def test_frame_gaps_over_plays():
+    plays = [{"frames": 300, "batches": 10, "max_gap_s": 0.033, "max_between_s": 1.2, "batch_show_s": 1.0,
+              "stalls": 0, "dropped": 0, "retries": 0, "max_answer_s": 0.6},
+             {"frames": 90, "batches": 4, "max_gap_s": 2.4, "max_between_s": 3.1, "batch_show_s": 1.0,
+              "stalls": 2, "dropped": 1, "retries": 1, "lost": 1, "max_answer_s": 3.4},
+             {"frames": 0, "batches": 0, "max_gap_s": None, "max_between_s": None, "batch_show_s": None}]
+    f = rep.frame_gaps(plays)
+    assert (f["plays"], f["frames"], f["batches"], f["stalls"], f["dropped"]) == (3, 390, 14, 2, 1)
+    assert (f["max_gap_s"], f["plays_over_target"], f["max_between_s"], f["batch_show_s"]) == (2.4, 1, 3.1, 1.0)
+    text = rep.format_report(_build(_samples("slider", [0.2]), plays))
+    assert (f["retries"], f["max_answer_s"]) == (1, 3.4)
+    assert ("batches: 14, longest time between two 3.1 s (a batch shows for 1 s); 2 stalls, 1 dropped; "
+            "request -> batch max 3.4 s, 1 requests repeated (1 of them met only by a resend of the last batch)") in text
+    assert "FAIL  max_frame_gap_s" in text
 
 
 def _samples(action, values, errors=0):

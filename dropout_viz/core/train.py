@@ -288,7 +288,7 @@ def train_chunk(state: TrainState, data: Data, hp: Hyper, config: TrainConfig):
     return _train_chunk_single(state, data, hp, config)
 
 
-def _shares_draws(states: TrainState) -> bool | None:
+def shares_draws(states: TrainState) -> bool | None:
     """Whether stacked models share key and step (then they share every random number); None inside a trace."""
     keys, steps = states.key, states.step
     if isinstance(keys, jax.core.Tracer) or isinstance(steps, jax.core.Tracer):
@@ -299,15 +299,18 @@ def _shares_draws(states: TrainState) -> bool | None:
     return bool((keys == keys[:1]).all() and (steps == steps[:1]).all())
 
 
-def train_chunk_many(states: TrainState, data: Data, hps: Hyper, config: TrainConfig):
+def train_chunk_many(states: TrainState, data: Data, hps: Hyper, config: TrainConfig, shared: bool | None = None):
     """Advance stacked models (axis 0 of states and hps) by one chunk, as one vmapped computation.
 
     Models compared side by side share key and step, hence every random number: those are then drawn once
     for all of them (random numbers are a large part of a tiny network's step). Models with their own keys
     (a sweep over seeds) draw their own. Which of the two is decided here, outside the compiled program, so
-    that a program holds the draws of one case only: the draws are most of its compilation time.
+    that a program holds the draws of one case only: the draws are most of its compilation time. A caller
+    that traces this inside its own program (a loop over chunks) passes ``shared``, found before its trace.
     """
-    return _train_chunk_many(states, data, hps, config=config, shared=_shares_draws(states))
+    if shared is None:
+        shared = shares_draws(states)
+    return _train_chunk_many(states, data, hps, config=config, shared=shared)
 
 
 @partial(jax.jit, static_argnames=("config", "shared"))

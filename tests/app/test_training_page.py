@@ -136,10 +136,10 @@ def test_pause_returns_to_the_snapshot_the_view_shows():
     _play(at, 0)
     n = pg.batch_frames(50)
     _need(at)
-    kept = at.session_state[tp.KEPT]
-    assert 50 * 3 in kept and pg.step_of(kept[150]) == 150
+    run = tp.kept_run(at.session_state[tp.KEPT], at.session_state[tp.LIVE], 150)  # replayed from its batch
+    assert pg.step_of(run) == 150 and tp.kept_run(at.session_state[tp.KEPT], run, 155) is None
     at.session_state[tp.PLAYING] = False
-    at.session_state[tp.LIVE] = kept[150]  # what _on_view_event("pause") does with step 150
+    at.session_state[tp.LIVE] = run  # what _on_view_event("pause") does with step 150
     at.run()
     batch = _batch(at)
     assert batch["flags"] == pg.FLAG_RESET and _step(at) == 150 and n > 3

@@ -147,6 +147,28 @@ test("curves grow with the snapshots shown and thin like the server's history", 
   assert.equal(c.steps[c.nearest(61)], c.steps.reduce((a, b) => (Math.abs(b - 61) < Math.abs(a - 61) ? b : a)));
 });
 
+test("the curves' version changes exactly when a point other than the newest changes", () => {
+  // The view keeps the older part of the shaded gaps in a layer keyed on this version.
+  const c = new Curves(1, 6);
+  const v0 = c.version;
+  c.load({ steps: new Float64Array([10]), values: new Float32Array(4) });
+  const v1 = c.version;
+  assert.notEqual(v1, v0);
+  const before = [...c.steps];
+  for (let s = 20; s <= 60; s += 10) {
+    c.add({ step: s, metrics: new Float32Array(4).fill(s) });
+    assert.equal(c.version, v1); // appended: the older points are as they were
+  }
+  assert.deepEqual(c.steps.slice(0, before.length), before);
+  c.add({ step: 70, metrics: new Float32Array(4).fill(70) }); // 7 points > 6: thinned
+  assert.notEqual(c.version, v1);
+  const v2 = c.version;
+  c.truncate(1000); // nothing beyond the last step: unchanged
+  assert.equal(c.version, v2);
+  c.truncate(40);
+  assert.notEqual(c.version, v2);
+});
+
 test("the P = 0.5 contour of a step between two columns is a vertical line between them", () => {
   const w = 4, h = 3;
   const grid = new Uint8Array(w * h);

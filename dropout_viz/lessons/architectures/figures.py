@@ -69,6 +69,36 @@ def unrolled(masks, *, lang: str = "en", presenter: bool = False) -> go.Figure:
     return _legend_on_top(fig, presenter, top=70)
 
 
+def refill_unrolled(frame: go.Figure, masks, *, presenter: bool = False) -> go.Figure:
+    """unrolled(masks, lang=lang, presenter=presenter) from ``frame``, an unrolled figure of masks of the same shape
+    in the same language and mode: the same figure without Plotly's per-property validation (about 100 ms a
+    figure, the most of a slider move). Only the edges' lines and the dots' places differ between two such
+    figures."""
+    m = st.as_array(masks, "masks", 3)
+    spec = frame.to_dict()
+    traces = spec["data"]
+    _two, steps, units = m.shape
+    if m.shape[0] != 2 or len(traces) != 2 * (steps * units + 2):
+        raise ValueError(f"frame must be an unrolled figure of masks of shape {m.shape}")
+    i = 0
+    t_idx, u_idx = np.meshgrid(np.arange(steps), np.arange(units), indexing="ij")
+    for row in range(2):
+        for t in range(steps):
+            for u in range(units):
+                kept = m[row, t, u] > 0
+                traces[i]["line"] = dict(color=st.BLUE if kept else st.NEUTRAL,
+                                         width=st.line_width(presenter, 2.5 if kept else 1),
+                                         dash="solid" if kept else "dot")
+                i += 1
+        kept = m[row].reshape(-1) > 0
+        for flag in (True, False):
+            sel = kept == flag
+            traces[i]["x"] = t_idx.reshape(-1)[sel].tolist()
+            traces[i]["y"] = u_idx.reshape(-1)[sel].tolist()
+            i += 1
+    return go.Figure(spec, _validate=False)
+
+
 def loss_curves(steps, test_loss, *, lang: str = "en", presenter: bool = False) -> go.Figure:
     """Test loss against training steps: mean over seeds (line), min to max (band), for (none, fresh, per
     sequence); test_loss has shape (3, seeds, points)."""
@@ -122,6 +152,26 @@ def depth_picture(p, dist, dist_sampled, *, lang: str = "en", presenter: bool = 
     # The legend inside the right panel's top-left corner: above the panels it would run into their titles.
     fig.update_layout(legend=dict(x=0.48, xanchor="left", y=0.98, yanchor="top"))
     return fig
+
+
+def refill_depth_picture(frame: go.Figure, p, dist, dist_sampled) -> go.Figure:
+    """depth_picture(p, dist, dist_sampled, lang=lang, presenter=presenter) from ``frame``, a depth_picture in the
+    same language and mode: the same figure without Plotly's per-property validation (the most of a slider move).
+    Only the bars and dots differ between two such figures."""
+    p = st.as_array(p, "p", 1)
+    d = st.as_array(dist, "dist", 1)
+    ds = st.as_array(dist_sampled, "dist_sampled", 1)
+    if len(d) != len(p) + 1 or len(ds) != len(d):
+        raise ValueError(f"dist and dist_sampled must have len(p) + 1 = {len(p) + 1} entries, got {len(d)}, {len(ds)}")
+    spec = frame.to_dict()
+    traces = spec["data"]
+    if [t.get("meta") for t in traces] != ["survival", "closed", "sampled"]:
+        raise ValueError("frame must be a depth_picture")
+    k = np.arange(len(d))
+    traces[0]["x"], traces[0]["y"] = np.arange(1, len(p) + 1), p
+    traces[1]["x"], traces[1]["y"] = k.tolist(), d.tolist()
+    traces[2]["x"], traces[2]["y"] = k, ds
+    return go.Figure(spec, _validate=False)
 
 
 def schedule_errors(p_last, errors, *, lang: str = "en", presenter: bool = False) -> go.Figure:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from dropout_viz.ui import controls, layout, progress, widgets
+from dropout_viz.ui import controls, figure_cache, layout, progress, widgets
 from dropout_viz.ui.controls import Control
 from dropout_viz.ui.i18n import N_, _, current_language
 
@@ -134,8 +134,13 @@ def sequences_tab(presenter: bool, lang: str) -> None:
          "seq_seed": controls.draw_one(WIDGETS["seq_seed"], c2),
          "seq_seeds": controls.draw_one(WIDGETS["seq_seeds"], c3)}
     keep = v["seq_keep"]
+    masks = diagram(v["seq_seed"], keep)
+    # Built once per language and mode (Plotly's validation: ~100 ms); other masks are filled into it.
+    frame = figure_cache.figure("ar_unrolled_frame", (lang, presenter),
+                                lambda: fig.unrolled(masks, lang=lang, presenter=presenter))
     with figure_box:
-        widgets.main_chart(fig.unrolled(diagram(v["seq_seed"], keep), lang=lang, presenter=presenter))
+        widgets.main_chart(figure_cache.figure("ar_unrolled", (v["seq_seed"], keep, lang, presenter),
+                                               lambda: fig.refill_unrolled(frame, masks, presenter=presenter)))
     st.caption(_(
         "The model: h_t = tanh(W x_t + U (m_t ⊙ h₍ₜ₋₁₎)/q + b), prediction y_t = V h_t + c, {keep}, inverted "
         "dropout; the mask sits on the recurrent connection only (inputs and outputs are not dropped). Shown: 6 of "
@@ -154,7 +159,9 @@ def sequences_tab(presenter: bool, lang: str) -> None:
                      "each, {steps} Adam steps: all {n} networks in one computation.").format(
             s=seeds, steps=CONFIG.rnn_steps, n=3 * seeds))
         return
-    widgets.chart(fig.loss_curves(res.steps, res.test_loss, lang=lang, presenter=presenter), key="ar_seq_curves")
+    widgets.chart(figure_cache.figure("ar_seq_curves", (seeds, keep, lang, presenter),
+                                      lambda: fig.loss_curves(res.steps, res.test_loss, lang=lang, presenter=presenter)),
+                  key="ar_seq_curves")
     final = res.test_loss[:, :, -1]
     cols = st.columns(3)
     names = (_("no dropout"), _("fresh mask every step"), _("one mask per sequence"))
@@ -188,8 +195,13 @@ def depth_tab(presenter: bool, lang: str) -> None:
           "depth_seed": controls.draw_one(WIDGETS["depth_seed"], c4)}
     L, p_last = v["blocks"], float(round(v["p_last"], 4))
     s = sampling(v["depth_seed"], L, p_last, v["schedule"])
+    # Built once per language and mode (Plotly's validation); other settings are filled into it.
+    frame = figure_cache.figure("ar_depth_frame", (lang, presenter), lambda: fig.depth_picture(
+        s.p, s.dist, s.dist_sampled, lang=lang, presenter=presenter))
     with figure_box:
-        widgets.main_chart(fig.depth_picture(s.p, s.dist, s.dist_sampled, lang=lang, presenter=presenter))
+        widgets.main_chart(figure_cache.figure(
+            "ar_depth", (v["depth_seed"], L, p_last, v["schedule"], lang, presenter),
+            lambda: fig.refill_depth_picture(frame, s.p, s.dist, s.dist_sampled)))
     st.latex(r"p_l = 1 - \frac{l}{L}\,(1 - p_L)\ \text{(linear)}, \qquad \mathbb{E}[\text{depth}] = \sum_{l=1}^{L} p_l")
     st.latex(r"P(\text{all } L \text{ blocks kept}) = \prod_{l} p_l \overset{\text{const.}}{=} p^L")
     m1, m2, m3 = st.columns(3)
@@ -224,7 +236,9 @@ def depth_tab(presenter: bool, lang: str) -> None:
     st.caption(desc)
     if res is None:
         return
-    widgets.chart(fig.schedule_errors(res.p_last, res.errors, lang=lang, presenter=presenter), key="ar_schedules")
+    widgets.chart(figure_cache.figure("ar_schedules", (seeds, lang, presenter),
+                                      lambda: fig.schedule_errors(res.p_last, res.errors, lang=lang,
+                                                                  presenter=presenter)), key="ar_schedules")
     best = np.unravel_index(np.argmin(res.errors.mean(-1)), res.errors.shape[:2])
     st.markdown(_(
         "Without stochastic depth (p_L = 1) the test error is {none}. The best setting here: schedule {schedule}, "
@@ -248,11 +262,17 @@ def render(presenter: bool) -> None:
             with tab:
                 if not presenter:  # the tab's title says it on the slide
                     st.subheader(_(name))
-                try:
-                    (sequences_tab, depth_tab)[i](presenter, lang)
-                except ValueError as exc:
-                    widgets.error(exc)
+                tab_body((sequences_tab, depth_tab)[i], presenter, lang)
     widgets.show_url_notices()
+
+
+@st.fragment
+def tab_body(draw, presenter: bool, lang: str) -> None:
+    """The open tab's controls and figures, a fragment: moving one of its controls reruns only the tab."""
+    try:
+        draw(presenter, lang)
+    except ValueError as exc:
+        widgets.error(exc)
 
 
 INTRO = N_(

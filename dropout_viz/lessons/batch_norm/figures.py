@@ -62,6 +62,27 @@ def histogram(train_values, test_values, *, lang: str = "en", presenter: bool = 
     return _legend_on_top(fig, presenter, top=130)
 
 
+def refill_histogram(frame: go.Figure, train_values, test_values, *, title: str | None = None) -> go.Figure:
+    """histogram(train_values, test_values, lang=lang, presenter=presenter, title=title) from ``frame``, a histogram
+    in the same language and mode (with a title if and only if this one has one): the same figure without Plotly's
+    per-property validation (the most of a move of the layer or unit). Only the values, the bins, the legend's
+    standard deviations and the title differ between two such figures."""
+    a = st.as_array(train_values, "train_values", 1)
+    b = st.as_array(test_values, "test_values", 1)
+    spec = frame.to_dict()
+    traces = spec["data"]
+    if len(traces) != 2 or bool(title) != bool(frame.layout.title.text):
+        raise ValueError("frame must be a histogram, titled alike")
+    lo, hi = np.percentile(np.concatenate([a, b]), [0.5, 99.5])
+    bins = dict(start=float(lo), end=float(hi), size=float(max(hi - lo, 1e-6) / 40))
+    for trace, values in zip(traces, (a, b)):
+        trace["x"], trace["xbins"] = values, dict(bins)
+        trace["name"] = f"{trace['name'].rsplit(' (sd ', 1)[0]} (sd {values.std():.2f})"
+    if title:
+        spec["layout"]["title"]["text"] = title
+    return go.Figure(spec, _validate=False)
+
+
 def closed_vs_sampled(closed, sampled, layer_names, *, lang: str = "en", presenter: bool = False,
                       title: str | None = None) -> go.Figure:
     """Var_train of every BN unit: closed form (x) against sampled masks (y), one colour per layer."""

@@ -21,7 +21,7 @@ from contextlib import nullcontext
 import numpy as np
 import streamlit as st
 
-from dropout_viz.ui import layout, progress
+from dropout_viz.ui import figure_cache, layout, progress
 from dropout_viz.ui import widgets as ui
 from dropout_viz.ui.i18n import N_, _, current_language
 
@@ -212,11 +212,15 @@ def shift_tab(presenter: bool, lang: str) -> None:
         hist_box, ratio_box = left, right
     else:  # the histogram is on the stage; the two checks side by side under it
         ratio_box = left
+    trained = (seed, keep, order, lang, presenter)  # what every figure of the tab depends on
     with hist_box:
-        ui.main_chart(fig.histogram(view.out_train[layer - 1, :, unit - 1], view.out_test[layer - 1, :, unit - 1],
-                                  lang=lang, presenter=presenter,
-                                  title=_("BN layer {layer}, unit {unit}: training mode against test mode").format(
-                                      layer=layer, unit=unit)))
+        title = _("BN layer {layer}, unit {unit}: training mode against test mode").format(layer=layer, unit=unit)
+        train, test = view.out_train[layer - 1, :, unit - 1], view.out_test[layer - 1, :, unit - 1]
+        # Built once per language and mode (Plotly's validation); other units are filled into it.
+        frame = figure_cache.figure("bn_histogram_frame", (lang, presenter), lambda: fig.histogram(
+            train, test, lang=lang, presenter=presenter, title=title))
+        ui.main_chart(figure_cache.figure("bn_histogram", (trained, layer, unit, title),
+                                          lambda: fig.refill_histogram(frame, train, test, title=title)))
         r = ratio[layer - 1, unit - 1]
         st.caption(_(
             "Both histograms go through the same running statistics, as at test time. With the masks on (as "
@@ -228,13 +232,14 @@ def shift_tab(presenter: bool, lang: str) -> None:
             st.caption(_("The spike in training mode: a dropped input of BN is exactly 0, and BN maps 0 to one "
                          "value, −γ·mean/√var + β: a share p = 1 − q of the training-mode outputs sits there."))
     with ratio_box:
-        ui.chart(fig.ratio_strip(ratio, names, keep, lang=lang, presenter=presenter,
-                                 title=_("Every BN unit: test variance / running variance")), key="bn_ratio")
+        title = _("Every BN unit: test variance / running variance")
+        ui.chart(figure_cache.figure("bn_ratio", (trained, tuple(names), title), lambda: fig.ratio_strip(
+            ratio, names, keep, lang=lang, presenter=presenter, title=title)), key="bn_ratio")
     with right:
-        ui.chart(fig.closed_vs_sampled(view.var_train_closed, view.var_train_sampled, names, lang=lang,
-                                       presenter=presenter,
-                                       title=_("Var_train: closed form against {k} sampled masks").format(
-                                           k=view.n_masks)), key="bn_closed")
+        title = _("Var_train: closed form against {k} sampled masks").format(k=view.n_masks)
+        ui.chart(figure_cache.figure("bn_closed", (trained, tuple(names), title), lambda: fig.closed_vs_sampled(
+            view.var_train_closed, view.var_train_sampled, names, lang=lang, presenter=presenter, title=title)),
+                 key="bn_closed")
         rel = np.abs(view.var_train_closed[0] / view.var_train_sampled[0] - 1)
         st.caption(_(
             "Each dot is one BN unit's input: the closed form (from the test-time inputs of its layer) against the "
@@ -264,9 +269,10 @@ def orders_tab(presenter: bool, lang: str) -> None:
     if res is None:
         return
     names = [_(VARIANT_NAMES[v]) for v in res.variants]
-    ui.main_chart(fig.error_dots(names, res.errors, res.errors_fresh, lang=lang, presenter=presenter,
-                               title=_("Test error by placement, {keep}, {s} seeds").format(
-                                   keep=_keep_words(keep), s=seeds)), right)
+    title = _("Test error by placement, {keep}, {s} seeds").format(keep=_keep_words(keep), s=seeds)
+    ui.main_chart(figure_cache.figure("bn_orders", (seeds, keep, lang, presenter, tuple(names), title),
+                                      lambda: fig.error_dots(names, res.errors, res.errors_fresh, lang=lang,
+                                                             presenter=presenter, title=title)), right)
     mean, sd = res.errors.mean(1), res.errors.std(1)
     fresh = res.errors_fresh.mean(1)
     i = {v: k for k, v in enumerate(res.variants)}
@@ -313,9 +319,10 @@ def width_tab(presenter: bool, lang: str) -> None:
     res = _stoppable("bn_width", (seeds, keep), lambda: width_result(seeds, keep), right if presenter else st)
     if res is None:
         return
-    ui.main_chart(fig.width_figure(res.widths, res.ratio, res.ratio_closed, res.errors, res.errors_fresh, keep,
-                                 lang=lang, presenter=presenter,
-                                 title=_("The shift against width, {keep}").format(keep=_keep_words(keep))), right)
+    title = _("The shift against width, {keep}").format(keep=_keep_words(keep))
+    ui.main_chart(figure_cache.figure("bn_width", (seeds, keep, lang, presenter, title), lambda: fig.width_figure(
+        res.widths, res.ratio, res.ratio_closed, res.errors, res.errors_fresh, keep, lang=lang, presenter=presenter,
+        title=title)), right)
     r = res.ratio.mean(1)
     st.markdown(_(
         "Measured: Var_test / running variance goes from {a} at width {wa} to {b} at width {wb} (mean over units "
@@ -347,8 +354,9 @@ def placement_tab(presenter: bool, lang: str) -> None:
     if res is None:
         return
     mean = res.errors.mean(-1)
-    ui.main_chart(fig.heatmap(res.keep_in, res.keep_hidden, mean, lang=lang, presenter=presenter,
-                            title=_("Test error (%), mean of {s} seeds").format(s=seeds)), right)
+    title = _("Test error (%), mean of {s} seeds").format(s=seeds)
+    ui.main_chart(figure_cache.figure("bn_heatmap", (task, seeds, lang, presenter, title), lambda: fig.heatmap(
+        res.keep_in, res.keep_hidden, mean, lang=lang, presenter=presenter, title=title)), right)
     ki, kh = list(res.keep_in), list(res.keep_hidden)
     best = np.unravel_index(np.argmin(mean), mean.shape)
     textbook = mean[ki.index(0.8), kh.index(0.5)]
@@ -378,8 +386,10 @@ def placement_tab(presenter: bool, lang: str) -> None:
     names = [_(LAYER_NAMES[s]) for s in ex.LAYER_SETTINGS]
     sizes = (pc_inputs(task), pc.width, pc.width, pc_outputs(task))
     weights = [sizes[i] * sizes[i + 1] for i in range(3)]
-    ui.chart(fig.keep_curves(lr.keeps, lr.errors, names, lang=lang, presenter=presenter,
-                             title=_("Test error against keep, one place dropped at a time")), key="bn_layers")
+    title = _("Test error against keep, one place dropped at a time")
+    ui.chart(figure_cache.figure("bn_layers", (task, seeds, lang, presenter, tuple(names), title),
+                                 lambda: fig.keep_curves(lr.keeps, lr.errors, names, lang=lang, presenter=presenter,
+                                                         title=title)), key="bn_layers")
     best_keep = [lr.keeps[np.argmin(lr.errors[j].mean(-1))] for j in range(len(names))]
     st.markdown(_(
         "Weights behind each mask: the inputs feed {w0:,}, hidden layer 1 feeds {w1:,}, hidden layer 2 feeds "
@@ -414,11 +424,17 @@ def render(presenter: bool) -> None:
     for tab, draw in zip(tabs, (shift_tab, orders_tab, width_tab, placement_tab)):
         if tab.open:
             with tab:
-                try:
-                    draw(presenter, lang)
-                except ValueError as exc:
-                    ui.error(exc)
+                tab_body(draw, presenter, lang)
     ui.show_url_notices()
+
+
+@st.fragment
+def tab_body(draw, presenter: bool, lang: str) -> None:
+    """The open tab's controls and figures, a fragment: moving one of its controls reruns only the tab."""
+    try:
+        draw(presenter, lang)
+    except ValueError as exc:
+        ui.error(exc)
 
 
 INTRO = N_(

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from dropout_viz.ui import controls, layout, progress, widgets
+from dropout_viz.ui import controls, figure_cache, layout, progress, widgets
 from dropout_viz.ui.controls import Control
 from dropout_viz.ui.i18n import N_, _, current_language
 
@@ -116,14 +116,17 @@ def masks_tab(presenter: bool, lang: str) -> None:
     ms = sampled(v["seed"], keep, block)
     image = v["image"]
     shown, dropped, scales = ex.applied(net.maps1[image], ms.masks[:, 0], keep)
-    titles = [_("feature map (no mask)"), _("element-wise"), _("spatial (channels)"),
-              _("DropBlock, b = {b}").format(b=block)]
+    titles = (_("feature map (no mask)"), _("element-wise"), _("spatial (channels)"),
+              _("DropBlock, b = {b}").format(b=block))
+    title = _("Test digit {i} (a {label}): the {c} channels of feature map 1").format(
+        i=image, label=int(net.probe_labels[image]), c=CONFIG.channels[0])
+    # Built once per language and mode (Plotly's validation: ~100 ms); other masks and digits are filled into it.
+    frame = figure_cache.figure("im_masks_frame", (lang, presenter), lambda: fig.mask_panels(
+        shown, dropped, list(titles), lang=lang, presenter=presenter, height=_height(presenter), title=title))
     with right:
-        widgets.chart(fig.mask_panels(shown, dropped, titles, lang=lang, presenter=presenter,
-                                      height=_height(presenter),
-                                      title=_("Test digit {i} (a {label}): the {c} channels of feature map 1").format(
-                                          i=image, label=int(net.probe_labels[image]), c=CONFIG.channels[0])),
-                      key=layout.MAIN_FIGURE_KEY)
+        widgets.chart(figure_cache.figure(
+            "im_masks", (v["seed"], keep, block, image, lang, presenter, titles, title),
+            lambda: fig.refill_mask_panels(frame, shown, dropped, titles, title=title)), key=layout.MAIN_FIGURE_KEY)
         st.caption(_(
             "{keep}. Colour: what the next layer receives, kept activations × their scale (1/q = {s1} for "
             "element-wise and spatial; 1 / this map's kept fraction = {s3} for DropBlock), one colour scale for "
@@ -179,9 +182,11 @@ def correlation_tab(presenter: bool, lang: str) -> None:
     with st.spinner(_("Training the CNN…")):
         corr = correlations()
     names = [_("input pixels"), _("feature map 1"), _("feature map 2")]
-    widgets.chart(fig.correlation_chart(corr.distance, corr.corr, corr.shuffled, names, lang=lang,
-                                        presenter=presenter, height=_height(presenter),
-                                        title=_("Correlation of activations d pixels apart")),
+    title = _("Correlation of activations d pixels apart")
+    widgets.chart(figure_cache.figure("im_correlation", (lang, presenter, tuple(names), title),
+                                      lambda: fig.correlation_chart(corr.distance, corr.corr, corr.shuffled, names,
+                                                                    lang=lang, presenter=presenter,
+                                                                    height=_height(presenter), title=title)),
                   key=layout.MAIN_FIGURE_KEY)
     cols = st.columns(3)
     for col, name, row, base in zip(cols, names, corr.corr, corr.shuffled):
@@ -234,8 +239,10 @@ def errors_tab(presenter: bool, lang: str) -> None:
             return
         names = [_(k) for k in KIND_NAMES]
         names[3] = _("DropBlock, b = {b}").format(b=block)
-        widgets.chart(fig.error_dots(res.errors, names, lang=lang, presenter=presenter, height=_height(presenter),
-                                     title=_("Test error, {keep}, {s} seeds").format(keep=keep_words(keep), s=seeds)),
+        title = _("Test error, {keep}, {s} seeds").format(keep=keep_words(keep), s=seeds)
+        widgets.chart(figure_cache.figure("im_errors", (seeds, keep, block, lang, presenter, tuple(names), title),
+                                          lambda: fig.error_dots(res.errors, names, lang=lang, presenter=presenter,
+                                                                 height=_height(presenter), title=title)),
                       key=layout.MAIN_FIGURE_KEY)
     mean = res.errors.mean(1)
     sd = res.errors.std(1, ddof=1) if seeds > 1 else np.zeros(4)
@@ -270,11 +277,17 @@ def render(presenter: bool) -> None:
             with tab:
                 if not presenter:
                     st.subheader(_(name))
-                try:
-                    draw(presenter, lang)
-                except ValueError as exc:
-                    widgets.error(exc)
+                tab_body(draw, presenter, lang)
     widgets.show_url_notices()
+
+
+@st.fragment
+def tab_body(draw, presenter: bool, lang: str) -> None:
+    """The open tab's controls and figures, a fragment: moving one of its controls reruns only the tab."""
+    try:
+        draw(presenter, lang)
+    except ValueError as exc:
+        widgets.error(exc)
 
 
 INTRO = N_(

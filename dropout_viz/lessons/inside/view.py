@@ -2,17 +2,18 @@
 four tabs (co-adaptation, paths, Jensen's gap, flat minima)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 import streamlit as st
 
 from dropout_viz.core import datasets
-from dropout_viz.ui import layout, progress, widgets
+from dropout_viz.ui import figure_cache, layout, progress, widgets
 from dropout_viz.ui.controls import Control, draw_one
 from dropout_viz.ui.i18n import N_, _, current_language, keep_words, spinner
 
 from . import experiment as ex
-from .figures import closed_vs_sampled, compare_bands, jensen_picture
+from .figures import (closed_vs_sampled, compare_bands, jensen_picture, refill_closed_vs_sampled,
+                      refill_jensen_picture)
 
 # The data-set select shows the registry's labels, which are also what the link stores (in_data=...).
 DATASET_LABELS = {datasets.DATASETS[n].label: n for n in ex.DATASET_NAMES}  # what the select shows -> name
@@ -231,6 +232,7 @@ def render(presenter: bool) -> None:
     widgets.show_url_notices()
 
 
+@st.fragment
 def co_adaptation(presenter: bool) -> None:
     explain = _explanation(presenter)
     explain.markdown(_(
@@ -250,11 +252,14 @@ def co_adaptation(presenter: bool) -> None:
             return
         except Stopped:  # its notice and a button to train after all are shown
             return
-        widgets.main_chart(compare_bands(
-            res["percent"], {_("no dropout"): res["plain"], dropout_label(pair.keep): res["dropout"]},
-            hline={_("guessing (1 / classes)"): res["chance"]}, x_title=_("hidden units switched off (%)"),
-            y_title=_("test accuracy"), presenter=presenter,
-            title=_("Test accuracy as hidden units are switched off")))
+        names = (_("no dropout"), dropout_label(pair.keep), _("guessing (1 / classes)"))
+        titles = (_("hidden units switched off (%)"), _("test accuracy"),
+                  _("Test accuracy as hidden units are switched off"))
+        widgets.main_chart(figure_cache.figure("in_ablation", (astuple(pair), n_orders, presenter, names, titles),
+                                               lambda: compare_bands(
+            res["percent"], {names[0]: res["plain"], names[1]: res["dropout"]},
+            hline={names[2]: res["chance"]}, x_title=titles[0],
+            y_title=titles[1], presenter=presenter, title=titles[2])))
         half = _("Mean test accuracy with 50 % of every hidden layer switched off.")
         accuracy = _("Test accuracy.")
         plain, drop = st.columns(2)
@@ -271,6 +276,7 @@ def co_adaptation(presenter: bool) -> None:
                 n_orders=n_orders, n_test=res["n_test"], n_train=res["n_train"], keep=keep_words(pair.keep)))
 
 
+@st.fragment
 def path_survival(presenter: bool) -> None:
     explain = _explanation(presenter)
     explain.markdown(_(
@@ -296,14 +302,18 @@ def path_survival(presenter: bool) -> None:
         widgets.error(exc)
         return
     one, some = _("one given path"), _("some path")
+    names = (series(one, _("closed form")), series(some, _("closed form")), series(one, _("sampled")),
+             series(some, _("sampled")), _("hidden layers L"), _("probability of surviving"),
+             _("Surviving paths, {keep}").format(keep=keep_words(keep)))
+    lines = {names[0]: res["one_closed"], names[1]: res["any_closed"]}
+    points = {names[2]: (res["one_mc"], res["one_se"]), names[3]: (res["any_mc"], res["any_se"])}
+    # Built once per language and mode (Plotly's validation); other settings are filled into it.
+    frame = figure_cache.figure("in_paths_frame", (presenter, names[:6]), lambda: closed_vs_sampled(
+        res["depth"], lines, points, x_title=names[4], y_title=names[5], presenter=presenter, title=names[6]))
     with right:
-        widgets.main_chart(closed_vs_sampled(
-            res["depth"], {series(one, _("closed form")): res["one_closed"],
-                           series(some, _("closed form")): res["any_closed"]},
-            {series(one, _("sampled")): (res["one_mc"], res["one_se"]),
-             series(some, _("sampled")): (res["any_mc"], res["any_se"])},
-            x_title=_("hidden layers L"), y_title=_("probability of surviving"), presenter=presenter,
-            title=_("Surviving paths, {keep}").format(keep=keep_words(keep))))
+        widgets.main_chart(figure_cache.figure(
+            "in_paths", (keep, keep_in, width, depth, n_samples, seed, presenter, names),
+            lambda: refill_closed_vs_sampled(frame, res["depth"], lines, points, title=names[6])))
         st.caption(_(
             "n = {width} units per layer, inputs: {keep_in}. Lines: closed forms. Markers: share of {n_samples} "
             "sampled masks in which the path survives (one deep net, cut at each depth); bars: ± 2 standard "
@@ -316,6 +326,7 @@ def path_survival(presenter: bool) -> None:
         box.dataframe(rows, hide_index=True, width="stretch", height="content")
 
 
+@st.fragment
 def jensen_gap(presenter: bool) -> None:
     explain = _explanation(presenter)
     explain.markdown(_(
@@ -337,10 +348,15 @@ def jensen_gap(presenter: bool) -> None:
         widgets.error(exc)
         return
     lang = current_language()
+    # What each figure depends on (k changes only the table; the sweeps run over q themselves).
+    unit, shown = (d, inverted, bias, seed, presenter, lang), (keep,)
     with right:
-        widgets.main_chart(jensen_picture(res["z"], res["prob"], presenter=presenter, lang=lang,
-                                   title=_("All {n} subnetworks, {keep}").format(
-                                       n=f"{res['n_masks']:,}", keep=keep_words(keep))))
+        title = _("All {n} subnetworks, {keep}").format(n=f"{res['n_masks']:,}", keep=keep_words(keep))
+        # Built once per language and mode (Plotly's validation: ~60 ms); other units are filled into it.
+        frame = figure_cache.figure("in_jensen_frame", (presenter, lang), lambda: jensen_picture(
+            res["z"], res["prob"], presenter=presenter, lang=lang, title=title))
+        widgets.main_chart(figure_cache.figure("in_jensen", (unit, shown, title), lambda: refill_jensen_picture(
+            frame, res["z"], res["prob"], presenter=presenter, title=title)))
         how = (_("Inverted dropout on the unit's {d} inputs.") if inverted
                else _("Standard dropout on the unit's {d} inputs.")).format(d=d)
         st.caption(_(
@@ -361,19 +377,32 @@ def jensen_gap(presenter: bool) -> None:
     sq, relu = st.columns(2)
     keep_axis = _("keep q (drop rate p = 1 − q)")
     exact = _("exact enumeration")
+    closed_sq = series("z²", _("closed form Var z"))
+    sq_title = _("Gap for z² against q ({kind})").format(kind=kind_name)
+    relu_title = _("Gap for ReLU against q ({kind})").format(kind=kind_name)
+    sq_lines, sq_points = {closed_sq: sweep["closed_sq"]}, {series("z²", exact): (sweep["exact_sq"], None)}
+    relu_points = {series("ReLU", exact): (sweep["exact_relu"], None)}
+    # Each built once per language and mode (Plotly's validation); other units are filled into it.
+    words = (presenter, lang, keep_axis, exact, closed_sq)
+    sq_frame = figure_cache.figure("in_sweep_sq_frame", words, lambda: closed_vs_sampled(
+        sweep["keep"], sq_lines, sq_points, x_title=keep_axis, y_title="E[z²] − (E z)²", presenter=presenter,
+        lang=lang, title=sq_title))
+    relu_frame = figure_cache.figure("in_sweep_relu_frame", words, lambda: closed_vs_sampled(
+        sweep["keep"], {}, relu_points, x_title=keep_axis, y_title="E[ReLU z] − ReLU(E z)", presenter=presenter,
+        lang=lang, title=relu_title))
     with sq:
-        widgets.chart(closed_vs_sampled(
-            sweep["keep"], {series("z²", _("closed form Var z")): sweep["closed_sq"]},
-            {series("z²", exact): (sweep["exact_sq"], None)},
-            x_title=keep_axis, y_title="E[z²] − (E z)²", presenter=presenter, lang=lang,
-            title=_("Gap for z² against q ({kind})").format(kind=kind_name)), key="in_sweep_sq")
+        widgets.chart(figure_cache.figure("in_sweep_sq", (unit, keep_axis, exact, closed_sq, sq_title),
+                                          lambda: refill_closed_vs_sampled(sq_frame, sweep["keep"], sq_lines,
+                                                                           sq_points, title=sq_title)),
+                      key="in_sweep_sq")
     with relu:
-        widgets.chart(closed_vs_sampled(
-            sweep["keep"], {}, {series("ReLU", exact): (sweep["exact_relu"], None)},
-            x_title=keep_axis, y_title="E[ReLU z] − ReLU(E z)", presenter=presenter, lang=lang,
-            title=_("Gap for ReLU against q ({kind})").format(kind=kind_name)), key="in_sweep_relu")
+        widgets.chart(figure_cache.figure("in_sweep_relu", (unit, keep_axis, exact, relu_title),
+                                          lambda: refill_closed_vs_sampled(relu_frame, sweep["keep"], {},
+                                                                           relu_points, title=relu_title)),
+                      key="in_sweep_relu")
 
 
+@st.fragment
 def flat_minima(presenter: bool) -> None:
     explain = _explanation(presenter)
     explain.markdown(_(
@@ -396,11 +425,13 @@ def flat_minima(presenter: bool) -> None:
         except Stopped:  # its notice and a button to train after all are shown
             res = None
         if res is not None:
-            widgets.main_chart(compare_bands(
-                res["ts"], {_("no dropout"): res["plain"], dropout_label(pair.keep): res["dropout"]},
-                x_title=_("step t along a direction (t = 0: trained weights)"),
-                y_title=_("cross-entropy, train set") if split == "train" else _("cross-entropy, test set"),
-                presenter=presenter, title=_("Loss along random directions")))
+            names = (_("no dropout"), dropout_label(pair.keep), _("step t along a direction (t = 0: trained weights)"),
+                     _("cross-entropy, train set") if split == "train" else _("cross-entropy, test set"),
+                     _("Loss along random directions"))
+            widgets.main_chart(figure_cache.figure(
+                "in_landscape", (astuple(pair), n_dirs, t_max, split, presenter, names), lambda: compare_bands(
+                    res["ts"], {names[0]: res["plain"], names[1]: res["dropout"]}, x_title=names[2],
+                    y_title=names[3], presenter=presenter, title=names[4])))
             plain, drop = st.columns(2)
             climb = _("Mean loss at t = ±{t} minus the loss at t = 0.").format(t=f"{t_max:g}")
             plain.metric(_("No dropout: loss climbs by"), f"{res['plain_rise']:.3g}", help=climb)

@@ -458,14 +458,41 @@ def _grid_codes(params, x, lo, hi, *, activation, head):
     return jnp.round(jnp.clip(v, 0.0, 1.0) * 255.0).astype(jnp.uint8)
 
 
-@partial(jax.jit, static_argnames=("config", "with_grid"))
-def _play_chunk(states, data, hps, grid, lo, hi, *, config, with_grid):
-    """One chunk, its last step's mask of the dropout model and the grid bytes after it: one call, one copy."""
-    states, metrics = train.train_chunk_many(states, data, hps, config)
-    last = [mult[1, 0] > 0 for mult in metrics.pop("last_mults")]
-    codes = (_grid_codes(states.params, grid, lo, hi, activation=config.activation, head=config.head)
-             if with_grid else jnp.zeros((states.step.shape[0], 0), jnp.uint8))
-    return states, metrics, last, codes
+@partial(jax.jit, static_argnames=("config", "n", "with_grid", "shared"))
+def _play_batch(states, data, hps, grid, lo, hi, limit, *, config, n, with_grid, shared):
+    """Up to n chunks as one program (a scan over the frames): per frame the chunk's metrics, its last step's
+    mask of the dropout model, the grid bytes after it, and whether it ran and ended finite.
+
+    A frame runs while every frame before it ran with finite losses and fewer than ``limit`` frames have
+    run; a frame that does not run costs nothing (lax.cond runs one branch), and a frame whose losses are not
+    all finite leaves the state as it was (the run keeps its last finite weights).
+    """
+    n_models = states.step.shape[0]
+
+    def chunk(s):
+        s, metrics = train.train_chunk_many(s, data, hps, config, shared=shared)
+        last = [mult[1, 0] > 0 for mult in metrics.pop("last_mults")]
+        codes = (_grid_codes(s.params, grid, lo, hi, activation=config.activation, head=config.head)
+                 if with_grid else jnp.zeros((n_models, 0), jnp.uint8))
+        finite = (jnp.all(jnp.isfinite(metrics["batch_loss"])) & jnp.all(jnp.isfinite(metrics["train_loss"]))
+                  & jnp.all(jnp.isfinite(metrics["test_loss"])))
+        return s, metrics, last, codes, finite
+
+    shapes = jax.eval_shape(chunk, states)
+
+    def skip(s):
+        return (s,) + jax.tree.map(lambda a: jnp.zeros(a.shape, a.dtype), shapes[1:])
+
+    def frame(carry, i):
+        s, running = carry
+        run = running & (i < limit)
+        new, metrics, last, codes, finite = jax.lax.cond(run, chunk, skip, s)
+        ok = run & finite
+        s = jax.tree.map(lambda x, y: jnp.where(ok, x, y), new, s)
+        return (s, ok), (metrics, last, codes, ok, run)
+
+    (states, _), out = jax.lax.scan(frame, (states, jnp.bool_(True)), jnp.arange(n))
+    return states, out
 
 
 def grid_codes(live: Live, view: View) -> np.ndarray:
@@ -500,28 +527,118 @@ def snapshot_record(live: Live, codes: np.ndarray) -> bytes:
             + np.ascontiguousarray(codes, np.uint8).tobytes())
 
 
+class Batch(NamedTuple):
+    """A played batch: the run at its start and after it, and the records of the snapshots in between."""
+
+    start: Live  # the run before the batch (replay(batch, k) rebuilds the run after k of its snapshots)
+    end: Live  # the run after the last finite chunk; ``diverged`` is set when a chunk of the batch diverged
+    records: list  # one snapshot record (bytes) per finite chunk
+    hps: train.Hyper
+    speed: int
+    view: View
+    n: int  # chunks asked for (the compiled program's length)
+
+    @property
+    def steps(self) -> list:
+        """The step of each record."""
+        s0 = step_of(self.start)
+        return [s0 + self.speed * (k + 1) for k in range(len(self.records))]
+
+
+def _run_batch(live: Live, hps: train.Hyper, view: View, n: int, speed: int, limit: int):
+    config = play_config(live.config, speed)
+    # NumPy arguments: the call copies them in (no separate device_put per argument).
+    grid = view.grid if view.grid is not None else np.zeros((1, live.config.sizes[0]), np.float32)
+    lo, hi = (np.float32(v) for v in view.value_range)
+    state, out = _play_batch(live.state, live.data, hps, grid, lo, hi, np.int32(limit), config=config, n=n,
+                             with_grid=view.grid is not None, shared=train.shares_draws(live.state))
+    return state, jax.device_get(out)
+
+
+def _history_after(history: dict, m: dict, k: int) -> dict:
+    """The history after the first k chunks of stacked metrics m (n, models, blocks): the same arrays as k
+    calls of _advanced (one concatenation while no thinning is needed)."""
+    n_models = history["train_loss"].shape[0]
+    if k == 0:
+        return history
+    if history["step"].size + k * m["eval_step"].shape[-1] <= MAX_HISTORY:
+        out = {"step": np.concatenate([history["step"], m["eval_step"][:k, 0].reshape(-1).astype(np.int64)])}
+        for key in HISTORY_KEYS:
+            new = np.moveaxis(m[key][:k], 0, 1).reshape(n_models, -1)
+            out[key] = np.concatenate([history[key], new], axis=1)
+        return out
+    for i in range(k):  # thinning happens after every chunk: do it the same way
+        out = {"step": np.concatenate([history["step"], m["eval_step"][i, 0].astype(np.int64)])}
+        for key in HISTORY_KEYS:
+            out[key] = np.concatenate([history[key], m[key][i]], axis=1)
+        history = thin(out)
+    return history
+
+
+def _mask_after(live: Live, last: list, k: int) -> list | None:
+    """The run's mask after chunk k - 1 of the batch (the start's mask when k = 0)."""
+    if k == 0:
+        return live.mask
+    mask = [np.asarray(layer[k - 1], np.float32) for layer in last]
+    mask.append(np.ones(live.config.sizes[-1], np.float32))
+    return mask
+
+
+def _records(live: Live, m: dict, last: list, codes: np.ndarray, k: int, speed: int) -> list:
+    """The snapshot records of the first k chunks, built at once (the bytes of snapshot_record)."""
+    if k == 0:
+        return []
+    steps = (step_of(live) + speed * (1 + np.arange(k))).astype("<u4")
+    metrics = np.stack([m[key][:k, :, -1] for key in RECORD_KEYS], axis=-1).astype("<f4")  # (k, models, 4)
+    shown = [np.asarray(layer[:k, :SHOWN_UNITS], np.uint8) for layer in last]
+    shown.append(np.ones((k, min(live.config.sizes[-1], SHOWN_UNITS)), np.uint8))
+    rows = np.concatenate([steps[:, None].view(np.uint8), metrics.reshape(k, -1).view(np.uint8),
+                           *shown, np.ascontiguousarray(codes[:k], np.uint8).reshape(k, -1)], axis=1)
+    return [row.tobytes() for row in rows]
+
+
+def play_batch(live: Live, hps: train.Hyper, view: View, n: int, speed: int) -> Batch:
+    """Train n chunks of ``speed`` steps as one jitted program and build their snapshot records.
+
+    Stops at a divergence as advance does: the batch's end is then the run after the last finite chunk,
+    with ``diverged`` set, and the diverged chunk has no record.
+    """
+    if n < 1:
+        raise ValueError(f"n (snapshots) must be at least 1, got {n}")
+    state, (m, last, codes, ok, ran) = _run_batch(live, hps, view, n, speed, n)
+    k = int(np.argmin(ok)) if not ok.all() else n  # chunks that ran and stayed finite
+    diverged = None
+    if k < n and ran[k]:
+        diverged = first_divergence({key: v[k] for key, v in m.items()}, step_of(live) + k * speed)
+    end = live._replace(state=state, history=_history_after(live.history, m, k), mask=_mask_after(live, last, k),
+                        diverged=diverged) if k else live._replace(diverged=diverged)
+    return Batch(live, end, _records(live, m, last, codes, k, speed), hps, speed, view, n)
+
+
+def replay(batch: Batch, k: int) -> Live:
+    """The run after the first k snapshots of a batch: the same program from the same start, stopped after k
+    chunks (same keys, so the same weights, history and mask as when it was played)."""
+    if not 0 <= k <= len(batch.records):
+        raise ValueError(f"k must lie in [0, {len(batch.records)}] (the batch's snapshots), got {k}")
+    if k == 0:
+        return batch.start._replace(diverged=None)
+    live = batch.start
+    state, (m, last, _codes, _ok, _ran) = _run_batch(live, batch.hps, batch.view, batch.n, batch.speed, k)
+    return live._replace(state=state, history=_history_after(live.history, m, k), mask=_mask_after(live, last, k),
+                         diverged=None)
+
+
 def play(live: Live, hps: train.Hyper, view: View, n: int, speed: int) -> tuple[list, list]:
     """Train n chunks of ``speed`` steps; returns the run after each chunk and each one's snapshot record.
 
     Stops early at a divergence: the last run returned then carries ``diverged`` (and the last finite
-    weights) and has no record of its own.
+    weights) and has no record of its own. (The page plays with play_batch, which keeps only the batch's
+    start and end; this builds every run in between by replaying.)
     """
-    if n < 1:
-        raise ValueError(f"n (snapshots) must be at least 1, got {n}")
-    config = play_config(live.config, speed)
-    grid = jnp.asarray(view.grid if view.grid is not None else np.zeros((1, live.config.sizes[0]), np.float32))
-    lo, hi = (jnp.float32(v) for v in view.value_range)
-    lives, records = [], []
-    for _ in range(n):
-        state, metrics, last, codes = _play_chunk(live.state, live.data, hps, grid, lo, hi, config=config,
-                                                  with_grid=view.grid is not None)
-        m, last, codes = jax.device_get((metrics, last, codes))
-        live = _advanced(live, state, m, last)
-        lives.append(live)
-        if live.diverged is not None:
-            break
-        records.append(snapshot_record(live, codes))
-    return lives, records
+    batch = play_batch(live, hps, view, n, speed)
+    done = len(batch.records) if batch.end.diverged is not None else len(batch.records) - 1
+    lives = [replay(batch, k) for k in range(1, done + 1)] + [batch.end]
+    return lives, batch.records
 
 
 def _history_block(live: Live, max_points: int) -> bytes:
@@ -915,7 +1032,7 @@ __all__ = ["Config", "CONFIG", "default_run",
            "final_metrics", "keep_sweep", "size_keep_sweep", "tile_rows", "sweep_summary", "dropout_gain",
            "best_keep", "CSV", "csv_train_points", "test_points", "export_models", "load_models", "Saved",
            "restore",
-           "SPEEDS", "play_config", "play", "view_of", "encode_batch", "decode_batch", "snapshot_record", "grid_codes"]
+           "SPEEDS", "play_config", "play", "play_batch", "replay", "Batch", "view_of", "encode_batch", "decode_batch", "snapshot_record", "grid_codes"]
 
 
 if __name__ == "__main__":

@@ -3,9 +3,9 @@
 The live run (stacked weights, curve history, the last mask) belongs to one browser session, so it lives
 in st.session_state, never in a shared cache. The live area is a fragment holding the live view, a custom
 component that plays in the browser (ui/components/live_view): each fragment run trains a batch of
-snapshots (experiment.play) and sends them as bytes; the browser shows one per frame and asks for the
-next batch while it shows this one. Sweeps are st.cache_data functions of plain scalars, shared by every
-session.
+snapshots (experiment.play_batch, one jitted program) and sends them as bytes; the browser shows one per
+frame and asks for the next batch while it shows this one. Sweeps are st.cache_data functions of plain
+scalars, shared by every session.
 """
 from __future__ import annotations
 
@@ -35,6 +35,20 @@ from . import figures as tfig
 # this module is imported (libraries, modules) live as long as the server: freezing them removes them from
 # every later collection. (The server option runner.postScriptGC = false would save the rest.)
 gc.freeze()
+
+
+def _freeze_while_playing(playing: bool, was_playing: bool) -> None:
+    """While a session plays, freeze what is alive at the start of each batch's run, so that Streamlit's
+    collection after the run walks only the objects the run made (about 50 ms of CPU a batch otherwise,
+    measured with py-spy on the 2-core box: the JAX caches and session objects made since the import).
+    When play stops, one full collection reclaims whatever died in cycles while frozen, then all is frozen
+    again (frozen objects that die without cycles are freed as usual)."""
+    if playing:
+        gc.freeze()
+    elif was_playing:
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
 
 LIVE = "t_live"
 PLAYING = "t_playing"
@@ -386,6 +400,7 @@ def apply_pending(hps, speed: int = experiment.CHUNK) -> None:
         st.session_state[LIVE] = experiment.advance(live, hps, speed)
     elif action == "reset":
         st.session_state[LIVE] = experiment.reset(live)
+        st.session_state.pop(KEPT, None)  # the steps start again from 0: no kept batch belongs to them
 
 
 # --- the live area: the live view and the batches it plays ---------------------------------------------
@@ -393,10 +408,11 @@ def apply_pending(hps, speed: int = experiment.CHUNK) -> None:
 VIEW = "t_view"  # the live view component's key (its trigger values: need, play, pause)
 SPEED = "t_speed"  # steps per shown frame (experiment.SPEEDS)
 ASKED = "t_asked"  # (event, {seq, step}) from the live view, for the fragment run it caused
-SENT = "t_sent"  # (signature, playing, seq, bytes) of the last batch sent
+SENT = "t_sent"  # (signature, playing, step, seq, bytes, wording, start step) of the last batch sent
 SEQ = "t_seq"  # batches sent in this session
-KEPT = "t_kept"  # step -> the run at that step, for the snapshots the browser may still show
-KEPT_MAX = 64
+KEPT = "t_kept"  # the last batches played (experiment.Batch), for the snapshots the browser may still show
+KEPT_MAX = 3  # batches: the one shown, the one queued behind it, and one more
+GEOMETRY = "t_geometry"  # (setup, experiment.View) of the last run shown: the same every batch of a run
 SPEED_DEFAULT = experiment.CHUNK
 
 
@@ -413,20 +429,44 @@ def _on_view_event(name: str) -> None:
         _go_to(step)
 
 
+def kept_run(kept, live: experiment.Live, step) -> experiment.Live | None:
+    """The run at ``step`` rebuilt from a kept batch of ``live``'s run (replayed from the batch's start), or None."""
+    if not isinstance(step, int):
+        return None
+    for batch in reversed(kept or ()):
+        if batch.start.setup != live.setup or batch.start.init is not live.init:
+            continue
+        s0 = experiment.step_of(batch.start)
+        k, rest = divmod(step - s0, batch.speed)
+        if not rest and 0 <= k <= len(batch.records):
+            return experiment.replay(batch, k)
+    return None
+
+
 def _go_to(step) -> None:
     """Make the run the one the browser shows at ``step`` (it may be behind the batches already trained)."""
     live = st.session_state.get(LIVE)
-    kept = st.session_state.get(KEPT, {}).get(step)
-    if live is not None and kept is not None and kept.setup == live.setup and experiment.step_of(live) != step:
-        st.session_state[LIVE] = kept
+    if live is None or experiment.step_of(live) == step:
+        return
+    run = kept_run(st.session_state.get(KEPT), live, step)
+    if run is not None:
+        st.session_state[LIVE] = run
 
 
-def _keep(lives) -> None:
-    kept = st.session_state.setdefault(KEPT, {})
-    for lv in lives:
-        kept[experiment.step_of(lv)] = lv
-    for step in sorted(kept)[:-KEPT_MAX]:
-        del kept[step]
+def _keep(batch: experiment.Batch) -> None:
+    kept = st.session_state.setdefault(KEPT, [])
+    kept.append(batch)
+    del kept[:-KEPT_MAX]
+
+
+def geometry(setup: experiment.Setup) -> experiment.View:
+    """The view geometry of a setup, made once per run (the grid and the points do not change while it plays)."""
+    cached = st.session_state.get(GEOMETRY)
+    if cached is not None and cached[0] == setup:
+        return cached[1]
+    view = experiment.view_of(setup, data_of(setup))
+    st.session_state[GEOMETRY] = (setup, view)
+    return view
 
 
 def _meta(names, keeps, presenter: bool, speed: int, regression: bool, dataset: str) -> dict:
@@ -467,47 +507,58 @@ def live_area(names, keeps, hps, lr: float, presenter: bool, l2: float = 0.0, sp
 
 def _live_body(names, keeps, hps, lr, presenter, l2=0.0, speed=SPEED_DEFAULT) -> None:
     apply_pending(hps, speed)
-    asked = st.session_state.pop(ASKED, None)
+    # Read, not popped: Streamlit stops a run at its next session-state access when another rerun is waiting
+    # (a slider moved while this batch trains); the request must survive for that run. Forgotten once sent.
+    asked = st.session_state.get(ASKED)
     live = st.session_state[LIVE]
     setup = live.setup
-    view = experiment.view_of(setup, data_of(setup))
+    view = geometry(setup)
     meta = _meta(names, keeps, presenter, speed, setup.regression, setup.dataset)
     signature = (setup, id(live.init))  # a new run: the view starts over (points, history)
     wording = repr(meta)
     sent = st.session_state.get(SENT)
     playing = is_playing()
     seq = st.session_state.get(SEQ, 0) + 1
-    if playing and live.diverged is None and (asked is not None or sent is None or not sent[1] or sent[0] != signature):
-        step = asked[1] if asked is not None else None
+    _freeze_while_playing(playing, sent is not None and sent[1])
+    step = asked[1] if asked is not None else None
+    if (playing and asked is not None and asked[0] == "need" and sent is not None and sent[1]
+            and sent[0] == signature and sent[6] == step and sent[5] == wording):
+        # The view asks again for the batch already sent (it came late, or was lost): the same bytes, not a
+        # second training of the same batch.
+        seq, data, start = sent[3], sent[4], sent[6]
+    elif playing and live.diverged is None and (asked is not None or sent is None or not sent[1] or sent[0] != signature):
         if step is not None and step != experiment.step_of(live):
             _go_to(step)  # the browser asks for what follows its last snapshot: continue from there
             live = st.session_state[LIVE]
         reset = sent is None or sent[0] != signature or (step is not None and step != experiment.step_of(live))
-        lives, records = experiment.play(live, hps, view, experiment.batch_frames(speed), speed)
-        _keep([live] + [lv for lv in lives if lv.diverged is None])
-        end = lives[-1]
+        start = experiment.step_of(live)
+        batch = experiment.play_batch(live, hps, view, experiment.batch_frames(speed), speed)
+        _keep(batch)
+        end = batch.end
         if end.diverged is not None:
             st.session_state[PLAYING] = False
             playing = False
-            records = records[-1:] if records else [experiment.snapshot_record(live, experiment.grid_codes(live, view))]
-            start = lives[-2] if len(lives) > 1 else live
-            reset = True
+            if batch.records:  # the last finite snapshot, with the history up to it
+                records, start = batch.records[-1:], end._replace(diverged=None)
+            else:
+                records, start = [experiment.snapshot_record(live, experiment.grid_codes(live, view))], live
             data = experiment.encode_batch(view, start, records, seq=seq, speed=speed, playing=False, reset=True,
                                            meta=meta, diverged=True)
         else:
-            data = experiment.encode_batch(view, live, records, seq=seq, speed=speed, playing=True, reset=reset,
-                                           meta=meta)
+            data = experiment.encode_batch(view, live, batch.records, seq=seq, speed=speed, playing=True,
+                                           reset=reset, meta=meta)
         st.session_state[LIVE] = live = end
     elif not playing and (sent is None or sent[1] or sent[0] != signature or sent[2] != experiment.step_of(live)
                           or sent[5] != wording or asked is not None):
-        _keep([live])
         record = experiment.snapshot_record(live, experiment.grid_codes(live, view))
         data = experiment.encode_batch(view, live, [record], seq=seq, speed=speed, playing=False, reset=True,
                                        meta=meta, diverged=live.diverged is not None)
+        start = None
     else:  # nothing new to show (a page run while playing): the same bytes, the browser keeps its queue
-        seq, data = sent[3], sent[4]
+        seq, data, start = sent[3], sent[4], sent[6]
     st.session_state[SEQ] = seq
-    st.session_state[SENT] = (signature, playing, experiment.step_of(live), seq, data, wording)
+    st.session_state[SENT] = (signature, playing, experiment.step_of(live), seq, data, wording, start)
+    st.session_state.pop(ASKED, None)
     # What the download button saves when clicked (it is drawn outside this fragment, once per page run).
     st.session_state.setdefault(EXPORT, {}).update(live=live, names=list(names), keeps=list(keeps), lr=lr, l2=l2)
     if live.diverged is not None:

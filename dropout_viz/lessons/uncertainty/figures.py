@@ -95,6 +95,30 @@ def reliability_figure(panels, presenter: bool = False, lang: str = "en") -> go.
     return fig
 
 
+def refill_reliability(frame: go.Figure, panels, presenter: bool = False, lang: str = "en") -> go.Figure:
+    """reliability_figure(panels, presenter, lang) from ``frame``, a reliability_figure of as many panels in the same
+    colours, language and mode: the same figure without Plotly's per-property validation (the most of a move of
+    k, M or the bins). Only the bars and the panel titles differ between two such figures."""
+    _ = translator(lang)
+    spec = frame.to_dict()
+    traces, notes = spec["data"], spec["layout"].get("annotations", [])
+    if len(traces) != 3 * len(panels) or len(notes) != len(panels) or any(
+            traces[3 * i]["marker"]["color"] != color for i, (_n, _r, color) in enumerate(panels)):
+        raise ValueError("frame must be a reliability_figure of as many panels in the same colours")
+    for i, (name, r, _color) in enumerate(panels):
+        edges = np.asarray(r.edges)
+        centres, width = (edges[:-1] + edges[1:]) / 2, edges[1] - edges[0]
+        has = np.asarray(r.count) > 0
+        acc = np.where(has, r.accuracy, 0.0)
+        conf = np.where(has, r.confidence, 0.0)
+        bars, gaps = traces[3 * i], traces[3 * i + 1]
+        bars.update(x=centres[has], y=acc[has], width=width * 0.92, customdata=np.stack([r.count, conf], 1)[has])
+        gaps.update(x=centres[has], y=(conf - acc)[has], base=acc[has].tolist(), width=width * 0.92)  # as validated
+        notes[i]["text"] = _("{name}<br>ECE = {ece:.3f}").format(name=two_lines(name) if presenter else name,
+                                                                ece=r.ece)
+    return go.Figure(spec, _validate=False)
+
+
 SCORE_TITLES = {"ECE": N_("ECE (lower is better)"), "NLL": N_("NLL, nats (lower is better)"),
                 "Brier": N_("Brier score (lower is better)"), "error": N_("test error")}
 
@@ -144,6 +168,28 @@ def scores_figure(curves: dict, k: int, m: int, presenter: bool = False, lang: s
                       height=440 if not presenter else 580)
     fig.update_layout(legend=_below(presenter))
     return fig
+
+
+def refill_scores(frame: go.Figure, curves: dict, k: int, m: int) -> go.Figure:
+    """scores_figure(curves, k, m, presenter, lang) from ``frame``, a scores_figure of the same curves in the same
+    language and mode for another k and M: the same figure without Plotly's per-property validation (tens of
+    milliseconds, the most of a move of k or M). Only the marks of k and M differ between two such figures."""
+    spec = frame.to_dict()
+    marks = {"same-cost": [], "k": [], "m": []}
+    for trace in spec["data"]:
+        if trace.get("meta") in marks:
+            marks[trace["meta"]].append(trace)
+    lines = spec["layout"].get("shapes", [])
+    if any(len(v) != len(curves) for v in marks.values()) or len(lines) != len(curves):
+        raise ValueError("frame must be a scores_figure of the same curves")
+    for i, name in enumerate(curves):
+        _ws, mc, ens = (np.asarray(a, np.float64) for a in curves[name])
+        mean_mc, mean_e = _stats(mc)[0], _stats(ens)[0]
+        kk, mm = min(k, len(mean_mc)), min(m, len(mean_e))
+        lines[i]["x0"] = lines[i]["x1"] = mm
+        for meta, x, y in (("same-cost", mm, mean_mc[mm - 1]), ("k", kk, mean_mc[kk - 1]), ("m", mm, mean_e[mm - 1])):
+            marks[meta][i]["x"], marks[meta][i]["y"] = [x], [y]
+    return go.Figure(spec, _validate=False)
 
 
 def _regions(fig, view, gap, x_range, cols, lang):

@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 
 from dropout_viz.figures.style import keep_text
-from dropout_viz.ui import layout
+from dropout_viz.ui import figure_cache, layout
 from dropout_viz.ui import widgets as ui
 from dropout_viz.ui.i18n import N_, _, current_language
 
@@ -169,13 +169,25 @@ def calibration_tab(keep: float, k: int, m: int, seed: int, presenter: bool, sta
     clf = classifiers(task, seed, keep)
     pred = test_predictions(task, seed, keep)
     y = clf.data.y_test
-    mc_k = pred.mc[0, :k].mean(0)
-    ens_m = pred.members[0, :m].mean(0)
     names = (_("weight-scaled network"), _("MC dropout, k = {k}").format(k=k), _("deep ensemble, M = {m}").format(m=m))
-    panels = [(names[0], ex.reliability(pred.weight_scaled[0], y, n_bins), fg.WEIGHT_SCALED),
-              (names[1], ex.reliability(mc_k, y, n_bins), fg.MC), (names[2], ex.reliability(ens_m, y, n_bins), fg.ENSEMBLE)]
+
+    def panels():
+        mc_k = pred.mc[0, :k].mean(0)
+        ens_m = pred.members[0, :m].mean(0)
+        return [(names[0], ex.reliability(pred.weight_scaled[0], y, n_bins), fg.WEIGHT_SCALED),
+                (names[1], ex.reliability(mc_k, y, n_bins), fg.MC),
+                (names[2], ex.reliability(ens_m, y, n_bins), fg.ENSEMBLE)]
+
+    # Built once per language and mode (Plotly's validation: ~80 ms); other k, M and bins are filled into it.
+    frame = figure_cache.figure("u_reliability_frame", (lang, presenter),
+                                lambda: fg.reliability_figure(panels(), presenter, lang))
+
+    def reliability():
+        return fg.refill_reliability(frame, panels(), presenter, lang)
+
     with figure_slot if stage is not None else st.container():
-        ui.main_chart(fg.reliability_figure(panels, presenter, lang))
+        ui.main_chart(figure_cache.figure("u_reliability", (task, seed, keep, k, m, n_bins, lang, presenter, names),
+                                          reliability))
     st.caption(_("Reliability diagrams of run 1 on its {n} held-out points, {arch} ReLU networks. Binning: B = {b} equal-width bins of the confidence "
                  "(the top-class probability); bar = accuracy of the points in the bin, hatched = the gap to their "
                  "mean confidence. A bar below the diagonal is overconfidence.").format(
@@ -200,7 +212,12 @@ def calibration_tab(keep: float, k: int, m: int, seed: int, presenter: bool, sta
         rows.append({_("predictor"): label, _("forward passes per point"): passes, _("networks trained"): trained,
                      **{_(SCORE_NAMES[s]): _pm(pick(data[s])) for s in SCORE_NAMES}})
     st.table(rows, hide_index=True)
-    ui.chart(fg.scores_figure({s: data[s] for s in ("ECE", "NLL", "Brier")}, k, m, presenter, lang), key="u_scores")
+    scores = {s: data[s] for s in ("ECE", "NLL", "Brier")}
+    # Built once per set of curves (Plotly's validation: ~90 ms); the marks of other k and M are filled into it.
+    frame = figure_cache.figure("u_scores_frame", (task, seed, keep, n_bins, lang, presenter),
+                                lambda: fg.scores_figure(scores, k, m, presenter, lang))
+    ui.chart(figure_cache.figure("u_scores", (task, seed, keep, k, m, n_bins, lang, presenter),
+                                 lambda: fg.refill_scores(frame, scores, k, m)), key="u_scores")
     st.caption(_("The x axis counts forward passes per test point: k for Monte Carlo dropout, M for the ensemble (1 for "
                  "the weight-scaled network). The dotted line and the open circle mark k = M, where both cost the same "
                  "at test time; training the ensemble costs M times as much. Shaded: ± one standard deviation over "
@@ -221,8 +238,10 @@ def band_tab(keep: float, k: int, m: int, seed: int, presenter: bool, stage=None
     x_tr, y_tr = ex.gap_data(seed, n, CFG)
     bands = [(_("MC dropout, k = {k} masks, {keep}").format(k=k, keep=keep_text(keep, lang)), c_mc[0], s_mc[0], fg.MC),
              (_("deep ensemble, M = {m} networks").format(m=m), c_e[0], s_e[0], fg.ENSEMBLE)]
+    shown = (seed, keep, k, m, lang, presenter)  # what the figures depend on, with n for the first two
     with nullcontext() if stage is None else stage[1]:
-        ui.main_chart(fg.band_figure(x, ex.truth(x), x_tr, y_tr, bands, CFG.gap, CFG.x_range, presenter, lang))
+        ui.main_chart(figure_cache.figure("u_band", (shown, n), lambda: fg.band_figure(
+            x, ex.truth(x), x_tr, y_tr, bands, CFG.gap, CFG.x_range, presenter, lang)))
     st.caption(_("{n} training points with x in [{lo}, {hi}] except the gap ({g0}, {g1}); y = sin(πx) + noise of "
                  "standard deviation {noise}. Networks {arch}, ReLU, squared error, {steps} Adam steps. σ(x): standard "
                  "deviation of the k (or M) predictions at x; the band is mean ± 2σ (run 1). The observation noise is "
@@ -244,23 +263,27 @@ def band_tab(keep: float, k: int, m: int, seed: int, presenter: bool, stage=None
     st.table(rows, hide_index=True)
     st.caption(_("Mean σ: σ(x) averaged over the x of each region. Truth inside the band: the share of those x where "
                  "|sin(πx) − mean| ≤ 2σ. Mean ± sd over {runs} runs.").format(runs=CFG.n_runs))
-    ui.chart(fg.sigma_figure(x, [(_("MC dropout, k = {k}").format(k=k), s_mc, fg.MC),
-                                 (_("deep ensemble, M = {m}").format(m=m), s_e, fg.ENSEMBLE)],
-                             CFG.gap, CFG.x_range, presenter, lang), key="u_sigma")
+    ui.chart(figure_cache.figure("u_sigma", (shown, n), lambda: fg.sigma_figure(
+        x, [(_("MC dropout, k = {k}").format(k=k), s_mc, fg.MC), (_("deep ensemble, M = {m}").format(m=m), s_e, fg.ENSEMBLE)],
+        CFG.gap, CFG.x_range, presenter, lang)), key="u_sigma")
     st.subheader(_("More data, a narrower band?"))
-    keeps = band(seed, "keeps", 1.0)
-    data_region = ex.regions(x, CFG)
-    by_size = [(_("MC dropout, {keep}").format(keep=keep_text(keep, lang)),
-                ex.spread(drop.values, k)[1][..., data_region["data"]].mean(-1).T, fg.MC),
-               (_("deep ensemble, M = {m}").format(m=m),
-                ex.spread(members.values, m)[1][..., data_region["data"]].mean(-1).T, fg.ENSEMBLE)]
-    s_keep = ex.spread(keeps.values, k)[1]  # (keeps, runs, G)
-    by_keep = [(_("MC dropout, data region"), s_keep[..., data_region["data"]].mean(-1).T, fg.MC, None),
-               (_("MC dropout, gap"), s_keep[..., data_region["gap"]].mean(-1).T, fg.MC, "dash")]
-    at_n = ex.region_means(ex.spread(members.values[list(members.sizes).index(CFG.reg_points)], m)[1], x, CFG)
-    ens_levels = [(_("ensemble, data region"), float(at_n["data"].mean()), fg.ENSEMBLE, None),
-                  (_("ensemble, gap"), float(at_n["gap"].mean()), fg.ENSEMBLE, "dash")]
-    ui.chart(fg.sweeps_figure(drop.sizes, by_size, CFG.keep_sweep, by_keep, ens_levels, presenter, lang), key="u_sweeps")
+
+    def sweeps():
+        keeps = band(seed, "keeps", 1.0)
+        data_region = ex.regions(x, CFG)
+        by_size = [(_("MC dropout, {keep}").format(keep=keep_text(keep, lang)),
+                    ex.spread(drop.values, k)[1][..., data_region["data"]].mean(-1).T, fg.MC),
+                   (_("deep ensemble, M = {m}").format(m=m),
+                    ex.spread(members.values, m)[1][..., data_region["data"]].mean(-1).T, fg.ENSEMBLE)]
+        s_keep = ex.spread(keeps.values, k)[1]  # (keeps, runs, G)
+        by_keep = [(_("MC dropout, data region"), s_keep[..., data_region["data"]].mean(-1).T, fg.MC, None),
+                   (_("MC dropout, gap"), s_keep[..., data_region["gap"]].mean(-1).T, fg.MC, "dash")]
+        at_n = ex.region_means(ex.spread(members.values[list(members.sizes).index(CFG.reg_points)], m)[1], x, CFG)
+        ens_levels = [(_("ensemble, data region"), float(at_n["data"].mean()), fg.ENSEMBLE, None),
+                      (_("ensemble, gap"), float(at_n["gap"].mean()), fg.ENSEMBLE, "dash")]
+        return fg.sweeps_figure(drop.sizes, by_size, CFG.keep_sweep, by_keep, ens_levels, presenter, lang)
+
+    ui.chart(figure_cache.figure("u_sweeps", shown, sweeps), key="u_sweeps")
     st.caption(_("Left: mean σ over the data region for n = {sizes} training points (nested draws, the same seed), "
                  "{steps} steps each. A posterior's spread shrinks like 1/√n (dotted); dropout's spread is set by q and "
                  "does not have to shrink (Osband 2016). Right: n = {n}, every keep in {keeps}; the ensemble has no "
@@ -280,9 +303,11 @@ def decomposition_tab(keep: float, k: int, m: int, seed: int, presenter: bool, s
     dec = ex.decompose(members)
     clf = classifiers("moons", seed, keep)
     xs, _grid = ex.surface_points(CFG)
+    shown = (seed, keep, who, k if who == "mc" else m, lang, presenter)  # what both figures depend on
     with nullcontext() if stage is None else stage[1]:
-        ui.main_chart(fg.decomposition_figure(xs, dec.total, dec.aleatoric, dec.epistemic, clf.data.x_train,
-                                            clf.data.y_train, CFG.ood_radii, presenter, lang))
+        ui.main_chart(figure_cache.figure("u_decomposition", shown, lambda: fg.decomposition_figure(
+            xs, dec.total, dec.aleatoric, dec.epistemic, clf.data.x_train, clf.data.y_train, CFG.ood_radii,
+            presenter, lang)))
     st.latex(r"\underbrace{H\Bigl[\tfrac1T\sum_t p_t\Bigr]}_{\text{total}}"
              r"=\underbrace{\tfrac1T\sum_t H[p_t]}_{\text{aleatoric}}"
              r"+\underbrace{\tfrac1T\sum_t \mathrm{KL}\bigl(p_t\,\big\|\,\tfrac1T\textstyle\sum_s p_s\bigr)}"
@@ -301,7 +326,8 @@ def decomposition_tab(keep: float, k: int, m: int, seed: int, presenter: bool, s
     mi_in, mi_out = (scores.mi_in, scores.mi_out) if who == "mc" else (scores.ens_mi_in, scores.ens_mi_out)
     auc = ex.auroc(mi_out, mi_in)
     fpr, tpr = ex.roc_curve(mi_out, mi_in)
-    ui.chart(fg.ood_figure(mi_in, mi_out, fpr, tpr, auc, presenter, lang), key="u_ood")
+    ui.chart(figure_cache.figure("u_ood", shown, lambda: fg.ood_figure(mi_in, mi_out, fpr, tpr, auc, presenter, lang)),
+             key="u_ood")
     rows = [{_("score"): _("mutual information, MC dropout (k = {k})").format(k=k), "AUROC": _pm(scores.mc_mutual_information)},
             {_("score"): _("total entropy, MC dropout (k = {k})").format(k=k), "AUROC": _pm(scores.mc_total_entropy)},
             {_("score"): _("mutual information, ensemble (M = {m})").format(m=m),
@@ -332,6 +358,14 @@ def render(presenter: bool) -> None:
     """The whole lesson. In presenter mode the figure comes first: the introduction, the conventions and the tab's
     explanation fold into one expander, and the shared controls sit beside the open tab's main figure."""
     st.title(_("Uncertainty from dropout, measured honestly"))
+    body(presenter)
+    ui.show_url_notices()
+
+
+@st.fragment
+def body(presenter: bool) -> None:
+    """Everything under the title, a fragment: the controls are shared by the tabs, so moving one reruns the
+    controls and the open tab, not the page around them."""
     tab_names = _("Tabs: ") + "; ".join(f"**{t}** ({_(t)})" for t in TABS) if _lang() != "en" else None
     if not presenter:
         st.markdown(_(INTRO))
@@ -354,4 +388,3 @@ def render(presenter: bool) -> None:
                 keep, k, m, seed = controls(stage[0])
                 conventions(keep, explain)
                 draw(keep, k, m, seed, presenter, stage)
-    ui.show_url_notices()

@@ -1,5 +1,8 @@
 """The architectures lesson's figures build from small arrays in both languages."""
+import json
+
 import numpy as np
+import plotly.io as pio
 import pytest
 
 from dropout_viz.lessons.architectures import figures as fig
@@ -28,3 +31,38 @@ def test_bad_shapes_are_refused():
         fig.unrolled(np.ones((3, 4, 3)))
     with pytest.raises(ValueError, match="dist"):
         fig.depth_picture(np.ones(2), np.ones(2), np.ones(2))
+
+
+def test_refilled_unrolled_figure_is_the_figure_built_from_scratch():
+    rng = np.random.default_rng(0)
+    for lang in ("en", "zh"):
+        for presenter in (False, True):
+            frame = fig.unrolled((rng.random((2, 8, 6)) < 0.7).astype(float), lang=lang, presenter=presenter)
+            masks = (rng.random((2, 8, 6)) < 0.5).astype(float)
+            want = fig.unrolled(masks, lang=lang, presenter=presenter)
+            got = fig.refill_unrolled(frame, masks, presenter=presenter)
+            assert json.loads(pio.to_json(got, validate=False)) == json.loads(pio.to_json(want, validate=False))
+            assert json.loads(pio.to_json(frame, validate=False)) != json.loads(pio.to_json(want, validate=False))
+    with pytest.raises(ValueError, match="frame"):
+        fig.refill_unrolled(frame, masks[:, :4])
+
+
+def test_refilled_depth_picture_is_the_figure_built_from_scratch():
+    rng = np.random.default_rng(1)
+
+    def setting(blocks):
+        p = np.sort(rng.random(blocks))[::-1]
+        dist = rng.random(blocks + 1)
+        return p, dist / dist.sum(), rng.random(blocks + 1)
+
+    for lang in ("en", "zh"):
+        for presenter in (False, True):
+            frame = fig.depth_picture(*setting(8), lang=lang, presenter=presenter)
+            for blocks in (3, 8, 16):
+                values = setting(blocks)
+                want = fig.depth_picture(*values, lang=lang, presenter=presenter)
+                got = fig.refill_depth_picture(frame, *values)
+                assert json.loads(pio.to_json(got, validate=False)) == json.loads(pio.to_json(want, validate=False))
+                assert json.loads(pio.to_json(frame, validate=False)) != json.loads(pio.to_json(want, validate=False))
+    with pytest.raises(ValueError, match="frame"):
+        fig.refill_depth_picture(fig.unrolled(np.ones((2, 3, 2))), *setting(3))

@@ -1,8 +1,10 @@
 """The batch-norm lesson's figures build from small arrays, in both languages, without JAX or Streamlit."""
 import ast
+import json
 from pathlib import Path
 
 import numpy as np
+import plotly.io as pio
 import pytest
 
 from dropout_viz.lessons.batch_norm import figures as fig
@@ -50,3 +52,16 @@ def test_figures_module_imports_neither_jax_nor_streamlit():
     names = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     names |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     assert not names & {"jax", "streamlit"}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("presenter", [False, True])
+def test_refilled_histogram_is_the_figure_built_from_scratch(lang, presenter):
+    frame = fig.histogram(RNG.normal(size=500), RNG.normal(size=500), lang=lang, presenter=presenter, title="t")
+    train, test = RNG.normal(1.0, 2.0, size=500).astype(np.float32), RNG.normal(size=500).astype(np.float32)
+    want = fig.histogram(train, test, lang=lang, presenter=presenter, title="another title")
+    got = fig.refill_histogram(frame, train, test, title="another title")
+    assert json.loads(pio.to_json(got, validate=False)) == json.loads(pio.to_json(want, validate=False))
+    assert json.loads(pio.to_json(frame, validate=False)) != json.loads(pio.to_json(want, validate=False))
+    with pytest.raises(ValueError, match="frame"):
+        fig.refill_histogram(frame, train, test, title=None)

@@ -1,6 +1,9 @@
 """The images lesson's figures: what each trace holds, one colour scale for the mask panels, titles in both
 languages, and shape errors named."""
+import json
+
 import numpy as np
+import plotly.io as pio
 import pytest
 
 from dropout_viz.lessons.images import figures as fig
@@ -36,6 +39,27 @@ def test_mask_panels_share_one_colour_scale_and_mark_dropped_cells():
     counts = [int(np.nansum(np.asarray(t.z, float))) for t in drop]
     assert counts == [0, 1, 0, 9]
     assert [a.text for a in f.layout.annotations][:4] == ["a", "b", "c", "d"]
+
+
+def test_refilled_mask_panels_are_the_figure_built_from_scratch():
+    rng = np.random.default_rng(0)
+
+    def maps():
+        v = rng.random((4, 8, 8, 8))
+        d = rng.random(v.shape) < 0.3
+        return np.where(d, 0.0, v), d
+
+    for lang in ("en", "zh"):
+        for presenter in (False, True):
+            frame = fig.mask_panels(*maps(), ["a", "b", "c", "d"], lang=lang, presenter=presenter, title="t")
+            shown, dropped = maps()
+            titles = ["e", "f", "g", "DropBlock, b = 4"]
+            want = fig.mask_panels(shown, dropped, titles, lang=lang, presenter=presenter, title="another title")
+            got = fig.refill_mask_panels(frame, shown, dropped, titles, title="another title")
+            assert json.loads(pio.to_json(got, validate=False)) == json.loads(pio.to_json(want, validate=False))
+            assert json.loads(pio.to_json(frame, validate=False)) != json.loads(pio.to_json(want, validate=False))
+    with pytest.raises(ValueError, match="frame"):
+        fig.refill_mask_panels(frame, shown[:, :4, :4], dropped[:, :4, :4], titles, title="t")
 
 
 def test_mask_panels_refuse_mismatched_shapes():

@@ -1,6 +1,8 @@
 """The live view's snapshot batches (experiment.play, encode_batch): round trip, quantisation, determinism."""
 import json
 
+import jax
+
 import numpy as np
 import pytest
 
@@ -134,3 +136,57 @@ def test_a_snapshot_made_on_its_own_is_the_one_play_sent():
     for _ in range(4):
         stepped = pg.advance(stepped, _hps(), SPEED)
     assert pg.snapshot_record(stepped, pg.grid_codes(stepped, view)) == records[-1]
+
+
+def _stepped(live, hps, view, n, speed):
+    """Runs and records of n chunks advanced one at a time (the Step button's path), up to a divergence."""
+    lives, records = [], []
+    for _ in range(n):
+        live = pg.advance(live, hps, speed)
+        lives.append(live)
+        if live.diverged is not None:
+            break
+        records.append(pg.snapshot_record(live, pg.grid_codes(live, view)))
+    return lives, records
+
+
+def _same_run(a, b):
+    assert pg.step_of(a) == pg.step_of(b) and a.diverged == b.diverged
+    for x, y in zip(jax.tree.leaves((a.state, a.history, a.mask)), jax.tree.leaves((b.state, b.history, b.mask))):
+        np.testing.assert_array_equal(np.asarray(x), np.asarray(y))
+
+
+def test_a_batch_in_one_program_is_the_run_stepped_chunk_by_chunk():
+    """play_batch trains its chunks in one jitted scan: the same bytes, weights, history and mask as advancing
+    chunk by chunk over 300 steps, and replay(batch, k) rebuilds the run after any k of its snapshots."""
+    live = pg.start(SMALL, SMALL_DATA)
+    view = pg.view_of(SMALL, SMALL_DATA)
+    batch = pg.play_batch(live, _hps(), view, 20, SPEED)
+    lives, records = _stepped(live, _hps(), view, 20, SPEED)
+    assert batch.records == records and batch.steps == [SPEED * (k + 1) for k in range(20)]
+    _same_run(batch.end, lives[-1])
+    nxt = pg.play_batch(batch.end, _hps(0.3, 0.03), view, 10, SPEED)  # other values, on the trained weights
+    more, more_records = _stepped(lives[-1], _hps(0.3, 0.03), view, 10, SPEED)
+    assert nxt.records == more_records and pg.step_of(nxt.end) == 300
+    _same_run(nxt.end, more[-1])
+    for k in (0, 1, 7, 20):
+        _same_run(pg.replay(batch, k), live if k == 0 else lives[k - 1])
+    with pytest.raises(ValueError, match="k must"):
+        pg.replay(batch, 21)
+
+
+def test_a_divergence_in_the_middle_of_a_batch_ends_it_as_stepping_does():
+    """SGD at learning rate 0.85 on the sine blows up at step 7: a one-step-per-frame batch keeps the six
+    finite snapshots, the weights of step 6, and the divergence that stepping reports."""
+    setup = pg.Setup(dataset="sine", noise=0.3, n_train=40, test_share=0.5, width=8, layers=1, optimizer="sgd")
+    data = pg.make_split(setup)
+    view = pg.view_of(setup, data)
+    hps = pg.hypers(pg.model_keeps(1.0, 0.5, 1), 0.85)
+    live = pg.start(setup, data)
+    batch = pg.play_batch(live, hps, view, 12, 1)
+    lives, records = _stepped(live, hps, view, 12, 1)
+    assert lives[-1].diverged is not None and lives[-1].diverged.step == 7  # the case this test is about
+    assert batch.records == records and len(records) == 6
+    _same_run(batch.end, lives[-1])
+    assert pg.step_of(batch.end) == 6 and batch.end.diverged == lives[-1].diverged
+    _same_run(pg.replay(batch, 6), lives[-2])

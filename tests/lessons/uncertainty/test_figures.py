@@ -1,5 +1,8 @@
 """The uncertainty lesson's figures build from small arrays, in English and in Chinese."""
+import json
+
 import numpy as np
+import plotly.io as pio
 import pytest
 
 from dropout_viz.lessons.uncertainty import experiment as ex
@@ -83,3 +86,40 @@ def test_presenter_reliability_panels_share_one_axis_title_and_drop_the_legend()
     assert x_titles[1] and not x_titles[0] and not x_titles[2]  # one title, under the middle panel
     assert all(normal.layout[f"xaxis{i}"].title.text for i in ("", "2", "3"))
     assert big.layout.showlegend is False and normal.layout.showlegend is not False
+
+
+def test_refilled_scores_figure_is_the_figure_built_from_scratch():
+    rng = np.random.default_rng(0)
+    curves = {s: (rng.random(3), rng.random((3, 64)), rng.random((3, 10))) for s in ("ECE", "NLL", "Brier")}
+    for lang in ("en", "zh"):
+        for presenter in (False, True):
+            frame = fg.scores_figure(curves, 16, 5, presenter, lang)
+            for k, m in ((3, 7), (64, 10), (100, 1)):  # 100: beyond the curve, marked at its end
+                want = fg.scores_figure(curves, k, m, presenter, lang)
+                got = fg.refill_scores(frame, curves, k, m)
+                assert json.loads(pio.to_json(got, validate=False)) == json.loads(pio.to_json(want, validate=False))
+                assert json.loads(pio.to_json(frame, validate=False)) != json.loads(pio.to_json(want, validate=False))
+    with pytest.raises(ValueError, match="frame"):
+        fg.refill_scores(frame, {"ECE": curves["ECE"]}, 3, 3)
+
+
+def test_refilled_reliability_figure_is_the_figure_built_from_scratch():
+    rng = np.random.default_rng(0)
+
+    def panels(bins, k):
+        y = rng.integers(0, 3, 200)
+        names = ("weight-scaled network", f"MC dropout, k = {k}", "deep ensemble, M = 5")
+        return [(name, ex.reliability(rng.dirichlet(np.ones(3) * 0.5, 200), y, bins), color)
+                for name, color in zip(names, (fg.WEIGHT_SCALED, fg.MC, fg.ENSEMBLE))]
+
+    for lang in ("en", "zh"):
+        for presenter in (False, True):
+            frame = fg.reliability_figure(panels(10, 16), presenter, lang)
+            for bins in (5, 10, 20):
+                ps = panels(bins, 3)
+                want = fg.reliability_figure(ps, presenter, lang)
+                got = fg.refill_reliability(frame, ps, presenter, lang)
+                assert json.loads(pio.to_json(got, validate=False)) == json.loads(pio.to_json(want, validate=False))
+                assert json.loads(pio.to_json(frame, validate=False)) != json.loads(pio.to_json(want, validate=False))
+    with pytest.raises(ValueError, match="frame"):
+        fg.refill_reliability(frame, ps[:2], presenter, lang)

@@ -300,6 +300,27 @@ class CanvasPainter {
     const c = this.ctx;
     c.save(); c.beginPath(); c.rect(x, y, w, h); c.clip(); draw(); c.restore();
   }
+  // A layer of its own per slot name, redrawn only when `key` changes (the older part of a curve panel).
+  // Its corner is on whole pixels and it is drawn back pixel for pixel: where the layer meets what is drawn
+  // each frame, no resampling blurs the seam.
+  slot(name, key, x0, y0, w0, h0, draw) {
+    const x = Math.floor(x0), y = Math.floor(y0), w = Math.ceil(x0 + w0) - x, h = Math.ceil(y0 + h0) - y;
+    this.slots = this.slots || new Map();
+    let hit = this.slots.get(name);
+    if (!hit || hit.key !== key) {
+      const cw = Math.round(w * this.scale), ch = Math.round(h * this.scale);
+      const cv = hit && hit.cv.width === cw && hit.cv.height === ch ? hit.cv : makeCanvas(cw, ch);
+      const ctx = cv.getContext("2d");
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, cw, ch);
+      const p = new CanvasPainter(ctx, this.scale);
+      p.ctx.translate(-x, -y);
+      draw(p);
+      hit = { key, cv };
+      this.slots.set(name, hit);
+    }
+    this.ctx.drawImage(hit.cv, x, y, w, h);
+  }
 }
 
 function esc(s) {
@@ -354,6 +375,7 @@ export class SvgPainter {
       `href="${cv.toDataURL("image/png")}"/>`);
   }
   cached(key, x, y, w, h, draw) { draw(this); }
+  slot(name, key, x, y, w, h, draw) { draw(this); }
   clip(x, y, w, h, draw) {
     const id = `c${this.clipId++}`;
     this.out.push(`<clipPath id="${id}"><rect x="${n2(x)}" y="${n2(y)}" width="${n2(w)}" height="${n2(h)}"/></clipPath><g clip-path="url(#${id})">`);
@@ -462,11 +484,13 @@ export class Curves {
     this.max = max;
     this.steps = [];
     this.values = []; // per point: Float32Array(models * 4)
+    this.version = 0; // changes whenever points other than the newest change (load, thinning, truncation)
   }
   load(history) {
     const k = this.models * 4;
     this.steps = Array.from(history.steps);
     this.values = this.steps.map((_, i) => history.values.slice(i * k, (i + 1) * k));
+    this.version += 1;
   }
   add(snapshot) {
     const last = this.steps.length ? this.steps[this.steps.length - 1] : -1;
@@ -478,11 +502,13 @@ export class Curves {
       const keep = (i) => (this.steps.length - 1 - i) % 2 === 0;
       this.steps = this.steps.filter((_, i) => keep(i));
       this.values = this.values.filter((_, i) => keep(i));
+      this.version += 1;
     }
   }
   truncate(step) {
     let n = this.steps.length;
     while (n && this.steps[n - 1] > step) n--;
+    if (n !== this.steps.length) this.version += 1;
     this.steps.length = n;
     this.values.length = n;
   }
@@ -495,6 +521,8 @@ export class Curves {
     return best;
   }
 }
+
+const GAP_BLOCK = 32; // points of the shaded gaps drawn each frame at most, before they join the kept layer
 
 /** Draw the whole scene for snapshot `snap` into painter `p` over a w x h box. */
 export function drawScene(p, st, snap, w, h, hover = null) {
@@ -706,16 +734,34 @@ function drawCurves(p, st, b, font, which, title, hover) {
   if (!n) return;
   const xs = new Float32Array(n);
   for (let i = 0; i < n; i++) xs[i] = X(c.steps[i]);
+  // The shaded gaps up to point `cut` change only when the axes or the older points do: they are kept in a
+  // layer (filling a polygon of a thousand corners was half of a frame's paint), the rest is filled each frame.
+  const cut = which === 0 ? Math.floor((n - 1) / GAP_BLOCK) * GAP_BLOCK : 0;
+  const gap = (q, m, tr, te, i0, i1) => {
+    const k = i1 - i0 + 1;
+    const gx = new Float32Array(2 * k), gy = new Float32Array(2 * k);
+    for (let i = 0; i < k; i++) {
+      gx[i] = xs[i0 + i]; gy[i] = tr[i0 + i]; gx[2 * k - 1 - i] = xs[i0 + i]; gy[2 * k - 1 - i] = te[i0 + i];
+    }
+    q.polygon(gx, gy, hexAlpha(meta.colors[m], 0.14));
+  };
   p.clip(b.x, b.y - 2, b.w + 2, b.h + 4, () => {
+    const lines = [];
     for (let m = 0; m < st.models; m++) {
       const tr = new Float32Array(n), te = new Float32Array(n);
       for (let i = 0; i < n; i++) { tr[i] = Y(c.values[i][m * 4 + which]); te[i] = Y(c.values[i][m * 4 + which + 1]); }
+      lines.push([tr, te]);
+    }
+    if (which === 0 && cut > 0) {
+      const key = `${st.seq0}:${c.version}:${cut}:${b.x}:${b.y}:${b.w}:${b.h}:${xmax}:${ylo}:${yhi}:${meta.colors.join()}`;
+      p.slot("gap", key, b.x, b.y - 2, b.w + 2, b.h + 4, (q) => {
+        for (let m = 0; m < st.models; m++) gap(q, m, lines[m][0], lines[m][1], 0, cut);
+      });
+    }
+    for (let m = 0; m < st.models; m++) {
+      const [tr, te] = lines[m];
       const col = meta.colors[m];
-      if (which === 0) {
-        const gx = new Float32Array(2 * n), gy = new Float32Array(2 * n);
-        for (let i = 0; i < n; i++) { gx[i] = xs[i]; gy[i] = tr[i]; gx[2 * n - 1 - i] = xs[i]; gy[2 * n - 1 - i] = te[i]; }
-        p.polygon(gx, gy, hexAlpha(col, 0.14));
-      }
+      if (which === 0) gap(p, m, tr, te, cut, n - 1);
       const lw = Math.max(1.8, font * 0.17);
       p.polyline(xs, tr, col, lw);
       p.polyline(xs, te, col, lw, [lw * 3, lw * 2]);
