@@ -28,7 +28,7 @@ NGINX ?= /usr/sbin/nginx
 # A CJK font, so that Chinese pages render in the browser tests' screenshots (and the sidebar's language names).
 CJK_FONT ?= /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 
-.PHONY: help run serve test load load-browsers bench bench-live catalogs messages lint-docker clean distclean
+.PHONY: help run serve test load load-browsers bench bench-live costs catalogs messages lint-docker clean distclean
 
 help:
 	@echo "make run          serve the app on http://localhost:$(PORT) (builds .venv first)"
@@ -37,6 +37,7 @@ help:
 	@echo "make load         lecture-hall load test: 60 simulated students (30 playing) + 3 browsers (LOAD_ARGS=...)"
 	@echo "make load-browsers  the older load test: N real browser sessions only (LOAD_ARGS='--sessions 30')"
 	@echo "make bench        print the performance figures as JSON"
+	@echo "make costs        server CPU per page run and per control move, every page (COSTS_ARGS=...)"
 	@echo "make bench-live   measure the live view in headless Chromium (frames/s, steps/s, CPU, bytes/s)"
 	@echo "make messages     update the translation catalogs (locales/) from the code"
 	@echo "make lint-docker  lint the Dockerfile with hadolint"
@@ -71,6 +72,12 @@ bench: $(VENV)/.stamp-run
 # Not part of `make test`: a measurement of the live view in headless Chromium (frames/s, steps/s, CPU, bytes).
 bench-live: $(VENV)/.stamp-dev $(CHROMIUM)
 	DROPOUT_LAB_CHROMIUM=$(CHROMIUM) $(PY) scripts/bench_live.py $(BENCH_ARGS)
+
+# Not part of `make test`: what one action costs the server (CPU per page run and per control move), as a markdown
+# table; e.g. make costs COSTS_ARGS='--pages masks,home --moves 5 --json-out artifacts/costs.json'.
+COSTS_ARGS ?=
+costs: $(VENV)/.stamp-dev catalogs
+	$(PY) scripts/action_costs.py $(COSTS_ARGS)
 
 # The translations: locales/*/LC_MESSAGES/*.po (in git) compiled to .mo (not in git).
 catalogs: $(VENV)/.stamp-run

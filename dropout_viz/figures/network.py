@@ -115,13 +115,14 @@ def _segments(pairs) -> tuple[list, list]:
     return xs, ys
 
 
-def _add_network(fig, sizes, kept, weights, *, unit_px, presenter, row=None, col=None, showlegend=True):
-    """Draw edges between kept units, kept units, and dropped-unit ghosts into fig (at row, col if given)."""
+def _network_parts(sizes, kept, weights, *, unit_px, presenter, showlegend=True) -> tuple[list[dict], list[dict]]:
+    """The traces (edges between kept units, kept units, dropped-unit crosses) and shapes (dashed ghost circles)
+    of one network, as plain Plotly dicts."""
     s = st.scale(presenter)
     pos = unit_positions(sizes)
     n_layers = len(sizes)
-    where = dict(row=row, col=col) if row is not None else {}
     densest = max(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    traces: list[dict] = []
 
     # Edges: only those whose both ends are kept, so a dropped unit has no connection left at all.
     groups: dict[tuple[int, int], list] = {}
@@ -136,14 +137,14 @@ def _add_network(fig, sizes, kept, weights, *, unit_px, presenter, row=None, col
                     w = weights[i][a, b]
                     level = int(np.clip(math.ceil(abs(w) / wmax * WEIGHT_BINS), 1, WEIGHT_BINS)) if wmax > 0 else 1
                     key = (1 if w >= 0 else -1, level)
-                groups.setdefault(key, []).append(((x0[a], y0[a]), (x1[b], y1[b])))
+                groups.setdefault(key, []).append(((float(x0[a]), float(y0[a])), (float(x1[b]), float(y1[b]))))
     if weights is None:
         # Dense layers (16 x 16 = 256 edges) turn into a grey wall unless edges get thinner and lighter.
         width = (1.6 if densest <= 64 else 1.1 if densest <= 144 else 0.8) * s
         color = "#7A7A7A" if densest <= 64 else "#A8A8A8"
         ex, ey = _segments(groups.get((0, 0), []))
-        fig.add_trace(go.Scatter(x=ex, y=ey, mode="lines", line=dict(color=color, width=width), hoverinfo="skip",
-                                 name="connection", showlegend=False, meta="edges"), **where)
+        traces.append(dict(type="scatter", x=ex, y=ey, mode="lines", line=dict(color=color, width=width),
+                           hoverinfo="skip", name="connection", showlegend=False, meta="edges"))
     else:
         shown = set()
         for sign in (1, -1):
@@ -154,11 +155,11 @@ def _add_network(fig, sizes, kept, weights, *, unit_px, presenter, row=None, col
                 ex, ey = _segments(segs)
                 color = st.POSITIVE if sign > 0 else st.NEGATIVE
                 name = "positive weight" if sign > 0 else "negative weight"
-                fig.add_trace(go.Scatter(
-                    x=ex, y=ey, mode="lines", hoverinfo="skip", meta="edges",
+                traces.append(dict(
+                    type="scatter", x=ex, y=ey, mode="lines", hoverinfo="skip", meta="edges",
                     line=dict(color=st.rgba(color, 0.35 + 0.65 * level / WEIGHT_BINS), width=(0.6 + 1.1 * level) * s),
                     name=name, legendgroup=name, showlegend=showlegend and sign not in shown,
-                ), **where)
+                ))
                 shown.add(sign)
 
     # Kept units: one trace, coloured by role (input / hidden / output).
@@ -168,26 +169,38 @@ def _add_network(fig, sizes, kept, weights, *, unit_px, presenter, row=None, col
         name = layer_name(i, n_layers)
         for j in range(len(k)):
             if k[j]:
-                kx.append(x[j]); ky.append(y[j]); kc.append(role); kt.append(f"{name}, unit {j}: kept")
+                kx.append(float(x[j])); ky.append(float(y[j])); kc.append(role); kt.append(f"{name}, unit {j}: kept")
             else:
-                dx.append(x[j]); dy.append(y[j]); dt.append(f"{name}, unit {j}: dropped (no connections)")
-    fig.add_trace(go.Scatter(
-        x=kx, y=ky, mode="markers", name="kept unit", meta="units", showlegend=showlegend and bool(dx),
+                dx.append(float(x[j])); dy.append(float(y[j])); dt.append(f"{name}, unit {j}: dropped (no connections)")
+    traces.append(dict(
+        type="scatter", x=kx, y=ky, mode="markers", name="kept unit", meta="units", showlegend=showlegend and bool(dx),
         marker=dict(size=unit_px, color=kc, line=dict(color=st.BLACK, width=1.5 * s)),
         hovertext=kt, hoverinfo="text",
-    ), **where)
+    ))
     # Dropped units: a cross marker (hoverable) inside a dashed ghost outline (pixel-sized shapes, since
     # marker outlines cannot be dashed).
-    fig.add_trace(go.Scatter(
-        x=dx, y=dy, mode="markers", name="dropped unit", meta="dropped", showlegend=showlegend and bool(dx),
+    traces.append(dict(
+        type="scatter", x=dx, y=dy, mode="markers", name="dropped unit", meta="dropped",
+        showlegend=showlegend and bool(dx),
         marker=dict(size=unit_px * 0.55, symbol="x-thin", color=st.GHOST, line=dict(color=st.GHOST, width=2 * s)),
         hovertext=dt, hoverinfo="text",
-    ), **where)
+    ))
     r = unit_px / 2.0
-    for x, y in zip(dx, dy):
-        fig.add_shape(type="circle", xsizemode="pixel", ysizemode="pixel", xanchor=x, yanchor=y,
-                      x0=-r, x1=r, y0=-r, y1=r, line=dict(color=st.GHOST, width=1.5 * s, dash="dot"),
-                      layer="below", **where)
+    shapes = [dict(type="circle", xsizemode="pixel", ysizemode="pixel", xanchor=x, yanchor=y, x0=-r, x1=r, y0=-r,
+                   y1=r, line=dict(color=st.GHOST, width=1.5 * s, dash="dot"), layer="below")
+              for x, y in zip(dx, dy)]
+    return traces, shapes
+
+
+def _add_network(fig, sizes, kept, weights, *, unit_px, presenter, row=None, col=None, showlegend=True):
+    """Draw edges between kept units, kept units, and dropped-unit ghosts into fig (at row, col if given)."""
+    where = dict(row=row, col=col) if row is not None else {}
+    traces, shapes = _network_parts(sizes, kept, weights, unit_px=unit_px, presenter=presenter,
+                                    showlegend=showlegend)
+    for t in traces:
+        fig.add_trace(go.Scatter({k: v for k, v in t.items() if k != "type"}), **where)
+    for shape in shapes:
+        fig.add_shape(**shape, **where)
 
 
 def _axes_off(fig, sizes, **where):
@@ -231,10 +244,8 @@ def network_diagram(sizes, masks=None, weights=None, *, keep=None, presenter: bo
     pitch = plot_h / (widest + 0.2)
     unit_px = float(np.clip(0.62 * pitch, 7, 26 * s))
 
-    fig = go.Figure()
-    _add_network(fig, sizes, kept, weights, unit_px=unit_px, presenter=presenter)
-    _axes_off(fig, sizes)
-
+    traces, shapes = _network_parts(sizes, kept, weights, unit_px=unit_px, presenter=presenter)
+    annotations = []
     for i, n in enumerate(sizes):
         lines = [f"<b>{layer_name(i, n_layers)}</b>"]
         if i < n_layers - 1:
@@ -244,8 +255,8 @@ def network_diagram(sizes, masks=None, weights=None, *, keep=None, presenter: bo
                 lines += [f"keep q={q:g}", f"drop p={1 - q:.2g}"] if n_layers <= 5 else [f"keep q={q:g}"]
             if masks is not None:
                 lines.append(f"kept {int(kept[i].sum())}/{n}")
-        fig.add_annotation(x=i, y=0, xref="x", yref="y domain", yanchor="top", yshift=-4, showarrow=False,
-                           text="<br>".join(lines), font=dict(size=label_font, color=st.TEXT), align="center")
+        annotations.append(dict(x=i, y=0, xref="x", yref="y domain", yanchor="top", yshift=-4, showarrow=False,
+                                text="<br>".join(lines), font=dict(size=label_font, color=st.TEXT), align="center"))
 
     if title is None:
         if masks is None:
@@ -254,17 +265,25 @@ def network_diagram(sizes, masks=None, weights=None, *, keep=None, presenter: bo
             droppable = sum(sizes[:-1])
             n_dropped = droppable - sum(int(k.sum()) for k in kept[:-1])
             title = f"Thinned network: {n_dropped} of {droppable} units dropped"
-    st.base_layout(fig, title, presenter, height=height)
-    fig.update_layout(
-        margin=dict(l=int(12 * s), r=int(12 * s), t=top, b=bottom),
-        legend=dict(orientation="h", x=1.0, xanchor="right", y=1.0, yanchor="bottom", itemsizing="constant"),
-        hovermode="closest",
-    )
+    lay = st.layout_dict(title, presenter, height=height)
+    half = (widest - 1) / 2.0
+    # The axes off, fitting the unit grid with a little air around it (as _axes_off).
+    lay["xaxis"].update(visible=False, range=[-0.45, n_layers - 0.55], fixedrange=True)
+    lay["yaxis"].update(visible=False, range=[-half - 0.6, half + 0.6], fixedrange=True)
+    lay["margin"] = dict(l=int(12 * s), r=int(12 * s), t=top, b=bottom)
+    lay["legend"].update(orientation="h", x=1.0, xanchor="right", y=1.0, yanchor="bottom", itemsizing="constant")
+    lay["hovermode"] = "closest"
     if n_layers > 5 and keep is not None:
         # Columns are too narrow for "keep q (drop rate p)"; the convention is stated once instead.
-        fig.add_annotation(text="drop rate p = 1 - q", x=0.0, xref="paper", xanchor="left", y=1.0, yref="paper",
-                           yanchor="bottom", showarrow=False, font=dict(size=label_font, color="#555555"))
-    return fig
+        annotations.append(dict(text="drop rate p = 1 - q", x=0.0, xref="paper", xanchor="left", y=1.0,
+                                yref="paper", yanchor="bottom", showarrow=False,
+                                font=dict(size=label_font, color="#555555")))
+    lay["annotations"] = annotations
+    if shapes:
+        lay["shapes"] = shapes
+    # Plain dicts, wrapped without Plotly's per-property validation (most of a slider move's server time; the
+    # result is the same figure: tests/test_figures.py checks it against a validated copy).
+    return st.fast_figure(traces, lay)
 
 
 def _gallery_masks(sizes, masks_list) -> list[list]:

@@ -12,6 +12,10 @@ def test_home_keep_slider_and_resample(page, app_server):
     set_slider(page, "Keep q for the hidden units", presses=6, key="ArrowLeft")  # 0.5 -> 0.2
     assert plotly_json(page, 0) != first
     assert "keep q = 0.2" in page.locator('[data-testid="stCaptionContainer"]').first.inner_text()
+    # The slider and the network rerun alone (a fragment): the link still follows the slider, and the list of
+    # pages below, which that run does not redraw, is still there.
+    assert "keep_hidden=0.2" in page.url
+    assert page.locator('[data-testid="stPageLink"]').count() >= 10
     after_keep = plotly_json(page, 0)
     click_button(page, "Sample a new mask")
     assert plotly_json(page, 0) != after_keep

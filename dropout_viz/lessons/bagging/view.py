@@ -108,6 +108,26 @@ def results(c: BaggingControls) -> ex.Result:
     return _results(*c.training, c.k)
 
 
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _figures(training: tuple, k: int, lang: str, presenter: bool) -> dict:
+    """The page's three figures for one setting, built once and shared: a value seen before (k back to 8, the
+    class on the same settings) costs no Plotly work, which is most of a run's server time once the networks
+    are trained (scripts/action_costs.py). The figures are never changed after: widgets.chart copies one before
+    it changes anything (presenter mode)."""
+    res = _results(*training, k)
+    s = res.summary
+    labels = model_labels(k)
+    name, noise, _width, _keep, _steps, seed = training
+    curves = {label: {"train": s.train_loss[i], "test": s.test_loss[i]} for i, label in enumerate(labels)}
+    ds = ex.data(name, noise, seed)
+    xs, ys, _grid = datasets.surface_grid(GRID)
+    panels = [{"probs": s.grid_probs[i].reshape(GRID, GRID, -1), "title": label, "x_train": ds.x_train,
+               "y_train": ds.y_train} for i, label in enumerate(labels)]
+    return {"errors": figures.errors(labels, s.test_error, res.n_test, lang, presenter),
+            "curves": figures.curves(s.eval_steps, curves, lang, presenter),
+            "surfaces": figures.surfaces(panels, xs, ys, lang, presenter)}
+
+
 # --- tables (the words in the reader's language; the numbers formatted here) --------------------------------
 
 def model_labels(k: int) -> list[str]:
@@ -195,10 +215,10 @@ def render(presenter: bool) -> None:
     except Stopped:  # its notice and a button to train after all are on the page
         st.stop()
     s = res.summary
-    labels = model_labels(c.k)
+    figs = _figures(c.training, c.k, lang, presenter)
 
     with top:
-        widgets.chart(figures.errors(labels, s.test_error, res.n_test, lang, presenter), key=layout.MAIN_FIGURE_KEY)
+        widgets.chart(figs["errors"], key=layout.MAIN_FIGURE_KEY)
         st.caption(_("Trained on {n_train} points for {steps:,} steps. Dropout and dropout boosting: {keep_text} on "
                      "the hidden units (inputs kept), inverted dropout, {n_masks} masks per example per step; they "
                      "predict with the arithmetic mean of {eval_masks} sampled subnetworks. Bagging predicts with the "
@@ -218,16 +238,11 @@ def render(presenter: bool) -> None:
                  "parameters only (float32).").format(n_params=int(s.n_params[0]), subnetworks=power_of_two(res.d),
                                                       d=res.d))
 
-    curves = {label: {"train": s.train_loss[i], "test": s.test_loss[i]} for i, label in enumerate(labels)}
-    widgets.chart(figures.curves(s.eval_steps, curves, lang, presenter), key="bb_curves")
+    widgets.chart(figs["curves"], key="bb_curves")
     st.caption(_("A widening gap between a model's two lines is overfitting. Bagging's curve is the loss of the "
                  "average of its k networks at each step."))
 
-    ds = ex.data(c.dataset, c.noise, c.seed)
-    xs, ys, _grid = datasets.surface_grid(GRID)
-    panels = [{"probs": s.grid_probs[i].reshape(GRID, GRID, -1), "title": label, "x_train": ds.x_train,
-               "y_train": ds.y_train} for i, label in enumerate(labels)]
-    widgets.chart(figures.surfaces(panels, xs, ys, lang, presenter), key="bb_surfaces")
+    widgets.chart(figs["surfaces"], key="bb_surfaces")
 
     st.subheader(_("Why boosting loses the regularisation"))
     left, right = st.columns(2, gap="large")

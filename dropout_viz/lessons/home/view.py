@@ -47,7 +47,32 @@ def render(presenter: bool) -> None:
         "while most frameworks' `rate` is the drop rate."), icon="📐")
 
     with stage:
-        controls, picture = st.columns([1, 2.2] if not presenter else [1, 2.4], gap="large")
+        # A fragment: a slider move reruns the controls and the network only, not the page list below (which
+        # is most of a full run's server time; scripts/action_costs.py). The link still follows the sliders.
+        st.fragment(_thinned_network)(presenter)
+    widgets.show_url_notices()
+
+    info = system.backend_info()
+    st.caption(_("Computing with JAX {version} on **{device}**.").format(version=info["jax"], device=info["label"]))
+
+    st.header(_("The lab"))
+    for page, title, blurb in nav.page_map():
+        nav.page_link(page, label=f"**{title}** — {blurb}")
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def network_figure(sizes: tuple[int, ...], kept: tuple[tuple[int, ...], ...], keep: tuple[float, ...],
+                   presenter: bool, title: str):
+    """The thinned network's figure, cached on the plain values it is drawn from (a value seen before, or
+    another session at the same settings, costs no Plotly work). One shared object, never changed:
+    widgets.chart copies a figure before it changes anything (presenter mode)."""
+    masks = [np.asarray(k, dtype=np.float32) for k in kept]
+    return figures.network_diagram(list(sizes), masks, keep=list(keep), presenter=presenter, title=title)
+
+
+def _thinned_network(presenter: bool) -> None:
+    sizes = ex.CONFIG.sizes
+    controls, picture = st.columns([1, 2.2] if not presenter else [1, 2.4], gap="large")
     with controls:
         st.subheader(_("Drop some units"))
         keep_in = draw_one(WIDGETS["keep_in"])
@@ -71,14 +96,6 @@ def render(presenter: bool) -> None:
             n_1=sizes[1], kept_2=kept[2], n_2=sizes[2], keep_hidden=keep_words(keep_hidden)))
 
     with picture:
-        fig = figures.network_diagram(list(sizes), unit_masks, keep=list(keep), presenter=presenter,
-                                      title=_("One thinned network: mask #{draw}").format(draw=draw))
+        fig = network_figure(tuple(sizes), tuple(tuple(int(v) for v in np.asarray(m) > 0) for m in unit_masks),
+                             tuple(keep), presenter, _("One thinned network: mask #{draw}").format(draw=draw))
         widgets.chart(fig, key=layout.MAIN_FIGURE_KEY)
-    widgets.show_url_notices()
-
-    info = system.backend_info()
-    st.caption(_("Computing with JAX {version} on **{device}**.").format(version=info["jax"], device=info["label"]))
-
-    st.header(_("The lab"))
-    for page, title, blurb in nav.page_map():
-        nav.page_link(page, label=f"**{title}** — {blurb}")

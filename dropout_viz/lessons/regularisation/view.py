@@ -147,9 +147,30 @@ def _stoppable(task: str, which: str, settings: tuple, compute):
     return progress.stoppable(task, settings, compute, what=what, shown=shown, again=again)
 
 
+def _rival_settings(c: RegularisationControls) -> tuple:
+    return (c.dataset, c.keep, c.l2, c.l1, c.input_noise, c.smoothing, c.steps, c.seed)
+
+
 def rivals(c: RegularisationControls) -> ex.RivalsResult:
-    settings = (c.dataset, c.keep, c.l2, c.l1, c.input_noise, c.smoothing, c.steps, c.seed)
+    settings = _rival_settings(c)
     return _stoppable("rg_rivals", "rivals", settings, lambda: _rivals(*settings))
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _rival_figures(settings: tuple, labels: tuple[str, ...], lang: str, presenter: bool):
+    """The rival regularisers' decision surfaces and weight histograms (the tab's two largest figures: most of a
+    run's server time once the networks are trained), built once per setting and shared. Never changed after:
+    widgets.chart copies a figure before it changes anything (presenter mode)."""
+    rv = _rivals(*settings)
+    run = rv.run
+    colors = style.model_colors(list(labels))
+    xs, ys, _grid = datasets.surface_grid(GRID)
+    surfaces = decision_surfaces(_panels(run.grid_probs, list(labels), rv.x_fit, rv.y_fit), xs=xs, ys=ys, cols=4,
+                                 presenter=presenter, title=_(SURFACES_TITLE))
+    hist = histogram_panels({labels[i]: run.weights[i] for i in (0, 2, 3)}, bins=60, x_title=_("weight value"),
+                            y_title=_("count"), presenter=presenter, colors=colors,
+                            title=_("Every weight of the final networks"))
+    return surfaces, hist
 
 
 def noises(c: RegularisationControls) -> ex.NoisesResult:
@@ -356,12 +377,9 @@ def rivals_tab(presenter: bool) -> None:
                    _("weight std"): f"{np.std(run.weights[i]):.3f}",
                    near: f"{np.mean(np.abs(run.weights[i]) < CONFIG.near_zero):.0%}"}
                   for i, label in enumerate(labels)], hide_index=True, width="stretch")
-    xs, ys, _grid = datasets.surface_grid(GRID)
-    widgets.chart(decision_surfaces(_panels(run.grid_probs, labels, rv.x_fit, rv.y_fit), xs=xs, ys=ys, cols=4,
-                                    presenter=presenter, title=_(SURFACES_TITLE)), key="rg_surfaces")
-    widgets.chart(histogram_panels({labels[i]: run.weights[i] for i in (0, 2, 3)}, bins=60,
-                                   x_title=_("weight value"), y_title=_("count"), presenter=presenter, colors=colors,
-                                   title=_("Every weight of the final networks")), key="rg_hist")
+    surfaces, hist = _rival_figures(_rival_settings(c), tuple(labels), lang, presenter)
+    widgets.chart(surfaces, key="rg_surfaces")
+    widgets.chart(hist, key="rg_hist")
     st.caption(_("L1's penalty pulls each weight towards zero by a constant step, so weights that do little land "
                  "exactly at zero (a spike); L2's pull is proportional to the weight, so every weight shrinks and the "
                  "idle ones decay away. Outliers beyond the axis are counted in the end bins."))
