@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import gc
 
 import numpy as np
 import streamlit as st
@@ -28,27 +27,6 @@ from dropout_viz.ui.components import live_view
 
 from . import experiment
 from . import figures as tfig
-
-# Streamlit runs a full gc.collect(2) after every script run, so after every frame of the play loop. With
-# JAX and Plotly imported that walk over all live objects cost about 100 ms of CPU per frame (measured with
-# py-spy on the 2-core box), more than the training chunk and the figures together. The objects alive once
-# this module is imported (libraries, modules) live as long as the server: freezing them removes them from
-# every later collection. (The server option runner.postScriptGC = false would save the rest.)
-gc.freeze()
-
-
-def _freeze_while_playing(playing: bool, was_playing: bool) -> None:
-    """While a session plays, freeze what is alive at the start of each batch's run, so that Streamlit's
-    collection after the run walks only the objects the run made (about 50 ms of CPU a batch otherwise,
-    measured with py-spy on the 2-core box: the JAX caches and session objects made since the import).
-    When play stops, one full collection reclaims whatever died in cycles while frozen, then all is frozen
-    again (frozen objects that die without cycles are freed as usual)."""
-    if playing:
-        gc.freeze()
-    elif was_playing:
-        gc.unfreeze()
-        gc.collect()
-        gc.freeze()
 
 LIVE = "t_live"
 PLAYING = "t_playing"
@@ -519,7 +497,6 @@ def _live_body(names, keeps, hps, lr, presenter, l2=0.0, speed=SPEED_DEFAULT) ->
     sent = st.session_state.get(SENT)
     playing = is_playing()
     seq = st.session_state.get(SEQ, 0) + 1
-    _freeze_while_playing(playing, sent is not None and sent[1])
     step = asked[1] if asked is not None else None
     if (playing and asked is not None and asked[0] == "need" and sent is not None and sent[1]
             and sent[0] == signature and sent[6] == step and sent[5] == wording):
