@@ -32,6 +32,9 @@ from . import theory
 from . import train as engine
 from .network import ACTIVATIONS, check_activation, check_sizes, forward, init_mlp
 
+# The engine's programs compile faster with the same numbers (see core.system.engine_compile_options).
+_COMPILE = _system.engine_compile_options()
+
 MAX_BAGS = 16
 MAX_STEPS = 20_000
 # A tag folded into a model's key for its evaluation masks, so they never coincide with training masks.
@@ -183,7 +186,8 @@ def _ensemble_chunk_single(state: _State, member: _Member, x, y, x_eval, lr, unr
     return _State(flat, opt, state.step + chunk), probs
 
 
-@partial(jax.jit, static_argnames=("unravel", "sizes", "activation", "batch", "n_masks", "eval_masks", "chunk"))
+@partial(jax.jit, static_argnames=("unravel", "sizes", "activation", "batch", "n_masks", "eval_masks", "chunk"),
+         compiler_options=_COMPILE)
 def _ensemble_chunk(states, members, x, y, x_eval, lr, *, unravel, sizes, activation, batch, n_masks, eval_masks,
                     chunk):
     """Advance stacked models by one chunk (one vmapped computation); returns (states, probs on x_eval)."""
@@ -192,17 +196,17 @@ def _ensemble_chunk(states, members, x, y, x_eval, lr, *, unravel, sizes, activa
     return jax.vmap(f, in_axes=(0, 0, None, None, None, None))(states, members, x, y, x_eval, lr)
 
 
-@partial(jax.jit, static_argnames=("unravel", "sizes", "activation", "eval_masks"))
+@partial(jax.jit, static_argnames=("unravel", "sizes", "activation", "eval_masks"), compiler_options=_COMPILE)
 def _ensemble_predict(flats, members, x, *, unravel, sizes, activation, eval_masks):
     return jax.vmap(lambda f, m: _predict_member(unravel(f), x, m, sizes, activation, eval_masks))(flats, members)
 
 
-@partial(jax.jit, static_argnames=("unravel", "activation"))
+@partial(jax.jit, static_argnames=("unravel", "activation"), compiler_options=_COMPILE)
 def _weight_scaled(flats, x, *, unravel, activation):
     return jax.vmap(lambda f: jax.nn.softmax(forward(unravel(f), x, activation=activation), axis=-1))(flats)
 
 
-@partial(jax.jit, static_argnames=("n", "config"))
+@partial(jax.jit, static_argnames=("n", "config"), compiler_options=_COMPILE)
 def _ensemble_setup(key, hidden, *, n: int, config: EnsembleConfig):
     """Members and initial states of compare_ensembles: (plain, plain states, family, family states).
 
@@ -237,7 +241,7 @@ def _ensemble_setup(key, hidden, *, n: int, config: EnsembleConfig):
     return plain, plain_states, family, fam_states
 
 
-@partial(jax.jit, static_argnames=("unravel", "config"))
+@partial(jax.jit, static_argnames=("unravel", "config"), compiler_options=_COMPILE)
 def _ensemble_finish(plain_flats, plain, fam_flats, family, grid, x_test, *, unravel, config: EnsembleConfig):
     """The trained models' final predictions, in one compiled program: (plain on the grid, family on the grid,
     weight-scaled no dropout / dropout / boosting on the test points, single subnetworks on the test points)."""
@@ -351,7 +355,7 @@ def compare_ensembles(key, x_train, y_train, x_test, y_test, grid, config: Ensem
                   chunk=cfg.chunk)
     lr_j = jnp.float32(lr)
     # The four programs of a run depend on each other's shapes only: compile them side by side, one per core.
-    shapes = jax.eval_shape(partial(_ensemble_setup, n=n, config=cfg), key, hidden_j)
+    shapes = jax.eval_shape(partial(_ensemble_setup.__wrapped__, n=n, config=cfg), key, hidden_j)
     sp, sps, sf, sfs = shapes
     system.compile_in_parallel([
         lambda: _ensemble_setup.lower(key, hidden_j, n=n, config=cfg),

@@ -25,6 +25,9 @@ from . import system as _system  # noqa: F401  (first: its threefry lowering, se
 from . import masks as masks_mod
 from .network import ACTIVATIONS, check_activation, check_sizes, forward, head_logits, init_mlp, scale_weights
 
+# The engine's programs compile faster with the same numbers (see core.system.engine_compile_options).
+_COMPILE = _system.engine_compile_options()
+
 OPTIMIZERS = ("sgd", "momentum", "adam")
 NOISES = ("bernoulli", "gaussian", "dropconnect")
 LOSSES = {"softmax": "cross-entropy", "sigmoid": "cross-entropy", "identity": "squared error"}
@@ -134,7 +137,7 @@ def _transform(config: TrainConfig) -> optax.GradientTransformation:
     return optax.scale_by_adam()
 
 
-@partial(jax.jit, static_argnames=("config",))
+@partial(jax.jit, static_argnames=("config",), compiler_options=_COMPILE)
 def init_state(key, config: TrainConfig) -> TrainState:
     """Fresh weights and optimizer state; the key also drives every later minibatch and mask.
 
@@ -150,7 +153,8 @@ def init_state(key, config: TrainConfig) -> TrainState:
 def init_states(key, config: TrainConfig, n_models: int) -> TrainState:
     """n_models copies of one initial state (same weights, same minibatch order), stacked on axis 0."""
     s = init_state(key, config)
-    return jax.tree.map(lambda x: jnp.broadcast_to(x, (n_models,) + jnp.shape(x)), s)
+    # Copied in NumPy: jnp.broadcast_to would compile one small program per array shape on a first run.
+    return jax.tree.map(lambda x: jnp.asarray(np.broadcast_to(np.asarray(x), (n_models,) + np.shape(x))), s)
 
 
 def init_states_seeds(keys, config: TrainConfig) -> TrainState:
@@ -282,7 +286,7 @@ def _train_chunk_single(state: TrainState, data: Data, hp: Hyper, config: TrainC
     return new_state, metrics
 
 
-@partial(jax.jit, static_argnames=("config",))
+@partial(jax.jit, static_argnames=("config",), compiler_options=_COMPILE)
 def train_chunk(state: TrainState, data: Data, hp: Hyper, config: TrainConfig):
     """Advance one model by config.chunk steps. Returns (state, metrics dict of arrays)."""
     return _train_chunk_single(state, data, hp, config)
@@ -310,7 +314,7 @@ def train_chunk_many(states: TrainState, data: Data, hps: Hyper, config: TrainCo
     return _train_chunk_many(states, data, hps, config=config, shared=_shares_draws(states))
 
 
-@partial(jax.jit, static_argnames=("config", "shared"))
+@partial(jax.jit, static_argnames=("config", "shared"), compiler_options=_COMPILE)
 def _train_chunk_many(states: TrainState, data: Data, hps: Hyper, config: TrainConfig, shared: bool | None):
     n_train = data.x_train.shape[0]
     n_models = states.step.shape[0]
