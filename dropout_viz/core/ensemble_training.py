@@ -206,7 +206,9 @@ def _weight_scaled(flats, x, *, unravel, activation):
     return jax.vmap(lambda f: jax.nn.softmax(forward(unravel(f), x, activation=activation), axis=-1))(flats)
 
 
-@partial(jax.jit, static_argnames=("n", "config"), compiler_options=_COMPILE)
+# Setup and finish only draw and predict: XLA's fastest CPU compile settings give them the same numbers
+# (the bagging lesson's default run compared array by array), which the training chunk's rounding does not keep.
+@partial(jax.jit, static_argnames=("n", "config"), compiler_options=system.fast_compile_options())
 def _ensemble_setup(key, hidden, *, n: int, config: EnsembleConfig):
     """Members and initial states of compare_ensembles: (plain, plain states, family, family states).
 
@@ -241,7 +243,7 @@ def _ensemble_setup(key, hidden, *, n: int, config: EnsembleConfig):
     return plain, plain_states, family, fam_states
 
 
-@partial(jax.jit, static_argnames=("unravel", "config"), compiler_options=_COMPILE)
+@partial(jax.jit, static_argnames=("unravel", "config"), compiler_options=system.fast_compile_options())
 def _ensemble_finish(plain_flats, plain, fam_flats, family, grid, x_test, *, unravel, config: EnsembleConfig):
     """The trained models' final predictions, in one compiled program: (plain on the grid, family on the grid,
     weight-scaled no dropout / dropout / boosting on the test points, single subnetworks on the test points)."""

@@ -150,8 +150,8 @@ def train_model(key, spec: ModelSpec, on_progress=None) -> TrainedModel:
                                    batch_size=32, chunk=100, eval_every=100)
     data = train_mod.make_data(input_features(ds.x_train, spec.features), ds.y_train,
                                input_features(ds.x_test, spec.features), ds.y_test, config)
-    states = train_mod.init_states(key, config, 1)
     hps = train_mod.stack([train_mod.hyper(spec.keep, spec.lr, n_layers=config.n_layers)])
+    states = train_mod.init_states(key, config, 1, data, hps)  # the training program compiles alongside
     states, hist = train_mod.train(states, data, hps, config, spec.steps // config.chunk,
                                    on_progress=on_progress)  # (chunks of 100 steps done, chunks in all)
     params = [(np.asarray(w[0]), np.asarray(b[0])) for w, b in states.params]

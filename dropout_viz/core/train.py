@@ -92,7 +92,15 @@ def hyper(keep, lr, *, n_layers, l2=0.0, l1=0.0, input_noise=0.0, label_smoothin
 
 def stack(items):
     """Stack a list of pytrees (Hyper, TrainState) along a new leading model axis."""
-    return jax.tree.map(lambda *xs: jnp.stack(xs), *items)
+    return jax.tree.map(_stack_leaves, *items)
+
+
+def _stack_leaves(*xs):
+    # Plain numbers stack in NumPy: jnp.stack would compile a small program per leaf shape on a first run.
+    if any(isinstance(x, jax.core.Tracer) or jax.dtypes.issubdtype(jnp.result_type(x), jax.dtypes.prng_key)
+           for x in xs):
+        return jnp.stack(xs)
+    return jnp.asarray(np.stack([np.asarray(x) for x in xs]))
 
 
 def unstack(tree, i):
@@ -150,11 +158,23 @@ def init_state(key, config: TrainConfig) -> TrainState:
     return TrainState(params, _transform(config).init(ravel_pytree(params)[0]), jnp.int32(0), k_run)
 
 
-def init_states(key, config: TrainConfig, n_models: int) -> TrainState:
-    """n_models copies of one initial state (same weights, same minibatch order), stacked on axis 0."""
+def init_states(key, config: TrainConfig, n_models: int, data: Data | None = None,
+                hps: Hyper | None = None) -> TrainState:
+    """n_models copies of one initial state (same weights, same minibatch order), stacked on axis 0.
+
+    Given the data and stacked hyperparameters that ``train`` will get, the training chunk's program compiles
+    on another core while the initial state's does (a first run's two compilations side by side, see
+    core.system.compile_in_parallel); the numbers are the same either way.
+    """
+    if data is not None and hps is not None:
+        one = jax.eval_shape(partial(init_state.__wrapped__, config=config), key)
+        shapes = jax.tree.map(lambda a: jax.ShapeDtypeStruct((n_models,) + a.shape, a.dtype), one)
+        _system.compile_in_parallel([  # shared=True: n_models copies of one state share key and step
+            lambda: init_state.lower(key, config),
+            lambda: _train_chunk_many.lower(shapes, data, hps, config=config, shared=True)])
     s = init_state(key, config)
-    # Copied in NumPy: jnp.broadcast_to would compile one small program per array shape on a first run.
-    return jax.tree.map(lambda x: jnp.asarray(np.broadcast_to(np.asarray(x), (n_models,) + np.shape(x))), s)
+    # Copied in NumPy (_stack_leaves): jnp.broadcast_to would compile a small program per array shape.
+    return jax.tree.map(lambda x: _stack_leaves(*([x] * n_models)), s)
 
 
 def init_states_seeds(keys, config: TrainConfig) -> TrainState:
