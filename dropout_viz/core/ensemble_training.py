@@ -268,7 +268,17 @@ def _unravel_for(sizes, activation):
     """One unravel function per architecture, so the jitted chunk (static on it) compiles once per shape."""
     key = (sizes, activation)
     if key not in _UNRAVEL:
-        _UNRAVEL[key] = ravel_pytree(init_mlp(jax.random.PRNGKey(0), sizes, activation))[1]
+        # Traced for shapes only (eval_shape): op by op, the draws of init_mlp would compile a few small programs
+        # on a first run. The unravel function holds only shapes and offsets, no traced values.
+        found = []
+
+        def flat(k):
+            values, unravel = ravel_pytree(init_mlp(k, sizes, activation))
+            found.append(unravel)
+            return values
+
+        jax.eval_shape(flat, jax.random.PRNGKey(0))
+        _UNRAVEL[key] = found[0]
     return _UNRAVEL[key]
 
 
