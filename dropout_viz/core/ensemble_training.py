@@ -115,6 +115,9 @@ class _Member(NamedTuple):
     keep: jax.Array  # (n_layers,) keep probability per weight layer's inputs
     boost: jax.Array  # 1.0: ensemble-likelihood objective (boosting); 0.0: mean per-mask loss
     key: jax.Array  # drives its minibatches and masks: step t uses fold_in(key, t)
+    # Its evaluation subnetworks, drawn once by _ensemble_setup (_eval_masks of its key): per layer (E, 1, fan_in).
+    # Drawn inside each training chunk instead, they would be the same bits, compiled into every program again.
+    eval_subnets: tuple = ()
 
 
 class _State(NamedTuple):
@@ -148,8 +151,11 @@ def _eval_masks(key, sizes, keep, n):
 
 
 def _predict_member(params, x, member: _Member, sizes, activation, eval_masks: int):
-    """Arithmetic mean over eval_masks fixed subnetworks of p(y | x, m): (n, C). keep = 1 gives the plain net."""
-    masks = _eval_masks(member.key, sizes, member.keep, eval_masks)
+    """Arithmetic mean of p(y | x, m) over the member's eval_masks fixed subnetworks (member.eval_subnets):
+    (n, C). keep = 1 gives the plain net."""
+    masks = list(member.eval_subnets)
+    if not masks or masks[0].shape[0] != eval_masks:
+        raise ValueError(f"member.eval_subnets must hold {eval_masks} masks per layer (see _ensemble_setup)")
     out = forward(params, x[None], masks, member.keep, activation=activation)
     return jnp.mean(jax.nn.softmax(out, axis=-1), axis=0)
 
@@ -233,12 +239,16 @@ def _ensemble_setup(key, hidden, *, n: int, config: EnsembleConfig):
     boot = jax.vmap(lambda i: jax.random.randint(barrier(jax.random.fold_in(k_boot, i)), (1, n), 0, n))(bags)
     pools = jnp.concatenate([jnp.arange(n, dtype=jnp.int32)[None], boot[:, 0].astype(jnp.int32)])
     plain_keys = jnp.concatenate([k_family[None], bag_keys])
+    # Their one evaluation mask keeps every unit (keep 1: the draw of _eval_masks is all ones).
     plain = _Member(pools, jnp.ones((cfg.n_bags + 1, n_layers)), jnp.zeros(cfg.n_bags + 1),
-                    jax.vmap(lambda k: jax.random.fold_in(k, 1))(plain_keys))
+                    jax.vmap(lambda k: jax.random.fold_in(k, 1))(plain_keys),
+                    tuple(jnp.ones((cfg.n_bags + 1, 1, 1, w)) for w in cfg.sizes[:-1]))
     plain_states = states(jax.vmap(lambda k: jax.random.fold_in(k, 0))(plain_keys))
     # Dropout and boosting: same initialisation, minibatches and masks (same key); only the objective differs.
+    fam_key = jax.random.fold_in(k_family, 1)
+    fam_eval = tuple(jnp.stack([m] * 2) for m in _eval_masks(fam_key, cfg.sizes, hidden, cfg.eval_masks))
     family = _Member(jnp.broadcast_to(jnp.arange(n, dtype=jnp.int32), (2, n)), jnp.stack([hidden, hidden]),
-                     jnp.asarray([0.0, 1.0]), jnp.stack([jax.random.fold_in(k_family, 1)] * 2))
+                     jnp.asarray([0.0, 1.0]), jnp.stack([fam_key] * 2), fam_eval)
     fam_states = states(jnp.stack([jax.random.fold_in(k_family, 0)] * 2))
     return plain, plain_states, family, fam_states
 
@@ -255,7 +265,10 @@ def _ensemble_finish(plain_flats, plain, fam_flats, family, grid, x_test, *, unr
     ws = _weight_scaled.__wrapped__(flats, x_test, unravel=unravel, activation=cfg.activation)
     # Single subnetworks of the final dropout net: the first n_bags of its evaluation masks.
     drop_member = jax.tree.map(lambda a: a[0], family)
-    masks = _eval_masks(drop_member.key, cfg.sizes, drop_member.keep, max(cfg.eval_masks, cfg.n_bags))
+    if cfg.n_bags <= cfg.eval_masks:  # the same draw as its evaluation masks (drawn once, by _ensemble_setup)
+        masks = list(drop_member.eval_subnets)
+    else:
+        masks = _eval_masks(drop_member.key, cfg.sizes, drop_member.keep, max(cfg.eval_masks, cfg.n_bags))
     out = forward(unravel(fam_flats[0]), x_test[None], [m[:cfg.n_bags] for m in masks], drop_member.keep,
                   activation=cfg.activation)
     return plain_grid, fam_grid, ws, jax.nn.softmax(out, axis=-1)
