@@ -306,7 +306,7 @@ def _train_chunk_single(state: TrainState, data: Data, hp: Hyper, config: TrainC
     return new_state, metrics
 
 
-@partial(jax.jit, static_argnames=("config",), compiler_options=_COMPILE)
+@partial(jax.jit, static_argnames=("config",))  # no compiler_options: other lessons trace it inside their own jit
 def train_chunk(state: TrainState, data: Data, hp: Hyper, config: TrainConfig):
     """Advance one model by config.chunk steps. Returns (state, metrics dict of arrays)."""
     return _train_chunk_single(state, data, hp, config)
@@ -331,7 +331,10 @@ def train_chunk_many(states: TrainState, data: Data, hps: Hyper, config: TrainCo
     (a sweep over seeds) draw their own. Which of the two is decided here, outside the compiled program, so
     that a program holds the draws of one case only: the draws are most of its compilation time.
     """
-    return _train_chunk_many(states, data, hps, config=config, shared=_shares_draws(states))
+    # Inside another jit (traced arguments), the program without compiler options: only a top-level jit takes them.
+    traced = any(isinstance(a, jax.core.Tracer) for a in jax.tree.leaves((states, data, hps)))
+    run = _train_chunk_many_traced if traced else _train_chunk_many
+    return run(states, data, hps, config=config, shared=_shares_draws(states))
 
 
 @partial(jax.jit, static_argnames=("config", "shared"), compiler_options=_COMPILE)
@@ -354,6 +357,7 @@ def _train_chunk_many(states: TrainState, data: Data, hps: Hyper, config: TrainC
     return jax.vmap(_train_chunk_single, in_axes=(0, None, 0, None, 0))(states, data, hps, config, draws)
 
 
+_train_chunk_many_traced = jax.jit(_train_chunk_many.__wrapped__, static_argnames=("config", "shared"))
 train_chunk_many._cache_size = _train_chunk_many._cache_size  # compiled programs so far (the tests count them)
 
 
