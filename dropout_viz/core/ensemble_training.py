@@ -32,6 +32,9 @@ from . import theory
 from . import train as engine
 from .network import ACTIVATIONS, check_activation, check_sizes, forward, init_mlp
 
+# The engine's programs compile faster with the same numbers (see core.system.engine_compile_options).
+_COMPILE = _system.engine_compile_options()
+
 MAX_BAGS = 16
 MAX_STEPS = 20_000
 # A tag folded into a model's key for its evaluation masks, so they never coincide with training masks.
@@ -112,6 +115,9 @@ class _Member(NamedTuple):
     keep: jax.Array  # (n_layers,) keep probability per weight layer's inputs
     boost: jax.Array  # 1.0: ensemble-likelihood objective (boosting); 0.0: mean per-mask loss
     key: jax.Array  # drives its minibatches and masks: step t uses fold_in(key, t)
+    # Its evaluation subnetworks, drawn once by _ensemble_setup (_eval_masks of its key): per layer (E, 1, fan_in).
+    # Drawn inside each training chunk instead, they would be the same bits, compiled into every program again.
+    eval_subnets: tuple = ()
 
 
 class _State(NamedTuple):
@@ -145,8 +151,11 @@ def _eval_masks(key, sizes, keep, n):
 
 
 def _predict_member(params, x, member: _Member, sizes, activation, eval_masks: int):
-    """Arithmetic mean over eval_masks fixed subnetworks of p(y | x, m): (n, C). keep = 1 gives the plain net."""
-    masks = _eval_masks(member.key, sizes, member.keep, eval_masks)
+    """Arithmetic mean of p(y | x, m) over the member's eval_masks fixed subnetworks (member.eval_subnets):
+    (n, C). keep = 1 gives the plain net."""
+    masks = list(member.eval_subnets)
+    if not masks or masks[0].shape[0] != eval_masks:
+        raise ValueError(f"member.eval_subnets must hold {eval_masks} masks per layer (see _ensemble_setup)")
     out = forward(params, x[None], masks, member.keep, activation=activation)
     return jnp.mean(jax.nn.softmax(out, axis=-1), axis=0)
 
@@ -183,7 +192,8 @@ def _ensemble_chunk_single(state: _State, member: _Member, x, y, x_eval, lr, unr
     return _State(flat, opt, state.step + chunk), probs
 
 
-@partial(jax.jit, static_argnames=("unravel", "sizes", "activation", "batch", "n_masks", "eval_masks", "chunk"))
+@partial(jax.jit, static_argnames=("unravel", "sizes", "activation", "batch", "n_masks", "eval_masks", "chunk"),
+         compiler_options=_COMPILE)
 def _ensemble_chunk(states, members, x, y, x_eval, lr, *, unravel, sizes, activation, batch, n_masks, eval_masks,
                     chunk):
     """Advance stacked models by one chunk (one vmapped computation); returns (states, probs on x_eval)."""
@@ -192,17 +202,19 @@ def _ensemble_chunk(states, members, x, y, x_eval, lr, *, unravel, sizes, activa
     return jax.vmap(f, in_axes=(0, 0, None, None, None, None))(states, members, x, y, x_eval, lr)
 
 
-@partial(jax.jit, static_argnames=("unravel", "sizes", "activation", "eval_masks"))
+@partial(jax.jit, static_argnames=("unravel", "sizes", "activation", "eval_masks"), compiler_options=_COMPILE)
 def _ensemble_predict(flats, members, x, *, unravel, sizes, activation, eval_masks):
     return jax.vmap(lambda f, m: _predict_member(unravel(f), x, m, sizes, activation, eval_masks))(flats, members)
 
 
-@partial(jax.jit, static_argnames=("unravel", "activation"))
+@partial(jax.jit, static_argnames=("unravel", "activation"), compiler_options=_COMPILE)
 def _weight_scaled(flats, x, *, unravel, activation):
     return jax.vmap(lambda f: jax.nn.softmax(forward(unravel(f), x, activation=activation), axis=-1))(flats)
 
 
-@partial(jax.jit, static_argnames=("n", "config"))
+# Setup and finish only draw and predict: XLA's fastest CPU compile settings give them the same numbers
+# (the bagging lesson's default run compared array by array), which the training chunk's rounding does not keep.
+@partial(jax.jit, static_argnames=("n", "config"), compiler_options=system.fast_compile_options())
 def _ensemble_setup(key, hidden, *, n: int, config: EnsembleConfig):
     """Members and initial states of compare_ensembles: (plain, plain states, family, family states).
 
@@ -227,17 +239,21 @@ def _ensemble_setup(key, hidden, *, n: int, config: EnsembleConfig):
     boot = jax.vmap(lambda i: jax.random.randint(barrier(jax.random.fold_in(k_boot, i)), (1, n), 0, n))(bags)
     pools = jnp.concatenate([jnp.arange(n, dtype=jnp.int32)[None], boot[:, 0].astype(jnp.int32)])
     plain_keys = jnp.concatenate([k_family[None], bag_keys])
+    # Their one evaluation mask keeps every unit (keep 1: the draw of _eval_masks is all ones).
     plain = _Member(pools, jnp.ones((cfg.n_bags + 1, n_layers)), jnp.zeros(cfg.n_bags + 1),
-                    jax.vmap(lambda k: jax.random.fold_in(k, 1))(plain_keys))
+                    jax.vmap(lambda k: jax.random.fold_in(k, 1))(plain_keys),
+                    tuple(jnp.ones((cfg.n_bags + 1, 1, 1, w)) for w in cfg.sizes[:-1]))
     plain_states = states(jax.vmap(lambda k: jax.random.fold_in(k, 0))(plain_keys))
     # Dropout and boosting: same initialisation, minibatches and masks (same key); only the objective differs.
+    fam_key = jax.random.fold_in(k_family, 1)
+    fam_eval = tuple(jnp.stack([m] * 2) for m in _eval_masks(fam_key, cfg.sizes, hidden, cfg.eval_masks))
     family = _Member(jnp.broadcast_to(jnp.arange(n, dtype=jnp.int32), (2, n)), jnp.stack([hidden, hidden]),
-                     jnp.asarray([0.0, 1.0]), jnp.stack([jax.random.fold_in(k_family, 1)] * 2))
+                     jnp.asarray([0.0, 1.0]), jnp.stack([fam_key] * 2), fam_eval)
     fam_states = states(jnp.stack([jax.random.fold_in(k_family, 0)] * 2))
     return plain, plain_states, family, fam_states
 
 
-@partial(jax.jit, static_argnames=("unravel", "config"))
+@partial(jax.jit, static_argnames=("unravel", "config"), compiler_options=system.fast_compile_options())
 def _ensemble_finish(plain_flats, plain, fam_flats, family, grid, x_test, *, unravel, config: EnsembleConfig):
     """The trained models' final predictions, in one compiled program: (plain on the grid, family on the grid,
     weight-scaled no dropout / dropout / boosting on the test points, single subnetworks on the test points)."""
@@ -249,7 +265,10 @@ def _ensemble_finish(plain_flats, plain, fam_flats, family, grid, x_test, *, unr
     ws = _weight_scaled.__wrapped__(flats, x_test, unravel=unravel, activation=cfg.activation)
     # Single subnetworks of the final dropout net: the first n_bags of its evaluation masks.
     drop_member = jax.tree.map(lambda a: a[0], family)
-    masks = _eval_masks(drop_member.key, cfg.sizes, drop_member.keep, max(cfg.eval_masks, cfg.n_bags))
+    if cfg.n_bags <= cfg.eval_masks:  # the same draw as its evaluation masks (drawn once, by _ensemble_setup)
+        masks = list(drop_member.eval_subnets)
+    else:
+        masks = _eval_masks(drop_member.key, cfg.sizes, drop_member.keep, max(cfg.eval_masks, cfg.n_bags))
     out = forward(unravel(fam_flats[0]), x_test[None], [m[:cfg.n_bags] for m in masks], drop_member.keep,
                   activation=cfg.activation)
     return plain_grid, fam_grid, ws, jax.nn.softmax(out, axis=-1)
@@ -262,7 +281,17 @@ def _unravel_for(sizes, activation):
     """One unravel function per architecture, so the jitted chunk (static on it) compiles once per shape."""
     key = (sizes, activation)
     if key not in _UNRAVEL:
-        _UNRAVEL[key] = ravel_pytree(init_mlp(jax.random.PRNGKey(0), sizes, activation))[1]
+        # Traced for shapes only (eval_shape): op by op, the draws of init_mlp would compile a few small programs
+        # on a first run. The unravel function holds only shapes and offsets, no traced values.
+        found = []
+
+        def flat(k):
+            values, unravel = ravel_pytree(init_mlp(k, sizes, activation))
+            found.append(unravel)
+            return values
+
+        jax.eval_shape(flat, jax.random.PRNGKey(0))
+        _UNRAVEL[key] = found[0]
     return _UNRAVEL[key]
 
 
@@ -351,7 +380,7 @@ def compare_ensembles(key, x_train, y_train, x_test, y_test, grid, config: Ensem
                   chunk=cfg.chunk)
     lr_j = jnp.float32(lr)
     # The four programs of a run depend on each other's shapes only: compile them side by side, one per core.
-    shapes = jax.eval_shape(partial(_ensemble_setup, n=n, config=cfg), key, hidden_j)
+    shapes = jax.eval_shape(partial(_ensemble_setup.__wrapped__, n=n, config=cfg), key, hidden_j)
     sp, sps, sf, sfs = shapes
     system.compile_in_parallel([
         lambda: _ensemble_setup.lower(key, hidden_j, n=n, config=cfg),

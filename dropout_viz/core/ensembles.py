@@ -33,6 +33,9 @@ from . import train as train_mod
 from .inference import MC_CHUNK
 from .network import ACTIVATIONS, check_activation, forward, head_logits, sizes_of
 
+# The engine's programs compile faster with the same numbers (see core.system.engine_compile_options).
+_COMPILE = _system.engine_compile_options()
+
 FEATURES = ("raw", "cubic")
 MAX_STEPS = 20_000
 MAX_CONVERGENCE_K = 5_000
@@ -147,8 +150,8 @@ def train_model(key, spec: ModelSpec, on_progress=None) -> TrainedModel:
                                    batch_size=32, chunk=100, eval_every=100)
     data = train_mod.make_data(input_features(ds.x_train, spec.features), ds.y_train,
                                input_features(ds.x_test, spec.features), ds.y_test, config)
-    states = train_mod.init_states(key, config, 1)
     hps = train_mod.stack([train_mod.hyper(spec.keep, spec.lr, n_layers=config.n_layers)])
+    states = train_mod.init_states(key, config, 1, data, hps)  # the training program compiles alongside
     states, hist = train_mod.train(states, data, hps, config, spec.steps // config.chunk,
                                    on_progress=on_progress)  # (chunks of 100 steps done, chunks in all)
     params = [(np.asarray(w[0]), np.asarray(b[0])) for w, b in states.params]
@@ -245,7 +248,7 @@ class Convergence(NamedTuple):
     acc_geo: np.ndarray
 
 
-@partial(jax.jit, static_argnames=("k_max", "n_groups", "activation", "head"))
+@partial(jax.jit, static_argnames=("k_max", "n_groups", "activation", "head"), compiler_options=_COMPILE)
 def _convergence(keys, params, x, keep, reference, labels, groups, *, k_max, n_groups, activation, head):
     sizes = sizes_of(params)
     n_chunks = -(-k_max // MC_CHUNK)
@@ -471,7 +474,7 @@ class Uncertainty(NamedTuple):
     mutual_information: np.ndarray  # (n,) their difference: how much the subnetworks disagree
 
 
-@partial(jax.jit, static_argnames=("activation", "head"))
+@partial(jax.jit, static_argnames=("activation", "head"), compiler_options=_COMPILE)
 def _mc_entropy_sums(key, params, x, keep, k, *, activation, head):
     sizes = sizes_of(params)
     n_classes = head_logits(forward(params, x[:1], activation=activation), head).shape[-1]

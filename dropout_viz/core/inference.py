@@ -23,6 +23,9 @@ from . import checks
 from . import masks as masks_mod
 from .network import ACTIVATIONS, HEADS, check_activation, forward, head_logits, scale_weights, sizes_of
 
+# The engine's programs compile faster with the same numbers (see core.system.engine_compile_options).
+_COMPILE = _system.engine_compile_options()
+
 MEANS = ("arithmetic", "geometric")
 MAX_MC_SAMPLES = 100_000
 # Monte Carlo masks are drawn in fixed chunks: sample i comes from fold_in(key, i // MC_CHUNK), row
@@ -61,7 +64,7 @@ def _check_mean(mean):
         raise ValueError(f"mean must be one of {MEANS}, got {mean!r}")
 
 
-@partial(jax.jit, static_argnames=("activation", "head", "inverted"))
+@partial(jax.jit, static_argnames=("activation", "head", "inverted"), compiler_options=_COMPILE)
 def _weight_scaled(params, x, keep, *, activation, head, inverted):
     if not inverted:
         params = scale_weights(params, keep)
@@ -94,7 +97,7 @@ def subnetwork_log_probs(params, x, layer_masks, keep, *, activation="relu", hea
                                         jnp.asarray(keep), activation=activation, head=head))
 
 
-@partial(jax.jit, static_argnames=("activation", "head"))
+@partial(jax.jit, static_argnames=("activation", "head"), compiler_options=_COMPILE)
 def _subnet_log_probs(params, x, layer_masks, keep, *, activation, head):
     ms = [m[:, None, :] for m in layer_masks]
     out = forward(params, x[None], ms, keep, activation=activation)
@@ -109,12 +112,12 @@ def sample_subnetwork_masks(key, sizes, keep, k) -> list[np.ndarray]:
     return [np.concatenate([np.asarray(ch[i]) for ch in chunks])[:k] for i in range(len(sizes) - 1)]
 
 
-@partial(jax.jit, static_argnames=("sizes",))
+@partial(jax.jit, static_argnames=("sizes",), compiler_options=_COMPILE)
 def _mc_chunk_masks(key, sizes, keep):
     return masks_mod.sample_layer_masks(key, sizes, keep, batch=MC_CHUNK)
 
 
-@partial(jax.jit, static_argnames=("activation", "head"))
+@partial(jax.jit, static_argnames=("activation", "head"), compiler_options=_COMPILE)
 def _mc_sums(key, params, x, keep, k, *, activation, head):
     sizes = sizes_of(params)
     n_classes = head_logits(forward(params, x[:1], activation=activation), head).shape[-1]
@@ -195,7 +198,7 @@ def _bits(ids, d):
     return ((ids[:, None] >> jnp.arange(d)) & 1).astype(jnp.float32)
 
 
-@partial(jax.jit, static_argnames=("plan", "activation", "head", "n_classes"))
+@partial(jax.jit, static_argnames=("plan", "activation", "head", "n_classes"), compiler_options=_COMPILE)
 def _exact_block(params, x, keep, block, *, plan: _Plan, activation, head, n_classes):
     """Sums over one block of mask chunks: (sum_m p(m) p(y|x,m), sum_m p(m) logits(x,m)), each (n, classes)."""
     act = ACTIVATIONS[activation]
@@ -315,7 +318,7 @@ def predict_exact(params, x, keep, *, mean="arithmetic", activation="relu", head
     return ens.arithmetic if mean == "arithmetic" else ens.geometric
 
 
-@partial(jax.jit, static_argnames=("activation",))
+@partial(jax.jit, static_argnames=("activation",), compiler_options=_COMPILE)
 def _mc_regression(key, params, x, keep, k, *, activation):
     sizes = sizes_of(params)
     zero = jnp.zeros((x.shape[0],), jnp.float32)

@@ -22,6 +22,21 @@ def fast_compile_options() -> dict | None:
     return dict(FAST_CPU_COMPILE) if jax.default_backend() == "cpu" else None
 
 
+# compiler_options of the shared engine's programs (training chunks, initial states, predictions, exact ensembles):
+# the older fusion emitters alone. On the 2-core CPU VM they compile those programs in about 60 % of the time, and
+# the programs compute the same bits as with XLA's defaults (the default views of the ensemble, bagging and inside
+# lessons compared array by array, December 2026, JAX 0.10.2). LLVM's level 1 (FAST_CPU_COMPILE) is left out here:
+# it changes the rounding of the bagging lesson's training, and so its numbers.
+SAME_NUMBERS_CPU_COMPILE = {"xla_cpu_use_fusion_emitters": False}
+
+
+def engine_compile_options() -> dict | None:
+    """SAME_NUMBERS_CPU_COMPILE when JAX computes on the CPU, else None: the core engine's jax.jit compiler_options.
+
+    A jitted function with compiler_options cannot be traced inside another jit: call its ``__wrapped__`` there."""
+    return dict(SAME_NUMBERS_CPU_COMPILE) if jax.default_backend() == "cpu" else None
+
+
 def unroll_threefry_on_cpu() -> bool:
     """Compile jax.random's threefry hash on the CPU as straight-line code instead of JAX's rolled loop.
 

@@ -25,6 +25,9 @@ from . import system as _system  # noqa: F401  (first: its threefry lowering, se
 from . import masks as masks_mod
 from .network import ACTIVATIONS, check_activation, check_sizes, forward, head_logits, init_mlp, scale_weights
 
+# The engine's programs compile faster with the same numbers (see core.system.engine_compile_options).
+_COMPILE = _system.engine_compile_options()
+
 OPTIMIZERS = ("sgd", "momentum", "adam")
 NOISES = ("bernoulli", "gaussian", "dropconnect")
 LOSSES = {"softmax": "cross-entropy", "sigmoid": "cross-entropy", "identity": "squared error"}
@@ -89,7 +92,15 @@ def hyper(keep, lr, *, n_layers, l2=0.0, l1=0.0, input_noise=0.0, label_smoothin
 
 def stack(items):
     """Stack a list of pytrees (Hyper, TrainState) along a new leading model axis."""
-    return jax.tree.map(lambda *xs: jnp.stack(xs), *items)
+    return jax.tree.map(_stack_leaves, *items)
+
+
+def _stack_leaves(*xs):
+    # Plain numbers stack in NumPy: jnp.stack would compile a small program per leaf shape on a first run.
+    if any(isinstance(x, jax.core.Tracer) or jax.dtypes.issubdtype(jnp.result_type(x), jax.dtypes.prng_key)
+           for x in xs):
+        return jnp.stack(xs)
+    return jnp.asarray(np.stack([np.asarray(x) for x in xs]))
 
 
 def unstack(tree, i):
@@ -134,7 +145,7 @@ def _transform(config: TrainConfig) -> optax.GradientTransformation:
     return optax.scale_by_adam()
 
 
-@partial(jax.jit, static_argnames=("config",))
+@partial(jax.jit, static_argnames=("config",), compiler_options=_COMPILE)
 def init_state(key, config: TrainConfig) -> TrainState:
     """Fresh weights and optimizer state; the key also drives every later minibatch and mask.
 
@@ -147,10 +158,23 @@ def init_state(key, config: TrainConfig) -> TrainState:
     return TrainState(params, _transform(config).init(ravel_pytree(params)[0]), jnp.int32(0), k_run)
 
 
-def init_states(key, config: TrainConfig, n_models: int) -> TrainState:
-    """n_models copies of one initial state (same weights, same minibatch order), stacked on axis 0."""
+def init_states(key, config: TrainConfig, n_models: int, data: Data | None = None,
+                hps: Hyper | None = None) -> TrainState:
+    """n_models copies of one initial state (same weights, same minibatch order), stacked on axis 0.
+
+    Given the data and stacked hyperparameters that ``train`` will get, the training chunk's program compiles
+    on another core while the initial state's does (a first run's two compilations side by side, see
+    core.system.compile_in_parallel); the numbers are the same either way.
+    """
+    if data is not None and hps is not None:
+        one = jax.eval_shape(partial(init_state.__wrapped__, config=config), key)
+        shapes = jax.tree.map(lambda a: jax.ShapeDtypeStruct((n_models,) + a.shape, a.dtype), one)
+        _system.compile_in_parallel([  # shared=True: n_models copies of one state share key and step
+            lambda: init_state.lower(key, config),
+            lambda: _train_chunk_many.lower(shapes, data, hps, config=config, shared=True)])
     s = init_state(key, config)
-    return jax.tree.map(lambda x: jnp.broadcast_to(x, (n_models,) + jnp.shape(x)), s)
+    # Copied in NumPy (_stack_leaves): jnp.broadcast_to would compile a small program per array shape.
+    return jax.tree.map(lambda x: _stack_leaves(*([x] * n_models)), s)
 
 
 def init_states_seeds(keys, config: TrainConfig) -> TrainState:
@@ -282,7 +306,7 @@ def _train_chunk_single(state: TrainState, data: Data, hp: Hyper, config: TrainC
     return new_state, metrics
 
 
-@partial(jax.jit, static_argnames=("config",))
+@partial(jax.jit, static_argnames=("config",))  # no compiler_options: other lessons trace it inside their own jit
 def train_chunk(state: TrainState, data: Data, hp: Hyper, config: TrainConfig):
     """Advance one model by config.chunk steps. Returns (state, metrics dict of arrays)."""
     return _train_chunk_single(state, data, hp, config)
@@ -310,10 +334,13 @@ def train_chunk_many(states: TrainState, data: Data, hps: Hyper, config: TrainCo
     """
     if shared is None:
         shared = shares_draws(states)
-    return _train_chunk_many(states, data, hps, config=config, shared=shared)
+    # Inside another jit (traced arguments), the program without compiler options: only a top-level jit takes them.
+    traced = any(isinstance(a, jax.core.Tracer) for a in jax.tree.leaves((states, data, hps)))
+    run = _train_chunk_many_traced if traced else _train_chunk_many
+    return run(states, data, hps, config=config, shared=shared)
 
 
-@partial(jax.jit, static_argnames=("config", "shared"))
+@partial(jax.jit, static_argnames=("config", "shared"), compiler_options=_COMPILE)
 def _train_chunk_many(states: TrainState, data: Data, hps: Hyper, config: TrainConfig, shared: bool | None):
     n_train = data.x_train.shape[0]
     n_models = states.step.shape[0]
@@ -333,6 +360,7 @@ def _train_chunk_many(states: TrainState, data: Data, hps: Hyper, config: TrainC
     return jax.vmap(_train_chunk_single, in_axes=(0, None, 0, None, 0))(states, data, hps, config, draws)
 
 
+_train_chunk_many_traced = jax.jit(_train_chunk_many.__wrapped__, static_argnames=("config", "shared"))
 train_chunk_many._cache_size = _train_chunk_many._cache_size  # compiled programs so far (the tests count them)
 
 

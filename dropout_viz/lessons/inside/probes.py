@@ -104,9 +104,9 @@ def train_pair(key, x_train, y_train, x_test, y_test, sizes, keep, *, steps: int
     q_in = _check_q(keep_input, "keep_input")
     n_layers = config.n_layers
     data = train_mod.make_data(x_train, y_train, x_test, y_test, config)
-    states = train_mod.init_states(key, config, 2)
     hps = train_mod.stack([train_mod.hyper(1.0, lr, n_layers=n_layers),
                            train_mod.hyper((q_in,) + (q,) * (n_layers - 1), lr, n_layers=n_layers)])
+    states = train_mod.init_states(key, config, 2, data, hps)  # the training program compiles alongside
     states, hist = train_mod.train(states, data, hps, config, steps // config.chunk, on_progress=on_progress)
     params = [(np.asarray(w), np.asarray(b)) for w, b in states.params]
     return PairResult(params, hist["eval_step"][0], hist["train_acc"], hist["test_acc"], hist["train_loss"],
