@@ -45,6 +45,24 @@ def _cpu(procs) -> float:
     return total
 
 
+def _kind(p) -> str:
+    """A Chromium process's role (its --type=..., or "browser" for the main process)."""
+    try:
+        for arg in p.cmdline():
+            if arg.startswith("--type="):
+                return arg[len("--type="):]
+    except psutil.Error:
+        return "gone"
+    return "browser"
+
+
+def _cpu_by_kind(procs) -> dict:
+    out: dict[str, float] = {}
+    for p in procs:
+        out[_kind(p)] = out.get(_kind(p), 0.0) + _cpu([p])
+    return out
+
+
 def _tree(pid: int) -> list:
     try:
         root = psutil.Process(pid)
@@ -58,6 +76,7 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--warmup", type=float, default=5.0)
     ap.add_argument("--speed", type=int, default=200, choices=(1, 10, 50, 200))
+    ap.add_argument("--width", type=int, default=1400, help="the browser window's width in CSS pixels (900 high)")
     ap.add_argument("--chromium", default=os.environ.get("DROPOUT_LAB_CHROMIUM", "/usr/bin/chromium"))
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
@@ -85,7 +104,7 @@ def main() -> int:
         received = [0]
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page = browser.new_page(viewport={"width": args.width, "height": 900})
             page.on("websocket", lambda ws: ws.on(
                 "framereceived", lambda payload: received.__setitem__(0, received[0] + len(payload))))
             page.goto(f"{url}/Live_training?t_speed={args.speed:,}")
@@ -104,18 +123,23 @@ def main() -> int:
             # This script's own Chromium (under Playwright's driver), not other browsers on the machine.
             browser_procs = [p for p in _tree(os.getpid()) if "chrom" in p.name().lower()]
             server_procs = _tree(server.pid)
+            k0 = _cpu_by_kind(browser_procs)
             d0, b0, s0, c0, t0 = view.evaluate(VIEW_JS), received[0], _cpu(server_procs), _cpu(browser_procs), \
                 time.monotonic()
             page.wait_for_timeout(int(args.seconds * 1000))
             d1, b1, s1, c1, t1 = view.evaluate(VIEW_JS), received[0], _cpu(server_procs), _cpu(browser_procs), \
                 time.monotonic()
             dt = t1 - t0
+            k1 = _cpu_by_kind(browser_procs)
             out = {
                 "speed_steps_per_frame": args.speed, "seconds": round(dt, 2),
                 "frames_per_s": round((int(d1["frames"]) - int(d0["frames"])) / dt, 1),
                 "steps_per_s_per_model": round((int(d1["step"]) - int(d0["step"])) / dt),
                 "server_cpu_s_per_s": round((s1 - s0) / dt, 3),
                 "browser_cpu_cores": round((c1 - c0) / dt, 3),
+                # Which of Chromium's processes the cores went to (renderer: the page's JavaScript, layout and
+                # painting; gpu-process: compositing, in software here; browser: the main process).
+                "browser_cores_by_process": {k: round((k1.get(k, 0.0) - v) / dt, 3) for k, v in k0.items()},
                 "bytes_per_s": round((b1 - b0) / dt),
                 "playing": d1["playing"] == "true",
                 "machine": f"{os.cpu_count()} CPUs, {os.uname().sysname} {os.uname().machine}",
