@@ -21,7 +21,7 @@ from dropout_viz.ui.i18n import N_, _, current_language, keep_words
 from . import experiment as sn
 from .experiment import Config
 from .figures import gallery as gallery_figure
-from .figures import gradient_grid, labelled_diagram, layer_label, mask_heatmap, vector_bars
+from .figures import gradient_grid, labelled_diagram, layer_label, mask_heatmap, refill_mask_heatmap, vector_bars
 
 DEFAULT = Config()
 DEFAULT_SIZES = DEFAULT.sizes
@@ -515,11 +515,14 @@ def _minibatch_tab(c: MasksControls, presenter: bool, lang: str, side=None) -> N
     with right:
         draw = widgets.counter("m_draw")
         title = _("One minibatch, {layer} layer: a row per example").format(layer=_layer_words(layer, len(c.sizes)))
-        # Kept per what it shows (the masks come from these settings through a cached call).
+        masks = batch_masks(c.sizes, c.keep, c.seed, draw, batch)[layer]
+        # Built once per language and mode (Plotly's validation); other masks are filled into it. Kept per what it
+        # shows (the masks come from these settings through a cached call).
+        frame = figure_cache.figure("m_minibatch_frame", (presenter, lang), lambda: mask_heatmap(
+            masks, keep=c.keep[layer], presenter=presenter, lang=lang, title=title))
         fig = figure_cache.figure("m_minibatch", (c.sizes, c.keep, c.seed, draw, batch, layer, presenter, lang, title),
-                                  lambda: mask_heatmap(batch_masks(c.sizes, c.keep, c.seed, draw, batch)[layer],
-                                                       keep=c.keep[layer], presenter=presenter, lang=lang,
-                                                       title=title))
+                                  lambda: refill_mask_heatmap(frame, masks, keep=c.keep[layer], presenter=presenter,
+                                                              lang=lang, title=title))
         widgets.chart(fig, key=layout.MAIN_FIGURE_KEY)
 
 

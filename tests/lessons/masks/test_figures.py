@@ -150,3 +150,27 @@ def test_builder_serialises_and_presenter_is_larger(build):
     assert big.layout.title.font.size > normal.layout.title.font.size
     if normal.layout.height is not None:
         assert big.layout.height >= normal.layout.height
+
+
+@pytest.mark.parametrize("presenter,lang", [(False, "en"), (True, "zh")])
+def test_refill_mask_heatmap_is_the_figure_mask_heatmap_builds(presenter, lang):
+    """The filled-in frame is the validated figure, property for property, whatever the masks' shape and q."""
+    rng = np.random.default_rng(3)
+    frame = figs.mask_heatmap((rng.random((32, 6)) < 0.5).astype(float), keep=0.5, presenter=presenter, lang=lang,
+                              title="frame")
+    for shape, q in [((8, 6), 0.3), ((64, 100), 0.8), ((4, 2), 1.0), ((100, 3), 0.55)]:
+        m = (rng.random(shape) < q) / q
+        built = figs.mask_heatmap(m, keep=q, presenter=presenter, lang=lang, title="masks")
+        filled = figs.refill_mask_heatmap(frame, m, keep=q, presenter=presenter, lang=lang, title="masks")
+        assert json.loads(filled.to_json()) == json.loads(built.to_json()), (shape, q)
+
+
+def test_refill_mask_heatmap_rejects_a_frame_unlike_its_figure():
+    untitled = figs.mask_heatmap(np.ones((2, 2)), keep=0.5, title="")
+    with pytest.raises(ValueError, match="frame"):
+        figs.refill_mask_heatmap(untitled, np.ones((2, 2)), keep=0.5, title="t")
+    frame = figs.mask_heatmap(np.ones((2, 2)), keep=0.5, title="t")
+    with pytest.raises(ValueError, match="keep"):
+        figs.refill_mask_heatmap(frame, np.ones((2, 2)), keep=None, title="t")
+    with pytest.raises(ValueError, match="masks"):
+        figs.refill_mask_heatmap(frame, -np.ones((2, 2)), keep=0.5, title="t")
