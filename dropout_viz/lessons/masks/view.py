@@ -21,7 +21,8 @@ from dropout_viz.ui.i18n import N_, _, current_language, keep_words
 from . import experiment as sn
 from .experiment import Config
 from .figures import gallery as gallery_figure
-from .figures import gradient_grid, labelled_diagram, layer_label, mask_heatmap, refill_mask_heatmap, vector_bars
+from .figures import (gradient_grid, labelled_diagram, layer_label, mask_heatmap, refill_band_chart,
+                      refill_mask_heatmap, vector_bars)
 
 DEFAULT = Config()
 DEFAULT_SIZES = DEFAULT.sizes
@@ -555,14 +556,17 @@ def _vector_tab(c: MasksControls, presenter: bool, lang: str, side=None) -> None
                  r"\qquad\text{for } m \sim \text{Bernoulli}(q)")
         left, right = st.columns([1.4, 1], gap="large")
         with left:
+            bands = running_mean_bands(stats, q_vec)
+            hline = {_("1: inverted tends to x"): 1.0,
+                     _("q = {q}: standard tends to q·x").format(q=f"{q_vec:g}"): q_vec}
+            # Built once per language and mode (Plotly's validation); other statistics are filled into it.
+            frame = figure_cache.figure("m_running_mean_frame", (presenter, lang), lambda: band_chart(
+                stats.draws, bands, hline=hline, log_x=True, x_title=_("number of masks drawn"),
+                y_title=_("running mean ÷ x"), presenter=presenter, title=_("Running mean ÷ x")))
             # The statistics depend on x, q, the seed and N, not on the one mask's draw.
             fig = figure_cache.figure("m_running_mean", (tuple(x), q_vec, c.seed, n_draws, presenter, lang),
-                                      lambda: band_chart(
-                stats.draws, running_mean_bands(stats, q_vec),
-                hline={_("1: inverted tends to x"): 1.0,
-                       _("q = {q}: standard tends to q·x").format(q=f"{q_vec:g}"): q_vec},
-                log_x=True, x_title=_("number of masks drawn"), y_title=_("running mean ÷ x"),
-                presenter=presenter, title=_("Running mean ÷ x")))
+                                      lambda: refill_band_chart(frame, stats.draws, bands, hline,
+                                                                title=_("Running mean ÷ x")))
             widgets.chart(fig, key="m_running_mean")
         with right:
             st.table(vector_table(x, stats, q_vec), hide_index=True)

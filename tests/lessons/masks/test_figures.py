@@ -174,3 +174,23 @@ def test_refill_mask_heatmap_rejects_a_frame_unlike_its_figure():
         figs.refill_mask_heatmap(frame, np.ones((2, 2)), keep=None, title="t")
     with pytest.raises(ValueError, match="masks"):
         figs.refill_mask_heatmap(frame, -np.ones((2, 2)), keep=0.5, title="t")
+
+
+def test_refill_band_chart_is_the_running_mean_chart_band_chart_builds():
+    """The vector tab's running-mean chart filled into a frame is the validated figure, whatever x, q and N."""
+    from dropout_viz.figures import band_chart
+
+    def chart(x, q, n, frame=None):
+        stats = sn.vector_statistics(sn.key(0, "vector_stats"), np.asarray(x, float), q, n)
+        bands, hline = sn.running_mean_bands(stats, q), {"1": 1.0, f"q = {q:g}": q}
+        if frame is None:
+            return band_chart(stats.draws, bands, hline=hline, log_x=True, x_title="N", y_title="mean",
+                              presenter=True, title="running mean")
+        return figs.refill_band_chart(frame, stats.draws, bands, hline, title="running mean")
+
+    frame = chart(range(1, 11), 0.6, 1000)
+    for x, q, n in [(range(1, 11), 0.3, 10), (range(1, 11), 0.8, 100_000), ([1.0, -2.0, 0.0], 1.0, 50)]:
+        assert json.loads(chart(x, q, n, frame).to_json()) == json.loads(chart(x, q, n).to_json()), (q, n)
+    with pytest.raises(ValueError, match="frame"):
+        figs.refill_band_chart(frame, [1.0, 2.0], {"other": ([1.0, 1.0], ([0.0, 0.0], [2.0, 2.0]))},
+                               {"1": 1.0, "q": 0.5}, title="t")
