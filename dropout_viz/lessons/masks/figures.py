@@ -246,6 +246,74 @@ def mask_heatmap(masks, *, keep=None, presenter: bool = False, title: str | None
     return fig
 
 
+def refill_mask_heatmap(frame: go.Figure, masks, *, keep, presenter: bool = False, title: str,
+                        lang: str = "en") -> go.Figure:
+    """mask_heatmap(masks, keep=keep, title=title, ...) from ``frame``, a mask_heatmap figure with a keep line and a
+    title in the same language and mode: the same figure without Plotly's per-property validation (tens of ms, the
+    most of a slider move). The masks, keep q and title may differ; everything that follows from them is set here."""
+    _ = translator(lang)
+    spec = frame.to_dict()
+    traces, lay = spec["data"], spec["layout"]
+    if ([t.get("name") for t in traces] != ["mask", "kept fraction"] or len(lay.get("shapes", ())) != 1
+            or len(lay.get("annotations", ())) != 1 or not (lay.get("title") or {}).get("text")):
+        raise ValueError("frame must be a mask_heatmap figure with a keep line and a title")
+    m = st.as_array(masks, "masks", 2)
+    if m.size == 0 or m.size > MAX_MASK_CELLS:
+        raise ValueError(f"masks must have between 1 and {MAX_MASK_CELLS} entries, got shape {m.shape}")
+    if not np.all(np.isfinite(m)) or np.any(m < 0):
+        raise ValueError("masks must hold 0 (dropped) or 1 (kept)")
+    q = _check_q(keep)
+    if q is None:
+        raise ValueError("keep must be given: the frame has a keep line")
+    kept = (m > 0).astype(float)
+    n_ex, n_units = kept.shape
+    units = np.arange(n_units)
+    gap = 1 if max(n_ex, n_units) <= 64 else 0
+    heat, bars = traces
+    heat.update(z=kept, x=units, y=np.arange(n_ex), xgap=gap, ygap=gap,
+                customdata=np.where(kept > 0, _("kept"), _("dropped")))
+    bars.update(x=units, y=kept.mean(axis=0))
+    lay["shapes"][0]["y0"] = lay["shapes"][0]["y1"] = q
+    lay["annotations"][0]["text"] = _("dashed line: expected fraction, {keep}").format(keep=st.keep_text(q, lang))
+    lay["title"]["text"] = title
+    lay["height"] = int((520 if n_ex <= 64 else 600) * st.scale(presenter))
+    lay["bargap"] = 0.15 if n_units <= 64 else 0.0
+    return st.fast_figure(traces, lay)
+
+
+def refill_band_chart(frame: go.Figure, x, series: dict, hline: dict, *, title: str) -> go.Figure:
+    """figures.band_chart(x, series, hline=hline, log_x=True, title=title, ...) from ``frame``, a band_chart of the
+    same series names (each with a band), as many reference lines, the same axis titles, language and mode: the
+    same figure without Plotly's per-property validation. The values, the lines' labels and the title may differ."""
+    spec = frame.to_dict()
+    traces, lay = spec["data"], spec["layout"]
+    names = [n for name in series for n in (f"{name} band", name)]
+    if ([t.get("name") for t in traces] != names or len(lay.get("shapes", ())) != len(hline)
+            or len(lay.get("annotations", ())) != len(hline) or lay["xaxis"].get("type") != "log"):
+        raise ValueError("frame must be a log-x band_chart of the same series, each with a band, and reference lines")
+    xv = st.as_array(x, "x", 1)
+    if np.any(xv <= 0):
+        raise ValueError("x must be positive (log x axis)")
+    for (band, line), (name, (mean, spread)) in zip(zip(traces[::2], traces[1::2]), series.items()):
+        mean = st.as_array(mean, f"series[{name!r}] mean", 1)
+        lo, hi = (st.as_array(v, f"series[{name!r}] spread", 1) for v in spread)
+        if not mean.shape == lo.shape == hi.shape == xv.shape:
+            raise ValueError(f"series[{name!r}] must have shape {xv.shape} to match x")
+        band.update(x=np.concatenate([xv, xv[::-1]]), y=np.concatenate([hi, lo[::-1]]))
+        line.update(x=xv, y=mean, customdata=np.stack((lo, hi), axis=-1))
+    for shape, note, (label, y) in zip(lay["shapes"], lay["annotations"], hline.items()):
+        shape["y0"] = shape["y1"] = note["y"] = float(y)
+        note["text"] = label
+    axis = lay["xaxis"]
+    for k in ("tickvals", "ticktext", "minor"):
+        axis.pop(k, None)
+    if xv.size <= 12:
+        axis.update(tickvals=xv, ticktext=[f"{v:g}" for v in xv], minor=dict(showgrid=False))
+    if title:
+        lay["title"]["text"] = title
+    return st.fast_figure(traces, lay)
+
+
 def vector_bars(x, rows: dict, *, presenter: bool = False, title: str | None = None, lang: str = "en") -> go.Figure:
     """Grouped bars comparing one vector at several stages, e.g. x, mask m, x*m, x*m/q.
 

@@ -14,14 +14,15 @@ import numpy as np
 import streamlit as st
 
 from dropout_viz.figures import band_chart
-from dropout_viz.ui import layout, widgets
+from dropout_viz.ui import figure_cache, layout, widgets
 from dropout_viz.ui.controls import Control, draw_one
 from dropout_viz.ui.i18n import N_, _, current_language, keep_words
 
 from . import experiment as sn
 from .experiment import Config
 from .figures import gallery as gallery_figure
-from .figures import gradient_grid, labelled_diagram, layer_label, mask_heatmap, vector_bars
+from .figures import (gradient_grid, labelled_diagram, layer_label, mask_heatmap, refill_band_chart,
+                      refill_mask_heatmap, vector_bars)
 
 DEFAULT = Config()
 DEFAULT_SIZES = DEFAULT.sizes
@@ -448,18 +449,20 @@ def _tabs(controls: MasksControls, presenter: bool, lang: str, side) -> None:
     if tabs[0].open:
         with tabs[0]:
             _thinned_tab(controls, presenter, lang, side)
-    if tabs[1].open:
-        with tabs[1]:
-            _minibatch_tab(controls, presenter, lang, side)
-    if tabs[2].open:
-        with tabs[2]:
-            _vector_tab(controls, presenter, lang, side)
-    if tabs[3].open:
-        with tabs[3]:
-            _gallery_tab(controls, presenter, lang, side)
-    if tabs[4].open:
-        with tabs[4]:
-            _step_tab(controls, presenter, lang, side)
+    for tab, draw in zip(tabs[1:], (_minibatch_tab, _vector_tab, _gallery_tab, _step_tab)):
+        if tab.open:
+            with tab:
+                if presenter:  # its controls sit in the side column, outside the tab: a fragment cannot write there
+                    draw(controls, presenter, lang, side)
+                else:
+                    _tab_fragment(draw, controls, presenter, lang)
+
+
+@st.fragment
+def _tab_fragment(draw, controls: MasksControls, presenter: bool, lang: str) -> None:
+    """The open tab's controls and figures, a fragment: moving one of its controls reruns only the tab (the
+    network, keep and seed above the tabs rerun the page, and the tab with them)."""
+    draw(controls, presenter, lang, None)
 
 
 def _thinned_tab(c: MasksControls, presenter: bool, lang: str, side=None) -> None:
@@ -511,10 +514,16 @@ def _minibatch_tab(c: MasksControls, presenter: bool, lang: str, side=None) -> N
                      "unit; they scatter around the dashed line q and tighten as the batch grows.").format(
             keep=keep_words(c.keep[layer])))
     with right:
-        bm = batch_masks(c.sizes, c.keep, c.seed, widgets.counter("m_draw"), batch)
-        fig = mask_heatmap(bm[layer], keep=c.keep[layer], presenter=presenter, lang=lang,
-                           title=_("One minibatch, {layer} layer: a row per example").format(
-                               layer=_layer_words(layer, len(c.sizes))))
+        draw = widgets.counter("m_draw")
+        title = _("One minibatch, {layer} layer: a row per example").format(layer=_layer_words(layer, len(c.sizes)))
+        masks = batch_masks(c.sizes, c.keep, c.seed, draw, batch)[layer]
+        # Built once per language and mode (Plotly's validation); other masks are filled into it. Kept per what it
+        # shows (the masks come from these settings through a cached call).
+        frame = figure_cache.figure("m_minibatch_frame", (presenter, lang), lambda: mask_heatmap(
+            masks, keep=c.keep[layer], presenter=presenter, lang=lang, title=title))
+        fig = figure_cache.figure("m_minibatch", (c.sizes, c.keep, c.seed, draw, batch, layer, presenter, lang, title),
+                                  lambda: refill_mask_heatmap(frame, masks, keep=c.keep[layer], presenter=presenter,
+                                                              lang=lang, title=title))
         widgets.chart(fig, key=layout.MAIN_FIGURE_KEY)
 
 
@@ -531,24 +540,33 @@ def _vector_tab(c: MasksControls, presenter: bool, lang: str, side=None) -> None
         n_draws = n_draws_slider()
         resample_button()
     if x is not None:
-        one, stats = vector_demo(tuple(x), q_vec, c.seed, widgets.counter("m_draw"), n_draws)
+        draw = widgets.counter("m_draw")
+        one, stats = vector_demo(tuple(x), q_vec, c.seed, draw, n_draws)
         with right:
             names = (_("mask m"), _("standard: x·m"), _("inverted: x·m/q"))
-            fig = vector_bars(x, {"x": x, names[0]: one.mask, names[1]: one.standard, names[2]: one.inverted},
-                              presenter=presenter, lang=lang,
-                              title=_("One mask on x, {keep}").format(keep=keep_words(q_vec)))
+            title = _("One mask on x, {keep}").format(keep=keep_words(q_vec))
+            # The one mask does not depend on N (the statistics' draws are their own sequence).
+            fig = figure_cache.figure("m_vector", (tuple(x), q_vec, c.seed, draw, presenter, lang, names, title),
+                                      lambda: vector_bars(x, {"x": x, names[0]: one.mask, names[1]: one.standard,
+                                                              names[2]: one.inverted},
+                                                          presenter=presenter, lang=lang, title=title))
             widgets.chart(fig, key=layout.MAIN_FIGURE_KEY)
         st.latex(r"\mathbb{E}[x\,m] = q\,x,\qquad \mathbb{E}\!\left[\tfrac{x\,m}{q}\right] = x,\qquad "
                  r"\operatorname{Var}\!\left[\tfrac{x\,m}{q}\right] = x^2\,\frac{1-q}{q}"
                  r"\qquad\text{for } m \sim \text{Bernoulli}(q)")
         left, right = st.columns([1.4, 1], gap="large")
         with left:
-            fig = band_chart(
-                stats.draws, running_mean_bands(stats, q_vec),
-                hline={_("1: inverted tends to x"): 1.0,
-                       _("q = {q}: standard tends to q·x").format(q=f"{q_vec:g}"): q_vec},
-                log_x=True, x_title=_("number of masks drawn"), y_title=_("running mean ÷ x"),
-                presenter=presenter, title=_("Running mean ÷ x"))
+            bands = running_mean_bands(stats, q_vec)
+            hline = {_("1: inverted tends to x"): 1.0,
+                     _("q = {q}: standard tends to q·x").format(q=f"{q_vec:g}"): q_vec}
+            # Built once per language and mode (Plotly's validation); other statistics are filled into it.
+            frame = figure_cache.figure("m_running_mean_frame", (presenter, lang), lambda: band_chart(
+                stats.draws, bands, hline=hline, log_x=True, x_title=_("number of masks drawn"),
+                y_title=_("running mean ÷ x"), presenter=presenter, title=_("Running mean ÷ x")))
+            # The statistics depend on x, q, the seed and N, not on the one mask's draw.
+            fig = figure_cache.figure("m_running_mean", (tuple(x), q_vec, c.seed, n_draws, presenter, lang),
+                                      lambda: refill_band_chart(frame, stats.draws, bands, hline,
+                                                                title=_("Running mean ÷ x")))
             widgets.chart(fig, key="m_running_mean")
         with right:
             st.table(vector_table(x, stats, q_vec), hide_index=True)
@@ -588,8 +606,9 @@ def _gallery_tab(c: MasksControls, presenter: bool, lang: str, side=None) -> Non
     g = gallery(c.keep[0], c.keep[1])
     left, right = (st.container(), st.container()) if presenter else st.columns([2, 1], gap="large")
     with left:
-        fig = gallery_figure(list(sn.GALLERY_SIZES), g.layer_masks, g.probs, has_path=g.has_path, cols=4,
-                             presenter=presenter, title=_("All 16 subnetworks of 2-2-1, with P(mask)"), lang=lang)
+        fig = figure_cache.figure("m_gallery", (c.keep[0], c.keep[1], presenter, lang), lambda: gallery_figure(
+            list(sn.GALLERY_SIZES), g.layer_masks, g.probs, has_path=g.has_path, cols=4, presenter=presenter,
+            title=_("All 16 subnetworks of 2-2-1, with P(mask)"), lang=lang))
         widgets.chart(fig, key=layout.MAIN_FIGURE_KEY)
     with right:
         st.markdown(_("The network of the textbook figure — 2 inputs, 2 hidden units, 1 output — has 4 droppable "
@@ -639,14 +658,19 @@ def _step_tab(c: MasksControls, presenter: bool, lang: str, side=None) -> None:
         return
     with stage:
         box, text_box, _side_b = diagram_layout(c.sizes, 1.4, presenter)
+    shown = (c.sizes, c.keep, c.seed, step, phase, presenter, lang)  # what the stepper's figures show
     with box:
-        fig = labelled_diagram(list(c.sizes), None if phase == 4 else demo.masks,
-                               weights=demo.params_before if phase <= 2 else demo.params_after,
-                               keep=list(c.keep), presenter=presenter, title=step_title(demo, phase), lang=lang)
+        title = step_title(demo, phase)
+        fig = figure_cache.figure("m_step", (shown, title), lambda: labelled_diagram(
+            list(c.sizes), None if phase == 4 else demo.masks,
+            weights=demo.params_before if phase <= 2 else demo.params_after, keep=list(c.keep), presenter=presenter,
+            title=title, lang=lang))
         widgets.chart(fig, key=layout.MAIN_FIGURE_KEY)
     with text_box:
         step_text(demo, phase)
     if phase in (2, 3):
-        fig = gradient_grid(demo.grads, demo.masks, presenter=presenter, title=gradient_title(demo, phase), lang=lang)
+        title = gradient_title(demo, phase)
+        fig = figure_cache.figure("m_gradients", (shown, title), lambda: gradient_grid(
+            demo.grads, demo.masks, presenter=presenter, title=title, lang=lang))
         with stage:
             widgets.chart(fig, key="m_gradients")

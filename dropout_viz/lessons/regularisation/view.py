@@ -13,7 +13,7 @@ from ...core import datasets
 from ...figures import style
 from ...figures.charts import bar_compare
 from ...figures.surfaces import decision_surfaces
-from ...ui import controls, layout, nav, progress, widgets  # noqa: F401  (nav: the frame every view sits in)
+from ...ui import controls, figure_cache, layout, nav, progress, widgets  # noqa: F401  (nav: the frame every view sits in)
 from ...ui.controls import Control
 from ...ui.i18n import N_, _, current_language, keep_words
 from . import experiment as ex
@@ -199,12 +199,16 @@ def _panels(probs, labels, x, y) -> list[dict]:
             for i, label in enumerate(labels)]
 
 
-def _errors_chart(labels, errors, n_test: int, presenter: bool, key: str | None) -> None:
-    """The test-error bars; key None: the tab's main figure."""
+def _errors_chart(labels, errors, n_test: int, presenter: bool, key: str | None, shown: tuple) -> None:
+    """The test-error bars; key None: the tab's main figure. ``shown``: the settings the errors come from (the
+    figure is kept per them, the labels, the language and the mode)."""
     # The main figure in presenter mode: one bar per row, so the long labels read across beside the controls.
-    fig = bar_compare(labels, errors, y_title=_("test error"), fmt=".1%", presenter=presenter,
-                      title=_("Test error on {n_test} held-out points").format(n_test=n_test),
-                      horizontal=presenter and key is None)
+    fig = figure_cache.figure("rg_errors", (key, shown, tuple(labels), presenter, current_language()),
+                              lambda: bar_compare(labels, errors, y_title=_("test error"), fmt=".1%",
+                                                  presenter=presenter,
+                                                  title=_("Test error on {n_test} held-out points").format(
+                                                      n_test=n_test),
+                                                  horizontal=presenter and key is None))
     if key is None:
         widgets.main_chart(fig)
     else:
@@ -275,16 +279,19 @@ def linear_tab(presenter: bool) -> None:
             st.info(_("At keep q = 1 nothing is dropped: every penalty coefficient cⱼ is exactly 0, so the expected "
                       "loss is the plain loss and the weights are the least-squares ones."), icon="ℹ️")
         name = _("penalty coefficient cⱼ")
+        # Figures kept per the settings they show (and the language and mode of their words).
+        shown = (c.keep, c.inverted, c.n_samples, c.seed, presenter, lang)
         with figure_box:
-            widgets.main_chart(grouped_bars(features, {name: lin.coef}, presenter=presenter, y_title="cⱼ",
-                                     title=_("Dropout's penalty coefficient per feature"), fmt=".4g",
-                                     log_y=not no_penalty, colors={name: style.BLUE}, lang=lang))
+            widgets.main_chart(figure_cache.figure("rg_coef", shown, lambda: grouped_bars(
+                features, {name: lin.coef}, presenter=presenter, y_title="cⱼ",
+                title=_("Dropout's penalty coefficient per feature"), fmt=".4g", log_y=not no_penalty,
+                colors={name: style.BLUE}, lang=lang)))
     shrink = lin.shrink
     series = {_("ridge with dropout's cⱼ"): shrink["ridge"], _("trained with dropout"): shrink["trained"],
               _("ridge, one λ = mean cⱼ"): shrink["uniform"]}
-    widgets.chart(grouped_bars(features, series, presenter=presenter, fmt=".2f",
-                               y_title=_("weight ÷ least-squares weight"),
-                               title=_("How much each weight is shrunk (1 = not at all)"), lang=lang), key="rg_shrink")
+    widgets.chart(figure_cache.figure("rg_shrink", shown, lambda: grouped_bars(
+        features, series, presenter=presenter, fmt=".2f", y_title=_("weight ÷ least-squares weight"),
+        title=_("How much each weight is shrunk (1 = not at all)"), lang=lang)), key="rg_shrink")
     st.markdown(_("The penalty grows with a feature's spread exactly as fast as the weight that feature needs "
                   "shrinks, so dropout shrinks **every** weight by about the same factor (for uncorrelated features, "
                   "exactly q = {keep:.2g}): it is ridge regression on standardised features. One λ for all features "
@@ -305,6 +312,7 @@ def linear_tab(presenter: bool) -> None:
 
 
 def bias_variance_tab(presenter: bool) -> None:
+    lang = current_language()
     explain = _explanation(presenter)
     explain.markdown(_("Take the true weights w and predict with one thinned copy of them, ŷ = s Σⱼ wⱼ mⱼ xⱼ, as a training "
                   "step does. How far is ŷ from a fresh noisy target y = w·x + ε?"))
@@ -330,11 +338,12 @@ def bias_variance_tab(presenter: bool) -> None:
     lines = {f"{p}: {closed}": bv.lines[:, i] for i, p in enumerate(parts)}
     points = {f"{p}: {sampled}": (bv.points[:, i], None) for i, p in enumerate(parts)}
     with results:
-        widgets.main_chart(checked_curves(bv.p_line, lines, bv.p_points, points, x_title=_("drop rate p = 1 − q"),
-                                     y_title=_("mean squared error and its parts"), presenter=presenter,
-                                     vline=1.0 - c.keep, vline_label=keep_words(c.keep),
-                                     title=_("A masked linear predictor, {form_text}").format(
-                                         form_text=form_text(c.inverted))))
+        shown = (c.inverted, c.noise, c.keep, c.seed, presenter, lang)
+        widgets.main_chart(figure_cache.figure("rg_bias_variance", shown, lambda: checked_curves(
+            bv.p_line, lines, bv.p_points, points, x_title=_("drop rate p = 1 − q"),
+            y_title=_("mean squared error and its parts"), presenter=presenter, vline=1.0 - c.keep,
+            vline_label=keep_words(c.keep),
+            title=_("A masked linear predictor, {form_text}").format(form_text=form_text(c.inverted)))))
         st.caption(_("Lines: closed forms. Circles: 2,000 sampled masks (and noisy targets) per input."))
         sampled_col = _("sampled ({n} masks per point)").format(n=f"{CONFIG.bv_samples:,}")
         st.dataframe([{_("quantity"): p, closed: f"{c_:.4f}", sampled_col: f"{s:.4f}",
@@ -360,12 +369,14 @@ def rivals_tab(presenter: bool) -> None:
     labels = rival_labels(c)
     colors = style.model_colors(labels)  # the bar chart's colours, for every chart of the tab
     with results:
-        _errors_chart(labels, run.test_error, rv.n_test, presenter, None)
+        shown = _rival_settings(c)
+        _errors_chart(labels, run.test_error, rv.n_test, presenter, None, shown)
         curves = {label: run.val_loss[i] for i, label in enumerate(labels) if i != ex.EARLY_STOPPING}
-        widgets.chart(line_chart(run.eval_steps, curves, x_title=_("training step"), colors=colors,
-                                 y_title=_("validation loss (cross-entropy)"), presenter=presenter,
-                                 vline=run.stop_step, vline_label=_("early stopping keeps this step"),
-                                 title=_("Loss on the validation split during training"), lang=lang), key="rg_val")
+        widgets.chart(figure_cache.figure("rg_val", (shown, tuple(labels), presenter, lang), lambda: line_chart(
+            run.eval_steps, curves, x_title=_("training step"), colors=colors,
+            y_title=_("validation loss (cross-entropy)"), presenter=presenter, vline=run.stop_step,
+            vline_label=_("early stopping keeps this step"), title=_("Loss on the validation split during training"),
+            lang=lang)), key="rg_val")
         st.caption(_("{n_fit} training points, {n_val} validation points for early stopping (it keeps the parameters "
                      "of the evaluation, every 50 steps, with the lowest validation loss of the unregularised run) and "
                      "{n_test} test points used only for the table. Dropout: {keep_text} on the hidden units, "
@@ -418,13 +429,17 @@ def noises_tab(presenter: bool) -> None:
     ratio = {"additive Gaussian": run.additive_ratio,
              multiplicative: np.full(run.additive_ratio.shape, nz.multiplicative_ratio)}
     ratio_colors = {"additive Gaussian": colors["additive Gaussian"], multiplicative: colors["Bernoulli dropout"]}
+    # Figures kept per the settings they show (and the language and mode of their words).
+    shown = (c.dataset, c.keep, c.noise_steps, c.seed, presenter, lang)
     with results:
-        widgets.main_chart(line_chart(run.eval_steps, {label: run.hidden_rms[i] for i, label in enumerate(labels)},
-                               x_title=_("training step"), y_title=_("rms of the hidden activations"),
-                               presenter=presenter, title=_("How large the hidden activations grow"), lang=lang))
-        widgets.chart(line_chart(run.eval_steps, ratio, x_title=_("training step"), y_title=_("noise std / signal rms"),
-                                 presenter=presenter, colors=ratio_colors, title=_("Noise relative to the signal"),
-                                 lang=lang), key="rg_ratio")
+        widgets.main_chart(figure_cache.figure("rg_rms", shown, lambda: line_chart(
+            run.eval_steps, {label: run.hidden_rms[i] for i, label in enumerate(labels)},
+            x_title=_("training step"), y_title=_("rms of the hidden activations"), presenter=presenter,
+            title=_("How large the hidden activations grow"), lang=lang)))
+        widgets.chart(figure_cache.figure("rg_ratio", shown, lambda: line_chart(
+            run.eval_steps, ratio, x_title=_("training step"), y_title=_("noise std / signal rms"),
+            presenter=presenter, colors=ratio_colors, title=_("Noise relative to the signal"), lang=lang)),
+            key="rg_ratio")
         st.caption(_("Closed forms with the measured activations, {keep_text}: √((1−q)/q) for multiplicative noise, "
                      "σ / rms(h) (pooled over the hidden units) for additive noise.").format(
             keep_text=keep_words(c.keep)))
@@ -441,10 +456,11 @@ def noises_tab(presenter: bool) -> None:
     st.caption(_("Noise/signal of the final network on the training set: closed form (above) and measured with one "
                  "sampled noise draw for every hidden unit and training point. DropConnect's noise sits on the "
                  "weights, and 'no noise' has none, so they have no such ratio."))
-    _errors_chart(labels, run.test_error, nz.n_test, presenter, "rg_noise_errors")
+    _errors_chart(labels, run.test_error, nz.n_test, presenter, "rg_noise_errors", shown)
     xs, ys, _grid = datasets.surface_grid(GRID)
-    widgets.chart(decision_surfaces(_panels(run.grid_probs, labels, nz.x_train, nz.y_train), xs=xs, ys=ys, cols=3,
-                                    presenter=presenter, title=_(SURFACES_TITLE)), key="rg_noise_surfaces")
+    widgets.chart(figure_cache.figure("rg_noise_surfaces", shown, lambda: decision_surfaces(
+        _panels(run.grid_probs, labels, nz.x_train, nz.y_train), xs=xs, ys=ys, cols=3, presenter=presenter,
+        title=_(SURFACES_TITLE))), key="rg_noise_surfaces")
 
 
 TAB_VIEWS = {"Linear regression": linear_tab, "Bias and variance": bias_variance_tab,
@@ -459,7 +475,14 @@ def render(presenter: bool) -> None:
     for title, tab in zip(TABS, tabs):
         if tab.open:
             with tab:
-                TAB_VIEWS[title](presenter)
+                tab_body(title, presenter)
+
+
+@st.fragment
+def tab_body(title: str, presenter: bool) -> None:
+    """The open tab's controls and figures, a fragment: moving one of its controls reruns only the tab (each tab
+    shows its own errors)."""
+    TAB_VIEWS[title](presenter)
 
 
 INTRO = N_("Dropout's noise keeps a network from fitting its training set too well. Four experiments: what the noise "

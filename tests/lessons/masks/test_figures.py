@@ -150,3 +150,47 @@ def test_builder_serialises_and_presenter_is_larger(build):
     assert big.layout.title.font.size > normal.layout.title.font.size
     if normal.layout.height is not None:
         assert big.layout.height >= normal.layout.height
+
+
+@pytest.mark.parametrize("presenter,lang", [(False, "en"), (True, "zh")])
+def test_refill_mask_heatmap_is_the_figure_mask_heatmap_builds(presenter, lang):
+    """The filled-in frame is the validated figure, property for property, whatever the masks' shape and q."""
+    rng = np.random.default_rng(3)
+    frame = figs.mask_heatmap((rng.random((32, 6)) < 0.5).astype(float), keep=0.5, presenter=presenter, lang=lang,
+                              title="frame")
+    for shape, q in [((8, 6), 0.3), ((64, 100), 0.8), ((4, 2), 1.0), ((100, 3), 0.55)]:
+        m = (rng.random(shape) < q) / q
+        built = figs.mask_heatmap(m, keep=q, presenter=presenter, lang=lang, title="masks")
+        filled = figs.refill_mask_heatmap(frame, m, keep=q, presenter=presenter, lang=lang, title="masks")
+        assert json.loads(filled.to_json()) == json.loads(built.to_json()), (shape, q)
+
+
+def test_refill_mask_heatmap_rejects_a_frame_unlike_its_figure():
+    untitled = figs.mask_heatmap(np.ones((2, 2)), keep=0.5, title="")
+    with pytest.raises(ValueError, match="frame"):
+        figs.refill_mask_heatmap(untitled, np.ones((2, 2)), keep=0.5, title="t")
+    frame = figs.mask_heatmap(np.ones((2, 2)), keep=0.5, title="t")
+    with pytest.raises(ValueError, match="keep"):
+        figs.refill_mask_heatmap(frame, np.ones((2, 2)), keep=None, title="t")
+    with pytest.raises(ValueError, match="masks"):
+        figs.refill_mask_heatmap(frame, -np.ones((2, 2)), keep=0.5, title="t")
+
+
+def test_refill_band_chart_is_the_running_mean_chart_band_chart_builds():
+    """The vector tab's running-mean chart filled into a frame is the validated figure, whatever x, q and N."""
+    from dropout_viz.figures import band_chart
+
+    def chart(x, q, n, frame=None):
+        stats = sn.vector_statistics(sn.key(0, "vector_stats"), np.asarray(x, float), q, n)
+        bands, hline = sn.running_mean_bands(stats, q), {"1": 1.0, f"q = {q:g}": q}
+        if frame is None:
+            return band_chart(stats.draws, bands, hline=hline, log_x=True, x_title="N", y_title="mean",
+                              presenter=True, title="running mean")
+        return figs.refill_band_chart(frame, stats.draws, bands, hline, title="running mean")
+
+    frame = chart(range(1, 11), 0.6, 1000)
+    for x, q, n in [(range(1, 11), 0.3, 10), (range(1, 11), 0.8, 100_000), ([1.0, -2.0, 0.0], 1.0, 50)]:
+        assert json.loads(chart(x, q, n, frame).to_json()) == json.loads(chart(x, q, n).to_json()), (q, n)
+    with pytest.raises(ValueError, match="frame"):
+        figs.refill_band_chart(frame, [1.0, 2.0], {"other": ([1.0, 1.0], ([0.0, 0.0], [2.0, 2.0]))},
+                               {"1": 1.0, "q": 0.5}, title="t")
