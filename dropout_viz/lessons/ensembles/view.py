@@ -605,25 +605,50 @@ def _body(controls, with_exact: bool, presenter: bool, lang: str, about, side) -
     if any(_(t) != t for t in TABS) and not presenter:
         st.caption(_("The tabs: {tabs}").format(
             tabs=" · ".join(_("**{tab}** ({name})").format(tab=t, name=_(t)) for t in TABS)))
-    # Bound to the URL, so a link opens the same section; only the open tab runs its computation.
+    # Bound to the URL, so a link opens the same section; only the open tab runs its computation. Each open tab is
+    # a fragment (outside presenter mode, where its controls sit in the page's side column, outside the tab):
+    # moving one of its own controls reruns the tab only, and its figures come from the caches above.
+    tab = _tab_body if presenter else _tab_fragment
     tabs = widgets.tabs(list(TABS), TAB_KEY)
     if tabs[0].open:
         with tabs[0]:
-            with_exact = exact_if_wanted(spec, with_exact)  # big ones: a progress bar and a Stop button
-            predictions_tab(spec, controls.k, with_exact, presenter, lang)
+            tab(_predictions_section, spec, controls.k, with_exact, presenter, lang)
     if tabs[1].open:
         with tabs[1]:
-            if not tabs[0].open:  # once per run (its notice and buttons have keys)
-                with_exact = exact_if_wanted(spec, with_exact)
-            convergence_tab(spec, controls.k, with_exact, presenter, lang, side)
+            tab(_convergence_section, spec, controls.k, with_exact, presenter, lang, side, tabs[0].open)
     if tabs[2].open:
         with tabs[2]:
-            exactness_tab(spec, presenter, lang, side)
+            tab(exactness_tab, spec, presenter, lang, side)
     if tabs[3].open:
         with tabs[3]:
-            voting_tab(presenter, lang)
+            tab(voting_tab, presenter, lang)
     if tabs[4].open:
         with tabs[4]:
-            uncertainty_tab(spec, presenter, lang, side)
+            tab(uncertainty_tab, spec, presenter, lang, side)
     widgets.show_url_notices()  # last: the notices box sits at the top, and widgets in the tabs add to it
 
+
+
+def _predictions_section(spec: ModelSpec, k: int, with_exact: bool, presenter: bool, lang: str) -> None:
+    with_exact = exact_if_wanted(spec, with_exact)  # big ones: a progress bar and a Stop button
+    predictions_tab(spec, k, with_exact, presenter, lang)
+
+
+def _convergence_section(spec: ModelSpec, k: int, with_exact: bool, presenter: bool, lang: str, side,
+                         predictions_open: bool) -> None:
+    if predictions_open:  # that tab has drawn the exact ensemble's notice and buttons (they have keys) this run
+        with_exact = with_exact and st.session_state.get(EXACT_STOPPED) != spec
+    else:
+        with_exact = exact_if_wanted(spec, with_exact)
+    convergence_tab(spec, k, with_exact, presenter, lang, side)
+
+
+def _tab_body(draw, *args) -> None:
+    """One tab's controls and figures; a ValueError of the library is shown as a message."""
+    try:
+        draw(*args)
+    except ValueError as exc:
+        widgets.error(exc)
+
+
+_tab_fragment = st.fragment(_tab_body)
