@@ -581,25 +581,15 @@ def render(presenter: bool) -> None:
             intro(title=False)
     else:
         intro()
-        _controls_and_tabs(lang)
-        return
-    with model_side:
+        main = about = st.container()
+        tab_side = model_side = None
+    # Not a fragment: k's moves (and the model's) rerun the page. With k in a fragment, stepping it by keyboard
+    # across its range (each step a new Monte Carlo run and figure) kept the app busy for minutes (test_extremes).
+    with model_side or st.container():
         controls, with_exact = model_controls(presenter)
         controls = dataclasses.replace(controls, k=draw_one(WIDGETS["k"]))
     with main:
         _body(controls, with_exact, presenter, lang, about, tab_side)
-
-
-@st.fragment
-def _controls_and_tabs(lang: str) -> None:
-    """Everything under the introduction (outside presenter mode), a fragment: moving a model control or k reruns
-    the controls and the open tab (itself a fragment), not the introduction and navigation around them."""
-    main = st.container()
-    with st.container():
-        controls, with_exact = model_controls(False)
-        controls = dataclasses.replace(controls, k=draw_one(WIDGETS["k"]))
-    with main:
-        _body(controls, with_exact, False, lang, main, None)
 
 
 def _body(controls, with_exact: bool, presenter: bool, lang: str, about, side) -> None:
