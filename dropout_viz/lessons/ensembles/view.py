@@ -5,6 +5,11 @@ Every cached function takes plain values (a ModelSpec is a tuple of scalars and 
 (NumPy, copied per caller), so a class opening the same link shares one training run and one enumeration. Figures
 are st.cache_resource (shared, never mutated; one per language): building a Plotly figure costs more than most of
 the computations behind it, so a slider rebuilds only the figures that depend on it.
+
+Only trained() (and the exact ensemble and the convergence run, which show their own bars) look a model up: the
+functions after it take it as ``_model`` (not hashed; the spec in the key names it). A cached function replays
+the elements made while it ran, so one that called trained() inside would resend its progress bar, every update
+of it, on every run that hits the cache.
 """
 from __future__ import annotations
 
@@ -104,18 +109,18 @@ def trained_or_stopped(spec: ModelSpec) -> ensembles.TrainedModel:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def weight_scaled(spec: ModelSpec) -> np.ndarray:
-    return ex.weight_scaled(trained(spec))
+def weight_scaled(spec: ModelSpec, _model: ensembles.TrainedModel) -> np.ndarray:
+    return ex.weight_scaled(_model)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def exact(spec: ModelSpec):
+def exact(spec: ModelSpec, _model: ensembles.TrainedModel):
     """Exact arithmetic and geometric ensembles, with a progress bar if big.
 
     The bar is made inside the cached function, so a cache hit replays it (created, then emptied) instead of
     referring to an element of another run; its text is in the language of whoever computed it first.
     """
-    model = trained(spec)
+    model = _model
     d = droppable_units(spec)
     report, clear = None, None
     if 2**d > ex.PROGRESS_ABOVE:
@@ -144,7 +149,7 @@ def _exact_again() -> None:
     progress.forget(EXACT_TASK)
 
 
-def exact_if_wanted(spec: ModelSpec, with_exact: bool) -> bool:
+def exact_if_wanted(spec: ModelSpec, with_exact: bool, model: ensembles.TrainedModel) -> bool:
     """Computes the exact ensemble now, under a progress bar and a Stop button when it is big, so that the tabs get
     it from the cache; returns whether the page shows exact ensembles (not after a Stop).
 
@@ -163,38 +168,38 @@ def exact_if_wanted(spec: ModelSpec, with_exact: bool) -> bool:
         return False
     st.session_state.pop(EXACT_STOPPED, None)
     if 2 ** droppable_units(spec) > ex.PROGRESS_ABOVE:
-        progress.guarded(EXACT_TASK, lambda: exact(spec), on_stop=_exact_stopped, args=(spec,))
+        progress.guarded(EXACT_TASK, lambda: exact(spec, model), on_stop=_exact_stopped, args=(spec,))
     return True
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def monte_carlo(spec: ModelSpec, k: int):
-    return ex.monte_carlo(ex.key(spec.seed, ex.MASKS, 0), trained(spec), k)
+def monte_carlo(spec: ModelSpec, k: int, _model: ensembles.TrainedModel):
+    return ex.monte_carlo(ex.key(spec.seed, ex.MASKS, 0), _model, k)
 
 
-def panels(spec: ModelSpec, k: int, with_exact: bool) -> ex.Panels:
-    """Weight-scaled, Monte Carlo (k masks) and, if asked, exact predictions (each from a cached call)."""
-    return ex.panels(trained(spec), weight_scaled(spec), monte_carlo(spec, k), exact(spec) if with_exact else None)
+def panels(spec: ModelSpec, k: int, model: ensembles.TrainedModel, ens) -> ex.Panels:
+    """Weight-scaled, Monte Carlo (k masks) and, if given, exact predictions (each from a cached call)."""
+    return ex.panels(model, weight_scaled(spec, model), monte_carlo(spec, k, model), ens)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def strip(spec: ModelSpec) -> ex.Strip:
-    return ex.strip(ex.key(spec.seed, ex.MASKS, 0), trained(spec))
+def strip(spec: ModelSpec, _model: ensembles.TrainedModel) -> ex.Strip:
+    return ex.strip(ex.key(spec.seed, ex.MASKS, 0), _model)
 
 
-def convergence(spec: ModelSpec) -> ex.ConvergenceView:
+def convergence(spec: ModelSpec, model: ensembles.TrainedModel) -> ex.ConvergenceView:
     """_convergence under a progress bar with a Stop button; raises Stopped after a Stop (its notice and a button
     to start again are then on the page)."""
     return progress.stoppable(
-        "e_conv", spec, lambda: _convergence(spec), what=(_("following the Monte Carlo sequences")),
+        "e_conv", spec, lambda: _convergence(spec, model, exact(spec, model), weight_scaled(spec, model)), what=(_("following the Monte Carlo sequences")),
         shown=(_("The convergence charts need all of them, so none is shown. The controls keep their values; "
                       "change one, or press the button, to start again.")),
         again=(_("Follow them after all")))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _convergence(spec: ModelSpec) -> ex.ConvergenceView:
-    model, ens, ws = trained(spec), exact(spec), weight_scaled(spec)
+def _convergence(spec: ModelSpec, _model: ensembles.TrainedModel, _ens, _ws) -> ex.ConvergenceView:
+    model, ens, ws = _model, _ens, _ws
     report, clear = progress.bar(
         (_("Following {n} sequences of {k} sampled masks").format(n=ex.N_SEQUENCES, k=f"{ex.K_MAX:,}")),
         (_("sequences")))
@@ -204,53 +209,55 @@ def _convergence(spec: ModelSpec) -> ex.ConvergenceView:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def case_view(spec: ModelSpec) -> ex.CaseView:
-    return ex.case_view(trained(spec), weight_scaled(spec), exact(spec))
+def case_view(spec: ModelSpec, _model: ensembles.TrainedModel, _ens) -> ex.CaseView:
+    return ex.case_view(_model, weight_scaled(spec, _model), _ens)
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def regression(seed: int, keep: float, passes: int) -> ex.RegressionView:
-    return ex.regression(ex.key(seed, ex.MASKS, 0), trained(ex.regression_spec(seed, keep)), passes)
+def regression(seed: int, keep: float, passes: int, _model: ensembles.TrainedModel) -> ex.RegressionView:
+    """_model: trained(ex.regression_spec(seed, keep))."""
+    return ex.regression(ex.key(seed, ex.MASKS, 0), _model, passes)
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def uncertainty(spec: ModelSpec, passes: int) -> dict:
-    return ex.uncertainty(ex.key(spec.seed, ex.MASKS, 0), trained(spec), weight_scaled(spec), passes)
+def uncertainty(spec: ModelSpec, passes: int, _model: ensembles.TrainedModel) -> dict:
+    return ex.uncertainty(ex.key(spec.seed, ex.MASKS, 0), _model, weight_scaled(spec, _model), passes)
 
 
 # --- figures: shared read-only objects, one per language ------------------------------------------------------
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
-def surfaces_figure(spec: ModelSpec, k: int, with_exact: bool, presenter: bool, lang: str):
-    model = trained(spec)
-    return fig.surfaces(panels(spec, k, with_exact), droppable_units(spec), k, x_train=model.x_train,
+def surfaces_figure(spec: ModelSpec, k: int, with_exact: bool, presenter: bool, lang: str, _model, _ens):
+    model = _model
+    return fig.surfaces(panels(spec, k, model, _ens), droppable_units(spec), k, x_train=model.x_train,
                         y_train=model.y_train, presenter=presenter, lang=lang)
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
-def difference_figure(spec: ModelSpec, k: int, with_exact: bool, a: str, b: str, presenter: bool, lang: str):
-    diff, _tv_grid, _tv_test = ex.difference(panels(spec, k, with_exact), a, b)
+def difference_figure(spec: ModelSpec, k: int, with_exact: bool, a: str, b: str, presenter: bool, lang: str,
+                      _view: ex.Panels):
+    diff, _tv_grid, _tv_test = ex.difference(_view, a, b)
     xs, ys, _pts = ex.grid()
     return fig.difference(xs, ys, diff, a, b, presenter=presenter, lang=lang)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def strip_figure(spec: ModelSpec, presenter: bool, lang: str):
+def strip_figure(spec: ModelSpec, presenter: bool, lang: str, _model):
     xs, ys, _pts = ex.grid()
-    return fig.strip(xs, ys, strip(spec), presenter=presenter, lang=lang)
+    return fig.strip(xs, ys, strip(spec, _model), presenter=presenter, lang=lang)
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
-def convergence_figures(spec: ModelSpec, where: str, k: int, presenter: bool, lang: str):
-    """(distance chart, accuracy chart); the page has called convergence() (with its bar) before."""
-    return fig.convergence(_convergence(spec), where, k, presenter=presenter, lang=lang)
+def convergence_figures(spec: ModelSpec, where: str, k: int, presenter: bool, lang: str, _conv):
+    """(distance chart, accuracy chart) of convergence()'s result."""
+    return fig.convergence(_conv, where, k, presenter=presenter, lang=lang)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def case_figures(spec: ModelSpec, description: str, presenter: bool, lang: str):
+def case_figures(spec: ModelSpec, description: str, presenter: bool, lang: str, _cv):
     xs, ys, _pts = ex.grid()
-    return fig.case(xs, ys, case_view(spec), description, presenter=presenter, lang=lang)
+    return fig.case(xs, ys, _cv, description, presenter=presenter, lang=lang)
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
@@ -259,15 +266,15 @@ def vote_figure(rows: tuple, normalise: bool, presenter: bool, lang: str):
 
 
 @st.cache_resource(max_entries=128, show_spinner=False)
-def regression_figure(seed: int, keep: float, passes: int, presenter: bool, lang: str):
-    return fig.regression(regression(seed, keep, passes), keep, passes, presenter=presenter, lang=lang)
+def regression_figure(seed: int, keep: float, passes: int, presenter: bool, lang: str, _model):
+    return fig.regression(regression(seed, keep, passes, _model), keep, passes, presenter=presenter, lang=lang)
 
 
 @st.cache_resource(max_entries=128, show_spinner=False)
-def uncertainty_figure(spec: ModelSpec, passes: int, presenter: bool, lang: str):
-    model = trained(spec)
+def uncertainty_figure(spec: ModelSpec, passes: int, presenter: bool, lang: str, _model):
+    model = _model
     xs, ys, _pts = ex.grid()
-    return fig.uncertainty(xs, ys, uncertainty(spec, passes), passes, x_train=model.x_train, y_train=model.y_train,
+    return fig.uncertainty(xs, ys, uncertainty(spec, passes, model), passes, x_train=model.x_train, y_train=model.y_train,
                            presenter=presenter, lang=lang)
 
 
@@ -371,12 +378,14 @@ def model_controls(presenter: bool = False) -> tuple[EnsembleControls, bool]:
     return controls, d <= ex.AUTO_EXACT_UNITS or big
 
 
-def predictions_tab(spec: ModelSpec, k: int, with_exact: bool, presenter: bool, lang: str) -> None:
+def predictions_tab(spec: ModelSpec, k: int, with_exact: bool, presenter: bool, lang: str,
+                    model: ensembles.TrainedModel) -> None:
     stage, about = layout.figure_first(presenter)
     about.markdown(_("The same trained network predicts five ways. Equal colours mean equal P(class 1) in every panel."))
     with stage:
-        widgets.chart(surfaces_figure(spec, k, with_exact, presenter, lang), key=layout.MAIN_FIGURE_KEY)
-    view = panels(spec, k, with_exact)
+        ens = exact(spec, model) if with_exact else None
+        widgets.chart(surfaces_figure(spec, k, with_exact, presenter, lang, model, ens), key=layout.MAIN_FIGURE_KEY)
+    view = panels(spec, k, model, ens)
     left, right = st.columns([1, 2], gap="large")
     a = draw_one(WIDGETS["diff_a"], left)
     b = draw_one(dataclasses.replace(WIDGETS["diff_b"], default="exact arithmetic" if with_exact else "weight-scaled"),
@@ -393,23 +402,24 @@ def predictions_tab(spec: ModelSpec, k: int, with_exact: bool, presenter: bool, 
                        "|ΔP(class 1)|. 0: identical; 1: certain of opposite classes. Averaged over the 60 × 60 grid "
                        "or over the test points."))
         with right:
-            widgets.chart(difference_figure(spec, k, with_exact, a, b, presenter, lang), key="e_difference")
-    widgets.chart(strip_figure(spec, presenter, lang), key="e_strip")
+            widgets.chart(difference_figure(spec, k, with_exact, a, b, presenter, lang, view), key="e_difference")
+    widgets.chart(strip_figure(spec, presenter, lang, model), key="e_strip")
     st.caption(_("Each panel is one thinned network; its title counts the units it keeps in each dropped layer. "
                  "Single members disagree a lot, and a member with an empty layer (\"no path\") predicts the same "
                  "everywhere."))
 
 
-def convergence_tab(spec: ModelSpec, k: int, with_exact: bool, presenter: bool, lang: str, side=None) -> None:
+def convergence_tab(spec: ModelSpec, k: int, with_exact: bool, presenter: bool, lang: str, side,
+                    model: ensembles.TrainedModel) -> None:
     if not with_exact:
         st.info(_("The convergence charts measure the distance to the exact ensemble, so they need it (see above)."))
         return
     where = draw_one(WIDGETS["where"], side if presenter else st)
     try:
-        conv = convergence(spec)
+        conv = convergence(spec, model)
     except Stopped:  # its notice and a button to start again are shown
         return
-    fig_tv, fig_acc = convergence_figures(spec, where, k, presenter, lang)
+    fig_tv, fig_acc = convergence_figures(spec, where, k, presenter, lang, conv)
     c1, c2 = st.columns(2)
     with c1:
         widgets.chart(fig_tv, key=layout.MAIN_FIGURE_KEY)
@@ -464,7 +474,9 @@ def exactness_tab(spec: ModelSpec, presenter: bool, lang: str, side=None) -> Non
             st.markdown(explanation)
     try:
         with training_spinner():
-            cv = case_view(ex.case_spec(case, spec, act))
+            case_spec = ex.case_spec(case, spec, act)
+            case_model = trained(case_spec)
+            cv = case_view(case_spec, case_model, exact(case_spec, case_model))
     except ValueError as exc:
         widgets.error(exc)
         return
@@ -481,7 +493,7 @@ def exactness_tab(spec: ModelSpec, presenter: bool, lang: str, side=None) -> Non
                           "the weight-scaled pre-activation to {error}.").format(
                 sup=widgets.superscript(cv.spec.sizes[layer - 1]), units=g.shape[1], layer=layer, lo=f"{g.min():.3g}",
                 hi=f"{g.max():.3g}", mean=f"{g.mean():.3g}", error=f"{cv.jensen.mean_preact_error:.1g}"))
-    fig_surf, fig_diff = case_figures(cv.spec, _(DESCRIPTIONS[case]), presenter, lang)
+    fig_surf, fig_diff = case_figures(cv.spec, _(DESCRIPTIONS[case]), presenter, lang, cv)
     with stage:
         widgets.chart(fig_surf, key=layout.MAIN_FIGURE_KEY)
         widgets.chart(fig_diff, key="e_case_diff")
@@ -535,7 +547,7 @@ def voting_tab(presenter: bool, lang: str) -> None:
                  "scaling rule approximates the geometric mean."))
 
 
-def uncertainty_tab(spec: ModelSpec, presenter: bool, lang: str, side=None) -> None:
+def uncertainty_tab(spec: ModelSpec, presenter: bool, lang: str, side, model: ensembles.TrainedModel) -> None:
     stage, about = layout.figure_first(presenter)
     about.info(_("A different use of the same samples. In the other tabs the sampled subnetworks served to "
               "**approximate one prediction** (and the weight-scaled network does that in one pass). Here dropout "
@@ -545,12 +557,13 @@ def uncertainty_tab(spec: ModelSpec, presenter: bool, lang: str, side=None) -> N
     keep_r = draw_one(WIDGETS["reg_keep"], c1)
     passes = draw_one(WIDGETS["passes"], c2)
     with training_spinner():
-        figure = regression_figure(spec.seed, keep_r, passes, presenter, lang)
+        figure = regression_figure(spec.seed, keep_r, passes, presenter, lang,
+                                   trained(ex.regression_spec(spec.seed, keep_r)))
     with stage:
         widgets.chart(figure, key=layout.MAIN_FIGURE_KEY)
     st.caption(_("The training points cover only −1.5 ≤ x ≤ 1.5. Outside, the thinned networks extrapolate in "
                  "different directions and the band widens: the model says it does not know."))
-    widgets.chart(uncertainty_figure(spec, passes, presenter, lang), key="e_entropy")
+    widgets.chart(uncertainty_figure(spec, passes, presenter, lang, model), key="e_entropy")
     st.caption(_("Predictive entropy H[mean of the T predictions] is high near the boundary. The mutual information, "
                  "H[mean] − mean of the T entropies, is the part that comes from the subnetworks disagreeing with "
                  "each other rather than from each of them being unsure."))
@@ -570,6 +583,8 @@ def render(presenter: bool) -> None:
         intro()
         main = about = st.container()
         tab_side = model_side = None
+    # Not a fragment: k's moves (and the model's) rerun the page. With k in a fragment, stepping it by keyboard
+    # across its range (each step a new Monte Carlo run and figure) kept the app busy for minutes (test_extremes).
     with model_side or st.container():
         controls, with_exact = model_controls(presenter)
         controls = dataclasses.replace(controls, k=draw_one(WIDGETS["k"]))
@@ -605,25 +620,50 @@ def _body(controls, with_exact: bool, presenter: bool, lang: str, about, side) -
     if any(_(t) != t for t in TABS) and not presenter:
         st.caption(_("The tabs: {tabs}").format(
             tabs=" · ".join(_("**{tab}** ({name})").format(tab=t, name=_(t)) for t in TABS)))
-    # Bound to the URL, so a link opens the same section; only the open tab runs its computation.
+    # Bound to the URL, so a link opens the same section; only the open tab runs its computation. Each open tab is
+    # a fragment (outside presenter mode, where its controls sit in the page's side column, outside the tab):
+    # moving one of its own controls reruns the tab only, and its figures come from the caches above.
+    tab = _tab_body if presenter else _tab_fragment
     tabs = widgets.tabs(list(TABS), TAB_KEY)
     if tabs[0].open:
         with tabs[0]:
-            with_exact = exact_if_wanted(spec, with_exact)  # big ones: a progress bar and a Stop button
-            predictions_tab(spec, controls.k, with_exact, presenter, lang)
+            tab(_predictions_section, spec, controls.k, with_exact, presenter, lang, model)
     if tabs[1].open:
         with tabs[1]:
-            if not tabs[0].open:  # once per run (its notice and buttons have keys)
-                with_exact = exact_if_wanted(spec, with_exact)
-            convergence_tab(spec, controls.k, with_exact, presenter, lang, side)
+            tab(_convergence_section, spec, controls.k, with_exact, presenter, lang, side, tabs[0].open, model)
     if tabs[2].open:
         with tabs[2]:
-            exactness_tab(spec, presenter, lang, side)
+            tab(exactness_tab, spec, presenter, lang, side)
     if tabs[3].open:
         with tabs[3]:
-            voting_tab(presenter, lang)
+            tab(voting_tab, presenter, lang)
     if tabs[4].open:
         with tabs[4]:
-            uncertainty_tab(spec, presenter, lang, side)
+            tab(uncertainty_tab, spec, presenter, lang, side, model)
     widgets.show_url_notices()  # last: the notices box sits at the top, and widgets in the tabs add to it
 
+
+
+def _predictions_section(spec: ModelSpec, k: int, with_exact: bool, presenter: bool, lang: str, model) -> None:
+    with_exact = exact_if_wanted(spec, with_exact, model)  # big ones: a progress bar and a Stop button
+    predictions_tab(spec, k, with_exact, presenter, lang, model)
+
+
+def _convergence_section(spec: ModelSpec, k: int, with_exact: bool, presenter: bool, lang: str, side,
+                         predictions_open: bool, model) -> None:
+    if predictions_open:  # that tab has drawn the exact ensemble's notice and buttons (they have keys) this run
+        with_exact = with_exact and st.session_state.get(EXACT_STOPPED) != spec
+    else:
+        with_exact = exact_if_wanted(spec, with_exact, model)
+    convergence_tab(spec, k, with_exact, presenter, lang, side, model)
+
+
+def _tab_body(draw, *args) -> None:
+    """One tab's controls and figures; a ValueError of the library is shown as a message."""
+    try:
+        draw(*args)
+    except ValueError as exc:
+        widgets.error(exc)
+
+
+_tab_fragment = st.fragment(_tab_body)
