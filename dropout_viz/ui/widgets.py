@@ -269,6 +269,19 @@ def error(exc: Exception) -> None:
     st.error(str(exc), icon="⚠️")
 
 
+def tab_body(draw, *args) -> None:
+    """``draw(*args)``: one tab's controls and figures; a ValueError it raises is the tab's message."""
+    try:
+        draw(*args)
+    except ValueError as exc:
+        error(exc)
+
+
+# The same as a fragment: moving one of the tab's own controls reruns only the tab. (Not in presenter mode on
+# pages whose tab controls sit in the page's side column: a fragment cannot draw outside itself.)
+tab_fragment = st.fragment(tab_body)
+
+
 def page_link_markdown(label: str, href: str) -> None:
     """A link to a page of the lab written as Markdown (where st.page_link cannot resolve the page)."""
     st.markdown(f"[{label}]({href})")

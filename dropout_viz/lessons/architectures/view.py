@@ -262,17 +262,8 @@ def render(presenter: bool) -> None:
             with tab:
                 if not presenter:  # the tab's title says it on the slide
                     st.subheader(_(name))
-                tab_body((sequences_tab, depth_tab)[i], presenter, lang)
+                widgets.tab_fragment((sequences_tab, depth_tab)[i], presenter, lang)
     widgets.show_url_notices()
-
-
-@st.fragment
-def tab_body(draw, presenter: bool, lang: str) -> None:
-    """The open tab's controls and figures, a fragment: moving one of its controls reruns only the tab."""
-    try:
-        draw(presenter, lang)
-    except ValueError as exc:
-        widgets.error(exc)
 
 
 INTRO = N_(

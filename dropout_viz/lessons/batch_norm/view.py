@@ -424,17 +424,8 @@ def render(presenter: bool) -> None:
     for tab, draw in zip(tabs, (shift_tab, orders_tab, width_tab, placement_tab)):
         if tab.open:
             with tab:
-                tab_body(draw, presenter, lang)
+                ui.tab_fragment(draw, presenter, lang)
     ui.show_url_notices()
-
-
-@st.fragment
-def tab_body(draw, presenter: bool, lang: str) -> None:
-    """The open tab's controls and figures, a fragment: moving one of its controls reruns only the tab."""
-    try:
-        draw(presenter, lang)
-    except ValueError as exc:
-        ui.error(exc)
 
 
 INTRO = N_(

@@ -623,7 +623,7 @@ def _body(controls, with_exact: bool, presenter: bool, lang: str, about, side) -
     # Bound to the URL, so a link opens the same section; only the open tab runs its computation. Each open tab is
     # a fragment (outside presenter mode, where its controls sit in the page's side column, outside the tab):
     # moving one of its own controls reruns the tab only, and its figures come from the caches above.
-    tab = _tab_body if presenter else _tab_fragment
+    tab = widgets.tab_body if presenter else widgets.tab_fragment
     tabs = widgets.tabs(list(TABS), TAB_KEY)
     if tabs[0].open:
         with tabs[0]:
@@ -658,12 +658,3 @@ def _convergence_section(spec: ModelSpec, k: int, with_exact: bool, presenter: b
     convergence_tab(spec, k, with_exact, presenter, lang, side, model)
 
 
-def _tab_body(draw, *args) -> None:
-    """One tab's controls and figures; a ValueError of the library is shown as a message."""
-    try:
-        draw(*args)
-    except ValueError as exc:
-        widgets.error(exc)
-
-
-_tab_fragment = st.fragment(_tab_body)

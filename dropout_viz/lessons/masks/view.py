@@ -455,14 +455,8 @@ def _tabs(controls: MasksControls, presenter: bool, lang: str, side) -> None:
                 if presenter:  # its controls sit in the side column, outside the tab: a fragment cannot write there
                     draw(controls, presenter, lang, side)
                 else:
-                    _tab_fragment(draw, controls, presenter, lang)
-
-
-@st.fragment
-def _tab_fragment(draw, controls: MasksControls, presenter: bool, lang: str) -> None:
-    """The open tab's controls and figures, a fragment: moving one of its controls reruns only the tab (the
-    network, keep and seed above the tabs rerun the page, and the tab with them)."""
-    draw(controls, presenter, lang, None)
+                    # The network, keep and seed above the tabs rerun the page, and the tab with them.
+                    widgets.tab_fragment(draw, controls, presenter, lang, None)
 
 
 def _thinned_tab(c: MasksControls, presenter: bool, lang: str, side=None) -> None:

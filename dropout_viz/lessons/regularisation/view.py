@@ -475,14 +475,7 @@ def render(presenter: bool) -> None:
     for title, tab in zip(TABS, tabs):
         if tab.open:
             with tab:
-                tab_body(title, presenter)
-
-
-@st.fragment
-def tab_body(title: str, presenter: bool) -> None:
-    """The open tab's controls and figures, a fragment: moving one of its controls reruns only the tab (each tab
-    shows its own errors)."""
-    TAB_VIEWS[title](presenter)
+                widgets.tab_fragment(TAB_VIEWS[title], presenter)
 
 
 INTRO = N_("Dropout's noise keeps a network from fitting its training set too well. Four experiments: what the noise "
