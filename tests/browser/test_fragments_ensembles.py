@@ -12,7 +12,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from tests.browser.helpers import open_page, plotly_json, set_slider
-from tests.browser.test_section_fragments import Client
+from tests.browser.test_section_fragments import Client, check_reruns_its_tab_only
 
 PAGE = "Ensemble_vs_weight_scaling"
 UNCERTAINTY = "e_tab=Uncertainty+%28MC+dropout%29"
@@ -36,15 +36,7 @@ CASES = [
 
 @pytest.mark.parametrize("query,key,value,changed,kept", CASES, ids=[c[1] for c in CASES])
 def test_a_tab_control_reruns_its_tab_only(client, query, key, value, changed, kept):
-    first = client.open(PAGE, query)
-    assert not first.fragment
-    before = {k: client.figure(k) for k in changed + kept}
-    result = client.move(key, value)
-    assert result.fragment, "the move reran the whole page, not its tab's fragment"
-    for k in changed:
-        assert client.figure(k) != before[k], k
-    for k in kept:
-        assert client.figure(k) == before[k], k
+    check_reruns_its_tab_only(client, PAGE, query, key, value, changed, kept)
 
 
 def test_the_link_follows_a_control_in_the_tab(page, app_server):

@@ -6,14 +6,11 @@ changes arrives changed. In Chromium: the link follows a control moved in a frag
 """
 from __future__ import annotations
 
-from urllib.parse import parse_qs
-
 import pytest
 
 from dropout_viz.lessons.masks import view as masks
 from dropout_viz.lessons.regularisation import view as regularisation
-from tests.browser.helpers import open_page, plotly_json, set_slider
-from tests.browser.test_section_fragments import Client
+from tests.browser.test_section_fragments import Client, check_link_follows
 
 
 @pytest.fixture
@@ -65,11 +62,4 @@ BROWSER_CASES = [
 
 @pytest.mark.parametrize("page_name,query,label,key,value", BROWSER_CASES, ids=[c[0] for c in BROWSER_CASES])
 def test_the_link_follows_a_control_in_a_fragment(page, app_server, page_name, query, label, key, value):
-    open_page(page, f"{app_server}/{page_name}" + (f"?{query}" if query else ""))
-    before = plotly_json(page, 0)
-    assert set_slider(page, label, value=value) == value
-    link = parse_qs(page.url.split("?", 1)[1]) if "?" in page.url else {}
-    assert float(link[key][-1]) == value, page.url
-    for k, v in parse_qs(query).items():  # the tab the link opened stays in it
-        assert link[k] == v, page.url
-    assert plotly_json(page, 0) != before
+    check_link_follows(page, app_server, page_name, query, label, key, value)

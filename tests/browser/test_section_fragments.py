@@ -89,6 +89,12 @@ CASES = [
 
 @pytest.mark.parametrize("page,query,key,value,changed,kept", CASES, ids=[f"{c[0]}-{c[2]}" for c in CASES])
 def test_a_control_reruns_its_tab_only(client, page, query, key, value, changed, kept):
+    check_reruns_its_tab_only(client, page, query, key, value, changed, kept)
+
+
+def check_reruns_its_tab_only(client, page, query, key, value, changed, kept):
+    """Moving ``key`` to ``value`` on ``page`` opened at ``query`` is a fragment run that changes the figures
+    ``changed`` and leaves the figures ``kept`` as they were (figures by their element key)."""
     first = client.open(page, query)
     assert not first.fragment
     before = {k: client.figure(k) for k in changed + kept}
@@ -112,6 +118,12 @@ BROWSER_CASES = [
 
 @pytest.mark.parametrize("page_name,query,label,key,value", BROWSER_CASES, ids=[c[0] for c in BROWSER_CASES])
 def test_the_link_follows_a_control_in_a_fragment(page, app_server, page_name, query, label, key, value):
+    check_link_follows(page, app_server, page_name, query, label, key, value)
+
+
+def check_link_follows(page, app_server, page_name, query, label, key, value):
+    """In Chromium: the slider ``label`` moved to ``value`` inside a fragment writes ``key=value`` into the link,
+    keeps the link's tab, and changes the first figure."""
     open_page(page, f"{app_server}/{page_name}" + (f"?{query}" if query else ""))
     before = plotly_json(page, 0)
     assert set_slider(page, label, value=value) == value
