@@ -138,22 +138,13 @@ def axis_style(presenter: bool) -> dict:
     )
 
 
-def base_layout(fig: go.Figure, title: str | None, presenter: bool = False, *, height: int | None = None) -> go.Figure:
-    """Apply the shared look (fonts, white background, title, legend, hover) to fig in place and return it."""
+def _look(title: str | None, presenter: bool) -> dict:
+    """The shared look as layout keys: fonts, title, white background, margins, legend, hover, colours."""
     s = scale(presenter)
-    set_template(fig)
-    fig.update_layout(
+    return dict(
         font=dict(family=FONT_FAMILY, size=font_size(presenter), color=TEXT),
-        title=dict(
-            text=title or None,
-            font=dict(size=font_size(presenter, TITLE_FONT), color=TEXT),
-            x=0.0,
-            xanchor="left",
-            xref="paper",
-            y=0.98,
-            yanchor="top",
-            yref="container",
-        ),
+        title=dict(text=title or None, font=dict(size=font_size(presenter, TITLE_FONT), color=TEXT), x=0.0,
+                   xanchor="left", xref="paper", y=0.98, yanchor="top", yref="container"),
         paper_bgcolor="white",
         plot_bgcolor="white",
         margin=dict(l=int(60 * s), r=int(24 * s), t=int((64 if title else 24) * s), b=int(56 * s)),
@@ -161,6 +152,12 @@ def base_layout(fig: go.Figure, title: str | None, presenter: bool = False, *, h
         hoverlabel=dict(font=dict(size=font_size(presenter, SMALL_FONT))),
         colorway=list(PALETTE),
     )
+
+
+def base_layout(fig: go.Figure, title: str | None, presenter: bool = False, *, height: int | None = None) -> go.Figure:
+    """Apply the shared look (fonts, white background, title, legend, hover) to fig in place and return it."""
+    set_template(fig)
+    fig.update_layout(**_look(title, presenter))
     if height is not None:
         fig.update_layout(height=int(height))
     # No vertical zero line: x is steps, indices or features here, and the line reads as data.
@@ -199,22 +196,13 @@ def _template() -> dict:
 
 def layout_dict(title: str | None, presenter: bool = False, *, height: int | None = None) -> dict:
     """base_layout's look as a plain layout dict for a figure with one x and one y axis (for fast_figure)."""
-    s = scale(presenter)
     lay = dict(
         template=_template(),
-        font=dict(family=FONT_FAMILY, size=font_size(presenter), color=TEXT),
-        title=dict(text=title or None, font=dict(size=font_size(presenter, TITLE_FONT), color=TEXT), x=0.0,
-                   xanchor="left", xref="paper", y=0.98, yanchor="top", yref="container"),
-        paper_bgcolor="white",
-        plot_bgcolor="white",
-        margin=dict(l=int(60 * s), r=int(24 * s), t=int((64 if title else 24) * s), b=int(56 * s)),
-        legend=dict(font=dict(size=font_size(presenter, SMALL_FONT)), bgcolor="rgba(255,255,255,0.85)"),
-        hoverlabel=dict(font=dict(size=font_size(presenter, SMALL_FONT))),
-        colorway=list(PALETTE),
+        **_look(title, presenter),
         xaxis={**axis_style(presenter), "zeroline": False},
         yaxis=axis_style(presenter),
     )
-    if not title:
+    if not title:  # as update_layout drops a None
         del lay["title"]["text"]
     if height is not None:
         lay["height"] = int(height)
