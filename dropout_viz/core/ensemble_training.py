@@ -380,29 +380,31 @@ def compare_ensembles(key, x_train, y_train, x_test, y_test, grid, config: Ensem
                   chunk=cfg.chunk)
     lr_j = jnp.float32(lr)
     # The four programs of a run depend on each other's shapes only: compile them side by side, one per core.
-    shapes = jax.eval_shape(partial(_ensemble_setup.__wrapped__, n=n, config=cfg), key, hidden_j)
-    sp, sps, sf, sfs = shapes
+    setup = _ensemble_setup.trace(key, hidden_j, n=n, config=cfg)  # traced once: its shapes, then its program
+    sp, sps, sf, sfs = setup.out_info
     system.compile_in_parallel([
-        lambda: _ensemble_setup.lower(key, hidden_j, n=n, config=cfg),
+        setup.lower,
         lambda: _ensemble_chunk.lower(sps, sp, xj, yj, x_eval, lr_j, n_masks=1, eval_masks=1, **common),
         lambda: _ensemble_chunk.lower(sfs, sf, xj, yj, x_eval, lr_j, n_masks=cfg.n_masks, eval_masks=cfg.eval_masks,
                                       **common),
         lambda: _ensemble_finish.lower(sps.flat, sp, sfs.flat, sf, gj, xt, unravel=unravel, config=cfg)])
     plain, plain_states, family, fam_states = _ensemble_setup(key, hidden_j, n=n, config=cfg)
 
-    plain_hist, fam_hist = [], []
     n_chunks = steps // cfg.chunk
-    for c in range(n_chunks):
-        plain_states, p_plain = _ensemble_chunk(plain_states, plain, xj, yj, x_eval, lr_j, n_masks=1, eval_masks=1,
-                                                **common)
-        fam_states, p_fam = _ensemble_chunk(fam_states, family, xj, yj, x_eval, lr_j, n_masks=cfg.n_masks,
-                                            eval_masks=cfg.eval_masks, **common)
-        plain_hist.append(np.asarray(p_plain))
-        fam_hist.append(np.asarray(p_fam))
+
+    def report(done: int) -> None:
         if progress is not None:
-            progress((c + 1) / n_chunks)
+            progress(done / n_chunks)
         if on_progress is not None:
-            on_progress(c + 1, n_chunks)
+            on_progress(done, n_chunks)
+
+    # The plain networks and the dropout family never exchange anything while they train: their chunks run on
+    # two threads (XLA runs without Python's lock), side by side on two cores; same programs, same bits.
+    (plain_states, plain_hist), (fam_states, fam_hist) = system.run_side_by_side(
+        [lambda states: _ensemble_chunk(states, plain, xj, yj, x_eval, lr_j, n_masks=1, eval_masks=1, **common),
+         lambda states: _ensemble_chunk(states, family, xj, yj, x_eval, lr_j, n_masks=cfg.n_masks,
+                                        eval_masks=cfg.eval_masks, **common)],
+        [plain_states, fam_states], n_chunks, report)
 
     plain_p = np.stack(plain_hist, axis=1)  # (models, E, n_train + n_test, C)
     fam_p = np.concatenate([plain_p[:1], np.stack(fam_hist, axis=1)])  # no dropout, dropout, boosting

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Callable
 
 import jax
+import numpy as np
 
 CACHE_ENV = "DROPOUT_LAB_CACHE_DIR"
 
@@ -98,6 +100,75 @@ def compile_in_parallel(lowerings, workers: int | None = None) -> None:
     with ThreadPoolExecutor(max_workers=workers or min(len(thunks), os.cpu_count() or 1)) as pool:
         for future in [pool.submit(lambda t=t: t().compile()) for t in thunks]:
             future.result()
+
+
+def run_side_by_side(steps, states, n: int, report: Callable[[int], None] | None = None) -> list:
+    """Run independent loops of jitted calls on their own threads: loop i calls ``state, out = steps[i](state)``
+    ``n`` times from ``states[i]``. Returns, per loop, (final state, [out as a NumPy array, call by call]).
+
+    XLA executes without Python's lock, so two loops of small programs that would each keep one core busy in
+    turn run on two cores at once; the calls and their bits are the ones a plain loop makes. ``report(done)``
+    runs on the calling thread whenever the slowest loop has finished another call (a Streamlit progress bar can
+    be drawn from it); if it raises (a Stop), the loops stop after their current call and the error goes on.
+    """
+    import threading
+
+    k = len(steps)
+    if len(states) != k:
+        raise ValueError(f"states must hold one start state per step function ({k}), got {len(states)}")
+    results: list = [[s, []] for s in states]
+    errors: list = []
+    stop = threading.Event()
+    changed = threading.Condition()
+
+    def loop(i: int) -> None:
+        try:
+            state, outs = results[i]
+            for _ in range(n):
+                if stop.is_set():
+                    return
+                state, out = steps[i](state)
+                outs.append(np.asarray(out))
+                results[i][0] = state
+                with changed:
+                    changed.notify()
+        except BaseException as exc:  # noqa: BLE001  (handed to the calling thread)
+            errors.append(exc)
+            with changed:
+                changed.notify()
+
+    threads = [threading.Thread(target=loop, args=(i,), daemon=True) for i in range(1, k)]
+    for t in threads:
+        t.start()
+    try:
+        reported = 0
+        state, outs = results[0]
+        for _ in range(n):  # the first loop on the calling thread, which also reports
+            state, out = steps[0](state)
+            outs.append(np.asarray(out))
+            results[0][0] = state
+            reported = _report_done(results, reported, report, errors)
+        while reported < n:
+            with changed:
+                changed.wait_for(lambda: errors or min(len(r[1]) for r in results) > reported, timeout=1.0)
+            reported = _report_done(results, reported, report, errors)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    if errors:
+        raise errors[0]
+    return [tuple(r) for r in results]
+
+
+def _report_done(results, reported: int, report, errors) -> int:
+    if errors:
+        raise errors[0]
+    done = min(len(r[1]) for r in results)
+    if report is not None:
+        for d in range(reported + 1, done + 1):
+            report(d)
+    return done
 
 
 def backend_info() -> dict:

@@ -2,6 +2,7 @@
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 from dropout_viz.core import system
 
@@ -98,3 +99,62 @@ def test_programs_compiled_side_by_side_are_not_compiled_again():
         np.testing.assert_allclose(np.asarray(f(x)), np.sin(x) * 3.0, rtol=1e-6)
         np.testing.assert_allclose(np.asarray(g(x, n=2)), np.cumsum(x) ** 2, rtol=1e-6)
     assert c.count == 0
+
+
+@jax.jit
+def _double_step(state):
+    """A jitted step for run_side_by_side: (state + 1, 2 * state)."""
+    return state + 1.0, 2.0 * state
+
+
+@jax.jit
+def _square_step(state):
+    return state * 0.5, state ** 2
+
+
+def test_loops_run_side_by_side_give_what_plain_loops_give():
+    reports = []
+    (a_state, a_outs), (b_state, b_outs) = system.run_side_by_side(
+        [_double_step, _square_step], [jnp.arange(3.0), jnp.ones(2) * 8.0], 5, reports.append)
+    want = []
+    for step, start in ((_double_step, jnp.arange(3.0)), (_square_step, jnp.ones(2) * 8.0)):
+        state, outs = start, []
+        for _ in range(5):
+            state, out = step(state)
+            outs.append(np.asarray(out))
+        want.append((np.asarray(state), outs))
+    np.testing.assert_array_equal(np.asarray(a_state), want[0][0])
+    np.testing.assert_array_equal(np.asarray(b_state), want[1][0])
+    assert len(a_outs) == len(b_outs) == 5
+    for got, ref in zip(a_outs + b_outs, want[0][1] + want[1][1]):
+        assert isinstance(got, np.ndarray)
+        np.testing.assert_array_equal(got, ref)
+    assert reports == [1, 2, 3, 4, 5]  # once per call of the slowest loop, in order, on the calling thread
+
+
+def test_an_error_in_the_report_stops_every_loop_and_is_raised():
+    calls = []
+
+    def slow(state):
+        calls.append(1)
+        return state + 1, state
+
+    def report(done):
+        if done == 2:
+            raise KeyboardInterrupt("stop pressed")
+
+    with pytest.raises(KeyboardInterrupt, match="stop pressed"):
+        system.run_side_by_side([slow, slow], [0, 100], 1000, report)
+    assert len(calls) < 2000  # the loops stopped long before their 1,000 calls each
+
+
+def test_an_error_in_a_loop_on_another_thread_is_raised():
+    def broken(state):
+        if state >= 3:
+            raise FloatingPointError("diverged at 3")
+        return state + 1, state
+
+    with pytest.raises(FloatingPointError, match="diverged at 3"):
+        system.run_side_by_side([lambda s: (s + 1, s), broken], [0, 0], 10)
+    with pytest.raises(ValueError, match="states"):
+        system.run_side_by_side([_double_step, _square_step], [jnp.ones(1)], 3)
