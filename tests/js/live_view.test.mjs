@@ -2,7 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  decodeBatch, Scheduler, Curves, contourSegments, layout, FLAG_PLAYING, FLAG_RESET, KIND_SURFACE,
+  decodeBatch, Scheduler, Curves, contourSegments, layout, drawScene, probabilityLut, FLAG_PLAYING, FLAG_RESET,
+  KIND_SURFACE,
 } from "../../dropout_viz/ui/components/live_view/live_view.mjs";
 
 /** A batch in the format of playground.encode_batch (2 models, a 3 x 2 grid, layers of 2, 3 and 1 units). */
@@ -207,4 +208,96 @@ test("MaskHold keeps a mask for holdMs while playing, and counts the changes", a
   const free = new MaskHold(0);
   assert.deepEqual(snaps.map((s, i) => free.pick(s, i * 33, true)), snaps);
   assert.equal(free.changes, snaps.length - 1);
+});
+
+/** A painter that records what is drawn, and keeps each slot's drawing until its key changes (as the page's). */
+class Recorder {
+  constructor() { this.calls = []; this.slots = new Map(); this.slotDraws = {}; this.in = null; }
+  clear() {}
+  rect() {}
+  text() {}
+  image() {}
+  marker() {}
+  segments(s) { this.calls.push({ kind: "segments", n: s.length / 4, in: this.in }); }
+  polygon() {}
+  polyline(xs, ys, color, lw, dash = null, dashOffset = 0) {
+    this.calls.push({ kind: "polyline", xs: Array.from(xs), ys: Array.from(ys), color, dash, dashOffset, in: this.in });
+  }
+  cached(key, x, y, w, h, draw) { draw(this); }
+  clip(x, y, w, h, draw) { draw(); }
+  slot(name, key, x, y, w, h, draw) {
+    if (this.slots.get(name) === key) return;
+    this.slots.set(name, key);
+    this.slotDraws[name] = (this.slotDraws[name] || 0) + 1;
+    const outer = this.in;
+    this.in = name;
+    draw(this);
+    this.in = outer;
+  }
+}
+
+/** The view's state for a decoded batch, as LiveView.update builds it. */
+function sceneState(batch) {
+  const labels = { step: "Step", test: "test", gap: "gap", loss: "Loss", accuracy: "Accuracy", mask: "Mask",
+    maskShort: "Mask", trainStep: "training step", fits: "Fits", legend: [] };
+  const meta = { ...batch.meta, labels, colors: ["#D55E00", "#0072B2"], presenter: false, regression: false };
+  const st = { kind: batch.kind, models: batch.models, width: batch.width, height: batch.height, domain: batch.domain,
+    range: batch.range, units: batch.units, points: batch.points, lut: probabilityLut(), seq0: batch.seq, rgba: null,
+    meta, curves: new Curves(batch.models) };
+  return st;
+}
+
+const length = (xs, ys) => xs.slice(1).reduce((a, x, i) => a + Math.hypot(x - xs[i], ys[i + 1] - ys[i]), 0);
+
+test("each curve is its kept older part and its newest points, meeting at one point, one dash pattern", () => {
+  const steps = Array.from({ length: 75 }, (_, i) => 10 * (i + 1));
+  const batch = decodeBatch(encode({ steps, flags: FLAG_RESET }));
+  const st = sceneState(batch);
+  for (const snap of batch.snapshots) st.curves.add(snap);
+  const p = new Recorder();
+  drawScene(p, st, batch.snapshots.at(-1), 1200, 600);
+  const lines = p.calls.filter((c) => c.kind === "polyline");
+  const kept = lines.filter((c) => c.in === "curves0" || c.in === "curves2");
+  const fresh = lines.filter((c) => c.in === null);
+  // Loss and accuracy, two models, train and test: 8 lines, each in two parts.
+  assert.equal(kept.length, 8);
+  assert.equal(fresh.length, 8);
+  const n = st.curves.steps.length;
+  for (let i = 0; i < 8; i++) {
+    const a = kept[i], b = fresh[i];
+    assert.equal(a.xs.length + b.xs.length, n + 1); // every point once, the seam twice
+    assert.deepEqual([a.xs.at(-1), a.ys.at(-1)], [b.xs[0], b.ys[0]]);
+    assert.ok(b.xs.length <= 33); // at most GAP_BLOCK new points are stroked each frame
+    assert.equal(a.dash === null, b.dash === null);
+    if (b.dash) assert.ok(Math.abs(b.dashOffset - length(a.xs, a.ys)) < 1e-6 * Math.max(1, b.dashOffset));
+    else assert.equal(b.dashOffset, 0);
+  }
+  // The next frame adds one point: the kept parts are not stroked again.
+  st.curves.add({ ...batch.snapshots.at(-1), step: 760 });
+  const before = { ...p.slotDraws };
+  p.calls = [];
+  drawScene(p, st, { ...batch.snapshots.at(-1), step: 760 }, 1200, 600);
+  assert.deepEqual(p.slotDraws, before);
+  assert.equal(p.calls.filter((c) => c.kind === "polyline" && c.in !== null).length, 0);
+});
+
+test("the network is drawn again only when the mask shown changes", () => {
+  const batch = decodeBatch(encode({ steps: [10, 20, 30], flags: FLAG_RESET }));
+  const st = sceneState(batch);
+  const p = new Recorder();
+  const [a, b] = batch.snapshots; // masks differ from one snapshot to the next (see encode)
+  drawScene(p, st, a, 1200, 600);
+  drawScene(p, st, { ...b, mask: a.mask }, 1200, 600); // a later step, the same mask held
+  assert.equal(p.slotDraws.net, 1);
+  drawScene(p, st, b, 1200, 600);
+  assert.equal(p.slotDraws.net, 2);
+  // What it draws: an edge between every pair of kept units of neighbouring layers.
+  const units = batch.units;
+  const kept = [];
+  let at = 0;
+  for (const n of units) { kept.push(Array.from(b.mask.slice(at, at + n))); at += n; }
+  let edges = 0;
+  for (let l = 0; l + 1 < units.length; l++) edges += kept[l].filter(Boolean).length * kept[l + 1].filter(Boolean).length;
+  const drawn = p.calls.filter((c) => c.kind === "segments" && c.in === "net");
+  assert.equal(drawn.at(-2).n, edges);
 });

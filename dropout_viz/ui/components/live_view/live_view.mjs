@@ -240,13 +240,15 @@ class CanvasPainter {
     for (let i = 0; i < s.length; i += 4) { c.moveTo(s[i], s[i + 1]); c.lineTo(s[i + 2], s[i + 3]); }
     c.strokeStyle = color; c.lineWidth = lw; c.setLineDash(dash || []); c.stroke(); c.setLineDash([]);
   }
-  polyline(xs, ys, color, lw = 1, dash = null) {
+  // dashOffset: where in the dash pattern the line starts (a line drawn in two parts keeps one pattern).
+  polyline(xs, ys, color, lw = 1, dash = null, dashOffset = 0) {
     if (xs.length < 1) return;
     const c = this.ctx;
     c.beginPath();
     c.moveTo(xs[0], ys[0]);
     for (let i = 1; i < xs.length; i++) c.lineTo(xs[i], ys[i]);
-    c.strokeStyle = color; c.lineWidth = lw; c.lineJoin = "round"; c.setLineDash(dash || []); c.stroke(); c.setLineDash([]);
+    c.strokeStyle = color; c.lineWidth = lw; c.lineJoin = "round"; c.setLineDash(dash || []); c.lineDashOffset = dashOffset;
+    c.stroke(); c.setLineDash([]); c.lineDashOffset = 0;
   }
   polygon(xs, ys, fill) {
     if (xs.length < 3) return;
@@ -342,11 +344,12 @@ export class SvgPainter {
     for (let i = 0; i < s.length; i += 4) d += `M${n2(s[i])} ${n2(s[i + 1])}L${n2(s[i + 2])} ${n2(s[i + 3])}`;
     this.out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="${lw}"${dash ? ` stroke-dasharray="${dash.join(" ")}"` : ""}/>`);
   }
-  polyline(xs, ys, color, lw = 1, dash = null) {
+  polyline(xs, ys, color, lw = 1, dash = null, dashOffset = 0) {
     if (xs.length < 1) return;
     const pts = Array.from(xs, (x, i) => `${n2(x)},${n2(ys[i])}`).join(" ");
     this.out.push(`<polyline points="${pts}" fill="none" stroke="${color}" stroke-width="${lw}" stroke-linejoin="round"` +
-      (dash ? ` stroke-dasharray="${dash.join(" ")}"` : "") + "/>");
+      (dash ? ` stroke-dasharray="${dash.join(" ")}"` + (dashOffset ? ` stroke-dashoffset="${n2(dashOffset)}"` : "") : "") +
+      "/>");
   }
   polygon(xs, ys, fill) {
     if (xs.length < 3) return;
@@ -664,13 +667,24 @@ function drawNetwork(p, st, snap, b, font, title) {
     return ys;
   });
   const kept = [];
-  let at = 0;
+  let at = 0, bits = "";
   for (let l = 0; l < L; l++) {
     const k = [];
     for (let u = 0; u < units[l]; u++) k.push(snap ? snap.mask[at + u] > 0 : true);
     kept.push(k);
+    bits += k.map(Number).join("") + "|";
     at += units[l];
   }
+  const r = Math.max(3, Math.min(font * 0.55, (bottom - top) / 16 / 2.6));
+  // The mask is held for a few frames (MaskHold): the drawn network is kept in a layer until the mask changes
+  // (hundreds of see-through edges are the costliest strokes of a frame).
+  const key = `${bits}:${b.x}:${b.y}:${b.w}:${b.h}:${font}:${st.meta.colors[1]}`;
+  p.slot("net", key, b.x, b.y, b.w, b.h, (q) => drawUnits(q, st, kept, pos, colX, r));
+}
+
+function drawUnits(p, st, kept, pos, colX, r) {
+  const units = st.units;
+  const L = units.length;
   const seg = [];
   for (let l = 0; l < L - 1; l++) {
     for (let u = 0; u < units[l]; u++) {
@@ -681,7 +695,6 @@ function drawNetwork(p, st, snap, b, font, title) {
     }
   }
   p.segments(seg, "rgba(90,90,90,0.35)", 1);
-  const r = Math.max(3, Math.min(font * 0.55, (bottom - top) / 16 / 2.6));
   const cross = [];
   for (let l = 0; l < L; l++) {
     const x = colX(l);
@@ -734,9 +747,12 @@ function drawCurves(p, st, b, font, which, title, hover) {
   if (!n) return;
   const xs = new Float32Array(n);
   for (let i = 0; i < n; i++) xs[i] = X(c.steps[i]);
-  // The shaded gaps up to point `cut` change only when the axes or the older points do: they are kept in a
-  // layer (filling a polygon of a thousand corners was half of a frame's paint), the rest is filled each frame.
-  const cut = which === 0 ? Math.floor((n - 1) / GAP_BLOCK) * GAP_BLOCK : 0;
+  // The shaded gaps and the lines up to point `cut` change only when the axes or the older points do: they are
+  // kept in a layer (stroking a dashed line of hundreds of corners, or filling a polygon of a thousand, was most
+  // of a frame's paint); only the newest points, at most GAP_BLOCK of them, are drawn each frame.
+  const cut = Math.floor((n - 1) / GAP_BLOCK) * GAP_BLOCK;
+  const lw = Math.max(1.8, font * 0.17);
+  const dash = [lw * 3, lw * 2];
   const gap = (q, m, tr, te, i0, i1) => {
     const k = i1 - i0 + 1;
     const gx = new Float32Array(2 * k), gy = new Float32Array(2 * k);
@@ -752,19 +768,26 @@ function drawCurves(p, st, b, font, which, title, hover) {
       for (let i = 0; i < n; i++) { tr[i] = Y(c.values[i][m * 4 + which]); te[i] = Y(c.values[i][m * 4 + which + 1]); }
       lines.push([tr, te]);
     }
-    if (which === 0 && cut > 0) {
-      const key = `${st.seq0}:${c.version}:${cut}:${b.x}:${b.y}:${b.w}:${b.h}:${xmax}:${ylo}:${yhi}:${meta.colors.join()}`;
-      p.slot("gap", key, b.x, b.y - 2, b.w + 2, b.h + 4, (q) => {
-        for (let m = 0; m < st.models; m++) gap(q, m, lines[m][0], lines[m][1], 0, cut);
+    if (cut > 0) {
+      const key = `${st.seq0}:${c.version}:${cut}:${b.x}:${b.y}:${b.w}:${b.h}:${xmax}:${ylo}:${yhi}:${lw}:` +
+        meta.colors.join();
+      p.slot(`curves${which}`, key, b.x, b.y - 2, b.w + 2, b.h + 4, (q) => {
+        for (let m = 0; m < st.models; m++) {
+          if (which === 0) gap(q, m, lines[m][0], lines[m][1], 0, cut);
+          q.polyline(xs.subarray(0, cut + 1), lines[m][0].subarray(0, cut + 1), meta.colors[m], lw);
+          q.polyline(xs.subarray(0, cut + 1), lines[m][1].subarray(0, cut + 1), meta.colors[m], lw, dash);
+        }
       });
     }
     for (let m = 0; m < st.models; m++) {
       const [tr, te] = lines[m];
       const col = meta.colors[m];
       if (which === 0) gap(p, m, tr, te, cut, n - 1);
-      const lw = Math.max(1.8, font * 0.17);
-      p.polyline(xs, tr, col, lw);
-      p.polyline(xs, te, col, lw, [lw * 3, lw * 2]);
+      p.polyline(xs.subarray(cut), tr.subarray(cut), col, lw);
+      // The dashes go on where the kept part of the line stopped.
+      let along = 0;
+      for (let i = 1; i <= cut; i++) along += Math.hypot(xs[i] - xs[i - 1], te[i] - te[i - 1]);
+      p.polyline(xs.subarray(cut), te.subarray(cut), col, lw, dash, along);
     }
   });
   if (hover && hover.panel === (which === 0 ? "loss" : "acc")) {
@@ -975,7 +998,7 @@ class LiveView {
   paint(count = true) {
     if (!this.st || !this.meta) return;
     const dpr = this.canvas.width / this.cw;
-    if (!this.painter) this.painter = new CanvasPainter(this.canvas.getContext("2d"), dpr);
+    if (!this.painter) this.painter = new CanvasPainter(this.canvas.getContext("2d", { alpha: false }), dpr);
     const snap = this.sched.current;
     const t0 = performance.now();
     const held = this.maskHold.pick(snap, t0, this.sched.playing);
