@@ -301,3 +301,24 @@ test("the network is drawn again only when the mask shown changes", () => {
   const drawn = p.calls.filter((c) => c.kind === "segments" && c.in === "net");
   assert.equal(drawn.at(-2).n, edges);
 });
+
+test("the canvas painter sets a font only when it changes, and again after a clip", async () => {
+  const { CanvasPainter } = await import("../../dropout_viz/ui/components/live_view/live_view.mjs");
+  const sets = [];
+  const drawn = [];
+  const ctx = {
+    setTransform() {}, save() {}, restore() {}, beginPath() {}, rect() {}, clip() {},
+    set font(f) { sets.push(f); }, get font() { return sets.at(-1); },
+    fillText(s) { drawn.push([s, sets.at(-1)]); },
+  };
+  const p = new CanvasPainter(ctx, 1);
+  p.text("a", 0, 0, { size: 14, weight: "bold" });
+  p.text("b", 0, 0, { size: 14, weight: "bold" });
+  p.text("c", 0, 0, { size: 12 });
+  assert.equal(sets.length, 2);
+  p.clip(0, 0, 10, 10, () => p.text("d", 0, 0, { size: 12 }));
+  p.text("e", 0, 0, { size: 12 }); // restore() may have brought back another font: set again
+  assert.equal(sets.length, 3);
+  assert.deepEqual(drawn.map(([s, f]) => [s, f.split("px")[0]]),
+    [["a", "bold 14"], ["b", "bold 14"], ["c", "normal 12"], ["d", "normal 12"], ["e", "normal 12"]]);
+});

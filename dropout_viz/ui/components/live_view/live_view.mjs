@@ -218,7 +218,7 @@ function fmt(v, digits = 3) {
 
 // --- painters: one drawing code for the page's canvas, the PNG download and the SVG download -------------------
 
-class CanvasPainter {
+export class CanvasPainter {
   constructor(ctx, scale) {
     this.ctx = ctx;
     this.scale = scale;
@@ -268,7 +268,10 @@ class CanvasPainter {
   }
   text(s, x, y, { size = 14, color = TEXT, align = "left", baseline = "alphabetic", weight = "normal" } = {}) {
     const c = this.ctx;
-    c.font = `${weight} ${size}px "Open Sans", "Helvetica Neue", Arial, sans-serif`;
+    // Setting a font parses it as CSS and looks the face up again, even when it is the one already set: only
+    // when it changes (clip() forgets it, since restore() may bring back another).
+    const font = `${weight} ${size}px "Open Sans", "Helvetica Neue", Arial, sans-serif`;
+    if (this.font !== font) { c.font = font; this.font = font; }
     c.fillStyle = color; c.textAlign = align; c.textBaseline = baseline;
     c.fillText(s, x, y);
   }
@@ -301,6 +304,7 @@ class CanvasPainter {
   clip(x, y, w, h, draw) {
     const c = this.ctx;
     c.save(); c.beginPath(); c.rect(x, y, w, h); c.clip(); draw(); c.restore();
+    this.font = null;
   }
   // A layer of its own per slot name, redrawn only when `key` changes (the older part of a curve panel).
   // Its corner is on whole pixels and it is drawn back pixel for pixel: where the layer meets what is drawn
