@@ -489,3 +489,29 @@ def test_a_repeated_request_gets_the_same_batch_without_training_it_again():
     assert [s["step"] for s in again["snapshots"]] == [s["step"] for s in first["snapshots"]]
     _need(at)
     assert _batch(at)["seq"] == first["seq"] + 1 and _batch(at)["snapshots"][0]["step"] == asked + 50 * (n + 1)
+
+
+def test_a_class_playing_the_same_run_trains_each_batch_once(monkeypatch):
+    """Two students open the same link and press Play: the server trains the batch once and both get it; each
+    stays its own run (another keep goes its own way, Reset goes back to its own start)."""
+    tp.shared_batches.clear()
+    calls = []
+    real = pg.play_batch
+    monkeypatch.setattr(pg, "play_batch", lambda *a, **k: calls.append(1) or real(*a, **k))
+    first, second = _run(), _run()
+    shown = _surfaces(second)
+    _play(first, 0)
+    _play(second, 0)
+    assert len(calls) == 1
+    a, b = _batch(first), _batch(second)
+    assert [s["step"] for s in a["snapshots"]] == [s["step"] for s in b["snapshots"]]
+    assert all(np.array_equal(x["grid"], y["grid"]) and np.array_equal(x["metrics"], y["metrics"], equal_nan=True)
+               for x, y in zip(a["snapshots"], b["snapshots"]))
+    second.slider(key="t_keep_h").set_value(0.2).run()
+    _need(second)
+    _need(first)
+    assert len(calls) == 3  # the second student's keep made another run: nothing more to share
+    assert _batch(second)["meta"]["names"][1] == "dropout q=0.2" and _batch(first)["meta"]["names"][1] == "dropout q=0.5"
+    second.session_state[tp.PLAYING] = False
+    _click(second, "t_reset")
+    assert _step(second) == 0 and np.array_equal(_surfaces(second), shown)

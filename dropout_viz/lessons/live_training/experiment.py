@@ -14,8 +14,11 @@ tiled set equals the loss over the n points. The smaller sets are prefixes of th
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import struct
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Callable, NamedTuple
@@ -613,6 +616,79 @@ def play_batch(live: Live, hps: train.Hyper, view: View, n: int, speed: int) -> 
     end = live._replace(state=state, history=_history_after(live.history, m, k), mask=_mask_after(live, last, k),
                         diverged=diverged) if k else live._replace(diverged=diverged)
     return Batch(live, end, _records(live, m, last, codes, k, speed), hps, speed, view, n)
+
+
+def run_digest(live: Live, hps: train.Hyper, view: View, n: int, speed: int) -> bytes:
+    """A digest of everything play_batch's result depends on: the run's setup, configuration, data, weights,
+    optimizer state, history, mask and divergence, the hyperparameters, the view's grid and range, n and speed.
+    Two runs with the same digest get the same batch, bit for bit (the program is deterministic)."""
+    h = hashlib.blake2b(digest_size=20)
+    h.update(repr((live.setup, live.config, live.diverged, view.kind, view.width, view.height, view.domain,
+                   view.value_range, int(n), int(speed))).encode())
+    arrays = jax.tree.leaves((live.data, live.state, live.history, live.mask, hps))
+    for a in arrays + ([view.grid] if view.grid is not None else []):
+        a = np.asarray(a)
+        h.update(repr((a.dtype.str, a.shape)).encode())
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.digest()
+
+
+class SharedBatches:
+    """play_batch shared by the sessions of one server: a class that opens the same link and presses Play trains
+    the same runs, and the same run in the same state gives the same batch (``run_digest``). The first session to
+    ask trains it; one asking for it meanwhile waits for that batch instead of training it again. Keeps the
+    ``size`` batches used last. A batch taken from here is returned with the asking session's own run at its
+    start and end (its initial weights for Reset), everything else as trained."""
+
+    def __init__(self, size: int = 256):
+        if size < 1:
+            raise ValueError(f"size must be at least 1, got {size}")
+        self.size = size
+        self._done: OrderedDict = OrderedDict()
+        self._running: dict = {}
+        self._lock = threading.Lock()
+        self.trained = 0  # batches trained here (the rest were shared)
+        self.shared = 0
+
+    def play_batch(self, live: Live, hps: train.Hyper, view: View, n: int, speed: int,
+                   wait_s: float = 60.0) -> Batch:
+        key = run_digest(live, hps, view, n, speed)
+        with self._lock:
+            batch = self._done.get(key)
+            if batch is not None:
+                self._done.move_to_end(key)
+                self.shared += 1
+                return _as_own(batch, live)
+            event = self._running.get(key)
+            mine = event is None
+            if mine:
+                event = self._running[key] = threading.Event()
+        if not mine:  # another session is training this very batch
+            event.wait(wait_s)
+            with self._lock:
+                batch = self._done.get(key)
+                if batch is not None:
+                    self.shared += 1
+                    return _as_own(batch, live)
+            return play_batch(live, hps, view, n, speed)  # it failed or was stopped: train it here
+        try:
+            batch = play_batch(live, hps, view, n, speed)
+            with self._lock:
+                self._done[key] = batch
+                self.trained += 1
+                while len(self._done) > self.size:
+                    self._done.popitem(last=False)
+            return batch
+        finally:
+            with self._lock:
+                self._running.pop(key, None)
+            event.set()
+
+
+def _as_own(batch: Batch, live: Live) -> Batch:
+    """A shared batch with the asking session's run objects at its start and end (the same values)."""
+    end = batch.end._replace(setup=live.setup, config=live.config, data=live.data, init=live.init)
+    return batch._replace(start=live, end=end)
 
 
 def replay(batch: Batch, k: int) -> Live:

@@ -3,8 +3,8 @@
 The live run (stacked weights, curve history, the last mask) belongs to one browser session, so it lives
 in st.session_state, never in a shared cache. The live area is a fragment holding the live view, a custom
 component that plays in the browser (ui/components/live_view): each fragment run trains a batch of
-snapshots (experiment.play_batch, one jitted program) and sends them as bytes; the browser shows one per
-frame and asks for the next batch while it shows this one. Sweeps are st.cache_data functions of plain
+snapshots (experiment.play_batch, one jitted program, shared by sessions that play the same run) and sends
+them as bytes; the browser shows one per frame and asks for the next batch while it shows this one. Sweeps are st.cache_data functions of plain
 scalars, shared by every session.
 """
 from __future__ import annotations
@@ -477,6 +477,12 @@ def _meta(names, keeps, presenter: bool, speed: int, regression: bool, dataset: 
     }
 
 
+@st.cache_resource(show_spinner=False)
+def shared_batches() -> experiment.SharedBatches:
+    """The server's batches, shared by its sessions: a class playing the same run trains it once."""
+    return experiment.SharedBatches()
+
+
 def live_area(names, keeps, hps, lr: float, presenter: bool, l2: float = 0.0, speed: int = SPEED_DEFAULT) -> None:
     """The fragment: the live view. A run of it (a request of the view, or the whole page) trains one batch
     of snapshots while playing; paused, it sends the run as it is."""
@@ -509,7 +515,7 @@ def _live_body(names, keeps, hps, lr, presenter, l2=0.0, speed=SPEED_DEFAULT) ->
             live = st.session_state[LIVE]
         reset = sent is None or sent[0] != signature or (step is not None and step != experiment.step_of(live))
         start = experiment.step_of(live)
-        batch = experiment.play_batch(live, hps, view, experiment.batch_frames(speed), speed)
+        batch = shared_batches().play_batch(live, hps, view, experiment.batch_frames(speed), speed)
         _keep(batch)
         end = batch.end
         if end.diverged is not None:

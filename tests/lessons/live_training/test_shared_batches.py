@@ -1,0 +1,101 @@
+"""SharedBatches: one server's sessions share the batches of the same run (a class pressing Play on one link)."""
+import threading
+
+import jax
+import numpy as np
+import pytest
+
+from dropout_viz.lessons.live_training import experiment as pg
+
+
+def _runs(n=2, keep=0.5):
+    setup = pg.Setup()
+    data = pg.make_split(setup)
+    view = pg.view_of(setup, data)
+    hps = pg.hypers(pg.model_keeps(1.0, keep, setup.layers), 0.01, 0.0)
+    return [pg.start(setup, data) for _ in range(n)], view, hps
+
+
+def _counting(monkeypatch):
+    calls = []
+    real = pg.play_batch
+
+    def counted(*args, **kwargs):
+        calls.append(args[-1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pg, "play_batch", counted)
+    return calls, real
+
+
+def test_the_same_run_is_trained_once_and_each_session_keeps_its_own_run(monkeypatch):
+    (a, b), view, hps = _runs()
+    calls, real = _counting(monkeypatch)
+    shared = pg.SharedBatches()
+    ba = shared.play_batch(a, hps, view, 4, 50)
+    bb = shared.play_batch(b, hps, view, 4, 50)
+    assert len(calls) == 1 and (shared.trained, shared.shared) == (1, 1)
+    alone = real(b, hps, view, 4, 50)  # what b would have trained by itself: the same bytes
+    assert bb.records == alone.records == ba.records
+    assert all(np.array_equal(x, y) for x, y in zip(jax.tree.leaves(bb.end.state), jax.tree.leaves(alone.end.state)))
+    assert bb.start is b and bb.end.init is b.init and bb.end.setup is b.setup  # Reset goes to b's own weights
+    assert ba.end.init is a.init
+    # The next batch of each continues from its own end: shared again.
+    shared.play_batch(ba.end, hps, view, 4, 50)
+    shared.play_batch(bb.end, hps, view, 4, 50)
+    assert len(calls) == 2
+
+
+def test_another_keep_step_count_or_state_is_another_batch(monkeypatch):
+    (a,), view, hps = _runs(1)
+    calls, _ = _counting(monkeypatch)
+    shared = pg.SharedBatches()
+    first = shared.play_batch(a, hps, view, 3, 50)
+    other_keep = pg.hypers(pg.model_keeps(1.0, 0.2, a.setup.layers), 0.01, 0.0)
+    assert shared.play_batch(a, other_keep, view, 3, 50).records != first.records
+    shared.play_batch(a, hps, view, 3, 10)  # another speed
+    shared.play_batch(a, hps, view, 4, 50)  # another length
+    shared.play_batch(first.end, hps, view, 3, 50)  # the run after the batch
+    assert len(calls) == 5 and shared.shared == 0
+    digests = {pg.run_digest(a, hps, view, 3, 50), pg.run_digest(a, other_keep, view, 3, 50),
+               pg.run_digest(first.end, hps, view, 3, 50), pg.run_digest(a, hps, view, 3, 10)}
+    assert len(digests) == 4
+
+
+def test_a_session_asking_while_another_trains_waits_for_that_batch(monkeypatch):
+    (a, b), view, hps = _runs()
+    real = pg.play_batch
+    started, go, calls = threading.Event(), threading.Event(), []
+
+    def slow(*args, **kwargs):
+        calls.append(1)
+        started.set()
+        go.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pg, "play_batch", slow)
+    shared = pg.SharedBatches()
+    out = {}
+    first = threading.Thread(target=lambda: out.__setitem__("a", shared.play_batch(a, hps, view, 3, 50)))
+    first.start()
+    assert started.wait(30)
+    second = threading.Thread(target=lambda: out.__setitem__("b", shared.play_batch(b, hps, view, 3, 50)))
+    second.start()
+    go.set()
+    first.join(60)
+    second.join(60)
+    assert len(calls) == 1 and out["a"].records == out["b"].records and out["b"].start is b
+
+
+def test_only_the_last_batches_are_kept_and_a_failure_is_not():
+    (a,), view, hps = _runs(1)
+    shared = pg.SharedBatches(size=1)
+    one = shared.play_batch(a, hps, view, 2, 50)
+    shared.play_batch(one.end, hps, view, 2, 50)
+    shared.play_batch(a, hps, view, 2, 50)  # pushed out by the second: trained again
+    assert shared.trained == 3
+    with pytest.raises(ValueError, match="n"):
+        shared.play_batch(a, hps, view, 0, 50)
+    assert shared.trained == 3 and not shared._running
+    with pytest.raises(ValueError, match="size"):
+        pg.SharedBatches(size=0)
