@@ -680,7 +680,7 @@ async def run_load(args, url: str, server_pid: int | None) -> dict:
             page = await context.new_page()
             page.set_default_timeout(ACTION_TIMEOUT_S * 1000)
             await page.add_init_script(_count_runs_js() + KEY_TIME_JS)
-            page.on("pageerror", lambda exc: res.error(index, "pageerror", str(exc)))
+            page.on("pageerror", lambda exc: res.error(index, "pageerror", getattr(exc, "stack", None) or str(exc)))
             return context, page
 
         # Warm-up: one visit of every page and action used, so that the JAX compilations (or loads from the

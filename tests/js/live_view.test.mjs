@@ -322,3 +322,18 @@ test("the canvas painter sets a font only when it changes, and again after a cli
   assert.deepEqual(drawn.map(([s, f]) => [s, f.split("px")[0]]),
     [["a", "bold 14"], ["b", "bold 14"], ["c", "normal 12"], ["d", "normal 12"], ["e", "normal 12"]]);
 });
+
+test("thinning keeps the same points of the steps and the values, whatever the loaded history's length", () => {
+  // A view reset with a long history from the server, then played on: each step keeps its own values.
+  for (const loaded of [599, 600, 649, 650, 1300]) {
+    const c = new Curves(1, 600);
+    const steps = Float64Array.from({ length: loaded }, (_, i) => 10 * (i + 1));
+    const values = new Float32Array(loaded * 4).map((_, k) => 10 * (Math.floor(k / 4) + 1));
+    c.load({ steps, values });
+    for (let s = 10 * (loaded + 1); s <= 10 * (loaded + 5); s += 10) c.add({ step: s, metrics: new Float32Array(4).fill(s) });
+    assert.equal(c.values.length, c.steps.length, `history of ${loaded}`);
+    assert.ok(c.steps.length <= 600);
+    c.steps.forEach((s, i) => assert.equal(c.values[i][0], s, `history of ${loaded}, point ${i}`));
+    assert.equal(c.steps.at(-1), 10 * (loaded + 5));
+  }
+});

@@ -504,11 +504,14 @@ export class Curves {
     if (snapshot.step <= last || !Number.isFinite(snapshot.metrics[0])) return;
     this.steps.push(snapshot.step);
     this.values.push(snapshot.metrics);
-    if (this.steps.length > this.max) {
-      // Every other point, newest kept (as playground.thin).
-      const keep = (i) => (this.steps.length - 1 - i) % 2 === 0;
-      this.steps = this.steps.filter((_, i) => keep(i));
-      this.values = this.values.filter((_, i) => keep(i));
+    while (this.steps.length > this.max) {
+      // Every other point, newest kept (as playground.thin). The same points of both arrays: the rule is fixed
+      // before either is filtered (it once read the length of the steps already thinned, and a history of an
+      // even length above max left the values one point short of the steps).
+      const n = this.steps.length;
+      const keep = (_, i) => (n - 1 - i) % 2 === 0;
+      this.steps = this.steps.filter(keep);
+      this.values = this.values.filter(keep);
       this.version += 1;
     }
   }
