@@ -113,23 +113,20 @@ def run_side_by_side(steps, states, n: int, report: Callable[[int], None] | None
     """
     import threading
 
-    k = len(steps)
-    if len(states) != k:
-        raise ValueError(f"states must hold one start state per step function ({k}), got {len(states)}")
-    results: list = [[s, []] for s in states]
+    if len(states) != len(steps):
+        raise ValueError(f"states must hold one start state per step function ({len(steps)}), got {len(states)}")
+    results: list = [[s, []] for s in states]  # per loop: [state, outs]
     errors: list = []
     stop = threading.Event()
     changed = threading.Condition()
 
     def loop(i: int) -> None:
         try:
-            state, outs = results[i]
             for _ in range(n):
                 if stop.is_set():
                     return
-                state, out = steps[i](state)
-                outs.append(np.asarray(out))
-                results[i][0] = state
+                results[i][0], out = steps[i](results[i][0])
+                results[i][1].append(np.asarray(out))
                 with changed:
                     changed.notify()
         except BaseException as exc:  # noqa: BLE001  (handed to the calling thread)
@@ -137,38 +134,27 @@ def run_side_by_side(steps, states, n: int, report: Callable[[int], None] | None
             with changed:
                 changed.notify()
 
-    threads = [threading.Thread(target=loop, args=(i,), daemon=True) for i in range(1, k)]
+    def done() -> int:
+        return min(len(outs) for _, outs in results)
+
+    threads = [threading.Thread(target=loop, args=(i,), daemon=True) for i in range(len(steps))]
     for t in threads:
         t.start()
     try:
         reported = 0
-        state, outs = results[0]
-        for _ in range(n):  # the first loop on the calling thread, which also reports
-            state, out = steps[0](state)
-            outs.append(np.asarray(out))
-            results[0][0] = state
-            reported = _report_done(results, reported, report, errors)
         while reported < n:
             with changed:
-                changed.wait_for(lambda: errors or min(len(r[1]) for r in results) > reported, timeout=1.0)
-            reported = _report_done(results, reported, report, errors)
+                changed.wait_for(lambda: errors or done() > reported, timeout=1.0)
+            if errors:
+                raise errors[0]
+            for reported in range(reported + 1, done() + 1):
+                if report is not None:
+                    report(reported)
     finally:
         stop.set()
         for t in threads:
             t.join()
-    if errors:
-        raise errors[0]
     return [tuple(r) for r in results]
-
-
-def _report_done(results, reported: int, report, errors) -> int:
-    if errors:
-        raise errors[0]
-    done = min(len(r[1]) for r in results)
-    if report is not None:
-        for d in range(reported + 1, done + 1):
-            report(d)
-    return done
 
 
 def backend_info() -> dict:

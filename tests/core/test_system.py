@@ -1,4 +1,6 @@
 """dropout_viz.core.system: backend description, compile counting, the persistent compilation cache."""
+import threading
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -134,18 +136,22 @@ def test_loops_run_side_by_side_give_what_plain_loops_give():
 
 def test_an_error_in_the_report_stops_every_loop_and_is_raised():
     calls = []
+    pressed = threading.Event()
 
-    def slow(state):
+    def step(state):
         calls.append(1)
+        if state >= 2:  # from the third call on, each waits until the Stop was pressed
+            pressed.wait(30)
         return state + 1, state
 
     def report(done):
         if done == 2:
+            pressed.set()
             raise KeyboardInterrupt("stop pressed")
 
     with pytest.raises(KeyboardInterrupt, match="stop pressed"):
-        system.run_side_by_side([slow, slow], [0, 100], 1000, report)
-    assert len(calls) < 2000  # the loops stopped long before their 1,000 calls each
+        system.run_side_by_side([step, step], [0, 0], 1000, report)
+    assert len(calls) <= 6  # each loop finished the call it was in (at most its third) and stopped
 
 
 def test_an_error_in_a_loop_on_another_thread_is_raised():

@@ -654,11 +654,9 @@ class SharedBatches:
                    wait_s: float = 60.0) -> Batch:
         key = run_digest(live, hps, view, n, speed)
         with self._lock:
-            batch = self._done.get(key)
+            batch = self._take(key, live)
             if batch is not None:
-                self._done.move_to_end(key)
-                self.shared += 1
-                return _as_own(batch, live)
+                return batch
             event = self._running.get(key)
             mine = event is None
             if mine:
@@ -666,11 +664,9 @@ class SharedBatches:
         if not mine:  # another session is training this very batch
             event.wait(wait_s)
             with self._lock:
-                batch = self._done.get(key)
-                if batch is not None:
-                    self.shared += 1
-                    return _as_own(batch, live)
-            return play_batch(live, hps, view, n, speed)  # it failed or was stopped: train it here
+                batch = self._take(key, live)
+            # None: it failed, or took longer than wait_s: train it here
+            return batch if batch is not None else play_batch(live, hps, view, n, speed)
         try:
             batch = play_batch(live, hps, view, n, speed)
             with self._lock:
@@ -684,11 +680,16 @@ class SharedBatches:
                 self._running.pop(key, None)
             event.set()
 
-
-def _as_own(batch: Batch, live: Live) -> Batch:
-    """A shared batch with the asking session's run objects at its start and end (the same values)."""
-    end = batch.end._replace(setup=live.setup, config=live.config, data=live.data, init=live.init)
-    return batch._replace(start=live, end=end)
+    def _take(self, key: bytes, live: Live) -> Batch | None:
+        """The kept batch for key (called under the lock), with the asking session's run objects at its start
+        and end (the same values): its own initial weights for Reset. None if there is none."""
+        batch = self._done.get(key)
+        if batch is None:
+            return None
+        self._done.move_to_end(key)
+        self.shared += 1
+        end = batch.end._replace(setup=live.setup, config=live.config, data=live.data, init=live.init)
+        return batch._replace(start=live, end=end)
 
 
 def replay(batch: Batch, k: int) -> Live:

@@ -4,8 +4,8 @@ The live run (stacked weights, curve history, the last mask) belongs to one brow
 in st.session_state, never in a shared cache. The live area is a fragment holding the live view, a custom
 component that plays in the browser (ui/components/live_view): each fragment run trains a batch of
 snapshots (experiment.play_batch, one jitted program, shared by sessions that play the same run) and sends
-them as bytes; the browser shows one per frame and asks for the next batch while it shows this one. Sweeps are st.cache_data functions of plain
-scalars, shared by every session.
+them as bytes; the browser shows one per frame and asks for the next batch while it shows this one. Sweeps
+are st.cache_data functions of plain scalars, shared by every session.
 """
 from __future__ import annotations
 

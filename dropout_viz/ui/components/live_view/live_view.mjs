@@ -306,7 +306,7 @@ export class CanvasPainter {
     c.save(); c.beginPath(); c.rect(x, y, w, h); c.clip(); draw(); c.restore();
     this.font = null;
   }
-  // A layer of its own per slot name, redrawn only when `key` changes (the older part of a curve panel).
+  // A layer of its own per slot name, redrawn only when `key` changes (a curve panel's older part, the network).
   // Its corner is on whole pixels and it is drawn back pixel for pixel: where the layer meets what is drawn
   // each frame, no resampling blurs the seam.
   slot(name, key, x0, y0, w0, h0, draw) {
@@ -775,27 +775,24 @@ function drawCurves(p, st, b, font, which, title, hover) {
       for (let i = 0; i < n; i++) { tr[i] = Y(c.values[i][m * 4 + which]); te[i] = Y(c.values[i][m * 4 + which + 1]); }
       lines.push([tr, te]);
     }
+    // One model's shaded gap (loss panel) and lines over points i0..i1; the dashes go on where i0's part stops.
+    const part = (q, m, i0, i1) => {
+      const [tr, te] = lines[m];
+      if (which === 0) gap(q, m, tr, te, i0, i1);
+      const x = xs.subarray(i0, i1 + 1);
+      q.polyline(x, tr.subarray(i0, i1 + 1), meta.colors[m], lw);
+      let along = 0;
+      for (let i = 1; i <= i0; i++) along += Math.hypot(xs[i] - xs[i - 1], te[i] - te[i - 1]);
+      q.polyline(x, te.subarray(i0, i1 + 1), meta.colors[m], lw, dash, along);
+    };
     if (cut > 0) {
       const key = `${st.seq0}:${c.version}:${cut}:${b.x}:${b.y}:${b.w}:${b.h}:${xmax}:${ylo}:${yhi}:${lw}:` +
         meta.colors.join();
       p.slot(`curves${which}`, key, b.x, b.y - 2, b.w + 2, b.h + 4, (q) => {
-        for (let m = 0; m < st.models; m++) {
-          if (which === 0) gap(q, m, lines[m][0], lines[m][1], 0, cut);
-          q.polyline(xs.subarray(0, cut + 1), lines[m][0].subarray(0, cut + 1), meta.colors[m], lw);
-          q.polyline(xs.subarray(0, cut + 1), lines[m][1].subarray(0, cut + 1), meta.colors[m], lw, dash);
-        }
+        for (let m = 0; m < st.models; m++) part(q, m, 0, cut);
       });
     }
-    for (let m = 0; m < st.models; m++) {
-      const [tr, te] = lines[m];
-      const col = meta.colors[m];
-      if (which === 0) gap(p, m, tr, te, cut, n - 1);
-      p.polyline(xs.subarray(cut), tr.subarray(cut), col, lw);
-      // The dashes go on where the kept part of the line stopped.
-      let along = 0;
-      for (let i = 1; i <= cut; i++) along += Math.hypot(xs[i] - xs[i - 1], te[i] - te[i - 1]);
-      p.polyline(xs.subarray(cut), te.subarray(cut), col, lw, dash, along);
-    }
+    for (let m = 0; m < st.models; m++) part(p, m, cut, n - 1);
   });
   if (hover && hover.panel === (which === 0 ? "loss" : "acc")) {
     const i = c.nearest(((hover.x - b.x) / b.w) * xmax);
