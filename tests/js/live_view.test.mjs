@@ -214,11 +214,13 @@ test("MaskHold keeps a mask for holdMs while playing, and counts the changes", a
 class Recorder {
   constructor() { this.calls = []; this.slots = new Map(); this.slotDraws = {}; this.in = null; }
   clear() {}
+  wipe() {}
   rect() {}
   text() {}
   image() {}
   marker() {}
   segments(s) { this.calls.push({ kind: "segments", n: s.length / 4, in: this.in }); }
+  lines() {}
   polygon() {}
   polyline(xs, ys, color, lw, dash = null, dashOffset = 0) {
     this.calls.push({ kind: "polyline", xs: Array.from(xs), ys: Array.from(ys), color, dash, dashOffset, in: this.in });
@@ -335,5 +337,82 @@ test("thinning keeps the same points of the steps and the values, whatever the l
     assert.ok(c.steps.length <= 600);
     c.steps.forEach((s, i) => assert.equal(c.values[i][0], s, `history of ${loaded}, point ${i}`));
     assert.equal(c.steps.at(-1), 10 * (loaded + 5));
+  }
+});
+
+/** A 2-D context that records the calls made on it (and accepts any property), for the canvas painter. */
+function recordingContext(log) {
+  return new Proxy({}, {
+    get(t, k) {
+      if (k in t) return t[k];
+      return (...a) => {
+        log.push([k, ...a]);
+        return k === "createImageData" ? { data: new Uint8ClampedArray(a[0] * a[1] * 4) } : undefined;
+      };
+    },
+    set(t, k, v) { t[k] = v; return true; },
+  });
+}
+
+test("a frame of playback redraws only what changes; a changed fixed layer makes it a full frame", async () => {
+  const { CanvasPainter } = await import("../../dropout_viz/ui/components/live_view/live_view.mjs");
+  const layers = [];
+  globalThis.OffscreenCanvas = class { // the painter's layers, off the page
+    constructor(w, h) { this.width = w; this.height = h; this.log = []; layers.push(this); }
+    getContext() { return this.ctx || (this.ctx = recordingContext(this.log)); }
+  };
+  try {
+    const steps = Array.from({ length: 50 }, (_, i) => 10 * (i + 1));
+    const batch = decodeBatch(encode({ steps, flags: FLAG_RESET, points: [[0, 0, 1, 0], [0.5, -0.5, 0, 1]] }));
+    const st = sceneState(batch);
+    // Losses that stay on the axes (the encoded ones grow with the step).
+    const snaps = batch.snapshots.map((s) => ({ ...s, metrics: batch.snapshots[0].metrics.map((v, i) => (i % 4 < 2 ? 0.5 : 0.9) + 0.01 * (s.step % 7)) }));
+    for (const s of snaps.slice(0, 45)) st.curves.add(s); // steps 10 to 450: the step axis stays at 600
+    const log = [];
+    const p = new CanvasPainter(recordingContext(log), 1);
+    const W = 1200, H = 600;
+    const count = (calls, name) => calls.filter((c) => c[0] === name).length;
+    p.begin(true); // nothing on the canvas yet: a full frame
+    assert.equal(p.inc, false);
+    drawScene(p, st, snaps[44], W, H);
+    assert.equal(p.end(), true);
+    const full = log.splice(0);
+    assert.ok(full.some((c) => c[0] === "fillRect" && c[3] === W && c[4] === H)); // cleared whole
+    // The next frame, the same mask held: the header's text and the plots, nothing fixed drawn again.
+    st.curves.add(snaps[45]);
+    p.begin(true);
+    assert.equal(p.inc, true);
+    drawScene(p, st, { ...snaps[45], mask: snaps[44].mask }, W, H);
+    assert.equal(p.end(), true);
+    const inc = log.splice(0);
+    assert.ok(!inc.some((c) => c[0] === "fillRect" && c[3] === W && c[4] === H));
+    assert.equal(count(inc, "fillText"), 1 + st.models); // the step and each model's metrics
+    assert.ok(count(full, "fillText") === 1 + st.models); // (the rest of the full frame's text is in layers)
+    // Blitted: the two surfaces, the points over them (clipped to the plots) and the curves' kept parts; not the
+    // axes, titles or the network (its mask is the same).
+    assert.equal(count(inc, "drawImage"), 2 * st.models + 2);
+    assert.ok(count(full, "drawImage") > count(inc, "drawImage") + 3);
+    // What is wiped: the header, each surface plot and the two curve plots, all inside the scene.
+    const wipes = inc.filter((c) => c[0] === "fillRect");
+    assert.equal(wipes.length, 1 + st.models + 2);
+    for (const [, x, y, w, h] of wipes) assert.ok(x >= -2 && y >= 0 && x + w <= W + 4 && y + h <= H + 4);
+    // A new mask: the network's box is wiped and drawn again, over its labels.
+    st.curves.add(snaps[46]);
+    st.curves.add(snaps[47]);
+    p.begin(true);
+    drawScene(p, st, snaps[47], W, H); // step 480: another mask than step 450's
+    assert.equal(p.end(), true);
+    const masked = log.splice(0);
+    assert.equal(count(masked, "drawImage"), 2 * st.models + 2 + 2);
+    // A loss far above the axis: the loss panel's axes change, so the frame is not complete.
+    const big = { ...snaps[48], metrics: snaps[48].metrics.map((v) => v * 10) };
+    st.curves.add(big);
+    p.begin(true);
+    drawScene(p, st, big, W, H);
+    assert.equal(p.end(), false);
+    p.begin(true); // after an incomplete frame the next is full
+    assert.equal(p.inc, false);
+  } finally {
+    delete globalThis.OffscreenCanvas;
   }
 });

@@ -212,6 +212,57 @@ export function contourSegments(grid, offset, w, h, level = 127.5) {
   return segs;
 }
 
+/**
+ * The same level as contourSegments, joined into lines: a flat array of points [x0, y0, x1, y1, ...] per line
+ * (closed lines end where they start). Segments meet where they cross the same cell edge, so they are joined by
+ * edge, not by comparing coordinates; each point is the edge's crossing, computed once.
+ */
+export function contourLines(grid, offset, w, h, level = 127.5) {
+  const at = (i, j) => grid[offset + j * w + i];
+  // Edge ids: 2 (j w + i) for the edge from (i, j) to (i + 1, j), 2 (j w + i) + 1 for (i, j) to (i, j + 1).
+  const point = (e) => {
+    const k = e >> 1, i = k % w, j = (k - i) / w;
+    if (e & 1) { const a = at(i, j), b = at(i, j + 1); return [i, j + (level - a) / (b - a)]; }
+    const a = at(i, j), b = at(i + 1, j);
+    return [i + (level - a) / (b - a), j];
+  };
+  const next = new Map(); // edge -> the one or two edges it is joined to
+  const link = (e, f) => {
+    const le = next.get(e); if (le) le.push(f); else next.set(e, [f]);
+    const lf = next.get(f); if (lf) lf.push(e); else next.set(f, [e]);
+  };
+  for (let j = 0; j < h - 1; j++) {
+    for (let i = 0; i < w - 1; i++) {
+      const a = at(i, j), b = at(i + 1, j), c = at(i + 1, j + 1), d = at(i, j + 1);
+      const es = [];
+      if ((a > level) !== (b > level)) es.push(2 * (j * w + i));
+      if ((b > level) !== (c > level)) es.push(2 * (j * w + i + 1) + 1);
+      if ((c > level) !== (d > level)) es.push(2 * ((j + 1) * w + i));
+      if ((d > level) !== (a > level)) es.push(2 * (j * w + i) + 1);
+      if (es.length === 2) link(es[0], es[1]);
+      else if (es.length === 4) { link(es[0], es[1]); link(es[2], es[3]); } // a saddle: as contourSegments pairs them
+    }
+  }
+  const lines = [];
+  const walk = (start) => {
+    const pts = [...point(start)];
+    let prev = -1, cur = start;
+    for (;;) {
+      const ns = next.get(cur);
+      next.delete(cur);
+      const nx = ns.find((f) => f !== prev && (next.has(f) || f === start));
+      if (nx === undefined) break;
+      pts.push(...point(nx));
+      if (nx === start) break;
+      prev = cur; cur = nx;
+    }
+    lines.push(pts);
+  };
+  for (const [e, ns] of next) if (ns.length === 1) walk(e); // open lines start at the grid's border
+  while (next.size) walk(next.keys().next().value); // closed ones anywhere
+  return lines;
+}
+
 function fmt(v, digits = 3) {
   return Number.isFinite(v) ? v.toFixed(digits) : "–";
 }
@@ -222,11 +273,37 @@ export class CanvasPainter {
   constructor(ctx, scale) {
     this.ctx = ctx;
     this.scale = scale;
+    this.inc = false; // drawing an incremental frame (begin(true)): only what changes from frame to frame
+    this.fixed = null; // the keys of the layers the last full frame drew (the canvas keeps them)
     ctx.setTransform(scale, 0, 0, scale, 0, 0);
   }
+  // A frame of playback changes the header, the surfaces, the curves' plots and sometimes the mask; titles, tick
+  // labels and the points outside the plots stay. begin(true) starts an incremental frame: clear() and the fixed
+  // layers (cached) draw nothing, each changing region is wiped and drawn again (wipe), the network only when its
+  // mask changes. end() says whether the frame was complete: false when a fixed layer differs from those of the
+  // last full frame (new axes, a new run), and the caller then paints a full frame.
+  begin(incremental) {
+    this.inc = !!incremental && this.fixed !== null;
+    this.seen = new Set();
+    this.miss = false;
+  }
+  end() {
+    if (!this.inc) this.fixed = this.seen;
+    const complete = !this.miss;
+    this.inc = false;
+    if (!complete) this.fixed = null;
+    return complete;
+  }
   clear(w, h) {
+    if (this.inc) return;
     this.ctx.fillStyle = "#FFFFFF";
     this.ctx.fillRect(0, 0, w, h);
+  }
+  // White over a region drawn again in an incremental frame (a full frame has just been cleared: nothing to do).
+  wipe(x, y, w, h) {
+    if (!this.inc) return;
+    this.ctx.fillStyle = "#FFFFFF";
+    this.ctx.fillRect(x, y, w, h);
   }
   rect(x, y, w, h, fill, stroke, lw = 1) {
     const c = this.ctx;
@@ -239,6 +316,16 @@ export class CanvasPainter {
     c.beginPath();
     for (let i = 0; i < s.length; i += 4) { c.moveTo(s[i], s[i + 1]); c.lineTo(s[i + 2], s[i + 3]); }
     c.strokeStyle = color; c.lineWidth = lw; c.setLineDash(dash || []); c.stroke(); c.setLineDash([]);
+  }
+  // Lines given as flat point arrays [x0, y0, x1, y1, ...], as one stroke.
+  lines(list, color, lw = 1) {
+    const c = this.ctx;
+    c.beginPath();
+    for (const pts of list) {
+      c.moveTo(pts[0], pts[1]);
+      for (let i = 2; i < pts.length; i += 2) c.lineTo(pts[i], pts[i + 1]);
+    }
+    c.strokeStyle = color; c.lineWidth = lw; c.lineJoin = "round"; c.setLineDash([]); c.stroke();
   }
   // dashOffset: where in the dash pattern the line starts (a line drawn in two parts keeps one pattern).
   polyline(xs, ys, color, lw = 1, dash = null, dashOffset = 0) {
@@ -286,8 +373,12 @@ export class CanvasPainter {
     this.ctx.imageSmoothingEnabled = true;
     this.ctx.drawImage(this.tmp, x, y, bw, bh);
   }
-  // A layer drawn once and reused while `key` stays the same (static points, axes): only on the page.
-  cached(key, x, y, w, h, draw) {
+  // A layer drawn once and reused while `key` stays the same (static points, axes): only on the page. It is fixed:
+  // an incremental frame leaves it on the canvas, unless `always` (drawn again over a wiped region).
+  cached(key, x, y, w, h, draw, always = false) {
+    if (this.seen) this.seen.add(key);
+    if (this.inc && !this.fixed.has(key)) this.miss = true;
+    if (this.inc && !always) return;
     this.layers = this.layers || new Map();
     let hit = this.layers.get(key);
     if (!hit) {
@@ -308,8 +399,9 @@ export class CanvasPainter {
   }
   // A layer of its own per slot name, redrawn only when `key` changes (a curve panel's older part, the network).
   // Its corner is on whole pixels and it is drawn back pixel for pixel: where the layer meets what is drawn
-  // each frame, no resampling blurs the seam.
-  slot(name, key, x0, y0, w0, h0, draw) {
+  // each frame, no resampling blurs the seam. With `keep` (the network), an incremental frame leaves an unchanged
+  // slot on the canvas, and for a changed one wipes its box and draws `under` (what lies beneath it) first.
+  slot(name, key, x0, y0, w0, h0, draw, { keep = false, under = null } = {}) {
     const x = Math.floor(x0), y = Math.floor(y0), w = Math.ceil(x0 + w0) - x, h = Math.ceil(y0 + h0) - y;
     this.slots = this.slots || new Map();
     let hit = this.slots.get(name);
@@ -325,6 +417,12 @@ export class CanvasPainter {
       hit = { key, cv };
       this.slots.set(name, hit);
     }
+    if (this.inc && keep) {
+      if (hit.drawnKey === key) return;
+      this.wipe(x, y, w, h);
+      if (under) this.clip(x, y, w, h, under);
+    }
+    hit.drawnKey = key;
     this.ctx.drawImage(hit.cv, x, y, w, h);
   }
 }
@@ -338,6 +436,7 @@ const n2 = (v) => Math.round(v * 100) / 100;
 export class SvgPainter {
   constructor() { this.out = []; this.clipId = 0; }
   clear(w, h) { this.out.push(`<rect width="${w}" height="${h}" fill="#FFFFFF"/>`); }
+  wipe() {} // a download is always a full frame
   rect(x, y, w, h, fill, stroke, lw = 1) {
     this.out.push(`<rect x="${n2(x)}" y="${n2(y)}" width="${n2(w)}" height="${n2(h)}" fill="${fill || "none"}"` +
       (stroke ? ` stroke="${stroke}" stroke-width="${lw}"` : "") + "/>");
@@ -347,6 +446,15 @@ export class SvgPainter {
     let d = "";
     for (let i = 0; i < s.length; i += 4) d += `M${n2(s[i])} ${n2(s[i + 1])}L${n2(s[i + 2])} ${n2(s[i + 3])}`;
     this.out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="${lw}"${dash ? ` stroke-dasharray="${dash.join(" ")}"` : ""}/>`);
+  }
+  lines(list, color, lw = 1) {
+    if (!list.length) return;
+    let d = "";
+    for (const pts of list) {
+      d += `M${n2(pts[0])} ${n2(pts[1])}`;
+      for (let i = 2; i < pts.length; i += 2) d += `L${n2(pts[i])} ${n2(pts[i + 1])}`;
+    }
+    this.out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="${lw}" stroke-linejoin="round"/>`);
   }
   polyline(xs, ys, color, lw = 1, dash = null, dashOffset = 0) {
     if (xs.length < 1) return;
@@ -549,6 +657,7 @@ export function drawScene(p, st, snap, w, h, hover = null) {
   const colors = meta.colors;
   // Header: step and each model's test metrics.
   const step = snap ? snap.step : 0;
+  p.wipe(0, 0, w, L.head.h);
   p.text(`${meta.labels.step} ${step.toLocaleString("en-US")}`, L.pad, L.head.h * 0.62, { size: font * 1.25, weight: "bold" });
   let x = L.pad + font * 11;
   for (let m = 0; m < st.models; m++) {
@@ -568,11 +677,20 @@ export function drawScene(p, st, snap, w, h, hover = null) {
   else drawLegend(p, st, L.acc, font);
 }
 
+/** The whole pixels around box b, with margins left, top, right, bottom (the region an incremental frame redraws). */
+function around(b, left, top, right, bottom) {
+  const x = Math.floor(b.x) - left, y = Math.floor(b.y) - top;
+  return { x, y, w: Math.ceil(b.x + b.w) + right - x, h: Math.ceil(b.y + b.h) + bottom - y };
+}
+
 function drawSurfaces(p, st, snap, L, font, hover) {
   const { width: gw, height: gh } = st;
   const [x0, x1, y0, y1] = st.domain;
   for (let m = 0; m < st.models; m++) {
     const b = L.surfaces[m];
+    // What changes with the step: the plot and the border around it, on whole pixels (see CanvasPainter.begin).
+    const R = around(b, 1, 1, 1, 1);
+    p.wipe(R.x, R.y, R.w, R.h);
     if (snap) {
       const rgba = st.rgba || (st.rgba = new Uint8ClampedArray(gw * gh * 4));
       const off = m * gw * gh;
@@ -586,18 +704,22 @@ function drawSurfaces(p, st, snap, L, font, hover) {
       }
       // Cells are centred on the grid points: the image spans half a cell beyond the first and last.
       p.image(rgba, gw, gh, b.x, b.y, b.w, b.h);
-      const seg = contourSegments(snap.grid, off, gw, gh);
+      // The P = 0.5 line, joined into lines: one stroke of a few long lines costs far less to paint than one of
+      // hundreds of separate pieces.
+      const lines = contourLines(snap.grid, off, gw, gh);
       const sx = b.w / gw, sy = b.h / gh;
-      for (let i = 0; i < seg.length; i += 2) {
-        seg[i] = b.x + (seg[i] + 0.5) * sx;
-        seg[i + 1] = b.y + b.h - (seg[i + 1] + 0.5) * sy;
+      for (const pts of lines) {
+        for (let i = 0; i < pts.length; i += 2) {
+          pts[i] = b.x + (pts[i] + 0.5) * sx;
+          pts[i + 1] = b.y + b.h - (pts[i + 1] + 0.5) * sy;
+        }
       }
-      p.segments(seg, "#000000", Math.max(1.5, font * 0.16));
+      p.lines(lines, "#000000", Math.max(1.5, font * 0.16));
     }
     const half = [(x1 - x0) / (gw - 1) / 2, (y1 - y0) / (gh - 1) / 2];
     const X = (v) => b.x + ((v - x0 + half[0]) / (x1 - x0 + 2 * half[0])) * b.w;
     const Y = (v) => b.y + b.h - ((v - y0 + half[1]) / (y1 - y0 + 2 * half[1])) * b.h;
-    p.cached(`pts${m}:${b.w}:${b.h}:${st.seq0}`, b.x - 8, b.y - 8, b.w + 16, b.h + 16, (q) => {
+    const points = (always) => p.cached(`pts${m}:${b.w}:${b.h}:${st.seq0}`, b.x - 8, b.y - 8, b.w + 16, b.h + 16, (q) => {
       const pts = st.points;
       const r = Math.min(font * 0.34, b.w / 70);
       for (let i = 0; i < pts.x.length; i++) {
@@ -605,7 +727,10 @@ function drawSurfaces(p, st, snap, L, font, hover) {
         if (pts.test[i]) q.marker("diamond", X(pts.x[i]), Y(pts.y[i]), r * 1.25, "#FFFFFF", c, Math.max(1.2, r * 0.45));
         else q.marker("circle", X(pts.x[i]), Y(pts.y[i]), r, c, "#FFFFFF", Math.max(0.8, r * 0.3));
       }
-    });
+    }, always);
+    // A full frame draws every point whole; an incremental one the parts over the wiped plot (the rest stays).
+    if (p.inc) p.clip(R.x, R.y, R.w, R.h, () => points(true));
+    else points(false);
     p.rect(b.x, b.y, b.w, b.h, null, "#888888", 1);
     // Titles and tick labels change only with the layout: drawn once into a layer (text is slow to paint).
     const ax = b.x - font * 2.4, ay = b.y - L.title;
@@ -616,7 +741,7 @@ function drawSurfaces(p, st, snap, L, font, hover) {
       for (const t of ticks(y0, y1, 4)) q.text(String(t), b.x - font * 0.4, Y(t), { size: font * st.tick, color: "#555", align: "right", baseline: "middle" });
     });
     if (hover && hover.panel === `s${m}` && snap) {
-      p.marker("circle", hover.x, hover.y, font * 0.3, null, "#000", 1.5);
+      p.clip(R.x, R.y, R.w, R.h, () => p.marker("circle", hover.x, hover.y, font * 0.3, null, "#000", 1.5));
     }
   }
 }
@@ -657,7 +782,7 @@ function drawFits(p, st, snap, L, font) {
 function drawNetwork(p, st, snap, b, font, title) {
   const units = st.units;
   const L = units.length;
-  p.cached(`net:${b.x}:${b.y}:${b.w}:${b.h}:${font}:${st.meta.labels.mask}:${L}:${st.lastLayout && st.lastLayout.wide}`, b.x - font * 4, b.y - title, b.w + font * 8, b.h + title, (q) => {
+  const labels = (always) => p.cached(`net:${b.x}:${b.y}:${b.w}:${b.h}:${font}:${st.meta.labels.mask}:${L}:${st.lastLayout && st.lastLayout.wide}`, b.x - font * 4, b.y - title, b.w + font * 8, b.h + title, (q) => {
     const wide = st.lastLayout && st.lastLayout.wide;
     q.text(wide ? st.meta.labels.maskShort : st.meta.labels.mask, b.x + b.w / 2, b.y - title * 0.35,
       { size: font * (wide ? 1.05 : 0.9), align: "center", weight: "bold" });
@@ -665,7 +790,8 @@ function drawNetwork(p, st, snap, b, font, title) {
       const name = l === 0 ? "in" : l === L - 1 ? "out" : `h${l}`;
       q.text(name, b.x + font + ((b.w - 2 * font) * (l + 0.5)) / L, b.y + b.h - font * 0.4, { size: font * 0.85, color: "#555", align: "center" });
     }
-  });
+  }, always);
+  labels(false);
   const top = b.y + font * 0.6, bottom = b.y + b.h - font * 1.8;
   const colX = (l) => b.x + font + ((b.w - 2 * font) * (l + 0.5)) / L;
   const pos = units.map((n, l) => {
@@ -686,7 +812,8 @@ function drawNetwork(p, st, snap, b, font, title) {
   // The mask is held for a few frames (MaskHold): the drawn network is kept in a layer until the mask changes
   // (hundreds of see-through edges are the costliest strokes of a frame).
   const key = `${bits}:${b.x}:${b.y}:${b.w}:${b.h}:${font}:${st.meta.colors[1]}`;
-  p.slot("net", key, b.x, b.y, b.w, b.h, (q) => drawUnits(q, st, kept, pos, colX, r));
+  p.slot("net", key, b.x, b.y, b.w, b.h, (q) => drawUnits(q, st, kept, pos, colX, r),
+    { keep: true, under: () => labels(true) });
 }
 
 function drawUnits(p, st, kept, pos, colX, r) {
@@ -739,18 +866,24 @@ function drawCurves(p, st, b, font, which, title, hover) {
   const Y = (v) => b.y + b.h - ((v - ylo) / (yhi - ylo)) * b.h;
   // Wide views and presenter mode: the title up to its colon (the caption says what solid, dashed and shaded are).
   const wide = (st.lastLayout && st.lastLayout.wide) || meta.presenter;
+  const yTicks = ticks(ylo, yhi, b.h < font * 6 ? 2 : 4); // fewer ticks where big text would overlap
   p.cached(`cax${which}:${b.x}:${b.y}:${b.w}:${b.h}:${font}:${xmax}:${ylo}:${yhi}:${name}:${wide}`, b.x - font * 3.6, b.y - title,
     b.w + font * 4.4, b.h + title + font * 2.8, (q) => {
       q.text(wide ? name.split(/[:：]/)[0] : name, b.x + b.w / 2, b.y - title * 0.35, { size: font * 1.05, align: "center", weight: "bold" });
-      for (const t of ticks(ylo, yhi, b.h < font * 6 ? 2 : 4)) { // fewer ticks where big text would overlap
-        q.segments([b.x, Y(t), b.x + b.w, Y(t)], GRID, 1);
+      for (const t of yTicks) {
         q.text(which === 2 ? `${Math.round(t * 100)}%` : String(t), b.x - font * 0.4, Y(t),
           { size: font * st.tick, color: "#555", align: "right", baseline: "middle" });
       }
       for (const t of ticks(0, xmax, 5)) q.text(stepText(t), X(t), b.y + b.h + font * 1.1, { size: font * st.tick, color: "#555", align: "center" });
       q.text(meta.labels.trainStep, b.x + b.w / 2, b.y + b.h + font * 2.3, { size: font * 0.85, color: "#555", align: "center" });
-      q.rect(b.x, b.y, b.w, b.h, null, "#888888", 1);
     });
+  // The plot changes at every frame: wiped (incremental frames), its grid lines and border drawn again.
+  const R = around(b, 1, 2, 3, 3);
+  p.wipe(R.x, R.y, R.w, R.h);
+  const grid = [];
+  for (const t of yTicks) grid.push(b.x, Y(t), b.x + b.w, Y(t));
+  p.segments(grid, GRID, 1);
+  p.rect(b.x, b.y, b.w, b.h, null, "#888888", 1);
   if (!n) return;
   const xs = new Float32Array(n);
   for (let i = 0; i < n; i++) xs[i] = X(c.steps[i]);
@@ -898,6 +1031,7 @@ class LiveView {
     this.frames = 0;
     this.root = document.createElement("div");
     this.root.className = "lv-root";
+    this.root.lvFullFrameDiff = () => this.fullFrameDiff();
     this.root.dataset.frames = "0";
     this.root.dataset.step = "0";
     this.root.dataset.playing = "false";
@@ -1006,7 +1140,20 @@ class LiveView {
     const snap = this.sched.current;
     const t0 = performance.now();
     const held = this.maskHold.pick(snap, t0, this.sched.playing);
-    drawScene(this.painter, this.st, held === snap ? snap : { ...snap, mask: held.mask }, this.cw, this.ch, this.hover);
+    const shown = held === snap ? snap : { ...snap, mask: held.mask };
+    // A frame of playback redraws only what changes (not the fitted curves' panel, drawn whole); any other paint
+    // (paused, a new batch's layout, a hover while paused) and a frame whose fixed layers changed are full frames.
+    this.painter.begin(count && this.st.kind !== KIND_CURVE);
+    let full = !this.painter.inc;
+    drawScene(this.painter, this.st, shown, this.cw, this.ch, this.hover);
+    if (!this.painter.end()) {
+      this.painter.begin(false);
+      drawScene(this.painter, this.st, shown, this.cw, this.ch, this.hover);
+      this.painter.end();
+      full = true;
+    }
+    this.shown = shown;
+    if (count && full) this.root.dataset.fullFrames = String(Number(this.root.dataset.fullFrames || 0) + 1);
     // The text sizes just drawn (CSS px), for the presenter-mode check: ticks, and the smallest text of all.
     this.root.dataset.tickPx = (this.st.lastFont * this.st.tick).toFixed(1);
     this.root.dataset.minTextPx = (this.st.lastFont * Math.min(this.st.tick, 0.85)).toFixed(1);
@@ -1020,6 +1167,23 @@ class LiveView {
       this.root.dataset.frames = String(this.frames);
     }
     this.root.dataset.step = String(snap ? snap.step : 0);
+  }
+
+  /** For tests: the pixels of the canvas that differ from a full frame of what it shows now (0: the incremental
+   * frames left the same picture). */
+  fullFrameDiff() {
+    if (!this.painter || !this.st) return -1;
+    const { width: W, height: H } = this.canvas;
+    const cv = makeCanvas(W, H);
+    drawScene(new CanvasPainter(cv.getContext("2d", { alpha: false }), W / this.cw), this.st, this.shown, this.cw,
+      this.ch, this.hover);
+    const a = cv.getContext("2d").getImageData(0, 0, W, H).data;
+    const b = this.canvas.getContext("2d", { alpha: false }).getImageData(0, 0, W, H).data;
+    let n = 0;
+    for (let i = 0; i < a.length; i += 4) {
+      if (a[i] !== b[i] || a[i + 1] !== b[i + 1] || a[i + 2] !== b[i + 2]) n++;
+    }
+    return n;
   }
 
   loop(now) {
