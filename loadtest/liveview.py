@@ -24,7 +24,7 @@ HEAD = struct.Struct("<4sBBBBIHHHHBBH4f2fI")
 # The Scheduler's settings in live_view.mjs (LiveView's constructor and update(), without reduced motion).
 FPS = 30.0
 FPS_ONE_STEP = 6.0  # at 1 step per frame the view shows its frames slowly
-LOW_WATER = 30  # ask for the next batch once this many frames (a batch) or fewer are left
+LOW_WATER = 30  # ask for the next batch once this many frames (a second of play) or fewer are left
 RETRY_S = 3.0  # ask again when a request has not been answered for this long
 
 

@@ -20,6 +20,7 @@ from dropout_viz.lessons.live_training import view as tp
 from tests.app.i18n_check import msgids, untranslated
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "2_Live_training.py")
+S = tp.SPEED_DEFAULT  # steps per frame by default (10)
 
 
 def _run(**params):
@@ -95,10 +96,10 @@ def test_transport_steps_resets_and_reseeds():
     first = _surfaces(at)
     assert first.shape == (2, pg.SURFACE_RESOLUTION ** 2)
     _click(at, "t_step")
-    assert _step(at) == 50  # one frame at the default 50 steps per frame
+    assert S == 10 and _step(at) == 10  # one frame at the default 10 steps per frame
     assert np.isfinite(_batch(at)["snapshots"][0]["metrics"]).all()
     assert not np.array_equal(_surfaces(at), first)
-    at.selectbox(key=tp.SPEED).set_value(10).run()
+    at.selectbox(key=tp.SPEED).set_value(50).run()
     _click(at, "t_step")
     assert _step(at) == 60
     _click(at, "t_reset")
@@ -112,29 +113,29 @@ def test_play_sends_batches_and_values_change_without_reset():
     at = _run()
     _play(at, 0)
     batch = _batch(at)
-    n = pg.batch_frames(50)
-    assert batch["flags"] & pg.FLAG_PLAYING and [s["step"] for s in batch["snapshots"]] == [50 * (i + 1) for i in range(n)]
+    n = pg.batch_frames(S)
+    assert batch["flags"] & pg.FLAG_PLAYING and [s["step"] for s in batch["snapshots"]] == [S * (i + 1) for i in range(n)]
     assert not batch["flags"] & pg.FLAG_RESET  # continues the paused snapshot the view shows
     at.run()  # a page run without a request sends the same batch again: nothing new is trained
-    assert _batch(at)["seq"] == batch["seq"] and _step(at) == 50 * n
+    assert _batch(at)["seq"] == batch["seq"] and _step(at) == S * n
     at.slider(key="t_keep_h").set_value(0.2).run()  # the next batch uses the new keep on the trained weights
-    assert not at.exception and _step(at) == 50 * n
+    assert not at.exception and _step(at) == S * n
     _need(at)
     nxt = _batch(at)
-    assert nxt["seq"] == batch["seq"] + 1 and nxt["snapshots"][0]["step"] == 50 * (n + 1)
+    assert nxt["seq"] == batch["seq"] + 1 and nxt["snapshots"][0]["step"] == S * (n + 1)
     assert nxt["meta"]["names"][1] == "dropout q=0.2" and not nxt["flags"] & pg.FLAG_RESET
     at.selectbox(key="t_lr").set_value(0.01).run()
     at.selectbox(key=tp.SPEED).set_value(200).run()
     _need(at)
-    assert [s["step"] for s in _batch(at)["snapshots"]][:2] == [50 * 2 * n + 200, 50 * 2 * n + 400]
-    assert _step(at) > 50 * 2 * n  # played on from where it was, at the new speed
+    assert [s["step"] for s in _batch(at)["snapshots"]][:2] == [S * 2 * n + 200, S * 2 * n + 400]
+    assert _step(at) > S * 2 * n  # played on from where it was, at the new speed
 
 
 def test_pause_returns_to_the_snapshot_the_view_shows():
     """The pause callback: the run becomes the one at the step the browser stopped on."""
     at = _run()
     _play(at, 0)
-    n = pg.batch_frames(50)
+    n = pg.batch_frames(S)
     _need(at)
     run = tp.kept_run(at.session_state[tp.KEPT], at.session_state[tp.LIVE], 150)  # replayed from its batch
     assert pg.step_of(run) == 150 and tp.kept_run(at.session_state[tp.KEPT], run, 155) is None
@@ -164,7 +165,7 @@ def test_third_model_and_data_sets():
     _click(at, "t_step")
     charts = _charts(at)
     assert _batch(at)["kind"] == pg.KIND_NONE
-    assert charts[0]["data"][0]["meta"] == "digits" and any("wrong at step 50" in m.value for m in at.markdown)
+    assert charts[0]["data"][0]["meta"] == "digits" and any(f"wrong at step {S}" in m.value for m in at.markdown)
 
 
 def test_limits_are_refused_with_a_message():
@@ -303,10 +304,10 @@ def test_an_uploaded_csv_is_trained_on_and_a_bad_one_keeps_it():
     used = np.concatenate([np.asarray(live.data.x_train), np.asarray(live.data.x_test)])
     np.testing.assert_array_equal(np.sort(used, axis=0), np.sort(x, axis=0))  # trained on exactly those points
     _click(at, "t_step")
-    assert _step(at) == 50 and not _same(_surfaces(at), first)
+    assert _step(at) == S and not _same(_surfaces(at), first)
     _upload(at, "t_csv_file", "broken.csv", b"x1,x2,label\n1,inf,a\n")
     assert "The previous points stay in use" in _texts(at.error)
-    assert _step(at) == 50 and len(_surfaces(at)) == 2  # the run on mine.csv goes on
+    assert _step(at) == S and len(_surfaces(at)) == 2  # the run on mine.csv goes on
     assert "mine.csv" in _texts(at.caption)
 
 
@@ -317,7 +318,7 @@ def _export(at) -> str:
 
 
 def test_models_download_as_json_and_load_back_with_their_settings():
-    at = _run(t_data="Circles", t_third="true", t_keep3="0.3", t_lr="0.01", t_seed="7")
+    at = _run(t_data="Circles", t_third="true", t_keep3="0.3", t_lr="0.01", t_seed="7", t_speed="50")
     assert at.get("download_button")[0].label == "Download models (JSON)"
     _click(at, "t_step")
     _click(at, "t_step")
@@ -337,7 +338,7 @@ def test_models_download_as_json_and_load_back_with_their_settings():
     assert _step(fresh) == 100
     np.testing.assert_allclose(_batch(fresh)["snapshots"][-1]["metrics"], metrics, rtol=1e-6)  # same test metrics
     _click(fresh, "t_step")
-    assert _step(fresh) == 150  # training goes on from the loaded weights
+    assert _step(fresh) == 100 + S  # training goes on from the loaded weights (at this session's speed)
 
     # A bad file changes nothing and says what is wrong.
     before = (_step(fresh), _surfaces(fresh))
@@ -360,7 +361,7 @@ def test_a_model_file_with_uploaded_points_brings_them_along():
     surfaces = _surfaces(at)
     fresh = _run()
     _upload(fresh, "t_model_file", "with_points.json", saved.encode(), "application/json")
-    assert fresh.selectbox(key="t_data").value == "csv" and _step(fresh) == 50
+    assert fresh.selectbox(key="t_data").value == "csv" and _step(fresh) == S
     assert "40 points taken from the model file" in _texts(fresh.success)
     assert _same(_surfaces(fresh), surfaces)  # the same weights on the same points: the same surfaces
 
@@ -443,7 +444,7 @@ def test_the_page_in_chinese():
     assert any("看点" in c.value for c in at.caption)
     assert meta["labels"]["accuracy"].startswith("准确率") and at.selectbox(key=tp.SPEED).label == "每帧步数"
     _click(at, "t_step")
-    assert _step(at) == 50
+    assert _step(at) == S
     at.selectbox(key="t_data").set_value("csv").run()
     assert not at.exception and "还没有载入任何点" in _texts(at.info)
     _upload(at, "t_csv_file", "bad.csv", b"x1,x2\n1,2\n")
@@ -476,19 +477,19 @@ def test_a_repeated_request_gets_the_same_batch_without_training_it_again():
     server sends the batch it already made for that step, and the next request continues after it."""
     at = _run()
     _play(at, 0)
-    n = pg.batch_frames(50)
+    n = pg.batch_frames(S)
     asked = _step(at)
     _need(at)
     first = _batch(at)
-    assert first["snapshots"][0]["step"] == asked + 50 and _step(at) == asked + 50 * n
+    assert first["snapshots"][0]["step"] == asked + S and _step(at) == asked + S * n
     at.session_state[tp.ASKED] = ("need", asked)  # the same request again
     at.run()
     assert not at.exception and tp.ASKED not in at.session_state
     again = _batch(at)
-    assert again["seq"] == first["seq"] and _step(at) == asked + 50 * n
+    assert again["seq"] == first["seq"] and _step(at) == asked + S * n
     assert [s["step"] for s in again["snapshots"]] == [s["step"] for s in first["snapshots"]]
     _need(at)
-    assert _batch(at)["seq"] == first["seq"] + 1 and _batch(at)["snapshots"][0]["step"] == asked + 50 * (n + 1)
+    assert _batch(at)["seq"] == first["seq"] + 1 and _batch(at)["snapshots"][0]["step"] == asked + S * (n + 1)
 
 
 def test_a_class_playing_the_same_run_trains_each_batch_once(monkeypatch):

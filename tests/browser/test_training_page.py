@@ -62,7 +62,7 @@ def test_play_change_keep_while_playing_and_pause(app_server, page):
     runs = H._runs(page)
     page.locator(".st-key-t_step button").first.click()  # Step: one frame, and the chunk compiles
     H.wait_idle(page, runs_before=runs)
-    _wait_for(page, "step 50", lambda: _step(page) == 50)
+    _wait_for(page, "step 10", lambda: _step(page) == 10)  # one frame at the default 10 steps per frame
 
     frames0 = _frames(page)
     page.keyboard.press("p")  # Play, by its keyboard shortcut
@@ -70,6 +70,12 @@ def test_play_change_keep_while_playing_and_pause(app_server, page):
     _wait_for(page, "frames to be painted", lambda: _frames(page) > frames0 + 30)
     _wait_for(page, "600 training steps", lambda: (_step(page) or 0) >= 600)
     assert page.locator(".lv-play").inner_text().endswith("Pause")
+    # Frames of playback redraw only what changes; the canvas must hold exactly the picture a full frame draws.
+    for _ in range(3):
+        assert page.locator(VIEW).evaluate("r => r.lvFullFrameDiff()") == 0
+        page.wait_for_timeout(700)
+    view = _view(page)
+    assert int(view.get("fullFrames", 0)) < int(view["frames"]) / 2  # most frames were incremental
 
     # Keep for the hidden units, 0.5 -> 0.4 with the real keyboard, while playing: the next batch has it.
     before = _step(page)
@@ -104,7 +110,7 @@ def test_download_frame_as_png_and_svg(app_server, page, tmp_path):
     runs = H._runs(page)
     page.locator(".st-key-t_step button").first.click()
     H.wait_idle(page, runs_before=runs)
-    _wait_for(page, "step 50", lambda: _step(page) == 50)
+    _wait_for(page, "step 10", lambda: _step(page) == 10)  # one frame at the default 10 steps per frame
     # Hover: P(class 1) on a surface, the curves' values at a step (the layout is the view's own, in CSS px).
     canvas = page.locator(".lv-canvas")
     canvas.scroll_into_view_if_needed()
@@ -115,7 +121,7 @@ def test_download_frame_as_png_and_svg(app_server, page, tmp_path):
     _wait_for(page, "the surface tooltip", lambda: tip.is_visible() and "P(class 1) = " in tip.inner_text())
     assert tip.inner_text().startswith("no dropout")
     page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.85)
-    _wait_for(page, "the curves tooltip", lambda: tip.is_visible() and "Step 50" in tip.inner_text())
+    _wait_for(page, "the curves tooltip", lambda: tip.is_visible() and "Step 10" in tip.inner_text())
     assert "dropout q=0.5: train" in tip.inner_text()
     page.mouse.move(0, 0)
     button = page.locator(".lv-download")
@@ -124,7 +130,7 @@ def test_download_frame_as_png_and_svg(app_server, page, tmp_path):
         button.click()
     png = tmp_path / info.value.suggested_filename
     info.value.save_as(png)
-    assert info.value.suggested_filename == "dropout-lab-moons-live-step-50.png"
+    assert info.value.suggested_filename == "dropout-lab-moons-live-step-10.png"
     assert _png_size(png.read_bytes()) == (3200, 1800)
     H.SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(png, H.SCREENSHOT_DIR / "training_frame_download.png")
@@ -139,7 +145,7 @@ def test_download_frame_as_png_and_svg(app_server, page, tmp_path):
     info.value.save_as(svg)
     text = svg.read_text()
     assert svg.suffix == ".svg" and '<svg xmlns="http://www.w3.org/2000/svg" width="3200" height="1800"' in text
-    assert text.rstrip().endswith("</svg>") and text.count("<image") == 2 and "Step 50" in text
+    assert text.rstrip().endswith("</svg>") and text.count("<image") == 2 and "Step 10" in text
     import xml.dom.minidom
     xml.dom.minidom.parseString(text.encode())  # well-formed
 
@@ -147,7 +153,7 @@ def test_download_frame_as_png_and_svg(app_server, page, tmp_path):
 @pytest.mark.parametrize("width,height", [(1920, 1080), (1280, 720)])
 def test_presenter_mode_fits_the_first_screen_and_reset(app_server, page, width, height):
     page.set_viewport_size({"width": width, "height": height})
-    _open(page, f"{app_server}/Live_training?presenter=true")
+    _open(page, f"{app_server}/Live_training?presenter=true&t_speed=50")  # two Steps: step 100
     for _ in range(2):
         runs = H._runs(page)
         page.locator(".st-key-t_step button").first.click()
@@ -211,7 +217,7 @@ def _click(page, key: str) -> None:
 
 
 def test_your_csv_upload_download_and_load_back(app_server, page, tmp_path):
-    H.open_page(page, f"{app_server}/Live_training?t_data=Your+CSV")
+    H.open_page(page, f"{app_server}/Live_training?t_data=Your+CSV&t_speed=50")  # 50 steps per Step
     assert "no points are loaded yet" in page.locator('[data-testid="stAlert"]').first.inner_text()
     assert not page.locator(VIEW).count()
 

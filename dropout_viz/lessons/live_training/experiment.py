@@ -391,7 +391,7 @@ def final_metrics(live: Live) -> dict | None:
 
 SPEEDS = (1, 10, 50, 200)  # training steps per shown frame: watch masks change step by step, or race ahead
 PLAY_FPS = 30  # snapshots the view shows per second while playing
-BATCH_S = 1.0  # seconds of play per batch: one server run a second (a batch can take most of that to arrive)
+BATCH_S = 2.0  # seconds of play per batch: one server run every two seconds
 SHOWN_UNITS = 16  # units per layer whose mask is sent (the diagram draws the first 16 of each layer)
 CURVE_RESOLUTION = 200
 MAGIC = b"DVLB"

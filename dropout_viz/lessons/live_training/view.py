@@ -391,7 +391,11 @@ SEQ = "t_seq"  # batches sent in this session
 KEPT = "t_kept"  # the last batches played (experiment.Batch), for the snapshots the browser may still show
 KEPT_MAX = 3  # batches: the one shown, the one queued behind it, and one more
 GEOMETRY = "t_geometry"  # (setup, experiment.View) of the last run shown: the same every batch of a run
-SPEED_DEFAULT = experiment.CHUNK
+# 10 steps a frame, 300 a second: a curve point every frame, the masks visibly new at each change, and the moons'
+# gap between training and test loss opening within about ten seconds (3,000 steps), slow enough to talk over.
+# 50 and 200 race ahead; 1 shows the masks step by step. It is also what a class can afford: a second of play
+# at 10 costs the server about 0.04 s of CPU, at 50 about 0.08 s (README, "The live view").
+SPEED_DEFAULT = 10
 
 
 def _on_view_event(name: str) -> None:
@@ -556,14 +560,14 @@ def _live_body(names, keeps, hps, lr, presenter, l2=0.0, speed=SPEED_DEFAULT) ->
     # The page's main figure (a browser test finds its box by the class st-key-main_figure).
     with st.container(key=layout.MAIN_FIGURE_KEY):
         live_view.mount(data, key=VIEW, on_event=_on_view_event)
-    _captions(live, names, keeps, playing)
+    if setup.dataset == "digits" and not playing:
+        _digit_mistakes(live, names)
 
 
-def _captions(live, names, keeps, playing: bool) -> None:
-    """What the view shows, in words; the digits' mistakes (today's figure) while paused."""
-    setup = live.setup
+def view_caption(setup, names, keeps) -> None:
+    """What the view shows, in words. Outside the live fragment: the view's batches do not send it again."""
     regression = setup.regression
-    sizes = live.config.sizes
+    sizes = setup.sizes
     big = max(sizes) > experiment.SHOWN_UNITS
     measure = (_("mean squared error") if regression else _("cross-entropy loss · share classified right"))
     drawn = (_(" (the first {n} units of each layer are drawn)").format(n=experiment.SHOWN_UNITS) if big else "")
@@ -576,18 +580,22 @@ def _captions(live, names, keeps, playing: bool) -> None:
         "over a surface for P(class 1), over the curves for their values at a step.").format(
             measure=measure, name=model_label(names[1]), drawn=drawn, keep_in=keep_words(keeps[1][0]),
             keep_h=keep_words(keeps[1][-1])))
-    if setup.dataset == "digits" and not playing:
-        ds = data_of(setup)
-        probs = experiment.predict(live, ds.x_test)
-        wrong = experiment.mistakes(probs, ds.y_test, k=8)
-        images = [ds.x_test[idx] for idx, _pred in wrong]
-        captions = [[f"{ds.y_test[i]}→{p}" for i, p in zip(idx, pred)] for idx, pred in wrong]
-        n_wrong = (probs.argmax(-1) != ds.y_test).sum(-1)
-        titles = [_("{name}<br>{n:,}/{size} wrong").format(name=model_label(name), n=n, size=ds.y_test.size)
-                  for name, n in zip(names, n_wrong)]
-        step = experiment.step_of(live)
-        st.markdown(_("**Test digits each model gets wrong at step {step:,}** (true→predicted)").format(step=step))
-        widgets.chart(tfig.digit_mistakes(images, captions, titles), key="t_digits")
+
+
+def _digit_mistakes(live, names) -> None:
+    """The test digits each model gets wrong at the step shown (today's figure), while paused."""
+    setup = live.setup
+    ds = data_of(setup)
+    probs = experiment.predict(live, ds.x_test)
+    wrong = experiment.mistakes(probs, ds.y_test, k=8)
+    images = [ds.x_test[idx] for idx, _pred in wrong]
+    captions = [[f"{ds.y_test[i]}→{p}" for i, p in zip(idx, pred)] for idx, pred in wrong]
+    n_wrong = (probs.argmax(-1) != ds.y_test).sum(-1)
+    titles = [_("{name}<br>{n:,}/{size} wrong").format(name=model_label(name), n=n, size=ds.y_test.size)
+              for name, n in zip(names, n_wrong)]
+    step = experiment.step_of(live)
+    st.markdown(_("**Test digits each model gets wrong at step {step:,}** (true→predicted)").format(step=step))
+    widgets.chart(tfig.digit_mistakes(images, captions, titles), key="t_digits")
 
 
 # --- sweeps ----------------------------------------------------------------------------------------
@@ -820,7 +828,7 @@ def render(presenter: bool) -> None:
         st.markdown(_("Two copies of one network start from **the same weights** and see **the same minibatches in the "
               "same order**; the only difference is that one of them drops units while it trains. Press **Play** "
               "(keyboard **P**) and watch them part ways. Keep, learning rate and penalty can be changed while "
-              "playing: they apply within a second or two, without touching the weights."))
+              "playing: they apply within two or three seconds, without touching the weights."))
 
     with st.sidebar:
         st.header(_("Data"))
@@ -901,6 +909,7 @@ def render(presenter: bool) -> None:
         if not presenter:
             legend(names, setup)  # the live view's panels say the rest
         live_area(names, keeps, hps, lr, presenter, l2=l2, speed=speed)
+        view_caption(setup, names, keeps)
     if setup.regression:
         st.caption(_("**What to look for:** the no-dropout curve bends to pass through individual noisy training points "
               "(filled) and its training loss sinks toward zero; the dropout curve stays flatter between them. The "
