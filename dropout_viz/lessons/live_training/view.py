@@ -402,12 +402,14 @@ PAGE_WIDGETS = "t_page_widgets"  # the widgets' values when the last page run re
 RERAN_FOR = "t_reran_for"  # the widgets' values a fragment run last asked a page run for
 
 
-def _widget_values() -> tuple:
-    """The values the session holds now for the page's widgets and the app's shared settings."""
+def _widget_values() -> dict:
+    """The values the session holds now for the widgets drawn before the live view (the sidebar's, the app's
+    shared settings, those above the view)."""
     from dropout_viz.ui.nav import SHARED_PARAMS  # the sidebar's presenter mode, language, download format
 
     state = st.session_state
-    return tuple((k, state[k]) for k in [c.key for c in WIDGETS.values()] + list(SHARED_PARAMS) if k in state)
+    keys = [c.key for name, c in WIDGETS.items() if not name.startswith("sw_")] + list(SHARED_PARAMS)
+    return {k: state[k] for k in keys if k in state}
 
 
 def page_is_current() -> bool:
@@ -420,7 +422,10 @@ def page_is_current() -> bool:
     for a page run instead, once for a given set of values (no loop, whatever the values).
     """
     now = _widget_values()
-    if st.session_state.get(PAGE_WIDGETS, now) == now or st.session_state.get(RERAN_FOR) == now:
+    passed = st.session_state.get(PAGE_WIDGETS, now)
+    # A widget the page run drew and still in the session with another value (one that appeared or went since,
+    # as a widget drawn only with a toggle on, is not a value left behind).
+    if all(now[k] == v for k, v in passed.items() if k in now) or st.session_state.get(RERAN_FOR) == now:
         return True
     st.session_state[RERAN_FOR] = now
     return False
