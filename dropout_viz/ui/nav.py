@@ -13,12 +13,14 @@ from streamlit.errors import StreamlitAPIException, StreamlitPageNotFoundError
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ..core import i18n, system
-from . import layout, lecture, widgets
+from . import layout, lecture, rerun_order, widgets
 from .i18n import LANG_STATE, N_, _
 from .widgets import IMAGE_FORMATS, IMAGE_KEY, _note_rejected, _remember_url_params, page_link_markdown
 
 # Every page imports this module: compiled programs survive a restart of the app (see core/system.py).
 system.enable_compilation_cache()
+# A fragment's request (the live view's next batch) never loses a page run's "finished" (see ui/rerun_order.py).
+rerun_order.install()
 
 PRESENTER_KEY = "presenter"
 LANG_KEY = "lang"
