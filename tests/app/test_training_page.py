@@ -517,23 +517,3 @@ def test_a_class_playing_the_same_run_trains_each_batch_once(monkeypatch):
     _click(second, "t_reset")
     assert _step(second) == 0 and np.array_equal(_surfaces(second), shown)
 
-
-def test_a_fragment_run_after_a_page_run_cut_short_asks_for_a_page_run(monkeypatch):
-    """Streamlit lets the view's request preempt a page run: a keep moved while playing is then in the session but
-    never passed to the live fragment. The fragment run that finds it asks for a page run, once per set of values."""
-    state = {"t_keep_h": 0.5, "t_lr": 0.003, "lang": "en", "not_a_widget": 1}
-    monkeypatch.setattr(tp.st, "session_state", state)
-    state[tp.PAGE_WIDGETS] = tp._widget_values()  # what a page run leaves before the fragment
-    assert state[tp.PAGE_WIDGETS]["t_keep_h"] == 0.5 and "not_a_widget" not in state[tp.PAGE_WIDGETS]
-    assert tp.page_is_current()
-    state["t_sw_seeds"] = 3  # drawn after the view (the sweeps): not one of its values
-    state["t_keep3"] = 0.8  # a widget that appeared, or went: not a value the page run left behind
-    assert tp.page_is_current()
-    del state["t_keep3"]
-    state["t_keep_h"] = 0.2  # moved; the page run that would pass it on was cut short
-    assert not tp.page_is_current()
-    assert tp.page_is_current()  # asked once for these values: never a loop
-    state["lang"] = "zh"
-    assert not tp.page_is_current()
-    state[tp.PAGE_WIDGETS] = tp._widget_values()  # the page run came
-    assert tp.page_is_current()

@@ -398,39 +398,6 @@ GEOMETRY = "t_geometry"  # (setup, experiment.View) of the last run shown: the s
 SPEED_DEFAULT = 10
 
 
-PAGE_WIDGETS = "t_page_widgets"  # the widgets' values when the last page run reached the live view
-RERAN_FOR = "t_reran_for"  # the widgets' values a fragment run last asked a page run for
-
-
-def _widget_values() -> dict:
-    """The values the session holds now for the widgets drawn before the live view (the sidebar's, the app's
-    shared settings, those above the view)."""
-    from dropout_viz.ui.nav import SHARED_PARAMS  # the sidebar's presenter mode, language, download format
-
-    state = st.session_state
-    keys = [c.key for name, c in WIDGETS.items() if not name.startswith("sw_")] + list(SHARED_PARAMS)
-    return {k: state[k] for k in keys if k in state}
-
-
-def page_is_current() -> bool:
-    """Whether the live fragment's arguments hold the widgets' values (True in every page run).
-
-    Streamlit lets a fragment's own request (the view asking for its next batch) preempt a page run in progress.
-    A keep slider moved while playing then reaches the session, but the page run that would pass its value to
-    the fragment never finishes, and the fragment would go on with the old value (the load test saw such moves
-    answered by no page run at all). A fragment run that finds values other than those of the last page run asks
-    for a page run instead, once for a given set of values (no loop, whatever the values).
-    """
-    now = _widget_values()
-    passed = st.session_state.get(PAGE_WIDGETS, now)
-    # A widget the page run drew and still in the session with another value (one that appeared or went since,
-    # as a widget drawn only with a toggle on, is not a value left behind).
-    if all(now[k] == v for k, v in passed.items() if k in now) or st.session_state.get(RERAN_FOR) == now:
-        return True
-    st.session_state[RERAN_FOR] = now
-    return False
-
-
 def _on_view_event(name: str) -> None:
     """Live view callback: Play and Pause act at once; a request for the next batch is kept for the run."""
     value = live_view.event_value(VIEW, name)
@@ -527,8 +494,6 @@ def live_area(names, keeps, hps, lr: float, presenter: bool, l2: float = 0.0, sp
 
 
 def _live_body(names, keeps, hps, lr, presenter, l2=0.0, speed=SPEED_DEFAULT) -> None:
-    if not page_is_current():
-        st.rerun(scope="app")  # the request (in the session) is answered by that run
     apply_pending(hps, speed)
     # Read, not popped: Streamlit stops a run at its next session-state access when another rerun is waiting
     # (a slider moved while this batch trains); the request must survive for that run. Forgotten once sent.
@@ -943,7 +908,6 @@ def render(presenter: bool) -> None:
     with view_box:
         if not presenter:
             legend(names, setup)  # the live view's panels say the rest
-        st.session_state[PAGE_WIDGETS] = _widget_values()
         live_area(names, keeps, hps, lr, presenter, l2=l2, speed=speed)
         view_caption(setup, names, keeps)
     if setup.regression:
