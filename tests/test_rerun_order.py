@@ -1,5 +1,6 @@
 """ui/rerun_order: a fragment's rerun request waits, on the event loop, for a stopped runner's queued events."""
 import asyncio
+import threading
 from types import SimpleNamespace
 
 from streamlit.runtime.app_session import AppSession
@@ -15,6 +16,24 @@ class Session:
         self._event_loop = loop
         self._scriptrunner = SimpleNamespace(_requests=SimpleNamespace(_state=state))
         self.handled = []
+
+
+def run_loop(scenario) -> None:
+    """asyncio.run(scenario()) on a thread of its own (the test process may already run an event loop here)."""
+    failure = []
+
+    def target():
+        try:
+            asyncio.run(scenario())
+        except BaseException as exc:  # noqa: BLE001 (re-raised on the test's thread)
+            failure.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(60)
+    assert not thread.is_alive()
+    if failure:
+        raise failure[0]
 
 
 def test_installed_on_streamlits_app_session():
@@ -46,7 +65,7 @@ def test_a_fragment_request_is_handled_after_the_stopped_runners_events():
         patched(s, SimpleNamespace(fragment_id=""))
         assert [o[:2] for o in order] == [("request", "view"), ("request", "")]
 
-    asyncio.run(scenario())
+    run_loop(scenario)
 
 
 def test_a_runner_that_is_never_let_go_does_not_hold_a_request_for_ever():
@@ -60,4 +79,4 @@ def test_a_runner_that_is_never_let_go_does_not_hold_a_request_for_ever():
             await asyncio.sleep(0)
         assert seen == ["view"]
 
-    asyncio.run(scenario())
+    run_loop(scenario)
