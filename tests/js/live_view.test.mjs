@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  decodeBatch, Scheduler, Curves, contourSegments, layout, drawScene, probabilityLut, FLAG_PLAYING, FLAG_RESET,
+  decodeBatch, Scheduler, Curves, contourLines, layout, drawScene, probabilityLut, FLAG_PLAYING, FLAG_RESET,
   KIND_SURFACE,
 } from "../../dropout_viz/ui/components/live_view/live_view.mjs";
 
@@ -170,14 +170,51 @@ test("the curves' version changes exactly when a point other than the newest cha
   assert.notEqual(c.version, v2);
 });
 
-test("the P = 0.5 contour of a step between two columns is a vertical line between them", () => {
+test("the P = 0.5 contour of a step between two columns is one vertical line between them", () => {
   const w = 4, h = 3;
   const grid = new Uint8Array(w * h);
   for (let j = 0; j < h; j++) for (let i = 0; i < w; i++) grid[j * w + i] = i < 2 ? 0 : 255;
-  const seg = contourSegments(grid, 0, w, h);
-  assert.equal(seg.length, 4 * (h - 1));
-  for (let k = 0; k < seg.length; k += 2) assert.ok(Math.abs(seg[k] - 1.5) < 1e-9);
-  assert.equal(contourSegments(new Uint8Array(w * h), 0, w, h).length, 0);
+  const lines = contourLines(grid, 0, w, h);
+  assert.equal(lines.length, 1);
+  assert.equal(lines[0].length, 2 * h); // a point on each row, joined into one line
+  for (let k = 0; k < lines[0].length; k += 2) assert.ok(Math.abs(lines[0][k] - 1.5) < 1e-9);
+  assert.deepEqual(contourLines(new Uint8Array(w * h), 0, w, h), []);
+});
+
+test("the contour's lines hold every cell's segment once, closed lines end where they start", () => {
+  // A bump in the middle: one closed line around it.
+  const bump = Uint8Array.from({ length: 25 }, (_, k) => (k === 12 ? 255 : 0));
+  const [ring, ...rest] = contourLines(bump, 0, 5, 5);
+  assert.equal(rest.length, 0);
+  assert.deepEqual(ring.slice(0, 2), ring.slice(-2));
+  // Random grids (saddles included): as many segments as marching squares draws, every point on an edge it crosses.
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  for (let t = 0; t < 100; t++) {
+    const w = 5 + (t % 9), h = 4 + (t % 7), level = 127.5;
+    const g = Uint8Array.from({ length: w * h }, () => Math.floor(rnd() * 256));
+    const at = (i, j) => g[j * w + i];
+    let expected = 0;
+    for (let j = 0; j + 1 < h; j++) {
+      for (let i = 0; i + 1 < w; i++) {
+        const c = [at(i, j), at(i + 1, j), at(i + 1, j + 1), at(i, j + 1)].map((v) => v > level);
+        const crossings = c.filter((v, k) => v !== c[(k + 1) % 4]).length;
+        expected += crossings / 2;
+      }
+    }
+    const lines = contourLines(g, 0, w, h, level);
+    assert.equal(lines.reduce((n, pts) => n + pts.length / 2 - 1, 0), expected);
+    for (const pts of lines) {
+      for (let k = 0; k < pts.length; k += 2) {
+        const [x, y] = [pts[k], pts[k + 1]];
+        const onX = Number.isInteger(x), onY = Number.isInteger(y);
+        assert.ok(onX || onY);
+        // the level lies between the two ends of the edge the point is on
+        const [a, b] = onY ? [at(Math.floor(x), y), at(Math.floor(x) + 1, y)] : [at(x, Math.floor(y)), at(x, Math.floor(y) + 1)];
+        assert.ok((a > level) !== (b > level));
+      }
+    }
+  }
 });
 
 test("the layout keeps every panel inside the scene, on a page and on a projector", () => {

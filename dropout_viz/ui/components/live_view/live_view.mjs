@@ -190,32 +190,12 @@ export function probabilityLut() {
   return lut;
 }
 
-/** Segments of the level `level` (in byte units) of a w x h grid (rows from the bottom), by marching squares. */
-export function contourSegments(grid, offset, w, h, level = 127.5) {
-  const segs = [];
-  const at = (i, j) => grid[offset + j * w + i];
-  const cross = (a, b) => (level - a) / (b - a);
-  for (let j = 0; j < h - 1; j++) {
-    for (let i = 0; i < w - 1; i++) {
-      const a = at(i, j), b = at(i + 1, j), c = at(i + 1, j + 1), d = at(i, j + 1);
-      const idx = (a > level ? 1 : 0) | (b > level ? 2 : 0) | (c > level ? 4 : 0) | (d > level ? 8 : 0);
-      if (idx === 0 || idx === 15) continue;
-      const pts = [];
-      if ((a > level) !== (b > level)) pts.push([i + cross(a, b), j]);
-      if ((b > level) !== (c > level)) pts.push([i + 1, j + cross(b, c)]);
-      if ((c > level) !== (d > level)) pts.push([i + 1 - cross(c, d), j + 1]);
-      if ((d > level) !== (a > level)) pts.push([i, j + 1 - cross(d, a)]);
-      if (pts.length === 2) segs.push(pts[0][0], pts[0][1], pts[1][0], pts[1][1]);
-      else if (pts.length === 4) segs.push(...pts[0], ...pts[1], ...pts[2], ...pts[3]);
-    }
-  }
-  return segs;
-}
-
 /**
- * The same level as contourSegments, joined into lines: a flat array of points [x0, y0, x1, y1, ...] per line
- * (closed lines end where they start). Segments meet where they cross the same cell edge, so they are joined by
- * edge, not by comparing coordinates; each point is the edge's crossing, computed once.
+ * The level `level` (in byte units) of a w x h grid (rows from the bottom), by marching squares, joined into
+ * lines: a flat array of points [x0, y0, x1, y1, ...] per line (closed lines end where they start). A cell's
+ * segments meet its neighbours' where they cross the same cell edge, so they are joined by edge, not by comparing
+ * coordinates; each point is the edge's linear crossing, computed once. One stroke of a few long lines costs far
+ * less to paint than one of hundreds of separate pieces.
  */
 export function contourLines(grid, offset, w, h, level = 127.5) {
   const at = (i, j) => grid[offset + j * w + i];
@@ -240,7 +220,7 @@ export function contourLines(grid, offset, w, h, level = 127.5) {
       if ((c > level) !== (d > level)) es.push(2 * ((j + 1) * w + i));
       if ((d > level) !== (a > level)) es.push(2 * (j * w + i) + 1);
       if (es.length === 2) link(es[0], es[1]);
-      else if (es.length === 4) { link(es[0], es[1]); link(es[2], es[3]); } // a saddle: as contourSegments pairs them
+      else if (es.length === 4) { link(es[0], es[1]); link(es[2], es[3]); } // a saddle: two segments, edges paired in order
     }
   }
   const lines = [];
@@ -704,8 +684,7 @@ function drawSurfaces(p, st, snap, L, font, hover) {
       }
       // Cells are centred on the grid points: the image spans half a cell beyond the first and last.
       p.image(rgba, gw, gh, b.x, b.y, b.w, b.h);
-      // The P = 0.5 line, joined into lines: one stroke of a few long lines costs far less to paint than one of
-      // hundreds of separate pieces.
+      // The P = 0.5 line.
       const lines = contourLines(snap.grid, off, gw, gh);
       const sx = b.w / gw, sy = b.h / gh;
       for (const pts of lines) {
