@@ -82,7 +82,9 @@ class PlayRecord:
     # (arrival, seq, frames, first step, last step, push result) of every batch, played or not; in the summary
     # as batch_log, with the arrival in seconds from the start
     batches: list = field(default_factory=list)
-    asks: list = field(default_factory=list)  # (time, "play" | "need" | "retry") of every request for a batch
+    # (time, "play" | "need" | "retry" | "again") of every request for a batch: "retry" after RETRY_S without an
+    # answer, "again" at once when a batch the view already had came back while the request was outstanding
+    asks: list = field(default_factory=list)
     frames: int = 0  # frames shown
     last_frame: float | None = None  # when the latest frame was shown
     max_gap_s: float = 0.0  # the longest time without a new frame, from the first frame on
@@ -105,13 +107,14 @@ class PlayRecord:
         # Retries whose request was met only by a resend of the batch the view already had (a page run while
         # playing sends the last batch again): the request was lost on the server's side.
         lost = sum(1 for (tp, _k), (tr, kind) in zip(self.asks, self.asks[1:])
-                   if kind == "retry" and any(tp <= b[0] <= tr and b[5] == "old" for b in self.batches))
+                   if kind in ("retry", "again") and any(tp <= b[0] <= tr and b[5] == "old" for b in self.batches))
         return {"frames": self.frames, "batches": len(arrivals),
                 "max_gap_s": round(gap, 3) if self.last_frame is not None else None,
                 "max_between_s": round(max(between), 3) if between else None,
                 "batch_show_s": round(max(shown), 3) if shown else None,
                 "stalls": self.stalls, "dropped": sum(b[5] == "dropped" for b in self.batches),
-                "asks": len(self.asks), "retries": sum(k == "retry" for _t, k in self.asks), "lost": lost,
+                "asks": len(self.asks), "retries": sum(k == "retry" for _t, k in self.asks),
+                "again": sum(k == "again" for _t, k in self.asks), "lost": lost,
                 "max_answer_s": round(max(waits), 3) if waits else None,
                 "batch_log": log, "ask_log": [[round(t - self.started, 3), k] for t, k in self.asks]}
 
@@ -135,6 +138,7 @@ class ViewModel:
         self.holding = False
         self.last_seq = -1
         self.asked: float | None = None  # when the outstanding request was sent
+        self.reasked = False  # it was sent again when a batch the view had came back meanwhile
         self.next = 0.0  # when the next frame is due
         self.clock = 0.0  # the time advance() last reached: no frame is shown before its batch came
         self.record: PlayRecord | None = None
@@ -176,10 +180,12 @@ class ViewModel:
 
     def _push(self, batch: Batch, now: float) -> str:
         if batch.seq <= self.last_seq:
+            if self.asked is not None and self.playing and not self.reasked:  # ask again now, once
+                self.asked, self.reasked = float("-inf"), True
             return "old"
         self.interval = 1.0 / (FPS_ONE_STEP if batch.speed == 1 else FPS)
         self.last_seq = batch.seq
-        self.asked = None
+        self.asked, self.reasked = None, False
         if self.holding and batch.playing:  # paused while it was on its way
             return "held"
         self.holding = False
@@ -209,7 +215,8 @@ class ViewModel:
         if self.asked is not None and now - self.asked < self.retry_s:
             return False
         if self.record is not None:
-            self.record.asks.append((now, "need" if self.asked is None else "retry"))
+            self.record.asks.append((now, "need" if self.asked is None else
+                                     "again" if self.asked == float("-inf") else "retry"))
         self.asked = now
         return True
 

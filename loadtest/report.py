@@ -67,6 +67,7 @@ def frame_gaps(plays) -> dict:
             "stalls": sum(p.get("stalls", 0) for p in plays),
             "dropped": sum(p.get("dropped", 0) for p in plays),
             "retries": sum(p.get("retries", 0) for p in plays),
+            "again": sum(p.get("again", 0) for p in plays),
             "lost": sum(p.get("lost", 0) for p in plays),
             "max_answer_s": max((p["max_answer_s"] for p in plays if p.get("max_answer_s") is not None),
                                 default=None)}
@@ -159,8 +160,8 @@ def format_report(report: dict) -> str:
         lines.append(f"  batches: {f['batches']}, longest time between two {num(f['max_between_s'], ' s')} "
                      f"(a batch shows for {num(f['batch_show_s'], ' s')}); {f['stalls']} stalls, "
                      f"{f['dropped']} dropped; request -> batch max {num(f.get('max_answer_s'), ' s')}, "
-                     f"{f.get('retries', 0)} requests repeated ({f.get('lost', 0)} of them met only by a "
-                     f"resend of the last batch)")
+                     f"{f.get('retries', 0)} requests repeated after 3 s and {f.get('again', 0)} at once on a resend "
+                     f"of the last batch ({f.get('lost', 0)} of all repeats followed such a resend)")
     br = report.get("browsers")
     if br:
         lines.append(f"  real browsers: slider -> figure p50 {num(br['p50_s'], ' s')}, p95 {num(br['p95_s'], ' s')}, "
@@ -182,6 +183,10 @@ def format_report(report: dict) -> str:
         done = sum(d["count"] for d in report["actions"].values()) + (report.get("burst") or {}).get("count", 0)
         lines.append(f"  server CPU: {num(srv['cpu_s'], ' s')} in {num(srv.get('seconds'), ' s')} for {done} actions "
                      f"and {report['frames']['frames']} frames")
+    lag = (report.get("load_generator") or {}).get("loop_lag_s")
+    if lag:
+        lines.append(f"  the simulated students' own loop (a 20 ms sleep woke late by): p50 {num(lag['p50'], ' s')}, "
+                     f"p95 {num(lag['p95'], ' s')}, max {num(lag['max'], ' s')} (added to every time above)")
     load = report.get("machine", {})
     if load.get("loadavg_start"):
         lines.append(f"  machine load average: {load['loadavg_start'][0]:.1f} at the start, "

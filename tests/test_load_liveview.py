@@ -178,15 +178,29 @@ def test_one_step_per_frame_plays_slowly():
     assert v.interval == pytest.approx(1 / lv.FPS_ONE_STEP) and v.current == 7  # frames at 0, 1/6, ..., 1
 
 
-def test_a_request_met_only_by_a_resend_is_counted_as_lost():
+def test_a_request_met_only_by_a_resend_is_asked_again_at_once_then_after_the_retry_time():
     v = paused_view()
     v.start_record(0.0)
     v.play(0.0)
     v.push(batch(2, steps(50, 30)), 0.5)
     assert v.wants_more(0.5)  # "need" at 0.5
     assert v.push(batch(2, steps(50, 30)), 0.8) == "old"  # a page run's resend, and nothing else
-    assert not v.wants_more(3.4) and v.wants_more(3.5)  # the retry, 3 s after the need
+    assert v.next_event(0.8) == pytest.approx(0.8) and v.wants_more(0.8)  # asked again at once
+    assert v.need() == {"seq": 2, "step": 1500}  # for the same batch
+    assert v.push(batch(2, steps(50, 30)), 1.0) == "old"  # another resend: once per request, then the timer
+    assert not v.wants_more(1.0) and not v.wants_more(3.7) and v.wants_more(3.8)  # 3 s after the repeat
     v.push(batch(3, steps(1550, 30)), 3.9)
     summary = v.stop_record(4.0)
-    assert (summary["retries"], summary["lost"]) == (1, 1)
+    assert [k for _t, k in summary["ask_log"]] == ["play", "need", "again", "retry"]
+    assert (summary["retries"], summary["again"], summary["lost"]) == (1, 1, 2)
     assert summary["max_answer_s"] == pytest.approx(3.4)  # from the need at 0.5 to batch 3
+    # A new batch clears the request: the next resend while asking again triggers a repeat again.
+    assert v.wants_more(5.0) and v.push(batch(3, steps(1550, 30)), 5.1) == "old" and v.wants_more(5.1)
+
+
+def test_a_resend_while_nothing_is_asked_or_paused_asks_nothing():
+    v = paused_view()
+    assert v.push(batch(1, [0], playing=False, reset=True), 0.1) == "old" and not v.wants_more(0.1)
+    v.play(0.2)
+    v.push(batch(2, steps(50, 60)), 0.3)  # answered: nothing outstanding
+    assert v.push(batch(2, steps(50, 60)), 0.4) == "old" and not v.wants_more(0.4)

@@ -113,6 +113,16 @@ test("the scheduler asks for the next batch once while it still has frames to sh
   assert.equal(s.wantMore(200), true);
   assert.equal(s.wantMore(700), false);
   assert.equal(s.wantMore(1300), true);
+  // A page run ended and sent the batch the view already has while the request was outstanding: it may have been
+  // lost, so the scheduler asks again at once, once per request; a new batch clears that.
+  assert.equal(s.push(decodeBatch(encode({ seq: 2, steps: [50, 60] }))), "old");
+  assert.equal(s.wantMore(1301), true);
+  assert.equal(s.push(decodeBatch(encode({ seq: 2, steps: [50, 60] }))), "old");
+  assert.equal(s.wantMore(1302), false);
+  assert.equal(s.wantMore(2301), true); // then the timer again
+  s.push(decodeBatch(encode({ seq: 3, steps: [70, 80] })));
+  assert.equal(s.push(decodeBatch(encode({ seq: 3, steps: [70, 80] }))), "old");
+  assert.equal(s.wantMore(2400), false); // nothing outstanding: a resend asks nothing
 });
 
 test("old and stale batches are ignored; pause stops on the snapshot shown", () => {

@@ -83,7 +83,8 @@ function toBytes(input) {
  *  - push(batch): a reset batch replaces everything; a continuation is appended when it starts right after
  *    the last queued step, and is otherwise dropped (it belonged to an older request).
  *  - tick(now): the snapshot to show now, or null (not yet time, paused, or nothing queued: the picture holds).
- *  - wantMore(now): true once when the queue runs low while playing; the caller then asks the server.
+ *  - wantMore(now): true once when the queue runs low while playing; the caller then asks the server. It asks
+ *    again after retryMs without an answer, or at once when a batch it already has comes back meanwhile.
  */
 export class Scheduler {
   constructor({ fps = 30, lowWater = 8, retryMs = 3000 } = {}) {
@@ -95,6 +96,7 @@ export class Scheduler {
     this.playing = false;
     this.lastSeq = -1;
     this.asked = null; // time of the outstanding request, or null
+    this.reasked = false; // the outstanding request was sent again after a page run that did not answer it
     this.next = 0; // time the next frame is due
     this.stalls = 0;
   }
@@ -104,9 +106,19 @@ export class Scheduler {
   }
 
   push(batch) {
-    if (batch.seq <= this.lastSeq) return "old";
+    if (batch.seq <= this.lastSeq) {
+      // A page run (a value moved while playing) ended and sent what the view already has while a request was
+      // outstanding: the request may have been lost. Ask again at the next tick, once per request (a repeated
+      // request costs the server no training: it answers with the same batch).
+      if (this.asked !== null && this.playing && !this.reasked) {
+        this.asked = -Infinity;
+        this.reasked = true;
+      }
+      return "old";
+    }
     this.lastSeq = batch.seq;
     this.asked = null;
+    this.reasked = false;
     // Paused here while a batch was on its way: it was asked for before the pause and is not played.
     if (this.holding && batch.flags & FLAG_PLAYING) return "held";
     this.holding = false;
