@@ -76,6 +76,21 @@ def record(user: int, action: str, seconds: float, error: ActionFailed | None = 
                        "t": time.time()})
 
 
+LOOP_LAG: list[float] = []  # how late a 20 ms sleep of this process's gevent loop woke (its own load)
+
+
+def _probe_lag() -> None:
+    while True:
+        t0 = time.monotonic()
+        gevent.sleep(0.02)
+        LOOP_LAG.append(time.monotonic() - t0 - 0.02)
+
+
+@events.test_start.add_listener
+def _start_probe(environment, **_kw):
+    gevent.spawn(_probe_lag)
+
+
 @events.test_stop.add_listener
 def _dump(environment, **_kw):
     for tab in TABS:  # plays cut short by the end of the test: their frames up to then
@@ -84,7 +99,8 @@ def _dump(environment, **_kw):
             PLAYS.append({"user": tab.index, **summary, "unfinished": True, "t": time.time()})
     out = os.environ.get("DLAB_LOAD_OUT")
     if out:
-        Path(out).write_text(json.dumps({"samples": SAMPLES, "plays": PLAYS, "errors": ERRORS}))
+        Path(out).write_text(json.dumps({"samples": SAMPLES, "plays": PLAYS, "errors": ERRORS,
+                                         "loop_lag": [round(v, 4) for v in LOOP_LAG]}))
 
 
 class Tab:

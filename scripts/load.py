@@ -309,6 +309,8 @@ def main(argv=None) -> int:
                "config": {"duration_s": args.duration, "ramp_s": round(ramp_s, 1), "burst": args.burst,
                           "think_s": args.think, "play_s": args.play, "replicas": args.replicas},
                "warmup_s": round(warmup_s, 1), "artifacts": str(work),
+               "load_generator": {"loop_lag_s": rep.describe(data.get("loop_lag") or []) if data.get("loop_lag")
+                                  else None},
                "machine": {"platform": platform.platform(), "loadavg_start": loadavg_start,
                            "loadavg_end": os.getloadavg()}})
     text = json.dumps(report, indent=2)

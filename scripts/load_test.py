@@ -368,18 +368,69 @@ def serve_with_probe(runs_path: str, argv: list[str]) -> None:
     if original is not None:
         out, lock, started = open(runs_path, "w", buffering=1), threading.Lock(), {}
 
+        asked: dict = {}  # session -> monotonic arrival of its oldest rerun request not yet started
+        loops: list = []
+
+        def write(run: dict) -> None:
+            line = json.dumps(run)
+            with lock:
+                out.write(line + "\n")
+
+        def probe_loop(loop) -> None:
+            """Every 0.05 s: how long a callback waits for Streamlit's event loop (it sends every message)."""
+            def ran(t0: float) -> None:
+                now = time.monotonic()
+                write({"kind": "loop_lag", "s": round(now - t0, 4), "t": now})
+            while not loop.is_closed():
+                try:
+                    loop.call_soon_threadsafe(ran, time.monotonic())
+                except RuntimeError:
+                    return
+                time.sleep(0.05)
+
+        original_backmsg = AppSession.handle_backmsg
+
+        def handle_backmsg(self, msg, *args, **kwargs):
+            if msg.WhichOneof("type") == "rerun_script":
+                asked.setdefault(id(self), time.monotonic())
+            if not loops:
+                loops.append(self._event_loop)
+                threading.Thread(target=probe_loop, args=(self._event_loop,), daemon=True).start()
+            return original_backmsg(self, msg, *args, **kwargs)
+
+        AppSession.handle_backmsg = handle_backmsg
+        ended: dict = {}  # session id -> monotonic end of its last run in the script thread
+
+        from streamlit.runtime.runtime import Runtime
+        original_send = Runtime._send_message
+
+        def send_message(self, session_info, msg, *args, **kwargs):
+            if msg.WhichOneof("type") == "script_finished":
+                t_end = ended.pop(id(session_info.session), None)
+                if t_end is not None:  # from the run's end to its last message leaving for the browser
+                    now = time.monotonic()
+                    write({"kind": "flushed", "s": round(now - t_end, 4), "t": now})
+            return original_send(self, session_info, msg, *args, **kwargs)
+
+        Runtime._send_message = send_message
+        interval = os.environ.get("DLAB_SWITCH_INTERVAL")
+        if interval:
+            sys.setswitchinterval(float(interval))
+
         def timed(self, sender, event, *args, **kwargs):
             now = time.monotonic()
             if event == Event.SCRIPT_STARTED:
                 started[id(self)] = (now, threading.get_ident(), time.thread_time())
+                t_asked = asked.pop(id(self), None)
+                if t_asked is not None:  # from the request's arrival to its run's start
+                    write({"kind": "queued", "s": round(now - t_asked, 4), "t": now})
             elif event in ends and id(self) in started:
                 t0, thread, cpu0 = started.pop(id(self))
+                ended[id(self)] = now
                 run = {"kind": ends[event], "s": round(now - t0, 4), "t": now}
                 if thread == threading.get_ident():  # the script thread's CPU time for the run
                     run["cpu"] = round(time.thread_time() - cpu0, 4)
-                line = json.dumps(run)
-                with lock:
-                    out.write(line + "\n")
+                write(run)
             return original(self, sender, event, *args, **kwargs)
 
         AppSession._on_scriptrunner_event = timed
