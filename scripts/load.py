@@ -58,12 +58,12 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 def probe_replica(runs_dir: Path):
     """A Deployment start function: each replica is `streamlit run` under load_test.serve_with_probe, which
     writes one line per script run (kind, seconds) to runs_dir/<name>.jsonl."""
-    def start(name: str, port: int, log: Path, cache_dir: Path) -> serve.Replica:
+    def start(name: str, port: int, log: Path, cache_dir: Path, threads: int | None = None) -> serve.Replica:
         code = (f"import sys; sys.path.insert(0, {str(ROOT / 'scripts')!r}); import load_test; "
                 f"load_test.serve_with_probe({str(runs_dir / (name + '.jsonl'))!r}, sys.argv[1:])")
         return serve.start_replica(name, port, app=ROOT / "app.py", log=log, cache_dir=cache_dir,
                                    argv_prefix=[sys.executable, "-c", code],
-                                   extra_env={"DROPOUT_LAB_CACHE_DIR": str(cache_dir)})
+                                   extra_env={"DROPOUT_LAB_CACHE_DIR": str(cache_dir)}, threads=threads)
     return start
 
 
@@ -80,7 +80,7 @@ class Servers:
         if self.replicas == 1:  # no nginx in front of a single replica
             fn = self.dep.start_replica_fn
             self.dep.cache_dir.mkdir(parents=True, exist_ok=True)
-            r = fn("r0", serve.free_port(), ARTIFACTS / "replica-r0.log", self.dep.cache_dir)
+            r = fn("r0", serve.free_port(), ARTIFACTS / "replica-r0.log", self.dep.cache_dir, serve.xla_threads(1))
             self.dep.replicas.append(r)
             try:
                 serve.wait_healthy(r.url, r.proc, r.log)

@@ -369,6 +369,7 @@ def serve_with_probe(runs_path: str, argv: list[str]) -> None:
         out, lock, started = open(runs_path, "w", buffering=1), threading.Lock(), {}
 
         asked: dict = {}  # session -> monotonic arrival of its oldest rerun request not yet started
+        arrived: dict = {}  # session -> the same, kept until a run's "script finished" leaves for the browser
         loops: list = []
 
         def write(run: dict) -> None:
@@ -393,6 +394,7 @@ def serve_with_probe(runs_path: str, argv: list[str]) -> None:
         def handle_backmsg(self, msg, *args, **kwargs):
             if msg.WhichOneof("type") == "rerun_script":
                 asked.setdefault(id(self), time.monotonic())
+                arrived.setdefault(id(self), time.monotonic())
             if not loops:
                 loops.append(self._event_loop)
                 threading.Thread(target=probe_loop, args=(self._event_loop,), daemon=True).start()
@@ -407,9 +409,12 @@ def serve_with_probe(runs_path: str, argv: list[str]) -> None:
         def send_message(self, session_info, msg, *args, **kwargs):
             if msg.WhichOneof("type") == "script_finished":
                 t_end = ended.pop(id(session_info.session), None)
+                now = time.monotonic()
                 if t_end is not None:  # from the run's end to its last message leaving for the browser
-                    now = time.monotonic()
                     write({"kind": "flushed", "s": round(now - t_end, 4), "t": now})
+                t_arrived = arrived.pop(id(session_info.session), None)
+                if t_arrived is not None:  # from the request's arrival to its run's last message leaving
+                    write({"kind": "answered", "s": round(now - t_arrived, 4), "t": now})
             return original_send(self, session_info, msg, *args, **kwargs)
 
         Runtime._send_message = send_message

@@ -130,15 +130,27 @@ class Replica:
     log: Path
 
 
+def xla_threads(replicas: int, cores: int | None = None) -> int:
+    """XLA CPU threads per replica: the machine's cores shared out, at least one (DROPOUT_LAB_XLA_THREADS)."""
+    if replicas < 1:
+        raise ValueError(f"replicas must be >= 1, got {replicas}")
+    if cores is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, cores // replicas)
+
+
 def start_replica(name: str, port: int, *, app: Path, log: Path, cache_dir: Path, extra_env: dict | None = None,
-                  argv_prefix: list[str] | None = None) -> Replica:
-    """One Streamlit server of the app on 127.0.0.1:port (in its own process group)."""
+                  argv_prefix: list[str] | None = None, threads: int | None = None) -> Replica:
+    """One Streamlit server of the app on 127.0.0.1:port (in its own process group); ``threads``: its XLA CPU
+    threads (DROPOUT_LAB_XLA_THREADS, unless the environment sets it already)."""
     cmd = (argv_prefix or [sys.executable, "-m", "streamlit"]) + [
         "run", str(app), "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "DROPOUT_LAB_CACHE_DIR": str(cache_dir),
            "DROPOUT_LAB_REPLICA": name, **(extra_env or {})}
     env.setdefault("JAX_PLATFORMS", "cpu")
+    if threads is not None:
+        env.setdefault("DROPOUT_LAB_XLA_THREADS", str(threads))
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out,
@@ -215,10 +227,12 @@ class Deployment:
             for i in range(self.n):
                 name, port = f"r{i}", free_port()
                 log = self.log_dir / f"replica-{name}.log"
+                threads = xla_threads(self.n)
                 if self.start_replica_fn is not None:
-                    self.replicas.append(self.start_replica_fn(name, port, log, self.cache_dir))
+                    self.replicas.append(self.start_replica_fn(name, port, log, self.cache_dir, threads))
                 else:
-                    self.replicas.append(start_replica(name, port, app=self.app, log=log, cache_dir=self.cache_dir))
+                    self.replicas.append(start_replica(name, port, app=self.app, log=log, cache_dir=self.cache_dir,
+                                                       threads=threads))
             for r in self.replicas:
                 wait_healthy(r.url, r.proc, r.log)
             backends = [r.url.removeprefix("http://") for r in self.replicas]

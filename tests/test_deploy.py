@@ -131,6 +131,13 @@ def test_kubernetes_manifests_match_their_schemas():
 
 # --- two replicas behind nginx ------------------------------------------------------------------------
 
+def test_replicas_share_out_the_cores_for_xla():
+    assert [serve.xla_threads(n, cores=8) for n in (1, 2, 3, 8, 16)] == [8, 4, 2, 1, 1]
+    assert serve.xla_threads(2, cores=2) == 1
+    with pytest.raises(ValueError, match="replicas"):
+        serve.xla_threads(0)
+
+
 def _get(url: str, cookie: str | None = None):
     request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
     with urllib.request.urlopen(request, timeout=30) as response:
@@ -165,6 +172,11 @@ def test_two_replicas_behind_nginx_keep_each_browser_on_its_replica(tmp_path):
     app = ROOT / "tests" / "data" / "replica_app.py"
     with serve.Deployment(2, app=app, cache_dir=tmp_path / "cache", log_dir=tmp_path) as dep:
         assert urllib.request.urlopen(f"{dep.url}/_stcore/health", timeout=10).read() == b"ok"
+        # Each replica computes on its share of the cores (one XLA thread each on two cores).
+        for r in dep.replicas:
+            env = dict(item.split("=", 1) for item in
+                       Path(f"/proc/{r.proc.pid}/environ").read_text().split("\0") if "=" in item)
+            assert env.get("DROPOUT_LAB_XLA_THREADS") == str(serve.xla_threads(2))
         # Browsers without the cookie are spread over both replicas, and each gets the cookie of its own.
         first = [_get(dep.url + "/") for _ in range(4)]
         assert {replica for replica, _ in first} == {"r0", "r1"}

@@ -1,4 +1,5 @@
 """dropout_viz.core.system: backend description, compile counting, the persistent compilation cache."""
+import os
 import threading
 
 import jax
@@ -164,3 +165,51 @@ def test_an_error_in_a_loop_on_another_thread_is_raised():
         system.run_side_by_side([lambda s: (s + 1, s), broken], [0, 0], 10)
     with pytest.raises(ValueError, match="states"):
         system.run_side_by_side([_double_step, _square_step], [jnp.ones(1)], 3)
+
+
+def _xla_threads_in_a_fresh_process(value: str | None, code: str = "") -> dict:
+    """Import dropout_viz in a new interpreter with DROPOUT_LAB_XLA_THREADS = value; run a matmul; report the
+    package's XLA_THREADS, XLA's pool threads (named tf_XLAEigen) and the CPUs every thread may run on."""
+    import json
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != system.XLA_THREADS_ENV}
+    env["JAX_PLATFORMS"] = "cpu"
+    if value is not None:
+        env[system.XLA_THREADS_ENV] = value
+    script = (
+        "import json, os\n" + code +
+        "import dropout_viz, jax.numpy as jnp\n"
+        "(jnp.ones((256, 256)) @ jnp.ones((256, 256))).block_until_ready()\n"
+        "tasks = os.listdir('/proc/self/task')\n"
+        "names = [open(f'/proc/self/task/{t}/comm').read().strip() for t in tasks]\n"
+        "print(json.dumps({'threads': dropout_viz.XLA_THREADS, 'pool': names.count('tf_XLAEigen'),\n"
+        "                  'cpus': sorted({len(os.sched_getaffinity(int(t))) for t in tasks}),\n"
+        "                  'all': len(os.sched_getaffinity(0))}))\n")
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,
+                    reason="needs CPU affinity and at least two cores")
+def test_xla_threads_from_the_environment_size_the_pool_and_leave_every_core_usable():
+    default = _xla_threads_in_a_fresh_process(None)
+    assert default["threads"] is None and default["pool"] == default["all"]  # XLA's own: one per core
+    one = _xla_threads_in_a_fresh_process("1")
+    assert one["threads"] == 1 and one["pool"] == 1
+    assert one["cpus"] == [one["all"]]  # afterwards every thread may run on every core again
+    many = _xla_threads_in_a_fresh_process(str(default["all"] + 5))
+    assert many["threads"] == default["all"] and many["pool"] == default["all"]
+    # Too late once JAX's backends exist: nothing changes.
+    late = _xla_threads_in_a_fresh_process("1", "import jax; jax.devices()\n")
+    assert late["threads"] is None and late["pool"] == late["all"]
+
+
+def test_a_bad_xla_thread_count_is_refused_naming_the_setting():
+    for bad in ("0", "-2", "two", "1.5"):
+        with pytest.raises(ValueError, match="DROPOUT_LAB_XLA_THREADS"):
+            system.limit_xla_cpu_threads(bad)
+    jax.devices()
+    assert system.limit_xla_cpu_threads(1) is None  # this process's backends exist already: nothing to do
