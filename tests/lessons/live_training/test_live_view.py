@@ -190,3 +190,50 @@ def test_a_divergence_in_the_middle_of_a_batch_ends_it_as_stepping_does():
     _same_run(batch.end, lives[-1])
     assert pg.step_of(batch.end) == 6 and batch.end.diverged == lives[-1].diverged
     _same_run(pg.replay(batch, 6), lives[-2])
+
+
+def test_a_batch_of_two_pieces_is_the_batch_in_one_program(monkeypatch):
+    """A batch of 60 frames runs as two calls of the 30-frame program: the same bits as one call of a 60-frame
+    program, replay stops inside the second piece as stepping does, and a divergence in the first piece leaves
+    the second uncalled."""
+    live = pg.start(SMALL, SMALL_DATA)
+    view = pg.view_of(SMALL, SMALL_DATA)
+    n = 2 * pg.PIECE_FRAMES
+    calls = []
+    real = pg._play_batch
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs["n"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pg, "_play_batch", counted)
+    state, out = pg._run_batch(live, _hps(), view, n, SPEED, n)
+    assert calls == [pg.PIECE_FRAMES, pg.PIECE_FRAMES]
+    config = pg.play_config(live.config, SPEED)
+    lo, hi = (np.float32(v) for v in view.value_range)
+    one_state, one_out = real(live.state, live.data, _hps(), view.grid, lo, hi, np.int32(n), config=config, n=n,
+                              with_grid=True, shared=True)
+    for a, b in zip(jax.tree.leaves((state, out)), jax.tree.leaves((one_state, jax.device_get(one_out)))):
+        if jax.dtypes.issubdtype(np.asarray(a).dtype, jax.dtypes.prng_key):
+            a, b = jax.random.key_data(a), jax.random.key_data(b)
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    batch = pg.play_batch(live, _hps(), view, n, SPEED)
+    lives, records = _stepped(live, _hps(), view, 45, SPEED)
+    assert batch.records[:45] == records and len(batch.records) == n
+    calls.clear()
+    _same_run(pg.replay(batch, 45), lives[-1])  # 30 frames, then 15 of the second piece
+    assert calls == [pg.PIECE_FRAMES, pg.PIECE_FRAMES]
+    calls.clear()
+    assert len(pg.replay(batch, 20).history["step"]) and calls == [pg.PIECE_FRAMES]  # inside the first: one call
+    # SGD at learning rate 0.85 on the sine diverges at step 7: the second piece is never called.
+    setup = pg.Setup(dataset="sine", noise=0.3, n_train=40, test_share=0.5, width=8, layers=1, optimizer="sgd")
+    data = pg.make_split(setup)
+    hps = pg.hypers(pg.model_keeps(1.0, 0.5, 1), 0.85)
+    calls.clear()
+    diverged = pg.play_batch(pg.start(setup, data), hps, pg.view_of(setup, data), n, 1)
+    assert calls == [pg.PIECE_FRAMES] and len(diverged.records) == 6 and diverged.end.diverged.step == 7
+
+
+def test_the_first_batch_after_play_is_one_piece():
+    assert pg.first_batch_frames(10) == pg.first_batch_frames(200) == pg.PIECE_FRAMES == pg.batch_frames(10) // 2
+    assert pg.first_batch_frames(1) == pg.batch_frames(1) == 8  # one step per frame: already short
