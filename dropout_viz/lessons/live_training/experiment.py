@@ -392,10 +392,6 @@ def final_metrics(live: Live) -> dict | None:
 SPEEDS = (1, 10, 50, 200)  # training steps per shown frame: watch masks change step by step, or race ahead
 PLAY_FPS = 30  # snapshots the view shows per second while playing
 BATCH_S = 2.0  # seconds of play per batch: one server run every two seconds
-# Frames per compiled program: a batch of 60 runs as two calls of the same program, so another session's
-# computation waits for at most one piece, not a whole batch, and Play's first batch (one piece) needs no program
-# of its own.
-PIECE_FRAMES = 30
 SHOWN_UNITS = 16  # units per layer whose mask is sent (the diagram draws the first 16 of each layer)
 CURVE_RESOLUTION = 200
 MAGIC = b"DVLB"
@@ -420,13 +416,6 @@ def batch_frames(speed: int) -> int:
     if speed not in SPEEDS:
         raise ValueError(f"speed must be one of {SPEEDS} (steps per frame), got {speed!r}")
     return max(4, round(BATCH_S * PLAY_FPS)) if speed >= 10 else 8
-
-
-def first_batch_frames(speed: int) -> int:
-    """Snapshots of the first batch after Play (or after the view starts over): one compiled piece, half a
-    batch, so the first frame comes twice as soon; the view asks for the next batch as it arrives."""
-    n = batch_frames(speed)
-    return PIECE_FRAMES if n % PIECE_FRAMES == 0 and n > PIECE_FRAMES else n
 
 
 class View(NamedTuple):
@@ -560,25 +549,13 @@ class Batch(NamedTuple):
 
 
 def _run_batch(live: Live, hps: train.Hyper, view: View, n: int, speed: int, limit: int):
-    """_play_batch over n frames (the first ``limit`` of them run), as calls of PIECE_FRAMES frames when n is a
-    multiple of it (else one call of n): the same bits as one call, since a frame depends only on the state
-    before it. Outputs of the frames not run are zeros, as _play_batch's own."""
     config = play_config(live.config, speed)
     # NumPy arguments: the call copies them in (no separate device_put per argument).
     grid = view.grid if view.grid is not None else np.zeros((1, live.config.sizes[0]), np.float32)
     lo, hi = (np.float32(v) for v in view.value_range)
-    piece = PIECE_FRAMES if n % PIECE_FRAMES == 0 else n
-    shared = train.shares_draws(live.state)
-    state, outs = live.state, []
-    for start in range(0, n, piece):
-        if start >= limit or (outs and not outs[-1][3][-1]):  # nothing more to run: no call, zeros
-            outs.append(jax.tree.map(np.zeros_like, outs[-1]))
-            continue
-        state, out = _play_batch(state, live.data, hps, grid, lo, hi, np.int32(min(piece, limit - start)),
-                                 config=config, n=piece, with_grid=view.grid is not None, shared=shared)
-        outs.append(jax.device_get(out))  # waits: the next piece queues behind other sessions' work
-    out = outs[0] if len(outs) == 1 else jax.tree.map(lambda *a: np.concatenate(a, axis=0), *outs)
-    return state, out
+    state, out = _play_batch(live.state, live.data, hps, grid, lo, hi, np.int32(limit), config=config, n=n,
+                             with_grid=view.grid is not None, shared=train.shares_draws(live.state))
+    return state, jax.device_get(out)
 
 
 def _history_after(history: dict, m: dict, k: int) -> dict:
