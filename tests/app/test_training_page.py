@@ -113,22 +113,23 @@ def test_play_sends_batches_and_values_change_without_reset():
     at = _run()
     _play(at, 0)
     batch = _batch(at)
-    n = pg.batch_frames(S)
-    assert batch["flags"] & pg.FLAG_PLAYING and [s["step"] for s in batch["snapshots"]] == [S * (i + 1) for i in range(n)]
+    n0, n = pg.first_batch_frames(S), pg.batch_frames(S)
+    assert n0 == n // 2 == pg.PLAY_FPS  # Play's first batch is half a batch: its first frame comes sooner
+    assert batch["flags"] & pg.FLAG_PLAYING and [s["step"] for s in batch["snapshots"]] == [S * (i + 1) for i in range(n0)]
     assert not batch["flags"] & pg.FLAG_RESET  # continues the paused snapshot the view shows
     at.run()  # a page run without a request sends the same batch again: nothing new is trained
-    assert _batch(at)["seq"] == batch["seq"] and _step(at) == S * n
+    assert _batch(at)["seq"] == batch["seq"] and _step(at) == S * n0
     at.slider(key="t_keep_h").set_value(0.2).run()  # the next batch uses the new keep on the trained weights
-    assert not at.exception and _step(at) == S * n
+    assert not at.exception and _step(at) == S * n0
     _need(at)
     nxt = _batch(at)
-    assert nxt["seq"] == batch["seq"] + 1 and nxt["snapshots"][0]["step"] == S * (n + 1)
+    assert nxt["seq"] == batch["seq"] + 1 and [s["step"] for s in nxt["snapshots"]] == [S * (n0 + i + 1) for i in range(n)]
     assert nxt["meta"]["names"][1] == "dropout q=0.2" and not nxt["flags"] & pg.FLAG_RESET
     at.selectbox(key="t_lr").set_value(0.01).run()
     at.selectbox(key=tp.SPEED).set_value(200).run()
     _need(at)
-    assert [s["step"] for s in _batch(at)["snapshots"]][:2] == [S * 2 * n + 200, S * 2 * n + 400]
-    assert _step(at) > S * 2 * n  # played on from where it was, at the new speed
+    assert [s["step"] for s in _batch(at)["snapshots"]][:2] == [S * (n0 + n) + 200, S * (n0 + n) + 400]
+    assert _step(at) > S * (n0 + n)  # played on from where it was, at the new speed
 
 
 def test_pause_returns_to_the_snapshot_the_view_shows():

@@ -418,6 +418,13 @@ def batch_frames(speed: int) -> int:
     return max(4, round(BATCH_S * PLAY_FPS)) if speed >= 10 else 8
 
 
+def first_batch_frames(speed: int) -> int:
+    """Snapshots of the first batch after Play (or after the view starts over): half a batch (one second of
+    play), so that its first frame comes sooner; the view asks for the next batch as it arrives."""
+    n = batch_frames(speed)
+    return n // 2 if n >= 2 * PLAY_FPS else n
+
+
 class View(NamedTuple):
     """What the browser view needs besides the snapshots: the grid it is sent on and the data points."""
 

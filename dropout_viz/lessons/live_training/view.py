@@ -519,7 +519,10 @@ def _live_body(names, keeps, hps, lr, presenter, l2=0.0, speed=SPEED_DEFAULT) ->
             live = st.session_state[LIVE]
         reset = sent is None or sent[0] != signature or (step is not None and step != experiment.step_of(live))
         start = experiment.step_of(live)
-        batch = shared_batches().play_batch(live, hps, view, experiment.batch_frames(speed), speed)
+        # The first batch after Play, or when the view starts over, is half a batch: its first frame comes sooner.
+        first = reset or (asked is not None and asked[0] == "play")
+        n = experiment.first_batch_frames(speed) if first else experiment.batch_frames(speed)
+        batch = shared_batches().play_batch(live, hps, view, n, speed)
         _keep(batch)
         end = batch.end
         if end.diverged is not None:

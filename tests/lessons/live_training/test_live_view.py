@@ -190,3 +190,8 @@ def test_a_divergence_in_the_middle_of_a_batch_ends_it_as_stepping_does():
     _same_run(batch.end, lives[-1])
     assert pg.step_of(batch.end) == 6 and batch.end.diverged == lives[-1].diverged
     _same_run(pg.replay(batch, 6), lives[-2])
+
+
+def test_the_first_batch_after_play_is_one_second_of_play():
+    assert pg.first_batch_frames(10) == pg.first_batch_frames(200) == pg.PLAY_FPS == pg.batch_frames(10) // 2
+    assert pg.first_batch_frames(1) == pg.batch_frames(1) == 8  # one step per frame: already short
