@@ -195,3 +195,50 @@ def test_a_divergence_in_the_middle_of_a_batch_ends_it_as_stepping_does():
 def test_the_first_batch_after_play_is_one_second_of_play():
     assert pg.first_batch_frames(10) == pg.first_batch_frames(200) == pg.PLAY_FPS == pg.batch_frames(10) // 2
     assert pg.first_batch_frames(1) == pg.batch_frames(1) == 8  # one step per frame: already short
+
+
+def test_batches_of_play_train_one_at_a_time_and_a_replay_or_a_first_compile_does_not_wait(monkeypatch):
+    """PLAY_GATE: the process's batches of play go to XLA one by one (what a student waits for goes first); a
+    Pause's replay does not wait for them, nor does the first call of a program (its compilation)."""
+    import threading
+    import time
+
+    live = pg.start(SMALL, SMALL_DATA)
+    view = pg.view_of(SMALL, SMALL_DATA)
+    first = pg.play_batch(live, _hps(), view, 5, SPEED)  # compiles the 5-frame program
+    real = pg._play_batch
+    active, most = [0], [0]
+    lock = threading.Lock()
+
+    def slow(*args, **kwargs):
+        with lock:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+        time.sleep(0.05)  # long enough for the other threads to try
+        try:
+            return real(*args, **kwargs)
+        finally:
+            with lock:
+                active[0] -= 1
+
+    monkeypatch.setattr(pg, "_play_batch", slow)
+    out = [None] * 4
+    threads = [threading.Thread(target=lambda i=i: out.__setitem__(i, pg.play_batch(first.end, _hps(0.3 + 0.1 * i), view,
+                                                                                     5, SPEED))) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert most[0] == 1 and all(b is not None and len(b.records) == 5 for b in out)
+    # While a batch holds the gate: a replay, and a program's first call, still run.
+    monkeypatch.setattr(pg, "_RAN", {sig for sig in pg._RAN if sig[1] != 7})  # 7 frames: a first call here
+    assert pg.PLAY_GATE.acquire(timeout=5)
+    try:
+        done = {}
+        t = threading.Thread(target=lambda: done.update(replay=pg.replay(first, 3),
+                                                        new=pg.play_batch(first.end, _hps(), view, 7, SPEED)))
+        t.start()
+        t.join(120)
+        assert not t.is_alive() and pg.step_of(done["replay"]) == 3 * SPEED and len(done["new"].records) == 7
+    finally:
+        pg.PLAY_GATE.release()
