@@ -19,7 +19,6 @@ import json
 import struct
 import threading
 from collections import OrderedDict
-from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Callable, NamedTuple
@@ -556,31 +555,14 @@ class Batch(NamedTuple):
         return [s0 + self.speed * (k + 1) for k in range(len(self.records))]
 
 
-# Batches of play, from every session of the process, train one at a time. XLA runs the programs it is given in
-# the order they come, so a batch that waits here instead of in XLA's queue lets what a student is waiting for
-# (a page's figures, Pause's replay) go first: such a computation waits for at most one batch, not for every
-# batch the other players asked for meanwhile. A batch takes about 0.04 s; at 30 fps a playing session needs one
-# every 2 s.
-# A program's first call compiles it (seconds): that call does not hold the gate, or every player would wait.
-PLAY_GATE = threading.BoundedSemaphore(1)
-_RAN: set = set()  # signatures (static arguments and shapes) of the batch programs called once already
-
-
-def _run_batch(live: Live, hps: train.Hyper, view: View, n: int, speed: int, limit: int, gate=None):
+def _run_batch(live: Live, hps: train.Hyper, view: View, n: int, speed: int, limit: int):
     config = play_config(live.config, speed)
     # NumPy arguments: the call copies them in (no separate device_put per argument).
     grid = view.grid if view.grid is not None else np.zeros((1, live.config.sizes[0]), np.float32)
     lo, hi = (np.float32(v) for v in view.value_range)
-    shared = train.shares_draws(live.state)
-    signature = (config, n, view.grid is not None, shared, grid.shape,
-                 tuple((np.shape(a), str(a.dtype)) for a in jax.tree.leaves((live.state, live.data, hps))))
-    if signature not in _RAN:
-        gate = None
-    with gate if gate is not None else nullcontext():
-        _RAN.add(signature)
-        state, out = _play_batch(live.state, live.data, hps, grid, lo, hi, np.int32(limit), config=config, n=n,
-                                 with_grid=view.grid is not None, shared=shared)
-        return state, jax.device_get(out)
+    state, out = _play_batch(live.state, live.data, hps, grid, lo, hi, np.int32(limit), config=config, n=n,
+                             with_grid=view.grid is not None, shared=train.shares_draws(live.state))
+    return state, jax.device_get(out)
 
 
 def _history_after(history: dict, m: dict, k: int) -> dict:
@@ -626,15 +608,14 @@ def _records(live: Live, m: dict, last: list, codes: np.ndarray, k: int, speed: 
 
 
 def play_batch(live: Live, hps: train.Hyper, view: View, n: int, speed: int) -> Batch:
-    """Train n chunks of ``speed`` steps as one jitted program and build their snapshot records (one batch at
-    a time per process: PLAY_GATE).
+    """Train n chunks of ``speed`` steps as one jitted program and build their snapshot records.
 
     Stops at a divergence as advance does: the batch's end is then the run after the last finite chunk,
     with ``diverged`` set, and the diverged chunk has no record.
     """
     if n < 1:
         raise ValueError(f"n (snapshots) must be at least 1, got {n}")
-    state, (m, last, codes, ok, ran) = _run_batch(live, hps, view, n, speed, n, gate=PLAY_GATE)
+    state, (m, last, codes, ok, ran) = _run_batch(live, hps, view, n, speed, n)
     k = int(np.argmin(ok)) if not ok.all() else n  # chunks that ran and stayed finite
     diverged = None
     if k < n and ran[k]:
