@@ -518,3 +518,29 @@ def test_a_class_playing_the_same_run_trains_each_batch_once(monkeypatch):
     _click(second, "t_reset")
     assert _step(second) == 0 and np.array_equal(_surfaces(second), shown)
 
+
+
+def test_a_batch_trained_by_a_run_stopped_for_a_page_run_is_sent_by_that_page_run(monkeypatch):
+    """The view asks for the next batch; the run answering it trains the batch and is stopped before sending it,
+    because a value moved meanwhile (Streamlit stops a run at its next session-state access when another rerun
+    waits). The page run that follows sends that batch, with the names of the values it was trained with, instead
+    of training another from the same step; the new value starts with the next batch."""
+    at = _run()
+    _play(at, 0)
+    n = pg.batch_frames(S)
+    live, begun, view = at.session_state[tp.LIVE], at.session_state[tp.BEGUN], at.session_state[tp.GEOMETRY][1]
+    start = pg.step_of(live)
+    trained = tp.shared_batches().play_batch(live, begun[3], view, n, S)  # what the stopped run trained
+    at.session_state[tp.BEGUN] = (start, n, S, begun[3], begun[4])
+    at.session_state[tp.ASKED] = ("need", start)
+    calls = []
+    real = pg.play_batch
+    monkeypatch.setattr(pg, "play_batch", lambda *a, **k: calls.append(1) or real(*a, **k))
+    at.slider(key="t_keep_h").set_value(0.2).run()
+    assert not at.exception and calls == []
+    batch = _batch(at)
+    assert [s["step"] for s in batch["snapshots"]] == trained.steps and batch["meta"]["names"][1] == "dropout q=0.5"
+    assert _step(at) == start + S * n and tp.ASKED not in at.session_state
+    _need(at)
+    assert calls == [1] and _batch(at)["meta"]["names"][1] == "dropout q=0.2"
+    assert _batch(at)["snapshots"][0]["step"] == start + S * (n + 1)

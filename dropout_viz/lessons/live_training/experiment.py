@@ -687,6 +687,12 @@ class SharedBatches:
                 self._running.pop(key, None)
             event.set()
 
+    def done(self, live: Live, hps: train.Hyper, view: View, n: int, speed: int) -> Batch | None:
+        """The batch play_batch would return if it is kept here already, else None (nothing is trained)."""
+        key = run_digest(live, hps, view, n, speed)
+        with self._lock:
+            return self._take(key, live)
+
     def _take(self, key: bytes, live: Live) -> Batch | None:
         """The kept batch for key (called under the lock), with the asking session's run objects at its start
         and end (the same values): its own initial weights for Reset. None if there is none."""

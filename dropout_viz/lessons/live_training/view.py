@@ -391,6 +391,11 @@ SEQ = "t_seq"  # batches sent in this session
 KEPT = "t_kept"  # the last batches played (experiment.Batch), for the snapshots the browser may still show
 KEPT_MAX = 3  # batches: the one shown, the one queued behind it, and one more
 GEOMETRY = "t_geometry"  # (setup, experiment.View) of the last run shown: the same every batch of a run
+# (start step, snapshots, speed, hyperparameters, meta) of the batch this session last began to train. A run that
+# trained it may have been stopped before sending it (a value moved meanwhile: Streamlit stops a run at its next
+# session-state access when another rerun waits); the page run that follows sends that batch instead of
+# training another from the same step, and the new values start with the next batch.
+BEGUN = "t_begun"
 # 10 steps a frame, 300 a second: a curve point every frame, the masks visibly new at each change, and the moons'
 # gap between training and test loss opening within about ten seconds (3,000 steps), slow enough to talk over.
 # 50 and 200 race ahead; 1 shows the masks step by step. It is also what a class can afford: a second of play
@@ -522,7 +527,15 @@ def _live_body(names, keeps, hps, lr, presenter, l2=0.0, speed=SPEED_DEFAULT) ->
         # The first batch after Play, or when the view starts over, is half a batch: its first frame comes sooner.
         first = reset or (asked is not None and asked[0] == "play")
         n = experiment.first_batch_frames(speed) if first else experiment.batch_frames(speed)
-        batch = shared_batches().play_batch(live, hps, view, n, speed)
+        begun = st.session_state.get(BEGUN)
+        batch = None
+        if begun is not None and begun[:3] == (start, n, speed):
+            batch = shared_batches().done(live, begun[3], view, n, speed)
+            if batch is not None:
+                meta = begun[4]  # the names of the values it was trained with
+        if batch is None:
+            st.session_state[BEGUN] = (start, n, speed, hps, meta)
+            batch = shared_batches().play_batch(live, hps, view, n, speed)
         _keep(batch)
         end = batch.end
         if end.diverged is not None:
