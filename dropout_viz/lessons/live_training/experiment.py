@@ -706,14 +706,17 @@ class SharedBatches:
 
 
 def replay(batch: Batch, k: int) -> Live:
-    """The run after the first k snapshots of a batch: the same program from the same start, stopped after k
-    chunks (same keys, so the same weights, history and mask as when it was played)."""
+    """The run after the first k snapshots of a batch: the same training from the same start, stopped after k
+    chunks (same keys, so the same weights, history and mask as when it was played), without the grid."""
     if not 0 <= k <= len(batch.records):
         raise ValueError(f"k must lie in [0, {len(batch.records)}] (the batch's snapshots), got {k}")
     if k == 0:
         return batch.start._replace(diverged=None)
     live = batch.start
-    state, (m, last, _codes, _ok, _ran) = _run_batch(live, batch.hps, batch.view, batch.n, batch.speed, k)
+    # Without the grid's predictions (half of a batch's work): a replay needs the run, not the pictures, and the
+    # training does not depend on them.
+    state, (m, last, _codes, _ok, _ran) = _run_batch(live, batch.hps, batch.view._replace(grid=None), batch.n,
+                                                     batch.speed, k)
     return live._replace(state=state, history=_history_after(live.history, m, k), mask=_mask_after(live, last, k),
                          diverged=None)
 
