@@ -324,7 +324,8 @@ def test_frame_gaps_over_plays():
     text = rep.format_report(_build(_samples("slider", [0.2]), plays))
     assert (f["retries"], f["max_answer_s"]) == (1, 3.4)
     assert ("batches: 14, longest time between two 3.1 s (a batch shows for 1 s); 2 stalls, 1 dropped; "
-            "request -> batch max 3.4 s, 1 requests repeated (1 of them met only by a resend of the last batch)") in text
+            "request -> batch max 3.4 s, 1 requests repeated after 3 s and 0 at once on a resend of the last batch "
+            "(1 of all repeats followed such a resend)") in text
     assert "FAIL  max_frame_gap_s" in text
 
 

@@ -207,6 +207,18 @@ def test_xla_threads_from_the_environment_size_the_pool_and_leave_every_core_usa
     assert late["threads"] is None and late["pool"] == late["all"]
 
 
+def test_the_package_reads_the_setting_under_the_same_name_and_imports_no_jax_without_it():
+    import subprocess
+    import sys
+
+    source = (__import__("pathlib").Path(system.__file__).parents[1] / "__init__.py").read_text()
+    assert f'"{system.XLA_THREADS_ENV}"' in source
+    env = {k: v for k, v in os.environ.items() if k != system.XLA_THREADS_ENV}
+    out = subprocess.run([sys.executable, "-c", "import sys, dropout_viz; print('jax' in sys.modules)"], env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False", out.stderr[-1000:]
+
+
 def test_a_bad_xla_thread_count_is_refused_naming_the_setting():
     for bad in ("0", "-2", "two", "1.5"):
         with pytest.raises(ValueError, match="DROPOUT_LAB_XLA_THREADS"):
