@@ -121,6 +121,9 @@ class Tab:
         self.loop = None  # the greenlet that asks for batches while the view plays
         self.closed = False
         self.closed_at: float | None = None
+        # The page last asked for: a live-view batch of another page (one that the old page's run had on its way
+        # when the tab changed page) does not mount a view here; the front end clears such stale elements too.
+        self.page_asked: str | None = None
         self.reader = gevent.spawn(self._read)
         TABS.append(self)
 
@@ -142,7 +145,8 @@ class Tab:
                                "t": time.time()})
                 continue
             payload = sp.component_payload(msg)
-            if payload is not None and sp.user_key(payload[0]) == VIEW_KEY:
+            if (payload is not None and sp.user_key(payload[0]) == VIEW_KEY
+                    and msg.metadata.active_script_hash in ("", self.page_asked or msg.metadata.active_script_hash)):
                 self._batch(*payload, now)
             if result is not None:
                 if self.page.exceptions:
@@ -292,7 +296,8 @@ class Tab:
         self.unmount_view()  # another page: the live view leaves with the old page's elements
         self.sent.clear()
         self.page.query_string = ""  # a page change keeps only the embed parameters of the query string
-        seconds, _ = self.rerun(page_hash=self.page.page_hash(page_name))
+        self.page_asked = self.page.page_hash(page_name)
+        seconds, _ = self.rerun(page_hash=self.page_asked)
         return seconds
 
     def move_slider(self, label: str, to: float | None = None, need_figure: bool = True) -> float:
