@@ -352,8 +352,11 @@ def serve_with_probe(runs_path: str, argv: list[str]) -> None:
     Each line: {"kind": "full" | "fragment" | "interrupted" | "error", "s": seconds, "t": monotonic end, "cpu":
     the script thread's CPU seconds}, timed from Streamlit's SCRIPT_STARTED event to the run's end event in the
     script thread. This is the server's part
-    of a slider move's latency, apart from what the browsers add. It hooks a private method of Streamlit's
-    AppSession; if that is gone (another Streamlit), the server runs without the probe.
+    of a slider move's latency, apart from what the browsers add. Lines of the other kinds say where a request's
+    time goes around its run: "queued" (its arrival to its run's start), "flushed" (the run's end to its "script
+    finished" leaving for the browser), "answered" (arrival to that) and "loop_lag" (every 0.05 s, how late a
+    callback runs on Streamlit's event loop). It hooks private methods of Streamlit's AppSession and Runtime; if
+    they are gone (another Streamlit), the server runs without the probe.
     """
     import threading
 
@@ -370,7 +373,7 @@ def serve_with_probe(runs_path: str, argv: list[str]) -> None:
 
         asked: dict = {}  # session -> monotonic arrival of its oldest rerun request not yet started
         arrived: dict = {}  # session -> the same, kept until a run's "script finished" leaves for the browser
-        loops: list = []
+        probing = threading.Event()  # the event loop's probe has started (with the first request)
 
         def write(run: dict) -> None:
             line = json.dumps(run)
@@ -395,8 +398,8 @@ def serve_with_probe(runs_path: str, argv: list[str]) -> None:
             if msg.WhichOneof("type") == "rerun_script":
                 asked.setdefault(id(self), time.monotonic())
                 arrived.setdefault(id(self), time.monotonic())
-            if not loops:
-                loops.append(self._event_loop)
+            if not probing.is_set():
+                probing.set()
                 threading.Thread(target=probe_loop, args=(self._event_loop,), daemon=True).start()
             return original_backmsg(self, msg, *args, **kwargs)
 
@@ -418,9 +421,6 @@ def serve_with_probe(runs_path: str, argv: list[str]) -> None:
             return original_send(self, session_info, msg, *args, **kwargs)
 
         Runtime._send_message = send_message
-        interval = os.environ.get("DLAB_SWITCH_INTERVAL")
-        if interval:
-            sys.setswitchinterval(float(interval))
 
         def timed(self, sender, event, *args, **kwargs):
             now = time.monotonic()
