@@ -148,6 +148,44 @@ def test_pause_returns_to_the_snapshot_the_view_shows():
     assert batch["history_steps"][-1] == 150  # the curves end where the picture stopped
 
 
+def test_the_first_batch_after_pause_is_trained_while_paused(monkeypatch):
+    """Pause sends the paused view and has the next Play's first batch trained in the background: the Play run
+    trains nothing and sends the same snapshots it would have trained. A keep moved after Pause is another run:
+    that Play trains its own batch with the new keep."""
+    tp.shared_batches.clear()
+    at = _run()
+    _play(at, 0)
+    _need(at)
+    step = _step(at) - S * 7  # a step the browser shows: inside the batch just sent
+    at.session_state[tp.PLAYING] = False
+    at.session_state[tp.ASKED] = ("pause", step)
+    at.session_state[tp.LIVE] = tp.kept_run(at.session_state[tp.KEPT], at.session_state[tp.LIVE], step)
+    at.run()
+    assert not at.exception and _step(at) == step and _batch(at)["flags"] == pg.FLAG_RESET
+    shared = tp.shared_batches()
+    assert shared.idle(60)
+    live, view = at.session_state[tp.LIVE], at.session_state[tp.GEOMETRY][1]
+    n = pg.first_batch_frames(S)
+    hps = at.session_state[tp.BEGUN][3]
+    ahead = shared.done(live, hps, view, n, S)
+    assert ahead is not None  # trained while paused
+    calls = []
+    real = pg.play_batch
+    monkeypatch.setattr(pg, "play_batch", lambda *a, **k: calls.append(1) or real(*a, **k))
+    _play(at, step)
+    batch = _batch(at)
+    assert calls == [] and [s["step"] for s in batch["snapshots"]] == ahead.steps
+    assert batch["snapshots"][0]["step"] == step + S and _step(at) == step + S * n
+    # Pause again, move the keep while paused: the batch trained ahead is not the one Play needs.
+    at.session_state[tp.PLAYING] = False
+    at.session_state[tp.ASKED] = ("pause", _step(at))
+    at.run()
+    assert shared.idle(60) and calls == [1]  # trained ahead, with keep 0.5
+    at.slider(key="t_keep_h").set_value(0.2).run()
+    _play(at, _step(at))
+    assert calls == [1, 1] and _batch(at)["meta"]["names"][1] == "dropout q=0.2"
+
+
 def test_third_model_and_data_sets():
     at = _run()
     at.toggle(key="t_third").set_value(True).run()

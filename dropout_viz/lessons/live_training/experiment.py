@@ -645,17 +645,71 @@ class SharedBatches:
     the same runs, and the same run in the same state gives the same batch (``run_digest``). The first session to
     ask trains it; one asking for it meanwhile waits for that batch instead of training it again. Keeps the
     ``size`` batches used last. A batch taken from here is returned with the asking session's own run at its
-    start and end (its initial weights for Reset), everything else as trained."""
+    start and end (its initial weights for Reset), everything else as trained. ``prefetch`` trains a batch
+    ahead, in a worker thread, while its session is paused: the Play that follows finds it done."""
 
-    def __init__(self, size: int = 256):
+    def __init__(self, size: int = 256, ahead: int = 64):
         if size < 1:
             raise ValueError(f"size must be at least 1, got {size}")
+        if ahead < 1:
+            raise ValueError(f"ahead must be at least 1, got {ahead}")
         self.size = size
+        self.ahead = ahead  # batches waiting to be trained ahead (prefetch), at most
         self._done: OrderedDict = OrderedDict()
         self._running: dict = {}
         self._lock = threading.Lock()
+        self._ahead: OrderedDict = OrderedDict()  # owner -> (live, hps, view, n, speed), oldest first
+        self._worker: threading.Thread | None = None
         self.trained = 0  # batches trained here (the rest were shared)
         self.shared = 0
+        self.failed_ahead = 0  # prefetches that raised (the batch is then trained when asked for)
+
+    def prefetch(self, owner, live: Live, hps: train.Hyper, view: View, n: int, speed: int) -> None:
+        """Train play_batch(live, hps, view, n, speed) ahead, in this object's worker thread, so that the call
+        that asks for it later (the next Play after a Pause) finds it done, or waits for it if it is training.
+
+        One worker trains these one at a time, the oldest first, so a wave of Pauses does not crowd the
+        batches of the sessions still playing; ``owner`` (a session) has one batch waiting at most: a newer one
+        replaces it (a value moved since). At most ``ahead`` wait; beyond that the oldest are forgotten.
+        Returns at once."""
+        if n < 1:
+            raise ValueError(f"n (snapshots) must be at least 1, got {n}")
+        with self._lock:
+            self._ahead.pop(owner, None)
+            self._ahead[owner] = (live, hps, view, n, speed)
+            while len(self._ahead) > self.ahead:
+                self._ahead.popitem(last=False)
+            if self._worker is None:  # the worker ends when nothing waits: no thread idles for an idle server
+                self._worker = threading.Thread(target=self._train_ahead, name="dlab-prefetch", daemon=True)
+                self._worker.start()
+
+    def waiting(self) -> int:
+        """Batches waiting to be trained ahead."""
+        with self._lock:
+            return len(self._ahead)
+
+    def idle(self, timeout_s: float = 60.0) -> bool:
+        """Wait until no batch waits or trains ahead; True if that happened within timeout_s (for tests and
+        measurements)."""
+        with self._lock:
+            worker = self._worker
+        if worker is not None:
+            worker.join(timeout_s)
+            return not worker.is_alive()
+        return True
+
+    def _train_ahead(self) -> None:
+        while True:
+            with self._lock:
+                if not self._ahead:
+                    self._worker = None
+                    return
+                _owner, job = self._ahead.popitem(last=False)
+            try:
+                self.play_batch(*job)
+            except Exception:  # noqa: BLE001 - a failed prefetch costs only its time: the batch is trained when asked
+                with self._lock:
+                    self.failed_ahead += 1
 
     def play_batch(self, live: Live, hps: train.Hyper, view: View, n: int, speed: int,
                    wait_s: float = 60.0) -> Batch:

@@ -14,6 +14,7 @@ import functools
 
 import numpy as np
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dropout_viz.core import datasets
 from dropout_viz.core.checks import quote
@@ -440,6 +441,12 @@ def _go_to(step) -> None:
         st.session_state[LIVE] = run
 
 
+def _session_id() -> str:
+    """This browser session's id (one batch trained ahead per session at most)."""
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else ""
+
+
 def _keep(batch: experiment.Batch) -> None:
     kept = st.session_state.setdefault(KEPT, [])
     kept.append(batch)
@@ -576,6 +583,10 @@ def _live_body(names, keeps, hps, lr, presenter, l2=0.0, speed=SPEED_DEFAULT) ->
     # The page's main figure (a browser test finds its box by the class st-key-main_figure).
     with st.container(key=layout.MAIN_FIGURE_KEY):
         live_view.mount(data, key=VIEW, on_event=_on_view_event)
+    if not playing and asked is not None and asked[0] == "pause" and live.diverged is None:
+        # The student pressed Pause and will likely press Play again: train the first batch of that Play now,
+        # while they look and talk, instead of on Play's own request (a class tends to press Play together).
+        shared_batches().prefetch(_session_id(), live, hps, view, experiment.first_batch_frames(speed), speed)
     if setup.dataset == "digits" and not playing:
         _digit_mistakes(live, names)
 

@@ -99,3 +99,74 @@ def test_only_the_last_batches_are_kept_and_a_failure_is_not():
     assert shared.trained == 3 and not shared._running
     with pytest.raises(ValueError, match="size"):
         pg.SharedBatches(size=0)
+
+
+def test_a_batch_trained_ahead_is_the_batch_play_asks_for_and_is_not_trained_again(monkeypatch):
+    (a, b), view, hps = _runs()
+    calls, real = _counting(monkeypatch)
+    shared = pg.SharedBatches()
+    shared.prefetch("a", a, hps, view, 3, 50)
+    assert shared.idle(60) and shared.waiting() == 0 and len(calls) == 1 and shared.trained == 1
+    got = shared.play_batch(a, hps, view, 3, 50)
+    assert len(calls) == 1 and shared.shared == 1 and got.start is a
+    assert got.records == real(a, hps, view, 3, 50).records  # the same bytes as training it on Play
+    shared.play_batch(a, hps, view, 4, 50)  # another length was not trained ahead
+    assert len(calls) == 2
+    with pytest.raises(ValueError, match="n"):
+        shared.prefetch("a", a, hps, view, 0, 50)
+    with pytest.raises(ValueError, match="ahead"):
+        pg.SharedBatches(ahead=0)
+
+
+def test_batches_ahead_are_trained_one_at_a_time_the_latest_of_each_session_only(monkeypatch):
+    """While the worker trains one batch, a session's newer request replaces its older one (a value moved after
+    Pause), and beyond ``ahead`` waiting the oldest are forgotten; a Play asking for the batch in training waits
+    for it instead of training it again."""
+    (a,), view, hps = _runs(1)
+    real = pg.play_batch
+    started, go, calls, running, most = threading.Event(), threading.Event(), [], [0], [0]
+
+    def slow(*args, **kwargs):
+        calls.append(args[-2])
+        running[0] += 1
+        most[0] = max(most[0], running[0])
+        started.set()
+        go.wait(30)
+        try:
+            return real(*args, **kwargs)
+        finally:
+            running[0] -= 1
+
+    monkeypatch.setattr(pg, "play_batch", slow)
+    shared = pg.SharedBatches(ahead=2)
+    shared.prefetch("first", a, hps, view, 2, 50)
+    assert started.wait(30)  # the worker trains n=2
+    shared.prefetch("s", a, hps, view, 3, 50)
+    shared.prefetch("s", a, hps, view, 4, 50)  # replaces n=3
+    shared.prefetch("t", a, hps, view, 5, 50)
+    shared.prefetch("u", a, hps, view, 6, 50)  # pushes out the oldest waiting (s: n=4)
+    assert shared.waiting() == 2
+    out = {}
+    play = threading.Thread(target=lambda: out.__setitem__("b", shared.play_batch(a, hps, view, 2, 50)))
+    play.start()
+    go.set()
+    play.join(60)
+    assert shared.idle(60)
+    assert calls == [2, 5, 6] and most[0] == 1 and out["b"].steps == [50, 100]
+
+
+def test_a_failed_batch_ahead_is_counted_and_the_worker_goes_on(monkeypatch):
+    (a,), view, hps = _runs(1)
+    real = pg.play_batch
+
+    def failing(live, hps_, view_, n, speed):
+        if n == 2:
+            raise RuntimeError("out of memory")
+        return real(live, hps_, view_, n, speed)
+
+    monkeypatch.setattr(pg, "play_batch", failing)
+    shared = pg.SharedBatches()
+    shared.prefetch("a", a, hps, view, 2, 50)
+    shared.prefetch("b", a, hps, view, 3, 50)
+    assert shared.idle(60) and shared.failed_ahead == 1 and shared.trained == 1
+    assert shared.done(a, hps, view, 3, 50) is not None and shared.done(a, hps, view, 2, 50) is None
