@@ -333,25 +333,37 @@ class LiveViewPlay:
     name = "live-view"
 
     def start(self, tab: Tab) -> float:
-        """Press Play; seconds until its first batch has come. A session that left the page while it trained
-        comes back to a view still playing (its batch says so): then the play goes on without a press, and this
-        is the time until the next batch."""
+        """Press Play; seconds until its first batch has come."""
         view = tab.view
         if view is None:
             raise ActionFailed("check", "Play: the page has no live view")
+        if view.playing:
+            raise ActionFailed("check", "Play: the view plays already (resume() records such a play)")
         t0 = time.monotonic()
         tab._drain(tab.batches)
         view.start_record(t0)
         seq0 = view.last_seq
-        if not view.playing:
-            tab.trigger("play", view.play(t0))
-            if tab.loop is None:
-                tab.loop = gevent.spawn(tab._play_loop, view)
+        tab.trigger("play", view.play(t0))
+        if tab.loop is None:
+            tab.loop = gevent.spawn(tab._play_loop, view)
         arrival, batch, result = tab.wait_batch(lambda b, r: b.seq > seq0 and r != "old")
         if not batch.playing or result not in ("reset", "appended"):
             raise ActionFailed("check", f"Play: the view got a batch it does not play ({result}, "
                                         f"playing={batch.playing}, diverged={batch.diverged})")
         return arrival - t0
+
+    def resume(self, tab: Tab) -> None:
+        """A session that left the page while it trained comes back to a view still playing (the page run sent
+        it the session's last batch): nothing is pressed, so no Play is timed; its frames are recorded from here
+        on, and their gaps count as any play's. (Timing the next batch instead would time the view's own
+        schedule: it asks for that batch only when its queue runs low.)"""
+        view = tab.view
+        if view is None or not view.playing:
+            raise ActionFailed("check", "the view is not playing on return")
+        tab._drain(tab.batches)
+        view.start_record(time.monotonic())
+        if tab.loop is None:
+            tab.loop = gevent.spawn(tab._play_loop, view)
 
     def stop(self, tab: Tab) -> float:
         """Press Pause; seconds until the run that sends the paused view has finished."""
@@ -492,7 +504,14 @@ class Player(_Base):
         if tab.page.page_script_hash != tab.page.pages.get(TRAINING):
             self.act("page_change", tab.go, TRAINING)
             tab = self.tab
-        if self.act("play", PLAY_ACTION.start, tab) is None:
+        if tab.view is not None and tab.view.playing:  # back on a page still playing: no Play to press
+            try:
+                PLAY_ACTION.resume(tab)
+            except ActionFailed as exc:
+                record(self.index, "play", 0.0, exc)
+                self._recover()
+                return
+        elif self.act("play", PLAY_ACTION.start, tab) is None:
             return
         end = time.monotonic() + PLAY_S
         while time.monotonic() < end and not self.burst_due():
