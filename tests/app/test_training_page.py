@@ -10,6 +10,7 @@ import html
 import json
 from pathlib import Path
 
+import jax
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -184,6 +185,57 @@ def test_the_first_batch_after_pause_is_trained_while_paused(monkeypatch):
     at.slider(key="t_keep_h").set_value(0.2).run()
     _play(at, _step(at))
     assert calls == [1, 1] and _batch(at)["meta"]["names"][1] == "dropout q=0.2"
+
+
+def test_pause_sends_the_step_shown_without_training_and_play_goes_on_from_it(monkeypatch):
+    """Pause (_on_view_event -> _pause_at) leaves the run at the step shown pending (experiment.PendingRun): the
+    Pause's own run sends that step's view from the kept batch, training nothing in the script thread; the server's
+    worker rebuilds the run and trains Play's first batch; Play goes on from the step shown, as stepping would."""
+    import threading
+    tp.shared_batches.clear()
+    at = _run()
+    _play(at, 0)
+    _need(at)
+    step = _step(at) - S * 9  # inside the batch just sent
+    batch, k = tp._kept_at(at.session_state[tp.KEPT], at.session_state[tp.LIVE], step)
+    at.session_state[tp.PLAYING] = False
+    at.session_state[tp.ASKED] = ("pause", step)
+    at.session_state[tp.PAUSED] = pg.PendingRun(batch, k)  # what _pause_at does
+    trained = []
+    real_replay, real_batch = pg.replay, pg.play_batch
+    monkeypatch.setattr(pg, "replay", lambda *a: trained.append(("replay", threading.current_thread().name))
+                        or real_replay(*a))
+    monkeypatch.setattr(pg, "play_batch", lambda *a: trained.append(("batch", threading.current_thread().name))
+                        or real_batch(*a))
+    at.run()
+    assert not at.exception
+    paused = _batch(at)
+    assert paused["flags"] == pg.FLAG_RESET and [s["step"] for s in paused["snapshots"]] == [step]
+    assert paused["history_steps"][-1] == step
+    assert tp.shared_batches().idle(60)
+    assert trained == [("replay", "dlab-prefetch"), ("batch", "dlab-prefetch")]  # none in the script thread
+    again = real_replay(batch, k)  # the same run, rebuilt by stepping through the batch again, and drawn anew
+    geometry = at.session_state[tp.GEOMETRY][1]
+    drawn = pg.encode_batch(geometry, again, [pg.snapshot_record(again, pg.grid_codes(again, geometry))],
+                            seq=paused["seq"], speed=S, playing=False, reset=True, meta=paused["meta"])
+    (view,) = at.get("bidi_component")
+    assert view.proto.bytes == drawn
+    # A download while paused saves the run at the step shown (its weights rebuilt), not the batch's end.
+    saved = pg.load_models(tp._export_json(at.session_state[tp.EXPORT]))
+    assert saved.steps == step
+    stacked = jax.device_get(again.state.params)
+    assert all(np.allclose(w, sw[m]) and np.allclose(b, sb[m])
+               for m, model in enumerate(saved.params) for (w, b), (sw, sb) in zip(model, stacked))
+    _play(at, step)
+    assert tp.PAUSED not in at.session_state and pg.step_of(at.session_state[tp.LIVE]) == step + S * pg.first_batch_frames(S)
+    played = _batch(at)
+    expected = real_batch(again, at.session_state[tp.BEGUN][3], at.session_state[tp.GEOMETRY][1],
+                          pg.first_batch_frames(S), S)
+    assert [s["step"] for s in played["snapshots"]] == expected.steps and expected.steps[0] == step + S
+    assert all(np.array_equal(x["grid"], y["grid"]) and np.array_equal(x["metrics"], y["metrics"], equal_nan=True)
+               for x, y in zip(played["snapshots"], pg.decode_batch(pg.encode_batch(
+                   geometry, again, expected.records, seq=1, speed=S, playing=True, reset=False, meta={}))["snapshots"]))
+    assert len(trained) == 2  # Play's run found its batch trained: nothing more
 
 
 def test_third_model_and_data_sets():

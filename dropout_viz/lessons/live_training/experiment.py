@@ -547,6 +547,8 @@ class Batch(NamedTuple):
     speed: int
     view: View
     n: int  # chunks asked for (the compiled program's length)
+    metrics: dict | None = None  # the chunks' metrics as NumPy (n, models, blocks): the history after k of them
+    masks: list | None = None  # per layer of units, the chunks' masks (n, units): the mask after k of them
 
     @property
     def steps(self) -> list:
@@ -622,7 +624,62 @@ def play_batch(live: Live, hps: train.Hyper, view: View, n: int, speed: int) -> 
         diverged = first_divergence({key: v[k] for key, v in m.items()}, step_of(live) + k * speed)
     end = live._replace(state=state, history=_history_after(live.history, m, k), mask=_mask_after(live, last, k),
                         diverged=diverged) if k else live._replace(diverged=diverged)
-    return Batch(live, end, _records(live, m, last, codes, k, speed), hps, speed, view, n)
+    return Batch(live, end, _records(live, m, last, codes, k, speed), hps, speed, view, n, m, last)
+
+
+class PendingRun:
+    """The run after the first k snapshots of a kept batch, still to be rebuilt by ``replay`` (its weights need the
+    training again; its history, mask and picture are in the batch already). Whoever asks first rebuilds it (a
+    worker thread, or ``result`` itself); the other waits for that. Thread-safe."""
+
+    def __init__(self, batch: Batch, k: int):
+        if not 1 <= k <= len(batch.records):
+            raise ValueError(f"k must lie in [1, {len(batch.records)}] (the batch's snapshots), got {k}")
+        self.batch, self.k = batch, k
+        self.step = step_of(batch.start) + k * batch.speed
+        self._lock = threading.Lock()
+        self._claimed = False
+        self._done = threading.Event()
+        self._live: Live | None = None
+        self._error: BaseException | None = None
+
+    def run(self) -> None:
+        """Rebuild the run here unless someone has begun already (then return at once)."""
+        with self._lock:
+            if self._claimed:
+                return
+            self._claimed = True
+        try:
+            self._live = replay(self.batch, self.k)
+        except BaseException as exc:  # noqa: BLE001 - kept for result(), which raises it where it is asked
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def result(self, timeout_s: float = 120.0) -> Live:
+        """The rebuilt run (rebuilt here if nobody has begun; else waits for it)."""
+        self.run()
+        if not self._done.wait(timeout_s):
+            raise TimeoutError(f"the run at step {self.step} was not rebuilt within {timeout_s:g} s")
+        if self._error is not None:
+            raise self._error
+        return self._live
+
+    def view_bytes(self, view: View, *, seq: int, meta: dict) -> bytes:
+        """The paused view at this step, with no training: the snapshot the browser showed (the batch's record),
+        the history and mask after k chunks, the points; the bytes a paused run sends (``encode_batch``)."""
+        b = self.batch
+        if b.metrics is None or b.masks is None:
+            raise ValueError("batch: it has no metrics or masks to rebuild the history from")
+        shown = b.start._replace(history=_history_after(b.start.history, b.metrics, self.k),
+                                 mask=_mask_after(b.start, b.masks, self.k), diverged=None)
+        return encode_batch(view, shown, [b.records[self.k - 1]], seq=seq, speed=b.speed, playing=False, reset=True,
+                            meta=meta)
+
+
+def settled(run: Live | PendingRun) -> Live:
+    """A run, rebuilt first if it is pending."""
+    return run.result() if isinstance(run, PendingRun) else run
 
 
 def run_digest(live: Live, hps: train.Hyper, view: View, n: int, speed: int) -> bytes:
@@ -664,14 +721,14 @@ class SharedBatches:
         self.shared = 0
         self.failed_ahead = 0  # prefetches that raised (the batch is then trained when asked for)
 
-    def prefetch(self, owner, live: Live, hps: train.Hyper, view: View, n: int, speed: int) -> None:
+    def prefetch(self, owner, live: Live | PendingRun, hps: train.Hyper, view: View, n: int, speed: int) -> None:
         """Train play_batch(live, hps, view, n, speed) ahead, in this object's worker thread, so that the call
         that asks for it later (the next Play after a Pause) finds it done, or waits for it if it is training.
 
         One worker trains these one at a time, the oldest first, so a wave of Pauses does not crowd the
         batches of the sessions still playing; ``owner`` (a session) has one batch waiting at most: a newer one
-        replaces it (a value moved since). At most ``ahead`` wait; beyond that the oldest are forgotten.
-        Returns at once."""
+        replaces it (a value moved since). At most ``ahead`` wait; beyond that the oldest are forgotten. A
+        PendingRun is rebuilt first (by the worker, unless its session asked for it sooner). Returns at once."""
         if n < 1:
             raise ValueError(f"n (snapshots) must be at least 1, got {n}")
         with self._lock:
@@ -706,7 +763,8 @@ class SharedBatches:
                     return
                 _owner, job = self._ahead.popitem(last=False)
             try:
-                self.play_batch(*job)
+                run, *rest = job
+                self.play_batch(settled(run), *rest)
             except Exception:  # noqa: BLE001 - a failed prefetch costs only its time: the batch is trained when asked
                 with self._lock:
                     self.failed_ahead += 1

@@ -213,7 +213,8 @@ MODEL_MAX_MB = 2
 
 def _export_json(box: dict) -> str:
     """The deferred download: the run as it is when the button is clicked (the live area keeps box current)."""
-    return experiment.export_models(box["live"], box["names"], box["keeps"], lr=box["lr"], l2=box["l2"])
+    return experiment.export_models(experiment.settled(box["live"]), box["names"], box["keeps"], lr=box["lr"],
+                                    l2=box["l2"])
 
 
 def save_and_load(setup: experiment.Setup) -> None:
@@ -322,8 +323,10 @@ def step_token() -> int:
     return int(st.session_state.get(STEP_TOKEN, 0))
 
 
-def live_run(setup: experiment.Setup) -> experiment.Live:
-    """This session's run for these settings; new settings start a new run (same weights for every model).
+def live_run(setup: experiment.Setup) -> None:
+    """Make the session's run the one for these settings; new settings start a new run (same weights for every
+    model). A Pause's pending run (PAUSED) is of the same run and stays pending: a page run needs its weights only
+    to train, which the live area settles.
 
     A model file loaded just before (RESTORE) replaces the run with its weights and step count, if these
     settings are the file's (its callback put them into the widgets).
@@ -332,16 +335,15 @@ def live_run(setup: experiment.Setup) -> experiment.Live:
     saved = st.session_state.pop(RESTORE, None)
     if saved is not None:
         if saved.setup == setup:
-            live = experiment.restore(setup, data_of(setup), saved.params, saved.steps)
-            st.session_state[LIVE] = live
-            return live
+            st.session_state[LIVE] = experiment.restore(setup, data_of(setup), saved.params, saved.steps)
+            st.session_state.pop(PAUSED, None)
+            return
         st.session_state[MODEL_NOTE] = _note(
             "error", N_("The model file's settings could not all be applied (a link parameter may have overridden one); its "
                        "weights were not loaded."))
     if live is None or live.setup != setup:
-        live = experiment.start(setup, data_of(setup))
-        st.session_state[LIVE] = live
-    return live
+        st.session_state[LIVE] = experiment.start(setup, data_of(setup))
+        st.session_state.pop(PAUSED, None)
 
 
 # Button callbacks set values instead of toggling or counting: a click can reach the server twice (once with
@@ -374,7 +376,9 @@ def new_seed(key: str, drawn_with: int) -> None:
 def apply_pending(hps, speed: int = experiment.CHUNK) -> None:
     """Do the step (one shown frame: ``speed`` steps) or reset a button asked for."""
     action = st.session_state.pop(PENDING, None)
-    live = st.session_state[LIVE]
+    if action is None:
+        return
+    live = _settle()
     if action == "step":
         st.session_state[LIVE] = experiment.advance(live, hps, speed)
     elif action == "reset":
@@ -391,6 +395,9 @@ SENT = "t_sent"  # (signature, playing, step, seq, bytes, wording, start step) o
 SEQ = "t_seq"  # batches sent in this session
 KEPT = "t_kept"  # the last batches played (experiment.Batch), for the snapshots the browser may still show
 KEPT_MAX = 3  # batches: the one shown, the one queued behind it, and one more
+# experiment.PendingRun: the run at the step a Pause stopped on, rebuilt in the background (its picture, history
+# and mask are in a kept batch already, so Pause's run sends them without training); _settle() makes it the run.
+PAUSED = "t_paused"
 GEOMETRY = "t_geometry"  # (setup, experiment.View) of the last run shown: the same every batch of a run
 # (start step, snapshots, speed, hyperparameters, meta) of the batch this session last began to train. A run that
 # trained it may have been stopped before sending it (a value moved meanwhile: Streamlit stops a run at its next
@@ -412,33 +419,69 @@ def _on_view_event(name: str) -> None:
     step = value.get("step")
     step = step if isinstance(step, int) and not isinstance(step, bool) else None
     st.session_state[ASKED] = (name, step)
-    if name in ("play", "pause"):
-        set_playing(name == "play")
+    if name == "pause":
+        set_playing(False)
+        _pause_at(step)
+    elif name == "play":
+        set_playing(True)
         _go_to(step)
 
 
 def kept_run(kept, live: experiment.Live, step) -> experiment.Live | None:
     """The run at ``step`` rebuilt from a kept batch of ``live``'s run (replayed from the batch's start), or None."""
+    found = _kept_at(kept, live, step)
+    return experiment.replay(*found) if found is not None else None
+
+
+def _kept_at(kept, live: experiment.Live, step) -> tuple | None:
+    """(batch, k): the kept batch of ``live``'s run with a snapshot at ``step``, after its first k chunks."""
     if not isinstance(step, int):
         return None
     for batch in reversed(kept or ()):
         if batch.start.setup != live.setup or batch.start.init is not live.init:
             continue
-        s0 = experiment.step_of(batch.start)
-        k, rest = divmod(step - s0, batch.speed)
+        k, rest = divmod(step - experiment.step_of(batch.start), batch.speed)
         if not rest and 0 <= k <= len(batch.records):
-            return experiment.replay(batch, k)
+            return batch, k
     return None
+
+
+def _settle() -> experiment.Live | None:
+    """The session's run, with a Pause's pending run rebuilt first (waits for the worker if it has begun)."""
+    pending = st.session_state.get(PAUSED)
+    if pending is not None:
+        # Set before it is forgotten: a run stopped in between leaves the same pending run, rebuilt once.
+        st.session_state[LIVE] = pending.result()
+        st.session_state.pop(PAUSED, None)
+    return st.session_state.get(LIVE)
 
 
 def _go_to(step) -> None:
     """Make the run the one the browser shows at ``step`` (it may be behind the batches already trained)."""
-    live = st.session_state.get(LIVE)
+    live = _settle()
     if live is None or experiment.step_of(live) == step:
         return
     run = kept_run(st.session_state.get(KEPT), live, step)
     if run is not None:
         st.session_state[LIVE] = run
+
+
+def _pause_at(step) -> None:
+    """Pause: the run becomes the one at the step the browser stopped on, as _go_to, but without training in this
+    run: a kept batch has that step's picture, history and mask, and its weights are rebuilt in the background
+    (experiment.PendingRun), before anything needs them (Play, Step, a download, a new page run)."""
+    live = _settle()
+    if live is None or experiment.step_of(live) == step or live.diverged is not None:
+        return _go_to(step)
+    found = _kept_at(st.session_state.get(KEPT), live, step)
+    if found is None:
+        return None
+    batch, k = found
+    if k == 0:
+        st.session_state[LIVE] = batch.start._replace(diverged=None)
+    else:
+        st.session_state[PAUSED] = experiment.PendingRun(batch, k)
+    return None
 
 
 def _session_id() -> str:
@@ -510,15 +553,19 @@ def _live_body(names, keeps, hps, lr, presenter, l2=0.0, speed=SPEED_DEFAULT) ->
     # Read, not popped: Streamlit stops a run at its next session-state access when another rerun is waiting
     # (a slider moved while this batch trains); the request must survive for that run. Forgotten once sent.
     asked = st.session_state.get(ASKED)
-    live = st.session_state[LIVE]
+    playing = is_playing()
+    # Paused at a step whose run is still being rebuilt (the Pause just pressed): this run sends that step's view
+    # from the kept batch and leaves the rebuilding to the worker; any other run takes the rebuilt run.
+    pending = st.session_state.get(PAUSED) if not playing else None
+    live = st.session_state[LIVE] if pending is not None else _settle()
     setup = live.setup
     view = geometry(setup)
     meta = _meta(names, keeps, presenter, speed, setup.regression, setup.dataset)
     signature = (setup, id(live.init))  # a new run: the view starts over (points, history)
     wording = repr(meta)
     sent = st.session_state.get(SENT)
-    playing = is_playing()
     seq = st.session_state.get(SEQ, 0) + 1
+    shown = pending.step if pending is not None else experiment.step_of(live)  # the step the view is to show
     step = asked[1] if asked is not None else None
     if (playing and asked is not None and asked[0] == "need" and sent is not None and sent[1]
             and sent[0] == signature and sent[6] == step and sent[5] == wording):
@@ -558,19 +605,24 @@ def _live_body(names, keeps, hps, lr, presenter, l2=0.0, speed=SPEED_DEFAULT) ->
             data = experiment.encode_batch(view, live, batch.records, seq=seq, speed=speed, playing=True,
                                            reset=reset, meta=meta)
         st.session_state[LIVE] = live = end
-    elif not playing and (sent is None or sent[1] or sent[0] != signature or sent[2] != experiment.step_of(live)
+    elif not playing and (sent is None or sent[1] or sent[0] != signature or sent[2] != shown
                           or sent[5] != wording or asked is not None):
-        record = experiment.snapshot_record(live, experiment.grid_codes(live, view))
-        data = experiment.encode_batch(view, live, [record], seq=seq, speed=speed, playing=False, reset=True,
-                                       meta=meta, diverged=live.diverged is not None)
+        if pending is not None:
+            data = pending.view_bytes(view, seq=seq, meta=meta)
+        else:
+            record = experiment.snapshot_record(live, experiment.grid_codes(live, view))
+            data = experiment.encode_batch(view, live, [record], seq=seq, speed=speed, playing=False, reset=True,
+                                           meta=meta, diverged=live.diverged is not None)
         start = None
     else:  # nothing new to show (a page run while playing): the same bytes, the browser keeps its queue
         seq, data, start = sent[3], sent[4], sent[6]
     st.session_state[SEQ] = seq
-    st.session_state[SENT] = (signature, playing, experiment.step_of(live), seq, data, wording, start)
+    st.session_state[SENT] = (signature, playing, shown if pending is not None else experiment.step_of(live), seq,
+                              data, wording, start)
     st.session_state.pop(ASKED, None)
     # What the download button saves when clicked (it is drawn outside this fragment, once per page run).
-    st.session_state.setdefault(EXPORT, {}).update(live=live, names=list(names), keeps=list(keeps), lr=lr, l2=l2)
+    st.session_state.setdefault(EXPORT, {}).update(live=pending if pending is not None else live, names=list(names),
+                                                   keeps=list(keeps), lr=lr, l2=l2)
     if live.diverged is not None:
         d = live.diverged
         bad = "NaN" if np.isnan(d.value) else _("infinite")
@@ -584,11 +636,13 @@ def _live_body(names, keeps, hps, lr, presenter, l2=0.0, speed=SPEED_DEFAULT) ->
     with st.container(key=layout.MAIN_FIGURE_KEY):
         live_view.mount(data, key=VIEW, on_event=_on_view_event)
     if not playing and asked is not None and asked[0] == "pause" and live.diverged is None:
-        # The student pressed Pause and will likely press Play again: train the first batch of that Play now,
-        # while they look and talk, instead of on Play's own request (a class tends to press Play together).
-        shared_batches().prefetch(_session_id(), live, hps, view, experiment.first_batch_frames(speed), speed)
+        # The student pressed Pause and will likely press Play again: rebuild the run at the step shown and train
+        # the first batch of that Play now, in the server's worker, while they look and talk, instead of on
+        # Play's own request (a class tends to press Pause and Play together).
+        shared_batches().prefetch(_session_id(), pending if pending is not None else live, hps, view,
+                                  experiment.first_batch_frames(speed), speed)
     if setup.dataset == "digits" and not playing:
-        _digit_mistakes(live, names)
+        _digit_mistakes(_settle(), names)
 
 
 def view_caption(setup, names, keeps) -> None:

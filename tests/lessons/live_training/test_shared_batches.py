@@ -170,3 +170,69 @@ def test_a_failed_batch_ahead_is_counted_and_the_worker_goes_on(monkeypatch):
     shared.prefetch("b", a, hps, view, 3, 50)
     assert shared.idle(60) and shared.failed_ahead == 1 and shared.trained == 1
     assert shared.done(a, hps, view, 3, 50) is not None and shared.done(a, hps, view, 2, 50) is None
+
+
+@pytest.fixture(scope="module")
+def kept_batch():
+    """A batch of 12 snapshots after a first one (its start has a history), as a paused view keeps it."""
+    (a,), view, hps = _runs(1)
+    first = pg.play_batch(a, hps, view, 5, 10)
+    return pg.play_batch(first.end, hps, view, 12, 10), view, hps
+
+
+@pytest.mark.parametrize("k", [1, 5, 12])
+def test_a_pending_run_shows_the_paused_view_without_training_and_rebuilds_the_replayed_run(kept_batch, k,
+                                                                                           monkeypatch):
+    """Pause's view from a kept batch: the same bytes as the run replayed to step k and drawn anew (picture,
+    history, mask, metrics); the run it rebuilds is the replay's (weights, optimizer state, history)."""
+    batch, view, _hps = kept_batch
+    replayed = pg.replay(batch, k)
+    drawn = pg.encode_batch(view, replayed, [pg.snapshot_record(replayed, pg.grid_codes(replayed, view))], seq=9,
+                            speed=batch.speed, playing=False, reset=True, meta={"x": 1})
+    calls = []
+    real = pg.replay
+    monkeypatch.setattr(pg, "replay", lambda *a: calls.append(a[1]) or real(*a))
+    pending = pg.PendingRun(batch, k)
+    assert pending.step == pg.step_of(replayed) == pg.step_of(batch.start) + 10 * k
+    assert pending.view_bytes(view, seq=9, meta={"x": 1}) == drawn and calls == []
+    run = pending.result()
+    assert calls == [k] and pg.settled(pending) is run and pg.settled(run) is run and calls == [k]
+    assert all(np.array_equal(x, y) for x, y in zip(jax.tree.leaves(run.state), jax.tree.leaves(replayed.state)))
+    assert all(np.array_equal(run.history[key], replayed.history[key]) for key in replayed.history)
+    for bad in (0, len(batch.records) + 1):
+        with pytest.raises(ValueError, match="k must lie"):
+            pg.PendingRun(batch, bad)
+    with pytest.raises(ValueError, match="batch"):
+        pg.PendingRun(batch._replace(metrics=None), k).view_bytes(view, seq=1, meta={})
+
+
+def test_a_pending_run_is_rebuilt_once_by_whoever_asks_first_and_a_failure_reaches_the_asker(kept_batch,
+                                                                                             monkeypatch):
+    batch, view, hps = kept_batch
+    real = pg.replay
+    started, go, calls = threading.Event(), threading.Event(), []
+
+    def slow(*args):
+        calls.append(threading.current_thread().name)
+        started.set()
+        go.wait(30)
+        return real(*args)
+
+    monkeypatch.setattr(pg, "replay", slow)
+    pending = pg.PendingRun(batch, 4)
+    shared = pg.SharedBatches()
+    shared.prefetch("s", pending, hps, view, 3, 10)  # the worker rebuilds it, then trains Play's first batch
+    assert started.wait(30)
+    out = {}
+    asker = threading.Thread(target=lambda: out.__setitem__("run", pending.result()))
+    asker.start()
+    go.set()
+    asker.join(60)
+    assert shared.idle(60) and calls == ["dlab-prefetch"] and pg.step_of(out["run"]) == pending.step
+    assert shared.done(out["run"], hps, view, 3, 10) is not None  # Play's first batch, from the rebuilt run
+    monkeypatch.setattr(pg, "replay", lambda *a: (_ for _ in ()).throw(RuntimeError("no memory")))
+    failing = pg.PendingRun(batch, 2)
+    shared.prefetch("s", failing, hps, view, 3, 10)
+    assert shared.idle(60) and shared.failed_ahead == 1
+    with pytest.raises(RuntimeError, match="no memory"):
+        failing.result()
