@@ -4,7 +4,9 @@
 1. Starts the app: one Streamlit server (--replicas 1, the default) or N replicas behind nginx (--replicas N,
    scripts/serve.py), each on loopback and each timing its script runs; or uses --url.
 2. Warms every replica up with one visit of the pages and actions used (loadtest/warmup.py).
-3. Runs at the same time, for --duration seconds after the ramp-up:
+3. Starts the browsers, and once they have made their own warm-up visit and joined (Chromium's start-up is the
+   test rig's work: in a lecture each student's laptop does it), runs at the same time, for --duration seconds
+   after the ramp-up:
    - Locust (loadtest/locustfile.py) with --users simulated students that speak Streamlit's websocket protocol
      and render nothing, --players of them on the Live training page playing (frames are timed), the others
      moving keep sliders and changing page; 1-3 s of thinking between actions;
@@ -142,6 +144,19 @@ class Sampler(threading.Thread):
             self.sample()
 
 
+BROWSERS_READY_S = 240.0  # the browsers' warm-up visit and joins, at most (then the students start regardless)
+
+
+def wait_for_file(path: Path, proc: subprocess.Popen, timeout_s: float, poll_s: float = 0.2) -> bool:
+    """Wait until ``path`` exists (True), or ``proc`` has ended or timeout_s has passed (False)."""
+    deadline = time.monotonic() + timeout_s
+    while not path.exists():
+        if proc.poll() is not None or time.monotonic() >= deadline:
+            return path.exists()
+        time.sleep(poll_s)
+    return True
+
+
 def cores_used(cpu0: dict, cpu1: dict) -> dict:
     wall = cpu1["at"] - cpu0["at"]
     if wall <= 0:
@@ -238,8 +253,6 @@ def main(argv=None) -> int:
         env = {**os.environ, "DLAB_LOAD_OUT": str(out), "DLAB_PLAYERS": str(args.players),
                "DLAB_PLAY_S": str(args.play), "DLAB_THINK": f"{args.think[0]} {args.think[1]}",
                "PYTHONUNBUFFERED": "1"}
-        if args.burst:
-            env["DLAB_BURST_AT"] = str(time.time() + 2 + ramp_s + args.duration)
         if args.players == 0:
             env["DLAB_PLAYERS"] = "0"
         locust_cmd = [sys.executable, "-m", "locust", "-f", str(ROOT / "loadtest" / "locustfile.py"), "--headless",
@@ -249,16 +262,24 @@ def main(argv=None) -> int:
             locust_cmd.append("Student")
         elif args.players == args.users:
             locust_cmd.append("Player")
+        browsers_json = work / "browsers.json"
+        if args.browsers:
+            # The browsers first: Chromium's start-up, its warm-up visit and first page loads take a core or two for
+            # 10-30 s here, which in a lecture each student's own laptop spends. The students start once the
+            # browsers have joined, and both then act at the same time.
+            ready = work / "browsers.ready"
+            browsers = subprocess.Popen(
+                [sys.executable, str(ROOT / "scripts" / "load_test.py"), "--url", url, "--sessions", str(args.browsers),
+                 "--duration", str(ramp_s + args.duration), "--json-out", str(browsers_json),
+                 "--chromium", args.chromium, "--ready-file", str(ready)],
+                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(work / "browsers.log", "w"), start_new_session=True)
+            procs.append(browsers)
+            wait_for_file(ready, browsers, BROWSERS_READY_S)
+        if args.burst:  # from the students' start
+            env["DLAB_BURST_AT"] = str(time.time() + 2 + ramp_s + args.duration)
         log = open(work / "locust.log", "w")
         procs.append(subprocess.Popen(locust_cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                       start_new_session=True))
-        browsers_json = work / "browsers.json"
-        if args.browsers:
-            procs.append(subprocess.Popen(
-                [sys.executable, str(ROOT / "scripts" / "load_test.py"), "--url", url, "--sessions", str(args.browsers),
-                 "--duration", str(ramp_s + args.duration), "--json-out", str(browsers_json),
-                 "--chromium", args.chromium],
-                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(work / "browsers.log", "w"), start_new_session=True))
         cpu0 = dict(sampler.cpu)
         start = time.monotonic()
         hard_deadline = start + run_s + 420  # the browsers' own grace and warm-up; then everything is stopped

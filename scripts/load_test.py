@@ -782,6 +782,8 @@ async def run_load(args, url: str, server_pid: int | None) -> dict:
         t0 = time.monotonic()
         await asyncio.gather(*(join(i) for i in range(args.sessions)))
         join_s = time.monotonic() - t0
+        if args.ready_file is not None:
+            args.ready_file.write_text(f"{len(students)} joined\n")
 
         await asyncio.to_thread(sampler.sample)
         cpu0 = dict(sampler.cpu)
@@ -840,6 +842,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                         "browsers (in a lecture, their own laptops render). Only on an otherwise idle machine: "
                         "next to other busy processes it starves the browsers, and their own rendering is part "
                         "of the slider-to-figure time")
+    p.add_argument("--ready-file", type=Path, metavar="PATH",
+                   help="write this file once the warm-up visit is over and every session has joined, just before "
+                        "the clock starts (scripts/load.py starts its simulated students then: Chromium's start-up "
+                        "and first page loads are the test rig's work, not a lecture's)")
     p.add_argument("--chromium", default=os.environ.get("DROPOUT_LAB_CHROMIUM", "/usr/bin/chromium"),
                    help="browser binary (default: $DROPOUT_LAB_CHROMIUM or /usr/bin/chromium)")
     args = p.parse_args(argv)

@@ -255,3 +255,27 @@ def test_errors_carry_their_time_from_the_start():
     res.error(2, "check", "later")
     assert res.errors[0] == {"session": 1, "kind": "timeout", "at_s": None, "message": "before the start"}
     assert res.errors[1]["at_s"] >= 5
+
+
+def test_wait_for_file_returns_when_the_file_appears_the_process_ends_or_time_is_up(tmp_path):
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import load
+    ready = tmp_path / "ready"
+    writer = subprocess.Popen([sys.executable, "-c", f"import time, pathlib; time.sleep(0.3); "
+                                                     f"pathlib.Path({str(ready)!r}).write_text('3 joined')"])
+    assert load.wait_for_file(ready, writer, 30, poll_s=0.05) and ready.exists()
+    writer.wait(10)
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait(10)
+    assert not load.wait_for_file(tmp_path / "never", gone, 30, poll_s=0.05)  # ended without writing it
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        assert not load.wait_for_file(tmp_path / "never", sleeper, 0.3, poll_s=0.05)
+    finally:
+        sleeper.kill()
+        sleeper.wait(10)
+
+
+def test_the_browsers_take_a_ready_file():
+    assert lt.parse_args(["--ready-file", "/tmp/x.ready", *FAKE_CHROMIUM]).ready_file == Path("/tmp/x.ready")
+    assert lt.parse_args(FAKE_CHROMIUM).ready_file is None

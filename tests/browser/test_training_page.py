@@ -104,6 +104,20 @@ def test_play_change_keep_while_playing_and_pause(app_server, page):
     assert _step(page) == paused_step  # the server's answer to the pause shows the same snapshot
     H.assert_no_exception(page)
 
+    # Play again: the run goes on from the step shown (the server rebuilt it in the background and trained this
+    # first batch while paused), frame after frame: every step shown is the one before plus 10.
+    page.locator(VIEW).evaluate("""r => { window.__lvSteps = [];
+        new MutationObserver(() => window.__lvSteps.push(Number(r.dataset.step)))
+            .observe(r, {attributes: true, attributeFilter: ["data-step"]}); }""")
+    page.keyboard.press("p")
+    _wait_for(page, "training to go on after Pause", lambda: (_step(page) or 0) >= paused_step + 300)
+    seen = [paused_step] + page.evaluate("window.__lvSteps")
+    steps = [b for a, b in zip([None] + seen, seen) if b != a]  # a frame may set the same step again
+    assert steps[1] == paused_step + 10 and all(b - a == 10 for a, b in zip(steps, steps[1:])), steps[:40]
+    page.locator(".lv-play").click()
+    H.wait_idle(page)
+    H.assert_no_exception(page)
+
 
 def test_download_frame_as_png_and_svg(app_server, page, tmp_path):
     _open(page, f"{app_server}/Live_training")
