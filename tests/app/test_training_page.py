@@ -177,14 +177,17 @@ def test_the_first_batch_after_pause_is_trained_while_paused(monkeypatch):
     batch = _batch(at)
     assert calls == [] and [s["step"] for s in batch["snapshots"]] == ahead.steps
     assert batch["snapshots"][0]["step"] == step + S and _step(at) == step + S * n
-    # Pause again, move the keep while paused: the batch trained ahead is not the one Play needs.
+    _need(at)  # the view asks for the next batch as the first arrives: trained ahead too
+    assert calls == [] and _batch(at)["snapshots"][0]["step"] == step + S * (n + 1)
+    assert _step(at) == step + S * (n + pg.batch_frames(S))
+    # Pause again, move the keep while paused: the batches trained ahead are not the ones Play needs.
     at.session_state[tp.PLAYING] = False
     at.session_state[tp.ASKED] = ("pause", _step(at))
     at.run()
-    assert shared.idle(60) and calls == [1]  # trained ahead, with keep 0.5
+    assert shared.idle(60) and calls == [1, 1]  # trained ahead, with keep 0.5
     at.slider(key="t_keep_h").set_value(0.2).run()
     _play(at, _step(at))
-    assert calls == [1, 1] and _batch(at)["meta"]["names"][1] == "dropout q=0.2"
+    assert calls == [1, 1, 1] and _batch(at)["meta"]["names"][1] == "dropout q=0.2"
 
 
 def test_pause_sends_the_step_shown_without_training_and_play_goes_on_from_it(monkeypatch):
@@ -213,7 +216,8 @@ def test_pause_sends_the_step_shown_without_training_and_play_goes_on_from_it(mo
     assert paused["flags"] == pg.FLAG_RESET and [s["step"] for s in paused["snapshots"]] == [step]
     assert paused["history_steps"][-1] == step
     assert tp.shared_batches().idle(60)
-    assert trained == [("replay", "dlab-prefetch"), ("batch", "dlab-prefetch")]  # none in the script thread
+    # None in the script thread: the worker rebuilt the run, then trained Play's first batch and the one after.
+    assert trained == [("replay", "dlab-prefetch"), ("batch", "dlab-prefetch"), ("batch", "dlab-prefetch")]
     again = real_replay(batch, k)  # the same run, rebuilt by stepping through the batch again, and drawn anew
     geometry = at.session_state[tp.GEOMETRY][1]
     drawn = pg.encode_batch(geometry, again, [pg.snapshot_record(again, pg.grid_codes(again, geometry))],
@@ -235,7 +239,37 @@ def test_pause_sends_the_step_shown_without_training_and_play_goes_on_from_it(mo
     assert all(np.array_equal(x["grid"], y["grid"]) and np.array_equal(x["metrics"], y["metrics"], equal_nan=True)
                for x, y in zip(played["snapshots"], pg.decode_batch(pg.encode_batch(
                    geometry, again, expected.records, seq=1, speed=S, playing=True, reset=False, meta={}))["snapshots"]))
-    assert len(trained) == 2  # Play's run found its batch trained: nothing more
+    _need(at)
+    assert len(trained) == 3  # Play's run and the next request found their batches trained: nothing more
+
+
+def test_reset_and_step_while_a_paused_run_is_pending(monkeypatch):
+    """Reset needs no rebuilt weights (the initial ones are kept): the pending run is dropped untrained. Step
+    rebuilds it first and steps from the step shown."""
+    at = _run()
+    _play(at, 0)
+    _need(at)
+    step = _step(at) - S * 5
+
+    def pause():
+        batch, k = tp._kept_at(at.session_state[tp.KEPT], at.session_state[tp.LIVE], step)
+        at.session_state[tp.PLAYING] = False
+        at.session_state[tp.PAUSED] = pg.PendingRun(batch, k)  # what _pause_at does (no ASKED: nothing ahead)
+        at.run()
+        assert not at.exception and _step(at) == step
+
+    pause()
+    calls = []
+    real = pg.replay
+    monkeypatch.setattr(pg, "replay", lambda *a: calls.append(a[1]) or real(*a))
+    _click(at, "t_reset")
+    assert _step(at) == 0 and tp.PAUSED not in at.session_state and calls == []
+    _play(at, 0)
+    _need(at)
+    step = _step(at) - S * 5
+    pause()
+    _click(at, "t_step")
+    assert _step(at) == step + S and tp.PAUSED not in at.session_state and len(calls) == 1
 
 
 def test_third_model_and_data_sets():

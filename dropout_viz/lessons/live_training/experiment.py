@@ -721,9 +721,12 @@ class SharedBatches:
         self.shared = 0
         self.failed_ahead = 0  # prefetches that raised (the batch is then trained when asked for)
 
-    def prefetch(self, owner, live: Live | PendingRun, hps: train.Hyper, view: View, n: int, speed: int) -> None:
+    def prefetch(self, owner, live: Live | PendingRun, hps: train.Hyper, view: View, n: int, speed: int,
+                 then: int = 0) -> None:
         """Train play_batch(live, hps, view, n, speed) ahead, in this object's worker thread, so that the call
-        that asks for it later (the next Play after a Pause) finds it done, or waits for it if it is training.
+        that asks for it later (the next Play after a Pause) finds it done, or waits for it if it is training;
+        with ``then`` > 0 also the batch of ``then`` snapshots that follows it (the view asks for that one as
+        soon as the first has come), unless the owner has asked for another batch ahead meanwhile.
 
         One worker trains these one at a time, the oldest first, so a wave of Pauses does not crowd the
         batches of the sessions still playing; ``owner`` (a session) has one batch waiting at most: a newer one
@@ -731,9 +734,11 @@ class SharedBatches:
         PendingRun is rebuilt first (by the worker, unless its session asked for it sooner). Returns at once."""
         if n < 1:
             raise ValueError(f"n (snapshots) must be at least 1, got {n}")
+        if then < 0:
+            raise ValueError(f"then (snapshots) must be at least 0, got {then}")
         with self._lock:
             self._ahead.pop(owner, None)
-            self._ahead[owner] = (live, hps, view, n, speed)
+            self._ahead[owner] = (live, hps, view, n, speed, then)
             while len(self._ahead) > self.ahead:
                 self._ahead.popitem(last=False)
             if self._worker is None:  # the worker ends when nothing waits: no thread idles for an idle server
@@ -761,10 +766,13 @@ class SharedBatches:
                 if not self._ahead:
                     self._worker = None
                     return
-                _owner, job = self._ahead.popitem(last=False)
+                owner, (run, hps, view, n, speed, then) = self._ahead.popitem(last=False)
             try:
-                run, *rest = job
-                self.play_batch(settled(run), *rest)
+                batch = self.play_batch(settled(run), hps, view, n, speed)
+                with self._lock:
+                    follow = then and batch.end.diverged is None and owner not in self._ahead
+                if follow:
+                    self.play_batch(batch.end, hps, view, then, speed)
             except Exception:  # noqa: BLE001 - a failed prefetch costs only its time: the batch is trained when asked
                 with self._lock:
                     self.failed_ahead += 1

@@ -378,11 +378,11 @@ def apply_pending(hps, speed: int = experiment.CHUNK) -> None:
     action = st.session_state.pop(PENDING, None)
     if action is None:
         return
-    live = _settle()
     if action == "step":
-        st.session_state[LIVE] = experiment.advance(live, hps, speed)
-    elif action == "reset":
-        st.session_state[LIVE] = experiment.reset(live)
+        st.session_state[LIVE] = experiment.advance(_settle(), hps, speed)
+    elif action == "reset":  # back to the initial weights: a pending run's weights are not needed
+        st.session_state[LIVE] = experiment.reset(st.session_state[LIVE])
+        st.session_state.pop(PAUSED, None)
         st.session_state.pop(KEPT, None)  # the steps start again from 0: no kept batch belongs to them
 
 
@@ -469,7 +469,7 @@ def _go_to(step) -> None:
 def _pause_at(step) -> None:
     """Pause: the run becomes the one at the step the browser stopped on, as _go_to, but without training in this
     run: a kept batch has that step's picture, history and mask, and its weights are rebuilt in the background
-    (experiment.PendingRun), before anything needs them (Play, Step, a download, a new page run)."""
+    (experiment.PendingRun), before anything needs them (Play, Step, a download, the digits' mistakes)."""
     live = _settle()
     if live is None or experiment.step_of(live) == step or live.diverged is not None:
         return _go_to(step)
@@ -637,10 +637,11 @@ def _live_body(names, keeps, hps, lr, presenter, l2=0.0, speed=SPEED_DEFAULT) ->
         live_view.mount(data, key=VIEW, on_event=_on_view_event)
     if not playing and asked is not None and asked[0] == "pause" and live.diverged is None:
         # The student pressed Pause and will likely press Play again: rebuild the run at the step shown and train
-        # the first batch of that Play now, in the server's worker, while they look and talk, instead of on
-        # Play's own request (a class tends to press Pause and Play together).
+        # the first two batches of that Play now (the view asks for the second as the first arrives), in the
+        # server's worker, while they look and talk, instead of on Play's requests (a class tends to press Pause
+        # and Play together).
         shared_batches().prefetch(_session_id(), pending if pending is not None else live, hps, view,
-                                  experiment.first_batch_frames(speed), speed)
+                                  experiment.first_batch_frames(speed), speed, then=experiment.batch_frames(speed))
     if setup.dataset == "digits" and not playing:
         _digit_mistakes(_settle(), names)
 

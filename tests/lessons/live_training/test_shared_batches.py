@@ -236,3 +236,36 @@ def test_a_pending_run_is_rebuilt_once_by_whoever_asks_first_and_a_failure_reach
     assert shared.idle(60) and shared.failed_ahead == 1
     with pytest.raises(RuntimeError, match="no memory"):
         failing.result()
+
+
+def test_a_batch_ahead_can_bring_the_one_after_it_unless_its_owner_asked_again(monkeypatch):
+    (a,), view, hps = _runs(1)
+    calls, real = _counting(monkeypatch)
+    shared = pg.SharedBatches()
+    shared.prefetch("s", a, hps, view, 2, 10, then=3)
+    assert shared.idle(60) and calls == [10, 10] and shared.trained == 2
+    first = shared.play_batch(a, hps, view, 2, 10)
+    second = shared.play_batch(first.end, hps, view, 3, 10)  # what the view asks for next: done
+    assert len(calls) == 2 and second.records == real(first.end, hps, view, 3, 10).records
+    with pytest.raises(ValueError, match="then"):
+        shared.prefetch("s", a, hps, view, 2, 10, then=-1)
+
+
+def test_the_batch_after_is_skipped_when_its_owner_asked_for_another_meanwhile(monkeypatch):
+    (a,), view, hps = _runs(1)
+    real = pg.play_batch
+    started, go, calls = threading.Event(), threading.Event(), []
+
+    def slow(live, hps_, view_, n, speed):
+        calls.append(n)
+        started.set()
+        go.wait(30)
+        return real(live, hps_, view_, n, speed)
+
+    monkeypatch.setattr(pg, "play_batch", slow)
+    shared = pg.SharedBatches()
+    shared.prefetch("s", a, hps, view, 2, 10, then=3)
+    assert started.wait(30)
+    shared.prefetch("s", a, hps, view, 4, 10)  # a value moved after Pause: another first batch, nothing after it
+    go.set()
+    assert shared.idle(60) and calls == [2, 4]
