@@ -715,7 +715,7 @@ class SharedBatches:
         self._done: OrderedDict = OrderedDict()
         self._running: dict = {}
         self._lock = threading.Lock()
-        self._ahead: OrderedDict = OrderedDict()  # owner -> (live, hps, view, n, speed), oldest first
+        self._ahead: OrderedDict = OrderedDict()  # owner -> (live, hps, view, n, speed, then), oldest first
         self._worker: threading.Thread | None = None
         self.trained = 0  # batches trained here (the rest were shared)
         self.shared = 0
