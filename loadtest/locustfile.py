@@ -505,12 +505,7 @@ class Player(_Base):
             self.act("page_change", tab.go, TRAINING)
             tab = self.tab
         if tab.view is not None and tab.view.playing:  # back on a page still playing: no Play to press
-            try:
-                PLAY_ACTION.resume(tab)
-            except ActionFailed as exc:
-                record(self.index, "play", 0.0, exc)
-                self._recover()
-                return
+            PLAY_ACTION.resume(tab)
         elif self.act("play", PLAY_ACTION.start, tab) is None:
             return
         end = time.monotonic() + PLAY_S
