@@ -25,3 +25,36 @@ def test_warm_gives_up_when_nothing_answers():
     out = subprocess.run([sys.executable, str(ROOT / "scripts" / "warm.py"), "--url", "http://127.0.0.1:9",
                           "--wait", "1"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 1 and "does not answer" in out.stderr
+
+
+def test_the_walk_sets_every_control_to_each_of_its_values_one_at_a_time(tmp_path):
+    """scripts/warm.py --walk against a small app: every control of the page and of each tab goes through its
+    walk values (at most max_values, a number input its `numbers` nearest) with every other control at its
+    default, then back to its default; nothing else is asked of the server."""
+    import json
+
+    import serve
+
+    log = tmp_path / "runs.jsonl"
+    replica = serve.start_replica("r0", serve.free_port(), app=ROOT / "tests" / "data" / "walk_app.py",
+                                  log=tmp_path / "replica.log", cache_dir=tmp_path / "cache",
+                                  extra_env={"DROPOUT_LAB_WALK_LOG": str(log)})
+    try:
+        serve.wait_healthy(replica.url, replica.proc, replica.log)
+        rows = warm.walk(replica.url, pages=[], max_values=3, numbers=4, budget_s=120)
+    finally:
+        serve.stop(replica.proc)
+    runs = [json.loads(line) for line in log.read_text().splitlines()]
+    defaults = {"keep": 0.3, "mode": "a", "seed": 0, "k": 1}
+    moved = set()
+    for run in runs:
+        changed = {name: v for name, v in run.items() if v != defaults[name]}
+        assert len(changed) <= 1, f"two controls away from their defaults at once: {run}"
+        moved |= set(changed.items())
+    # the three slider values nearest 0.3, both other modes, seeds 1-4 (not 0 - 1: below the minimum), k 2 and 3
+    assert moved == {("keep", 0.4), ("keep", 0.2), ("keep", 0.5), ("mode", "b"), ("mode", "c"),
+                     ("seed", 1), ("seed", 2), ("seed", 3), ("seed", 4), ("k", 2), ("k", 3)}
+    assert "k" in runs[-1] and runs[-1] == {"keep": 0.3, "mode": "a", "k": 1}  # the last tab, all back at defaults
+    by_control = {r.control: r for r in rows}
+    assert {name: r.values for name, r in by_control.items()} == {"Keep q": 4, "Mode": 3, "Seed": 5, "k": 3}
+    assert not [r.errors for r in rows if r.errors]
