@@ -44,17 +44,21 @@ help:
 	@echo "make clean        remove test artifacts and caches; make distclean also removes .venv"
 
 # scripts/warm.py opens every page once in the background as soon as the server answers, so that the class finds
-# the default views computed (it stops by itself; WARM=0 leaves it out).
+# the default views computed (it stops by itself; WARM=0 leaves it out). WALK=1 (before a lecture) also moves
+# every control of every page through its values: about 6 minutes on 2 cores, and about 3 GB per server.
 WARM ?= 1
+WALK ?= 0
+WALK_FLAG := $(if $(filter 1,$(WALK)),--walk,)
 run: $(VENV)/.stamp-run catalogs
 	@echo "Dropout Lab: open http://localhost:$(PORT)  (Ctrl+C stops it)"
-	@if [ "$(WARM)" = 1 ]; then $(PY) scripts/warm.py --url http://127.0.0.1:$(PORT) --wait 300 & fi
+	@if [ "$(WARM)" = 1 ]; then $(PY) scripts/warm.py --url http://127.0.0.1:$(PORT) --wait 300 $(WALK_FLAG) & fi
 	$(PY) -m streamlit run app.py --server.headless true --server.address $(ADDRESS) \
 	    --server.port $(PORT) --browser.gatherUsageStats false
 
 # N replicas sharing the compilation cache, nginx in front (sticky sessions, websockets); Ctrl+C stops all.
 serve: $(VENV)/.stamp-run $(NGINX) catalogs
-	DROPOUT_LAB_NGINX=$(NGINX) $(PY) scripts/serve.py --replicas $(REPLICAS) --port $(PORT) --address $(ADDRESS)
+	DROPOUT_LAB_NGINX=$(NGINX) $(PY) scripts/serve.py --replicas $(REPLICAS) --port $(PORT) --address $(ADDRESS) \
+	    $(WALK_FLAG)
 
 test: $(VENV)/.stamp-dev $(CHROMIUM) $(CJK_FONT) $(NODE) $(NGINX) catalogs
 	DROPOUT_LAB_CHROMIUM=$(CHROMIUM) DROPOUT_LAB_NGINX=$(NGINX) $(PY) -m pytest $(PYTEST_ARGS)

@@ -272,6 +272,8 @@ def main(argv=None) -> int:
     p.add_argument("--address", default="0.0.0.0", help="nginx's address (default 0.0.0.0; 127.0.0.1: this machine only)")
     p.add_argument("--duration", type=float, default=None, help="stop after this many seconds (default: Ctrl+C)")
     p.add_argument("--no-warm", action="store_true", help="do not open every page once on each replica at start")
+    p.add_argument("--walk", action="store_true", help="after opening the pages, move every control of every page "
+                   "through its values on each replica (scripts/warm.py --walk: minutes; before a lecture)")
     p.add_argument("--write-compose-conf", action="store_true",
                    help="write deploy/nginx.compose.conf (the template rendered for deploy/compose.yaml) and exit")
     args = p.parse_args(argv)
@@ -290,9 +292,11 @@ def main(argv=None) -> int:
               f"({args.replicas} replicas: {', '.join(r.url for r in dep.replicas)}; nginx prefix {prefix}; "
               "Ctrl+C stops)", flush=True)
         # Every replica computes the pages' default views once before the class arrives (scripts/warm.py; each
-        # replica has its own st.cache_data, the compilation cache is shared). --no-warm leaves it out.
+        # replica has its own st.cache_data, the compilation cache is shared). --no-warm leaves it out; --walk
+        # also moves every control (the class's first moves then find their settings computed).
         warmers = [] if args.no_warm else [
-            subprocess.Popen([sys.executable, str(ROOT / "scripts" / "warm.py"), "--url", r.url])
+            subprocess.Popen([sys.executable, str(ROOT / "scripts" / "warm.py"), "--url", r.url]
+                             + (["--walk"] if args.walk else []))
             for r in dep.replicas]
         end = None if args.duration is None else time.monotonic() + args.duration
         down: set[str] = set()
