@@ -57,8 +57,7 @@ run: $(VENV)/.stamp-run catalogs
 
 # N replicas sharing the compilation cache, nginx in front (sticky sessions, websockets); Ctrl+C stops all.
 serve: $(VENV)/.stamp-run $(NGINX) catalogs
-	DROPOUT_LAB_NGINX=$(NGINX) $(PY) scripts/serve.py --replicas $(REPLICAS) --port $(PORT) --address $(ADDRESS) \
-	    $(WALK_FLAG)
+	DROPOUT_LAB_NGINX=$(NGINX) $(PY) scripts/serve.py --replicas $(REPLICAS) --port $(PORT) --address $(ADDRESS) $(WALK_FLAG)
 
 test: $(VENV)/.stamp-dev $(CHROMIUM) $(CJK_FONT) $(NODE) $(NGINX) catalogs
 	DROPOUT_LAB_CHROMIUM=$(CHROMIUM) DROPOUT_LAB_NGINX=$(NGINX) $(PY) -m pytest $(PYTEST_ARGS)

@@ -265,6 +265,11 @@ class Deployment:
         self.stop()
 
 
+def warm_command(url: str, walk: bool) -> list[str]:
+    """The warm-up of one replica: scripts/warm.py opens every page; with walk, then moves every control."""
+    return [sys.executable, str(ROOT / "scripts" / "warm.py"), "--url", url] + (["--walk"] if walk else [])
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--replicas", type=int, default=2, help="Streamlit processes behind nginx (default 2)")
@@ -294,10 +299,7 @@ def main(argv=None) -> int:
         # Every replica computes the pages' default views once before the class arrives (scripts/warm.py; each
         # replica has its own st.cache_data, the compilation cache is shared). --no-warm leaves it out; --walk
         # also moves every control (the class's first moves then find their settings computed).
-        warmers = [] if args.no_warm else [
-            subprocess.Popen([sys.executable, str(ROOT / "scripts" / "warm.py"), "--url", r.url]
-                             + (["--walk"] if args.walk else []))
-            for r in dep.replicas]
+        warmers = [] if args.no_warm else [subprocess.Popen(warm_command(r.url, args.walk)) for r in dep.replicas]
         end = None if args.duration is None else time.monotonic() + args.duration
         down: set[str] = set()
         try:

@@ -58,3 +58,19 @@ def test_the_walk_sets_every_control_to_each_of_its_values_one_at_a_time(tmp_pat
     by_control = {r.control: r for r in rows}
     assert {name: r.values for name, r in by_control.items()} == {"Keep q": 4, "Mode": 3, "Seed": 5, "k": 3}
     assert not [r.errors for r in rows if r.errors]
+
+
+@pytest.mark.parametrize("walk", [False, True])
+def test_make_run_and_make_serve_walk_only_when_asked(walk):
+    """WALK=1 adds --walk to the warm-up of make run and to make serve (which gives it to every replica's
+    warm-up); without it neither walks."""
+    import serve
+
+    extra = ["WALK=1"] if walk else []
+    for target in ("run", "serve"):
+        out = subprocess.run(["make", "-n", target, *extra], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        lines = [line for line in out.stdout.splitlines() if ("warm.py" in line or "serve.py" in line)]
+        assert lines, out.stdout
+        assert ("--walk" in " ".join(lines)) == walk, lines
+    assert ("--walk" in serve.warm_command("http://127.0.0.1:1", walk)) == walk
