@@ -10,7 +10,10 @@ the script thread's CPU time of every run), connects ONE client over Streamlit's
   tab            each tab of the page's URL-bound tab selector opened (as a click on the tab does)
   control        every slider / select / number input (main area, not the sidebar) of the open tab: --warm moves
                  first (compile, caches), then --moves moves to values the control has not had on this page (so
-                 the caches do not hide the cost), then --seen moves back to values it had (the cached case)
+                 the caches do not hide the cost), then --seen moves back to values it had (the cached case), then
+                 back to its first value, unmeasured: every control is moved from the page's defaults
+  --walk         first walks the measured pages as `make serve WALK=1` does before a lecture (scripts/warm.py):
+                 the moves then cost what a class's first moves cost after the walk
 
 For each action it measures the SERVER PROCESS's CPU (its CPU-time clock, user + system, all its threads: the
 script thread, the event loop that serialises and sends, JAX's pool) from just before the request is sent until
@@ -151,7 +154,8 @@ class Row:
 
 def move_control(client: Client, row: Row, find, *, warm: int, moves: int, seen: int, budget_s: float) -> None:
     """warm moves, then `moves` moves to values not had before, then `seen` moves back to values had; stops early
-    when the control has no new value left or after budget_s of wall time."""
+    when the control has no new value left or after budget_s of wall time. Then the control goes back to its
+    first value, unmeasured: every control is measured from the page's defaults, the others untouched."""
     had = []
     widget = find()
     cur = current_value(widget, client.sent)
@@ -182,6 +186,9 @@ def move_control(client: Client, row: Row, find, *, warm: int, moves: int, seen:
         if widget is None:
             return
         row.seen.append(client.set_widget(widget, value))
+    widget = find()  # back to where it started (not measured): the next control is moved from the defaults
+    if widget is not None and current_value(widget, client.sent) != had[0]:
+        client.set_widget(widget, had[0])
 
 
 def measure_page(client: Client, name: str, page_hash: str, args, log) -> list[Row]:

@@ -20,7 +20,9 @@ from typing import Callable
 import plotly.graph_objects as go
 import streamlit as st
 
-MAX_FIGURES = 256  # over every lesson; a figure is at most a few hundred kB
+# Over every lesson: the start-up walk (scripts/warm.py --walk) builds about 3,000; a figure is at most a few
+# hundred kB, most far less.
+MAX_FIGURES = 4096
 
 
 @st.cache_resource(max_entries=MAX_FIGURES, show_spinner=False)
