@@ -313,6 +313,21 @@ def test_decision_surfaces_share_one_scale():
         F.decision_surfaces([dict(probs=p), dict(probs=p[:3])], xs=xs, ys=ys)
 
 
+def test_decision_surfaces_send_probabilities_as_float32():
+    """The surfaces and their P = 0.5 boundaries carry float32 arrays (half the bytes of every run that shows them,
+    base64 in the figure's JSON); the values are the probabilities to float32's precision."""
+    xs, ys, p = grid_and_probs(10)
+    fig = F.decision_surfaces([dict(title="a", probs=p), dict(title="b", probs=p ** 2)], xs=xs, ys=ys)
+    drawn = traces(fig, "surface") + traces(fig, "boundary")
+    assert len(drawn) == 4
+    for tr, want in zip(drawn, [p, p ** 2, p, p ** 2]):  # the two surfaces, then the two boundaries
+        z = np.asarray(tr.z)
+        assert z.dtype == np.float32
+        np.testing.assert_allclose(z, want, rtol=0, atol=1e-7)
+    spec = json.loads(fig.to_json())
+    assert {t["z"]["dtype"] for t in spec["data"] if t.get("meta") in ("surface", "boundary")} == {"f4"}
+
+
 def test_difference_heatmap_is_symmetric_and_reports_max():
     xs, ys, p = grid_and_probs(10)
     d = p - 0.5
