@@ -349,6 +349,15 @@ def finder(client: Client, widget: sp.Widget):
     return find
 
 
+def wanted(filters: list[str], name: str, path: str) -> bool:
+    """Whether a page is asked for: no filters, or one of them (lower case) is part of its name or URL path
+    ('home' for the home page, whose path is empty)."""
+    if not filters:
+        return True
+    names = {name.lower(), path.lower(), "home" if path == "" else path.lower()}
+    return any(f in n for f in filters for n in names)
+
+
 def main_tabs(client: Client) -> Tabs | None:
     """The page's URL-bound tab selector in the main area, if it has one."""
     selectors = [t for t in client.tabs.values() if t.path[0] != SIDEBAR]

@@ -56,7 +56,8 @@ import psutil  # noqa: E402
 import warm  # noqa: E402  (scripts/warm.py: the start-up walk)
 from loadtest import protocol as sp  # noqa: E402
 from loadtest.controls import (KINDS, ActionFailed, Client, ProbeRuns, candidates,  # noqa: E402
-                               current_value, finder, main_tabs, server_cpu_s, tab_controls, widget_name)
+                               current_value, finder, main_tabs, server_cpu_s, tab_controls, wanted,
+                               widget_name)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -250,13 +251,6 @@ def markdown_table(rows: list[dict]) -> str:
                      f"{r['n']} | {fmt(r['cpu_p50_ms'])} | {fmt(r['cpu_max_ms'])} | {fmt(r['thread_p50_ms'])} | "
                      f"{fmt(r['bytes_p50'])} | {fmt(r['seen_cpu_p50_ms'])} |")
     return "\n".join(lines)
-
-
-def wanted(filters: list[str], name: str, path: str) -> bool:
-    if not filters:
-        return True
-    names = {name.lower(), path.lower(), "home" if path == "" else path.lower()}
-    return any(f in n for f in filters for n in names)
 
 
 def parse_args(argv=None) -> argparse.Namespace:

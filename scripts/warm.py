@@ -87,7 +87,7 @@ def walk(url: str, *, pages: list[str], max_values: int, numbers: int, budget_s:
         # the app's pages as its navigation lists them (an app of one page sends none: that page)
         for name, path, digest in list(client.nav) or [("", "", client.page.page_script_hash)]:
             shown = "home" if path == "" else name
-            if pages and not any(p in shown.lower() or (path and p in path.lower()) for p in pages):
+            if not controls.wanted(pages, name, path):
                 continue
             if time.monotonic() > deadline:
                 break

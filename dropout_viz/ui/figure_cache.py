@@ -20,6 +20,10 @@ from typing import Callable
 import plotly.graph_objects as go
 import streamlit as st
 
+# Settings each lesson's cached result or figure function keeps (st.cache_data, st.cache_resource): every setting
+# one control away from a page's defaults, which the start-up walk (scripts/warm.py --walk) computes, fits.
+SETTINGS = 128
+
 # Over every lesson: the start-up walk (scripts/warm.py --walk) builds about 3,000; a figure is at most a few
 # hundred kB, most far less.
 MAX_FIGURES = 4096

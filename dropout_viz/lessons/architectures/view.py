@@ -66,12 +66,12 @@ def _bar(what: str):
     return progress.bar(text, _("chunks"))
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def diagram(seed: int, keep: float) -> np.ndarray:
     return ex.diagram_masks(seed, keep)
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def sequences(seeds: int, keep: float) -> ex.SequenceResult:
     report, clear = _bar(N_("Training the RNNs (all variants and seeds together)"))
     out = ex.sequence_experiment(seeds, keep, CONFIG, on_progress=report)
@@ -79,12 +79,12 @@ def sequences(seeds: int, keep: float) -> ex.SequenceResult:
     return out
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def sampling(seed: int, blocks: int, p_last: float, schedule: str) -> ex.DepthSampling:
     return ex.depth_sampling(seed, blocks, p_last, schedule, N_SAMPLES)
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def schedules(seeds: int) -> ex.ScheduleResult:
     report, clear = _bar(N_("Training the residual networks (all settings and seeds together)"))
     out = ex.schedule_experiment(SWEEP_P, seeds, CONFIG, on_progress=report)

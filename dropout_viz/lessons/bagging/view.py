@@ -8,7 +8,7 @@ import streamlit as st
 
 from ...core import datasets
 from ...core import ensemble_training as et
-from ...ui import controls, layout, nav, progress, widgets  # noqa: F401  (nav: the frame every view sits in)
+from ...ui import controls, figure_cache, layout, nav, progress, widgets  # noqa: F401  (nav: the frame every view sits in)
 from ...ui.controls import Control
 from ...ui.i18n import N_, _, current_language, keep_words
 from . import experiment as ex
@@ -74,7 +74,7 @@ Stopped = progress.Stopped
 TRAINING = N_("Training 13 networks without masks, and dropout and boosting with them")
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def _ensemble_run(name: str, noise: float, width: int, keep: float, steps: int, seed: int) -> et.EnsembleRun:
     """All models for one setting; the number k of bagged networks averaged is not part of it."""
     what, unit = _(TRAINING), _("steps")
@@ -96,7 +96,7 @@ def ensemble_run(c: BaggingControls) -> et.EnsembleRun:
                               shown=shown, again=again)
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def _results(name: str, noise: float, width: int, keep: float, steps: int, seed: int, k: int) -> ex.Result:
     """The numbers the page shows for k averaged bagged networks."""
     run = _ensemble_run(name, noise, width, keep, steps, seed)
@@ -108,7 +108,7 @@ def results(c: BaggingControls) -> ex.Result:
     return _results(*c.training, c.k)
 
 
-@st.cache_resource(max_entries=128, show_spinner=False)
+@st.cache_resource(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def _figures(training: tuple, k: int, lang: str, presenter: bool) -> dict:
     """The page's three figures for one setting, built once and shared: a value seen before (k back to 8, the
     class on the same settings) costs no Plotly work, which is most of a run's server time once the networks

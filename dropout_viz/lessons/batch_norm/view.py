@@ -79,12 +79,12 @@ def _stoppable(task: str, settings: tuple, compute, box=st):
 
 # --- cached experiments (plain scalars in, NumPy out) ---------------------------------------------------------
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def shift_result(seed: int, keep: float, order: str) -> ex.ShiftView:
     return ex.default_shift(seed, keep, order, CONFIG)
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def orders_result(seeds: int, keep: float) -> ex.OrdersResult:
     slot, report = _progress()
     out = ex.orders_experiment(seeds, keep, CONFIG, on_chunk=report)
@@ -92,7 +92,7 @@ def orders_result(seeds: int, keep: float) -> ex.OrdersResult:
     return out
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def width_result(seeds: int, keep: float) -> ex.WidthResult:
     slot, report = _progress()
     out = ex.width_experiment(WIDTHS, seeds, keep, "bn_dropout", CONFIG, on_chunk=report)
@@ -100,7 +100,7 @@ def width_result(seeds: int, keep: float) -> ex.WidthResult:
     return out
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def heatmap_result(task: str, seeds: int) -> ex.HeatmapResult:
     slot, report = _progress()
     out = ex.heatmap_experiment(HEAT_KEEPS, HEAT_KEEPS, seeds, ex.PLACEMENT_TASKS[task], on_chunk=report)
@@ -108,7 +108,7 @@ def heatmap_result(task: str, seeds: int) -> ex.HeatmapResult:
     return out
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def layer_result(task: str, seeds: int) -> ex.LayerResult:
     slot, report = _progress()
     out = ex.layer_experiment(LAYER_KEEP_VALUES, seeds, ex.PLACEMENT_TASKS[task], on_chunk=report)

@@ -22,7 +22,7 @@ import streamlit as st
 from ...core import ensembles
 from ...core.ensembles import ModelSpec, droppable_units, first_k_below
 from ...core.masks import MAX_EXACT_UNITS
-from ...ui import layout, progress, widgets
+from ...ui import figure_cache, layout, progress, widgets
 from ...ui.controls import Control, draw, draw_one
 from ...ui.i18n import N_, _, current_language, keep_words
 from . import experiment as ex
@@ -89,7 +89,7 @@ def training_spinner():
                         "after gets it from the cache)…"))
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def trained(spec: ModelSpec) -> ensembles.TrainedModel:
     """The trained model of a spec, with a progress bar (replayed on a cache hit)."""
     report, clear = progress.bar((_("Training the network")), (_("steps")), scale=100)
@@ -108,12 +108,12 @@ def trained_or_stopped(spec: ModelSpec) -> ensembles.TrainedModel:
         again=(_("Train it after all")))
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def weight_scaled(spec: ModelSpec, _model: ensembles.TrainedModel) -> np.ndarray:
     return ex.weight_scaled(_model)
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def exact(spec: ModelSpec, _model: ensembles.TrainedModel):
     """Exact arithmetic and geometric ensembles, with a progress bar if big.
 
@@ -182,7 +182,7 @@ def panels(spec: ModelSpec, k: int, model: ensembles.TrainedModel, ens) -> ex.Pa
     return ex.panels(model, weight_scaled(spec, model), monte_carlo(spec, k, model), ens)
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def strip(spec: ModelSpec, _model: ensembles.TrainedModel) -> ex.Strip:
     return ex.strip(ex.key(spec.seed, ex.MASKS, 0), _model)
 
@@ -197,7 +197,7 @@ def convergence(spec: ModelSpec, model: ensembles.TrainedModel) -> ex.Convergenc
         again=(_("Follow them after all")))
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def _convergence(spec: ModelSpec, _model: ensembles.TrainedModel, _ens, _ws) -> ex.ConvergenceView:
     model, ens, ws = _model, _ens, _ws
     report, clear = progress.bar(
@@ -208,18 +208,18 @@ def _convergence(spec: ModelSpec, _model: ensembles.TrainedModel, _ens, _ws) -> 
     return conv
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def case_view(spec: ModelSpec, _model: ensembles.TrainedModel, _ens) -> ex.CaseView:
     return ex.case_view(_model, weight_scaled(spec, _model), _ens)
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def regression(seed: int, keep: float, passes: int, _model: ensembles.TrainedModel) -> ex.RegressionView:
     """_model: trained(ex.regression_spec(seed, keep))."""
     return ex.regression(ex.key(seed, ex.MASKS, 0), _model, passes)
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def uncertainty(spec: ModelSpec, passes: int, _model: ensembles.TrainedModel) -> dict:
     return ex.uncertainty(ex.key(spec.seed, ex.MASKS, 0), _model, weight_scaled(spec, _model), passes)
 
@@ -242,7 +242,7 @@ def difference_figure(spec: ModelSpec, k: int, with_exact: bool, a: str, b: str,
     return fig.difference(xs, ys, diff, a, b, presenter=presenter, lang=lang)
 
 
-@st.cache_resource(max_entries=128, show_spinner=False)
+@st.cache_resource(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def strip_figure(spec: ModelSpec, presenter: bool, lang: str, _model):
     xs, ys, _pts = ex.grid()
     return fig.strip(xs, ys, strip(spec, _model), presenter=presenter, lang=lang)
@@ -254,7 +254,7 @@ def convergence_figures(spec: ModelSpec, where: str, k: int, presenter: bool, la
     return fig.convergence(_conv, where, k, presenter=presenter, lang=lang)
 
 
-@st.cache_resource(max_entries=128, show_spinner=False)
+@st.cache_resource(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def case_figures(spec: ModelSpec, description: str, presenter: bool, lang: str, _cv):
     xs, ys, _pts = ex.grid()
     return fig.case(xs, ys, _cv, description, presenter=presenter, lang=lang)
@@ -265,12 +265,12 @@ def vote_figure(rows: tuple, normalise: bool, presenter: bool, lang: str):
     return fig.votes(ex.votes(rows, normalise), presenter=presenter, lang=lang)
 
 
-@st.cache_resource(max_entries=128, show_spinner=False)
+@st.cache_resource(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def regression_figure(seed: int, keep: float, passes: int, presenter: bool, lang: str, _model):
     return fig.regression(regression(seed, keep, passes, _model), keep, passes, presenter=presenter, lang=lang)
 
 
-@st.cache_resource(max_entries=128, show_spinner=False)
+@st.cache_resource(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def uncertainty_figure(spec: ModelSpec, passes: int, presenter: bool, lang: str, _model):
     model = _model
     xs, ys, _pts = ex.grid()

@@ -64,7 +64,7 @@ def trained() -> ex.Trained:
     return ex.train_plain(0, CONFIG)
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def sampled(seed: int, keep: float, block: int) -> ex.MaskSample:
     return ex.sample_masks(seed, keep, block, CONFIG.channels[0], CONFIG.n_masks)
 
@@ -74,7 +74,7 @@ def correlations() -> ex.LayerCorrelations:
     return ex.layer_correlations(trained())
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def comparison(seeds: int, keep: float, block: int) -> ex.Comparison:
     report, clear = progress.bar(_("Training the four kinds together, one seed at a time"), _("seeds"))
     out = ex.compare(seeds, keep, block, CONFIG, on_progress=report)

@@ -73,7 +73,7 @@ class PairControls:
 
 # --- cached experiment calls (plain scalars in, NumPy and floats out) ----------------------------------------
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def _trained_pair(name: str, width: int, keep: float, steps: int, seed: int) -> dict:
     """Train without / with dropout on a data set; the split and the networks both come from seed."""
     what, unit = _("Training the two networks"), _("steps")
@@ -84,26 +84,26 @@ def _trained_pair(name: str, width: int, keep: float, steps: int, seed: int) -> 
     return pair
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def _ablation(name: str, width: int, keep: float, steps: int, seed: int, n_orders: int) -> dict:
     pair = _trained_pair(name, width, keep, steps, seed)
     return ex.ablation(ex.key(seed, "ablation"), pair, ex.data(name, seed), datasets.DATASETS[name].n_classes,
                        n_orders)
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def _landscape(name: str, width: int, keep: float, steps: int, seed: int, n_dirs: int, t_max: float,
                split: str) -> dict:
     pair = _trained_pair(name, width, keep, steps, seed)
     return ex.landscape(ex.key(seed, "landscape"), pair, ex.data(name, seed), n_dirs, t_max, split)
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def _paths(keep: float, keep_input: float, width: int, max_depth: int, n_samples: int, seed: int) -> dict:
     return ex.paths(ex.key(seed, "paths"), keep, keep_input, width, max_depth, n_samples)
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def _jensen(d: int, keep: float, inverted: bool, bias: float, seed: int, k: int) -> dict:
     return ex.jensen(ex.key(seed, "jensen_unit"), ex.key(seed, "jensen_mc"), d, keep, inverted, bias, k)
 

@@ -20,7 +20,7 @@ from dropout_viz.core import datasets
 from dropout_viz.core.checks import quote
 from dropout_viz.figures import band_chart
 from dropout_viz.figures.style import CLASS_COLORS, model_colors
-from dropout_viz.ui import layout, widgets
+from dropout_viz.ui import figure_cache, layout, widgets
 from dropout_viz.ui.controls import Control, draw_one
 from dropout_viz.ui import progress
 from dropout_viz.ui.i18n import N_, _, current_language, keep_words
@@ -86,7 +86,7 @@ def setup_from(fields: dict) -> experiment.Setup:
     return experiment.Setup(**fields)
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def dataset(name: str, noise: float, n_train: int, test_share: float, data_seed: int, points_digest: str | None,
             _points: datasets.Points | None) -> datasets.Dataset:
     """The page's data split (shared by every session with the same settings; uploaded points by digest)."""
@@ -689,7 +689,7 @@ def _progress():
     return clear, report
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def keep_sweep(setup_fields: tuple, n_seeds: int, steps: int, lr: float, l2: float, keep_in: float,
                _points: datasets.Points | None = None) -> dict:
     """Test error against hidden keep over seeds (one vmapped computation), with a progress bar."""
@@ -701,7 +701,7 @@ def keep_sweep(setup_fields: tuple, n_seeds: int, steps: int, lr: float, l2: flo
     return out
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def size_keep_sweep(setup_fields: tuple, n_seeds: int, steps: int, lr: float, l2: float, keep_in: float,
                     _points: datasets.Points | None = None) -> dict:
     """Test error over training-set size x hidden keep x seeds (one vmapped computation), with a progress bar."""

@@ -299,12 +299,12 @@ def equivalence(seed: int, keep: float) -> sn.Equivalence:
         return _equivalence(seed, keep)
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def _equivalence(seed: int, keep: float) -> sn.Equivalence:
     return sn.standard_vs_inverted(seed, keep)
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def gallery(keep_in: float, keep_hidden: float) -> sn.Gallery:
     """The 16 subnetworks of the 2-2-1 network."""
     return sn.small_network_gallery(keep_in, keep_hidden)

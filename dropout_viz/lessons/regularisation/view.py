@@ -100,12 +100,12 @@ def draw_controls(tab: str, box) -> RegularisationControls:
 Stopped = progress.Stopped
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def _linear(keep: float, inverted: bool, n_samples: int, seed: int) -> ex.LinearResult:
     return ex.linear(ex.experiment_key(seed), keep, inverted, n_samples)
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def _bias_variance(inverted: bool, noise_std: float, keep: float, seed: int) -> ex.BiasVarianceResult:
     return ex.bias_variance(ex.experiment_key(seed), inverted, noise_std, keep)
 
@@ -115,7 +115,7 @@ def _bar(what: str, scale: int):
     return progress.bar(text, unit, scale=scale)
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def _rivals(name: str, keep: float, l2: float, l1: float, input_noise: float, smoothing: float, steps: int,
             seed: int) -> ex.RivalsResult:
     report, clear = _bar(N_("Training one network per regulariser"), CONFIG.rival_chunk)
@@ -125,7 +125,7 @@ def _rivals(name: str, keep: float, l2: float, l1: float, input_noise: float, sm
     return out
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def _noises(name: str, keep: float, steps: int, seed: int) -> ex.NoisesResult:
     report, clear = _bar(N_("Training under five kinds of noise"), CONFIG.noise_chunk)
     out = ex.noises(ex.experiment_key(seed), name, keep, steps, seed=seed, on_progress=report)
@@ -156,7 +156,7 @@ def rivals(c: RegularisationControls) -> ex.RivalsResult:
     return _stoppable("rg_rivals", "rivals", settings, lambda: _rivals(*settings))
 
 
-@st.cache_resource(max_entries=128, show_spinner=False)
+@st.cache_resource(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def _rival_figures(settings: tuple, labels: tuple[str, ...], lang: str, presenter: bool):
     """The rival regularisers' decision surfaces and weight histograms (the tab's two largest figures: most of a
     run's server time once the networks are trained), built once per setting and shared. Never changed after:

@@ -70,7 +70,7 @@ def _progress(message: str):
 # --- cached computations (plain scalars in, NumPy out) --------------------------------------------------------
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def classifiers(task: str, seed: int, keep: float) -> ex.Classifiers:
     slot, report = _progress(_("Training the dropout networks and the ensembles' networks together"))
     out = ex.train_classifiers(ex.seed_key(seed), task, seed, keep, CFG, progress=report)
@@ -78,20 +78,20 @@ def classifiers(task: str, seed: int, keep: float) -> ex.Classifiers:
     return out
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def test_predictions(task: str, seed: int, keep: float) -> ex.Predictions:
     clf = classifiers(task, seed, keep)
     return ex.classify(ex.seed_key(seed), clf, clf.data.x_test, CFG.max_masks)
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def curves(task: str, seed: int, keep: float, n_bins: int) -> dict:
     pred = test_predictions(task, seed, keep)
     y = classifiers(task, seed, keep).data.y_test
     return {s: tuple(ex.score_curves(pred, y, s, n_bins)) for s in ("ECE", "NLL", "Brier", "error")}
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def band(seed: int, kind: str, keep: float) -> ex.BandRun:
     what = {"dropout": _("Training the dropout networks for every training-set size"),
             "members": _("Training the ensembles' networks for every training-set size"),
@@ -102,7 +102,7 @@ def band(seed: int, kind: str, keep: float) -> ex.BandRun:
     return out
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def surface_predictions(seed: int, keep: float) -> tuple[ex.Predictions, ex.Predictions, ex.Predictions]:
     """Predictions of the moons' networks on the test points, the far ring and the grid (one call)."""
     clf = classifiers("moons", seed, keep)
