@@ -15,7 +15,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from ..figures import style
 from ..figures.alt import describe
 from ..figures.titles import wrap_title
-from . import layout
+from . import layout, plotly_element
 from .i18n import _, current_language
 
 IMAGE_KEY = "img"
@@ -198,22 +198,33 @@ def chart(fig, *, key: str | None = None, alt: str | None = None) -> None:
     the page's main figure (``key=layout.MAIN_FIGURE_KEY``) fills the first screen below the title and tab bar
     (layout.PRESENTER_FIGURE_CSS), beside its controls.
     """
-    height = "content"
-    if st.session_state.get("presenter"):
-        # Raised text makes long titles overrun a figure beside the controls: those get a smaller line or two.
-        fig = wrap_title(style.presenter_text(go.Figure(fig)))
-        if key == layout.MAIN_FIGURE_KEY:
-            # The browser sizes it to the first screen (layout.PRESENTER_FIGURE_CSS); the layout's height is
-            # what a reader without CSS (AppTest, the exported JSON) sees.
-            fig.update_layout(height=layout.PRESENTER_FIGURE_HEIGHT)
-            height = "stretch"
-    text = alt if alt else describe(fig, current_language())
+    presenter = bool(st.session_state.get("presenter"))
+    main = presenter and key == layout.MAIN_FIGURE_KEY
+    # The main figure in presenter mode: the browser sizes it to the first screen (layout.PRESENTER_FIGURE_CSS).
+    height = "stretch" if main else "content"
+    lang = current_language()
+    # The spec (and the description) made once per figure object: the views' figures are shared and never change.
+    p = plotly_element.prepared(fig, height=height, cache_key=(presenter, main, None if alt else lang),
+                                transform=_presenter_figure(main) if presenter else None,
+                                alt=None if alt else (lambda shown: describe(shown, lang)))
+    text = alt if alt else p.alt
     # plain(): every character but letters, digits and spaces as a character reference, so nothing in a title or
     # a trace name (which may quote an uploaded file's labels) is read as Markdown or HTML.
     # st.html, not st.markdown: the description is no paragraph of the page (AppTest lists it apart, too).
     st.html(f'<div class="dlab-alt" role="note">{plain(text, limit=MAX_ALT)}</div>')
     # theme=None: the figure keeps its own fonts and palette (presenter sizes, colour-blind-safe colours).
-    st.plotly_chart(fig, width="stretch", height=height, theme=None, config=chart_config(), key=key)
+    plotly_element.show(p, key=key, config=chart_config(), height=height)
+
+def _presenter_figure(main: bool):
+    """Presenter mode's copy of a figure: every text raised to the projector minimums, and long titles, which
+    then overrun a figure beside the controls, on a smaller line or two. The main figure gets the first screen's
+    height (what a reader without CSS, AppTest or the exported JSON, sees)."""
+    def transform(fig):
+        shown = wrap_title(style.presenter_text(go.Figure(fig)))
+        if main:
+            shown.update_layout(height=layout.PRESENTER_FIGURE_HEIGHT)
+        return shown
+    return transform
 
 MAX_ALT = 700
 
