@@ -244,7 +244,12 @@ def test_decision_surface_binary():
     np.testing.assert_allclose(np.asarray(surface.z), p)
     assert (surface.zmin, surface.zmax) == (0.0, 1.0)
     (boundary,) = traces(fig, "boundary")
-    assert boundary.contours.start == boundary.contours.end == 0.5
+    # p = σ(3 x₁): the boundary is the line x₁ = 0, from the bottom of the grid to its top, in one piece.
+    bx, by = np.asarray(boundary.x), np.asarray(boundary.y)
+    assert bx.size == ys.size and not np.isnan(bx).any()
+    np.testing.assert_allclose(bx, 0.0, atol=1e-6)
+    np.testing.assert_allclose(np.sort(by), ys, atol=1e-6)
+    assert boundary.mode == "lines" and boundary.showlegend is False
     train, test = traces(fig, "train"), traces(fig, "test")
     assert sum(len(t.x) for t in train) == 20 and sum(len(t.x) for t in test) == 10
     assert {t.marker.symbol for t in train}.isdisjoint({t.marker.symbol for t in test})
@@ -314,18 +319,95 @@ def test_decision_surfaces_share_one_scale():
 
 
 def test_decision_surfaces_send_probabilities_as_float32():
-    """The surfaces and their P = 0.5 boundaries carry float32 arrays (half the bytes of every run that shows them,
-    base64 in the figure's JSON); the values are the probabilities to float32's precision."""
-    xs, ys, p = grid_and_probs(10)
+    """The surfaces carry float32 arrays (half the bytes of every run that shows them, base64 in the figure's
+    JSON); the values are the probabilities to float32's precision. The P = 0.5 boundaries are their lines only
+    (float32 too), not the surface's values again."""
+    xs, ys, p = grid_and_probs(60)  # the pages' grid size
     fig = F.decision_surfaces([dict(title="a", probs=p), dict(title="b", probs=p ** 2)], xs=xs, ys=ys)
-    drawn = traces(fig, "surface") + traces(fig, "boundary")
-    assert len(drawn) == 4
-    for tr, want in zip(drawn, [p, p ** 2, p, p ** 2]):  # the two surfaces, then the two boundaries
+    drawn = traces(fig, "surface")
+    assert len(drawn) == 2
+    for tr, want in zip(drawn, [p, p ** 2]):
         z = np.asarray(tr.z)
         assert z.dtype == np.float32
         np.testing.assert_allclose(z, want, rtol=0, atol=1e-7)
     spec = json.loads(fig.to_json())
-    assert {t["z"]["dtype"] for t in spec["data"] if t.get("meta") in ("surface", "boundary")} == {"f4"}
+    assert {t["z"]["dtype"] for t in spec["data"] if t.get("meta") == "surface"} == {"f4"}
+    lines = [t for t in spec["data"] if t.get("meta") == "boundary"]
+    assert len(lines) == 2 and all("z" not in t and t["x"]["dtype"] == t["y"]["dtype"] == "f4" for t in lines)
+    surface_bytes = sum(len(json.dumps(t)) for t in spec["data"] if t.get("meta") == "surface")
+    assert sum(len(json.dumps(t)) for t in lines) < surface_bytes / 4
+
+
+def _on_level(z, pts, level):
+    """Each point lies on a grid edge whose ends are on either side of the level, where the linear interpolation
+    along that edge meets it."""
+    for c, r in pts:
+        if float(r).is_integer():
+            j, i = int(r), int(np.floor(c))
+            a, b, t = z[j, i], z[j, min(i + 1, z.shape[1] - 1)], c - i
+        else:
+            assert float(c).is_integer()
+            i, j = int(c), int(np.floor(r))
+            a, b, t = z[j, i], z[min(j + 1, z.shape[0] - 1), i], r - j
+        assert (a > level) != (b > level)
+        assert abs(a + t * (b - a) - level) < 1e-9
+
+
+def test_contour_lines_of_a_step_and_a_bump():
+    step = np.where(np.arange(4) < 2, 0.0, 1.0)[None, :].repeat(3, axis=0)
+    (line,) = F.contour_lines(step)
+    assert line.shape == (3, 2)  # a point on each row, joined into one line
+    np.testing.assert_allclose(line[:, 0], 1.5)
+    np.testing.assert_allclose(sorted(line[:, 1]), [0, 1, 2])
+    assert F.contour_lines(np.zeros((3, 4))) == []
+    bump = np.zeros((5, 5))
+    bump[2, 2] = 1.0
+    (ring,) = F.contour_lines(bump)
+    np.testing.assert_array_equal(ring[0], ring[-1])  # closed: ends where it starts
+    assert len(ring) == 5  # the four edges around the centre, and back
+    with pytest.raises(ValueError, match="z"):
+        F.contour_lines(np.zeros(4))
+    with pytest.raises(ValueError, match="z"):
+        F.contour_lines(np.full((3, 3), np.nan))
+
+
+def test_contour_lines_hold_every_segment_of_marching_squares_once():
+    """Random grids (saddles included): as many segments as marching squares draws (one per cell with two crossed
+    edges, two per saddle), consecutive points in one cell, every point where its edge crosses the level."""
+    r = rng()
+    for t in range(60):
+        h, w, level = 4 + t % 7, 5 + t % 9, 0.5
+        z = r.uniform(size=(h, w))
+        up = z > level
+        expected = 0
+        for j in range(h - 1):
+            for i in range(w - 1):
+                c = [up[j, i], up[j, i + 1], up[j + 1, i + 1], up[j + 1, i]]
+                expected += sum(c[k] != c[(k + 1) % 4] for k in range(4)) // 2
+        lines = F.contour_lines(z, level)
+        assert sum(len(line) - 1 for line in lines) == expected
+        for line in lines:
+            _on_level(z, line, level)
+            steps = np.abs(np.diff(line, axis=0))
+            assert np.all(steps <= 1.0 + 1e-12)  # neighbours share a cell
+        edges = [tuple(pt) for line in lines for pt in (line[:-1] if np.array_equal(line[0], line[-1]) else line)]
+        assert len(edges) == len(set(edges))  # every crossed edge once
+
+
+def test_the_boundary_is_the_level_line_in_data_coordinates():
+    """σ(4 (x₁ − 0.4 x₂)) on an uneven grid: the drawn boundary is x₁ = 0.4 x₂ to within the linear
+    interpolation's error, and a surface that never crosses 0.5 draws no points."""
+    xs = np.linspace(-2, 2, 41) ** 3 / 4
+    ys = np.linspace(-1.5, 1.5, 31)
+    xx, yy = np.meshgrid(xs, ys)
+    p = 1 / (1 + np.exp(-4 * (xx - 0.4 * yy)))
+    bx, by = F.boundary_xy(xs, ys, p)
+    assert bx.dtype == by.dtype == np.float32 and not np.isnan(bx).any()  # one piece
+    assert (by.min(), by.max()) == (ys[0], ys[-1])  # from the bottom of the grid to its top
+    np.testing.assert_allclose(bx, 0.4 * by, atol=0.02)
+    fig = F.decision_surface(xs, ys, np.full((ys.size, xs.size), 0.9))
+    (boundary,) = traces(fig, "boundary")
+    assert len(boundary.x) == 0
 
 
 def test_difference_heatmap_is_symmetric_and_reports_max():

@@ -3,12 +3,14 @@ from .charts import bar_compare, histograms, image_gallery, sweep_heatmap
 from .curves import band_chart, regression_fit, training_curves
 from .network import has_input_output_path, network_diagram, subnetwork_gallery
 from .style import base_layout, keep_text, model_colors
-from .surfaces import decision_surface, decision_surfaces, difference_heatmap
+from .surfaces import boundary_xy, contour_lines, decision_surface, decision_surfaces, difference_heatmap
 
 __all__ = [
     "band_chart",
     "bar_compare",
     "base_layout",
+    "boundary_xy",
+    "contour_lines",
     "decision_surface",
     "decision_surfaces",
     "difference_heatmap",

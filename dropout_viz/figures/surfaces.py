@@ -71,6 +71,98 @@ def _multiclass_z(p: np.ndarray):
     return cls + t, cls, conf, scale
 
 
+def contour_lines(z, level: float = 0.5) -> list[np.ndarray]:
+    """Where the grid values z (ny, nx) cross ``level``: marching squares, as plotly.js draws a contour line (and
+    as the live view's contourLines does).
+
+    A cell edge is crossed when one end is above the level and the other not; the crossing is where the linear
+    interpolation along the edge meets the level. A cell's segments meet its neighbours' at the edges they share,
+    so they are joined by edge, not by comparing coordinates. A saddle (all four edges crossed) pairs them in
+    order. Returns the lines, each an (n, 2) array of (column, row) positions in grid index units (fractional);
+    a closed line ends where it starts; open lines start at the grid's border.
+    """
+    z = np.asarray(z, dtype=float)
+    if z.ndim != 2 or min(z.shape) < 2:
+        raise ValueError(f"z must be a 2-D grid of at least 2 x 2 values, got shape {z.shape}")
+    if not np.all(np.isfinite(z)):
+        raise ValueError("z must be finite")
+    h, w = z.shape
+    up = z > level
+    # Edge ids: 2 (j w + i) from (i, j) to (i + 1, j) (along a row), 2 (j w + i) + 1 from (i, j) to (i, j + 1).
+    across = np.zeros((h, w), bool)  # edge (i, j) -> (i + 1, j) crossed
+    across[:, :-1] = up[:, :-1] != up[:, 1:]
+    down = np.zeros((h, w), bool)  # edge (i, j) -> (i, j + 1) crossed
+    down[:-1, :] = up[:-1, :] != up[1:, :]
+    nxt: dict[int, list[int]] = {}
+
+    def link(e: int, f: int) -> None:
+        nxt.setdefault(e, []).append(f)
+        nxt.setdefault(f, []).append(e)
+
+    # The cells with a crossed edge, row by row (as the live view walks them).
+    cells = across[:-1, :-1] | across[1:, :-1] | down[:-1, :-1] | down[:-1, 1:]
+    for j, i in zip(*np.nonzero(cells)):
+        j, i = int(j), int(i)
+        es = []
+        if across[j, i]:
+            es.append(2 * (j * w + i))
+        if down[j, i + 1]:
+            es.append(2 * (j * w + i + 1) + 1)
+        if across[j + 1, i]:
+            es.append(2 * ((j + 1) * w + i))
+        if down[j, i]:
+            es.append(2 * (j * w + i) + 1)
+        link(es[0], es[1])
+        if len(es) == 4:  # a saddle: two segments, edges paired in order
+            link(es[2], es[3])
+
+    def point(e: int) -> tuple[float, float]:
+        k = e >> 1
+        i, j = k % w, k // w
+        if e & 1:
+            a, b = z[j, i], z[j + 1, i]
+            return i, j + (level - a) / (b - a)
+        a, b = z[j, i], z[j, i + 1]
+        return i + (level - a) / (b - a), j
+
+    lines = []
+
+    def walk(start: int) -> None:
+        pts, prev, cur = [point(start)], -1, start
+        while True:
+            ns = nxt.pop(cur)
+            f = next((f for f in ns if f != prev and (f in nxt or f == start)), None)
+            if f is None:
+                break
+            pts.append(point(f))
+            if f == start:
+                break
+            prev, cur = cur, f
+        lines.append(np.array(pts))
+
+    for e in [e for e, ns in nxt.items() if len(ns) == 1]:  # open lines start at the grid's border
+        if e in nxt:
+            walk(e)
+    while nxt:  # closed ones anywhere
+        walk(next(iter(nxt)))
+    return lines
+
+
+def boundary_xy(xs, ys, p, level: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """The level line of p over the grid (xs, ys) in data coordinates, its lines separated by NaN (one Scatter
+    trace draws them all); empty where p never crosses the level."""
+    xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+    lines = contour_lines(p, level)
+    if not lines:
+        return np.zeros(0, np.float32), np.zeros(0, np.float32)
+    gap = np.array([[np.nan, np.nan]])
+    pts = np.concatenate([part for line in lines for part in (line, gap)][:-1])
+    x = np.interp(pts[:, 0], np.arange(xs.size), xs)
+    y = np.interp(pts[:, 1], np.arange(ys.size), ys)
+    x[np.isnan(pts[:, 0])] = y[np.isnan(pts[:, 1])] = np.nan
+    return x.astype(np.float32), y.astype(np.float32)
+
+
 def _add_surface(fig, xs, ys, p, *, zrange, presenter, showscale, where, boundary=True, cb=None):
     """Heatmap of p (binary or multi-class) plus the p = 0.5 contour for binary surfaces."""
     cb = cb or dict(len=0.8)
@@ -85,11 +177,14 @@ def _add_surface(fig, xs, ys, p, *, zrange, presenter, showscale, where, boundar
             colorbar=st.colorbar(presenter, "P(class 1)", **cb),
             hovertemplate="x₁ %{x:.2f}, x₂ %{y:.2f}<br>P(class 1) = %{z:.3f}<extra></extra>",
         ), **where)
-        if boundary:  # always drawn (nothing shows where the surface never crosses 0.5)
-            fig.add_trace(go.Contour(
-                x=xs, y=ys, z=p, contours=dict(start=0.5, end=0.5, size=1, coloring="lines"),
-                colorscale=[[0, st.BLACK], [1, st.BLACK]], line=dict(width=st.line_width(presenter, 3)),
-                showscale=False, hoverinfo="skip", name="P = 0.5 boundary", meta="boundary",
+        if boundary:  # always drawn (no points where the surface never crosses 0.5)
+            # The line itself (a few hundred points), not a Contour trace: that would send the surface's values a
+            # second time, as many bytes as the heatmap, with every run that shows it.
+            bx, by = boundary_xy(xs, ys, p)
+            fig.add_trace(go.Scatter(
+                x=bx, y=by, mode="lines", line=dict(color=st.BLACK, width=st.line_width(presenter, 3), shape="spline",
+                                                    smoothing=1.0),
+                connectgaps=False, showlegend=False, hoverinfo="skip", name="P = 0.5 boundary", meta="boundary",
             ), **where)
     else:
         c = p.shape[2]
