@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import system as _system  # noqa: F401  (first: its threefry lowering, see system.py)
-from . import checks
+from . import checks, rng
 
 # Above this many droppable units an exact ensemble (2^d subnetworks) is refused: 2^20 is about a million
 # forward passes, which is as far as an interactive page can go; Monte Carlo answers beyond that.
@@ -38,6 +38,12 @@ def keep_tuple(keep, n_layers: int) -> tuple[float, ...]:
 def bernoulli_mask(key, keep, shape) -> jax.Array:
     """0/1 float32 mask, each entry 1 with probability keep (keep broadcasts against shape)."""
     return (jax.random.uniform(key, shape) < keep).astype(jnp.float32)
+
+
+def bernoulli_mask_np(key, keep, shape) -> np.ndarray:
+    """``bernoulli_mask`` outside a jitted program, as NumPy float32: the same mask, bit for bit, without a compiled
+    program for each new shape (rng.uniform_np)."""
+    return (rng.uniform_np(key, shape) < np.asarray(keep, np.float32)).astype(np.float32)
 
 
 def inverted_dropout(key, x, keep) -> jax.Array:
@@ -114,4 +120,15 @@ def sample_layer_masks(key, sizes: Sequence[int], keep: Sequence[float], batch=N
     for k_i, n, q in zip(keys, sizes[:-1], keep):
         shape = (n,) if batch is None else (batch, n)
         out.append(bernoulli_mask(k_i, q, shape))
+    return out
+
+
+def sample_layer_masks_np(key, sizes: Sequence[int], keep: Sequence[float], batch=None) -> list[np.ndarray]:
+    """``sample_layer_masks`` outside a jitted program, as NumPy float32: the same masks, bit for bit, from a few
+    compiled programs whatever the sizes and batch (rng.uniform_np), not a handful for each new shape."""
+    keys = rng.split_np(key, len(sizes) - 1)
+    out = []
+    for k_i, n, q in zip(keys, sizes[:-1], keep):
+        shape = (n,) if batch is None else (batch, n)
+        out.append((rng.uniform_np(k_i, shape) < np.asarray(q, np.float32)).astype(np.float32))
     return out

@@ -21,7 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from dropout_viz.core import checks
+from dropout_viz.core import checks, rng
 from dropout_viz.core import masks as masks_mod
 from dropout_viz.core import train as train_mod
 from dropout_viz.core.network import ACTIVATIONS, check_sizes, forward, sizes_of
@@ -138,7 +138,7 @@ def ablation_masks(key, widths, fractions, n_orders: int) -> list[np.ndarray]:
     out = []
     for k, width in zip(jax.random.split(key, len(widths)), widths):
         # argsort of uniforms = a random permutation per order; ranks[r, j] = position of unit j in order r.
-        ranks = np.argsort(np.argsort(np.asarray(jax.random.uniform(k, (n_orders, int(width)))), axis=1), axis=1)
+        ranks = np.argsort(np.argsort(rng.uniform_np(k, (n_orders, int(width))), axis=1), axis=1)
         n_removed = np.rint(f * width).astype(np.int64)  # (F,)
         out.append((ranks[:, None, :] >= n_removed[None, :, None]).astype(np.float32))
     return out
@@ -243,8 +243,9 @@ def sample_path_survival(key, max_depth: int, width: int, keep, n_samples: int, 
     q = _check_q(keep, "keep")
     q_in = _check_q(keep_input, "keep_input")
     sizes = (n_inputs,) + (width,) * max_depth + (1,)
-    layer_masks = [np.asarray(m) > 0.5 for m in
-                   masks_mod.sample_layer_masks(key, sizes, (q_in,) + (q,) * max_depth, batch=n_samples)]
+    # NumPy draws (the same masks as sample_layer_masks): no compiled program for each width, depth and count.
+    layer_masks = [m > 0.5 for m in
+                   masks_mod.sample_layer_masks_np(key, sizes, (q_in,) + (q,) * max_depth, batch=n_samples)]
     one = layer_masks[0][:, 0].copy()
     reach = layer_masks[0].any(axis=1)  # some input unit is kept
     ones, anys = [], []
@@ -266,8 +267,8 @@ def jensen_unit(key, d: int) -> tuple[np.ndarray, np.ndarray]:
     """Weights w ~ N(0, 1/d) and inputs x ~ N(0, 1) of one unit with d inputs (so w.x has variance ~1)."""
     d = _check_int(d, "d", 1, MAX_JENSEN_D)
     kw, kx = jax.random.split(key)
-    w = np.asarray(jax.random.normal(kw, (d,)), np.float64) / np.sqrt(d)
-    x = np.asarray(jax.random.normal(kx, (d,)), np.float64)
+    w = rng.normal_np(kw, (d,)).astype(np.float64) / np.sqrt(d)  # jax.random.normal's values, no program per d
+    x = rng.normal_np(kx, (d,)).astype(np.float64)
     return w, x
 
 
@@ -334,7 +335,7 @@ def jensen_mc(key, w, x, keep, k: int, *, bias: float = 0.0, inverted: bool = Tr
     q = _check_q(keep, "keep")
     bias = checks.check_float("bias", bias)
     k = _check_int(k, "k", 1, MAX_JENSEN_SAMPLES)
-    m = np.asarray(masks_mod.bernoulli_mask(key, q, (k, w.size)), np.float64)
+    m = masks_mod.bernoulli_mask_np(key, q, (k, w.size)).astype(np.float64)
     z = _preactivations(w, x, m, q, bias, inverted)
     return {"z": z, "prob": np.full(k, 1.0 / k), **_gap_stats(z, np.full(k, 1.0 / k))}
 
