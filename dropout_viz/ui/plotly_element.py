@@ -4,12 +4,12 @@
 to base64, then JSON, which Plotly's encoder writes, parses and writes again. For the ensemble page's five
 decision surfaces (0.3 MB) that is 7 ms of server CPU, for every run that shows them, although the figure is a
 shared cached object that never changes (ui/figure_cache.py). Here the JSON spec, the chart's resolved size and
-its alt text are made once per figure object and kept (SPECS, most recently used first); a run then only hashes
-the spec for the element's id and sends it.
+its alt text are made once per figure object and kept as long as the figure lives; a run then only hashes the
+spec for the element's id and sends it.
 
 The element is made as ``st.plotly_chart`` makes it (same proto, same element id, same layout): that takes four
 of Streamlit's internal functions, for the version pinned in requirements.txt. tests/ui/test_plotly_element.py
-compares the two, field by field; without the internals (another Streamlit) ``show`` calls ``st.plotly_chart``.
+compares the two messages, byte for byte; without the internals (another Streamlit) ``show`` calls ``st.plotly_chart``.
 
 A figure must not change after it has been shown (the views' figures never do: they are shared between sessions);
 one that is built anew is a new object, with its own entry.
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections import OrderedDict
+import weakref
 from dataclasses import dataclass
 from typing import Callable
 
@@ -39,11 +39,6 @@ try:  # Streamlit's own pieces of st.plotly_chart (streamlit==1.67.0)
 except ImportError:  # another Streamlit: st.plotly_chart does it all, every run
     INTERNALS = False
 
-# Figures kept: more than any page shows at once, in both modes and languages, for the few settings a class is on.
-# A spec is about 1.3 times the figure's arrays (base64); the largest are some 0.3 MB.
-SPECS = 256
-
-
 @dataclass(frozen=True)
 class Prepared:
     """What st.plotly_chart computes from the figure, computed once."""
@@ -56,37 +51,48 @@ class Prepared:
 
 
 class _Specs:
-    """Prepared specs by figure object, least recently used dropped first; the figure itself is kept in the entry,
-    so that its id is not reused while the entry lives."""
+    """Prepared specs by figure object, each kept as long as its figure lives (a weak reference to the figure
+    drops the entry when the figure goes: out of the view's cache, or at the end of the run that built it).
 
-    def __init__(self, size: int):
-        self.size = size
-        self._d: OrderedDict[tuple, tuple[object, Prepared]] = OrderedDict()
-        self._lock = threading.Lock()  # one script thread per session, several sessions at once
+    So a figure the start-up walk built and showed is sent without encoding it again, however many others were
+    built after it, and no spec outlives its figure: the specs take about 0.7 times the memory of the figures
+    they belong to (a spec is the figure's JSON; the figure object holds the same arrays and Plotly's objects).
+    """
+
+    def __init__(self):
+        self._d: dict[tuple, tuple[weakref.ref, Prepared]] = {}
+        # Re-entrant: a figure collected while this thread holds the lock drops its entry from inside it.
+        self._lock = threading.RLock()
         self.built = 0  # specs made (tests: a figure shown twice is encoded once)
+
+    def __len__(self) -> int:
+        return len(self._d)
 
     def get(self, fig, extra: tuple, make: Callable[[], Prepared]) -> Prepared:
         key = (id(fig), *extra)
         with self._lock:
             hit = self._d.get(key)
-            if hit is not None and hit[0] is fig:
-                self._d.move_to_end(key)
+            if hit is not None and hit[0]() is fig:
                 return hit[1]
         prepared = make()  # outside the lock: other sessions go on
         with self._lock:
-            self._d[key] = (fig, prepared)
-            self._d.move_to_end(key)
+            ref = weakref.ref(fig, lambda r, key=key: self._drop(key, r))
+            self._d[key] = (ref, prepared)
             self.built += 1
-            while len(self._d) > self.size:
-                self._d.popitem(last=False)
         return prepared
+
+    def _drop(self, key: tuple, ref: weakref.ref) -> None:
+        with self._lock:
+            hit = self._d.get(key)
+            if hit is not None and hit[0] is ref:  # not an entry made since for a new figure at the same address
+                del self._d[key]
 
     def clear(self) -> None:
         with self._lock:
             self._d.clear()
 
 
-specs = _Specs(SPECS)
+specs = _Specs()
 
 
 def _prepare(shown, width, height, alt) -> Prepared:

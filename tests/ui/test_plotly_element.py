@@ -1,4 +1,6 @@
 """ui.plotly_element: a figure's spec made once, and the element it sends the same as st.plotly_chart's."""
+import gc
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -106,18 +108,24 @@ def test_transform_and_alt_are_applied_once_to_the_shown_figure():
     assert plain is not p and '"size":40' not in plain.spec and plain.alt is None
 
 
-def test_the_least_recently_used_figure_is_dropped(monkeypatch):
-    specs = plotly_element._Specs(2)
-    monkeypatch.setattr(plotly_element, "specs", specs)
-    figs = [_figure() for _ in range(3)]
-    first = plotly_element.prepared(figs[0])
-    plotly_element.prepared(figs[1])
-    assert plotly_element.prepared(figs[0]) is first  # used again: now the most recent
-    plotly_element.prepared(figs[2])  # drops figs[1]
-    assert specs.built == 3
-    assert plotly_element.prepared(figs[0]) is first
-    plotly_element.prepared(figs[1])
-    assert specs.built == 4
+def test_an_entry_lives_as_long_as_its_figure():
+    """Kept however many figures come after it (the start-up walk's figures stay encoded), dropped when the figure
+    goes (out of a view's cache, or at the end of the run that built it)."""
+    plotly_element.specs.clear()
+    kept = _figure()
+    first = plotly_element.prepared(kept)
+    passing = [_figure() for _ in range(300)]
+    for f in passing:
+        plotly_element.prepared(f)
+    assert len(plotly_element.specs) == 301
+    built = plotly_element.specs.built
+    assert plotly_element.prepared(kept) is first and plotly_element.specs.built == built
+    del passing, f
+    gc.collect()
+    assert len(plotly_element.specs) == 1
+    del kept, first
+    gc.collect()
+    assert len(plotly_element.specs) == 0
 
 
 def test_without_streamlits_internals_st_plotly_chart_shows_it(monkeypatch):
