@@ -90,22 +90,22 @@ def _prefix_draws() -> bool:
     return bool(jax.config.jax_threefry_partitionable)
 
 
-def uniform_np(key, shape) -> np.ndarray:
-    """``np.asarray(jax.random.uniform(key, shape))`` (float32 in [0, 1)), without a program per shape."""
+def _draw(block, draw, key, shape) -> np.ndarray:
     shape = _shape(shape)
     if not _prefix_draws():
-        return np.asarray(jax.random.uniform(key, shape))
+        return np.asarray(draw(key, shape))
     n = math.prod(shape)
-    return np.asarray(_uniform_block(key, _block(n)))[:n].reshape(shape)
+    return np.asarray(block(key, _block(n)))[:n].reshape(shape)
+
+
+def uniform_np(key, shape) -> np.ndarray:
+    """``np.asarray(jax.random.uniform(key, shape))`` (float32 in [0, 1)), without a program per shape."""
+    return _draw(_uniform_block, jax.random.uniform, key, shape)
 
 
 def normal_np(key, shape) -> np.ndarray:
     """``np.asarray(jax.random.normal(key, shape))`` (float32), without a program per shape."""
-    shape = _shape(shape)
-    if not _prefix_draws():
-        return np.asarray(jax.random.normal(key, shape))
-    n = math.prod(shape)
-    return np.asarray(_normal_block(key, _block(n)))[:n].reshape(shape)
+    return _draw(_normal_block, jax.random.normal, key, shape)
 
 
 def split_np(key, n: int):

@@ -369,11 +369,12 @@ def filter_normalized_direction(key, params) -> list:
     networks whose weights have different scales. Bias directions are zero, as in the paper.
     """
     out = []
-    for k, (w, b) in zip(jax.random.split(key, len(params)), params):
-        w = jnp.asarray(w, jnp.float32)
-        d = jax.random.normal(k, w.shape)
-        d = d * (jnp.linalg.norm(w, axis=0) / (jnp.linalg.norm(d, axis=0) + 1e-12))
-        out.append((d, jnp.zeros_like(jnp.asarray(b, jnp.float32))))
+    # In NumPy (jax.random's draws through rng.normal_np): eager JAX ops compiled a program for every layer shape.
+    for k, (w, b) in zip(rng.split_np(key, len(params)), params):
+        w = np.asarray(w, np.float32)
+        d = rng.normal_np(k, w.shape)
+        d = d * (np.linalg.norm(w, axis=0) / (np.linalg.norm(d, axis=0) + np.float32(1e-12)))
+        out.append((d.astype(np.float32), np.zeros(np.shape(b), np.float32)))
     return out
 
 
@@ -413,8 +414,8 @@ def loss_along_directions(key, params, x, y, ts, n_dirs: int = 8, *, activation:
     ts = np.asarray(ts, np.float64).reshape(-1)
     if ts.size == 0 or not np.all(np.isfinite(ts)):
         raise ValueError("ts must be a non-empty array of finite step sizes")
-    dirs = [filter_normalized_direction(k_d, params) for k_d in jax.random.split(key, n_dirs)]
-    stacked = jax.tree.map(lambda *a: jnp.stack(a), *dirs)
+    dirs = [filter_normalized_direction(k_d, params) for k_d in rng.split_np(key, n_dirs)]
+    stacked = [tuple(np.stack([d[i][j] for d in dirs]) for j in (0, 1)) for i in range(len(params))]
     return np.asarray(_slice_losses(params, stacked, x, y, jnp.asarray(ts, jnp.float32), activation=activation))
 
 
