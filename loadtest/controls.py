@@ -354,7 +354,7 @@ def wanted(filters: list[str], name: str, path: str) -> bool:
     ('home' for the home page, whose path is empty)."""
     if not filters:
         return True
-    names = {name.lower(), path.lower(), "home" if path == "" else path.lower()}
+    names = (name.lower(), path.lower() or "home")
     return any(f in n for f in filters for n in names)
 
 

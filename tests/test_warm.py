@@ -74,3 +74,13 @@ def test_make_run_and_make_serve_walk_only_when_asked(walk):
         assert lines, out.stdout
         assert ("--walk" in " ".join(lines)) == walk, lines
     assert ("--walk" in serve.warm_command("http://127.0.0.1:1", walk)) == walk
+
+
+def test_the_page_filter_matches_a_name_or_path_and_home():
+    from loadtest.controls import wanted
+
+    assert wanted([], "Masks and subnetworks", "Masks_and_subnetworks")
+    assert wanted(["masks"], "Masks and subnetworks", "Masks_and_subnetworks")
+    assert wanted(["ensemble_vs"], "Ensemble vs weight scaling", "Ensemble_vs_weight_scaling")  # by URL path
+    assert wanted(["home"], "app", "") and not wanted(["home"], "Masks and subnetworks", "Masks_and_subnetworks")
+    assert not wanted(["bagging", "inside"], "Uncertainty", "Uncertainty")

@@ -127,8 +127,5 @@ def sample_layer_masks_np(key, sizes: Sequence[int], keep: Sequence[float], batc
     """``sample_layer_masks`` outside a jitted program, as NumPy float32: the same masks, bit for bit, from a few
     compiled programs whatever the sizes and batch (rng.uniform_np), not a handful for each new shape."""
     keys = rng.split_np(key, len(sizes) - 1)
-    out = []
-    for k_i, n, q in zip(keys, sizes[:-1], keep):
-        shape = (n,) if batch is None else (batch, n)
-        out.append((rng.uniform_np(k_i, shape) < np.asarray(q, np.float32)).astype(np.float32))
-    return out
+    return [bernoulli_mask_np(k_i, q, (n,) if batch is None else (batch, n))
+            for k_i, n, q in zip(keys, sizes[:-1], keep)]

@@ -157,9 +157,9 @@ def boundary_xy(xs, ys, p, level: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(0, np.float32), np.zeros(0, np.float32)
     gap = np.array([[np.nan, np.nan]])
     pts = np.concatenate([part for line in lines for part in (line, gap)][:-1])
+    # grid index -> data coordinate (the grid may be uneven); the gaps stay NaN
     x = np.interp(pts[:, 0], np.arange(xs.size), xs)
     y = np.interp(pts[:, 1], np.arange(ys.size), ys)
-    x[np.isnan(pts[:, 0])] = y[np.isnan(pts[:, 1])] = np.nan
     return x.astype(np.float32), y.astype(np.float32)
 
 

@@ -7,8 +7,9 @@ shared cached object that never changes (ui/figure_cache.py). Here the JSON spec
 its alt text are made once per figure object and kept as long as the figure lives; a run then only hashes the
 spec for the element's id and sends it.
 
-The element is made as ``st.plotly_chart`` makes it (same proto, same element id, same layout): that takes four
-of Streamlit's internal functions, for the version pinned in requirements.txt. tests/ui/test_plotly_element.py
+The element is made as ``st.plotly_chart`` makes it (same proto, same element id, same layout): that takes
+Streamlit's own internal pieces (its element-id, form, layout and agent helpers and the DeltaGenerator's _enqueue),
+for the version pinned in requirements.txt. tests/ui/test_plotly_element.py
 compares the two messages, byte for byte; without the internals (another Streamlit) ``show`` calls ``st.plotly_chart``.
 
 A figure must not change after it has been shown (the views' figures never do: they are shared between sessions);
