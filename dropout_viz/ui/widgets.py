@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import plotly.graph_objects as go
+import pyarrow as pa
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -237,6 +238,28 @@ def main_chart(fig, box=None) -> None:
     else:
         with box:
             chart(fig, key=layout.MAIN_FIGURE_KEY)
+
+
+def table(rows: list[dict], *, interactive: bool = False, container=None, **kwargs) -> None:
+    """Rows (dicts of column name -> value, every row with the same columns) as a table without an index column:
+    ``st.table``, or ``st.dataframe`` (sorting, search, column widths) when ``interactive``; ``kwargs`` go to it.
+    ``container``: where to draw it (a column), else where the page is.
+
+    The rows reach Streamlit as an Arrow table built from them directly (about 0.1 ms for a page's table), not
+    through a pandas DataFrame (about 2.5 ms a table): on the pages with several tables that was a fifth of a
+    run's server CPU (scripts/action_costs.py). Rows whose columns differ, or a column whose values Arrow cannot
+    give one type, go to Streamlit as they are (its pandas way), so the table shows what st.table would."""
+    data = rows
+    if rows and all(r.keys() == rows[0].keys() for r in rows):
+        try:
+            data = pa.Table.from_pylist(rows)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass
+    box = st if container is None else container
+    if interactive:
+        box.dataframe(data, hide_index=True, **kwargs)
+    else:
+        box.table(data, hide_index=True, **kwargs)
 
 
 def counter(key: str) -> int:

@@ -84,18 +84,6 @@ def _ensemble_run(name: str, noise: float, width: int, keep: float, steps: int, 
     return run
 
 
-def ensemble_run(c: BaggingControls) -> et.EnsembleRun:
-    """The cached training run under a progress bar with a Stop button; raises Stopped after a Stop (with a
-    notice and a button to train after all on the page)."""
-    settings = c.training
-    what = _("training the networks")
-    shown = _("Nothing is shown until they are trained. The controls keep their values; change one, or press "
-              "the button, to train again.")
-    again = _("Train them after all")
-    return progress.stoppable(TASK, settings, lambda: _ensemble_run(*settings), what=what,
-                              shown=shown, again=again)
-
-
 @st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
 def _results(name: str, noise: float, width: int, keep: float, steps: int, seed: int, k: int) -> ex.Result:
     """The numbers the page shows for k averaged bagged networks."""
@@ -104,8 +92,17 @@ def _results(name: str, noise: float, width: int, keep: float, steps: int, seed:
 
 
 def results(c: BaggingControls) -> ex.Result:
-    ensemble_run(c)
-    return _results(*c.training, c.k)
+    """The page's numbers, the networks trained first where they are not yet (under a progress bar with a Stop
+    button); raises Stopped after a Stop (with a notice and a button to train after all on the page).
+
+    One cached call a run: the trained networks (every model's predictions at every evaluation, hundreds of kB)
+    are copied out of their cache only when a k not seen before is summarised, not on every run."""
+    settings = c.training
+    what = _("training the networks")
+    shown = _("Nothing is shown until they are trained. The controls keep their values; change one, or press "
+              "the button, to train again.")
+    again = _("Train them after all")
+    return progress.stoppable(TASK, settings, lambda: _results(*settings, c.k), what=what, shown=shown, again=again)
 
 
 @st.cache_resource(max_entries=figure_cache.SETTINGS, show_spinner=False)
@@ -226,7 +223,7 @@ def render(presenter: bool) -> None:
             n_train=res.n_train, steps=c.steps, keep_text=keep_words(c.keep), n_masks=res.n_masks,
             eval_masks=res.eval_masks))
 
-    st.dataframe(model_table(res), hide_index=True, width="stretch")
+    widgets.table(model_table(res), interactive=True, width="stretch")
     if c.keep == 1.0:
         st.info(_("With keep q = 1 nothing is dropped: dropout and dropout boosting are the no-dropout network (same "
                   "start, same minibatches). Any difference late in a long run is floating-point rounding — the batch "
@@ -275,13 +272,13 @@ def render(presenter: bool) -> None:
                   "(the Brier score), averaged over the test points."))
     if res.ambiguity is not None:
         bagged, subnets = member_names(c.k)
-        st.dataframe([ambiguity_row(bagged, res.ambiguity[0]), ambiguity_row(subnets, res.ambiguity[1])],
-                     hide_index=True, width="stretch")
+        widgets.table([ambiguity_row(bagged, res.ambiguity[0]), ambiguity_row(subnets, res.ambiguity[1])],
+                     interactive=True, width="stretch")
         st.caption(_("Gain measured as individual minus ensemble error; (T−1)/(2T)·D computed pair by pair. The "
                      "difference is floating-point rounding. Dropout subnetworks: k masks sampled from the trained "
                      "dropout network (inverted scaling), each predicting on its own."))
         st.markdown(_("**It fails for a majority vote with 0–1 error.** The same members, voting on class labels:"))
-        st.dataframe([vote_row(bagged, res.votes[0]), vote_row(subnets, res.votes[1])], hide_index=True,
+        widgets.table([vote_row(bagged, res.votes[0]), vote_row(subnets, res.votes[1])], interactive=True,
                      width="stretch")
         st.caption(_("Disagreement = fraction of test points where two members' labels differ, averaged over pairs. "
                      "Ties go to the smaller class label."))
@@ -291,7 +288,7 @@ def render(presenter: bool) -> None:
     st.markdown(_("A vote can even be **worse** than every voter: each voter below errs on two of five points (error "
                   "0.4), but two of them err together on three points, so the vote's error is 0.6."))
     left, right = st.columns([1, 2.2], gap="large")
-    left.dataframe(rows, hide_index=True, width="stretch")
-    right.dataframe([check], hide_index=True, width="stretch")
+    widgets.table(rows, interactive=True, container=left, width="stretch")
+    widgets.table([check], interactive=True, container=right, width="stretch")
     right.caption(_("Votes on five points whose true label is 1. The squared-error identity would promise a gain of "
                     "(T−1)/(2T)·disagreement > 0; the vote loses 0.2 instead."))

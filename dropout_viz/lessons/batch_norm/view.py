@@ -279,7 +279,7 @@ def orders_tab(presenter: bool, lang: str) -> None:
     rows = [{_("variant"): names[k], _("test error, mean"): f"{100 * mean[k]:.2f}%",
              _("sd over seeds"): f"{100 * sd[k]:.2f}", _("re-estimated BN statistics"): f"{100 * fresh[k]:.2f}%"}
             for k in range(len(names))]
-    st.table(rows)
+    ui.table(rows)
     worst = max(("dropout_bn", "bn_dropout"), key=lambda v: mean[i[v]])
     gap = mean[i[worst]] - mean[i["after_last"]]
     spread = max(sd[i[worst]], sd[i["after_last"]])

@@ -150,7 +150,7 @@ def masks_tab(presenter: bool, lang: str) -> None:
                      _("sd of one map's kept fraction, closed form"):
                          "—" if np.isnan(ms.sd_closed[i]) else f"{ms.sd_closed[i]:.4f}",
                      _("sd, sampled"): f"{ms.sd_per_map[i]:.4f}"})
-    st.table(rows)
+    widgets.table(rows)
     st.caption(_(
         "Sampled: {n} masks of each kind for an 8 × 8 × {c} map (seed {seed}), ± two standard errors. With "
         "b = {b}: γ = {gamma}, and Ghiasi's target q = {q} against the exact {exact}: overlapping blocks keep a "
@@ -246,7 +246,7 @@ def errors_tab(presenter: bool, lang: str) -> None:
                       key=layout.MAIN_FIGURE_KEY)
     mean = res.errors.mean(1)
     sd = res.errors.std(1, ddof=1) if seeds > 1 else np.zeros(4)
-    st.table([{_("mask"): n, _("test error, mean"): f"{100 * m:.2f}%", _("sd over seeds"): f"{100 * s:.2f}",
+    widgets.table([{_("mask"): n, _("test error, mean"): f"{100 * m:.2f}%", _("sd over seeds"): f"{100 * s:.2f}",
                _("per seed"): ", ".join(f"{100 * e:.1f}" for e in row)}
               for n, m, s, row in zip(names, mean, sd, res.errors)])
     best = int(np.argmin(mean))

@@ -323,7 +323,7 @@ def path_survival(presenter: bool) -> None:
               path_rows(res["depth"], res["any_closed"], res["any_mc"]))
     for box, label, rows in zip(st.columns(2), labels, tables):
         box.markdown(label)
-        box.dataframe(rows, hide_index=True, width="stretch", height="content")
+        widgets.table(rows, interactive=True, container=box, width="stretch", height="content")
 
 
 @st.fragment
@@ -370,7 +370,7 @@ def jensen_gap(presenter: bool) -> None:
                  r"\mathbb{E}z = b + q\, w\cdot x,\quad \operatorname{Var} z = q(1-q)\sum_j w_j^2 x_j^2")
     st.latex(r"\text{gap for } z^2:\ \mathbb{E}[z^2] - (\mathbb{E}z)^2 = \operatorname{Var} z"
              r"\qquad \text{gap for ReLU: } \mathbb{E}[\max(z,0)] - \max(\mathbb{E}z, 0) \ge 0")
-    st.dataframe(jensen_rows(res), hide_index=True, width="stretch", height="content")
+    widgets.table(jensen_rows(res), interactive=True, width="stretch", height="content")
     st.caption(_("The z² gap does not depend on b. The ReLU gap has no short closed form, so it is computed "
                  "exactly by enumerating every mask. w ~ N(0, 1/d) and x ~ N(0, 1) are drawn from the seed."))
     sweep = res["sweep"]

@@ -489,7 +489,7 @@ def _thinned_tab(c: MasksControls, presenter: bool, lang: str, side=None) -> Non
                              "kept is one subnetwork, so there are 2^d."))
             st.caption(scale_words(count))
         with side_b:
-            st.table(layer_table(c.sizes, res["stats"]), hide_index=True)
+            widgets.table(layer_table(c.sizes, res["stats"]))
             st.caption(_("Kept units per layer follow a binomial law: expected q·n, give or take the standard "
                          "deviation √(n q (1 − q))."))
     thinned_network()
@@ -563,7 +563,7 @@ def _vector_tab(c: MasksControls, presenter: bool, lang: str, side=None) -> None
                                                                 title=_("Running mean ÷ x")))
             widgets.chart(fig, key="m_running_mean")
         with right:
-            st.table(vector_table(x, stats, q_vec), hide_index=True)
+            widgets.table(vector_table(x, stats, q_vec))
             st.caption(_("Left: the running mean of each element's output divided by that element (x ≠ 0); line = "
                          "average over the elements, band = lowest to highest. Table: over all N = {n} masks, sample "
                          "variance with N − 1.").format(n=f"{n_draws:,}"))
@@ -583,7 +583,7 @@ def _vector_tab(c: MasksControls, presenter: bool, lang: str, side=None) -> None
     except ValueError as exc:
         widgets.error(exc)
         return
-    st.table(equivalence_table(eq), hide_index=True)
+    widgets.table(equivalence_table(eq))
     if eq.test_acc["inverted"] < 0.6:
         st.warning(_("With {keep} on every layer, inputs included, this small network does not learn (test accuracy "
                      "near chance), so the comparison says little here. Try keep q ≥ 0.4.").format(

@@ -297,11 +297,11 @@ def linear_tab(presenter: bool) -> None:
                   "exactly q = {keep:.2g}): it is ridge regression on standardised features. One λ for all features "
                   "instead (ordinary L2, here λ = the mean cⱼ) shrinks the weights of narrow features most.").format(
         keep=c.keep))
-    st.dataframe([{_("feature"): f, _("spread σⱼ"): f"{s:g}", "Σᵢ xᵢⱼ²": f"{lin.sum_sq[j]:.1f}",
+    widgets.table([{_("feature"): f, _("spread σⱼ"): f"{s:g}", "Σᵢ xᵢⱼ²": f"{lin.sum_sq[j]:.1f}",
                    "cⱼ": f"{lin.coef[j]:.3g}", _("least squares"): f"{lin.w_ols[j]:.4f}",
                    _("ridge with cⱼ"): f"{lin.w_ridge[j]:.4f}", _("trained with dropout"): f"{lin.w_sgd[j]:.4f}",
                    _("trained − ridge"): f"{lin.w_sgd[j] - lin.w_ridge[j]:+.1e}"}
-                  for j, (f, s) in enumerate(zip(features, CONFIG.spreads))], hide_index=True, width="stretch")
+                  for j, (f, s) in enumerate(zip(features, CONFIG.spreads))], interactive=True, width="stretch")
     caption = _("Trained with dropout: 20,000 stochastic gradient steps on the sampled loss (fresh masks each step, "
                 "diagonal preconditioning), weights averaged over the second half. Largest |trained − ridge| = "
                 "{max_diff:.1e}, against weights up to {max_w:.2f}: sampling error of the training, shrinking as "
@@ -346,9 +346,9 @@ def bias_variance_tab(presenter: bool) -> None:
             title=_("A masked linear predictor, {form_text}").format(form_text=form_text(c.inverted)))))
         st.caption(_("Lines: closed forms. Circles: 2,000 sampled masks (and noisy targets) per input."))
         sampled_col = _("sampled ({n} masks per point)").format(n=f"{CONFIG.bv_samples:,}")
-        st.dataframe([{_("quantity"): p, closed: f"{c_:.4f}", sampled_col: f"{s:.4f}",
+        widgets.table([{_("quantity"): p, closed: f"{c_:.4f}", sampled_col: f"{s:.4f}",
                        _("sampled − closed"): f"{s - c_:+.4f}"}
-                      for p, c_, s in zip(parts, bv.here_closed, bv.here_sampled)], hide_index=True, width="stretch")
+                      for p, c_, s in zip(parts, bv.here_closed, bv.here_sampled)], interactive=True, width="stretch")
 
 
 def rivals_tab(presenter: bool) -> None:
@@ -383,11 +383,11 @@ def rivals_tab(presenter: bool) -> None:
                      "inverted.").format(n_fit=len(rv.y_fit), n_val=rv.n_val, n_test=rv.n_test,
                                          keep_text=keep_words(c.keep)))
     near = f"|w| < {CONFIG.near_zero:g}"
-    st.dataframe([{_("regulariser"): label, _("test error"): f"{run.test_error[i]:.1%}",
+    widgets.table([{_("regulariser"): label, _("test error"): f"{run.test_error[i]:.1%}",
                    _("test loss"): f"{run.test_loss[i]:.3f}", _("train loss"): f"{rv.train_loss(i):.3f}",
                    _("weight std"): f"{np.std(run.weights[i]):.3f}",
                    near: f"{np.mean(np.abs(run.weights[i]) < CONFIG.near_zero):.0%}"}
-                  for i, label in enumerate(labels)], hide_index=True, width="stretch")
+                  for i, label in enumerate(labels)], interactive=True, width="stretch")
     surfaces, hist = _rival_figures(_rival_settings(c), tuple(labels), lang, presenter)
     widgets.chart(surfaces, key="rg_surfaces")
     widgets.chart(hist, key="rg_hist")
@@ -447,12 +447,12 @@ def noises_tab(presenter: bool) -> None:
     def fmt(v, spec=".3f"):
         return "—" if np.isnan(v) else format(v, spec)
 
-    st.dataframe([{_("noise"): label, _("test error"): f"{run.test_error[i]:.1%}",
+    widgets.table([{_("noise"): label, _("test error"): f"{run.test_error[i]:.1%}",
                    _("test loss"): f"{run.test_loss[i]:.3f}", _("rms h, start"): f"{run.hidden_rms[i, 0]:.2f}",
                    _("rms h, end"): f"{run.hidden_rms[i, -1]:.2f}", _("ratio, closed"): fmt(run.ratio_closed[i]),
                    _("ratio, sampled"): fmt(run.ratio_sampled[i]),
                    _("sampled − closed"): fmt(run.ratio_sampled[i] - run.ratio_closed[i], "+.3f")}
-                  for i, label in enumerate(labels)], hide_index=True, width="stretch")
+                  for i, label in enumerate(labels)], interactive=True, width="stretch")
     st.caption(_("Noise/signal of the final network on the training set: closed form (above) and measured with one "
                  "sampled noise draw for every hidden unit and training point. DropConnect's noise sits on the "
                  "weights, and 'no noise' has none, so they have no such ratio."))

@@ -211,7 +211,7 @@ def calibration_tab(keep: float, k: int, m: int, seed: int, presenter: bool, sta
             (names[2], m, m, lambda c: c[2][:, m - 1])):
         rows.append({_("predictor"): label, _("forward passes per point"): passes, _("networks trained"): trained,
                      **{_(SCORE_NAMES[s]): _pm(pick(data[s])) for s in SCORE_NAMES}})
-    st.table(rows, hide_index=True)
+    ui.table(rows)
     scores = {s: data[s] for s in ("ECE", "NLL", "Brier")}
     # Built once per set of curves (Plotly's validation: ~90 ms); the marks of other k and M are filled into it.
     frame = figure_cache.figure("u_scores_frame", (task, seed, keep, n_bins, lang, presenter),
@@ -260,7 +260,7 @@ def band_tab(keep: float, k: int, m: int, seed: int, presenter: bool, stage=None
         for reg in ("gap", "extrapolation"):
             row[_("truth inside the band, {region}").format(region=region_names[reg])] = _pm(cov[reg], "{:.0%}")
         rows.append(row)
-    st.table(rows, hide_index=True)
+    ui.table(rows)
     st.caption(_("Mean σ: σ(x) averaged over the x of each region. Truth inside the band: the share of those x where "
                  "|sin(πx) − mean| ≤ 2σ. Mean ± sd over {runs} runs.").format(runs=CFG.n_runs))
     ui.chart(figure_cache.figure("u_sigma", (shown, n), lambda: fg.sigma_figure(
@@ -334,7 +334,7 @@ def decomposition_tab(keep: float, k: int, m: int, seed: int, presenter: bool, s
              "AUROC": _pm(scores.ensemble_mutual_information)},
             {_("score"): _("total entropy, ensemble (M = {m})").format(m=m), "AUROC": _pm(scores.ensemble_total_entropy)},
             {_("score"): _("entropy of the weight-scaled network"), "AUROC": _pm(scores.weight_scaled_entropy)}]
-    st.table(rows, hide_index=True)
+    ui.table(rows)
     st.caption(_("{n_in} test points of the moons (in the data) against {n_out} points uniform in the ring "
                  "{r0} ≤ ‖x‖ ≤ {r1} (far from it). AUROC = P(score of a far point > score of a test point) + ½ P(tie), "
                  "computed with the Mann–Whitney rank formula: 1 = the score separates them perfectly, 0.5 = chance, "
