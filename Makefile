@@ -49,10 +49,13 @@ help:
 WARM ?= 1
 WALK ?= 0
 WALK_FLAG := $(if $(filter 1,$(WALK)),--walk,)
+# After the walk the server drops the programs it compiled and keeps the results (core/system.py: ReleaseSignal).
+RELEASE_FILE := $(CURDIR)/artifacts/.release-run-$(PORT)
 run: $(VENV)/.stamp-run catalogs
 	@echo "Dropout Lab: open http://localhost:$(PORT)  (Ctrl+C stops it)"
-	@if [ "$(WARM)" = 1 ]; then $(PY) scripts/warm.py --url http://127.0.0.1:$(PORT) --wait 300 $(WALK_FLAG) & fi
-	$(PY) -m streamlit run app.py --server.headless true --server.address $(ADDRESS) \
+	@if [ "$(WARM)" = 1 ]; then $(PY) scripts/warm.py --url http://127.0.0.1:$(PORT) --wait 300 $(WALK_FLAG) \
+	    $(if $(WALK_FLAG),--release $(RELEASE_FILE),) & fi
+	DROPOUT_LAB_RELEASE_FILE=$(RELEASE_FILE) $(PY) -m streamlit run app.py --server.headless true --server.address $(ADDRESS) \
 	    --server.port $(PORT) --browser.gatherUsageStats false
 
 # N replicas sharing the compilation cache, nginx in front (sticky sessions, websockets); Ctrl+C stops all.

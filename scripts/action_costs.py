@@ -267,6 +267,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--control-budget", type=float, default=240.0, help="wall seconds per control at most (240)")
     ap.add_argument("--deadline", type=float, default=3600.0, help="wall seconds for everything (3600)")
     ap.add_argument("--app-root", type=Path, default=ROOT, help="the checkout whose app.py is served (this one)")
+    ap.add_argument("--keep-programs", action="store_true", help="with --walk: keep the programs the walk compiled "
+                    "(make serve WALK=1 has the server drop them: scripts/warm.py --release)")
     ap.add_argument("--walk", action="store_true", help="first walk the measured pages' controls as `make serve "
                     "WALK=1` does before a lecture (scripts/warm.py --walk), then measure: the class's first moves")
     ap.add_argument("--json-out", type=Path, help="write the rows and the machine as JSON here")
@@ -284,6 +286,9 @@ def main(argv=None) -> int:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     log_path, runs_path = out_dir / f"costs-server-{stamp}.log", out_dir / f"costs-runs-{stamp}.jsonl"
     load_before = os.getloadavg()
+    # The file the server watches (core.system.ReleaseSignal): touched after the walk, as make serve WALK=1 does.
+    release_file = out_dir / f".release-costs-{stamp}"
+    os.environ["DROPOUT_LAB_RELEASE_FILE"] = str(release_file)
     proc, url = start_server(args.app_root.resolve(), log_path, runs_path, start_s=120)
     started = time.monotonic()
     rows: list[Row] = []
@@ -302,7 +307,7 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGALRM, on_alarm)
     signal.alarm(int(args.deadline))
     client = None
-    idle_ms = walk_s = None
+    idle_ms = walk_s = rss_walked_mb = rss_released_mb = None
     try:
         server = psutil.Process(proc.pid)
         if args.walk:  # its own client, as the start-up walk is; the measuring client
@@ -313,6 +318,10 @@ def main(argv=None) -> int:
             walk_s = time.monotonic() - t0
             print(f"walked {sum(r.values for r in walked)} moves of {len(walked)} controls in {walk_s:.0f} s",
                   file=sys.stderr, flush=True)
+            rss_walked_mb = round(server.memory_info().rss / 2**20)
+            if not args.keep_programs:  # as make serve WALK=1 does: the walk's programs dropped, its results kept
+                warm.release(url, release_file)
+            rss_released_mb = round(server.memory_info().rss / 2**20)
         client = Client(url, server, ProbeRuns(runs_path), args.settle, args.action_timeout)
         client.open_app()  # the home page's first run: the app's navigation
         c0 = server_cpu_s(server)
@@ -341,12 +350,15 @@ def main(argv=None) -> int:
                "loadavg_after": [round(x, 2) for x in os.getloadavg()],
                "server_idle_cpu_ms_per_settle": idle_ms, "settle_s": args.settle,
                "minutes": round((time.monotonic() - started) / 60, 1), "moves": args.moves, "warm": args.warm,
-               "walk_s": None if walk_s is None else round(walk_s), "rss_mb": rss_mb}
+               "walk_s": None if walk_s is None else round(walk_s), "rss_mb": rss_mb,
+               "rss_after_walk_mb": rss_walked_mb, "rss_after_release_mb": rss_released_mb}
     print(markdown_table(summaries))
     print(f"\nmachine: {machine['cpus']} CPUs, load average before {machine['loadavg_before']}, after "
           f"{machine['loadavg_after']}; server idle CPU over {args.settle} s: {fmt(idle_ms)} ms; "
           f"{machine['minutes']} min; server RSS at the end {fmt(machine['rss_mb'])} MB"
-          + (f"; walked first in {machine['walk_s']} s" if walk_s is not None else "") + f"; server log {log_path}")
+          + (f"; walked first in {machine['walk_s']} s (RSS {fmt(rss_walked_mb)} MB after the walk, "
+             f"{fmt(rss_released_mb)} MB after its programs were released)" if walk_s is not None else "")
+          + f"; server log {log_path}")
     if args.json_out:
         args.json_out.parent.mkdir(parents=True, exist_ok=True)
         args.json_out.write_text(json.dumps({"machine": machine, "rows": summaries}, indent=1))

@@ -128,6 +128,9 @@ class Replica:
     url: str
     proc: subprocess.Popen
     log: Path
+    # The file whose touch asks the replica to drop the compiled programs of its start-up walk
+    # ($DROPOUT_LAB_RELEASE_FILE; scripts/warm.py --release touches it when the walk is done).
+    release: Path | None = None
 
 
 def xla_threads(replicas: int, cores: int | None = None) -> int:
@@ -146,8 +149,9 @@ def start_replica(name: str, port: int, *, app: Path, log: Path, cache_dir: Path
     cmd = (argv_prefix or [sys.executable, "-m", "streamlit"]) + [
         "run", str(app), "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    release = log.parent / f".release-{name}-{port}"
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "DROPOUT_LAB_CACHE_DIR": str(cache_dir),
-           "DROPOUT_LAB_REPLICA": name, **(extra_env or {})}
+           "DROPOUT_LAB_REPLICA": name, "DROPOUT_LAB_RELEASE_FILE": str(release), **(extra_env or {})}
     env.setdefault("JAX_PLATFORMS", "cpu")
     if threads is not None:
         env.setdefault("DROPOUT_LAB_XLA_THREADS", str(threads))
@@ -155,7 +159,7 @@ def start_replica(name: str, port: int, *, app: Path, log: Path, cache_dir: Path
     with open(log, "w") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)
-    return Replica(name, f"http://127.0.0.1:{port}", proc, log)
+    return Replica(name, f"http://127.0.0.1:{port}", proc, log, release)
 
 
 def wait_healthy(url: str, proc: subprocess.Popen, log: Path | None, timeout_s: float = START_S) -> None:
@@ -265,9 +269,13 @@ class Deployment:
         self.stop()
 
 
-def warm_command(url: str, walk: bool) -> list[str]:
-    """The warm-up of one replica: scripts/warm.py opens every page; with walk, then moves every control."""
-    return [sys.executable, str(ROOT / "scripts" / "warm.py"), "--url", url] + (["--walk"] if walk else [])
+def warm_command(url: str, walk: bool, release: Path | None = None) -> list[str]:
+    """The warm-up of one replica: scripts/warm.py opens every page; with walk, then moves every control, and
+    (``release``: the replica's release file) has the replica drop the programs the walk compiled."""
+    cmd = [sys.executable, str(ROOT / "scripts" / "warm.py"), "--url", url]
+    if walk:
+        cmd += ["--walk"] + (["--release", str(release)] if release is not None else [])
+    return cmd
 
 
 def main(argv=None) -> int:
@@ -299,7 +307,8 @@ def main(argv=None) -> int:
         # Every replica computes the pages' default views once before the class arrives (scripts/warm.py; each
         # replica has its own st.cache_data, the compilation cache is shared). --no-warm leaves it out; --walk
         # also moves every control (the class's first moves then find their settings computed).
-        warmers = [] if args.no_warm else [subprocess.Popen(warm_command(r.url, args.walk)) for r in dep.replicas]
+        warmers = [] if args.no_warm else [subprocess.Popen(warm_command(r.url, args.walk, r.release))
+                                          for r in dep.replicas]
         end = None if args.duration is None else time.monotonic() + args.duration
         down: set[str] = set()
         try:

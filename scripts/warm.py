@@ -107,6 +107,18 @@ def walk(url: str, *, pages: list[str], max_values: int, numbers: int, budget_s:
     return rows
 
 
+def release(url: str, path: Path) -> None:
+    """Ask the server to drop the programs its walk compiled (it watches ``path``: core.system.ReleaseSignal),
+    then open every page once: the first run releases, and the pages compile their default programs again
+    (from the on-disk compilation cache), as at start."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch()
+    t0 = time.monotonic()
+    times = warm(url)
+    print(f"warm-up: the walk's programs released, {len(times)} pages opened again in "
+          f"{time.monotonic() - t0:.0f} s", file=sys.stderr, flush=True)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--url", default="http://127.0.0.1:8501")
@@ -120,6 +132,9 @@ def main(argv=None) -> int:
     parser.add_argument("--kinds", default=",".join(controls.KINDS),
                         help=f"the kinds of control walked ({','.join(controls.KINDS)})")
     parser.add_argument("--budget", type=float, default=3600.0, help="seconds the walk may take at most")
+    parser.add_argument("--release", default="", help="after the walk, touch this file (the server's "
+                        "$DROPOUT_LAB_RELEASE_FILE) and open every page again: the server drops the programs the "
+                        "walk compiled (about 1.5 GB) and keeps its results and figures")
     args = parser.parse_args(argv)
     url = args.url.rstrip("/")
     check_loopback(url)
@@ -145,6 +160,8 @@ def main(argv=None) -> int:
               f"{time.monotonic() - t0:.0f} s" + (f"; {len(problems)} controls had problems" if problems else ""),
               file=sys.stderr, flush=True)
         failed += [r.control for r in problems]
+        if args.release:
+            release(url, Path(args.release))
     return 1 if failed else 0
 
 

@@ -60,6 +60,36 @@ def test_the_walk_sets_every_control_to_each_of_its_values_one_at_a_time(tmp_pat
     assert not [r.errors for r in rows if r.errors]
 
 
+def test_after_the_walk_the_server_releases_its_programs_once(tmp_path):
+    """make serve WALK=1: each replica watches its release file ($DROPOUT_LAB_RELEASE_FILE, set by
+    serve.start_replica), and scripts/warm.py --release touches it after the walk and opens the pages again:
+    the first run after the touch releases, no other."""
+    import json
+
+    import serve
+
+    log = tmp_path / "runs.jsonl"
+    replica = serve.start_replica("r0", serve.free_port(), app=ROOT / "tests" / "data" / "walk_app.py",
+                                  log=tmp_path / "replica.log", cache_dir=tmp_path / "cache",
+                                  extra_env={"DROPOUT_LAB_WALK_LOG": str(log)})
+    try:
+        serve.wait_healthy(replica.url, replica.proc, replica.log)
+        assert replica.release is not None and not replica.release.exists()
+        warm.walk(replica.url, pages=[], max_values=2, numbers=1, budget_s=120)
+        walked = len(log.read_text().splitlines())
+        warm.release(replica.url, replica.release)
+        warm.warm(replica.url)
+    finally:
+        serve.stop(replica.proc)
+    runs = [json.loads(line) for line in log.read_text().splitlines()]
+    assert not any("released" in r for r in runs[:walked])
+    assert [i for i, r in enumerate(runs) if r.get("released")] == [walked]
+    assert len(runs) > walked + 1
+    cmd = serve.warm_command(replica.url, True, replica.release)
+    assert cmd[cmd.index("--release") + 1] == str(replica.release)
+    assert "--release" not in serve.warm_command(replica.url, False, replica.release)
+
+
 @pytest.mark.parametrize("walk", [False, True])
 def test_make_run_and_make_serve_walk_only_when_asked(walk):
     """WALK=1 adds --walk to the warm-up of make run and to make serve (which gives it to every replica's
@@ -70,9 +100,14 @@ def test_make_run_and_make_serve_walk_only_when_asked(walk):
     for target in ("run", "serve"):
         out = subprocess.run(["make", "-n", target, *extra], cwd=ROOT, capture_output=True, text=True, timeout=60)
         assert out.returncode == 0, out.stderr
-        lines = [line for line in out.stdout.splitlines() if ("warm.py" in line or "serve.py" in line)]
+        lines = [line for line in out.stdout.replace("\\\n", " ").splitlines()
+                 if ("warm.py" in line or "serve.py" in line or "streamlit run" in line)]
         assert lines, out.stdout
         assert ("--walk" in " ".join(lines)) == walk, lines
+        if target == "run":  # the server watches the file the warm-up touches after its walk
+            assert ("--release" in " ".join(lines)) == walk, lines
+            release = next(w for w in " ".join(lines).split() if w.startswith("DROPOUT_LAB_RELEASE_FILE="))
+            assert not walk or f"--release {release.split('=', 1)[1]}" in " ".join(lines)
     assert ("--walk" in serve.warm_command("http://127.0.0.1:1", walk)) == walk
 
 

@@ -19,6 +19,9 @@ from .widgets import IMAGE_FORMATS, IMAGE_KEY, _note_rejected, _remember_url_par
 
 # Every page imports this module: compiled programs survive a restart of the app (see core/system.py).
 system.enable_compilation_cache()
+# After the start-up walk its launcher asks, through a file only it can write, for the walk's compiled programs to
+# be dropped (core/system.py: ReleaseSignal; scripts/warm.py --release).
+RELEASE = system.ReleaseSignal.from_env()
 # A fragment's request (the live view's next batch) never loses a page run's "finished" (see ui/rerun_order.py).
 rerun_order.install()
 # Streamlit's sender yields to the event loop once per 5 ms, not after every message (see ui/flush_slices.py).
@@ -74,6 +77,7 @@ def page_setup(title: str, icon: str = "🎲") -> bool:
     folded = st.query_params.get(PRESENTER_KEY, "").lower() in ("true", "1")
     st.set_page_config(page_title=f"{title} · Dropout Lab", page_icon=icon, layout="wide",
                        initial_sidebar_state="collapsed" if folded else "auto")
+    RELEASE.check()
     _remember_url_params()
     _carry_shared_settings()
     _settle_language()

@@ -225,3 +225,38 @@ def test_a_bad_xla_thread_count_is_refused_naming_the_setting():
             system.limit_xla_cpu_threads(bad)
     jax.devices()
     assert system.limit_xla_cpu_threads(1) is None  # this process's backends exist already: nothing to do
+
+
+def test_release_drops_the_compiled_programs_and_keeps_the_results():
+    f = jax.jit(lambda x: x * 2.0 + 1.0)
+    kept = np.asarray(f(jnp.arange(5.0)))
+    for n in (6, 7, 8):
+        f(jnp.zeros(n))
+    assert f._cache_size() >= 4
+    system.release_compiled()
+    assert f._cache_size() == 0
+    np.testing.assert_array_equal(kept, np.arange(5.0) * 2.0 + 1.0)
+    np.testing.assert_array_equal(np.asarray(f(jnp.arange(5.0))), kept)  # compiled again when asked, same bits
+    assert f._cache_size() == 1
+
+
+def test_the_release_signal_answers_its_file_once_per_touch(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(system, "release_compiled", lambda: calls.append(1))
+    path = tmp_path / "release"
+    assert not system.ReleaseSignal(None).check()  # no file named: never
+    signal = system.ReleaseSignal(path)
+    assert not signal.check() and calls == []  # nothing there yet
+    path.touch()
+    assert signal.check() and calls == [1]
+    assert not signal.check() and calls == [1]  # the same touch asks once
+    os.utime(path, ns=(path.stat().st_mtime_ns + 10**9,) * 2)
+    assert signal.check() and calls == [1, 1] and signal.released == 2
+    # A file left from before the server started asks for nothing.
+    assert not system.ReleaseSignal(path).check() and calls == [1, 1]
+    monkeypatch.setenv(system.RELEASE_ENV, str(tmp_path / "other"))
+    late = system.ReleaseSignal.from_env()
+    (tmp_path / "other").touch()
+    assert late.check() and calls == [1, 1, 1]
+    monkeypatch.delenv(system.RELEASE_ENV)
+    assert system.ReleaseSignal.from_env().path is None
