@@ -48,6 +48,7 @@ for p in (ROOT, ROOT / "scripts"):
 
 import load_test  # noqa: E402  (the browsers' runner: its /proc sampling and its server probe)
 import serve  # noqa: E402
+import warm  # noqa: E402  (the start-up walk of make serve, for --walk)
 
 from loadtest import app_map as students  # noqa: E402  (page and widget names; not the locustfile: gevent)
 from loadtest import report as rep  # noqa: E402
@@ -187,6 +188,13 @@ def server_runs(runs_dir: Path, start: float, end: float) -> dict:
     return out
 
 
+def walk_replica(url: str, release: Path | None) -> None:
+    """One replica's start-up walk as make serve WALK=1 runs it (scripts/warm.py --walk --release)."""
+    warm.walk(url, pages=[], max_values=warm.MAX_VALUES, numbers=warm.NUMBERS, budget_s=3 * 3600)
+    if release is not None:
+        warm.release(url, release)
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--users", type=int, default=60, help="simulated students (default 60)")
@@ -196,6 +204,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--spawn-rate", type=float, default=5.0, help="students joining per second (default 5)")
     p.add_argument("--replicas", type=int, default=1, help="app processes; 2 or more: behind nginx (default 1)")
     p.add_argument("--url", help="test an app already running at this loopback URL instead of starting one")
+    p.add_argument("--walk", action="store_true", help="walk every replica first as make serve does (scripts/warm.py "
+                   "--walk --release, all replicas at once: minutes), then load it")
     p.add_argument("--no-burst", dest="burst", action="store_false", help="skip the burst at the end")
     p.add_argument("--think", type=float, nargs=2, default=[1.0, 3.0], metavar=("MIN", "MAX"))
     p.add_argument("--play", type=float, default=20.0, help="seconds each Play of a player lasts (default 20)")
@@ -208,6 +218,8 @@ def parse_args(argv=None) -> argparse.Namespace:
             and 5 <= args.duration <= 1800 and args.replicas >= 1 and args.spawn_rate > 0):
         p.error("need 1 <= --users <= 500, 0 <= --players <= --users, 0 <= --browsers <= 30, "
                 "5 <= --duration <= 1800, --replicas >= 1, --spawn-rate > 0")
+    if args.url and args.walk:
+        p.error("--walk walks the replicas this command starts, not an app at --url (walk that with scripts/warm.py)")
     if args.url and urllib.parse.urlsplit(args.url).hostname not in LOOPBACK:
         p.error("--url must be a loopback address (127.0.0.1, localhost, [::1]): the load test never targets "
                 "another machine")
@@ -241,6 +253,17 @@ def main(argv=None) -> int:
                          masks_slider=students.MASKS_SLIDER, training_page=students.TRAINING,
                          view_key=students.VIEW_KEY)
         warmup_s = time.monotonic() - t0
+        walk_s = None
+        if args.walk:  # as make serve WALK=1: every replica walked at once, then its programs released
+            t0 = time.monotonic()
+            walkers = [threading.Thread(target=walk_replica, args=(r.url, r.release), daemon=True)
+                       for r in servers.dep.replicas]
+            for t in walkers:
+                t.start()
+            for t in walkers:
+                t.join(4 * 3600)
+            walk_s = time.monotonic() - t0
+            print(f"load: walked {len(walkers)} replica(s) in {walk_s:.0f} s", file=sys.stderr, flush=True)
         sampler = Sampler(server_pids)
         sampler.sample()
         baseline_mb = sampler.last_mb
@@ -329,7 +352,8 @@ def main(argv=None) -> int:
         extra={"url": url, "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
                "config": {"duration_s": args.duration, "ramp_s": round(ramp_s, 1), "burst": args.burst,
                           "think_s": args.think, "play_s": args.play, "replicas": args.replicas},
-               "warmup_s": round(warmup_s, 1), "artifacts": str(work),
+               "warmup_s": round(warmup_s, 1), "walk_s": None if walk_s is None else round(walk_s),
+               "artifacts": str(work),
                "load_generator": {"loop_lag_s": rep.describe(data.get("loop_lag") or []) if data.get("loop_lag")
                                   else None},
                "machine": {"platform": platform.platform(), "loadavg_start": loadavg_start,
