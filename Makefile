@@ -45,7 +45,8 @@ help:
 
 # scripts/warm.py opens every page once in the background as soon as the server answers, so that the class finds
 # the default views computed (it stops by itself; WARM=0 leaves it out). WALK=1 (before a lecture) also moves
-# every control of every page through its values: about 6 minutes on 2 cores, and about 3 GB per server.
+# every control of every page through its values: about 6-7 minutes on 2 cores; the server then drops the
+# programs the walk compiled and keeps its results and figures, about 1.3 GB in all.
 WARM ?= 1
 WALK ?= 0
 WALK_FLAG := $(if $(filter 1,$(WALK)),--walk,)
