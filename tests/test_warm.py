@@ -1,4 +1,5 @@
 """scripts/warm.py: the first visitor of every page, on loopback only."""
+import contextlib
 import subprocess
 import sys
 from pathlib import Path
@@ -27,23 +28,30 @@ def test_warm_gives_up_when_nothing_answers():
     assert out.returncode == 1 and "does not answer" in out.stderr
 
 
+@contextlib.contextmanager
+def _walk_app(tmp_path, log):
+    """A replica (serve.start_replica, as make serve starts one) of tests/data/walk_app.py logging its runs to log."""
+    import serve
+
+    replica = serve.start_replica("r0", serve.free_port(), app=ROOT / "tests" / "data" / "walk_app.py",
+                                  log=tmp_path / "replica.log", cache_dir=tmp_path / "cache",
+                                  extra_env={"DROPOUT_LAB_WALK_LOG": str(log)})
+    try:
+        serve.wait_healthy(replica.url, replica.proc, replica.log)
+        yield replica
+    finally:
+        serve.stop(replica.proc)
+
+
 def test_the_walk_sets_every_control_to_each_of_its_values_one_at_a_time(tmp_path):
     """scripts/warm.py --walk against a small app: every control of the page and of each tab goes through its
     walk values (at most max_values, a number input its `numbers` nearest) with every other control at its
     default, then back to its default; nothing else is asked of the server."""
     import json
 
-    import serve
-
     log = tmp_path / "runs.jsonl"
-    replica = serve.start_replica("r0", serve.free_port(), app=ROOT / "tests" / "data" / "walk_app.py",
-                                  log=tmp_path / "replica.log", cache_dir=tmp_path / "cache",
-                                  extra_env={"DROPOUT_LAB_WALK_LOG": str(log)})
-    try:
-        serve.wait_healthy(replica.url, replica.proc, replica.log)
+    with _walk_app(tmp_path, log) as replica:
         rows = warm.walk(replica.url, pages=[], max_values=3, numbers=4, budget_s=120)
-    finally:
-        serve.stop(replica.proc)
     runs = [json.loads(line) for line in log.read_text().splitlines()]
     defaults = {"keep": 0.3, "mode": "a", "seed": 0, "k": 1}
     moved = set()
@@ -69,18 +77,12 @@ def test_after_the_walk_the_server_releases_its_programs_once(tmp_path):
     import serve
 
     log = tmp_path / "runs.jsonl"
-    replica = serve.start_replica("r0", serve.free_port(), app=ROOT / "tests" / "data" / "walk_app.py",
-                                  log=tmp_path / "replica.log", cache_dir=tmp_path / "cache",
-                                  extra_env={"DROPOUT_LAB_WALK_LOG": str(log)})
-    try:
-        serve.wait_healthy(replica.url, replica.proc, replica.log)
+    with _walk_app(tmp_path, log) as replica:
         assert replica.release is not None and not replica.release.exists()
         warm.walk(replica.url, pages=[], max_values=2, numbers=1, budget_s=120)
         walked = len(log.read_text().splitlines())
         warm.release(replica.url, replica.release)
         warm.warm(replica.url)
-    finally:
-        serve.stop(replica.proc)
     runs = [json.loads(line) for line in log.read_text().splitlines()]
     assert not any("released" in r for r in runs[:walked])
     assert [i for i, r in enumerate(runs) if r.get("released")] == [walked]

@@ -20,19 +20,12 @@ def _app():
     """Shows the figure in session state "fig" the way session state "how" says, inside a column, and keeps the
     ForwardMsgs this run sent (serialised) in session state "sent"."""
     import streamlit as st
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     from dropout_viz.ui import plotly_element
+    from tests.ui.capture import keep_sent
 
     config = {"displaylogo": False, "toImageButtonOptions": {"format": "svg", "scale": 2}}
-    ctx = get_script_run_ctx()
-    sent, enqueue = [], ctx._enqueue
-
-    def keep(msg):
-        sent.append(msg.SerializeToString())
-        enqueue(msg)
-
-    ctx._enqueue = keep
+    sent, stop = keep_sent()
     fig, height, how = st.session_state["fig"], st.session_state["height"], st.session_state["how"]
     st.title("Charts")
     _left, right = st.columns(2)
@@ -41,7 +34,7 @@ def _app():
             st.plotly_chart(fig, width="stretch", height=height, theme=None, config=config, key="fig")
         else:
             plotly_element.show(plotly_element.prepared(fig, height=height), key="fig", config=config, height=height)
-    ctx._enqueue = enqueue
+    stop()
     st.session_state["sent"] = sent
 
 

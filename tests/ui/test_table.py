@@ -22,18 +22,11 @@ MIXED = [{"point": "A", "1": 1}, {"point": "B", "1": "x"}]  # one column of a nu
 
 def _app():
     import streamlit as st
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     from dropout_viz.ui import widgets
+    from tests.ui.capture import keep_sent
 
-    ctx = get_script_run_ctx()
-    sent, enqueue = [], ctx._enqueue
-
-    def keep(msg):
-        sent.append(msg.SerializeToString())
-        enqueue(msg)
-
-    ctx._enqueue = keep
+    sent, stop = keep_sent()
     rows, how = st.session_state["rows"], st.session_state["how"]
     if how == "st.table":
         st.table(rows)
@@ -42,7 +35,7 @@ def _app():
     else:
         _left, right = st.columns(2)
         widgets.table(rows, interactive=how == "interactive", container=right)
-    ctx._enqueue = enqueue
+    stop()
     st.session_state["sent"] = sent
 
 
