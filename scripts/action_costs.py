@@ -78,9 +78,11 @@ def healthy(url: str) -> bool:
         return False
 
 
-def start_server(app_root: Path, log_path: Path, runs_path: Path, start_s: float) -> tuple[subprocess.Popen, str]:
+def start_server(app_root: Path, log_path: Path, runs_path: Path, start_s: float,
+                 release_file: Path | None = None) -> tuple[subprocess.Popen, str]:
     """`streamlit run <app_root>/app.py` on a free loopback port under load_test.serve_with_probe (one JSON line
-    per script run with the script thread's CPU); its own process group, so that stop_server ends all of it."""
+    per script run with the script thread's CPU); its own process group, so that stop_server ends all of it.
+    ``release_file``: the file the server watches to drop its compiled programs (core.system.ReleaseSignal)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     args = ["run", str(app_root / "app.py"), "--server.headless", "true", "--server.port", str(port),
@@ -89,6 +91,8 @@ def start_server(app_root: Path, log_path: Path, runs_path: Path, start_s: float
     probe = (f"import sys; sys.path.insert(0, {str(ROOT / 'scripts')!r}); import load_test; "
              f"load_test.serve_with_probe({str(runs_path)!r}, {args!r})")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    if release_file is not None:
+        env["DROPOUT_LAB_RELEASE_FILE"] = str(release_file)
     env.setdefault("JAX_PLATFORMS", "cpu")
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "w") as log:
@@ -288,8 +292,7 @@ def main(argv=None) -> int:
     load_before = os.getloadavg()
     # The file the server watches (core.system.ReleaseSignal): touched after the walk, as make serve WALK=1 does.
     release_file = out_dir / f".release-costs-{stamp}"
-    os.environ["DROPOUT_LAB_RELEASE_FILE"] = str(release_file)
-    proc, url = start_server(args.app_root.resolve(), log_path, runs_path, start_s=120)
+    proc, url = start_server(args.app_root.resolve(), log_path, runs_path, start_s=120, release_file=release_file)
     started = time.monotonic()
     rows: list[Row] = []
 
