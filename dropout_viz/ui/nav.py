@@ -13,7 +13,7 @@ from streamlit.errors import StreamlitAPIException, StreamlitPageNotFoundError
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ..core import i18n, system
-from . import flush_slices, layout, lecture, rerun_order, widgets
+from . import flush_slices, layout, lecture, loop_batches, rerun_order, widgets
 from .i18n import LANG_STATE, N_, _
 from .widgets import IMAGE_FORMATS, IMAGE_KEY, _note_rejected, _remember_url_params, page_link_markdown
 
@@ -26,6 +26,8 @@ RELEASE = system.ReleaseSignal.from_env()
 rerun_order.install()
 # Streamlit's sender yields to the event loop once per 5 ms, not after every message (see ui/flush_slices.py).
 flush_slices.install()
+# A run's events wake the event loop once a batch, not once each (see ui/loop_batches.py).
+loop_batches.install()
 
 PRESENTER_KEY = "presenter"
 LANG_KEY = "lang"
