@@ -28,7 +28,7 @@ NGINX ?= /usr/sbin/nginx
 # A CJK font, so that Chinese pages render in the browser tests' screenshots (and the sidebar's language names).
 CJK_FONT ?= /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 
-.PHONY: help run serve test load load-browsers bench bench-live costs catalogs messages lint-docker clean distclean
+.PHONY: help run serve test load load-browsers bench bench-live costs costs-ab catalogs messages lint-docker clean distclean
 
 help:
 	@echo "make run          serve the app on http://localhost:$(PORT) (builds .venv first)"
@@ -38,6 +38,7 @@ help:
 	@echo "make load-browsers  the older load test: N real browser sessions only (LOAD_ARGS='--sessions 30')"
 	@echo "make bench        print the performance figures as JSON"
 	@echo "make costs        server CPU per page run and per control move, every page (COSTS_ARGS=...)"
+	@echo "make costs-ab     this checkout's server CPU per move against another revision's, paired (AB_ARGS=...)"
 	@echo "make bench-live   measure the live view in headless Chromium (frames/s, steps/s, CPU, bytes/s)"
 	@echo "make messages     update the translation catalogs (locales/) from the code"
 	@echo "make lint-docker  lint the Dockerfile with hadolint"
@@ -85,6 +86,11 @@ bench-live: $(VENV)/.stamp-dev $(CHROMIUM)
 COSTS_ARGS ?=
 costs: $(VENV)/.stamp-dev catalogs
 	$(PY) scripts/action_costs.py $(COSTS_ARGS)
+
+# Not part of `make test`: this checkout's server against another revision's, side by side, move for move (ABBA);
+# e.g. make costs-ab AB_ARGS='--base HEAD~1 --pages home,bagging'.
+costs-ab: $(VENV)/.stamp-dev catalogs
+	$(PY) scripts/ab_costs.py $(AB_ARGS)
 
 # The translations: locales/*/LC_MESSAGES/*.po (in git) compiled to .mo (not in git).
 catalogs: $(VENV)/.stamp-run
