@@ -125,9 +125,10 @@ def install() -> bool:
     AppSession._call_soon_on_event_loop = call_soon_on_event_loop
     Runtime._enqueued_some_message = enqueued_some_message
     # A session made before this (the first one: this runs in its first script run) holds the old method bound.
-    if Runtime.exists():
-        runtime = Runtime.instance()
-        for info in runtime._session_mgr.list_sessions():
+    runtime = Runtime.instance() if Runtime.exists() else None
+    manager = getattr(runtime, "_session_mgr", None) if isinstance(runtime, Runtime) else None  # not AppTest's mock
+    if manager is not None:
+        for info in manager.list_sessions():
             bound = getattr(info.session, "_message_enqueued_callback", None)
             if getattr(bound, "__func__", None) is old:
                 info.session._message_enqueued_callback = types.MethodType(enqueued_some_message, runtime)

@@ -229,13 +229,20 @@ def auroc(positive, negative) -> float:
 
 
 def roc_curve(positive, negative) -> tuple[np.ndarray, np.ndarray]:
-    """False- and true-positive rates as the threshold falls from +inf past every distinct score."""
+    """False- and true-positive rates as the threshold falls from +inf past every distinct score.
+
+    At a threshold t the rates are the shares of negatives and positives scoring >= t, counted in the sorted
+    scores (one binary search per threshold, O(n log n)) instead of comparing every score with every threshold."""
     pos = np.asarray(positive, np.float64).ravel()
     neg = np.asarray(negative, np.float64).ravel()
+    if pos.size == 0 or neg.size == 0:
+        raise ValueError(f"positive and negative must be non-empty, got {pos.size} and {neg.size} scores")
     thresholds = np.unique(np.concatenate([pos, neg]))[::-1]
-    tpr = np.r_[0.0, [(pos >= t).mean() for t in thresholds]]
-    fpr = np.r_[0.0, [(neg >= t).mean() for t in thresholds]]
-    return fpr, tpr
+
+    def share_at_least(scores):
+        return (scores.size - np.searchsorted(np.sort(scores), thresholds, "left")) / scores.size
+
+    return np.r_[0.0, share_at_least(neg)], np.r_[0.0, share_at_least(pos)]
 
 
 def mean_spread(values, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -118,6 +118,19 @@ def surface_predictions(seed: int, keep: float) -> tuple[ex.Predictions, ex.Pred
     return part(0, cut[0]), part(cut[0], cut[1]), part(cut[1], None)
 
 
+@st.cache_data(max_entries=figure_cache.SETTINGS, show_spinner=False)
+def split_numbers(seed: int, keep: float, k: int, m: int, who: str):
+    """The decomposition tab's numbers for one setting: the grid's split of the entropy (of k masks, or M networks),
+    the far points' scores, and the ROC curve of the shown score (run 1). NumPy work of about 8 ms a run, so cached
+    with what it is computed from."""
+    pred_in, pred_out, pred_grid = surface_predictions(seed, keep)
+    dec = ex.decompose(pred_grid.mc[0, :k] if who == "mc" else pred_grid.members[0, :m])
+    scores = ex.ood_scores(pred_in, pred_out, k, m)
+    mi_in, mi_out = (scores.mi_in, scores.mi_out) if who == "mc" else (scores.ens_mi_in, scores.ens_mi_out)
+    fpr, tpr = ex.roc_curve(mi_out, mi_in)
+    return dec, scores, ex.auroc(mi_out, mi_in), fpr, tpr
+
+
 # --- the page --------------------------------------------------------------------------------------------------
 
 
@@ -298,9 +311,8 @@ def decomposition_tab(keep: float, k: int, m: int, seed: int, presenter: bool, s
     who = ui.select(_("Split the entropy of"), "u_split", options, default, format_func=SPLIT_LABELS.get, radio=True,
                     horizontal=True, container=box)
     _option_names(SPLIT_LABELS, box)
-    pred_in, pred_out, pred_grid = surface_predictions(seed, keep)
-    members = pred_grid.mc[0, :k] if who == "mc" else pred_grid.members[0, :m]
-    dec = ex.decompose(members)
+    dec, scores, auc, fpr, tpr = split_numbers(seed, keep, k, m, who)
+    t = k if who == "mc" else m
     clf = classifiers("moons", seed, keep)
     xs, _grid = ex.surface_points(CFG)
     shown = (seed, keep, who, k if who == "mc" else m, lang, presenter)  # what both figures depend on
@@ -315,17 +327,14 @@ def decomposition_tab(keep: float, k: int, m: int, seed: int, presenter: bool, s
     c1, c2 = st.columns([1, 2])
     c1.metric(_("max |total − (aleatoric + epistemic)|"), f"{dec.identity_gap:.1e}",
               help=_("Over the {points} grid points, float32, the same {t} predictions on both sides.").format(
-                  points=len(dec.total), t=len(members)))
+                  points=len(dec.total), t=t))
     c2.caption(_("p_t: the class probabilities of pass t, T = k masks of the dropout network (or the M networks); "
                  "H[p] = −Σ_c p_c ln p_c in nats (at most ln 2 = 0.693 for two classes). The mutual information is "
                  "computed as the mean KL divergence of each prediction from their mean, not as the difference of the "
                  "other two, so the identity is a check: it holds exactly, and the largest difference is float32 "
                  "rounding."))
     st.subheader(_("Points far from the data: does the mutual information notice them?"))
-    scores = ex.ood_scores(pred_in, pred_out, k, m)
     mi_in, mi_out = (scores.mi_in, scores.mi_out) if who == "mc" else (scores.ens_mi_in, scores.ens_mi_out)
-    auc = ex.auroc(mi_out, mi_in)
-    fpr, tpr = ex.roc_curve(mi_out, mi_in)
     ui.chart(figure_cache.figure("u_ood", shown, lambda: fg.ood_figure(mi_in, mi_out, fpr, tpr, auc, presenter, lang)),
              key="u_ood")
     rows = [{_("score"): _("mutual information, MC dropout (k = {k})").format(k=k), "AUROC": _pm(scores.mc_mutual_information)},

@@ -121,6 +121,19 @@ def test_auroc_is_the_share_of_pairs_ranked_right(seed):
     assert ex.auroc(cont_pos, cont_neg) == pytest.approx(_auroc_pairs(cont_pos, cont_neg))
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_roc_curve_counts_every_score_at_every_threshold(seed):
+    rng = np.random.default_rng(seed)
+    for pos, neg in ((rng.integers(0, 6, 37), rng.integers(2, 9, 23)), (rng.normal(1, 1, 50), rng.normal(0, 1, 40))):
+        fpr, tpr = ex.roc_curve(pos, neg)
+        thresholds = sorted(set(pos.tolist()) | set(neg.tolist()), reverse=True)
+        # brute force: the share of each group at or above each distinct score, highest first
+        assert fpr.tolist() == [0.0] + [sum(b >= t for b in neg) / len(neg) for t in thresholds]
+        assert tpr.tolist() == [0.0] + [sum(a >= t for a in pos) / len(pos) for t in thresholds]
+    with pytest.raises(ValueError, match="non-empty"):
+        ex.roc_curve([1.0], [])
+
+
 def test_auroc_extremes_and_errors():
     assert ex.auroc([3, 4], [1, 2]) == 1.0 and ex.auroc([1, 2], [3, 4]) == 0.0 and ex.auroc([1], [1]) == 0.5
     with pytest.raises(ValueError, match="non-empty"):
