@@ -721,6 +721,33 @@ def ood_scores(pred_in: Predictions, pred_out: Predictions, k: int, m: int) -> O
     return OodScores(**{k_: np.asarray(v) for k_, v in res.items()}, **keep_first)
 
 
+class Split(NamedTuple):
+    """What the decomposition tab shows for one setting: the grid's split of the entropy of T predictions (k masks
+    or M networks), the far points' scores, and the shown score's mutual information with its ROC (run 1)."""
+
+    decomposition: Decomposition
+    scores: OodScores
+    t: int  # predictions averaged: k masks or M networks
+    mi_in: np.ndarray
+    mi_out: np.ndarray
+    auroc: float
+    fpr: np.ndarray
+    tpr: np.ndarray
+
+
+def split(pred_in: Predictions, pred_out: Predictions, pred_grid: Predictions, k: int, m: int, who: str) -> Split:
+    """The decomposition of ``who`` ("mc": k masks of the dropout network; "ensemble": M networks) on the grid,
+    and the far points (pred_out) told from the test points (pred_in) by its mutual information."""
+    if who not in ("mc", "ensemble"):
+        raise ValueError(f"who must be 'mc' or 'ensemble', got {who!r}")
+    t = k if who == "mc" else m
+    dec = decompose(pred_grid.mc[0, :k] if who == "mc" else pred_grid.members[0, :m])
+    scores = ood_scores(pred_in, pred_out, k, m)
+    mi_in, mi_out = (scores.mi_in, scores.mi_out) if who == "mc" else (scores.ens_mi_in, scores.ens_mi_out)
+    fpr, tpr = roc_curve(mi_out, mi_in)
+    return Split(dec, scores, t, mi_in, mi_out, auroc(mi_out, mi_in), fpr, tpr)
+
+
 # --- the summary ------------------------------------------------------------------------------------------------
 
 

@@ -134,6 +134,28 @@ def test_roc_curve_counts_every_score_at_every_threshold(seed):
         ex.roc_curve([1.0], [])
 
 
+def test_split_is_its_pieces_for_either_source():
+    rng = np.random.default_rng(3)
+
+    def preds(points):  # 2 runs, 6 masks, 4 members, two classes
+        p = rng.uniform(0.05, 0.95, (2, 6, points, 1))
+        q = rng.uniform(0.05, 0.95, (2, 4, points, 1))
+        return ex.Predictions(np.zeros((2, points, 2), np.float32), np.concatenate([p, 1 - p], -1).astype(np.float32),
+                              np.concatenate([q, 1 - q], -1).astype(np.float32))
+
+    pred_in, pred_out, grid = preds(9), preds(7), preds(5)
+    for who, t, members, mi in (("mc", 3, grid.mc[0, :3], "mi"), ("ensemble", 2, grid.members[0, :2], "ens_mi")):
+        s = ex.split(pred_in, pred_out, grid, 3, 2, who)
+        scores = ex.ood_scores(pred_in, pred_out, 3, 2)
+        mi_in, mi_out = getattr(scores, mi + "_in"), getattr(scores, mi + "_out")
+        assert s.t == t and np.array_equal(s.decomposition.total, ex.decompose(members).total)
+        assert np.array_equal(s.mi_in, mi_in) and np.array_equal(s.mi_out, mi_out)
+        assert s.auroc == ex.auroc(mi_out, mi_in)
+        assert all(np.array_equal(a, b) for a, b in zip((s.fpr, s.tpr), ex.roc_curve(mi_out, mi_in)))
+    with pytest.raises(ValueError, match="who"):
+        ex.split(pred_in, pred_out, grid, 3, 2, "both")
+
+
 def test_auroc_extremes_and_errors():
     assert ex.auroc([3, 4], [1, 2]) == 1.0 and ex.auroc([1, 2], [3, 4]) == 0.0 and ex.auroc([1], [1]) == 0.5
     with pytest.raises(ValueError, match="non-empty"):
