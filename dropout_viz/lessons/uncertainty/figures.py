@@ -354,7 +354,7 @@ def ood_figure(scores_in, scores_out, fpr, tpr, auc, presenter: bool = False, la
     fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(color=style.GHOST, dash="dash", width=2),
                              name=_("chance (AUROC = 0.5)")), row=1, col=2)
     fig.update_xaxes(title_text=_("false-positive rate (test points flagged)"), range=[0, 1], row=1, col=2)
-    fig.update_yaxes(title_text=_("true-positive rate (far points flagged)"), range=[0, 1], row=1, col=2)
+    fig.update_yaxes(title_text=_("true-positive rate<br>(far points flagged)"), range=[0, 1], row=1, col=2)
     style.base_layout(fig, None, presenter, height=400 if not presenter else 540)
     fig.update_layout(barmode="overlay", legend=_below(presenter))
     return fig
