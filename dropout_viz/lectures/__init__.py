@@ -19,6 +19,7 @@ syntax error, or the step number and field of a schema error. No Streamlit here:
 """
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from dataclasses import dataclass
@@ -133,4 +134,10 @@ def built_in_text(lecture_id: str) -> str:
     """The TOML text of a lecture shipped with the lab."""
     if lecture_id not in BUILT_IN:
         raise ValueError(f"lecture_id must be one of {BUILT_IN}, got {str(lecture_id)[:60]!r}")
+    return _read_built_in(lecture_id)
+
+
+@functools.cache
+def _read_built_in(lecture_id: str) -> str:
+    """The file's text, read once per process: the sidebar offers it for download on every run of every page."""
     return (HERE / f"{lecture_id}.toml").read_text(encoding="utf-8")

@@ -5,6 +5,7 @@ and the session), while every other control belongs to its page.
 """
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -138,10 +139,16 @@ PAGES = [
      N_("calibration, Monte Carlo dropout against a deep ensemble, and what the spread is made of")),
 ]
 
+@functools.cache
+def _present() -> tuple[tuple[str, str, str], ...]:
+    """The PAGES whose file is in this checkout: looked up once per process (every run of every page asks)."""
+    root = Path(__file__).resolve().parents[2]
+    return tuple(entry for entry in PAGES if (root / entry[0]).exists())
+
+
 def page_map() -> list[tuple[str, str, str]]:
     """(page file, title, one line) for each page of the lab present in this checkout, in the current language."""
-    root = Path(__file__).resolve().parents[2]
-    return [(page, _(title), _(line)) for page, title, line in PAGES if (root / page).exists()]
+    return [(page, _(title), _(line)) for page, title, line in _present()]
 
 SHARED_PARAMS = (PRESENTER_KEY, LANG_KEY, IMAGE_KEY)
 
