@@ -252,8 +252,9 @@ RELEASE_ENV = "DROPOUT_LAB_RELEASE_FILE"
 
 
 def release_compiled() -> None:
-    """Drop every compiled program this process keeps in memory (jax.clear_caches), collect, and hand the freed
-    memory back to the system (glibc's malloc_trim, where there is one). Results, figures and the on-disk
+    """Drop every compiled program this process keeps in memory (jax.clear_caches), collect, freeze what is left
+    out of the collector's sight (gc.freeze), and hand the freed memory back to the system (glibc's malloc_trim,
+    where there is one). Results, figures and the on-disk
     compilation cache stay; a program needed again is traced again and read from that cache (or compiled, if
     it took under a tenth of a second).
 
@@ -267,6 +268,11 @@ def release_compiled() -> None:
 
     jax.clear_caches()
     gc.collect()
+    # What is left is the server's lasting state (modules, the walk's results and figures): moved out of the
+    # collector's sight (gc.freeze), so that a full collection under a class's load walks only what came after,
+    # not the walk's objects as well (each full collection stops every thread of the server while it runs; during
+    # the walk they took 0.3 s each; after the freeze 0.07 of 0.68 million objects are left to walk).
+    gc.freeze()
     name = ctypes.util.find_library("c")
     try:
         libc = ctypes.CDLL(name) if name else None

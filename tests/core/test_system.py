@@ -233,7 +233,16 @@ def test_release_drops_the_compiled_programs_and_keeps_the_results():
     for n in (6, 7, 8):
         f(jnp.zeros(n))
     assert f._cache_size() >= 4
-    system.release_compiled()
+    import gc
+
+    kept_object = [object()]  # tracked by the collector until the release freezes what is left
+    try:
+        system.release_compiled()
+        assert gc.get_freeze_count() > 0
+        # Out of the collector's sight: a full collection skips it (gc.get_objects lists the generations only).
+        assert gc.is_tracked(kept_object) and not any(o is kept_object for o in gc.get_objects())
+    finally:
+        gc.unfreeze()  # the rest of the test session collects as usual
     assert f._cache_size() == 0
     np.testing.assert_array_equal(kept, np.arange(5.0) * 2.0 + 1.0)
     np.testing.assert_array_equal(np.asarray(f(jnp.arange(5.0))), kept)  # compiled again when asked, same bits
@@ -260,3 +269,4 @@ def test_the_release_signal_answers_its_file_once_per_touch(tmp_path, monkeypatc
     assert late.check() and calls == [1, 1, 1]
     monkeypatch.delenv(system.RELEASE_ENV)
     assert system.ReleaseSignal.from_env().path is None
+
