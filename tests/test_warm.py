@@ -121,3 +121,20 @@ def test_the_page_filter_matches_a_name_or_path_and_home():
     assert wanted(["ensemble_vs"], "Ensemble vs weight scaling", "Ensemble_vs_weight_scaling")  # by URL path
     assert wanted(["home"], "app", "") and not wanted(["home"], "Masks and subnetworks", "Masks_and_subnetworks")
     assert not wanted(["bagging", "inside"], "Uncertainty", "Uncertainty")
+
+
+def test_the_release_plays_the_live_view_after_dropping_the_programs(tmp_path, capsys):
+    """The release drops every compiled program, the live view's too: warm.release opens the pages again and plays
+    Live training once (Play, its batches, Pause), so that a class's first Play after a walked start does not trace
+    them while thirty others play. A page without the view (tests/data/walk_app.py, above) is said, not fatal."""
+    import serve
+
+    replica = serve.start_replica("r0", serve.free_port(), app=ROOT / "app.py", log=tmp_path / "replica.log",
+                                  cache_dir=ROOT / ".cache" / "jax")  # the compiled programs of `make load`
+    try:
+        serve.wait_healthy(replica.url, replica.proc, replica.log)
+        warm.release(replica.url, replica.release)
+    finally:
+        serve.stop(replica.proc)
+    err = capsys.readouterr().err
+    assert "the walk's programs released" in err and "Live training played" in err, err
