@@ -27,21 +27,15 @@ def visit(base_url: str, *, home_slider: str, masks_page: str, masks_slider: str
           view_key: str, batches: int = 3) -> float:
     """Open home, move its slider, the Masks page and its slider, the training page, Play the live view for a
     few batches, Pause. Returns the seconds it took."""
-    t0 = time.monotonic()
-    conn = sp.Connection(base_url, timeout_s=TIMEOUT_S)
-    page = sp.Page()
-    try:
-        rerun = _rerun(conn, page)
-        rerun(page_hash="")
+    def steps(rerun, page: sp.Page) -> None:
         slider = page.widget(home_slider, "slider")
         rerun([sp.slider_state(slider.id, sp.slider_step(slider, sp.slider_value(slider)))])
         rerun(page_hash=page.page_hash(masks_page))
         slider = page.widget(masks_slider, "slider")
         rerun([sp.slider_state(slider.id, sp.slider_step(slider, sp.slider_value(slider)))])
         _play(rerun, page, training_page, view_key, batches)
-    finally:
-        conn.close()
-    return time.monotonic() - t0
+
+    return _from_home(base_url, steps)
 
 
 def play(base_url: str, *, training_page: str, view_key: str, batches: int = 3) -> float:
@@ -49,13 +43,18 @@ def play(base_url: str, *, training_page: str, view_key: str, batches: int = 3) 
     the programs a class's first Play runs are compiled, or loaded from the compilation cache. The start-up
     walk's release (scripts/warm.py) drops every compiled program, these too, so it plays once after. Returns
     the seconds it took."""
+    return _from_home(base_url, lambda rerun, page: _play(rerun, page, training_page, view_key, batches))
+
+
+def _from_home(base_url: str, steps) -> float:
+    """One session: the home page, then steps(rerun, page); the seconds it took."""
     t0 = time.monotonic()
     conn = sp.Connection(base_url, timeout_s=TIMEOUT_S)
     page = sp.Page()
     try:
         rerun = _rerun(conn, page)
         rerun(page_hash="")
-        _play(rerun, page, training_page, view_key, batches)
+        steps(rerun, page)
     finally:
         conn.close()
     return time.monotonic() - t0
