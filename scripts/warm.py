@@ -24,9 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from loadtest import controls  # noqa: E402
+from loadtest import app_map, controls, warmup  # noqa: E402
 from loadtest import protocol as sp  # noqa: E402
-from loadtest import app_map, warmup  # noqa: E402
 from loadtest.warmup import _run  # noqa: E402
 
 MAX_VALUES = 64  # values per control at most, nearest the default (a slider of 1,000 values: Monte Carlo k)
@@ -116,9 +115,8 @@ def release(url: str, path: Path) -> None:
     path.touch()
     t0 = time.monotonic()
     times = warm(url)
-    # The release dropped the live view's programs too: a class's first Play would trace them and read them from
-    # the compilation cache while thirty others play (the load test's walked runs: slider moves while playing
-    # p95 1.2-1.5 s and frame gaps of 2.5-3.4 s, against 0.75 s and 1.0 s for the same servers unwalked).
+    # The release dropped the live view's programs too, and opening the pages does not play: without this a
+    # class's first Play would trace them and read them from the compilation cache while others play.
     try:
         warmup.play(url, training_page=app_map.TRAINING, view_key=app_map.VIEW_KEY)
         played = ", Live training played"

@@ -254,8 +254,7 @@ RELEASE_ENV = "DROPOUT_LAB_RELEASE_FILE"
 def release_compiled() -> None:
     """Drop every compiled program this process keeps in memory (jax.clear_caches), collect, freeze what is left
     out of the collector's sight (gc.freeze), and hand the freed memory back to the system (glibc's malloc_trim,
-    where there is one). Results, figures and the on-disk
-    compilation cache stay; a program needed again is traced again and read from that cache (or compiled, if
+    where there is one). Results, figures and the on-disk compilation cache stay; a program needed again is traced again and read from that cache (or compiled, if
     it took under a tenth of a second).
 
     For a server after its start-up walk (scripts/warm.py --walk): the walk trains every setting one control away
@@ -269,10 +268,8 @@ def release_compiled() -> None:
     jax.clear_caches()
     gc.collect()
     # What is left is the server's lasting state (modules, the walk's results and figures): moved out of the
-    # collector's sight (gc.freeze), so that a full collection under a class's load walks only what came after,
-    # not the walk's objects as well (each full collection stops every thread of the server while it runs; during
-    # the walk they took 0.3 s each; under a class's load after the freeze, 0.07 million objects were left to walk
-    # beside 0.61 million frozen, in a walked server whose release had dropped its figures too).
+    # collector's sight, so that a full collection under a class's load walks only what came after, not the walk's
+    # objects as well (a full collection stops every thread of the server; during the walk each took 0.3 s).
     gc.freeze()
     name = ctypes.util.find_library("c")
     try:

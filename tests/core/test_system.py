@@ -1,4 +1,5 @@
 """dropout_viz.core.system: backend description, compile counting, the persistent compilation cache."""
+import gc
 import os
 import threading
 
@@ -233,8 +234,6 @@ def test_release_drops_the_compiled_programs_and_keeps_the_results():
     for n in (6, 7, 8):
         f(jnp.zeros(n))
     assert f._cache_size() >= 4
-    import gc
-
     kept_object = [object()]  # tracked by the collector until the release freezes what is left
     try:
         system.release_compiled()
@@ -269,4 +268,3 @@ def test_the_release_signal_answers_its_file_once_per_touch(tmp_path, monkeypatc
     assert late.check() and calls == [1, 1, 1]
     monkeypatch.delenv(system.RELEASE_ENV)
     assert system.ReleaseSignal.from_env().path is None
-
