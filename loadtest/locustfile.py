@@ -25,6 +25,7 @@ sent the paused view). Environment (set by scripts/load.py):
   DLAB_THINK         "MIN MAX" seconds between actions (default "1 3")
   DLAB_LEAVE         the share of plays that end by going home while training instead of Pause (default 0.25)
   DLAB_PLAY_ACTION   how Play is simulated, a key of PLAY_ACTIONS (default "live-view")
+  DLAB_NICE          run Locust at this niceness, 0..19 (default 0; load.py --client-nice: loadtest/priority.py)
 """
 from __future__ import annotations
 
@@ -42,11 +43,12 @@ from locust import User, between, events, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: `import loadtest`
 
-from loadtest import liveview  # noqa: E402
+from loadtest import liveview, priority  # noqa: E402
 from loadtest import protocol as sp  # noqa: E402
 from loadtest.app_map import (HOME, HOME_SLIDER, MASKS, MASKS_SLIDER, TRAINING, TRAINING_SLIDER,  # noqa: E402
                               VIEW_KEY)
 ACTION_TIMEOUT_S = 60.0
+priority.lower_self(int(os.environ.get("DLAB_NICE", "0")))  # before Locust starts its greenlets' work
 LEAVE_WHILE_PLAYING = float(os.environ.get("DLAB_LEAVE", "0.25"))  # share of plays ended by a page change, not Pause
 
 THINK = tuple(float(v) for v in os.environ.get("DLAB_THINK", "1 3").split())

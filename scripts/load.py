@@ -195,6 +195,12 @@ def walk_replica(url: str, release: Path | None) -> None:
         warm.release(url, release)
 
 
+# The load generators run below the server (loadtest/priority.py): on the server's two cores they stand for the
+# students' laptops, which in a lecture take nothing from it. With equal weights their bursts (Chromium's page
+# loads and playing views) delayed every student's answer at once (README, Load test: runs n1-p1, nw1-w1).
+CLIENT_NICE = 10
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--users", type=int, default=60, help="simulated students (default 60)")
@@ -211,6 +217,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--play", type=float, default=20.0, help="seconds each Play of a player lasts (default 20)")
     p.add_argument("--json-out", type=Path, help="also write the JSON report here")
     p.add_argument("--chromium", default=os.environ.get("DROPOUT_LAB_CHROMIUM", "/usr/bin/chromium"))
+    p.add_argument("--client-nice", type=int, default=CLIENT_NICE, metavar="N",
+                   help=f"run the load generators (Locust and the real browsers) at this niceness, 0..19 (default "
+                        f"{CLIENT_NICE}): they take the cores the server leaves, as the students' own laptops would "
+                        f"in a lecture; 0 weighs them as the server's equals (loadtest/priority.py)")
     args = p.parse_args(argv)
     if args.players is None:
         args.players = args.users // 2
@@ -223,6 +233,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.url and urllib.parse.urlsplit(args.url).hostname not in LOOPBACK:
         p.error("--url must be a loopback address (127.0.0.1, localhost, [::1]): the load test never targets "
                 "another machine")
+    if not 0 <= args.client_nice <= 19:
+        p.error("--client-nice must be in 0..19")
     if args.browsers and not os.access(args.chromium, os.X_OK):
         p.error(f"no Chromium at {args.chromium} (make test installs it), or use --browsers 0")
     return args
@@ -275,7 +287,7 @@ def main(argv=None) -> int:
         out = work / "students.json"
         env = {**os.environ, "DLAB_LOAD_OUT": str(out), "DLAB_PLAYERS": str(args.players),
                "DLAB_PLAY_S": str(args.play), "DLAB_THINK": f"{args.think[0]} {args.think[1]}",
-               "PYTHONUNBUFFERED": "1"}
+               "PYTHONUNBUFFERED": "1", "DLAB_NICE": str(args.client_nice)}
         if args.players == 0:
             env["DLAB_PLAYERS"] = "0"
         locust_cmd = [sys.executable, "-m", "locust", "-f", str(ROOT / "loadtest" / "locustfile.py"), "--headless",
@@ -294,7 +306,7 @@ def main(argv=None) -> int:
             browsers = subprocess.Popen(
                 [sys.executable, str(ROOT / "scripts" / "load_test.py"), "--url", url, "--sessions", str(args.browsers),
                  "--duration", str(ramp_s + args.duration), "--json-out", str(browsers_json),
-                 "--chromium", args.chromium, "--ready-file", str(ready)],
+                 "--chromium", args.chromium, "--ready-file", str(ready), "--client-nice", str(args.client_nice)],
                 cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(work / "browsers.log", "w"), start_new_session=True)
             procs.append(browsers)
             wait_for_file(ready, browsers, BROWSERS_READY_S)
@@ -351,7 +363,8 @@ def main(argv=None) -> int:
                 "cpu_s": server_cpu_s if server_pids else None, "seconds": round(end - start, 1)},
         extra={"url": url, "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
                "config": {"duration_s": args.duration, "ramp_s": round(ramp_s, 1), "burst": args.burst,
-                          "think_s": args.think, "play_s": args.play, "replicas": args.replicas},
+                          "think_s": args.think, "play_s": args.play, "replicas": args.replicas,
+                          "client_nice": args.client_nice},
                "warmup_s": round(warmup_s, 1), "walk_s": None if walk_s is None else round(walk_s),
                "artifacts": str(work),
                "load_generator": {"loop_lag_s": rep.describe(data.get("loop_lag") or []) if data.get("loop_lag")

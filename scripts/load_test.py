@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # tests.browser.* (the browser tests' helpers and server settings)
 
+from loadtest.priority import lower_self, renice  # noqa: E402  (the load generators' priority, --client-nice)
 from loadtest.report import percentile  # noqa: E402  (one percentile for both load tests)
 
 TARGETS = {"max_errors": 0, "p95_s": 2.0, "rss_mb": 3000.0}  # 3 GB = 3,000 MB (decimal megabytes)
@@ -316,30 +317,6 @@ class Sampler:
         while True:
             await asyncio.to_thread(self.sample)
             await asyncio.sleep(every_s)
-
-
-def renice(pids, nice: int) -> set[int]:
-    """Lower the priority of every thread of pids to `nice` where it runs at a higher one; the threads changed.
-
-    A child inherits this script's niceness, but Chromium sets its own: its renderers go back to 0 and, run as
-    root, its browser and GPU threads up to -8. On Linux a niceness belongs to each thread, and with the
-    kernel's autogroups it only weighs threads of one session against each other, so a session of its own
-    (Playwright starts Chromium in one) gets the same niceness for its autogroup.
-    """
-    changed, own_session = set(), os.getsid(0)
-    for pid in pids:
-        try:
-            if os.getsid(pid) != own_session:
-                with open(f"/proc/{pid}/autogroup", "r+") as f:  # "/autogroup-123 nice 0"
-                    if int(f.read().split()[-1]) < nice:
-                        f.write(str(nice))
-            for tid in map(int, os.listdir(f"/proc/{pid}/task")):
-                if os.getpriority(os.PRIO_PROCESS, tid) < nice:
-                    os.setpriority(os.PRIO_PROCESS, tid, nice)
-                    changed.add(tid)
-        except (OSError, ValueError):  # gone meanwhile, no autogroups, or not ours to change
-            continue
-    return changed
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -872,7 +849,7 @@ def main(argv=None) -> int:
         server_pid = proc.pid
     if args.client_nice:
         # Everything started from here on (Playwright, Chromium) inherits it; the server started above does not.
-        os.nice(args.client_nice)
+        lower_self(args.client_nice)
     print(f"load test: {args.sessions} sessions for {args.duration:g} s against {url}", file=sys.stderr)
     try:
         run = asyncio.run(run_load(args, url, server_pid))

@@ -388,9 +388,11 @@ def test_load_command_line_stays_on_loopback_and_within_bounds():
     import load
 
     args = load.parse_args(["--browsers", "0"])
-    assert (args.users, args.players, args.replicas, args.burst) == (60, 30, 1, True)
+    assert (args.users, args.players, args.replicas, args.burst, args.client_nice) == (60, 30, 1, True, 10)
+    assert load.parse_args(["--browsers", "0", "--client-nice", "0"]).client_nice == 0
     assert load.parse_args(["--browsers", "0", "--url", "http://127.0.0.1:8501"]).url == "http://127.0.0.1:8501"
     for bad in (["--url", "http://10.0.0.5:8501"], ["--url", "http://example.org"], ["--users", "0"],
-                ["--users", "10", "--players", "11"], ["--duration", "4000"], ["--replicas", "0"]):
+                ["--users", "10", "--players", "11"], ["--duration", "4000"], ["--replicas", "0"],
+                ["--client-nice", "-1"], ["--client-nice", "20"]):
         with pytest.raises(SystemExit):
             load.parse_args(["--browsers", "0", *bad])

@@ -241,6 +241,45 @@ def test_renice_lowers_every_thread_of_a_process_once():
         child.wait()
 
 
+def _niceness_and_autogroup(code: str, *, env=None, own_session=True) -> tuple[int, int]:
+    """Run code in a fresh Python (a session of its own unless told), then report its niceness and its
+    session's autogroup niceness."""
+    out = subprocess.run([sys.executable, "-c", code + "\nimport os\nprint(os.getpriority(os.PRIO_PROCESS, 0), "
+                          "open('/proc/self/autogroup').read().split()[-1])"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120, env={**os.environ, **(env or {})}, start_new_session=own_session)
+    assert out.returncode == 0, out.stderr
+    nice, group = out.stdout.split()[-2:]
+    return int(nice), int(group)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/autogroup"), reason="the kernel has no autogroups")
+def test_a_load_generator_lowers_itself_and_its_session():
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    assert base < 7, "the test runs at a niceness below 7"
+    assert _niceness_and_autogroup("from loadtest.priority import lower_self; lower_self(7)") == (7, 7)
+    assert _niceness_and_autogroup("from loadtest.priority import lower_self; lower_self(0)") == (base, 0)
+    # Never raises a priority: a process at 9 stays at 9.
+    assert _niceness_and_autogroup("import os; os.nice(9 - os.getpriority(os.PRIO_PROCESS, 0))\n"
+                                   "from loadtest.priority import lower_self; lower_self(7)")[0] == 9
+    # Locust's students lower themselves as load.py --client-nice asks (DLAB_NICE), before they start.
+    assert _niceness_and_autogroup("import loadtest.locustfile", env={"DLAB_NICE": "6"}) == (6, 6)
+    assert _niceness_and_autogroup("import loadtest.locustfile", env={"DLAB_NICE": "0"}) == (base, 0)
+
+
+def test_a_load_generator_run_from_a_shell_leaves_the_shell_session_alone():
+    own = int(open("/proc/self/autogroup").read().split()[-1]) if os.path.exists("/proc/self/autogroup") else 0
+    nice, group = _niceness_and_autogroup("from loadtest.priority import lower_self; lower_self(5)",
+                                          own_session=False)
+    assert (nice, group) == (max(5, os.getpriority(os.PRIO_PROCESS, 0)), own)
+
+
+def test_lower_self_refuses_a_niceness_outside_0_19():
+    from loadtest.priority import lower_self
+    for bad in (-1, 20):
+        with pytest.raises(ValueError, match="nice"):
+            lower_self(bad)
+
+
 def test_format_summary_shows_the_split_by_playing_sessions():
     r = _report(extra={"slider_to_figure_s_while": {"nobody_plays": lt.describe([0.2, 0.4]),
                                                      "someone_plays": lt.describe([])}})
