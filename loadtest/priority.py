@@ -29,9 +29,7 @@ def lower_self(nice: int) -> None:
     if os.getsid(0) != os.getpid():
         return
     try:
-        with open("/proc/self/autogroup", "r+") as f:  # "/autogroup-123 nice 0"
-            if int(f.read().split()[-1]) < nice:
-                f.write(str(nice))
+        _lower_autogroup("self", nice)
     except (OSError, ValueError):  # no autogroups here: the niceness alone does it
         pass
 
@@ -47,9 +45,7 @@ def renice(pids, nice: int) -> set[int]:
     for pid in pids:
         try:
             if os.getsid(pid) != own_session:
-                with open(f"/proc/{pid}/autogroup", "r+") as f:  # "/autogroup-123 nice 0"
-                    if int(f.read().split()[-1]) < nice:
-                        f.write(str(nice))
+                _lower_autogroup(pid, nice)
             for tid in map(int, os.listdir(f"/proc/{pid}/task")):
                 if os.getpriority(os.PRIO_PROCESS, tid) < nice:
                     os.setpriority(os.PRIO_PROCESS, tid, nice)
@@ -57,3 +53,11 @@ def renice(pids, nice: int) -> set[int]:
         except (OSError, ValueError):  # gone meanwhile, no autogroups, or not ours to change
             continue
     return changed
+
+
+def _lower_autogroup(pid, nice: int) -> None:
+    """Set the autogroup of pid's session ("self": this process's) to niceness ``nice`` unless it is there or
+    lower already. OSError where there are no autogroups or the process is gone."""
+    with open(f"/proc/{pid}/autogroup", "r+") as f:  # "/autogroup-123 nice 0"
+        if int(f.read().split()[-1]) < nice:
+            f.write(str(nice))

@@ -254,8 +254,8 @@ RELEASE_ENV = "DROPOUT_LAB_RELEASE_FILE"
 def release_compiled() -> None:
     """Drop every compiled program this process keeps in memory (jax.clear_caches), collect, freeze what is left
     out of the collector's sight (gc.freeze), and hand the freed memory back to the system (glibc's malloc_trim,
-    where there is one). Results, figures and the on-disk compilation cache stay; a program needed again is traced again and read from that cache (or compiled, if
-    it took under a tenth of a second).
+    where there is one). Results, figures and the on-disk compilation cache stay; a program needed again is
+    traced again and read from that cache (or compiled, if it took under a tenth of a second).
 
     For a server after its start-up walk (scripts/warm.py --walk): the walk trains every setting one control away
     from each page's defaults and keeps the results and figures, whose later use needs no program; the programs

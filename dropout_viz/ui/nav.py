@@ -139,6 +139,7 @@ PAGES = [
      N_("calibration, Monte Carlo dropout against a deep ensemble, and what the spread is made of")),
 ]
 
+
 @functools.cache
 def _present() -> tuple[tuple[str, str, str], ...]:
     """The PAGES whose file is in this checkout: looked up once per process (every run of every page asks)."""
@@ -149,6 +150,7 @@ def _present() -> tuple[tuple[str, str, str], ...]:
 def page_map() -> list[tuple[str, str, str]]:
     """(page file, title, one line) for each page of the lab present in this checkout, in the current language."""
     return [(page, _(title), _(line)) for page, title, line in _present()]
+
 
 SHARED_PARAMS = (PRESENTER_KEY, LANG_KEY, IMAGE_KEY)
 
