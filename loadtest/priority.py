@@ -55,9 +55,23 @@ def renice(pids, nice: int) -> set[int]:
     return changed
 
 
+def autogroup_nice(text: str) -> int | None:
+    """The niceness in a /proc/PID/autogroup file's text ("/autogroup-123 nice 0"); None for an empty one,
+    which the kernel shows for a session in no autogroup of its own (one that never called setsid, as a
+    container's first process and what it starts)."""
+    fields = text.split()
+    if not fields:
+        return None
+    if len(fields) != 3 or fields[1] != "nice":
+        raise ValueError(f"text is not an autogroup line: {text!r}")
+    return int(fields[2])
+
+
 def _lower_autogroup(pid, nice: int) -> None:
     """Set the autogroup of pid's session ("self": this process's) to niceness ``nice`` unless it is there or
-    lower already. OSError where there are no autogroups or the process is gone."""
-    with open(f"/proc/{pid}/autogroup", "r+") as f:  # "/autogroup-123 nice 0"
-        if int(f.read().split()[-1]) < nice:
+    lower already, or the session has no autogroup of its own. OSError where there are no autogroups or the
+    process is gone."""
+    with open(f"/proc/{pid}/autogroup", "r+") as f:
+        group = autogroup_nice(f.read())
+        if group is not None and group < nice:
             f.write(str(nice))

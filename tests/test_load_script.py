@@ -241,15 +241,16 @@ def test_renice_lowers_every_thread_of_a_process_once():
         child.wait()
 
 
-def _niceness_and_autogroup(code: str, *, env=None, own_session=True) -> tuple[int, int]:
+def _niceness_and_autogroup(code: str, *, env=None, own_session=True) -> tuple[int, int | None]:
     """Run code in a fresh Python (a session of its own unless told), then report its niceness and its
     session's autogroup niceness."""
-    out = subprocess.run([sys.executable, "-c", code + "\nimport os\nprint(os.getpriority(os.PRIO_PROCESS, 0), "
-                          "open('/proc/self/autogroup').read().split()[-1])"], cwd=ROOT, capture_output=True,
+    out = subprocess.run([sys.executable, "-c", code + "\nimport os\nfrom loadtest.priority import autogroup_nice\n"
+                          "print(os.getpriority(os.PRIO_PROCESS, 0), "
+                          "autogroup_nice(open('/proc/self/autogroup').read()))"], cwd=ROOT, capture_output=True,
                          text=True, timeout=120, env={**os.environ, **(env or {})}, start_new_session=own_session)
     assert out.returncode == 0, out.stderr
     nice, group = out.stdout.split()[-2:]
-    return int(nice), int(group)
+    return int(nice), None if group == "None" else int(group)
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/autogroup"), reason="the kernel has no autogroups")
@@ -268,10 +269,20 @@ def test_a_load_generator_lowers_itself_and_its_session():
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/autogroup"), reason="the kernel has no autogroups")
 def test_a_load_generator_run_from_a_shell_leaves_the_shell_session_alone():
-    own = int(open("/proc/self/autogroup").read().split()[-1])
+    from loadtest.priority import autogroup_nice
+    own = autogroup_nice(open("/proc/self/autogroup").read())  # None where the shell's session has none of its own
     nice, group = _niceness_and_autogroup("from loadtest.priority import lower_self; lower_self(5)",
                                           own_session=False)
     assert (nice, group) == (max(5, os.getpriority(os.PRIO_PROCESS, 0)), own)
+
+
+def test_an_autogroup_line_is_read_and_an_empty_one_means_none():
+    from loadtest.priority import autogroup_nice
+    assert autogroup_nice("/autogroup-123 nice 0\n") == 0
+    assert autogroup_nice("/autogroup-7 nice -5") == -5
+    assert autogroup_nice("") is None and autogroup_nice("\n") is None
+    with pytest.raises(ValueError, match="text"):
+        autogroup_nice("something else")
 
 
 def test_lower_self_refuses_a_niceness_outside_0_19():
