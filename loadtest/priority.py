@@ -12,16 +12,32 @@ itself (Chromium) is lowered from outside (``renice``).
 """
 from __future__ import annotations
 
+import argparse
 import os
+
+MAX_NICE = 19  # Linux's lowest priority; 0 is everyone's default, and a load generator never runs above it
+
+
+def _check(nice: int) -> int:
+    if not 0 <= nice <= MAX_NICE:
+        raise ValueError(f"nice must be in 0..{MAX_NICE}, got {nice!r}")
+    return nice
+
+
+def niceness(text: str) -> int:
+    """argparse type of the scripts' --client-nice: an integer in 0..19."""
+    try:
+        return _check(int(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer in 0..{MAX_NICE} (the load generators never run "
+                                         f"above the server), got {text!r}") from None
 
 
 def lower_self(nice: int) -> None:
     """Run this process, and everything it starts from now on, at niceness ``nice`` at least, and its
     session's autogroup too when it leads that session (started in a session of its own: a command typed in a
     shell never lowers the shell's session). Never raises a priority."""
-    if not 0 <= nice <= 19:
-        raise ValueError(f"nice must be in 0..19, got {nice!r}")
-    if not nice:
+    if not _check(nice):  # 0: nothing to lower
         return
     here = os.getpriority(os.PRIO_PROCESS, 0)
     if here < nice:

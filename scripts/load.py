@@ -51,6 +51,7 @@ import serve  # noqa: E402
 import warm  # noqa: E402  (the start-up walk of make serve, for --walk)
 
 from loadtest import app_map as students  # noqa: E402  (page and widget names; not the locustfile: gevent)
+from loadtest import priority  # noqa: E402  (--client-nice)
 from loadtest import report as rep  # noqa: E402
 from loadtest import warmup  # noqa: E402
 
@@ -217,7 +218,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--play", type=float, default=20.0, help="seconds each Play of a player lasts (default 20)")
     p.add_argument("--json-out", type=Path, help="also write the JSON report here")
     p.add_argument("--chromium", default=os.environ.get("DROPOUT_LAB_CHROMIUM", "/usr/bin/chromium"))
-    p.add_argument("--client-nice", type=int, default=CLIENT_NICE, metavar="N",
+    p.add_argument("--client-nice", type=priority.niceness, default=CLIENT_NICE, metavar="N",
                    help=f"run the load generators (Locust and the real browsers) at this niceness, 0..19 (default "
                         f"{CLIENT_NICE}): they take the cores the server leaves, as the students' own laptops would "
                         f"in a lecture; 0 weighs them as the server's equals (loadtest/priority.py)")
@@ -233,8 +234,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.url and urllib.parse.urlsplit(args.url).hostname not in LOOPBACK:
         p.error("--url must be a loopback address (127.0.0.1, localhost, [::1]): the load test never targets "
                 "another machine")
-    if not 0 <= args.client_nice <= 19:
-        p.error("--client-nice must be in 0..19")
     if args.browsers and not os.access(args.chromium, os.X_OK):
         p.error(f"no Chromium at {args.chromium} (make test installs it), or use --browsers 0")
     return args

@@ -285,11 +285,20 @@ def test_an_autogroup_line_is_read_and_an_empty_one_means_none():
         autogroup_nice("something else")
 
 
-def test_lower_self_refuses_a_niceness_outside_0_19():
+def test_lower_self_and_the_scripts_refuse_a_niceness_outside_0_19(capsys):
     from loadtest.priority import lower_self
     for bad in (-1, 20):
         with pytest.raises(ValueError, match="nice"):
             lower_self(bad)
+    # Both scripts take --client-nice through the same argparse type, which says what it wants.
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import load
+    for parse in (lt.parse_args, load.parse_args):
+        for bad in ("-1", "20", "ten"):
+            with pytest.raises(SystemExit):
+                parse(["--browsers", "0", "--client-nice", bad] if parse is load.parse_args
+                      else ["--client-nice", bad])
+            assert "--client-nice: must be an integer in 0..19" in capsys.readouterr().err
 
 
 def test_format_summary_shows_the_split_by_playing_sessions():
